@@ -1,0 +1,143 @@
+//! Filesystems: identifying what is on a device (the `blkid` part) and reading it.
+//!
+//! Each format module knows one on-disk format and offers two things: a `probe` that says
+//! whether a device holds that format (with its label and UUID), and, for the formats the
+//! native backend can read, an `open` that returns a [`Filesystem`]. The mount table in the
+//! native backend joins filesystems into one tree and resolves paths; a filesystem only
+//! answers questions about inode numbers.
+
+pub mod ext;
+pub mod signatures;
+
+use crate::block::{BlockDevice, Device};
+use crate::error::{Error, Result};
+use crate::types::{Stat, StatVfs};
+use std::sync::Arc;
+
+/// A filesystem's own name for a file (the inode number, or an equivalent the format defines).
+pub type Ino = u64;
+
+/// The type of a directory entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    Regular,
+    Directory,
+    Symlink,
+    CharDevice,
+    BlockDevice,
+    Fifo,
+    Socket,
+    Unknown,
+}
+
+impl FileType {
+    /// From the `S_IFMT` bits of a mode.
+    pub fn from_mode(mode: i64) -> FileType {
+        use crate::types::*;
+        match mode & S_IFMT {
+            S_IFREG => FileType::Regular,
+            S_IFDIR => FileType::Directory,
+            S_IFLNK => FileType::Symlink,
+            S_IFCHR => FileType::CharDevice,
+            S_IFBLK => FileType::BlockDevice,
+            S_IFIFO => FileType::Fifo,
+            S_IFSOCK => FileType::Socket,
+            _ => FileType::Unknown,
+        }
+    }
+
+    /// libguestfs's `dirent.ftyp` letter.
+    pub fn ftyp(self) -> char {
+        match self {
+            FileType::Regular => 'r',
+            FileType::Directory => 'd',
+            FileType::Symlink => 'l',
+            FileType::CharDevice => 'c',
+            FileType::BlockDevice => 'b',
+            FileType::Fifo => 'f',
+            FileType::Socket => 's',
+            FileType::Unknown => 'u',
+        }
+    }
+}
+
+/// One entry of a directory, never `.` or `..`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    pub name: String,
+    pub ino: Ino,
+    pub file_type: FileType,
+}
+
+/// A mounted, read-only filesystem.
+///
+/// Errors carry the errno the Linux kernel would give (`ENOENT`, `ENOTDIR`, `EIO` for
+/// corruption, `EINVAL` for readlink on a non-symlink). Implementations must bound every
+/// allocation and loop by what the device can hold, never by a size read from disk alone.
+pub trait Filesystem: Send + Sync {
+    /// The blkid TYPE this filesystem was opened as (`ext4`, `vfat`, `ntfs`, …).
+    fn fs_type(&self) -> &str;
+
+    /// The root directory.
+    fn root(&self) -> Ino;
+
+    /// The inode's attributes as `stat` gives them. `st_dev` is left 0: the mount table
+    /// fills it in from the device the filesystem lives on.
+    fn stat(&self, ino: Ino) -> Result<Stat>;
+
+    /// The entries of a directory (without `.` and `..`), in on-disk order.
+    fn read_dir(&self, dir: Ino) -> Result<Vec<DirEntry>>;
+
+    /// Looks `name` up in directory `dir` (exact, byte-for-byte match).
+    fn lookup(&self, dir: Ino, name: &str) -> Result<Option<Ino>> {
+        Ok(self.read_dir(dir)?.into_iter().find(|e| e.name == name).map(|e| e.ino))
+    }
+
+    /// The target of a symbolic link.
+    fn read_link(&self, ino: Ino) -> Result<String>;
+
+    /// Reads file data at `offset`; returns the number of bytes read, 0 at or past the end.
+    fn read_at(&self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize>;
+
+    /// What `statfs(2)` on this filesystem reports under Linux.
+    fn statvfs(&self) -> Result<StatVfs>;
+
+    /// Extended attributes (name, value), sorted by name. Formats without them return none.
+    fn xattrs(&self, _ino: Ino) -> Result<Vec<(String, Vec<u8>)>> {
+        Ok(Vec::new())
+    }
+}
+
+/// What probing a device found: blkid's TYPE, LABEL and UUID.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Probe {
+    pub fs_type: String,
+    pub label: String,
+    pub uuid: String,
+}
+
+/// Identifies the content of a device, trying each known signature in blkid's order.
+/// Returns `None` when nothing is recognised (libguestfs then says `unknown`).
+pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
+    signatures::probe_before_filesystems(dev)
+        .or_else(|| ext::probe(dev))
+        .or_else(|| signatures::probe_other(dev))
+}
+
+/// Whether [`open`] can read filesystems of this blkid type.
+pub fn is_supported(fs_type: &str) -> bool {
+    matches!(fs_type, "ext2" | "ext3" | "ext4")
+}
+
+/// Opens a filesystem of a type [`probe`] reported.
+pub fn open(dev: Device, fs_type: &str) -> Result<Arc<dyn Filesystem>> {
+    Ok(match fs_type {
+        "ext2" | "ext3" | "ext4" => Arc::new(ext::ExtFs::open(dev)?),
+        other => {
+            return Err(Error::new(
+                libc::ENOTSUP,
+                format!("filesystem type '{}' is not supported by the native backend", other),
+            ))
+        }
+    })
+}
