@@ -12,8 +12,11 @@ pub mod events;
 pub mod fs;
 pub mod handle;
 pub mod inspect;
+pub mod ll;
 pub mod lvm;
+pub mod output;
 pub mod partition;
+pub mod time;
 pub mod types;
 
 pub use error::{Error, Result};
