@@ -183,6 +183,26 @@ impl NativeBackend {
         self.mounts.stat(&loc)
     }
 
+    /// The first device (in `blkid` order: disks, partitions, LVs) whose probe matches.
+    fn findfs(
+        &self,
+        matches: impl Fn(&crate::fs::Probe) -> bool,
+        tag: &str,
+        value: &str,
+    ) -> Result<String> {
+        self.devices
+            .nodes
+            .iter()
+            .find(|n| n.probe().is_some_and(&matches))
+            .map(|n| n.name.clone())
+            .ok_or_else(|| {
+                Error::new(
+                    libc::ENOENT,
+                    format!("findfs: unable to resolve '{}={}'", tag, value),
+                )
+            })
+    }
+
     fn lvm_vg(&self, vgname: &str) -> Result<&crate::lvm::VolumeGroup> {
         self.devices
             .lvm
@@ -372,6 +392,16 @@ impl Backend for NativeBackend {
             Error::new(
                 libc::EINVAL,
                 "part_get_gpt_type can only be used on GPT partition tables",
+            )
+        })
+    }
+
+    fn part_get_gpt_guid(&mut self, device: &str, partnum: i32) -> Result<String> {
+        let entry = self.devices.partition(device, partnum)?;
+        entry.gpt_guid.clone().ok_or_else(|| {
+            Error::new(
+                libc::EINVAL,
+                "part_get_gpt_guid can only be used on GPT partition tables",
             )
         })
     }
@@ -625,6 +655,37 @@ impl Backend for NativeBackend {
             .map(|_| ())
     }
 
+    fn pread(&mut self, path: &str, count: i32, offset: i64) -> Result<Vec<u8>> {
+        let (count, offset) = pread_args(count, offset)?;
+        let loc = self
+            .mounts
+            .resolve(path, true)
+            .map_err(|e| prefix_path(e, path))?;
+        if self.mounts.stat(&loc)?.is_dir() {
+            return Err(Error::path(libc::EISDIR, path));
+        }
+        let mut out = Vec::new();
+        self.mounts.copy_range(&loc, offset, count, &mut out)?;
+        Ok(out)
+    }
+
+    fn pread_device(&mut self, device: &str, count: i32, offset: i64) -> Result<Vec<u8>> {
+        let (count, offset) = pread_args(count, offset)?;
+        let dev = self.devices.get(device)?.device()?.clone();
+        let end = offset.saturating_add(count).min(dev.size());
+        let mut out = Vec::new();
+        copy_device(dev.as_ref(), offset, end.saturating_sub(offset), &mut out)?;
+        Ok(out)
+    }
+
+    fn findfs_uuid(&mut self, uuid: &str) -> Result<String> {
+        self.findfs(|p| p.uuid == uuid, "UUID", uuid)
+    }
+
+    fn findfs_label(&mut self, label: &str) -> Result<String> {
+        self.findfs(|p| p.label == label, "LABEL", label)
+    }
+
     fn find(&mut self, directory: &str) -> Result<Vec<String>> {
         check_path(directory)?;
         let loc = self.mounts.resolve_dir(directory)?;
@@ -832,6 +893,29 @@ impl Backend for NativeBackend {
             .map(|p| p.uuid.replace('-', ""))
             .collect())
     }
+}
+
+/// The largest `pread` libguestfs allows: replies must fit in a protocol message.
+const PREAD_MAX: i64 = 2 * 1024 * 1024;
+
+/// Checks `pread`'s count and offset like the daemon does.
+fn pread_args(count: i32, offset: i64) -> Result<(u64, u64)> {
+    if count < 0 {
+        return Err(Error::new(libc::EINVAL, "count is negative"));
+    }
+    if offset < 0 {
+        return Err(Error::new(libc::EINVAL, "offset is negative"));
+    }
+    if count as i64 > PREAD_MAX {
+        return Err(Error::new(
+            libc::EINVAL,
+            format!(
+                "count is too large for the protocol, use smaller reads (max {})",
+                PREAD_MAX
+            ),
+        ));
+    }
+    Ok((count as u64, offset as u64))
 }
 
 /// Streams a byte range of a block device.
