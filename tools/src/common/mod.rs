@@ -410,7 +410,9 @@ fn print_help(spec: &ToolSpec, prog: &str, cmd: &Command) {
 
 /// Parses the command line of a tool and runs it; returns the exit status.
 pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
-    let cmd = (spec.command)();
+    let cmd = (spec.command)()
+        .disable_help_flag(true)
+        .disable_version_flag(true);
     let parsed: Parsed = match getopt::getopt(&cmd, &spec.tables, &args) {
         Ok(p) => p,
         Err(e) => {
