@@ -231,6 +231,14 @@ impl Ctx {
         Ok(())
     }
 
+    /// An old-style operand that is not a disk image would be a libvirt domain name.
+    pub fn refuse_libvirt_operand(&self, name: &str) -> Result<(), Exit> {
+        Err(self.error(&format!(
+            "{}: no such disk image, and libvirt guests are not supported by virt-tools: give the guest's disk images with -a",
+            name
+        )))
+    }
+
     pub fn refuse_libvirt(&self) -> Result<(), Exit> {
         if !self.values("domain").is_empty() || !self.values("connect").is_empty() {
             return Err(self.error(
