@@ -5,6 +5,8 @@ pub mod csv;
 pub mod getopt;
 pub mod human;
 pub mod inspect;
+pub mod xml;
+pub mod xpath;
 
 use clap::{ArgMatches, Command};
 use getopt::{GetoptTables, Parsed};
