@@ -57,7 +57,10 @@ impl Default for XmlWriter {
 
 impl XmlWriter {
     pub fn new() -> XmlWriter {
-        XmlWriter { out: String::from("<?xml version=\"1.0\"?>\n"), stack: Vec::new() }
+        XmlWriter {
+            out: String::from("<?xml version=\"1.0\"?>\n"),
+            stack: Vec::new(),
+        }
     }
 
     fn indent(&mut self) {
@@ -91,7 +94,8 @@ impl XmlWriter {
     }
 
     pub fn attribute(&mut self, name: &str, value: &str) {
-        self.out.push_str(&format!(" {}=\"{}\"", name, escape_attribute(value)));
+        self.out
+            .push_str(&format!(" {}=\"{}\"", name, escape_attribute(value)));
     }
 
     pub fn text(&mut self, text: &str) {
@@ -104,7 +108,8 @@ impl XmlWriter {
 
     /// Base64 content, broken into lines of 72 characters with CRLF like libxml2.
     pub fn base64(&mut self, data: &[u8]) {
-        const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         self.close_start_tag();
         if let Some((_, content)) = self.stack.last_mut() {
             *content = Content::Text;
@@ -115,11 +120,16 @@ impl XmlWriter {
                 self.out.push_str("\r\n");
                 line = 0;
             }
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             for i in 0..4 {
                 if i <= chunk.len() {
-                    self.out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                    self.out
+                        .push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
                 } else {
                     self.out.push('=');
                 }

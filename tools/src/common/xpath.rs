@@ -69,7 +69,11 @@ pub fn run_query(ctx: &Ctx, query: &str) -> i32 {
 fn dump_node(out: &mut String, node: Node) {
     match node {
         Node::Element(e) => dump_element(out, e, 0),
-        Node::Attribute(a) => out.push_str(&format!(" {}=\"{}\"", a.name().local_part(), escape_attribute(a.value()))),
+        Node::Attribute(a) => out.push_str(&format!(
+            " {}=\"{}\"",
+            a.name().local_part(),
+            escape_attribute(a.value())
+        )),
         Node::Text(t) => out.push_str(&escape_text(t.text())),
         Node::Comment(c) => out.push_str(&format!("<!--{}-->", c.text())),
         Node::Root(r) => {
@@ -88,7 +92,11 @@ fn dump_element(out: &mut String, e: Element, level: usize) {
     out.push('<');
     out.push_str(e.name().local_part());
     for a in e.attributes() {
-        out.push_str(&format!(" {}=\"{}\"", a.name().local_part(), escape_attribute(a.value())));
+        out.push_str(&format!(
+            " {}=\"{}\"",
+            a.name().local_part(),
+            escape_attribute(a.value())
+        ));
     }
     // Blank text between elements is dropped, as libxml2 drops it when parsing with NOBLANKS.
     let children: Vec<ChildOfElement> = e
@@ -101,14 +109,18 @@ fn dump_element(out: &mut String, e: Element, level: usize) {
         return;
     }
     out.push('>');
-    let has_text = children.iter().any(|c| matches!(c, ChildOfElement::Text(_)));
+    let has_text = children
+        .iter()
+        .any(|c| matches!(c, ChildOfElement::Text(_)));
     for c in &children {
         if !has_text {
             out.push('\n');
             out.push_str(&"  ".repeat(level + 1));
         }
         match c {
-            ChildOfElement::Element(child) => dump_element(out, *child, if has_text { level } else { level + 1 }),
+            ChildOfElement::Element(child) => {
+                dump_element(out, *child, if has_text { level } else { level + 1 })
+            }
             ChildOfElement::Text(t) => out.push_str(&escape_text(t.text())),
             ChildOfElement::Comment(cm) => out.push_str(&format!("<!--{}-->", cm.text())),
             ChildOfElement::ProcessingInstruction(_) => {}
