@@ -61,6 +61,7 @@ pub struct Handle {
     error_handler: ErrorHandler,
     last_error: Option<Error>,
     pub(crate) inspection: crate::inspect::InspectionCache,
+    pub(crate) hive: Option<crate::hive::Hive>,
 }
 
 impl Default for Handle {
@@ -91,6 +92,7 @@ impl Handle {
             error_handler: ErrorHandler::Print,
             last_error: None,
             inspection: Default::default(),
+            hive: None,
         }
     }
 
@@ -290,6 +292,7 @@ impl Handle {
     pub fn shutdown(&mut self) -> Result<()> {
         self.trace_line("shutdown");
         self.inspection = Default::default();
+        self.hive = None;
         if let Some(mut b) = self.backend.take() {
             self.state = State::Config;
             if let Err(e) = b.shutdown() {
