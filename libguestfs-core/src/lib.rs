@@ -11,6 +11,8 @@ pub mod error;
 pub mod events;
 pub mod fs;
 pub mod handle;
+pub mod hive;
+pub mod hivex_api;
 pub mod inspect;
 pub mod ll;
 pub mod lvm;
