@@ -108,7 +108,11 @@ struct FoundPv {
 
 impl FoundPv {
     fn mda_free(&self) -> u64 {
-        self.mdas.iter().map(|m| mda::mda_free_bytes(m.size, m.used)).min().unwrap_or(0)
+        self.mdas
+            .iter()
+            .map(|m| mda::mda_free_bytes(m.size, m.used))
+            .min()
+            .unwrap_or(0)
     }
 }
 
@@ -156,7 +160,10 @@ pub fn scan(candidates: &[(String, Device)]) -> Result<Scan> {
                 Ok(mda::MdaText::Text { locn, .. }) => locn.size,
                 _ => 0,
             };
-            mdas.push(MdaState { size: hdr.size, used });
+            mdas.push(MdaState {
+                size: hdr.size,
+                used,
+            });
             match text {
                 Ok(mda::MdaText::Text { text, .. }) => {
                     match metadata::parse(&text).and_then(|top| volume::vg_from_config(&top)) {
@@ -173,7 +180,12 @@ pub fn scan(candidates: &[(String, Device)]) -> Result<Scan> {
                 Err(e) => scan.warnings.push(format!("{}: {}", name, e)),
             }
         }
-        found.push(FoundPv { name: name.clone(), device: dev.clone(), label, mdas });
+        found.push(FoundPv {
+            name: name.clone(),
+            device: dev.clone(),
+            label,
+            mdas,
+        });
     }
 
     let mut vgs: Vec<VgMetadata> = newest.into_values().collect();
@@ -196,24 +208,41 @@ pub fn scan(candidates: &[(String, Device)]) -> Result<Scan> {
     // PVs in no VG (orphans, or their VG's metadata is not readable).
     for (i, f) in found.iter().enumerate() {
         if !claimed[i] {
-            scan.pv_full.push(report::orphan_pv(&f.name, f.device.size(), &f.label, f.mdas.len(), f.mda_free()));
+            scan.pv_full.push(report::orphan_pv(
+                &f.name,
+                f.device.size(),
+                &f.label,
+                f.mdas.len(),
+                f.mda_free(),
+            ));
         }
     }
 
-    scan.pv_full.sort_by(|a, b| a.pv_name.as_bytes().cmp(b.pv_name.as_bytes()));
-    scan.vg_full.sort_by(|a, b| a.vg_name.as_bytes().cmp(b.vg_name.as_bytes()));
+    scan.pv_full
+        .sort_by(|a, b| a.pv_name.as_bytes().cmp(b.pv_name.as_bytes()));
+    scan.vg_full
+        .sort_by(|a, b| a.vg_name.as_bytes().cmp(b.vg_name.as_bytes()));
     Ok(scan)
 }
 
 /// Builds one VG: matches its PVs to the found devices, builds its LVs, fills the reports.
-fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mut [bool], dm_minor: &mut u32) {
+fn assemble_vg(
+    scan: &mut Scan,
+    vg: &VgMetadata,
+    found: &[FoundPv],
+    claimed: &mut [bool],
+    dm_minor: &mut u32,
+) {
     let extent = vg.extent_bytes();
     // For each PV of the metadata: the index of the device holding it.
     let holders: Vec<Option<usize>> = vg
         .pvs
         .iter()
         .map(|pv| {
-            let i = found.iter().enumerate().position(|(i, f)| !claimed[i] && f.label.pv_uuid == pv.id)?;
+            let i = found
+                .iter()
+                .enumerate()
+                .position(|(i, f)| !claimed[i] && f.label.pv_uuid == pv.id)?;
             claimed[i] = true;
             Some(i)
         })
@@ -223,7 +252,11 @@ fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mu
         .iter()
         .zip(&holders)
         .map(|(pv, h)| PvData {
-            device: if pv_is_missing(pv) { None } else { h.and_then(|i| found.get(i)).map(|f| f.device.clone()) },
+            device: if pv_is_missing(pv) {
+                None
+            } else {
+                h.and_then(|i| found.get(i)).map(|f| f.device.clone())
+            },
             pe_start: pv.pe_start * 512,
             pe_count: pv.pe_count,
         })
@@ -234,8 +267,13 @@ fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mu
 
     // Activation: visible LVs in metadata order, each after the LVs it is built on.
     let mut minors: Vec<Option<u32>> = vec![None; vg.lvs.len()];
-    let missing: HashSet<&str> =
-        vg.pvs.iter().zip(&pv_data).filter(|(_, d)| d.device.is_none()).map(|(p, _)| p.key.as_str()).collect();
+    let missing: HashSet<&str> = vg
+        .pvs
+        .iter()
+        .zip(&pv_data)
+        .filter(|(_, d)| d.device.is_none())
+        .map(|(p, _)| p.key.as_str())
+        .collect();
     let active: Vec<bool> = vg
         .lvs
         .iter()
@@ -259,10 +297,27 @@ fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mu
             continue;
         }
         let size = lv.extent_count().saturating_mul(extent);
-        let kernel_minor = if active.get(i) == Some(&true) { minors.get(i).copied().flatten() } else { None };
+        let kernel_minor = if active.get(i) == Some(&true) {
+            minors.get(i).copied().flatten()
+        } else {
+            None
+        };
         let partial_lv = uses_missing_pv(vg, lv, &missing, 0);
-        lv_rows.push(report::lv_row(vg, lv, &usage, size, kernel_minor, partial_lv));
-        lvs.push(LogicalVolume { name: lv.name.clone(), uuid: label::dash_uuid(&lv.id), size, device: dev, kernel_minor });
+        lv_rows.push(report::lv_row(
+            vg,
+            lv,
+            &usage,
+            size,
+            kernel_minor,
+            partial_lv,
+        ));
+        lvs.push(LogicalVolume {
+            name: lv.name.clone(),
+            uuid: label::dash_uuid(&lv.id),
+            size,
+            device: dev,
+            kernel_minor,
+        });
     }
 
     let mut pvs = Vec::new();
@@ -293,7 +348,13 @@ fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mu
             data.device.is_none(),
         ));
     }
-    scan.vg_full.push(report::vg_row(vg, &usage, partial, mda_count, mda_free.unwrap_or(0)));
+    scan.vg_full.push(report::vg_row(
+        vg,
+        &usage,
+        partial,
+        mda_count,
+        mda_free.unwrap_or(0),
+    ));
     scan.vgs.push(VolumeGroup {
         name: vg.name.clone(),
         uuid: label::dash_uuid(&vg.id),
@@ -313,14 +374,22 @@ fn pv_is_missing(pv: &volume::PvMetadata) -> bool {
 }
 
 /// Whether `lv` is built (directly or through other LVs) on a missing PV.
-fn uses_missing_pv(vg: &VgMetadata, lv: &LvMetadata, missing: &HashSet<&str>, depth: usize) -> bool {
+fn uses_missing_pv(
+    vg: &VgMetadata,
+    lv: &LvMetadata,
+    missing: &HashSet<&str>,
+    depth: usize,
+) -> bool {
     if missing.is_empty() || depth > volume::MAX_STACK_DEPTH {
         return false;
     }
     lv.segments.iter().any(|seg| {
         volume::segment_lv_refs(seg).into_iter().any(|r| {
             missing.contains(r)
-                || vg.lv_index(r).and_then(|i| vg.lvs.get(i)).is_some_and(|sub| uses_missing_pv(vg, sub, missing, depth + 1))
+                || vg
+                    .lv_index(r)
+                    .and_then(|i| vg.lvs.get(i))
+                    .is_some_and(|sub| uses_missing_pv(vg, sub, missing, depth + 1))
         })
     })
 }

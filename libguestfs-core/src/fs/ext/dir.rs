@@ -59,7 +59,11 @@ pub fn for_each_entry<'a>(
         }
         if inode != 0 {
             let name = buf.get(off + 8..off + 8 + name_len).unwrap_or(&[]);
-            if !f(RawEntry { inode, name, file_type }) {
+            if !f(RawEntry {
+                inode,
+                name,
+                file_type,
+            }) {
                 return;
             }
         }
