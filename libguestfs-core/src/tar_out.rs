@@ -35,6 +35,9 @@ struct TarWriter<'a> {
     /// (st_dev, st_ino) of regular files with several links → their archive name, so later
     /// links become hard-link entries like GNU tar writes.
     links: HashMap<(i64, i64), String>,
+    /// File bytes archived so far, and when progress was last reported.
+    copied: u64,
+    last_progress: std::time::Instant,
 }
 
 impl TarWriter<'_> {
@@ -179,6 +182,8 @@ impl Handle {
             out,
             numeric_owner: opts.numeric_owner,
             links: HashMap::new(),
+            copied: 0,
+            last_progress: std::time::Instant::now(),
         };
         tw.header("./", &st, tar::EntryType::Directory, 0, None)?;
         self.tar_dir(&mut tw, directory, ".", opts, 0)?;
@@ -247,6 +252,12 @@ impl Handle {
                         io::copy(&mut io::Read::take(io::repeat(0), short), &mut *tw.out)?;
                     }
                     tw.pad(size)?;
+                    tw.copied += size;
+                    // Progress as libguestfs paces it: at most three times a second.
+                    if tw.last_progress.elapsed() >= std::time::Duration::from_millis(333) {
+                        tw.last_progress = std::time::Instant::now();
+                        self.emit_progress(tw.copied, 0);
+                    }
                 }
                 S_IFLNK => {
                     let target = self.readlink(&path)?;

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod getopt;
 pub mod human;
 pub mod inspect;
+pub mod progress;
 pub mod xml;
 pub mod xpath;
 
@@ -290,26 +291,20 @@ impl Ctx {
             }));
             let m2 = m.clone();
             g.set_event_callback(
-                &[guestfs::EventKind::Warning, guestfs::EventKind::Progress],
+                &[guestfs::EventKind::Warning],
                 Box::new(move |ev: &guestfs::Event| {
+                    eprintln!("libguestfs: warning: {}", ev.message);
                     if let Ok(mut m) = m2.lock() {
-                        match ev.kind {
-                            guestfs::EventKind::Warning => {
-                                eprintln!("libguestfs: warning: {}", ev.message);
-                                let _ = m.message("warning", ev.message);
-                            }
-                            _ => {
-                                let _ = m.write(
-                                    Record::new("progress")
-                                        .field("position", ev.position)
-                                        .field("total", ev.total),
-                                );
-                            }
-                        }
+                        let _ = m.message("warning", ev.message);
                     }
                 }),
             );
         }
+        let mut display = progress::ProgressDisplay::new(self.machine.clone());
+        g.set_event_callback(
+            &[guestfs::EventKind::Progress],
+            Box::new(move |ev: &guestfs::Event| display.update(ev.position, ev.total)),
+        );
         g
     }
 
