@@ -5,6 +5,7 @@ pub mod csv;
 pub mod getopt;
 pub mod human;
 pub mod inspect;
+pub mod listing;
 pub mod progress;
 pub mod xml;
 pub mod xpath;

@@ -17,21 +17,34 @@ pub struct ProgressDisplay {
 
 impl ProgressDisplay {
     pub fn new(machine: Option<Arc<Mutex<MachineOutput>>>) -> ProgressDisplay {
-        ProgressDisplay { start: Instant::now(), bar: None, terminal: std::io::stderr().is_terminal(), machine }
+        ProgressDisplay {
+            start: Instant::now(),
+            bar: None,
+            terminal: std::io::stderr().is_terminal(),
+            machine,
+        }
     }
 
     /// One progress event: `total` 0 means unknown.
     pub fn update(&mut self, position: u64, total: u64) {
         if let Some(m) = &self.machine {
             if let Ok(mut m) = m.lock() {
-                let _ = m.write(Record::new("progress").field("position", position).field("total", total));
+                let _ = m.write(
+                    Record::new("progress")
+                        .field("position", position)
+                        .field("total", total),
+                );
             }
         }
         if !self.terminal || self.start.elapsed() < Duration::from_secs(1) {
             return;
         }
         let bar = self.bar.get_or_insert_with(|| {
-            let bar = if total > 0 { ProgressBar::new(total) } else { ProgressBar::new_spinner() };
+            let bar = if total > 0 {
+                ProgressBar::new(total)
+            } else {
+                ProgressBar::new_spinner()
+            };
             let template = if total > 0 {
                 "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}"
             } else {
