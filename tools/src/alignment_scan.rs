@@ -32,6 +32,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-alignment-scan", "json-partition-records"],
+    perl_style: false,
     command,
     run,
 };

@@ -34,6 +34,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-cat", "json-file-records"],
+    perl_style: false,
     command,
     run,
 };

@@ -13,6 +13,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     tables: fish::TABLES,
     version: LIBGUESTFS_VERSION,
     features: &["virt-copy-out", "json-progress-records"],
+    perl_style: false,
     command,
     run,
 };

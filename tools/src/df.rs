@@ -38,6 +38,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-df", "json-df-records"],
+    perl_style: false,
     command,
     run,
 };

@@ -57,6 +57,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-filesystems", "json-row-records"],
+    perl_style: false,
     command,
     run,
 };

@@ -21,6 +21,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-inspector", "json-operatingsystem-records"],
+    perl_style: false,
     command,
     run,
 };

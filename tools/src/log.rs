@@ -20,6 +20,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-log", "journal", "json-log-records"],
+    perl_style: false,
     command,
     run,
 };

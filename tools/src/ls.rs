@@ -53,6 +53,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-ls", "json-entry-records", "checksum"],
+    perl_style: false,
     command,
     run,
 };

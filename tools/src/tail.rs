@@ -25,6 +25,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-tail", "json-tail-records"],
+    perl_style: false,
     command,
     run,
 };

@@ -14,6 +14,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     tables: fish::TABLES,
     version: LIBGUESTFS_VERSION,
     features: &["virt-tar-out", "gzip", "json-progress-records"],
+    perl_style: false,
     command,
     run,
 };

@@ -25,6 +25,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-win-reg", "json-registry-records"],
+    perl_style: true,
     command,
     run,
 };
@@ -83,7 +84,7 @@ fn run(ctx: &mut Ctx) -> i32 {
             ctx.prog
         ));
     }
-    ctx.drives.push(crate::common::DriveArg { path: image, format: ctx.value("format"), blocksize: None });
+    ctx.drives.push(crate::common::DriveArg { path: image, format: ctx.value("format"), blocksize: None, second: false });
     let mut g = match ctx.launch(true) {
         Ok(g) => g,
         Err(code) => return code,

@@ -600,6 +600,17 @@ impl Backend for NativeBackend {
             .map_err(|e| prefix_path(e, path))
     }
 
+    fn lgetxattrs(&mut self, path: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        let loc = self
+            .mounts
+            .resolve(path, false)
+            .map_err(|e| prefix_path(e, path))?;
+        self.mounts
+            .fs(&loc)
+            .xattrs(loc.ino)
+            .map_err(|e| prefix_path(e, path))
+    }
+
     fn readlinklist(&mut self, path: &str, names: &[String]) -> Result<Vec<String>> {
         check_path(path)?;
         Ok(names
