@@ -26,6 +26,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-diff", "json-diff-records"],
     perl_style: false,
+    man: include_str!("../../man/src/virt-diff.txt"),
     command,
     run,
 };

@@ -22,6 +22,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-inspector", "json-operatingsystem-records"],
     perl_style: false,
+    man: include_str!("../../man/src/virt-inspector.txt"),
     command,
     run,
 };

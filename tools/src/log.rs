@@ -21,6 +21,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-log", "journal", "json-log-records"],
     perl_style: false,
+    man: include_str!("../../man/src/virt-log.txt"),
     command,
     run,
 };

@@ -9,6 +9,7 @@ mod common;
 mod df;
 mod filesystems;
 mod ls;
+mod man;
 
 use common::ToolSpec;
 
@@ -61,6 +62,20 @@ fn main() {
             Some(name) if find_tool(name).is_some() => {
                 prog = name.to_string();
                 args.remove(0);
+            }
+            Some("--generate-man") => {
+                // Writes man/TOOL.1 for every tool into the given directory.
+                let dir = std::path::PathBuf::from(
+                    args.get(2).cloned().unwrap_or_else(|| "man".to_string()),
+                );
+                for t in TOOLS {
+                    let path = dir.join(format!("{}.1", t.name));
+                    if let Err(e) = std::fs::write(&path, man::render(t)) {
+                        eprintln!("virt-tools: {}: {}", path.display(), e);
+                        std::process::exit(1);
+                    }
+                }
+                std::process::exit(0);
             }
             Some("--help") | None => {
                 print!("{}", usage());

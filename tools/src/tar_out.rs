@@ -15,6 +15,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: LIBGUESTFS_VERSION,
     features: &["virt-tar-out", "gzip", "json-progress-records"],
     perl_style: false,
+    man: include_str!("../../man/src/virt-tar-out.txt"),
     command,
     run,
 };

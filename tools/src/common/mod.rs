@@ -36,6 +36,8 @@ pub struct ToolSpec {
     /// Options parsed like Perl's Getopt::Long (virt-win-reg): long options may start with
     /// one dash, and an unknown option gives `Unknown option: NAME`, usage and exit 2.
     pub perl_style: bool,
+    /// The prose of the man page (`man/src/TOOL.txt`).
+    pub man: &'static str,
     pub command: fn() -> Command,
     pub run: fn(&mut Ctx) -> i32,
 }
