@@ -1,0 +1,457 @@
+//! The native ext2/3/4 reader against images made by mke2fs, checked against the source
+//! tree, against the kernel's own ext4 driver (a read-only loop mount, when this runs as root
+//! with loop devices), against blkid, and against libguestfs's outputs for the fixtures.
+
+use guestfs::block::raw::RawImage;
+use guestfs::block::{BlockDevice, Device, Slice};
+use guestfs::fs::ext::{probe, ExtFs};
+use guestfs::fs::{FileType, Filesystem, Ino};
+use guestfs::types::Stat;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{symlink, DirEntryExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let base = std::env::var_os("TMPDIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+        let p = base.join(format!("ext-test-{}-{}-{}", std::process::id(), tag, N.fetch_add(1, Ordering::SeqCst)));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {:?}: {}", cmd, e));
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}{}",
+        cmd,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Deterministic bytes.
+fn pseudo_random(len: usize, mut seed: u64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(len);
+    while v.len() < len {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        v.extend_from_slice(&seed.to_le_bytes());
+    }
+    v.truncate(len);
+    v
+}
+
+fn sha256(data: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(data);
+    h.finalize().iter().map(|b| format!("{:02x}", b)).collect()
+}
+
+fn have_root() -> bool {
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// The source tree every image is made from.
+fn populate(src: &Path, with_specials: bool) {
+    std::fs::write(src.join("hello.txt"), b"hello, world\n").unwrap();
+    std::fs::write(src.join("empty"), b"").unwrap();
+    std::fs::write(src.join("big.bin"), pseudo_random(5 << 20, 42)).unwrap();
+    // A sparse file: data at 0 and at 3 MiB, a hole between.
+    {
+        use std::os::unix::fs::FileExt;
+        let f = std::fs::File::create(src.join("sparse.bin")).unwrap();
+        f.write_all_at(&pseudo_random(8192, 7), 0).unwrap();
+        f.write_all_at(&pseudo_random(4096, 8), 3 << 20).unwrap();
+    }
+    std::fs::hard_link(src.join("hello.txt"), src.join("hello-link")).unwrap();
+    symlink("hello.txt", src.join("fast-link")).unwrap();
+    let long_target = format!("{}/target", "long-directory-name".repeat(10));
+    symlink(&long_target, src.join("slow-link")).unwrap();
+    std::fs::create_dir_all(src.join("a/b/c")).unwrap();
+    std::fs::write(src.join("a/b/c/deep.txt"), b"deep\n").unwrap();
+    std::fs::create_dir(src.join("many")).unwrap();
+    for i in 0..2000 {
+        std::fs::write(src.join(format!("many/file-with-a-longish-name-{:05}", i)), format!("{}\n", i)).unwrap();
+    }
+    std::fs::write(src.join("small-inline"), b"tiny").unwrap();
+    std::fs::write(src.join("medium"), pseudo_random(100, 3)).unwrap();
+    if with_specials {
+        let c = |p: &str| CString::new(src.join(p).as_os_str().as_bytes()).unwrap();
+        unsafe {
+            libc::mkfifo(c("fifo").as_ptr(), 0o644);
+            if have_root() {
+                libc::mknod(c("null").as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3));
+                libc::mknod(c("sda1").as_ptr(), libc::S_IFBLK | 0o660, libc::makedev(8, 1));
+                libc::mknod(c("bigdev").as_ptr(), libc::S_IFCHR | 0o600, libc::makedev(300, 70000));
+            }
+        }
+    }
+    // Extended attributes, if the host filesystem keeps them.
+    let _ = Command::new("setfattr").args(["-n", "user.greeting", "-v", "hello"]).arg(src.join("hello.txt")).status();
+    let _ = Command::new("setfattr")
+        .args(["-n", "user.big", "-v", &"x".repeat(700)])
+        .arg(src.join("medium"))
+        .status();
+}
+
+fn mkfs(dir: &Path, name: &str, mkfs: &str, args: &[&str], src: &Path, size_mib: u64) -> PathBuf {
+    let img = dir.join(format!("{}.img", name));
+    let f = std::fs::File::create(&img).unwrap();
+    f.set_len(size_mib << 20).unwrap();
+    drop(f);
+    run(Command::new(mkfs).args(["-q", "-F"]).args(args).arg("-d").arg(src).arg(&img));
+    img
+}
+
+fn open_image(img: &Path) -> ExtFs {
+    let dev: Device = Arc::new(RawImage::open(img).unwrap());
+    ExtFs::open(dev).unwrap()
+}
+
+/// Resolves a relative path (no symlinks followed).
+fn resolve(fs: &ExtFs, path: &str) -> Ino {
+    let mut ino = fs.root();
+    for c in path.split('/').filter(|c| !c.is_empty()) {
+        ino = fs.lookup(ino, c).unwrap().unwrap_or_else(|| panic!("{} not found", path));
+    }
+    ino
+}
+
+fn read_all(fs: &ExtFs, ino: Ino) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 256 * 1024 + 17];
+    loop {
+        let n = fs.read_at(ino, out.len() as u64, &mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    out
+}
+
+/// Every path of the tree (relative, without leading '/'), with its inode and entry type.
+fn walk(fs: &ExtFs) -> BTreeMap<String, (Ino, FileType)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![(String::new(), fs.root())];
+    let mut seen = HashSet::new();
+    while let Some((path, ino)) = stack.pop() {
+        if !seen.insert(ino) {
+            continue;
+        }
+        for e in fs.read_dir(ino).unwrap() {
+            let p = if path.is_empty() { e.name.clone() } else { format!("{}/{}", path, e.name) };
+            let ft = match e.file_type {
+                FileType::Unknown => FileType::from_mode(fs.stat(e.ino).unwrap().st_mode),
+                t => t,
+            };
+            if ft == FileType::Directory {
+                stack.push((p.clone(), e.ino));
+            }
+            out.insert(p, (e.ino, ft));
+        }
+    }
+    out
+}
+
+/// Compares the image with the tree it was made from: names, types, data, link targets.
+fn check_against_source(fs: &ExtFs, src: &Path) {
+    let tree = walk(fs);
+    let mut expected = BTreeMap::new();
+    fn list(dir: &Path, rel: &str, out: &mut BTreeMap<String, std::fs::Metadata>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            let p = if rel.is_empty() { name.clone() } else { format!("{}/{}", rel, name) };
+            let md = std::fs::symlink_metadata(e.path()).unwrap();
+            if md.is_dir() {
+                list(&e.path(), &p, out);
+            }
+            out.insert(p, md);
+        }
+    }
+    list(src, "", &mut expected);
+    let ours: Vec<&String> = tree.keys().filter(|k| *k != "lost+found").collect();
+    let theirs: Vec<&String> = expected.keys().collect();
+    assert_eq!(ours, theirs, "names differ");
+    for (path, (ino, ft)) in &tree {
+        if path == "lost+found" {
+            continue;
+        }
+        let md = &expected[path];
+        let st = fs.stat(*ino).unwrap();
+        assert_eq!(st.st_mode as u32, md.mode(), "{}: mode", path);
+        assert_eq!(*ft, FileType::from_mode(st.st_mode), "{}: entry type", path);
+        match ft {
+            FileType::Regular => {
+                assert_eq!(st.st_size as u64, md.len(), "{}: size", path);
+                let data = read_all(fs, *ino);
+                let want = std::fs::read(src.join(path)).unwrap();
+                assert_eq!(sha256(&data), sha256(&want), "{}: content", path);
+            }
+            FileType::Symlink => {
+                let t = fs.read_link(*ino).unwrap();
+                let want = std::fs::read_link(src.join(path)).unwrap();
+                assert_eq!(t, want.to_string_lossy(), "{}: link target", path);
+            }
+            FileType::CharDevice | FileType::BlockDevice => {
+                assert_eq!(st.st_rdev as u64, md.rdev(), "{}: rdev", path);
+            }
+            _ => {}
+        }
+    }
+    // The hard link shares the inode and both names count.
+    assert_eq!(tree["hello.txt"].0, tree["hello-link"].0);
+    assert_eq!(fs.stat(tree["hello.txt"].0).unwrap().st_nlink, 2);
+}
+
+/// A read-only loop mount, unmounted on drop.
+struct Mount {
+    dir: PathBuf,
+}
+
+impl Mount {
+    fn new(img: &Path, at: &Path, offset: u64) -> Option<Mount> {
+        if !have_root() {
+            return None;
+        }
+        std::fs::create_dir_all(at).ok()?;
+        let st = Command::new("mount")
+            .arg("-o")
+            .arg(format!("ro,loop,offset={}", offset))
+            .arg(img)
+            .arg(at)
+            .status()
+            .ok()?;
+        if !st.success() {
+            return None;
+        }
+        Some(Mount { dir: at.to_path_buf() })
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.dir).status();
+    }
+}
+
+fn kernel_stat(p: &Path) -> Stat {
+    let m = std::fs::symlink_metadata(p).unwrap();
+    Stat {
+        st_dev: 0,
+        st_ino: m.ino() as i64,
+        st_mode: m.mode() as i64,
+        st_nlink: m.nlink() as i64,
+        st_uid: m.uid() as i64,
+        st_gid: m.gid() as i64,
+        st_rdev: m.rdev() as i64,
+        st_size: m.size() as i64,
+        st_blksize: m.blksize() as i64,
+        st_blocks: m.blocks() as i64,
+        st_atime_sec: m.atime(),
+        st_atime_nsec: m.atime_nsec(),
+        st_mtime_sec: m.mtime(),
+        st_mtime_nsec: m.mtime_nsec(),
+        st_ctime_sec: m.ctime(),
+        st_ctime_nsec: m.ctime_nsec(),
+    }
+}
+
+fn kernel_xattrs(p: &Path) -> Vec<(String, Vec<u8>)> {
+    let c = CString::new(p.as_os_str().as_bytes()).unwrap();
+    let mut names = vec![0u8; 65536];
+    let n = unsafe { libc::llistxattr(c.as_ptr(), names.as_mut_ptr() as *mut libc::c_char, names.len()) };
+    assert!(n >= 0, "llistxattr {}", p.display());
+    let mut out = Vec::new();
+    for name in names[..n as usize].split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        let cn = CString::new(name).unwrap();
+        let mut v = vec![0u8; 65536];
+        let len = unsafe { libc::lgetxattr(c.as_ptr(), cn.as_ptr(), v.as_mut_ptr() as *mut libc::c_void, v.len()) };
+        assert!(len >= 0);
+        v.truncate(len as usize);
+        out.push((String::from_utf8_lossy(name).into_owned(), v));
+    }
+    out.sort();
+    out
+}
+
+/// Compares every inode's stat, every directory, link, xattr list and statvfs with what the
+/// kernel's driver reports. Returns false (after saying so) when no mount is possible.
+fn check_against_kernel(fs: &ExtFs, img: &Path, mnt: &Path) -> bool {
+    let Some(m) = Mount::new(img, mnt, 0) else {
+        eprintln!("note: cannot loop-mount {} (needs root and loop devices); kernel comparison skipped", img.display());
+        return false;
+    };
+    let tree = walk(fs);
+    let mut all: Vec<(String, Ino)> = tree.iter().map(|(p, (i, _))| (p.clone(), *i)).collect();
+    all.push((String::new(), fs.root()));
+    for (path, ino) in &all {
+        let kp = m.dir.join(path);
+        let want = kernel_stat(&kp);
+        let got = fs.stat(*ino).unwrap();
+        assert_eq!(got, want, "stat of /{}", path);
+        let ft = FileType::from_mode(got.st_mode);
+        if ft == FileType::Directory {
+            let mut ours: Vec<(String, u64)> = fs.read_dir(*ino).unwrap().into_iter().map(|e| (e.name, e.ino)).collect();
+            let mut theirs: Vec<(String, u64)> = std::fs::read_dir(&kp)
+                .unwrap()
+                .map(|e| e.unwrap())
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.ino()))
+                .collect();
+            ours.sort();
+            theirs.sort();
+            assert_eq!(ours, theirs, "entries of /{}", path);
+        }
+        if ft == FileType::Symlink {
+            assert_eq!(fs.read_link(*ino).unwrap(), std::fs::read_link(&kp).unwrap().to_string_lossy(), "/{}", path);
+        }
+        if ft == FileType::Regular && got.st_size < (1 << 20) {
+            assert_eq!(read_all(fs, *ino), std::fs::read(&kp).unwrap(), "content of /{}", path);
+        }
+        assert_eq!(fs.xattrs(*ino).unwrap(), kernel_xattrs(&kp), "xattrs of /{}", path);
+    }
+    let c = CString::new(m.dir.as_os_str().as_bytes()).unwrap();
+    let mut sv: libc::statvfs = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::statvfs(c.as_ptr(), &mut sv) }, 0);
+    let ours = fs.statvfs().unwrap();
+    let theirs = (
+        sv.f_bsize as i64,
+        sv.f_frsize as i64,
+        sv.f_blocks as i64,
+        sv.f_bfree as i64,
+        sv.f_bavail as i64,
+        sv.f_files as i64,
+        sv.f_ffree as i64,
+        sv.f_favail as i64,
+        sv.f_fsid as i64,
+        sv.f_flag as i64,
+        sv.f_namemax as i64,
+    );
+    let ours = (
+        ours.bsize,
+        ours.frsize,
+        ours.blocks,
+        ours.bfree,
+        ours.bavail,
+        ours.files,
+        ours.ffree,
+        ours.favail,
+        ours.fsid,
+        ours.flag,
+        ours.namemax,
+    );
+    assert_eq!(ours, theirs, "statvfs");
+    true
+}
+
+fn blkid(img: &Path) -> BTreeMap<String, String> {
+    let out = Command::new("blkid").args(["-p", "-o", "export"]).arg(img).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.replace("\\ ", " ")))
+        .collect()
+}
+
+fn check_probe(img: &Path) {
+    let dev = RawImage::open(img).unwrap();
+    let p = probe(&dev).expect("probe");
+    let b = blkid(img);
+    assert_eq!(Some(&p.fs_type), b.get("TYPE"), "TYPE of {}", img.display());
+    assert_eq!(p.uuid, b.get("UUID").cloned().unwrap_or_default(), "UUID");
+    assert_eq!(p.label, b.get("LABEL").cloned().unwrap_or_default(), "LABEL");
+}
+
+/// Makes an image from the standard tree and checks it every way.
+fn full_check(name: &str, mkfs_cmd: &str, args: &[&str], size_mib: u64) {
+    let t = TempDir::new(name);
+    let src = t.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    populate(&src, true);
+    let img = mkfs(t.path(), name, mkfs_cmd, args, &src, size_mib);
+    check_probe(&img);
+    let fs = open_image(&img);
+    check_against_source(&fs, &src);
+    check_against_kernel(&fs, &img, &t.path().join("mnt"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Variants
+
+#[test]
+fn ext2_1k_blocks() {
+    full_check("ext2-1k", "mkfs.ext2", &["-b", "1024", "-L", "small"], 64);
+}
+
+#[test]
+fn ext2_no_filetype_4k() {
+    full_check("ext2-nofiletype", "mkfs.ext2", &["-b", "4096", "-O", "^filetype"], 64);
+}
+
+#[test]
+fn ext3_2k_blocks() {
+    full_check("ext3-2k", "mkfs.ext3", &["-b", "2048"], 64);
+}
+
+#[test]
+fn ext4_default() {
+    full_check("ext4", "mkfs.ext4", &["-L", "my label"], 64);
+}
+
+#[test]
+fn ext4_no_journal_1k() {
+    full_check("ext4-nojournal", "mkfs.ext4", &["-b", "1024", "-O", "^has_journal"], 64);
+}
+
+#[test]
+fn ext4_inline_data() {
+    full_check("ext4-inline", "mkfs.ext4", &["-O", "inline_data", "-I", "512"], 64);
+}
+
+#[test]
+fn ext4_64bit_meta_bg() {
+    full_check("ext4-metabg", "mkfs.ext4", &["-b", "1024", "-O", "64bit,meta_bg,^resize_inode"], 96);
+}
+
+#[test]
+fn ext4_bigalloc() {
+    full_check("ext4-bigalloc", "mkfs.ext4", &["-O", "bigalloc", "-C", "16384"], 64);
+}
+
+#[test]
+fn ext4_sparse_super2_and_small_inodes() {
+    full_check("ext4-ss2", "mkfs.ext4", &["-O", "sparse_super2", "-I", "128", "-b", "2048"], 64);
+}
+
+#[test]
+fn ext4_64k_blocks() {
+    // The x86 kernel may refuse blocks larger than a page: the kernel comparison then skips.
+    full_check("ext4-64k", "mkfs.ext4", &["-b", "65536"], 256);
+}
