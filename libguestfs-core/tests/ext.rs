@@ -577,3 +577,123 @@ fn journal_replay_of_a_crashed_filesystem() {
     std::fs::copy(&crash, &copy).unwrap();
     check_against_kernel_at(&fs, &copy, 0, true, &t.path().join("mnt"));
 }
+
+// ---------------------------------------------------------------------------------------
+// libguestfs's fixtures and its outputs for them
+
+fn shared_dir() -> Option<PathBuf> {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [here.join("../../shared"), here.join("../shared"), PathBuf::from("/work/shared")]
+        .into_iter()
+        .find(|p| p.join("fixtures/unpack.sh").exists())
+}
+
+/// (byte offset, byte size) of each partition of an MBR or GPT disk, by kernel number.
+fn partitions(dev: &dyn BlockDevice) -> BTreeMap<u32, (u64, u64)> {
+    let mut out = BTreeMap::new();
+    let mut mbr = vec![0u8; 512];
+    dev.read_exact_at(&mut mbr, 0).unwrap();
+    let le32 = |b: &[u8], o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+    let le64 = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
+    if mbr[450] == 0xee {
+        let mut hdr = vec![0u8; 512];
+        dev.read_exact_at(&mut hdr, 512).unwrap();
+        assert_eq!(&hdr[..8], b"EFI PART");
+        let (lba, n, size) = (le64(&hdr, 72), le32(&hdr, 80) as u64, le32(&hdr, 84) as u64);
+        let mut table = vec![0u8; (n * size) as usize];
+        dev.read_exact_at(&mut table, lba * 512).unwrap();
+        for i in 0..n as usize {
+            let e = &table[i * size as usize..(i + 1) * size as usize];
+            if e[..16].iter().any(|&b| b != 0) {
+                let (first, last) = (le64(e, 32), le64(e, 40));
+                out.insert(i as u32 + 1, (first * 512, (last - first + 1) * 512));
+            }
+        }
+    } else {
+        for i in 0..4 {
+            let e = &mbr[446 + 16 * i..462 + 16 * i];
+            if e[4] != 0 {
+                out.insert(i as u32 + 1, (le32(e, 8) as u64 * 512, le32(e, 12) as u64 * 512));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn libguestfs_fixtures() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("note: ../shared/fixtures not found; fixture comparison skipped");
+        return;
+    };
+    let dest = std::env::temp_dir().join("ext-test-fixtures");
+    run(Command::new(shared.join("fixtures/unpack.sh")).arg(&dest));
+    let expected = shared.join("fixtures/expected");
+    let cases: &[(&str, &[u32])] = &[
+        ("blank-fs", &[1]),
+        ("blank-bootroot", &[1, 2]),
+        ("blank-bootrootlv", &[1]),
+        ("archlinux", &[1]),
+        ("coreos", &[3, 5]),
+        ("debian", &[1]),
+        ("ubuntu", &[1, 2]),
+        ("fedora", &[1]),
+    ];
+    let mnt = TempDir::new("fixtures-mnt");
+    for (name, parts) in cases {
+        let img = dest.join(format!("{}.img", name));
+        let disk: Device = Arc::new(RawImage::open(&img).unwrap());
+        let table = partitions(disk.as_ref());
+        let df = std::fs::read_to_string(expected.join(format!("{}.df.out", name))).unwrap();
+        let fsl = std::fs::read_to_string(expected.join(format!("{}.filesystems-all-long-uuid.out", name))).unwrap();
+        for n in *parts {
+            let (start, size) = table[n];
+            let dev: Device = Arc::new(Slice::new(disk.clone(), start, size));
+            let fs = ExtFs::open(dev.clone()).unwrap();
+            let sv = fs.statvfs().unwrap();
+            let devname = format!("/dev/sda{}", n);
+            // virt-df: 1K-blocks, used, available.
+            let row = df
+                .lines()
+                .find(|l| l.starts_with(&format!("{}.img:{} ", name, devname)))
+                .unwrap_or_else(|| panic!("{} {} not in df output", name, devname));
+            let cols: Vec<i64> = row.split_whitespace().skip(1).take(3).map(|c| c.parse().unwrap()).collect();
+            let k = sv.bsize / 1024;
+            assert_eq!(
+                cols,
+                vec![sv.blocks * k, (sv.blocks - sv.bfree) * k, sv.bavail * k],
+                "df of {} {}",
+                name,
+                devname
+            );
+            // virt-filesystems: type, label, size, UUID.
+            let row = fsl
+                .lines()
+                .find(|l| l.starts_with(&format!("{} ", devname)) && l.contains(" filesystem "))
+                .unwrap();
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            let p = probe(dev.as_ref()).unwrap();
+            assert_eq!(cols[2], p.fs_type, "{} {}", name, devname);
+            assert_eq!(cols[3], if p.label.is_empty() { "-" } else { p.label.as_str() });
+            assert_eq!(cols[5].parse::<i64>().unwrap(), sv.blocks * sv.bsize, "size of {} {}", name, devname);
+            assert_eq!(cols[7], p.uuid);
+            // The kernel agrees on everything it shows.
+            check_against_kernel_at(&fs, &img, start, false, &mnt.path().join(format!("{}-{}", name, n)));
+        }
+    }
+    // virt-ls --extra-stats on archlinux's /etc: inode numbers, link counts, blocks.
+    let img = dest.join("archlinux.img");
+    let disk: Device = Arc::new(RawImage::open(&img).unwrap());
+    let (start, size) = partitions(disk.as_ref())[&1];
+    let fs = ExtFs::open(Arc::new(Slice::new(disk, start, size))).unwrap();
+    let ls = std::fs::read_to_string(expected.join("archlinux.ls-csv-extra-etc.out")).unwrap();
+    for line in ls.lines() {
+        let c: Vec<&str> = line.split(',').collect();
+        let st = fs.stat(resolve(&fs, c[13])).unwrap();
+        assert_eq!(format!("{:04o}", st.st_mode & 0o7777), c[1], "{}", line);
+        assert_eq!(st.st_size.to_string(), c[2], "{}", line);
+        assert_eq!(st.st_ino.to_string(), c[9], "{}", line);
+        assert_eq!(st.st_nlink.to_string(), c[10], "{}", line);
+        assert_eq!(st.st_blocks.to_string(), c[12], "{}", line);
+    }
+}
