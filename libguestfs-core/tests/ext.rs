@@ -25,8 +25,15 @@ struct TempDir(PathBuf);
 impl TempDir {
     fn new(tag: &str) -> TempDir {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let base = std::env::var_os("TMPDIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
-        let p = base.join(format!("ext-test-{}-{}-{}", std::process::id(), tag, N.fetch_add(1, Ordering::SeqCst)));
+        let base = std::env::var_os("TMPDIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/tmp"));
+        let p = base.join(format!(
+            "ext-test-{}-{}-{}",
+            std::process::id(),
+            tag,
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
@@ -43,7 +50,9 @@ impl Drop for TempDir {
 }
 
 fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {:?}: {}", cmd, e));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {:?}: {}", cmd, e));
     assert!(
         out.status.success(),
         "{:?} failed: {}{}",
@@ -97,7 +106,11 @@ fn populate(src: &Path, with_specials: bool) {
     std::fs::write(src.join("a/b/c/deep.txt"), b"deep\n").unwrap();
     std::fs::create_dir(src.join("many")).unwrap();
     for i in 0..2000 {
-        std::fs::write(src.join(format!("many/file-with-a-longish-name-{:05}", i)), format!("{}\n", i)).unwrap();
+        std::fs::write(
+            src.join(format!("many/file-with-a-longish-name-{:05}", i)),
+            format!("{}\n", i),
+        )
+        .unwrap();
     }
     std::fs::write(src.join("small-inline"), b"tiny").unwrap();
     std::fs::write(src.join("medium"), pseudo_random(100, 3)).unwrap();
@@ -106,14 +119,29 @@ fn populate(src: &Path, with_specials: bool) {
         unsafe {
             libc::mkfifo(c("fifo").as_ptr(), 0o644);
             if have_root() {
-                libc::mknod(c("null").as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3));
-                libc::mknod(c("sda1").as_ptr(), libc::S_IFBLK | 0o660, libc::makedev(8, 1));
-                libc::mknod(c("bigdev").as_ptr(), libc::S_IFCHR | 0o600, libc::makedev(300, 70000));
+                libc::mknod(
+                    c("null").as_ptr(),
+                    libc::S_IFCHR | 0o666,
+                    libc::makedev(1, 3),
+                );
+                libc::mknod(
+                    c("sda1").as_ptr(),
+                    libc::S_IFBLK | 0o660,
+                    libc::makedev(8, 1),
+                );
+                libc::mknod(
+                    c("bigdev").as_ptr(),
+                    libc::S_IFCHR | 0o600,
+                    libc::makedev(300, 70000),
+                );
             }
         }
     }
     // Extended attributes, if the host filesystem keeps them.
-    let _ = Command::new("setfattr").args(["-n", "user.greeting", "-v", "hello"]).arg(src.join("hello.txt")).status();
+    let _ = Command::new("setfattr")
+        .args(["-n", "user.greeting", "-v", "hello"])
+        .arg(src.join("hello.txt"))
+        .status();
     let _ = Command::new("setfattr")
         .args(["-n", "user.big", "-v", &"x".repeat(700)])
         .arg(src.join("medium"))
@@ -125,7 +153,12 @@ fn mkfs(dir: &Path, name: &str, mkfs: &str, args: &[&str], src: &Path, size_mib:
     let f = std::fs::File::create(&img).unwrap();
     f.set_len(size_mib << 20).unwrap();
     drop(f);
-    run(Command::new(mkfs).args(["-q", "-F"]).args(args).arg("-d").arg(src).arg(&img));
+    run(Command::new(mkfs)
+        .args(["-q", "-F"])
+        .args(args)
+        .arg("-d")
+        .arg(src)
+        .arg(&img));
     img
 }
 
@@ -138,7 +171,10 @@ fn open_image(img: &Path) -> ExtFs {
 fn resolve(fs: &ExtFs, path: &str) -> Ino {
     let mut ino = fs.root();
     for c in path.split('/').filter(|c| !c.is_empty()) {
-        ino = fs.lookup(ino, c).unwrap().unwrap_or_else(|| panic!("{} not found", path));
+        ino = fs
+            .lookup(ino, c)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{} not found", path));
     }
     ino
 }
@@ -166,7 +202,11 @@ fn walk(fs: &ExtFs) -> BTreeMap<String, (Ino, FileType)> {
             continue;
         }
         for e in fs.read_dir(ino).unwrap() {
-            let p = if path.is_empty() { e.name.clone() } else { format!("{}/{}", path, e.name) };
+            let p = if path.is_empty() {
+                e.name.clone()
+            } else {
+                format!("{}/{}", path, e.name)
+            };
             let ft = match e.file_type {
                 FileType::Unknown => FileType::from_mode(fs.stat(e.ino).unwrap().st_mode),
                 t => t,
@@ -188,7 +228,11 @@ fn check_against_source(fs: &ExtFs, src: &Path) {
         for e in std::fs::read_dir(dir).unwrap() {
             let e = e.unwrap();
             let name = e.file_name().to_string_lossy().into_owned();
-            let p = if rel.is_empty() { name.clone() } else { format!("{}/{}", rel, name) };
+            let p = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{}/{}", rel, name)
+            };
             let md = std::fs::symlink_metadata(e.path()).unwrap();
             if md.is_dir() {
                 list(&e.path(), &p, out);
@@ -254,19 +298,31 @@ impl Mount {
             return None;
         }
         let loopdev = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        let ok = Command::new("mount").args(["-o", "ro"]).arg(&loopdev).arg(at).status().ok()?.success();
+        let ok = Command::new("mount")
+            .args(["-o", "ro"])
+            .arg(&loopdev)
+            .arg(at)
+            .status()
+            .ok()?
+            .success();
         if !ok {
             let _ = Command::new("losetup").arg("-d").arg(&loopdev).status();
             return None;
         }
-        Some(Mount { dir: at.to_path_buf(), loopdev })
+        Some(Mount {
+            dir: at.to_path_buf(),
+            loopdev,
+        })
     }
 }
 
 impl Drop for Mount {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg(&self.dir).status();
-        let _ = Command::new("losetup").arg("-d").arg(&self.loopdev).status();
+        let _ = Command::new("losetup")
+            .arg("-d")
+            .arg(&self.loopdev)
+            .status();
     }
 }
 
@@ -295,13 +351,29 @@ fn kernel_stat(p: &Path) -> Stat {
 fn kernel_xattrs(p: &Path) -> Vec<(String, Vec<u8>)> {
     let c = CString::new(p.as_os_str().as_bytes()).unwrap();
     let mut names = vec![0u8; 65536];
-    let n = unsafe { libc::llistxattr(c.as_ptr(), names.as_mut_ptr() as *mut libc::c_char, names.len()) };
+    let n = unsafe {
+        libc::llistxattr(
+            c.as_ptr(),
+            names.as_mut_ptr() as *mut libc::c_char,
+            names.len(),
+        )
+    };
     assert!(n >= 0, "llistxattr {}", p.display());
     let mut out = Vec::new();
-    for name in names[..n as usize].split(|&b| b == 0).filter(|n| !n.is_empty()) {
+    for name in names[..n as usize]
+        .split(|&b| b == 0)
+        .filter(|n| !n.is_empty())
+    {
         let cn = CString::new(name).unwrap();
         let mut v = vec![0u8; 65536];
-        let len = unsafe { libc::lgetxattr(c.as_ptr(), cn.as_ptr(), v.as_mut_ptr() as *mut libc::c_void, v.len()) };
+        let len = unsafe {
+            libc::lgetxattr(
+                c.as_ptr(),
+                cn.as_ptr(),
+                v.as_mut_ptr() as *mut libc::c_void,
+                v.len(),
+            )
+        };
         assert!(len >= 0);
         v.truncate(len as usize);
         out.push((String::from_utf8_lossy(name).into_owned(), v));
@@ -316,9 +388,18 @@ fn check_against_kernel(fs: &ExtFs, img: &Path, mnt: &Path) -> bool {
     check_against_kernel_at(fs, img, 0, false, mnt)
 }
 
-fn check_against_kernel_at(fs: &ExtFs, img: &Path, offset: u64, writable: bool, mnt: &Path) -> bool {
+fn check_against_kernel_at(
+    fs: &ExtFs,
+    img: &Path,
+    offset: u64,
+    writable: bool,
+    mnt: &Path,
+) -> bool {
     let Some(m) = Mount::new(img, mnt, offset, writable) else {
-        eprintln!("note: cannot loop-mount {} (needs root and loop devices); kernel comparison skipped", img.display());
+        eprintln!(
+            "note: cannot loop-mount {} (needs root and loop devices); kernel comparison skipped",
+            img.display()
+        );
         return false;
     };
     let tree = walk(fs);
@@ -331,7 +412,12 @@ fn check_against_kernel_at(fs: &ExtFs, img: &Path, offset: u64, writable: bool, 
         assert_eq!(got, want, "stat of /{}", path);
         let ft = FileType::from_mode(got.st_mode);
         if ft == FileType::Directory {
-            let mut ours: Vec<(String, u64)> = fs.read_dir(*ino).unwrap().into_iter().map(|e| (e.name, e.ino)).collect();
+            let mut ours: Vec<(String, u64)> = fs
+                .read_dir(*ino)
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.name, e.ino))
+                .collect();
             let mut theirs: Vec<(String, u64)> = std::fs::read_dir(&kp)
                 .unwrap()
                 .map(|e| e.unwrap())
@@ -342,12 +428,27 @@ fn check_against_kernel_at(fs: &ExtFs, img: &Path, offset: u64, writable: bool, 
             assert_eq!(ours, theirs, "entries of /{}", path);
         }
         if ft == FileType::Symlink {
-            assert_eq!(fs.read_link(*ino).unwrap(), std::fs::read_link(&kp).unwrap().to_string_lossy(), "/{}", path);
+            assert_eq!(
+                fs.read_link(*ino).unwrap(),
+                std::fs::read_link(&kp).unwrap().to_string_lossy(),
+                "/{}",
+                path
+            );
         }
         if ft == FileType::Regular && got.st_size < (1 << 20) {
-            assert_eq!(read_all(fs, *ino), std::fs::read(&kp).unwrap(), "content of /{}", path);
+            assert_eq!(
+                read_all(fs, *ino),
+                std::fs::read(&kp).unwrap(),
+                "content of /{}",
+                path
+            );
         }
-        assert_eq!(fs.xattrs(*ino).unwrap(), kernel_xattrs(&kp), "xattrs of /{}", path);
+        assert_eq!(
+            fs.xattrs(*ino).unwrap(),
+            kernel_xattrs(&kp),
+            "xattrs of /{}",
+            path
+        );
     }
     let c = CString::new(m.dir.as_os_str().as_bytes()).unwrap();
     let mut sv: libc::statvfs = unsafe { std::mem::zeroed() };
@@ -384,7 +485,11 @@ fn check_against_kernel_at(fs: &ExtFs, img: &Path, offset: u64, writable: bool, 
 }
 
 fn blkid(img: &Path) -> BTreeMap<String, String> {
-    let out = Command::new("blkid").args(["-p", "-o", "export"]).arg(img).output().unwrap();
+    let out = Command::new("blkid")
+        .args(["-p", "-o", "export"])
+        .arg(img)
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_once('='))
@@ -398,7 +503,11 @@ fn check_probe(img: &Path) {
     let b = blkid(img);
     assert_eq!(Some(&p.fs_type), b.get("TYPE"), "TYPE of {}", img.display());
     assert_eq!(p.uuid, b.get("UUID").cloned().unwrap_or_default(), "UUID");
-    assert_eq!(p.label, b.get("LABEL").cloned().unwrap_or_default(), "LABEL");
+    assert_eq!(
+        p.label,
+        b.get("LABEL").cloned().unwrap_or_default(),
+        "LABEL"
+    );
 }
 
 /// Makes an image from the standard tree and checks it every way.
@@ -424,7 +533,12 @@ fn ext2_1k_blocks() {
 
 #[test]
 fn ext2_no_filetype_4k() {
-    full_check("ext2-nofiletype", "mkfs.ext2", &["-b", "4096", "-O", "^filetype"], 64);
+    full_check(
+        "ext2-nofiletype",
+        "mkfs.ext2",
+        &["-b", "4096", "-O", "^filetype"],
+        64,
+    );
 }
 
 #[test]
@@ -439,27 +553,52 @@ fn ext4_default() {
 
 #[test]
 fn ext4_no_journal_1k() {
-    full_check("ext4-nojournal", "mkfs.ext4", &["-b", "1024", "-O", "^has_journal"], 64);
+    full_check(
+        "ext4-nojournal",
+        "mkfs.ext4",
+        &["-b", "1024", "-O", "^has_journal"],
+        64,
+    );
 }
 
 #[test]
 fn ext4_inline_data() {
-    full_check("ext4-inline", "mkfs.ext4", &["-O", "inline_data", "-I", "512"], 64);
+    full_check(
+        "ext4-inline",
+        "mkfs.ext4",
+        &["-O", "inline_data", "-I", "512"],
+        64,
+    );
 }
 
 #[test]
 fn ext4_64bit_meta_bg() {
-    full_check("ext4-metabg", "mkfs.ext4", &["-b", "1024", "-O", "64bit,meta_bg,^resize_inode"], 96);
+    full_check(
+        "ext4-metabg",
+        "mkfs.ext4",
+        &["-b", "1024", "-O", "64bit,meta_bg,^resize_inode"],
+        96,
+    );
 }
 
 #[test]
 fn ext4_bigalloc() {
-    full_check("ext4-bigalloc", "mkfs.ext4", &["-O", "bigalloc", "-C", "16384"], 64);
+    full_check(
+        "ext4-bigalloc",
+        "mkfs.ext4",
+        &["-O", "bigalloc", "-C", "16384"],
+        64,
+    );
 }
 
 #[test]
 fn ext4_sparse_super2_and_small_inodes() {
-    full_check("ext4-ss2", "mkfs.ext4", &["-O", "sparse_super2", "-I", "128", "-b", "2048"], 64);
+    full_check(
+        "ext4-ss2",
+        "mkfs.ext4",
+        &["-O", "sparse_super2", "-I", "128", "-b", "2048"],
+        64,
+    );
 }
 
 #[test]
@@ -472,12 +611,15 @@ fn ext4_64k_blocks() {
 // The journal
 
 fn debugfs(img: &Path, req: &str) -> String {
-    run(Command::new("debugfs").arg("-R").arg(req).arg(img)).trim().to_string()
+    run(Command::new("debugfs").arg("-R").arg(req).arg(img))
+        .trim()
+        .to_string()
 }
 
 fn needs_recovery(img: &Path) -> bool {
     let out = run(Command::new("dumpe2fs").arg("-h").arg(img));
-    out.lines().any(|l| l.starts_with("Filesystem features:") && l.contains("needs_recovery"))
+    out.lines()
+        .any(|l| l.starts_with("Filesystem features:") && l.contains("needs_recovery"))
 }
 
 /// Transactions written into the log by debugfs (not checkpointed): a committed transaction
@@ -501,23 +643,46 @@ fn journal_replay_with_revoke() {
     let cmds = t.path().join("cmds");
     std::fs::write(
         &cmds,
-        format!("jo -c\njw -b {},{} {}\njc\njo\njw -r {} /dev/null\njc\n", v, r, blocks.display(), r),
+        format!(
+            "jo -c\njw -b {},{} {}\njc\njo\njw -r {} /dev/null\njc\n",
+            v,
+            r,
+            blocks.display(),
+            r
+        ),
     )
     .unwrap();
-    run(Command::new("debugfs").arg("-w").arg("-f").arg(&cmds).arg(&img));
+    run(Command::new("debugfs")
+        .arg("-w")
+        .arg("-f")
+        .arg(&cmds)
+        .arg(&img));
     assert!(needs_recovery(&img));
 
     let fs = open_image(&img);
-    assert_eq!(read_all(&fs, resolve(&fs, "victim.txt")), b"REPLAYED CONTENT\n");
+    assert_eq!(
+        read_all(&fs, resolve(&fs, "victim.txt")),
+        b"REPLAYED CONTENT\n"
+    );
     assert_eq!(read_all(&fs, resolve(&fs, "revoked.txt")), b"second file\n");
 
     // e2fsck replays the same way.
     let fixed = t.path().join("fixed.img");
     std::fs::copy(&img, &fixed).unwrap();
-    let _ = Command::new("e2fsck").arg("-fy").arg(&fixed).output().unwrap();
+    let _ = Command::new("e2fsck")
+        .arg("-fy")
+        .arg(&fixed)
+        .output()
+        .unwrap();
     let fs2 = open_image(&fixed);
-    assert_eq!(read_all(&fs2, resolve(&fs2, "victim.txt")), b"REPLAYED CONTENT\n");
-    assert_eq!(read_all(&fs2, resolve(&fs2, "revoked.txt")), b"second file\n");
+    assert_eq!(
+        read_all(&fs2, resolve(&fs2, "victim.txt")),
+        b"REPLAYED CONTENT\n"
+    );
+    assert_eq!(
+        read_all(&fs2, resolve(&fs2, "revoked.txt")),
+        b"second file\n"
+    );
 
     // And so does the kernel (on a writable loop device, as libguestfs's overlay allows).
     let copy = t.path().join("copy.img");
@@ -535,13 +700,22 @@ fn journal_replay_of_a_crashed_filesystem() {
         return;
     }
     let img = t.path().join("live.img");
-    std::fs::File::create(&img).unwrap().set_len(64 << 20).unwrap();
+    std::fs::File::create(&img)
+        .unwrap()
+        .set_len(64 << 20)
+        .unwrap();
     run(Command::new("mkfs.ext4").args(["-q", "-F"]).arg(&img));
     let mnt = t.path().join("live");
     std::fs::create_dir(&mnt).unwrap();
     let out = run(Command::new("losetup").args(["-f", "--show"]).arg(&img));
     let loopdev = out.trim().to_string();
-    let ok = Command::new("mount").args(["-o", "commit=1"]).arg(&loopdev).arg(&mnt).status().unwrap().success();
+    let ok = Command::new("mount")
+        .args(["-o", "commit=1"])
+        .arg(&loopdev)
+        .arg(&mnt)
+        .status()
+        .unwrap()
+        .success();
     if !ok {
         let _ = Command::new("losetup").arg("-d").arg(&loopdev).status();
         eprintln!("note: cannot mount {}; skipped", img.display());
@@ -556,7 +730,10 @@ fn journal_replay_of_a_crashed_filesystem() {
         f.sync_all().unwrap();
     };
     for i in 0..50 {
-        write_synced(mnt.join(format!("newdir/f{}", i)), format!("file {}\n", i).as_bytes());
+        write_synced(
+            mnt.join(format!("newdir/f{}", i)),
+            format!("file {}\n", i).as_bytes(),
+        );
     }
     symlink("newdir/f1", mnt.join("newlink")).unwrap();
     write_synced(mnt.join("big"), &pseudo_random(300_000, 9));
@@ -572,7 +749,10 @@ fn journal_replay_of_a_crashed_filesystem() {
     let fs = open_image(&crash);
     assert_eq!(read_all(&fs, resolve(&fs, "newdir/f7")), b"file 7\n");
     assert_eq!(fs.read_link(resolve(&fs, "newlink")).unwrap(), "newdir/f1");
-    assert_eq!(read_all(&fs, resolve(&fs, "big")), pseudo_random(300_000, 9));
+    assert_eq!(
+        read_all(&fs, resolve(&fs, "big")),
+        pseudo_random(300_000, 9)
+    );
     let copy = t.path().join("copy.img");
     std::fs::copy(&crash, &copy).unwrap();
     check_against_kernel_at(&fs, &copy, 0, true, &t.path().join("mnt"));
@@ -583,9 +763,13 @@ fn journal_replay_of_a_crashed_filesystem() {
 
 fn shared_dir() -> Option<PathBuf> {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [here.join("../../shared"), here.join("../shared"), PathBuf::from("/work/shared")]
-        .into_iter()
-        .find(|p| p.join("fixtures/unpack.sh").exists())
+    [
+        here.join("../../shared"),
+        here.join("../shared"),
+        PathBuf::from("/work/shared"),
+    ]
+    .into_iter()
+    .find(|p| p.join("fixtures/unpack.sh").exists())
 }
 
 /// (byte offset, byte size) of each partition of an MBR or GPT disk, by kernel number.
@@ -613,7 +797,10 @@ fn partitions(dev: &dyn BlockDevice) -> BTreeMap<u32, (u64, u64)> {
         for i in 0..4 {
             let e = &mbr[446 + 16 * i..462 + 16 * i];
             if e[4] != 0 {
-                out.insert(i as u32 + 1, (le32(e, 8) as u64 * 512, le32(e, 12) as u64 * 512));
+                out.insert(
+                    i as u32 + 1,
+                    (le32(e, 8) as u64 * 512, le32(e, 12) as u64 * 512),
+                );
             }
         }
     }
@@ -645,7 +832,10 @@ fn libguestfs_fixtures() {
         let disk: Device = Arc::new(RawImage::open(&img).unwrap());
         let table = partitions(disk.as_ref());
         let df = std::fs::read_to_string(expected.join(format!("{}.df.out", name))).unwrap();
-        let fsl = std::fs::read_to_string(expected.join(format!("{}.filesystems-all-long-uuid.out", name))).unwrap();
+        let fsl = std::fs::read_to_string(
+            expected.join(format!("{}.filesystems-all-long-uuid.out", name)),
+        )
+        .unwrap();
         for n in *parts {
             let (start, size) = table[n];
             let dev: Device = Arc::new(Slice::new(disk.clone(), start, size));
@@ -657,7 +847,12 @@ fn libguestfs_fixtures() {
                 .lines()
                 .find(|l| l.starts_with(&format!("{}.img:{} ", name, devname)))
                 .unwrap_or_else(|| panic!("{} {} not in df output", name, devname));
-            let cols: Vec<i64> = row.split_whitespace().skip(1).take(3).map(|c| c.parse().unwrap()).collect();
+            let cols: Vec<i64> = row
+                .split_whitespace()
+                .skip(1)
+                .take(3)
+                .map(|c| c.parse().unwrap())
+                .collect();
             let k = sv.bsize / 1024;
             assert_eq!(
                 cols,
@@ -674,11 +869,30 @@ fn libguestfs_fixtures() {
             let cols: Vec<&str> = row.split_whitespace().collect();
             let p = probe(dev.as_ref()).unwrap();
             assert_eq!(cols[2], p.fs_type, "{} {}", name, devname);
-            assert_eq!(cols[3], if p.label.is_empty() { "-" } else { p.label.as_str() });
-            assert_eq!(cols[5].parse::<i64>().unwrap(), sv.blocks * sv.bsize, "size of {} {}", name, devname);
+            assert_eq!(
+                cols[3],
+                if p.label.is_empty() {
+                    "-"
+                } else {
+                    p.label.as_str()
+                }
+            );
+            assert_eq!(
+                cols[5].parse::<i64>().unwrap(),
+                sv.blocks * sv.bsize,
+                "size of {} {}",
+                name,
+                devname
+            );
             assert_eq!(cols[7], p.uuid);
             // The kernel agrees on everything it shows.
-            check_against_kernel_at(&fs, &img, start, false, &mnt.path().join(format!("{}-{}", name, n)));
+            check_against_kernel_at(
+                &fs,
+                &img,
+                start,
+                false,
+                &mnt.path().join(format!("{}-{}", name, n)),
+            );
         }
     }
     // virt-ls --extra-stats on archlinux's /etc: inode numbers, link counts, blocks.
@@ -726,7 +940,9 @@ fn exercise(fs: &ExtFs) -> usize {
         if !seen.insert(dir) || seen.len() > 500 {
             continue;
         }
-        let Ok(entries) = fs.read_dir(dir) else { continue };
+        let Ok(entries) = fs.read_dir(dir) else {
+            continue;
+        };
         ok += 1;
         for e in entries.into_iter().take(3000) {
             let _ = fs.lookup(dir, &e.name);
@@ -766,7 +982,10 @@ fn small_image(t: &TempDir, mkfs_cmd: &str, args: &[&str]) -> PathBuf {
     for i in 0..40 {
         std::fs::write(src.join(format!("d/f{}", i)), b"x").unwrap();
     }
-    let _ = Command::new("setfattr").args(["-n", "user.a", "-v", "b"]).arg(src.join("file")).status();
+    let _ = Command::new("setfattr")
+        .args(["-n", "user.a", "-v", "b"])
+        .arg(src.join("file"))
+        .status();
     mkfs(t.path(), &name, mkfs_cmd, args, &src, 4)
 }
 
@@ -789,7 +1008,10 @@ fn mutated_metadata_gives_errors_not_panics() {
     for (cmd, args) in [
         ("mkfs.ext4", &["-b", "1024"][..]),
         ("mkfs.ext2", &["-b", "1024"][..]),
-        ("mkfs.ext4", &["-b", "1024", "-O", "inline_data,^has_journal"][..]),
+        (
+            "mkfs.ext4",
+            &["-b", "1024", "-O", "inline_data,^has_journal"][..],
+        ),
     ] {
         let img = small_image(&t, cmd, args);
         let data = std::fs::read(&img).unwrap();
@@ -808,7 +1030,11 @@ fn mutated_metadata_gives_errors_not_panics() {
         for _ in 0..300 {
             let mut d = data.clone();
             for _ in 0..(1 + next() % 16) {
-                let off = if next() % 4 == 0 { 1024 + (next() % 1024) as usize } else { (next() as usize) % hot };
+                let off = if next() % 4 == 0 {
+                    1024 + (next() % 1024) as usize
+                } else {
+                    (next() as usize) % hot
+                };
                 d[off] = next() as u8;
             }
             if let Ok(fs) = ExtFs::open(Arc::new(MemDev(d))) {
@@ -823,18 +1049,27 @@ fn directory_loop_and_deep_extent_trees() {
     let t = TempDir::new("loop");
     let img = small_image(&t, "mkfs.ext4", &["-b", "1024", "-O", "^has_journal"]);
     // A hard link from d/e/up back to d: a cycle in the tree.
-    run(Command::new("debugfs").args(["-w", "-R", "link /d /d/e/up"]).arg(&img));
+    run(Command::new("debugfs")
+        .args(["-w", "-R", "link /d /d/e/up"])
+        .arg(&img));
     // The root of /file's extent tree claims depth 6 (the kernel's limit is 5).
     let file_ino = debugfs(&img, "stat /file");
     assert!(file_ino.contains("EXTENTS"));
-    run(Command::new("debugfs").args(["-w", "-R", "sif /file block[1] 0x60004"]).arg(&img));
+    run(Command::new("debugfs")
+        .args(["-w", "-R", "sif /file block[1] 0x60004"])
+        .arg(&img));
     // /d/f0's root claims depth 1 with an index entry into a data block.
-    run(Command::new("debugfs").args(["-w", "-R", "sif /d/f0 block[1] 0x10004"]).arg(&img));
+    run(Command::new("debugfs")
+        .args(["-w", "-R", "sif /d/f0 block[1] 0x10004"])
+        .arg(&img));
     let fs = open_image(&img);
     let d = resolve(&fs, "d");
     let up = resolve(&fs, "d/e/up");
     assert_eq!(up, d);
-    assert_eq!(resolve(&fs, "d/e/up/e/up/e/up/e/small"), resolve(&fs, "d/e/small"));
+    assert_eq!(
+        resolve(&fs, "d/e/up/e/up/e/up/e/small"),
+        resolve(&fs, "d/e/small")
+    );
     exercise(&fs);
     for p in ["file", "d/f0"] {
         let ino = resolve(&fs, p);

@@ -22,7 +22,10 @@ struct Header {
 }
 
 fn corrupt(ino: u64, msg: &str) -> Error {
-    Error::corrupt(format!("ext4: inode #{}: corrupt extent tree: {}", ino, msg))
+    Error::corrupt(format!(
+        "ext4: inode #{}: corrupt extent tree: {}",
+        ino, msg
+    ))
 }
 
 fn header(node: &[u8], ino: u64) -> Result<Header> {
@@ -47,7 +50,10 @@ fn header(node: &[u8], ino: u64) -> Result<Header> {
 
 /// `ext4_inode_block_valid` without the system-zone check.
 pub fn block_range_valid(geo: &Geometry, start: u64, count: u64) -> bool {
-    start > geo.first_data_block && start.checked_add(count).is_some_and(|end| end <= geo.blocks_count)
+    start > geo.first_data_block
+        && start
+            .checked_add(count)
+            .is_some_and(|end| end <= geo.blocks_count)
 }
 
 #[derive(Clone, Copy)]
@@ -61,7 +67,11 @@ struct Extent {
 fn leaf_entry(node: &[u8], i: usize) -> Extent {
     let off = HEADER_SIZE + i * ENTRY_SIZE;
     let raw_len = le16(node, off + 4);
-    let (len, unwritten) = if raw_len > EXT_INIT_MAX_LEN { (raw_len - EXT_INIT_MAX_LEN, true) } else { (raw_len, false) };
+    let (len, unwritten) = if raw_len > EXT_INIT_MAX_LEN {
+        (raw_len - EXT_INIT_MAX_LEN, true)
+    } else {
+        (raw_len, false)
+    };
     Extent {
         lblk: u64::from(le32(node, off)),
         len: u64::from(len),
@@ -73,7 +83,10 @@ fn leaf_entry(node: &[u8], i: usize) -> Extent {
 /// (first logical block, child node block) of index entry `i`.
 fn index_entry(node: &[u8], i: usize) -> (u64, u64) {
     let off = HEADER_SIZE + i * ENTRY_SIZE;
-    (u64::from(le32(node, off)), u64::from(le32(node, off + 4)) | (u64::from(le16(node, off + 8)) << 32))
+    (
+        u64::from(le32(node, off)),
+        u64::from(le32(node, off + 4)) | (u64::from(le16(node, off + 8)) << 32),
+    )
 }
 
 /// Checks one node's entries (`ext4_valid_extent_entries`).
@@ -83,7 +96,10 @@ fn check_entries(node: &[u8], h: &Header, geo: &Geometry, ino: u64) -> Result<()
         if h.depth == 0 {
             let e = leaf_entry(node, i);
             if e.len == 0 || !block_range_valid(geo, e.pblk, e.len) {
-                return Err(corrupt(ino, &format!("invalid extent (block {}, length {})", e.pblk, e.len)));
+                return Err(corrupt(
+                    ino,
+                    &format!("invalid extent (block {}, length {})", e.pblk, e.len),
+                ));
             }
             if e.lblk < cur {
                 return Err(corrupt(ino, "overlapping extents"));
@@ -121,7 +137,13 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn node(&mut self, node: &[u8], expected_depth: Option<u16>, node_lo: u64, node_hi: u64) -> Result<()> {
+    fn node(
+        &mut self,
+        node: &[u8],
+        expected_depth: Option<u16>,
+        node_lo: u64,
+        node_hi: u64,
+    ) -> Result<()> {
         let geo = self.fs.geometry();
         let h = header(node, self.ino)?;
         if expected_depth.is_some_and(|d| d != h.depth) {
@@ -144,7 +166,11 @@ impl Walk<'_> {
         for i in 0..h.entries {
             let (lblk, child) = index_entry(node, i);
             let child_lo = if i == 0 { node_lo } else { lblk };
-            let child_hi = if i + 1 < h.entries { index_entry(node, i + 1).0 } else { node_hi };
+            let child_hi = if i + 1 < h.entries {
+                index_entry(node, i + 1).0
+            } else {
+                node_hi
+            };
             if child_hi <= self.lo {
                 continue;
             }
@@ -185,14 +211,30 @@ pub fn map(fs: &ExtFs, inode: &Inode, lo: u64, hi: u64) -> Result<Vec<Run>> {
             continue;
         }
         if start > pos {
-            runs.push(Run { lblk: pos, len: start - pos, pblk: None });
+            runs.push(Run {
+                lblk: pos,
+                len: start - pos,
+                pblk: None,
+            });
         }
-        let pblk = if e.unwritten { None } else { Some(e.pblk + (start - e.lblk)) };
-        runs.push(Run { lblk: start, len: end - start, pblk });
+        let pblk = if e.unwritten {
+            None
+        } else {
+            Some(e.pblk + (start - e.lblk))
+        };
+        runs.push(Run {
+            lblk: start,
+            len: end - start,
+            pblk,
+        });
         pos = end;
     }
     if pos < hi {
-        runs.push(Run { lblk: pos, len: hi - pos, pblk: None });
+        runs.push(Run {
+            lblk: pos,
+            len: hi - pos,
+            pblk: None,
+        });
     }
     Ok(runs)
 }

@@ -4,8 +4,8 @@
 
 use super::bytes::{le16, le32};
 use super::superblock::{
-    Geometry, Superblock, COMPAT_SPARSE_SUPER2, INCOMPAT_FLEX_BG, INCOMPAT_META_BG, RO_COMPAT_BIGALLOC,
-    RO_COMPAT_SPARSE_SUPER,
+    Geometry, Superblock, COMPAT_SPARSE_SUPER2, INCOMPAT_FLEX_BG, INCOMPAT_META_BG,
+    RO_COMPAT_BIGALLOC, RO_COMPAT_SPARSE_SUPER,
 };
 use crate::error::{Error, Result};
 
@@ -24,8 +24,20 @@ impl GroupDesc {
     /// Decodes one descriptor; the `_hi` halves count only in descriptors of 64 bytes or more.
     pub fn parse(b: &[u8], desc_size: u64) -> GroupDesc {
         let wide = desc_size >= 64;
-        let hi32 = |off: usize| if wide { u64::from(le32(b, off)) << 32 } else { 0 };
-        let hi16 = |off: usize| if wide { u32::from(le16(b, off)) << 16 } else { 0 };
+        let hi32 = |off: usize| {
+            if wide {
+                u64::from(le32(b, off)) << 32
+            } else {
+                0
+            }
+        };
+        let hi16 = |off: usize| {
+            if wide {
+                u32::from(le16(b, off)) << 16
+            } else {
+                0
+            }
+        };
         GroupDesc {
             bg_block_bitmap: u64::from(le32(b, 0x00)) | hi32(0x20),
             bg_inode_bitmap: u64::from(le32(b, 0x04)) | hi32(0x24),
@@ -37,7 +49,7 @@ impl GroupDesc {
 }
 
 fn is_power_of(mut n: u64, base: u64) -> bool {
-    while n > 1 && n % base == 0 {
+    while n > 1 && n.is_multiple_of(base) {
         n /= base;
     }
     n == 1
@@ -54,7 +66,7 @@ pub fn has_super(sb: &Superblock, group: u64) -> bool {
     if group <= 1 || !sb.has_ro_compat(RO_COMPAT_SPARSE_SUPER) {
         return true;
     }
-    if group % 2 == 0 {
+    if group.is_multiple_of(2) {
         return false;
     }
     is_power_of(group, 3) || is_power_of(group, 5) || is_power_of(group, 7)
@@ -68,7 +80,11 @@ pub fn num_gdb(sb: &Superblock, geo: &Geometry, group: u64) -> u64 {
         if !has_super(sb, group) {
             return 0;
         }
-        return if sb.has_incompat(INCOMPAT_META_BG) { first_meta_bg } else { geo.gdb_count };
+        return if sb.has_incompat(INCOMPAT_META_BG) {
+            first_meta_bg
+        } else {
+            geo.gdb_count
+        };
     }
     let first = metagroup * geo.desc_per_block;
     let last = first + geo.desc_per_block - 1;
@@ -104,10 +120,16 @@ pub fn check_desc(sb: &Superblock, geo: &Geometry, group: u64, d: &GroupDesc) ->
         (geo.first_data_block, geo.blocks_count - 1)
     } else {
         let first = group_first_block(geo, group);
-        (first, (first + geo.blocks_per_group - 1).min(geo.blocks_count - 1))
+        (
+            first,
+            (first + geo.blocks_per_group - 1).min(geo.blocks_count - 1),
+        )
     };
     let bad = |what: &str| {
-        Err(Error::corrupt(format!("ext4: {} for group {} not in group", what, group)))
+        Err(Error::corrupt(format!(
+            "ext4: {} for group {} not in group",
+            what, group
+        )))
     };
     if d.bg_block_bitmap < first || d.bg_block_bitmap > last {
         return bad("block bitmap");
@@ -115,7 +137,9 @@ pub fn check_desc(sb: &Superblock, geo: &Geometry, group: u64, d: &GroupDesc) ->
     if d.bg_inode_bitmap < first || d.bg_inode_bitmap > last {
         return bad("inode bitmap");
     }
-    let table_end = d.bg_inode_table.checked_add(geo.itb_per_group.saturating_sub(1));
+    let table_end = d
+        .bg_inode_table
+        .checked_add(geo.itb_per_group.saturating_sub(1));
     if d.bg_inode_table < first || table_end.is_none_or(|e| e > last) {
         return bad("inode table");
     }
@@ -131,7 +155,11 @@ pub fn overhead_clusters(sb: &Superblock, geo: &Geometry, groups: &[GroupDesc]) 
     if !sb.has_ro_compat(RO_COMPAT_BIGALLOC) {
         for g in 0..geo.groups_count {
             let has = u64::from(has_super(sb, g));
-            let reserved = if has == 1 { u64::from(sb.s_reserved_gdt_blocks) } else { 0 };
+            let reserved = if has == 1 {
+                u64::from(sb.s_reserved_gdt_blocks)
+            } else {
+                0
+            };
             overhead += has + num_gdb(sb, geo, g) + reserved + geo.itb_per_group + 2;
         }
         return overhead;
@@ -141,7 +169,11 @@ pub fn overhead_clusters(sb: &Superblock, geo: &Geometry, groups: &[GroupDesc]) 
     let mut by_group: Vec<Vec<(u64, u64)>> = vec![Vec::new(); groups.len()];
     let bpg = geo.blocks_per_group;
     for d in groups {
-        for (start, len) in [(d.bg_block_bitmap, 1), (d.bg_inode_bitmap, 1), (d.bg_inode_table, geo.itb_per_group)] {
+        for (start, len) in [
+            (d.bg_block_bitmap, 1),
+            (d.bg_inode_bitmap, 1),
+            (d.bg_inode_table, geo.itb_per_group),
+        ] {
             if start < geo.first_data_block {
                 continue;
             }

@@ -11,7 +11,10 @@ use std::sync::Arc;
 const DIRECT: u64 = 12;
 
 fn ptr(b: &[u8], i: u64) -> u64 {
-    usize::try_from(i).ok().and_then(|i| i.checked_mul(4)).map_or(0, |off| u64::from(le32(b, off)))
+    usize::try_from(i)
+        .ok()
+        .and_then(|i| i.checked_mul(4))
+        .map_or(0, |off| u64::from(le32(b, off)))
 }
 
 fn push(runs: &mut Vec<Run>, lblk: u64, len: u64, pblk: Option<u64>) {
@@ -46,7 +49,10 @@ pub fn map(fs: &ExtFs, inode: &Inode, lo: u64, hi: u64) -> Result<Vec<Run>> {
             return Ok(None);
         }
         if !block_range_valid(geo, pb, 1) {
-            return Err(Error::corrupt(format!("ext4: inode #{}: invalid indirect block {}", ino, pb)));
+            return Err(Error::corrupt(format!(
+                "ext4: inode #{}: invalid indirect block {}",
+                ino, pb
+            )));
         }
         fs.meta_block(pb).map(Some)
     };
@@ -93,7 +99,10 @@ pub fn map(fs: &ExtFs, inode: &Inode, lo: u64, hi: u64) -> Result<Vec<Run>> {
                     } else if block_range_valid(geo, pb, 1) {
                         push(&mut runs, lblk, 1, Some(pb));
                     } else {
-                        return Err(Error::corrupt(format!("ext4: inode #{}: invalid block {}", ino, pb)));
+                        return Err(Error::corrupt(format!(
+                            "ext4: inode #{}: invalid block {}",
+                            ino, pb
+                        )));
                     }
                 }
             }

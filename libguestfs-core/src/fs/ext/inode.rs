@@ -84,7 +84,9 @@ impl Inode {
         self.flags & f != 0
     }
     pub fn i_block(&self) -> &[u8] {
-        self.raw.get(I_BLOCK_OFFSET..I_BLOCK_OFFSET + I_BLOCK_SIZE).unwrap_or(&[])
+        self.raw
+            .get(I_BLOCK_OFFSET..I_BLOCK_OFFSET + I_BLOCK_SIZE)
+            .unwrap_or(&[])
     }
     /// `ext4_inode_is_fast_symlink`: a symlink whose target lives in `i_block`.
     pub fn is_fast_symlink(&self, block_size: u64) -> bool {
@@ -97,7 +99,11 @@ impl Inode {
         if self.inline.is_some() {
             return false;
         }
-        let ea_blocks = if self.file_acl != 0 { block_size >> 9 } else { 0 };
+        let ea_blocks = if self.file_acl != 0 {
+            block_size >> 9
+        } else {
+            0
+        };
         self.blocks.wrapping_sub(ea_blocks) == 0
     }
     /// Whether data is mapped by an extent tree rather than block pointers.
@@ -119,16 +125,33 @@ impl Inode {
         let mut raw_extra = 0usize;
         if inode_size > GOOD_OLD_INODE_SIZE {
             raw_extra = usize::from(le16(&raw, 0x80));
-            if GOOD_OLD_INODE_SIZE + raw_extra > inode_size || raw_extra % 4 != 0 {
-                return Err(corrupt(&format!("bad extra_isize {} (inode size {})", raw_extra, inode_size)));
+            if GOOD_OLD_INODE_SIZE + raw_extra > inode_size || !raw_extra.is_multiple_of(4) {
+                return Err(corrupt(&format!(
+                    "bad extra_isize {} (inode size {})",
+                    raw_extra, inode_size
+                )));
             }
-            extra_isize = if raw_extra == 0 { FULL_INODE_SIZE - GOOD_OLD_INODE_SIZE } else { raw_extra };
+            extra_isize = if raw_extra == 0 {
+                FULL_INODE_SIZE - GOOD_OLD_INODE_SIZE
+            } else {
+                raw_extra
+            };
         }
-        let fits = |off: usize| off + 4 <= GOOD_OLD_INODE_SIZE + extra_isize && off + 4 <= inode_size;
-        let extra = |off: usize| if fits(off) { Some(le32(&raw, off)) } else { None };
+        let fits =
+            |off: usize| off + 4 <= GOOD_OLD_INODE_SIZE + extra_isize && off + 4 <= inode_size;
+        let extra = |off: usize| {
+            if fits(off) {
+                Some(le32(&raw, off))
+            } else {
+                None
+            }
+        };
 
         if links_count == 0 && (mode == 0 || dtime != 0) {
-            return Err(Error::new(libc::ESTALE, format!("ext4: inode #{} is deleted", ino)));
+            return Err(Error::new(
+                libc::ESTALE,
+                format!("ext4: inode #{} is deleted", ino),
+            ));
         }
 
         let uid = u32::from(le16(&raw, 0x02)) | (u32::from(le16(&raw, 0x78)) << 16);
@@ -153,7 +176,10 @@ impl Inode {
             file_acl |= u64::from(le16(&raw, 0x76)) << 32;
         }
         if file_acl != 0 && (file_acl <= geo.first_data_block || file_acl >= geo.blocks_count) {
-            return Err(corrupt(&format!("bad extended attribute block {}", file_acl)));
+            return Err(corrupt(&format!(
+                "bad extended attribute block {}",
+                file_acl
+            )));
         }
 
         // In-inode xattrs exist only when i_extra_isize was set on disk and the magic follows.
@@ -167,7 +193,8 @@ impl Inode {
         let mut inline = None;
         if flags & EXT4_INLINE_DATA_FL != 0 {
             if let Some(start) = ibody_xattrs {
-                inline = xattr::find_inline_data(&raw, start).map_err(|e| e.context(&format!("inode #{}", ino)))?;
+                inline = xattr::find_inline_data(&raw, start)
+                    .map_err(|e| e.context(&format!("inode #{}", ino)))?;
             }
         }
 
@@ -198,7 +225,10 @@ impl Inode {
             let target = inode.i_block();
             let len = target.iter().position(|&c| c == 0).unwrap_or(target.len());
             if inode.size == 0 || inode.size >= I_BLOCK_SIZE as u64 || len as u64 != inode.size {
-                return Err(corrupt(&format!("invalid fast symlink length {}", inode.size)));
+                return Err(corrupt(&format!(
+                    "invalid fast symlink length {}",
+                    inode.size
+                )));
             }
         }
         if inode.inline.is_none()
@@ -222,7 +252,10 @@ impl Inode {
             } else {
                 // new_decode_dev: 12-bit major, 20-bit minor.
                 let new = le32(b, 4);
-                makedev(u64::from((new & 0xfff00) >> 8), u64::from((new & 0xff) | ((new >> 12) & 0xfff00)))
+                makedev(
+                    u64::from((new & 0xfff00) >> 8),
+                    u64::from((new & 0xff) | ((new >> 12) & 0xfff00)),
+                )
             }
         } else {
             0
@@ -261,6 +294,9 @@ mod tests {
     fn extra_time_epoch_and_nanoseconds() {
         assert_eq!(decode_time(0x8000_0000, None), (-(1i64 << 31), 0));
         assert_eq!(decode_time(5, Some((123 << 2) | 1)), (5 + (1 << 32), 123));
-        assert_eq!(decode_time(0x8000_0000, Some(1)), ((1i64 << 32) - (1 << 31), 0));
+        assert_eq!(
+            decode_time(0x8000_0000, Some(1)),
+            ((1i64 << 32) - (1 << 31), 0)
+        );
     }
 }

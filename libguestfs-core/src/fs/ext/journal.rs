@@ -106,13 +106,18 @@ impl Journal {
             csum_seed: 0,
             block_size: geo.block_size as usize,
         };
-        let jsb = j.read(fs, 0).map_err(|e| e.context("cannot locate journal superblock"))?;
+        let jsb = j
+            .read(fs, 0)
+            .map_err(|e| e.context("cannot locate journal superblock"))?;
         let blocktype = be32(&jsb, 4);
-        if be32(&jsb, 0) != JBD2_MAGIC || (blocktype != SUPERBLOCK_V1 && blocktype != SUPERBLOCK_V2) {
+        if be32(&jsb, 0) != JBD2_MAGIC || (blocktype != SUPERBLOCK_V1 && blocktype != SUPERBLOCK_V2)
+        {
             return Err(corrupt("no valid journal superblock found"));
         }
         if u64::from(be32(&jsb, 0x0c)) != geo.block_size {
-            return Err(corrupt("journal block size does not match the filesystem's"));
+            return Err(corrupt(
+                "journal block size does not match the filesystem's",
+            ));
         }
         let maxlen = u64::from(be32(&jsb, 0x10));
         if maxlen > j.total_len {
@@ -129,7 +134,10 @@ impl Journal {
         if blocktype == SUPERBLOCK_V2 {
             j.incompat = be32(&jsb, 0x28);
             if j.incompat & !KNOWN_INCOMPAT != 0 {
-                return Err(Error::new(libc::ENOTSUP, "ext4: journal has unknown incompatible features"));
+                return Err(Error::new(
+                    libc::ENOTSUP,
+                    "ext4: journal has unknown incompatible features",
+                ));
             }
             if j.csum_v2or3() {
                 if j.incompat & INCOMPAT_CSUM_V2 != 0 && j.incompat & INCOMPAT_CSUM_V3 != 0 {
@@ -264,7 +272,11 @@ impl Journal {
         let tail = if self.csum_v2or3() { 4 } else { 0 };
         let is64 = self.incompat & INCOMPAT_64BIT != 0;
         let mut committed: Vec<Transaction> = Vec::new();
-        let mut cur = Transaction { sequence: self.sequence, tags: Vec::new(), revokes: Vec::new() };
+        let mut cur = Transaction {
+            sequence: self.sequence,
+            tags: Vec::new(),
+            revokes: Vec::new(),
+        };
         let mut blk = self.start;
         let mut steps = 0u64;
         // PASS_SCAN (collecting what the later passes need on the way).
@@ -297,7 +309,12 @@ impl Journal {
                         };
                         data = self.wrap(data + 1);
                         steps += 1;
-                        cur.tags.push(Tag { target, data, escaped: flags & FLAG_ESCAPE != 0, checksum });
+                        cur.tags.push(Tag {
+                            target,
+                            data,
+                            escaped: flags & FLAG_ESCAPE != 0,
+                            checksum,
+                        });
                         off += tag_bytes;
                         if flags & FLAG_SAME_UUID == 0 {
                             off += 16;
@@ -315,7 +332,11 @@ impl Journal {
                     let next = cur.sequence.wrapping_add(1);
                     committed.push(std::mem::replace(
                         &mut cur,
-                        Transaction { sequence: next, tags: Vec::new(), revokes: Vec::new() },
+                        Transaction {
+                            sequence: next,
+                            tags: Vec::new(),
+                            revokes: Vec::new(),
+                        },
                     ));
                     blk = self.wrap(blk + 1);
                 }
@@ -363,16 +384,32 @@ impl Journal {
                 if let Some(want) = tag.checksum {
                     let data = self.read(fs, tag.data)?;
                     let crc = crc32c(crc32c(self.csum_seed, &t.sequence.to_be_bytes()), &data);
-                    let ok = if self.incompat & INCOMPAT_CSUM_V3 != 0 { crc == want } else { crc & 0xffff == want };
+                    let ok = if self.incompat & INCOMPAT_CSUM_V3 != 0 {
+                        crc == want
+                    } else {
+                        crc & 0xffff == want
+                    };
                     if !ok {
-                        return Err(corrupt(&format!("invalid checksum recovering data block {}", tag.target)));
+                        return Err(corrupt(&format!(
+                            "invalid checksum recovering data block {}",
+                            tag.target
+                        )));
                     }
                 }
                 if tag.target >= blocks_count {
-                    return Err(corrupt(&format!("journal block {} beyond the filesystem", tag.target)));
+                    return Err(corrupt(&format!(
+                        "journal block {} beyond the filesystem",
+                        tag.target
+                    )));
                 }
                 let source = self.physical(tag.data)?;
-                overlay.insert(tag.target, OverlayBlock { source, escaped: tag.escaped });
+                overlay.insert(
+                    tag.target,
+                    OverlayBlock {
+                        source,
+                        escaped: tag.escaped,
+                    },
+                );
             }
         }
         Ok(overlay)

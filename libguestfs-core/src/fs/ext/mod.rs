@@ -30,8 +30,9 @@ use inode::{Inode, EXT4_ENCRYPT_FL, I_BLOCK_SIZE, ROOT_INO};
 use journal::{Journal, Overlay};
 use std::sync::{Arc, Mutex};
 use superblock::{
-    Geometry, Superblock, COMPAT_HAS_JOURNAL, INCOMPAT_EXTENTS, INCOMPAT_FILETYPE, INCOMPAT_JOURNAL_DEV,
-    INCOMPAT_RECOVER, INCOMPAT_SUPPORTED, RO_COMPAT_BIGALLOC, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE,
+    Geometry, Superblock, COMPAT_HAS_JOURNAL, INCOMPAT_EXTENTS, INCOMPAT_FILETYPE,
+    INCOMPAT_JOURNAL_DEV, INCOMPAT_RECOVER, INCOMPAT_SUPPORTED, RO_COMPAT_BIGALLOC,
+    SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE,
 };
 
 /// A run of logical blocks: mapped to consecutive physical blocks, or reading as zeros
@@ -77,7 +78,11 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
             return None;
         }
     }
-    Some(Probe { fs_type: fs_type.to_string(), label: sb.label(), uuid: sb.uuid() })
+    Some(Probe {
+        fs_type: fs_type.to_string(),
+        label: sb.label(),
+        uuid: sb.uuid(),
+    })
 }
 
 /// An ext2/3/4 filesystem opened read-only.
@@ -98,8 +103,15 @@ fn io_error(e: std::io::Error, what: &str) -> Error {
 }
 
 /// Reads device bytes, with the journal overlay applied.
-fn read_overlaid(dev: &dyn BlockDevice, overlay: &Overlay, block_size: u64, offset: u64, buf: &mut [u8]) -> Result<()> {
-    dev.read_exact_at(buf, offset).map_err(|e| io_error(e, &format!("read at byte {}", offset)))?;
+fn read_overlaid(
+    dev: &dyn BlockDevice,
+    overlay: &Overlay,
+    block_size: u64,
+    offset: u64,
+    buf: &mut [u8],
+) -> Result<()> {
+    dev.read_exact_at(buf, offset)
+        .map_err(|e| io_error(e, &format!("read at byte {}", offset)))?;
     if overlay.is_empty() || buf.is_empty() {
         return Ok(());
     }
@@ -109,8 +121,12 @@ fn read_overlaid(dev: &dyn BlockDevice, overlay: &Overlay, block_size: u64, offs
     let mut block = Vec::new();
     for (&blk, ob) in overlay.range(first..=last) {
         block.resize(block_size as usize, 0);
-        let src = ob.source.checked_mul(block_size).ok_or_else(|| Error::corrupt("ext4: journal block out of range"))?;
-        dev.read_exact_at(&mut block, src).map_err(|e| io_error(e, "journal read"))?;
+        let src = ob
+            .source
+            .checked_mul(block_size)
+            .ok_or_else(|| Error::corrupt("ext4: journal block out of range"))?;
+        dev.read_exact_at(&mut block, src)
+            .map_err(|e| io_error(e, "journal read"))?;
         if ob.escaped {
             journal::unescape(&mut block);
         }
@@ -129,7 +145,11 @@ fn read_overlaid(dev: &dyn BlockDevice, overlay: &Overlay, block_size: u64, offs
     Ok(())
 }
 
-fn read_superblock(dev: &dyn BlockDevice, overlay: &Overlay, block_size: u64) -> Result<Superblock> {
+fn read_superblock(
+    dev: &dyn BlockDevice,
+    overlay: &Overlay,
+    block_size: u64,
+) -> Result<Superblock> {
     let mut b = vec![0u8; SUPERBLOCK_SIZE];
     read_overlaid(dev, overlay, block_size, SUPERBLOCK_OFFSET, &mut b)?;
     Superblock::parse(&b).ok_or_else(|| Error::corrupt("ext4: cannot read superblock"))
@@ -140,16 +160,25 @@ impl ExtFs {
     pub fn open(dev: Device) -> Result<ExtFs> {
         let sb = read_superblock(dev.as_ref(), &Overlay::new(), 1024)?;
         if sb.s_magic != superblock::EXT4_SUPER_MAGIC {
-            return Err(Error::new(libc::EINVAL, "ext4: no ext2/ext3/ext4 superblock found"));
+            return Err(Error::new(
+                libc::EINVAL,
+                "ext4: no ext2/ext3/ext4 superblock found",
+            ));
         }
         if sb.has_incompat(INCOMPAT_JOURNAL_DEV) {
-            return Err(Error::new(libc::EINVAL, "ext4: this is an external journal device, not a filesystem"));
+            return Err(Error::new(
+                libc::EINVAL,
+                "ext4: this is an external journal device, not a filesystem",
+            ));
         }
         let unsupported = sb.s_feature_incompat & !INCOMPAT_SUPPORTED;
         if unsupported != 0 {
             return Err(Error::new(
                 libc::ENOTSUP,
-                format!("ext4: unsupported incompatible features (0x{:x})", unsupported),
+                format!(
+                    "ext4: unsupported incompatible features (0x{:x})",
+                    unsupported
+                ),
             ));
         }
         let mut fs = ExtFs::build(dev.clone(), sb, Overlay::new())?;
@@ -173,10 +202,10 @@ impl ExtFs {
     /// Checks the geometry and loads the group descriptors.
     fn build(dev: Device, sb: Superblock, overlay: Overlay) -> Result<ExtFs> {
         let geo = Geometry::new(&sb, dev.size())?;
-        let fs_type = match sb.blkid_type() {
-            Some(t @ ("ext2" | "ext3" | "ext4")) => t,
-            _ => "ext4",
-        };
+        let fs_type = sb
+            .blkid_type()
+            .filter(|t| matches!(*t, "ext2" | "ext3" | "ext4"))
+            .unwrap_or("ext4");
         let mut fs = ExtFs {
             cache: Mutex::new(BlockCache::new(geo.block_size as usize)),
             dev,
@@ -211,8 +240,14 @@ impl ExtFs {
             {
                 len += 1;
             }
-            if start.checked_add(len).is_none_or(|end| end > geo.blocks_count) {
-                return Err(Error::corrupt(format!("ext4: group descriptors at block {} beyond the filesystem", start)));
+            if start
+                .checked_add(len)
+                .is_none_or(|end| end > geo.blocks_count)
+            {
+                return Err(Error::corrupt(format!(
+                    "ext4: group descriptors at block {} beyond the filesystem",
+                    start
+                )));
             }
             let mut buf = vec![0u8; (len * bs) as usize];
             self.read_phys(start * bs, &mut buf)?;
@@ -242,16 +277,28 @@ impl ExtFs {
             }
         }
         if overhead == 0 {
-            overhead = group::overhead_clusters(sb, geo, &self.groups) + journal_len.div_ceil(1 << cb);
+            overhead =
+                group::overhead_clusters(sb, geo, &self.groups) + journal_len.div_ceil(1 << cb);
         }
         let blocks = geo.blocks_count.wrapping_sub(overhead << cb);
-        let free_clusters: u64 = self.groups.iter().map(|g| u64::from(g.bg_free_blocks_count)).sum();
+        let free_clusters: u64 = self
+            .groups
+            .iter()
+            .map(|g| u64::from(g.bg_free_blocks_count))
+            .sum();
         let bfree = free_clusters << cb;
-        let resv_clusters =
-            if sb.has_incompat(INCOMPAT_EXTENTS) { ((geo.blocks_count >> cb) / 50).min(4096) } else { 0 };
+        let resv_clusters = if sb.has_incompat(INCOMPAT_EXTENTS) {
+            ((geo.blocks_count >> cb) / 50).min(4096)
+        } else {
+            0
+        };
         let reserved = sb.s_r_blocks_count.saturating_add(resv_clusters << cb);
         let bavail = bfree.saturating_sub(reserved);
-        let ffree: u64 = self.groups.iter().map(|g| u64::from(g.bg_free_inodes_count)).sum();
+        let ffree: u64 = self
+            .groups
+            .iter()
+            .map(|g| u64::from(g.bg_free_inodes_count))
+            .sum();
         StatVfs {
             bsize: geo.block_size as i64,
             frsize: geo.block_size as i64,
@@ -269,19 +316,32 @@ impl ExtFs {
 
     /// Reads device bytes with the journal overlay applied.
     fn read_phys(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
-        read_overlaid(self.dev.as_ref(), &self.overlay, self.geo.block_size, offset, buf)
+        read_overlaid(
+            self.dev.as_ref(),
+            &self.overlay,
+            self.geo.block_size,
+            offset,
+            buf,
+        )
     }
 
     /// Reads one block straight from the device (the journal reads its own blocks this way).
     pub(crate) fn read_raw_block(&self, pblk: u64, buf: &mut [u8]) -> Result<()> {
-        let off = pblk.checked_mul(self.geo.block_size).ok_or_else(|| Error::corrupt("ext4: block out of range"))?;
-        self.dev.read_exact_at(buf, off).map_err(|e| io_error(e, &format!("read of block {}", pblk)))
+        let off = pblk
+            .checked_mul(self.geo.block_size)
+            .ok_or_else(|| Error::corrupt("ext4: block out of range"))?;
+        self.dev
+            .read_exact_at(buf, off)
+            .map_err(|e| io_error(e, &format!("read of block {}", pblk)))
     }
 
     /// A metadata block, through the cache.
     pub(crate) fn meta_block(&self, pblk: u64) -> Result<Arc<[u8]>> {
         if pblk >= self.geo.blocks_count {
-            return Err(Error::corrupt(format!("ext4: block {} beyond the filesystem", pblk)));
+            return Err(Error::corrupt(format!(
+                "ext4: block {} beyond the filesystem",
+                pblk
+            )));
         }
         if let Some(b) = self.cache.lock().ok().and_then(|c| c.get(pblk)) {
             return Ok(b);
@@ -306,7 +366,8 @@ impl ExtFs {
             .groups
             .get((idx / geo.inodes_per_group) as usize)
             .ok_or_else(|| Error::corrupt(format!("ext4: no group for inode #{}", ino)))?;
-        let byte = gd.bg_inode_table * geo.block_size + (idx % geo.inodes_per_group) * geo.inode_size;
+        let byte =
+            gd.bg_inode_table * geo.block_size + (idx % geo.inodes_per_group) * geo.inode_size;
         let block = self.meta_block(byte / geo.block_size)?;
         let off = (byte % geo.block_size) as usize;
         let raw = block
@@ -328,7 +389,10 @@ impl ExtFs {
     /// Maps logical blocks `[lo, hi)` of a block- or extent-mapped inode.
     pub(crate) fn map_blocks(&self, inode: &Inode, lo: u64, hi: u64) -> Result<Vec<Run>> {
         if inode.inline.is_some() {
-            return Err(Error::corrupt(format!("ext4: inode #{} has inline data, not blocks", inode.ino)));
+            return Err(Error::corrupt(format!(
+                "ext4: inode #{} has inline data, not blocks",
+                inode.ino
+            )));
         }
         if inode.uses_extents() {
             extents::map(self, inode, lo, hi)
@@ -399,7 +463,10 @@ impl ExtFs {
     /// until it returns false.
     fn scan_dir(&self, dir: &Inode, mut f: impl FnMut(u32, &[u8], u8) -> bool) -> Result<()> {
         if dir.has_flag(EXT4_ENCRYPT_FL) {
-            return Err(Error::new(libc::ENOTSUP, "ext4: encrypted directories are not supported"));
+            return Err(Error::new(
+                libc::ENOTSUP,
+                "ext4: encrypted directories are not supported",
+            ));
         }
         let bs = self.geo.block_size;
         let inodes_count = self.geo.inodes_count;
@@ -410,13 +477,19 @@ impl ExtFs {
             if !f(parent, b"..", 2) {
                 return Ok(());
             }
-            dir::for_each_entry(data.get(4..).unwrap_or(&[]), bs as usize, inodes_count, |e| {
-                f(e.inode, e.name, e.file_type)
-            });
+            dir::for_each_entry(
+                data.get(4..).unwrap_or(&[]),
+                bs as usize,
+                inodes_count,
+                |e| f(e.inode, e.name, e.file_type),
+            );
             return Ok(());
         }
         if dir.size > self.geo.blocks_count.saturating_mul(bs) {
-            return Err(Error::corrupt(format!("ext4: directory inode #{} larger than the filesystem", dir.ino)));
+            return Err(Error::corrupt(format!(
+                "ext4: directory inode #{} larger than the filesystem",
+                dir.ino
+            )));
         }
         let nblocks = dir.size.div_ceil(bs);
         let chunk_blocks = (DIR_CHUNK / bs).max(1);
@@ -447,7 +520,10 @@ impl ExtFs {
     fn dir_inode(&self, ino: Ino) -> Result<Inode> {
         let inode = self.inode(ino)?;
         if !inode.is_dir() {
-            return Err(Error::new(libc::ENOTDIR, crate::error::strerror(libc::ENOTDIR)));
+            return Err(Error::new(
+                libc::ENOTDIR,
+                crate::error::strerror(libc::ENOTDIR),
+            ));
         }
         Ok(inode)
     }
@@ -455,7 +531,10 @@ impl ExtFs {
     /// The value of an attribute stored in an EA inode.
     fn ea_inode_value(&self, ino: u64, len: u64) -> Result<Vec<u8>> {
         if len > xattr::XATTR_SIZE_MAX {
-            return Err(Error::new(libc::E2BIG, "ext4: extended attribute value too large"));
+            return Err(Error::new(
+                libc::E2BIG,
+                "ext4: extended attribute value too large",
+            ));
         }
         let inode = self.load_inode(ino)?;
         if !inode.has_flag(inode::EXT4_EA_INODE_FL) || inode.size != len {
@@ -517,7 +596,10 @@ impl Filesystem for ExtFs {
             return Ok(Some(dir));
         }
         if name.len() > NAME_LEN as usize {
-            return Err(Error::new(libc::ENAMETOOLONG, crate::error::strerror(libc::ENAMETOOLONG)));
+            return Err(Error::new(
+                libc::ENAMETOOLONG,
+                crate::error::strerror(libc::ENAMETOOLONG),
+            ));
         }
         let mut found = None;
         self.scan_dir(&inode, |ino, n, _| {
@@ -534,10 +616,16 @@ impl Filesystem for ExtFs {
     fn read_link(&self, ino: Ino) -> Result<String> {
         let inode = self.inode(ino)?;
         if !inode.is_symlink() {
-            return Err(Error::new(libc::EINVAL, crate::error::strerror(libc::EINVAL)));
+            return Err(Error::new(
+                libc::EINVAL,
+                crate::error::strerror(libc::EINVAL),
+            ));
         }
         if inode.has_flag(EXT4_ENCRYPT_FL) {
-            return Err(Error::new(libc::ENOTSUP, "ext4: encrypted symlinks are not supported"));
+            return Err(Error::new(
+                libc::ENOTSUP,
+                "ext4: encrypted symlinks are not supported",
+            ));
         }
         let bs = self.geo.block_size;
         let mut target = if inode.inline.is_some() {
@@ -567,13 +655,22 @@ impl Filesystem for ExtFs {
     fn read_at(&self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize> {
         let inode = self.inode(ino)?;
         if inode.is_dir() {
-            return Err(Error::new(libc::EISDIR, crate::error::strerror(libc::EISDIR)));
+            return Err(Error::new(
+                libc::EISDIR,
+                crate::error::strerror(libc::EISDIR),
+            ));
         }
         if !inode.is_reg() {
-            return Err(Error::new(libc::EINVAL, crate::error::strerror(libc::EINVAL)));
+            return Err(Error::new(
+                libc::EINVAL,
+                crate::error::strerror(libc::EINVAL),
+            ));
         }
         if inode.has_flag(EXT4_ENCRYPT_FL) {
-            return Err(Error::new(libc::ENOTSUP, "ext4: encrypted files are not supported"));
+            return Err(Error::new(
+                libc::ENOTSUP,
+                "ext4: encrypted files are not supported",
+            ));
         }
         self.read_data(&inode, offset, buf)
     }
@@ -588,13 +685,20 @@ impl Filesystem for ExtFs {
         let mut out = Vec::new();
         let mut add = |entries: Vec<xattr::Entry>, buf: &[u8]| -> Result<()> {
             for e in entries {
-                let Some(name) = xattr::full_name(e.index, &e.name) else { continue };
+                let Some(name) = xattr::full_name(e.index, &e.name) else {
+                    continue;
+                };
                 let mut value = match e.value {
-                    xattr::Value::Here { offset, len } => buf.get(offset..offset + len).unwrap_or(&[]).to_vec(),
+                    xattr::Value::Here { offset, len } => {
+                        buf.get(offset..offset + len).unwrap_or(&[]).to_vec()
+                    }
                     xattr::Value::Inode { ino, len } => self.ea_inode_value(ino, len)?,
                 };
                 if value.len() as u64 > xattr::XATTR_SIZE_MAX {
-                    return Err(Error::new(libc::E2BIG, "ext4: extended attribute value too large"));
+                    return Err(Error::new(
+                        libc::E2BIG,
+                        "ext4: extended attribute value too large",
+                    ));
                 }
                 if xattr::is_acl(e.index) {
                     match xattr::acl_to_xattr(&value)? {
@@ -634,7 +738,8 @@ mod tests {
     fn fsid_matches_the_kernel_and_glibc() {
         // 8b07cfe4-6b3c-4019-96d2-2eea8ef60e0d gave 0x144ecae50ee1d51d on a real mount.
         let uuid = [
-            0x8b, 0x07, 0xcf, 0xe4, 0x6b, 0x3c, 0x40, 0x19, 0x96, 0xd2, 0x2e, 0xea, 0x8e, 0xf6, 0x0e, 0x0d,
+            0x8b, 0x07, 0xcf, 0xe4, 0x6b, 0x3c, 0x40, 0x19, 0x96, 0xd2, 0x2e, 0xea, 0x8e, 0xf6,
+            0x0e, 0x0d,
         ];
         assert_eq!(fsid(&uuid), 0x144e_cae5_0ee1_d51d);
     }

@@ -57,7 +57,8 @@ pub const RO_COMPAT_METADATA_CSUM: u32 = 0x0400;
 const FLAGS_TEST_FILESYS: u32 = 0x0004;
 
 // What blkid considers ext2 and ext3 to understand (libblkid's ext.c).
-const EXT2_RO_COMPAT_SUPP: u32 = RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE | RO_COMPAT_BTREE_DIR;
+const EXT2_RO_COMPAT_SUPP: u32 =
+    RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE | RO_COMPAT_BTREE_DIR;
 const EXT2_INCOMPAT_SUPP: u32 = INCOMPAT_FILETYPE | INCOMPAT_META_BG;
 const EXT3_RO_COMPAT_SUPP: u32 = EXT2_RO_COMPAT_SUPP;
 const EXT3_INCOMPAT_SUPP: u32 = INCOMPAT_FILETYPE | INCOMPAT_RECOVER | INCOMPAT_META_BG;
@@ -111,7 +112,13 @@ impl Superblock {
         }
         let incompat = le32(b, 0x60);
         let is64 = incompat & INCOMPAT_64BIT != 0;
-        let hi = |off: usize| if is64 { u64::from(le32(b, off)) << 32 } else { 0 };
+        let hi = |off: usize| {
+            if is64 {
+                u64::from(le32(b, off)) << 32
+            } else {
+                0
+            }
+        };
         let mut s_uuid = [0u8; 16];
         s_uuid.copy_from_slice(b.get(0x68..0x78)?);
         let mut s_volume_name = [0u8; 16];
@@ -189,7 +196,11 @@ impl Superblock {
 
     /// blkid's LABEL: the volume name up to its first NUL, trailing white space removed.
     pub fn label(&self) -> String {
-        let end = self.s_volume_name.iter().position(|&c| c == 0).unwrap_or(16);
+        let end = self
+            .s_volume_name
+            .iter()
+            .position(|&c| c == 0)
+            .unwrap_or(16);
         let name = self.s_volume_name.get(..end).unwrap_or(&[]);
         String::from_utf8_lossy(name).trim_end().to_string()
     }
@@ -245,7 +256,10 @@ impl Geometry {
             return Err(bad("bad magic number in superblock"));
         }
         if !sb.checksum_ok {
-            return Err(Error::new(libc::EBADMSG, "ext4: invalid superblock checksum"));
+            return Err(Error::new(
+                libc::EBADMSG,
+                "ext4: invalid superblock checksum",
+            ));
         }
         let block_bits = sb
             .s_log_block_size
@@ -292,15 +306,24 @@ impl Geometry {
                 return Err(bad("invalid clusters per group"));
             }
         } else if blocks_per_group == 0 || blocks_per_group > block_size * 8 {
-            return Err(bad(format!("invalid blocks per group {}", blocks_per_group)));
+            return Err(bad(format!(
+                "invalid blocks per group {}",
+                blocks_per_group
+            )));
         }
         if blocks_per_group % 8 != 0 {
-            return Err(bad(format!("invalid blocks per group {}", blocks_per_group)));
+            return Err(bad(format!(
+                "invalid blocks per group {}",
+                blocks_per_group
+            )));
         }
         let inodes_per_group = u64::from(sb.s_inodes_per_group);
         let inodes_per_block = block_size / inode_size;
         if inodes_per_group < inodes_per_block || inodes_per_group > block_size * 8 {
-            return Err(bad(format!("invalid inodes per group {}", inodes_per_group)));
+            return Err(bad(format!(
+                "invalid inodes per group {}",
+                inodes_per_group
+            )));
         }
         let blocks_count = sb.s_blocks_count;
         let first_data_block = u64::from(sb.s_first_data_block);
@@ -331,7 +354,10 @@ impl Geometry {
         let desc_per_block = block_size / desc_size;
         let gdb_count = groups_count.div_ceil(desc_per_block);
         if sb.has_incompat(INCOMPAT_META_BG) && u64::from(sb.s_first_meta_bg) > gdb_count {
-            return Err(bad(format!("first meta block group too large: {}", sb.s_first_meta_bg)));
+            return Err(bad(format!(
+                "first meta block group too large: {}",
+                sb.s_first_meta_bg
+            )));
         }
         Ok(Geometry {
             block_size,
@@ -371,10 +397,22 @@ mod tests {
         let filetype = INCOMPAT_FILETYPE;
         let sparse = RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE;
         assert_eq!(sb_with(0, filetype, sparse).blkid_type(), Some("ext2"));
-        assert_eq!(sb_with(COMPAT_HAS_JOURNAL, filetype | INCOMPAT_RECOVER, sparse).blkid_type(), Some("ext3"));
-        assert_eq!(sb_with(COMPAT_HAS_JOURNAL, filetype | INCOMPAT_EXTENTS, sparse).blkid_type(), Some("ext4"));
-        assert_eq!(sb_with(0, filetype, sparse | RO_COMPAT_HUGE_FILE).blkid_type(), Some("ext4"));
-        assert_eq!(sb_with(0, INCOMPAT_JOURNAL_DEV, 0).blkid_type(), Some("jbd"));
+        assert_eq!(
+            sb_with(COMPAT_HAS_JOURNAL, filetype | INCOMPAT_RECOVER, sparse).blkid_type(),
+            Some("ext3")
+        );
+        assert_eq!(
+            sb_with(COMPAT_HAS_JOURNAL, filetype | INCOMPAT_EXTENTS, sparse).blkid_type(),
+            Some("ext4")
+        );
+        assert_eq!(
+            sb_with(0, filetype, sparse | RO_COMPAT_HUGE_FILE).blkid_type(),
+            Some("ext4")
+        );
+        assert_eq!(
+            sb_with(0, INCOMPAT_JOURNAL_DEV, 0).blkid_type(),
+            Some("jbd")
+        );
     }
 
     #[test]

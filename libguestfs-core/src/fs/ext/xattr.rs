@@ -48,7 +48,12 @@ fn entry_len(name_len: usize) -> usize {
 
 /// Parses and checks (like `check_xattrs`) the entries of an xattr area of `buf`: entries
 /// begin at `first`, value offsets count from `value_base`, the area ends at the end of `buf`.
-pub fn parse_entries(buf: &[u8], first: usize, value_base: usize, inodes_count: u64) -> Result<Vec<Entry>> {
+pub fn parse_entries(
+    buf: &[u8],
+    first: usize,
+    value_base: usize,
+    inodes_count: u64,
+) -> Result<Vec<Entry>> {
     let end = buf.len();
     // Names: the list ends with a zero word.
     let mut names = Vec::new();
@@ -62,7 +67,9 @@ pub fn parse_entries(buf: &[u8], first: usize, value_base: usize, inodes_count: 
         if next >= end {
             return Err(corrupt("e_name out of bounds"));
         }
-        let name = buf.get(e + ENTRY_HEADER_SIZE..e + ENTRY_HEADER_SIZE + name_len).unwrap_or(&[]);
+        let name = buf
+            .get(e + ENTRY_HEADER_SIZE..e + ENTRY_HEADER_SIZE + name_len)
+            .unwrap_or(&[]);
         if name.contains(&0) {
             return Err(corrupt("bad e_name length"));
         }
@@ -84,19 +91,31 @@ pub fn parse_entries(buf: &[u8], first: usize, value_base: usize, inodes_count: 
             if inum == 2 || u64::from(inum) > inodes_count {
                 return Err(corrupt("invalid ea_ino"));
             }
-            Value::Inode { ino: u64::from(inum), len: u64::from(size) }
+            Value::Inode {
+                ino: u64::from(inum),
+                len: u64::from(size),
+            }
         } else if size == 0 {
             Value::Here { offset: 0, len: 0 }
         } else {
             let size = size as usize;
-            let start = value_base.checked_add(offs).filter(|&v| v <= end).ok_or_else(|| corrupt("e_value out of bounds"))?;
+            let start = value_base
+                .checked_add(offs)
+                .filter(|&v| v <= end)
+                .ok_or_else(|| corrupt("e_value out of bounds"))?;
             let padded = (size + 3) & !3;
             if start < names_end || size > end - start || padded > end - start {
                 return Err(corrupt("overlapping e_value"));
             }
-            Value::Here { offset: start, len: size }
+            Value::Here {
+                offset: start,
+                len: size,
+            }
         };
-        let name = buf.get(e + ENTRY_HEADER_SIZE..e + ENTRY_HEADER_SIZE + name_len).unwrap_or(&[]).to_vec();
+        let name = buf
+            .get(e + ENTRY_HEADER_SIZE..e + ENTRY_HEADER_SIZE + name_len)
+            .unwrap_or(&[])
+            .to_vec();
         out.push(Entry { index, name, value });
     }
     Ok(out)
@@ -158,12 +177,12 @@ pub fn acl_to_xattr(disk: &[u8]) -> Result<Option<Vec<u8>>> {
     let size = disk.len() - 4;
     // ext4_acl_count: up to four short (4-byte) entries, the rest 8-byte ones.
     let count = if size < 16 {
-        if size % 4 != 0 {
+        if !size.is_multiple_of(4) {
             return Err(invalid());
         }
         size / 4
     } else {
-        if (size - 16) % 8 != 0 {
+        if !(size - 16).is_multiple_of(8) {
             return Err(invalid());
         }
         (size - 16) / 8 + 4
@@ -206,10 +225,8 @@ mod tests {
     #[test]
     fn acl_conversion() {
         let mut disk = 1u32.to_le_bytes().to_vec();
-        for (tag, perm) in [(ACL_USER_OBJ, 6u16)] {
-            disk.extend_from_slice(&tag.to_le_bytes());
-            disk.extend_from_slice(&perm.to_le_bytes());
-        }
+        disk.extend_from_slice(&ACL_USER_OBJ.to_le_bytes());
+        disk.extend_from_slice(&6u16.to_le_bytes());
         disk.extend_from_slice(&ACL_USER.to_le_bytes());
         disk.extend_from_slice(&4u16.to_le_bytes());
         disk.extend_from_slice(&1000u32.to_le_bytes());
