@@ -520,7 +520,89 @@ fn full_check(name: &str, mkfs_cmd: &str, args: &[&str], size_mib: u64) {
     check_probe(&img);
     let fs = open_image(&img);
     check_against_source(&fs, &src);
+    check_against_debugfs(&fs, &img, t.path());
     check_against_kernel(&fs, &img, &t.path().join("mnt"));
+}
+
+/// Compares stat fields with what `debugfs -R "stat <ino>"` prints for every inode.
+fn check_against_debugfs(fs: &ExtFs, img: &Path, tmp: &Path) {
+    let mut inodes: Vec<Ino> = walk(fs).values().map(|(i, _)| *i).collect();
+    inodes.push(fs.root());
+    inodes.sort();
+    inodes.dedup();
+    let cmds = tmp.join("debugfs-cmds");
+    std::fs::write(
+        &cmds,
+        inodes
+            .iter()
+            .map(|i| format!("stat <{}>\n", i))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let out = run(Command::new("debugfs").arg("-f").arg(&cmds).arg(img));
+    let mut checked = 0;
+    for chunk in out.split("Inode: ").skip(1) {
+        let words: Vec<&str> = chunk.split_whitespace().collect();
+        let after = |key: &str| {
+            words
+                .iter()
+                .position(|w| *w == key)
+                .map(|i| words[i + 1])
+                .unwrap()
+        };
+        let ino: u64 = words[0].parse().unwrap();
+        let st = fs.stat(ino).unwrap();
+        let what = format!("inode {}", ino);
+        assert_eq!(
+            format!("{:04o}", st.st_mode & 0o7777),
+            after("Mode:"),
+            "{}",
+            what
+        );
+        assert_eq!(st.st_nlink.to_string(), after("Links:"), "{}", what);
+        assert_eq!(st.st_size.to_string(), after("Size:"), "{}", what);
+        assert_eq!(st.st_uid.to_string(), after("User:"), "{}", what);
+        assert_eq!(st.st_gid.to_string(), after("Group:"), "{}", what);
+        let flags = u32::from_str_radix(after("Flags:").trim_start_matches("0x"), 16).unwrap();
+        if flags & 0x1000_0000 == 0 || st.st_mode & 0o170000 != 0o100000 {
+            assert_eq!(st.st_blocks.to_string(), after("Blockcount:"), "{}", what);
+        }
+        for (key, sec, nsec) in [
+            ("ctime:", st.st_ctime_sec, st.st_ctime_nsec),
+            ("atime:", st.st_atime_sec, st.st_atime_nsec),
+            ("mtime:", st.st_mtime_sec, st.st_mtime_nsec),
+        ] {
+            let v = after(key).trim_start_matches("0x");
+            let (base, extra) = match v.split_once(':') {
+                Some((b, e)) => (
+                    u32::from_str_radix(b, 16).unwrap(),
+                    u32::from_str_radix(e, 16).unwrap(),
+                ),
+                None => (u32::from_str_radix(v, 16).unwrap(), 0),
+            };
+            let want_sec = base as i32 as i64 + (((extra & 3) as i64) << 32);
+            assert_eq!(
+                (sec, nsec),
+                (want_sec, (extra >> 2) as i64),
+                "{} {}",
+                what,
+                key
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, inodes.len());
+    // The free counts of a freshly made filesystem are the superblock's.
+    let sv = fs.statvfs().unwrap();
+    let dump = run(Command::new("dumpe2fs").arg("-h").arg(img));
+    let field = |k: &str| -> i64 {
+        let l = dump.lines().find(|l| l.starts_with(k)).unwrap();
+        l[k.len()..].trim().parse().unwrap()
+    };
+    assert_eq!(sv.bfree, field("Free blocks:"));
+    assert_eq!(sv.ffree, field("Free inodes:"));
+    assert_eq!(sv.files, field("Inode count:"));
+    assert_eq!(sv.bsize, field("Block size:"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1077,5 +1159,53 @@ fn directory_loop_and_deep_extent_trees() {
         assert_eq!(e.errno, libc::EIO, "{}: {}", p, e);
         let mut b = [0u8; 10];
         assert_eq!(fs.read_at(ino, 0, &mut b).unwrap_err().errno, libc::EIO);
+    }
+}
+
+/// Throughput of large sequential reads (run by hand: `cargo test -p guestfs --test ext --
+/// --ignored --nocapture read_throughput`). Prints figures; asserts only the content.
+#[test]
+#[ignore]
+fn read_throughput() {
+    let t = TempDir::new("perf");
+    let src = t.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let data = pseudo_random(256 << 20, 5);
+    std::fs::write(src.join("big"), &data).unwrap();
+    for (name, cmd, args) in [
+        ("ext4", "mkfs.ext4", &[][..]),
+        ("ext3", "mkfs.ext3", &[][..]),
+    ] {
+        let img = mkfs(t.path(), name, cmd, args, &src, 400);
+        let fs = open_image(&img);
+        let ino = resolve(&fs, "big");
+        let mut buf = vec![0u8; 1 << 20];
+        for round in 0..3 {
+            let start = std::time::Instant::now();
+            let mut h = Sha256::new();
+            let mut off = 0u64;
+            loop {
+                let n = fs.read_at(ino, off, &mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                if round == 0 {
+                    h.update(&buf[..n]);
+                }
+                off += n as u64;
+            }
+            let secs = start.elapsed().as_secs_f64();
+            if round == 0 {
+                assert_eq!(format!("{:x}", h.finalize()), sha256(&data));
+            } else {
+                eprintln!(
+                    "{}: {} MiB in {:.3} s: {:.0} MiB/s",
+                    name,
+                    off >> 20,
+                    secs,
+                    (off >> 20) as f64 / secs
+                );
+            }
+        }
     }
 }
