@@ -512,11 +512,21 @@ fn check_probe(img: &Path) {
 
 /// Makes an image from the standard tree and checks it every way.
 fn full_check(name: &str, mkfs_cmd: &str, args: &[&str], size_mib: u64) {
+    full_check_with(name, mkfs_cmd, args, size_mib, false)
+}
+
+/// With `htree`, e2fsck -D then indexes the large directory (mke2fs -d writes it linear).
+fn full_check_with(name: &str, mkfs_cmd: &str, args: &[&str], size_mib: u64, htree: bool) {
     let t = TempDir::new(name);
     let src = t.path().join("src");
     std::fs::create_dir(&src).unwrap();
     populate(&src, true);
     let img = mkfs(t.path(), name, mkfs_cmd, args, &src, size_mib);
+    if htree {
+        let _ = Command::new("e2fsck").arg("-fyD").arg(&img).output().unwrap();
+        let out = Command::new("debugfs").args(["-R", "htree /many"]).arg(&img).output().unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Root node dump"), "no htree made");
+    }
     check_probe(&img);
     let fs = open_image(&img);
     check_against_source(&fs, &src);
@@ -610,7 +620,7 @@ fn check_against_debugfs(fs: &ExtFs, img: &Path, tmp: &Path) {
 
 #[test]
 fn ext2_1k_blocks() {
-    full_check("ext2-1k", "mkfs.ext2", &["-b", "1024", "-L", "small"], 64);
+    full_check_with("ext2-1k", "mkfs.ext2", &["-b", "1024", "-L", "small"], 64, true);
 }
 
 #[test]
@@ -625,12 +635,12 @@ fn ext2_no_filetype_4k() {
 
 #[test]
 fn ext3_2k_blocks() {
-    full_check("ext3-2k", "mkfs.ext3", &["-b", "2048"], 64);
+    full_check_with("ext3-2k", "mkfs.ext3", &["-b", "2048"], 64, true);
 }
 
 #[test]
 fn ext4_default() {
-    full_check("ext4", "mkfs.ext4", &["-L", "my label"], 64);
+    full_check_with("ext4", "mkfs.ext4", &["-L", "my label"], 64, true);
 }
 
 #[test]
@@ -1207,5 +1217,23 @@ fn read_throughput() {
                 );
             }
         }
+    }
+}
+
+/// Bigalloc without `s_overhead_clusters`: the kernel counts the metadata clusters itself.
+#[test]
+fn ext4_bigalloc_computed_overhead() {
+    for (name, args) in [
+        ("bigalloc-1k", &["-b", "1024", "-O", "bigalloc", "-C", "16384"][..]),
+        ("bigalloc-4k", &["-b", "4096", "-O", "bigalloc,^has_journal", "-C", "65536"][..]),
+    ] {
+        let t = TempDir::new(name);
+        let src = t.path().join("src");
+        std::fs::create_dir(&src).unwrap();
+        std::fs::write(src.join("f"), b"x").unwrap();
+        let img = mkfs(t.path(), name, "mkfs.ext4", args, &src, 200);
+        run(Command::new("debugfs").args(["-w", "-R", "ssv overhead_clusters 0"]).arg(&img));
+        let fs = open_image(&img);
+        check_against_kernel(&fs, &img, &t.path().join("mnt"));
     }
 }
