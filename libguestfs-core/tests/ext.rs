@@ -97,6 +97,9 @@ fn populate(src: &Path, with_specials: bool) {
         let f = std::fs::File::create(src.join("sparse.bin")).unwrap();
         f.write_all_at(&pseudo_random(8192, 7), 0).unwrap();
         f.write_all_at(&pseudo_random(4096, 8), 3 << 20).unwrap();
+        // A large sparse file: 5 GiB of hole, then data (triple-indirect with 1 KiB blocks).
+        let f = std::fs::File::create(src.join("huge-sparse")).unwrap();
+        f.write_all_at(&pseudo_random(5000, 11), 5 << 30).unwrap();
     }
     std::fs::hard_link(src.join("hello.txt"), src.join("hello-link")).unwrap();
     symlink("hello.txt", src.join("fast-link")).unwrap();
@@ -141,6 +144,15 @@ fn populate(src: &Path, with_specials: bool) {
     let _ = Command::new("setfattr")
         .args(["-n", "user.greeting", "-v", "hello"])
         .arg(src.join("hello.txt"))
+        .status();
+    // POSIX ACLs, stored by mke2fs in ext4's compact format.
+    let _ = Command::new("setfacl")
+        .args(["-m", "u:1000:r,g:50:rw"])
+        .arg(src.join("hello.txt"))
+        .status();
+    let _ = Command::new("setfacl")
+        .args(["-d", "-m", "u:1000:rx"])
+        .arg(src.join("a"))
         .status();
     let _ = Command::new("setfattr")
         .args(["-n", "user.big", "-v", &"x".repeat(700)])
@@ -253,6 +265,23 @@ fn check_against_source(fs: &ExtFs, src: &Path) {
         assert_eq!(st.st_mode as u32, md.mode(), "{}: mode", path);
         assert_eq!(*ft, FileType::from_mode(st.st_mode), "{}: entry type", path);
         match ft {
+            FileType::Regular if md.len() > (64 << 20) => {
+                // Only the end of very large (sparse) files: 1 MiB of hole and the data.
+                use std::os::unix::fs::FileExt;
+                assert_eq!(st.st_size as u64, md.len(), "{}: size", path);
+                let off = md.len() - (1 << 20);
+                let mut want = vec![0u8; 1 << 20];
+                std::fs::File::open(src.join(path))
+                    .unwrap()
+                    .read_exact_at(&mut want, off)
+                    .unwrap();
+                let mut got = vec![0xffu8; 1 << 20];
+                assert_eq!(fs.read_at(*ino, off, &mut got).unwrap(), 1 << 20);
+                assert_eq!(got, want, "{}: content", path);
+                let mut b = [0xffu8; 100];
+                assert_eq!(fs.read_at(*ino, 1 << 30, &mut b).unwrap(), 100);
+                assert_eq!(b, [0u8; 100], "{}: hole", path);
+            }
             FileType::Regular => {
                 assert_eq!(st.st_size as u64, md.len(), "{}: size", path);
                 let data = read_all(fs, *ino);
@@ -523,9 +552,20 @@ fn full_check_with(name: &str, mkfs_cmd: &str, args: &[&str], size_mib: u64, htr
     populate(&src, true);
     let img = mkfs(t.path(), name, mkfs_cmd, args, &src, size_mib);
     if htree {
-        let _ = Command::new("e2fsck").arg("-fyD").arg(&img).output().unwrap();
-        let out = Command::new("debugfs").args(["-R", "htree /many"]).arg(&img).output().unwrap();
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Root node dump"), "no htree made");
+        let _ = Command::new("e2fsck")
+            .arg("-fyD")
+            .arg(&img)
+            .output()
+            .unwrap();
+        let out = Command::new("debugfs")
+            .args(["-R", "htree /many"])
+            .arg(&img)
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Root node dump"),
+            "no htree made"
+        );
     }
     check_probe(&img);
     let fs = open_image(&img);
@@ -620,7 +660,13 @@ fn check_against_debugfs(fs: &ExtFs, img: &Path, tmp: &Path) {
 
 #[test]
 fn ext2_1k_blocks() {
-    full_check_with("ext2-1k", "mkfs.ext2", &["-b", "1024", "-L", "small"], 64, true);
+    full_check_with(
+        "ext2-1k",
+        "mkfs.ext2",
+        &["-b", "1024", "-L", "small"],
+        64,
+        true,
+    );
 }
 
 #[test]
@@ -1224,15 +1270,23 @@ fn read_throughput() {
 #[test]
 fn ext4_bigalloc_computed_overhead() {
     for (name, args) in [
-        ("bigalloc-1k", &["-b", "1024", "-O", "bigalloc", "-C", "16384"][..]),
-        ("bigalloc-4k", &["-b", "4096", "-O", "bigalloc,^has_journal", "-C", "65536"][..]),
+        (
+            "bigalloc-1k",
+            &["-b", "1024", "-O", "bigalloc", "-C", "16384"][..],
+        ),
+        (
+            "bigalloc-4k",
+            &["-b", "4096", "-O", "bigalloc,^has_journal", "-C", "65536"][..],
+        ),
     ] {
         let t = TempDir::new(name);
         let src = t.path().join("src");
         std::fs::create_dir(&src).unwrap();
         std::fs::write(src.join("f"), b"x").unwrap();
         let img = mkfs(t.path(), name, "mkfs.ext4", args, &src, 200);
-        run(Command::new("debugfs").args(["-w", "-R", "ssv overhead_clusters 0"]).arg(&img));
+        run(Command::new("debugfs")
+            .args(["-w", "-R", "ssv overhead_clusters 0"])
+            .arg(&img));
         let fs = open_image(&img);
         check_against_kernel(&fs, &img, &t.path().join("mnt"));
     }
