@@ -125,7 +125,7 @@ impl Inode {
         let mut raw_extra = 0usize;
         if inode_size > GOOD_OLD_INODE_SIZE {
             raw_extra = usize::from(le16(&raw, 0x80));
-            if GOOD_OLD_INODE_SIZE + raw_extra > inode_size || raw_extra % 4 != 0 {
+            if GOOD_OLD_INODE_SIZE + raw_extra > inode_size || !raw_extra.is_multiple_of(4) {
                 return Err(corrupt(&format!(
                     "bad extra_isize {} (inode size {})",
                     raw_extra, inode_size
