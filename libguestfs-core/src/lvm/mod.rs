@@ -236,14 +236,16 @@ fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mu
     let mut minors: Vec<Option<u32>> = vec![None; vg.lvs.len()];
     let missing: HashSet<&str> =
         vg.pvs.iter().zip(&pv_data).filter(|(_, d)| d.device.is_none()).map(|(p, _)| p.key.as_str()).collect();
+    let visible = vg.visibility();
     let active: Vec<bool> = vg
         .lvs
         .iter()
         .zip(&devices)
-        .map(|(lv, dev)| {
+        .zip(&visible)
+        .map(|((lv, dev), &vis)| {
             let skip = lv.has_status("ACTIVATION_SKIP");
             let unreadable_partial = dev.is_err() && uses_missing_pv(vg, lv, &missing, 0);
-            lv.is_visible() && !skip && !unreadable_partial
+            vis && !skip && !unreadable_partial
         })
         .collect();
     for (i, a) in active.iter().enumerate() {
@@ -255,13 +257,13 @@ fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mu
     let mut lvs = Vec::new();
     let mut lv_rows = Vec::new();
     for (i, (lv, dev)) in vg.lvs.iter().zip(devices).enumerate() {
-        if !lv.is_visible() {
+        if visible.get(i) != Some(&true) {
             continue;
         }
         let size = lv.extent_count().saturating_mul(extent);
         let kernel_minor = if active.get(i) == Some(&true) { minors.get(i).copied().flatten() } else { None };
         let partial_lv = uses_missing_pv(vg, lv, &missing, 0);
-        lv_rows.push(report::lv_row(vg, lv, &usage, size, kernel_minor, partial_lv));
+        lv_rows.push(report::lv_row(vg, lv, &usage, &visible, size, kernel_minor, partial_lv));
         lvs.push(LogicalVolume { name: lv.name.clone(), uuid: label::dash_uuid(&lv.id), size, device: dev, kernel_minor });
     }
 
@@ -293,7 +295,8 @@ fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mu
             data.device.is_none(),
         ));
     }
-    scan.vg_full.push(report::vg_row(vg, &usage, partial, mda_count, mda_free.unwrap_or(0)));
+    let visible_count = visible.iter().filter(|&&v| v).count();
+    scan.vg_full.push(report::vg_row(vg, &usage, visible_count, partial, mda_count, mda_free.unwrap_or(0)));
     scan.vgs.push(VolumeGroup {
         name: vg.name.clone(),
         uuid: label::dash_uuid(&vg.id),

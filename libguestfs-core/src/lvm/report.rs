@@ -225,7 +225,7 @@ fn vg_attr(vg: &VgMetadata, partial: bool) -> String {
     a
 }
 
-pub(super) fn vg_row(vg: &VgMetadata, usage: &Usage, partial: bool, mda_count: usize, mda_free: u64) -> LvmVg {
+pub(super) fn vg_row(vg: &VgMetadata, usage: &Usage, visible_lvs: usize, partial: bool, mda_count: usize, mda_free: u64) -> LvmVg {
     let extent = vg.extent_bytes();
     let extents = vg_extents(vg);
     let free = extents.saturating_sub(usage.vg_allocated());
@@ -243,7 +243,7 @@ pub(super) fn vg_row(vg: &VgMetadata, usage: &Usage, partial: bool, mda_count: u
         max_lv: vg.max_lv,
         max_pv: vg.max_pv,
         pv_count: vg.pvs.len() as i64,
-        lv_count: vg.lvs.iter().filter(|l| l.is_visible()).count() as i64,
+        lv_count: visible_lvs as i64,
         snap_count: usage.cows.len() as i64,
         vg_seqno: as_i64(vg.seqno),
         vg_tags: join_tags(&vg.tags),
@@ -338,6 +338,8 @@ fn lv_attr(lv: &LvMetadata, usage: &Usage, active: bool, partial: bool) -> Strin
         'C'
     } else if vdo_pool {
         'd'
+    } else if virtual_lv {
+        'v'
     } else {
         '-'
     };
@@ -386,6 +388,8 @@ fn modules(lv: &LvMetadata, usage: &Usage) -> String {
             "writecache" => add("writecache"),
             "vdo" | "vdo-pool" => add("kvdo"),
             "integrity" => add("integrity"),
+            "zero" => add("zero"),
+            "error" => add("error"),
             _ => {}
         }
     }
@@ -396,6 +400,7 @@ pub(super) fn lv_row(
     vg: &VgMetadata,
     lv: &LvMetadata,
     usage: &Usage,
+    visible: &[bool],
     size: u64,
     kernel_minor: Option<u32>,
     partial: bool,
@@ -416,7 +421,7 @@ pub(super) fn lv_row(
         .iter()
         .find_map(|s| s.section.string("mirror_log"))
         .map(|log| {
-            let hidden = vg.lv_index(log).and_then(|i| vg.lvs.get(i)).is_some_and(|l| !l.is_visible());
+            let hidden = vg.lv_index(log).and_then(|i| visible.get(i)).is_some_and(|v| !v);
             if hidden {
                 format!("[{}]", log)
             } else {

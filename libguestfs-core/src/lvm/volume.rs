@@ -74,11 +74,6 @@ impl LvMetadata {
         self.status.iter().any(|s| s == flag) || self.flags.iter().any(|s| s == flag)
     }
 
-    /// Whether LVM lists this LV without `-a`: it is marked VISIBLE and is not the internal
-    /// `snapshotN` volume of an old-style snapshot.
-    pub fn is_visible(&self) -> bool {
-        self.status.iter().any(|s| s == "VISIBLE") && !self.segments.iter().any(|s| s.seg_type == "snapshot")
-    }
 }
 
 /// A volume group's metadata.
@@ -114,6 +109,37 @@ impl VgMetadata {
 
     pub fn lv_index(&self, name: &str) -> Option<usize> {
         self.lvs.iter().position(|l| l.name == name)
+    }
+
+    /// For each LV, whether LVM lists it without `-a`: the internal `snapshotN` volume of an
+    /// old-style snapshot is not listed; its exception store is listed when its origin is (and
+    /// no merge is under way), whatever its own VISIBLE flag; the others when marked VISIBLE.
+    pub fn visibility(&self) -> Vec<bool> {
+        let flagged = |lv: &LvMetadata| lv.status.iter().any(|s| s == "VISIBLE");
+        let mut visible: Vec<bool> = self
+            .lvs
+            .iter()
+            .map(|lv| flagged(lv) && !lv.segments.iter().any(|s| s.seg_type == "snapshot"))
+            .collect();
+        for seg in self.lvs.iter().flat_map(|l| &l.segments).filter(|s| s.seg_type == "snapshot") {
+            let origin_visible = seg
+                .section
+                .string("origin")
+                .and_then(|o| self.lv_index(o))
+                .and_then(|i| self.lvs.get(i))
+                .is_some_and(flagged);
+            if let Some(i) = seg.section.string("cow_store").and_then(|c| self.lv_index(c)) {
+                if let Some(v) = visible.get_mut(i) {
+                    *v = origin_visible;
+                }
+            }
+            if let Some(i) = seg.section.string("merging_store").and_then(|c| self.lv_index(c)) {
+                if let Some(v) = visible.get_mut(i) {
+                    *v = false;
+                }
+            }
+        }
+        visible
     }
 }
 
