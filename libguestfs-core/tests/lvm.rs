@@ -55,7 +55,13 @@ fn lvm_usable() -> bool {
         return false;
     }
     for tool in ["lvm", "losetup"] {
-        if Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+        if Command::new(tool)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_err()
+        {
             eprintln!("SKIPPED: {} not installed", tool);
             return false;
         }
@@ -77,11 +83,20 @@ impl Loop {
         }
         // A partition as its own loop device (there is no udev to make /dev/loopNpM here).
         if let Some((offset, size)) = window {
-            cmd.arg("-o").arg(offset.to_string()).arg("--sizelimit").arg(size.to_string());
+            cmd.arg("-o")
+                .arg(offset.to_string())
+                .arg("--sizelimit")
+                .arg(size.to_string());
         }
         let out = cmd.arg(img).output().unwrap();
-        assert!(out.status.success(), "losetup: {}", String::from_utf8_lossy(&out.stderr));
-        Loop { dev: String::from_utf8(out.stdout).unwrap().trim().to_owned() }
+        assert!(
+            out.status.success(),
+            "losetup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Loop {
+            dev: String::from_utf8(out.stdout).unwrap().trim().to_owned(),
+        }
     }
 }
 
@@ -103,7 +118,12 @@ fn lvm(cmd: &str, devices: &[&str], args: &[&str]) -> String {
         .arg(cmd)
         .arg("--devices")
         .arg(devices.join(","))
-        .args(["--driverloaded", "n", "--config", "backup{backup=0 archive=0}"])
+        .args([
+            "--driverloaded",
+            "n",
+            "--config",
+            "backup{backup=0 archive=0}",
+        ])
         .args(args)
         .env("LVM_SUPPRESS_FD_WARNINGS", "1")
         .stdin(Stdio::null())
@@ -121,7 +141,16 @@ fn lvm(cmd: &str, devices: &[&str], args: &[&str]) -> String {
 
 /// A report as rows of fields (`--noheadings --separator '|' --units b --nosuffix`).
 fn report(cmd: &str, devices: &[&str], extra: &[&str], fields: &str) -> Vec<Vec<String>> {
-    let mut args = vec!["--noheadings", "--units", "b", "--nosuffix", "--separator", "|", "-o", fields];
+    let mut args = vec![
+        "--noheadings",
+        "--units",
+        "b",
+        "--nosuffix",
+        "--separator",
+        "|",
+        "-o",
+        fields,
+    ];
     args.extend_from_slice(extra);
     lvm(cmd, devices, &args)
         .lines()
@@ -146,7 +175,9 @@ fn read_all(dev: &dyn BlockDevice) -> io::Result<Vec<u8>> {
 
 /// Deterministic test data for an LV.
 fn pattern(seed: &str, len: usize) -> Vec<u8> {
-    let mut x: u64 = seed.bytes().fold(0xcbf29ce484222325, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    let mut x: u64 = seed.bytes().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    });
     (0..len)
         .map(|_| {
             x ^= x << 13;
@@ -179,10 +210,17 @@ struct Layout {
 impl Layout {
     fn read(vg: &str, loops: &[(&Loop, &Path)]) -> Layout {
         let devs: Vec<&str> = loops.iter().map(|(l, _)| l.dev.as_str()).collect();
-        let extent: u64 = report("vgs", &devs, &[vg], "vg_extent_size")[0][0].parse().unwrap();
+        let extent: u64 = report("vgs", &devs, &[vg], "vg_extent_size")[0][0]
+            .parse()
+            .unwrap();
         let mut pvs = HashMap::new();
         for row in report("pvs", &devs, &[], "pv_name,pe_start") {
-            let file = loops.iter().find(|(l, _)| l.dev == row[0]).unwrap().1.to_owned();
+            let file = loops
+                .iter()
+                .find(|(l, _)| l.dev == row[0])
+                .unwrap()
+                .1
+                .to_owned();
             pvs.insert(row[0].clone(), (file, row[1].parse().unwrap()));
         }
         let mut segs: HashMap<String, Vec<SegInfo>> = HashMap::new();
@@ -193,7 +231,10 @@ impl Layout {
                 .split_whitespace()
                 .map(|r| {
                     let (target, span) = r.rsplit_once(':').unwrap();
-                    (target.to_owned(), span.split('-').next().unwrap().parse().unwrap())
+                    (
+                        target.to_owned(),
+                        span.split('-').next().unwrap().parse().unwrap(),
+                    )
                 })
                 .collect();
             segs.entry(name).or_default().push(SegInfo {
@@ -212,17 +253,25 @@ impl Layout {
     fn map(&self, lv: &str, off: u64) -> (Vec<(PathBuf, u64)>, u64) {
         let seg = self.segs[lv]
             .iter()
-            .find(|s| s.start_pe * self.extent <= off && off < (s.start_pe + s.size_pe) * self.extent)
+            .find(|s| {
+                s.start_pe * self.extent <= off && off < (s.start_pe + s.size_pe) * self.extent
+            })
             .unwrap_or_else(|| panic!("{} has no byte {}", lv, off));
         let inner = off - seg.start_pe * self.extent;
         let seg_len = seg.size_pe * self.extent;
         match seg.segtype.as_str() {
-            "linear" | "striped" if seg.ranges.len() == 1 => self.area(&seg.ranges[0], inner, seg_len - inner),
+            "linear" | "striped" if seg.ranges.len() == 1 => {
+                self.area(&seg.ranges[0], inner, seg_len - inner)
+            }
             "striped" => {
                 let n = seg.ranges.len() as u64;
                 let chunk = seg.stripe_size;
                 let (c, within) = (inner / chunk, inner % chunk);
-                self.area(&seg.ranges[(c % n) as usize], (c / n) * chunk + within, chunk - within)
+                self.area(
+                    &seg.ranges[(c % n) as usize],
+                    (c / n) * chunk + within,
+                    chunk - within,
+                )
             }
             "mirror" | "raid1" => {
                 let mut locs = Vec::new();
@@ -238,9 +287,17 @@ impl Layout {
         }
     }
 
-    fn area(&self, (target, start_pe): &(String, u64), inner: u64, max: u64) -> (Vec<(PathBuf, u64)>, u64) {
+    fn area(
+        &self,
+        (target, start_pe): &(String, u64),
+        inner: u64,
+        max: u64,
+    ) -> (Vec<(PathBuf, u64)>, u64) {
         match self.pvs.get(target) {
-            Some((file, pe_start)) => (vec![(file.clone(), pe_start + start_pe * self.extent + inner)], max),
+            Some((file, pe_start)) => (
+                vec![(file.clone(), pe_start + start_pe * self.extent + inner)],
+                max,
+            ),
             None => {
                 let (l, m) = self.map(target, start_pe * self.extent + inner);
                 (l, m.min(max))
@@ -261,7 +318,8 @@ impl Layout {
             let n = max.min(data.len() as u64 - off);
             for (file, at) in locs {
                 let f = OpenOptions::new().write(true).open(&file).unwrap();
-                f.write_all_at(&data[off as usize..(off + n) as usize], at).unwrap();
+                f.write_all_at(&data[off as usize..(off + n) as usize], at)
+                    .unwrap();
             }
             off += n;
         }
@@ -277,7 +335,10 @@ fn compare_reports(scan: &Scan, devs: &[&str], names: &HashMap<String, String>) 
     let pv_fields = "pv_name,pv_uuid,pv_fmt,pv_size,dev_size,pv_free,pv_used,pv_attr,pv_pe_count,pv_pe_alloc_count,pv_tags,pe_start,pv_mda_count,pv_mda_free";
     let mut want: Vec<Vec<String>> = report("pvs", devs, &[], pv_fields);
     for row in &mut want {
-        row[0] = names.get(&row[0]).cloned().unwrap_or_else(|| row[0].clone());
+        row[0] = names
+            .get(&row[0])
+            .cloned()
+            .unwrap_or_else(|| row[0].clone());
         row[1] = undash(&row[1]);
     }
     want.sort();
@@ -349,8 +410,11 @@ fn compare_reports(scan: &Scan, devs: &[&str], names: &HashMap<String, String>) 
         row[2].replace_range(4..6, "..");
     }
     // Nor can it tell the health of a raid volume ('X', unknown); "-" in the appliance.
-    let raid_unknown: Vec<String> =
-        want.iter().filter(|r| r[2].as_bytes().get(8) == Some(&b'X')).map(|r| r[0].clone()).collect();
+    let raid_unknown: Vec<String> = want
+        .iter()
+        .filter(|r| r[2].as_bytes().get(8) == Some(&b'X'))
+        .map(|r| r[0].clone())
+        .collect();
     for row in &mut want {
         if raid_unknown.contains(&row[0]) {
             row[2].replace_range(8..9, "-");
@@ -361,7 +425,12 @@ fn compare_reports(scan: &Scan, devs: &[&str], names: &HashMap<String, String>) 
         .iter()
         .map(|l| {
             let mut attr = l.lv_attr.clone();
-            assert_eq!(&attr[4..6], if l.lv_kernel_major == 253 { "a-" } else { "--" }, "{}", l.lv_name);
+            assert_eq!(
+                &attr[4..6],
+                if l.lv_kernel_major == 253 { "a-" } else { "--" },
+                "{}",
+                l.lv_name
+            );
             attr.replace_range(4..6, "..");
             vec![
                 l.lv_name.clone(),
@@ -382,20 +451,35 @@ fn compare_reports(scan: &Scan, devs: &[&str], names: &HashMap<String, String>) 
 }
 
 fn lv<'a>(scan: &'a Scan, vg: &str, name: &str) -> &'a lvm::LogicalVolume {
-    let vg = scan.vgs.iter().find(|v| v.name == vg).unwrap_or_else(|| panic!("no VG {}: {:?}", vg, scan.warnings));
-    vg.lvs.iter().find(|l| l.name == name).unwrap_or_else(|| panic!("no LV {}", name))
+    let vg = scan
+        .vgs
+        .iter()
+        .find(|v| v.name == vg)
+        .unwrap_or_else(|| panic!("no VG {}: {:?}", vg, scan.warnings));
+    vg.lvs
+        .iter()
+        .find(|l| l.name == name)
+        .unwrap_or_else(|| panic!("no LV {}", name))
 }
 
 fn lv_bytes(scan: &Scan, vg: &str, name: &str) -> Vec<u8> {
     let l = lv(scan, vg, name);
-    let dev = l.device.as_ref().unwrap_or_else(|e| panic!("{}: {}", name, e));
+    let dev = l
+        .device
+        .as_ref()
+        .unwrap_or_else(|e| panic!("{}: {}", name, e));
     assert_eq!(dev.size(), l.size);
     read_all(dev.as_ref()).unwrap()
 }
 
 fn unique_vg(tag: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
-    format!("gt{}{}x{}", tag, std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "gt{}{}x{}",
+        tag,
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// An ext4 image of `size` bytes holding a few files.
@@ -437,11 +521,41 @@ fn linear_volumes_on_one_pv() {
         let lp = Loop::attach(&img, false, None);
         let d = [lp.dev.as_str()];
         lvm("pvcreate", &d, &[&lp.dev]);
-        lvm("vgcreate", &d, &["-s", "1m", "--addtag", "vgtag", &vg, &lp.dev]);
-        lvm("lvcreate", &d, &["--activate", "n", "--zero", "n", "-L", "4m", "-n", "a", &vg]);
-        lvm("lvcreate", &d, &["--activate", "n", "--zero", "n", "-L", "3m", "-n", "b", "--addtag", "t1", "--addtag", "t2", &vg]);
+        lvm(
+            "vgcreate",
+            &d,
+            &["-s", "1m", "--addtag", "vgtag", &vg, &lp.dev],
+        );
+        lvm(
+            "lvcreate",
+            &d,
+            &["--activate", "n", "--zero", "n", "-L", "4m", "-n", "a", &vg],
+        );
+        lvm(
+            "lvcreate",
+            &d,
+            &[
+                "--activate",
+                "n",
+                "--zero",
+                "n",
+                "-L",
+                "3m",
+                "-n",
+                "b",
+                "--addtag",
+                "t1",
+                "--addtag",
+                "t2",
+                &vg,
+            ],
+        );
         lvm("lvextend", &d, &["-L", "+2m", &format!("{}/a", vg)]);
-        lvm("lvcreate", &d, &["--activate", "n", "--zero", "n", "-L", "5m", "-n", "c", &vg]);
+        lvm(
+            "lvcreate",
+            &d,
+            &["--activate", "n", "--zero", "n", "-L", "5m", "-n", "c", &vg],
+        );
         layout = Layout::read(&vg, &[(&lp, &img)]);
         assert_eq!(layout.segs["a"].len(), 2, "a should have two segments");
         names = HashMap::from([(lp.dev.clone(), "/dev/sda".to_owned())]);
@@ -452,12 +566,22 @@ fn linear_volumes_on_one_pv() {
     }
     assert_eq!(scan_before.vgs.len(), 1);
     let v = &scan_before.vgs[0];
-    assert_eq!(v.lvs.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
-    assert_eq!(v.lvs.iter().map(|l| l.kernel_minor).collect::<Vec<_>>(), [Some(0), Some(1), Some(2)]);
+    assert_eq!(
+        v.lvs.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
+        ["a", "b", "c"]
+    );
+    assert_eq!(
+        v.lvs.iter().map(|l| l.kernel_minor).collect::<Vec<_>>(),
+        [Some(0), Some(1), Some(2)]
+    );
     assert_eq!(v.lvs[0].size, 6 << 20);
     assert_eq!(v.pvs.len(), 1);
     assert_eq!(v.pvs[0].device, "/dev/sda");
-    assert!(scan_before.warnings.is_empty(), "{:?}", scan_before.warnings);
+    assert!(
+        scan_before.warnings.is_empty(),
+        "{:?}",
+        scan_before.warnings
+    );
 
     // Known data in every LV, placed where lvm's segment report says.
     let a = ext4_image(&tmp, 6 << 20);
@@ -467,7 +591,10 @@ fn linear_volumes_on_one_pv() {
     let c = pattern("c", 5 << 20);
     layout.write("c", &c);
     let scan = lvm::scan(&[("/dev/sda".into(), open_raw(&img))]).unwrap();
-    assert!(lv_bytes(&scan, &vg, "a") == a, "2-segment LV a differs from the ext4 image");
+    assert!(
+        lv_bytes(&scan, &vg, "a") == a,
+        "2-segment LV a differs from the ext4 image"
+    );
     assert!(lv_bytes(&scan, &vg, "b") == b);
     assert!(lv_bytes(&scan, &vg, "c") == c);
     // A read across the segment boundary of a (extent 4 of 6).
@@ -475,7 +602,10 @@ fn linear_volumes_on_one_pv() {
     let mut buf = vec![0u8; 8192];
     dev.read_exact_at(&mut buf, (4 << 20) - 4096).unwrap();
     assert!(buf[..] == a[(4 << 20) - 4096..(4 << 20) + 4096]);
-    assert!(dev.read_exact_at(&mut buf, (6 << 20) - 4096).is_err(), "read past the end");
+    assert!(
+        dev.read_exact_at(&mut buf, (6 << 20) - 4096).is_err(),
+        "read past the end"
+    );
 }
 
 #[test]
@@ -490,38 +620,83 @@ fn striped_and_spanning_volumes_on_two_pvs() {
     let vg = unique_vg("str");
     let layout;
     {
-        let (l0, l1) = (Loop::attach(&img0, false, None), Loop::attach(&img1, false, None));
+        let (l0, l1) = (
+            Loop::attach(&img0, false, None),
+            Loop::attach(&img1, false, None),
+        );
         let d = [l0.dev.as_str(), l1.dev.as_str()];
         lvm("pvcreate", &d, &[&l0.dev, &l1.dev]);
         lvm("vgcreate", &d, &["-s", "1m", &vg, &l0.dev, &l1.dev]);
         let base = ["--activate", "n", "--zero", "n"];
-        lvm("lvcreate", &d, &[&base[..], &["-i", "2", "-I", "64k", "-L", "8m", "-n", "st", &vg]].concat());
-        lvm("lvcreate", &d, &[&base[..], &["-i", "2", "-I", "4k", "-L", "4m", "-n", "st4k", &vg]].concat());
-        lvm("lvcreate", &d, &[&base[..], &["-L", "40m", "-n", "span", &vg]].concat());
+        lvm(
+            "lvcreate",
+            &d,
+            &[
+                &base[..],
+                &["-i", "2", "-I", "64k", "-L", "8m", "-n", "st", &vg],
+            ]
+            .concat(),
+        );
+        lvm(
+            "lvcreate",
+            &d,
+            &[
+                &base[..],
+                &["-i", "2", "-I", "4k", "-L", "4m", "-n", "st4k", &vg],
+            ]
+            .concat(),
+        );
+        lvm(
+            "lvcreate",
+            &d,
+            &[&base[..], &["-L", "40m", "-n", "span", &vg]].concat(),
+        );
         layout = Layout::read(&vg, &[(&l0, &img0), (&l1, &img1)]);
-        let names = HashMap::from([(l0.dev.clone(), "/dev/sda".to_owned()), (l1.dev.clone(), "/dev/sdb".to_owned())]);
-        let scan = lvm::scan(&[("/dev/sda".into(), open_raw(&img0)), ("/dev/sdb".into(), open_raw(&img1))]).unwrap();
+        let names = HashMap::from([
+            (l0.dev.clone(), "/dev/sda".to_owned()),
+            (l1.dev.clone(), "/dev/sdb".to_owned()),
+        ]);
+        let scan = lvm::scan(&[
+            ("/dev/sda".into(), open_raw(&img0)),
+            ("/dev/sdb".into(), open_raw(&img1)),
+        ])
+        .unwrap();
         compare_reports(&scan, &d, &names);
     }
     assert_eq!(layout.segs["span"].len(), 2, "span should cross the PVs");
     assert_eq!(layout.segs["st"][0].ranges.len(), 2);
-    let data: Vec<(&str, Vec<u8>)> =
-        ["st", "st4k", "span"].iter().map(|n| (*n, pattern(n, layout.lv_size(n) as usize))).collect();
+    let data: Vec<(&str, Vec<u8>)> = ["st", "st4k", "span"]
+        .iter()
+        .map(|n| (*n, pattern(n, layout.lv_size(n) as usize)))
+        .collect();
     for (n, d) in &data {
         layout.write(n, d);
     }
     // The candidates in the other order: PVs are matched by UUID, not position.
-    let scan = lvm::scan(&[("/dev/sdb".into(), open_raw(&img1)), ("/dev/sda".into(), open_raw(&img0))]).unwrap();
+    let scan = lvm::scan(&[
+        ("/dev/sdb".into(), open_raw(&img1)),
+        ("/dev/sda".into(), open_raw(&img0)),
+    ])
+    .unwrap();
     for (n, d) in &data {
         assert!(lv_bytes(&scan, &vg, n) == *d, "{} differs", n);
     }
     // Unaligned reads through the stripes.
     let dev = lv(&scan, &vg, "st4k").device.clone().unwrap();
     let want = &data[1].1;
-    for (off, len) in [(1u64, 10000usize), (4095, 2), (8191, 12289), ((4 << 20) - 7, 7)] {
+    for (off, len) in [
+        (1u64, 10000usize),
+        (4095, 2),
+        (8191, 12289),
+        ((4 << 20) - 7, 7),
+    ] {
         let mut buf = vec![0u8; len];
         dev.read_exact_at(&mut buf, off).unwrap();
-        assert!(buf[..] == want[off as usize..off as usize + len], "st4k at {}", off);
+        assert!(
+            buf[..] == want[off as usize..off as usize + len],
+            "st4k at {}",
+            off
+        );
     }
 
     // One PV missing: the VG is partial, LVs touching the missing PV are unsupported.
@@ -530,11 +705,19 @@ fn striped_and_spanning_volumes_on_two_pvs() {
     assert!(v.partial);
     assert_eq!(v.pvs.len(), 1);
     for n in ["st", "st4k", "span"] {
-        let err = lv(&scan, &vg, n).device.as_ref().err().unwrap_or_else(|| panic!("{} readable", n));
+        let err = lv(&scan, &vg, n)
+            .device
+            .as_ref()
+            .err()
+            .unwrap_or_else(|| panic!("{} readable", n));
         assert!(err.contains("missing"), "{}: {}", n, err);
     }
     assert_eq!(scan.vgs_full()[0].vg_attr, "wz-pn-");
-    let missing = scan.pvs_full().into_iter().find(|p| p.pv_name == "[unknown]").unwrap();
+    let missing = scan
+        .pvs_full()
+        .into_iter()
+        .find(|p| p.pv_name == "[unknown]")
+        .unwrap();
     assert_eq!(missing.pv_attr, "a-m");
 }
 
@@ -543,7 +726,10 @@ fn striped_and_spanning_volumes_on_two_pvs() {
 
 fn uuid_for(name: &str) -> String {
     const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let raw: String = pattern(name, 32).iter().map(|b| CHARS[*b as usize % CHARS.len()] as char).collect();
+    let raw: String = pattern(name, 32)
+        .iter()
+        .map(|b| CHARS[*b as usize % CHARS.len()] as char)
+        .collect();
     label::dash_uuid(&raw)
 }
 
@@ -576,11 +762,19 @@ fn special_lvs() -> String {
     s += &special_lv("r", 4, "type = \"raid1\"\ndevice_count = 2\nregion_size = 1024\nraids = [\"r_rmeta_0\", \"r_rimage_0\", \"r_rmeta_1\", \"r_rimage_1\"]");
     s += &special_lv("m", 3, "type = \"mirror\"\nmirror_count = 2\nmirror_log = \"m_mlog\"\nregion_size = 1024\nmirrors = [\"m_mimage_0\", 0, \"m_mimage_1\", 0]");
     s += &special_lv("pool", 2, "type = \"thin-pool\"\nmetadata = \"pool_tmeta\"\npool = \"pool_tdata\"\ntransaction_id = 1\nchunk_size = 128\ndiscards = \"passdown\"\nzero_new_blocks = 1");
-    s += &special_lv("thin1", 8, "type = \"thin\"\nthin_pool = \"pool\"\ntransaction_id = 0\ndevice_id = 1");
+    s += &special_lv(
+        "thin1",
+        8,
+        "type = \"thin\"\nthin_pool = \"pool\"\ntransaction_id = 0\ndevice_id = 1",
+    );
     s += &special_lv("z", 3, "type = \"zero\"");
     s += &special_lv("e", 1, "type = \"error\"");
     // Hidden LVs.
-    s += &special_lv("snapshot0", 4, "type = \"snapshot\"\nchunk_size = 8\norigin = \"origin\"\ncow_store = \"snap\"");
+    s += &special_lv(
+        "snapshot0",
+        4,
+        "type = \"snapshot\"\nchunk_size = 8\norigin = \"origin\"\ncow_store = \"snap\"",
+    );
     s += &linear_lv("r_rmeta_0", "pv0", 4, 1, false);
     s += &linear_lv("r_rimage_0", "pv0", 5, 4, false);
     s += &linear_lv("r_rmeta_1", "pv1", 2, 1, false);
@@ -601,9 +795,18 @@ fn restore_with_lvs(tmp: &TempDir, d: &[&str], vg: &str, lvs: &str) {
     let text = fs::read_to_string(&file).unwrap();
     // The VG section is the last top-level section; insert before its closing brace.
     let end = text.trim_end().rfind('}').unwrap();
-    let new = format!("{}\nlogical_volumes {{\n{}\n}}\n{}", &text[..end], lvs, &text[end..]);
+    let new = format!(
+        "{}\nlogical_volumes {{\n{}\n}}\n{}",
+        &text[..end],
+        lvs,
+        &text[end..]
+    );
     fs::write(&file, new).unwrap();
-    lvm("vgcfgrestore", d, &["--force", "-f", file.to_str().unwrap(), vg]);
+    lvm(
+        "vgcfgrestore",
+        d,
+        &["--force", "-f", file.to_str().unwrap(), vg],
+    );
 }
 
 #[test]
@@ -618,14 +821,24 @@ fn raid1_mirror_thin_snapshot_zero_error() {
     let vg = unique_vg("spc");
     let layout;
     {
-        let (l0, l1) = (Loop::attach(&img0, false, None), Loop::attach(&img1, false, None));
+        let (l0, l1) = (
+            Loop::attach(&img0, false, None),
+            Loop::attach(&img1, false, None),
+        );
         let d = [l0.dev.as_str(), l1.dev.as_str()];
         lvm("pvcreate", &d, &[&l0.dev, &l1.dev]);
         lvm("vgcreate", &d, &["-s", "1m", &vg, &l0.dev, &l1.dev]);
         restore_with_lvs(&tmp, &d, &vg, &special_lvs());
         layout = Layout::read(&vg, &[(&l0, &img0), (&l1, &img1)]);
-        let names = HashMap::from([(l0.dev.clone(), "/dev/sda".to_owned()), (l1.dev.clone(), "/dev/sdb".to_owned())]);
-        let scan = lvm::scan(&[("/dev/sda".into(), open_raw(&img0)), ("/dev/sdb".into(), open_raw(&img1))]).unwrap();
+        let names = HashMap::from([
+            (l0.dev.clone(), "/dev/sda".to_owned()),
+            (l1.dev.clone(), "/dev/sdb".to_owned()),
+        ]);
+        let scan = lvm::scan(&[
+            ("/dev/sda".into(), open_raw(&img0)),
+            ("/dev/sdb".into(), open_raw(&img1)),
+        ])
+        .unwrap();
         compare_reports(&scan, &d, &names);
     }
     let origin = pattern("origin", 4 << 20);
@@ -638,7 +851,10 @@ fn raid1_mirror_thin_snapshot_zero_error() {
     layout.write("m_mimage_0", &m0);
     layout.write("m_mimage_1", &m1);
 
-    let both = [("/dev/sda".to_owned(), open_raw(&img0)), ("/dev/sdb".to_owned(), open_raw(&img1))];
+    let both = [
+        ("/dev/sda".to_owned(), open_raw(&img0)),
+        ("/dev/sdb".to_owned(), open_raw(&img1)),
+    ];
     let scan = lvm::scan(&both).unwrap();
     let v = &scan.vgs[0];
     assert_eq!(
@@ -647,19 +863,42 @@ fn raid1_mirror_thin_snapshot_zero_error() {
         "visible LVs in metadata order"
     );
     assert!(lv_bytes(&scan, &vg, "origin") == origin);
-    assert!(lv_bytes(&scan, &vg, "r") == r0, "raid1 reads its first image");
-    assert!(lv_bytes(&scan, &vg, "m") == m0, "mirror reads its first leg");
+    assert!(
+        lv_bytes(&scan, &vg, "r") == r0,
+        "raid1 reads its first image"
+    );
+    assert!(
+        lv_bytes(&scan, &vg, "m") == m0,
+        "mirror reads its first leg"
+    );
     assert!(lv_bytes(&scan, &vg, "z").iter().all(|&b| b == 0));
     let e = lv(&scan, &vg, "e").device.clone().unwrap();
     assert_eq!(e.size(), 1 << 20);
-    assert_eq!(e.read_exact_at(&mut [0u8; 512], 0).unwrap_err().raw_os_error(), Some(libc::EIO));
-    for (n, why) in [("snap", "snapshot"), ("pool", "thin pools"), ("thin1", "thin volumes")] {
-        let err = lv(&scan, &vg, n).device.as_ref().err().unwrap_or_else(|| panic!("{} readable", n));
+    assert_eq!(
+        e.read_exact_at(&mut [0u8; 512], 0)
+            .unwrap_err()
+            .raw_os_error(),
+        Some(libc::EIO)
+    );
+    for (n, why) in [
+        ("snap", "snapshot"),
+        ("pool", "thin pools"),
+        ("thin1", "thin volumes"),
+    ] {
+        let err = lv(&scan, &vg, n)
+            .device
+            .as_ref()
+            .err()
+            .unwrap_or_else(|| panic!("{} readable", n));
         assert!(err.contains(why), "{}: {}", n, err);
     }
     assert_eq!(lv(&scan, &vg, "thin1").size, 8 << 20);
     // Activation creates the lower devices first (r's 4 sub-LVs before r).
-    let minors: HashMap<&str, Option<u32>> = v.lvs.iter().map(|l| (l.name.as_str(), l.kernel_minor)).collect();
+    let minors: HashMap<&str, Option<u32>> = v
+        .lvs
+        .iter()
+        .map(|l| (l.name.as_str(), l.kernel_minor))
+        .collect();
     assert_eq!(minors["origin"], Some(0));
     assert_eq!(minors["snap"], Some(1));
     assert_eq!(minors["r"], Some(6));
@@ -712,12 +951,23 @@ fn mbr_partition(disk: &dyn BlockDevice, n: usize) -> (u64, u64) {
 
 /// The lv/vg/pv rows (name, size, uuid) of virt-filesystems --all --long --uuid.
 fn expected_rows(dir: &Path, name: &str) -> Vec<(String, String, u64, String)> {
-    let text = fs::read_to_string(dir.join("expected").join(format!("{}.filesystems-all-long-uuid.out", name))).unwrap();
+    let text = fs::read_to_string(
+        dir.join("expected")
+            .join(format!("{}.filesystems-all-long-uuid.out", name)),
+    )
+    .unwrap();
     text.lines()
         .skip(1)
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
-            matches!(f[1], "lv" | "vg" | "pv").then(|| (f[0].to_owned(), f[1].to_owned(), f[5].parse().unwrap(), f[7].to_owned()))
+            matches!(f[1], "lv" | "vg" | "pv").then(|| {
+                (
+                    f[0].to_owned(),
+                    f[1].to_owned(),
+                    f[5].parse().unwrap(),
+                    f[7].to_owned(),
+                )
+            })
         })
         .collect()
 }
@@ -743,7 +993,12 @@ fn fixture_images() {
         assert_eq!(scan.vgs.len(), 1);
         let v = &scan.vgs[0];
         assert_eq!(v.name, vg_name);
-        assert_eq!(v.lvs.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), lv_order, "{}", name);
+        assert_eq!(
+            v.lvs.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
+            lv_order,
+            "{}",
+            name
+        );
         // dm minors in metadata order: the first LV is 253:0.
         for (i, l) in v.lvs.iter().enumerate() {
             assert_eq!(l.kernel_minor, Some(i as u32));
@@ -753,12 +1008,23 @@ fn fixture_images() {
         for (row_name, kind, size, uuid) in expected_rows(&dir, name) {
             match kind.as_str() {
                 "lv" => {
-                    let l = v.lvs.iter().find(|l| format!("/dev/{}/{}", vg_name, l.name) == row_name).unwrap();
+                    let l = v
+                        .lvs
+                        .iter()
+                        .find(|l| format!("/dev/{}/{}", vg_name, l.name) == row_name)
+                        .unwrap();
                     assert_eq!((l.size, &l.uuid), (size, &uuid), "{} {}", name, row_name);
-                    let full = scan.lvs_full().into_iter().find(|f| f.lv_name == l.name).unwrap();
+                    let full = scan
+                        .lvs_full()
+                        .into_iter()
+                        .find(|f| f.lv_name == l.name)
+                        .unwrap();
                     assert_eq!((full.lv_size as u64, full.lv_uuid), (size, undash(&uuid)));
                     assert_eq!(full.lv_attr, "-wi-a-----");
-                    assert_eq!((full.lv_kernel_major, full.lv_kernel_minor), (253, l.kernel_minor.unwrap() as i64));
+                    assert_eq!(
+                        (full.lv_kernel_major, full.lv_kernel_minor),
+                        (253, l.kernel_minor.unwrap() as i64)
+                    );
                     // Each LV holds an ext2 filesystem: check its superblock magic.
                     let dev = l.device.as_ref().unwrap();
                     let mut sb = [0u8; 2];
@@ -767,13 +1033,23 @@ fn fixture_images() {
                 }
                 "vg" => {
                     let full = &scan.vgs_full()[0];
-                    assert_eq!((full.vg_size as u64, full.vg_uuid.as_str()), (size, uuid.as_str()), "{}", name);
+                    assert_eq!(
+                        (full.vg_size as u64, full.vg_uuid.as_str()),
+                        (size, uuid.as_str()),
+                        "{}",
+                        name
+                    );
                     assert_eq!(undash(&v.uuid), uuid);
                 }
                 _ => {
                     let full = &scan.pvs_full()[0];
                     assert_eq!(full.pv_name, row_name);
-                    assert_eq!((full.pv_size as u64, full.pv_uuid.as_str()), (size, uuid.as_str()), "{}", name);
+                    assert_eq!(
+                        (full.pv_size as u64, full.pv_uuid.as_str()),
+                        (size, uuid.as_str()),
+                        "{}",
+                        name
+                    );
                 }
             }
         }
@@ -826,9 +1102,11 @@ fn rewrite_metadata(img: &mut [u8], text: &str, at: Option<u64>) {
     let size = bytes.len() as u64;
     let first = size.min(hdr.size - offset);
     let base = area.offset as usize;
-    img[base + offset as usize..base + (offset + first) as usize].copy_from_slice(&bytes[..first as usize]);
+    img[base + offset as usize..base + (offset + first) as usize]
+        .copy_from_slice(&bytes[..first as usize]);
     if first < size {
-        img[base + 512..base + 512 + (size - first) as usize].copy_from_slice(&bytes[first as usize..]);
+        img[base + 512..base + 512 + (size - first) as usize]
+            .copy_from_slice(&bytes[first as usize..]);
     }
     let h = &mut img[base..base + 512];
     h[40..48].copy_from_slice(&offset.to_le_bytes());
@@ -862,8 +1140,16 @@ fn small_pv(tmp: &TempDir, vg: &str) -> Option<Vec<u8>> {
         let d = [lp.dev.as_str()];
         lvm("pvcreate", &d, &[&lp.dev]);
         lvm("vgcreate", &d, &["-s", "1m", vg, &lp.dev]);
-        lvm("lvcreate", &d, &["--activate", "n", "--zero", "n", "-L", "2m", "-n", "a", vg]);
-        lvm("lvcreate", &d, &["--activate", "n", "--zero", "n", "-L", "3m", "-n", "b", vg]);
+        lvm(
+            "lvcreate",
+            &d,
+            &["--activate", "n", "--zero", "n", "-L", "2m", "-n", "a", vg],
+        );
+        lvm(
+            "lvcreate",
+            &d,
+            &["--activate", "n", "--zero", "n", "-L", "3m", "-n", "b", vg],
+        );
         layout = Layout::read(vg, &[(&lp, &img)]);
     }
     layout.write("a", &pattern("a", 2 << 20));
@@ -887,7 +1173,11 @@ fn damaged_and_unusual_metadata() {
     img[512 + 100] ^= 0x40;
     let s = scan_mem(img);
     assert!(s.vgs.is_empty() && s.pvs_full().is_empty());
-    assert!(s.warnings.iter().any(|w| w.contains("checksum")), "{:?}", s.warnings);
+    assert!(
+        s.warnings.iter().any(|w| w.contains("checksum")),
+        "{:?}",
+        s.warnings
+    );
 
     // Bad metadata area header checksum.
     let mut img = base.clone();
@@ -895,14 +1185,22 @@ fn damaged_and_unusual_metadata() {
     let s = scan_mem(img);
     assert!(s.vgs.is_empty());
     assert_eq!(s.pvs_full().len(), 1, "still a PV (orphan)");
-    assert_eq!(s.pvs_full()[0].pv_attr, "u--", "PV marked used by a VG that cannot be read");
+    assert_eq!(
+        s.pvs_full()[0].pv_attr,
+        "u--",
+        "PV marked used by a VG that cannot be read"
+    );
 
     // Metadata that does not parse, with correct checksums.
     let mut img = base.clone();
     rewrite_metadata(&mut img, &format!("{} {{ id = = }}", vg), None);
     let s = scan_mem(img);
     assert!(s.vgs.is_empty());
-    assert!(s.warnings.iter().any(|w| w.contains("LVM metadata")), "{:?}", s.warnings);
+    assert!(
+        s.warnings.iter().any(|w| w.contains("LVM metadata")),
+        "{:?}",
+        s.warnings
+    );
 
     // An extent beyond the PV's extents, and beyond the device.
     let mut img = base.clone();
@@ -915,9 +1213,16 @@ fn damaged_and_unusual_metadata() {
     assert!(lv(&s, &vg, "b").device.is_ok());
 
     let mut img = base.clone();
-    let bad = text.replacen("pe_count = 7", "pe_count = 70000", 1).replacen("\"pv0\", 0", "\"pv0\", 60000", 1);
+    let bad = text
+        .replacen("pe_count = 7", "pe_count = 70000", 1)
+        .replacen("\"pv0\", 0", "\"pv0\", 60000", 1);
     rewrite_metadata(&mut img, &bad, None);
-    let err = lv(&scan_mem(img), &vg, "a").device.as_ref().err().unwrap().clone();
+    let err = lv(&scan_mem(img), &vg, "a")
+        .device
+        .as_ref()
+        .err()
+        .unwrap()
+        .clone();
     assert!(err.contains("end of the device"), "{}", err);
 
     // A truncated image: the LVs past its end cannot be read, the others can.
@@ -927,7 +1232,11 @@ fn damaged_and_unusual_metadata() {
 
     // Metadata wrapping round the end of the circular buffer is read whole.
     let mut img = base.clone();
-    let mda_size = label::read_label(&Mem(img.clone())).unwrap().unwrap().metadata_areas[0].size;
+    let mda_size = label::read_label(&Mem(img.clone()))
+        .unwrap()
+        .unwrap()
+        .metadata_areas[0]
+        .size;
     let wrapped = text.replacen("seqno = ", "seqno = 1", 1);
     rewrite_metadata(&mut img, &wrapped, Some(mda_size - 1000));
     let s = scan_mem(img.clone());
@@ -978,19 +1287,42 @@ fn newest_metadata_copy_wins() {
     sparse_image(&f0, 8 << 20);
     sparse_image(&f1, 8 << 20);
     {
-        let (l0, l1) = (Loop::attach(&f0, false, None), Loop::attach(&f1, false, None));
+        let (l0, l1) = (
+            Loop::attach(&f0, false, None),
+            Loop::attach(&f1, false, None),
+        );
         let d = [l0.dev.as_str(), l1.dev.as_str()];
         lvm("pvcreate", &d, &[&l0.dev, &l1.dev]);
         lvm("vgcreate", &d, &["-s", "1m", &vg, &l0.dev, &l1.dev]);
-        lvm("lvcreate", &d, &["--activate", "n", "--zero", "n", "-L", "2m", "-n", "a", &vg]);
+        lvm(
+            "lvcreate",
+            &d,
+            &["--activate", "n", "--zero", "n", "-L", "2m", "-n", "a", &vg],
+        );
     }
     let (img0, img1) = (fs::read(&f0).unwrap(), fs::read(&f1).unwrap());
     let text = current_metadata(&img0);
     assert_eq!(text, current_metadata(&img1));
-    let seqno: u64 = text.split("seqno = ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    let seqno: u64 = text
+        .split("seqno = ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let with = |seq: u64, tag: &str| {
-        text.replacen(&format!("seqno = {}", seqno), &format!("seqno = {}", seq), 1)
-            .replacen("flags = []", &format!("flags = []\ntags = [\"{}\"]", tag), 1)
+        text.replacen(
+            &format!("seqno = {}", seqno),
+            &format!("seqno = {}", seq),
+            1,
+        )
+        .replacen(
+            "flags = []",
+            &format!("flags = []\ntags = [\"{}\"]", tag),
+            1,
+        )
     };
     let scan2 = |a: &[u8], b: &[u8]| {
         lvm::scan(&[
@@ -1017,7 +1349,45 @@ fn newest_metadata_copy_wins() {
 
     // The same PV twice (a cloned disk): the second is ignored.
     let s = scan2(&img0, &img0);
-    assert!(s.warnings.iter().any(|w| w.contains("duplicate")), "{:?}", s.warnings);
+    assert!(
+        s.warnings.iter().any(|w| w.contains("duplicate")),
+        "{:?}",
+        s.warnings
+    );
     assert_eq!(s.vgs[0].pvs.len(), 1);
     assert!(s.vgs[0].partial);
+}
+
+/// The hand-made PVs the lvm_label fuzz target starts from (fuzz/seeds/gen.py) are read as
+/// intended: each extent i of the PV holds bytes i+1.
+#[test]
+fn fuzz_seed_pvs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/lvm_label");
+    let Ok(one) = fs::read(dir.join("one-pv")) else {
+        eprintln!("SKIPPED: fuzz seeds not found");
+        return;
+    };
+    let s = scan_mem(one[1..].to_vec());
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    let ext = |i: u8| vec![i + 1; 1024];
+    assert_eq!(lv_bytes(&s, "fuzzvg", "lin"), [ext(0), ext(5)].concat());
+    // stripe_size 1 sector: the two stripes (extents 1 and 2) alternate every 512 bytes.
+    let st = lv_bytes(&s, "fuzzvg", "st");
+    assert_eq!(&st[..512], &ext(1)[..512]);
+    assert_eq!(&st[512..1024], &ext(2)[..512]);
+    assert_eq!(lv_bytes(&s, "fuzzvg", "mir"), ext(3));
+    assert_eq!(lv_bytes(&s, "fuzzvg", "z"), vec![0; 2048]);
+
+    let two = fs::read(dir.join("two-pvs")).unwrap();
+    let (a, b) = two[1..].split_at((two.len() - 1) / 2);
+    let s = lvm::scan(&[
+        ("/dev/sda".into(), Arc::new(Mem(a.to_vec())) as Device),
+        ("/dev/sdb".into(), Arc::new(Mem(b.to_vec())) as Device),
+    ])
+    .unwrap();
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    assert_eq!(
+        lv_bytes(&s, "fuzzvg", "span"),
+        [ext(0), ext(1), ext(0), ext(1)].concat()
+    );
 }

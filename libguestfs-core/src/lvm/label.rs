@@ -149,9 +149,15 @@ pub fn parse_label_sector(sector: &[u8], sector_no: u64) -> Result<Option<PvLabe
     if sector_xl != sector_no {
         return Err(bad(&format!("label claims to be at sector {}", sector_xl)));
     }
-    let crc = calc_crc(INITIAL_CRC, sector.get(LABEL_CRC_START..).unwrap_or_default());
+    let crc = calc_crc(
+        INITIAL_CRC,
+        sector.get(LABEL_CRC_START..).unwrap_or_default(),
+    );
     if crc != crc_xl {
-        return Err(bad(&format!("checksum mismatch (stored {:#010x}, computed {:#010x})", crc_xl, crc)));
+        return Err(bad(&format!(
+            "checksum mismatch (stored {:#010x}, computed {:#010x})",
+            crc_xl, crc
+        )));
     }
     if sector.get(24..32) != Some(&LVM2_LABEL_TYPE[..]) {
         return Err(bad("not an LVM2 text-format label"));
@@ -160,20 +166,31 @@ pub fn parse_label_sector(sector: &[u8], sector_no: u64) -> Result<Option<PvLabe
     if pos < LABEL_HEADER_SIZE {
         return Err(bad("PV header overlaps the label header"));
     }
-    let uuid_raw = sector.get(pos..pos.saturating_add(ID_LEN)).ok_or_else(|| bad("PV header outside the sector"))?;
+    let uuid_raw = sector
+        .get(pos..pos.saturating_add(ID_LEN))
+        .ok_or_else(|| bad("PV header outside the sector"))?;
     let pv_uuid = parse_raw_uuid(uuid_raw).ok_or_else(|| bad("invalid PV UUID"))?;
     pos += ID_LEN;
     let device_size = le64(sector, pos).ok_or_else(|| bad("PV header outside the sector"))?;
     pos += 8;
-    let data_areas = parse_locn_list(sector, &mut pos).ok_or_else(|| bad("data area list runs off the sector"))?;
-    let metadata_areas =
-        parse_locn_list(sector, &mut pos).ok_or_else(|| bad("metadata area list runs off the sector"))?;
+    let data_areas = parse_locn_list(sector, &mut pos)
+        .ok_or_else(|| bad("data area list runs off the sector"))?;
+    let metadata_areas = parse_locn_list(sector, &mut pos)
+        .ok_or_else(|| bad("metadata area list runs off the sector"))?;
     // The extension is optional: old labels end with the metadata list.
     let (ext_version, ext_flags) = match (le32(sector, pos), le32(sector, pos.saturating_add(4))) {
         (Some(v), Some(f)) if v != 0 => (v, f),
         _ => (0, 0),
     };
-    Ok(Some(PvLabel { sector: sector_no, pv_uuid, device_size, data_areas, metadata_areas, ext_version, ext_flags }))
+    Ok(Some(PvLabel {
+        sector: sector_no,
+        pv_uuid,
+        device_size,
+        data_areas,
+        metadata_areas,
+        ext_version,
+        ext_flags,
+    }))
 }
 
 /// Looks for a PV label in the first four sectors of `dev`. Ok(None) when there is none.
@@ -227,7 +244,10 @@ mod tests {
         assert_eq!(calc_crc(INITIAL_CRC, &[]), INITIAL_CRC);
         let data = b"123456789";
         // Chaining is the same as one pass.
-        assert_eq!(calc_crc(calc_crc(INITIAL_CRC, &data[..4]), &data[4..]), calc_crc(INITIAL_CRC, data));
+        assert_eq!(
+            calc_crc(calc_crc(INITIAL_CRC, &data[..4]), &data[4..]),
+            calc_crc(INITIAL_CRC, data)
+        );
         // zlib's CRC-32 is the same register with inversions on both ends.
         assert_eq!(!calc_crc(!0, data), 0xcbf43926);
     }
@@ -238,11 +258,29 @@ mod tests {
         let l = parse_label_sector(&s, 1).unwrap().unwrap();
         assert_eq!(l.pv_uuid, "maafrCQV7IunY1YDknNvgry7SfWqI76X");
         assert_eq!(l.device_size, 268403200);
-        assert_eq!(l.data_areas, vec![DiskLocn { offset: 1 << 20, size: 0 }]);
-        assert_eq!(l.metadata_areas, vec![DiskLocn { offset: 4096, size: 1044480 }]);
+        assert_eq!(
+            l.data_areas,
+            vec![DiskLocn {
+                offset: 1 << 20,
+                size: 0
+            }]
+        );
+        assert_eq!(
+            l.metadata_areas,
+            vec![DiskLocn {
+                offset: 4096,
+                size: 1044480
+            }]
+        );
         assert_eq!((l.ext_version, l.ext_flags), (2, 1));
-        assert_eq!(dash_uuid(&l.pv_uuid), "maafrC-QV7I-unY1-YDkn-Nvgr-y7Sf-WqI76X");
-        assert_eq!(undash_uuid("maafrC-QV7I-unY1-YDkn-Nvgr-y7Sf-WqI76X").unwrap(), l.pv_uuid);
+        assert_eq!(
+            dash_uuid(&l.pv_uuid),
+            "maafrC-QV7I-unY1-YDkn-Nvgr-y7Sf-WqI76X"
+        );
+        assert_eq!(
+            undash_uuid("maafrC-QV7I-unY1-YDkn-Nvgr-y7Sf-WqI76X").unwrap(),
+            l.pv_uuid
+        );
     }
 
     #[test]
@@ -255,7 +293,10 @@ mod tests {
         s[20..24].copy_from_slice(&500u32.to_le_bytes());
         let crc = calc_crc(INITIAL_CRC, &s[20..]);
         s[16..20].copy_from_slice(&crc.to_le_bytes());
-        assert!(parse_label_sector(&s, 1).is_err(), "header outside the sector");
+        assert!(
+            parse_label_sector(&s, 1).is_err(),
+            "header outside the sector"
+        );
         assert_eq!(parse_label_sector(&[0u8; 512], 0).unwrap(), None);
     }
 }

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 pub const MDA_HEADER_SIZE: u64 = 512;
 
 /// `FMTT_MAGIC`.
-pub const FMTT_MAGIC: &[u8; 16] = b"\x20\x4c\x56\x4d\x32\x20\x78\x5b\x35\x41\x25\x72\x30\x4e\x2a\x3e";
+pub const FMTT_MAGIC: &[u8; 16] =
+    b"\x20\x4c\x56\x4d\x32\x20\x78\x5b\x35\x41\x25\x72\x30\x4e\x2a\x3e";
 
 /// `FMTT_VERSION`.
 pub const FMTT_VERSION: u32 = 1;
@@ -76,14 +77,18 @@ fn le64(b: &[u8], at: usize) -> u64 {
 
 /// Parses and checks an `mda_header` read from byte `start` of the device.
 pub fn parse_mda_header(buf: &[u8], start: u64) -> Result<MdaHeader> {
-    let bad = |what: String| Error::corrupt(format!("LVM metadata area at offset {}: {}", start, what));
+    let bad =
+        |what: String| Error::corrupt(format!("LVM metadata area at offset {}: {}", start, what));
     if buf.len() != MDA_HEADER_SIZE as usize {
         return Err(bad("short header".into()));
     }
     let stored = le32(buf, 0);
     let crc = calc_crc(INITIAL_CRC, buf.get(4..).unwrap_or_default());
     if stored != crc {
-        return Err(bad(format!("header checksum mismatch (stored {:#010x}, computed {:#010x})", stored, crc)));
+        return Err(bad(format!(
+            "header checksum mismatch (stored {:#010x}, computed {:#010x})",
+            stored, crc
+        )));
     }
     if buf.get(4..20) != Some(&FMTT_MAGIC[..]) {
         return Err(bad("wrong magic number".into()));
@@ -117,9 +122,18 @@ pub fn parse_mda_header(buf: &[u8], start: u64) -> Result<MdaHeader> {
     }
     // An ignored area records the flag in slot 0 even when it has no offset.
     if raw_locns.is_empty() && le32(buf, RAW_LOCNS_OFFSET + 20) & RAW_LOCN_IGNORED != 0 {
-        raw_locns.push(RawLocn { offset: 0, size: 0, checksum: 0, flags: RAW_LOCN_IGNORED });
+        raw_locns.push(RawLocn {
+            offset: 0,
+            size: 0,
+            checksum: 0,
+            flags: RAW_LOCN_IGNORED,
+        });
     }
-    Ok(MdaHeader { start, size, raw_locns })
+    Ok(MdaHeader {
+        start,
+        size,
+        raw_locns,
+    })
 }
 
 /// Reads and checks the header of the metadata area `area` of `dev`.
@@ -154,9 +168,17 @@ pub fn read_mda_text(dev: &dyn BlockDevice, hdr: &MdaHeader) -> Result<MdaText> 
     if locn.offset == 0 || locn.size == 0 {
         return Ok(MdaText::Empty);
     }
-    let bad = |what: String| Error::corrupt(format!("LVM metadata area at offset {}: {}", hdr.start, what));
+    let bad = |what: String| {
+        Error::corrupt(format!(
+            "LVM metadata area at offset {}: {}",
+            hdr.start, what
+        ))
+    };
     if locn.offset < MDA_HEADER_SIZE || locn.offset >= hdr.size {
-        return Err(bad(format!("metadata offset {} is outside the area", locn.offset)));
+        return Err(bad(format!(
+            "metadata offset {} is outside the area",
+            locn.offset
+        )));
     }
     if locn.size > MAX_METADATA_SIZE || locn.size > hdr.size - MDA_HEADER_SIZE {
         return Err(bad(format!("metadata size {} is too large", locn.size)));
@@ -170,7 +192,11 @@ pub fn read_mda_text(dev: &dyn BlockDevice, hdr: &MdaHeader) -> Result<MdaText> 
     }
     let first = locn.size - wrap;
     let mut text = vec![0u8; locn.size as usize];
-    let abs = |rel: u64| hdr.start.checked_add(rel).ok_or_else(|| bad("offset overflow".into()));
+    let abs = |rel: u64| {
+        hdr.start
+            .checked_add(rel)
+            .ok_or_else(|| bad("offset overflow".into()))
+    };
     let (a, b) = text.split_at_mut(first as usize);
     dev.read_exact_at(a, abs(locn.offset)?)?;
     if wrap > 0 {
@@ -235,13 +261,25 @@ mod tests {
         // 512 bytes at the end, 488 after the header.
         let text: Vec<u8> = (0..1000u32).map(|i| b'a' + (i % 26) as u8).collect();
         let crc = calc_crc(INITIAL_CRC, &text);
-        let locn = RawLocn { offset: 1536, size: 1000, checksum: crc, flags: 0 };
+        let locn = RawLocn {
+            offset: 1536,
+            size: 1000,
+            checksum: crc,
+            flags: 0,
+        };
         let mut disk = vec![0u8; 4096];
         disk[1024..1536].copy_from_slice(&header(1024, 2048, locn));
         disk[1024 + 1536..1024 + 2048].copy_from_slice(&text[..512]);
         disk[1024 + 512..1024 + 512 + 488].copy_from_slice(&text[512..]);
         let dev = Mem(disk);
-        let hdr = read_mda_header(&dev, DiskLocn { offset: 1024, size: 2048 }).unwrap();
+        let hdr = read_mda_header(
+            &dev,
+            DiskLocn {
+                offset: 1024,
+                size: 2048,
+            },
+        )
+        .unwrap();
         match read_mda_text(&dev, &hdr).unwrap() {
             MdaText::Text { text: t, .. } => assert_eq!(t, text),
             other => panic!("{:?}", other),
@@ -250,21 +288,65 @@ mod tests {
 
     #[test]
     fn rejects_bad_areas() {
-        let locn = RawLocn { offset: 512, size: 10, checksum: 0, flags: 0 };
+        let locn = RawLocn {
+            offset: 512,
+            size: 10,
+            checksum: 0,
+            flags: 0,
+        };
         let mut disk = vec![0u8; 4096];
         disk[..512].copy_from_slice(&header(0, 2048, locn));
         let dev = Mem(disk.clone());
-        let hdr = read_mda_header(&dev, DiskLocn { offset: 0, size: 2048 }).unwrap();
+        let hdr = read_mda_header(
+            &dev,
+            DiskLocn {
+                offset: 0,
+                size: 2048,
+            },
+        )
+        .unwrap();
         assert!(read_mda_text(&dev, &hdr).is_err(), "text checksum");
-        assert!(read_mda_header(&dev, DiskLocn { offset: 0, size: 1 << 40 }).is_err(), "area past the end");
+        assert!(
+            read_mda_header(
+                &dev,
+                DiskLocn {
+                    offset: 0,
+                    size: 1 << 40
+                }
+            )
+            .is_err(),
+            "area past the end"
+        );
         disk[7] ^= 1;
-        assert!(read_mda_header(&Mem(disk), DiskLocn { offset: 0, size: 2048 }).is_err(), "header checksum");
+        assert!(
+            read_mda_header(
+                &Mem(disk),
+                DiskLocn {
+                    offset: 0,
+                    size: 2048
+                }
+            )
+            .is_err(),
+            "header checksum"
+        );
         // Wrap that would overlap its own start.
-        let locn = RawLocn { offset: 600, size: 1800, checksum: 0, flags: 0 };
+        let locn = RawLocn {
+            offset: 600,
+            size: 1800,
+            checksum: 0,
+            flags: 0,
+        };
         let mut disk = vec![0u8; 4096];
         disk[..512].copy_from_slice(&header(0, 2048, locn));
         let dev = Mem(disk);
-        let hdr = read_mda_header(&dev, DiskLocn { offset: 0, size: 2048 }).unwrap();
+        let hdr = read_mda_header(
+            &dev,
+            DiskLocn {
+                offset: 0,
+                size: 2048,
+            },
+        )
+        .unwrap();
         assert!(read_mda_text(&dev, &hdr).is_err());
     }
 

@@ -37,7 +37,11 @@ pub struct Section {
 impl Section {
     /// The item called `key`; of duplicates, the last one (libdevmapper keeps the last value).
     pub fn get(&self, key: &str) -> Option<&Item> {
-        self.items.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.items
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 
     pub fn section(&self, key: &str) -> Option<&Section> {
@@ -166,10 +170,9 @@ impl Lexer<'_> {
             b'\'' => Token::Str(self.string(b'\'', false)?),
             b'0'..=b'9' | b'+' | b'-' | b'.' if value => self.number(start)?,
             _ => {
-                while self
-                    .byte(self.pos)
-                    .is_some_and(|c| !c.is_ascii_whitespace() && !matches!(c, b'#' | b'=' | b'{' | b'}'))
-                {
+                while self.byte(self.pos).is_some_and(|c| {
+                    !c.is_ascii_whitespace() && !matches!(c, b'#' | b'=' | b'{' | b'}')
+                }) {
                     self.pos += 1;
                 }
                 Token::Word(String::from_utf8_lossy(self.slice(start, self.pos)).into_owned())
@@ -224,7 +227,9 @@ impl Lexer<'_> {
                 _ => Err(self.error(&format!("invalid number {:?}", s))),
             }
         } else {
-            s.parse::<i64>().map(Token::Int).map_err(|_| self.error(&format!("invalid integer {:?}", s)))
+            s.parse::<i64>()
+                .map(Token::Int)
+                .map_err(|_| self.error(&format!("invalid integer {:?}", s)))
         }
     }
 }
@@ -242,8 +247,14 @@ impl Parser<'_> {
                 Token::Eof if depth == 0 => return Ok(section),
                 Token::RBrace if depth > 0 => return Ok(section),
                 Token::Word(name) | Token::Str(name) if !name.is_empty() => name,
-                Token::Eof => return Err(self.lex.error("unexpected end of text inside a section")),
-                other => return Err(self.lex.error(&format!("expected a name, found {:?}", other))),
+                Token::Eof => {
+                    return Err(self.lex.error("unexpected end of text inside a section"))
+                }
+                other => {
+                    return Err(self
+                        .lex
+                        .error(&format!("expected a name, found {:?}", other)))
+                }
             };
             match self.lex.next(false)? {
                 Token::LBrace => {
@@ -258,7 +269,10 @@ impl Parser<'_> {
                     section.items.push((name, Item::Value(v)));
                 }
                 other => {
-                    return Err(self.lex.error(&format!("expected '=' or '{{' after {:?}, found {:?}", name, other)))
+                    return Err(self.lex.error(&format!(
+                        "expected '=' or '{{' after {:?}, found {:?}",
+                        name, other
+                    )))
                 }
             }
         }
@@ -269,7 +283,9 @@ impl Parser<'_> {
             Token::Int(i) => Ok(Value::Int(i)),
             Token::Float(f) => Ok(Value::Float(f)),
             Token::Str(s) | Token::Word(s) => Ok(Value::String(s)),
-            other => Err(self.lex.error(&format!("expected a value, found {:?}", other))),
+            other => Err(self
+                .lex
+                .error(&format!("expected a value, found {:?}", other))),
         }
     }
 
@@ -286,7 +302,9 @@ impl Parser<'_> {
                 Token::RBracket => return Ok(Value::List(list)),
                 Token::Comma if !after_separator => after_separator = true,
                 Token::Word(w) if !after_separator => {
-                    return Err(self.lex.error(&format!("expected ',' or ']' in a list, found {:?}", w)))
+                    return Err(self
+                        .lex
+                        .error(&format!("expected ',' or ']' in a list, found {:?}", w)))
                 }
                 tok => {
                     list.push(self.scalar(tok)?);
@@ -300,9 +318,18 @@ impl Parser<'_> {
 /// Parses metadata text into its top-level section.
 pub fn parse(text: &[u8]) -> Result<Section> {
     if text.len() > MAX_TEXT_SIZE {
-        return Err(Error::corrupt(format!("LVM metadata: text of {} bytes is too large", text.len())));
+        return Err(Error::corrupt(format!(
+            "LVM metadata: text of {} bytes is too large",
+            text.len()
+        )));
     }
-    let mut p = Parser { lex: Lexer { text, pos: 0, line: 1 } };
+    let mut p = Parser {
+        lex: Lexer {
+            text,
+            pos: 0,
+            line: 1,
+        },
+    };
     p.items(0)
 }
 
@@ -340,7 +367,10 @@ version = 1
         let (name, vg) = top.sections().next().unwrap();
         assert_eq!(name, "vg0");
         assert_eq!(vg.int("seqno"), Some(3));
-        assert_eq!(vg.string_list("status"), vec!["RESIZEABLE", "READ", "WRITE"]);
+        assert_eq!(
+            vg.string_list("status"),
+            vec!["RESIZEABLE", "READ", "WRITE"]
+        );
         assert_eq!(vg.list("flags"), Some(&[][..]));
         assert_eq!(vg.value("ratio"), Some(&Value::Float(1.5)));
         assert_eq!(vg.int("neg"), Some(-4));
@@ -348,10 +378,19 @@ version = 1
         assert_eq!(vg.string("single"), Some(r#"x"y"#));
         assert_eq!(vg.string("bare"), Some("word"));
         assert_eq!(vg.string_list("nocomma"), vec!["a", "b"]);
-        let root = vg.section("logical_volumes").unwrap().section("root").unwrap();
+        let root = vg
+            .section("logical_volumes")
+            .unwrap()
+            .section("root")
+            .unwrap();
         assert_eq!(
             root.list("stripes").unwrap(),
-            &[Value::String("pv0".into()), Value::Int(0), Value::String("pv1".into()), Value::Int(16)]
+            &[
+                Value::String("pv0".into()),
+                Value::Int(0),
+                Value::String("pv1".into()),
+                Value::Int(16)
+            ]
         );
         assert_eq!(top.int("version"), Some(1));
     }

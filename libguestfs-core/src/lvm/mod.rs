@@ -16,7 +16,7 @@ use crate::block::Device;
 use crate::error::Result;
 use crate::types::{LvmLv, LvmPv, LvmVg};
 use std::collections::{HashMap, HashSet};
-use volume::{LvMetadata, PvData, VgMetadata};
+use volume::{PvData, VgMetadata};
 
 /// LVM reads at most two metadata areas per PV (`FMT_TEXT_MAX_MDAS_PER_PV`).
 const MAX_MDAS_PER_PV: usize = 2;
@@ -108,7 +108,11 @@ struct FoundPv {
 
 impl FoundPv {
     fn mda_free(&self) -> u64 {
-        self.mdas.iter().map(|m| mda::mda_free_bytes(m.size, m.used)).min().unwrap_or(0)
+        self.mdas
+            .iter()
+            .map(|m| mda::mda_free_bytes(m.size, m.used))
+            .min()
+            .unwrap_or(0)
     }
 }
 
@@ -156,7 +160,10 @@ pub fn scan(candidates: &[(String, Device)]) -> Result<Scan> {
                 Ok(mda::MdaText::Text { locn, .. }) => locn.size,
                 _ => 0,
             };
-            mdas.push(MdaState { size: hdr.size, used });
+            mdas.push(MdaState {
+                size: hdr.size,
+                used,
+            });
             match text {
                 Ok(mda::MdaText::Text { text, .. }) => {
                     match metadata::parse(&text).and_then(|top| volume::vg_from_config(&top)) {
@@ -173,7 +180,12 @@ pub fn scan(candidates: &[(String, Device)]) -> Result<Scan> {
                 Err(e) => scan.warnings.push(format!("{}: {}", name, e)),
             }
         }
-        found.push(FoundPv { name: name.clone(), device: dev.clone(), label, mdas });
+        found.push(FoundPv {
+            name: name.clone(),
+            device: dev.clone(),
+            label,
+            mdas,
+        });
     }
 
     let mut vgs: Vec<VgMetadata> = newest.into_values().collect();
@@ -196,24 +208,41 @@ pub fn scan(candidates: &[(String, Device)]) -> Result<Scan> {
     // PVs in no VG (orphans, or their VG's metadata is not readable).
     for (i, f) in found.iter().enumerate() {
         if !claimed[i] {
-            scan.pv_full.push(report::orphan_pv(&f.name, f.device.size(), &f.label, f.mdas.len(), f.mda_free()));
+            scan.pv_full.push(report::orphan_pv(
+                &f.name,
+                f.device.size(),
+                &f.label,
+                f.mdas.len(),
+                f.mda_free(),
+            ));
         }
     }
 
-    scan.pv_full.sort_by(|a, b| a.pv_name.as_bytes().cmp(b.pv_name.as_bytes()));
-    scan.vg_full.sort_by(|a, b| a.vg_name.as_bytes().cmp(b.vg_name.as_bytes()));
+    scan.pv_full
+        .sort_by(|a, b| a.pv_name.as_bytes().cmp(b.pv_name.as_bytes()));
+    scan.vg_full
+        .sort_by(|a, b| a.vg_name.as_bytes().cmp(b.vg_name.as_bytes()));
     Ok(scan)
 }
 
 /// Builds one VG: matches its PVs to the found devices, builds its LVs, fills the reports.
-fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mut [bool], dm_minor: &mut u32) {
+fn assemble_vg(
+    scan: &mut Scan,
+    vg: &VgMetadata,
+    found: &[FoundPv],
+    claimed: &mut [bool],
+    dm_minor: &mut u32,
+) {
     let extent = vg.extent_bytes();
     // For each PV of the metadata: the index of the device holding it.
     let holders: Vec<Option<usize>> = vg
         .pvs
         .iter()
         .map(|pv| {
-            let i = found.iter().enumerate().position(|(i, f)| !claimed[i] && f.label.pv_uuid == pv.id)?;
+            let i = found
+                .iter()
+                .enumerate()
+                .position(|(i, f)| !claimed[i] && f.label.pv_uuid == pv.id)?;
             claimed[i] = true;
             Some(i)
         })
@@ -223,7 +252,11 @@ fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mu
         .iter()
         .zip(&holders)
         .map(|(pv, h)| PvData {
-            device: if pv_is_missing(pv) { None } else { h.and_then(|i| found.get(i)).map(|f| f.device.clone()) },
+            device: if pv_is_missing(pv) {
+                None
+            } else {
+                h.and_then(|i| found.get(i)).map(|f| f.device.clone())
+            },
             pe_start: pv.pe_start * 512,
             pe_count: pv.pe_count,
         })
@@ -234,18 +267,23 @@ fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mu
 
     // Activation: visible LVs in metadata order, each after the LVs it is built on.
     let mut minors: Vec<Option<u32>> = vec![None; vg.lvs.len()];
-    let missing: HashSet<&str> =
-        vg.pvs.iter().zip(&pv_data).filter(|(_, d)| d.device.is_none()).map(|(p, _)| p.key.as_str()).collect();
+    let missing: HashSet<&str> = vg
+        .pvs
+        .iter()
+        .zip(&pv_data)
+        .filter(|(_, d)| d.device.is_none())
+        .map(|(p, _)| p.key.as_str())
+        .collect();
     let visible = vg.visibility();
+    let partial_lv = partial_lvs(vg, &missing);
     let active: Vec<bool> = vg
         .lvs
         .iter()
         .zip(&devices)
         .zip(&visible)
-        .map(|((lv, dev), &vis)| {
-            let skip = lv.has_status("ACTIVATION_SKIP");
-            let unreadable_partial = dev.is_err() && uses_missing_pv(vg, lv, &missing, 0);
-            vis && !skip && !unreadable_partial
+        .zip(&partial_lv)
+        .map(|(((lv, dev), &vis), &partial)| {
+            vis && !lv.has_status("ACTIVATION_SKIP") && !(partial && dev.is_err())
         })
         .collect();
     for (i, a) in active.iter().enumerate() {
@@ -261,10 +299,28 @@ fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mu
             continue;
         }
         let size = lv.extent_count().saturating_mul(extent);
-        let kernel_minor = if active.get(i) == Some(&true) { minors.get(i).copied().flatten() } else { None };
-        let partial_lv = uses_missing_pv(vg, lv, &missing, 0);
-        lv_rows.push(report::lv_row(vg, lv, &usage, &visible, size, kernel_minor, partial_lv));
-        lvs.push(LogicalVolume { name: lv.name.clone(), uuid: label::dash_uuid(&lv.id), size, device: dev, kernel_minor });
+        let kernel_minor = if active.get(i) == Some(&true) {
+            minors.get(i).copied().flatten()
+        } else {
+            None
+        };
+        let partial = partial_lv.get(i) == Some(&true);
+        lv_rows.push(report::lv_row(
+            vg,
+            lv,
+            &usage,
+            &visible,
+            size,
+            kernel_minor,
+            partial,
+        ));
+        lvs.push(LogicalVolume {
+            name: lv.name.clone(),
+            uuid: label::dash_uuid(&lv.id),
+            size,
+            device: dev,
+            kernel_minor,
+        });
     }
 
     let mut pvs = Vec::new();
@@ -296,7 +352,14 @@ fn assemble_vg(scan: &mut Scan, vg: &VgMetadata, found: &[FoundPv], claimed: &mu
         ));
     }
     let visible_count = visible.iter().filter(|&&v| v).count();
-    scan.vg_full.push(report::vg_row(vg, &usage, visible_count, partial, mda_count, mda_free.unwrap_or(0)));
+    scan.vg_full.push(report::vg_row(
+        vg,
+        &usage,
+        visible_count,
+        partial,
+        mda_count,
+        mda_free.unwrap_or(0),
+    ));
     scan.vgs.push(VolumeGroup {
         name: vg.name.clone(),
         uuid: label::dash_uuid(&vg.id),
@@ -315,17 +378,44 @@ fn pv_is_missing(pv: &volume::PvMetadata) -> bool {
     pv.status.iter().chain(&pv.flags).any(|s| s == "MISSING")
 }
 
-/// Whether `lv` is built (directly or through other LVs) on a missing PV.
-fn uses_missing_pv(vg: &VgMetadata, lv: &LvMetadata, missing: &HashSet<&str>, depth: usize) -> bool {
-    if missing.is_empty() || depth > volume::MAX_STACK_DEPTH {
-        return false;
+/// For each LV, whether it is built (directly or through other LVs) on a missing PV.
+fn partial_lvs(vg: &VgMetadata, missing: &HashSet<&str>) -> Vec<bool> {
+    // 0: not computed, 1: in progress or false, 2: true. Each LV is visited once.
+    fn visit(
+        vg: &VgMetadata,
+        i: usize,
+        missing: &HashSet<&str>,
+        state: &mut [u8],
+        depth: usize,
+    ) -> bool {
+        match state.get(i) {
+            Some(0) => {}
+            Some(s) => return *s == 2,
+            None => return false,
+        }
+        state[i] = 1;
+        if depth > volume::MAX_STACK_DEPTH {
+            return false;
+        }
+        let Some(lv) = vg.lvs.get(i) else {
+            return false;
+        };
+        let mut partial = false;
+        for r in lv.segments.iter().flat_map(volume::segment_lv_refs) {
+            partial |= missing.contains(r)
+                || vg
+                    .lv_index(r)
+                    .is_some_and(|j| visit(vg, j, missing, state, depth + 1));
+        }
+        if partial {
+            state[i] = 2;
+        }
+        partial
     }
-    lv.segments.iter().any(|seg| {
-        volume::segment_lv_refs(seg).into_iter().any(|r| {
-            missing.contains(r)
-                || vg.lv_index(r).and_then(|i| vg.lvs.get(i)).is_some_and(|sub| uses_missing_pv(vg, sub, missing, depth + 1))
-        })
-    })
+    let mut state = vec![0u8; vg.lvs.len()];
+    (0..vg.lvs.len())
+        .map(|i| !missing.is_empty() && visit(vg, i, missing, &mut state, 0))
+        .collect()
 }
 
 /// Gives LV `i` its device-mapper minor, after the LVs it is built on (as activation creates

@@ -35,7 +35,9 @@ fn pairs(seg: &Segment, key: &str) -> Vec<(String, u64)> {
     let list = seg.section.list(key).unwrap_or_default();
     list.chunks(2)
         .filter_map(|p| match p {
-            [super::metadata::Value::String(n), super::metadata::Value::Int(e)] => Some((n.clone(), *e as u64)),
+            [super::metadata::Value::String(n), super::metadata::Value::Int(e)] => {
+                Some((n.clone(), *e as u64))
+            }
             _ => None,
         })
         .collect()
@@ -65,7 +67,7 @@ impl<'a> Usage<'a> {
                 for (name, _) in pairs(seg, "mirrors") {
                     if let Some(k) = pv_keys.get(name.as_str()) {
                         *u.alloc.entry(k).or_default() += seg.extent_count;
-                    } else if let Some(l) = vg.lvs.iter().find(|l| l.name == name) {
+                    } else if let Some(l) = vg.lv_index(&name).and_then(|i| vg.lvs.get(i)) {
                         u.roles.entry(&l.name).or_default().mirror_image = true;
                     }
                 }
@@ -93,7 +95,10 @@ impl<'a> Usage<'a> {
                 }
                 if seg.seg_type == "snapshot" {
                     let merging = s.string("merging_store").is_some();
-                    if let (Some(origin), Some(cow)) = (s.string("origin"), s.string("cow_store").or(s.string("merging_store"))) {
+                    if let (Some(origin), Some(cow)) = (
+                        s.string("origin"),
+                        s.string("cow_store").or(s.string("merging_store")),
+                    ) {
                         u.cows.insert(cow, (origin, merging));
                         let m = u.origins.entry(origin).or_default();
                         *m |= merging;
@@ -122,7 +127,9 @@ fn as_i64(v: u64) -> i64 {
 }
 
 fn vg_extents(vg: &VgMetadata) -> u64 {
-    vg.pvs.iter().fold(0u64, |a, p| a.saturating_add(p.pe_count))
+    vg.pvs
+        .iter()
+        .fold(0u64, |a, p| a.saturating_add(p.pe_count))
 }
 
 /// `pv_attr`: (a)llocatable or (u)sed, e(x)ported, (m)issing.
@@ -141,7 +148,13 @@ fn pv_attr(allocatable: bool, used: bool, exported: bool, missing: bool) -> Stri
 }
 
 /// A PV that belongs to no VG found.
-pub(super) fn orphan_pv(name: &str, dev_size: u64, label: &PvLabel, mda_count: usize, mda_free: u64) -> LvmPv {
+pub(super) fn orphan_pv(
+    name: &str,
+    dev_size: u64,
+    label: &PvLabel,
+    mda_count: usize,
+    mda_free: u64,
+) -> LvmPv {
     LvmPv {
         pv_name: name.to_owned(),
         pv_uuid: label.pv_uuid.clone(),
@@ -150,7 +163,12 @@ pub(super) fn orphan_pv(name: &str, dev_size: u64, label: &PvLabel, mda_count: u
         dev_size: as_i64(dev_size),
         pv_free: as_i64(dev_size),
         pv_used: 0,
-        pv_attr: pv_attr(false, label.ext_flags & super::label::PV_EXT_USED != 0, false, false),
+        pv_attr: pv_attr(
+            false,
+            label.ext_flags & super::label::PV_EXT_USED != 0,
+            false,
+            false,
+        ),
         pv_pe_count: 0,
         pv_pe_alloc_count: 0,
         pv_tags: String::new(),
@@ -211,7 +229,11 @@ fn policy_char(policy: &str) -> char {
 fn vg_attr(vg: &VgMetadata, partial: bool) -> String {
     let mut a = String::with_capacity(6);
     a.push(if vg.has_status("WRITE") { 'w' } else { 'r' });
-    a.push(if vg.has_status("RESIZEABLE") { 'z' } else { '-' });
+    a.push(if vg.has_status("RESIZEABLE") {
+        'z'
+    } else {
+        '-'
+    });
     a.push(if vg.has_status("EXPORTED") { 'x' } else { '-' });
     a.push(if partial { 'p' } else { '-' });
     a.push(policy_char(&vg.allocation_policy));
@@ -225,7 +247,14 @@ fn vg_attr(vg: &VgMetadata, partial: bool) -> String {
     a
 }
 
-pub(super) fn vg_row(vg: &VgMetadata, usage: &Usage, visible_lvs: usize, partial: bool, mda_count: usize, mda_free: u64) -> LvmVg {
+pub(super) fn vg_row(
+    vg: &VgMetadata,
+    usage: &Usage,
+    visible_lvs: usize,
+    partial: bool,
+    mda_count: usize,
+    mda_free: u64,
+) -> LvmVg {
     let extent = vg.extent_bytes();
     let extents = vg_extents(vg);
     let free = extents.saturating_sub(usage.vg_allocated());
@@ -346,7 +375,11 @@ fn lv_attr(lv: &LvMetadata, usage: &Usage, active: bool, partial: bool) -> Strin
     let zeroing = if thin_pool {
         usage.zeroing_pools.contains(name)
     } else if thin {
-        lv.segments.iter().any(|s| s.section.string("thin_pool").is_some_and(|p| usage.zeroing_pools.contains(p)))
+        lv.segments.iter().any(|s| {
+            s.section
+                .string("thin_pool")
+                .is_some_and(|p| usage.zeroing_pools.contains(p))
+        })
     } else {
         false
     };
@@ -354,13 +387,21 @@ fn lv_attr(lv: &LvMetadata, usage: &Usage, active: bool, partial: bool) -> Strin
     a.push(kind);
     a.push(if lv.has_status("WRITE") { 'w' } else { 'r' });
     a.push(policy);
-    a.push(if lv.has_status("FIXED_MINOR") { 'm' } else { '-' });
+    a.push(if lv.has_status("FIXED_MINOR") {
+        'm'
+    } else {
+        '-'
+    });
     a.push(if active { 'a' } else { '-' });
     a.push('-'); // not open: nothing is mounted while libguestfs lists
     a.push(target);
     a.push(if zeroing { 'z' } else { '-' });
     a.push(if partial { 'p' } else { '-' });
-    a.push(if lv.has_status("ACTIVATION_SKIP") { 'k' } else { '-' });
+    a.push(if lv.has_status("ACTIVATION_SKIP") {
+        'k'
+    } else {
+        '-'
+    });
     a
 }
 
@@ -411,7 +452,11 @@ pub(super) fn lv_row(
         None => lv
             .segments
             .iter()
-            .find_map(|s| s.section.string("origin").or(s.section.string("external_origin")))
+            .find_map(|s| {
+                s.section
+                    .string("origin")
+                    .or(s.section.string("external_origin"))
+            })
             .filter(|_| has_type(lv, |t| t == "thin"))
             .unwrap_or("")
             .to_owned(),
@@ -421,7 +466,10 @@ pub(super) fn lv_row(
         .iter()
         .find_map(|s| s.section.string("mirror_log"))
         .map(|log| {
-            let hidden = vg.lv_index(log).and_then(|i| visible.get(i)).is_some_and(|v| !v);
+            let hidden = vg
+                .lv_index(log)
+                .and_then(|i| visible.get(i))
+                .is_some_and(|v| !v);
             if hidden {
                 format!("[{}]", log)
             } else {

@@ -67,13 +67,14 @@ pub struct LvMetadata {
 impl LvMetadata {
     /// Total extents (the segments are checked to be contiguous from 0).
     pub fn extent_count(&self) -> u64 {
-        self.segments.iter().fold(0u64, |a, s| a.saturating_add(s.extent_count))
+        self.segments
+            .iter()
+            .fold(0u64, |a, s| a.saturating_add(s.extent_count))
     }
 
     pub fn has_status(&self, flag: &str) -> bool {
         self.status.iter().any(|s| s == flag) || self.flags.iter().any(|s| s == flag)
     }
-
 }
 
 /// A volume group's metadata.
@@ -96,6 +97,8 @@ pub struct VgMetadata {
     pub lock_type: String,
     pub pvs: Vec<PvMetadata>,
     pub lvs: Vec<LvMetadata>,
+    /// LV name → index in `lvs`.
+    lv_by_name: HashMap<String, usize>,
 }
 
 impl VgMetadata {
@@ -108,7 +111,7 @@ impl VgMetadata {
     }
 
     pub fn lv_index(&self, name: &str) -> Option<usize> {
-        self.lvs.iter().position(|l| l.name == name)
+        self.lv_by_name.get(name).copied()
     }
 
     /// For each LV, whether LVM lists it without `-a`: the internal `snapshotN` volume of an
@@ -121,19 +124,32 @@ impl VgMetadata {
             .iter()
             .map(|lv| flagged(lv) && !lv.segments.iter().any(|s| s.seg_type == "snapshot"))
             .collect();
-        for seg in self.lvs.iter().flat_map(|l| &l.segments).filter(|s| s.seg_type == "snapshot") {
+        for seg in self
+            .lvs
+            .iter()
+            .flat_map(|l| &l.segments)
+            .filter(|s| s.seg_type == "snapshot")
+        {
             let origin_visible = seg
                 .section
                 .string("origin")
                 .and_then(|o| self.lv_index(o))
                 .and_then(|i| self.lvs.get(i))
                 .is_some_and(flagged);
-            if let Some(i) = seg.section.string("cow_store").and_then(|c| self.lv_index(c)) {
+            if let Some(i) = seg
+                .section
+                .string("cow_store")
+                .and_then(|c| self.lv_index(c))
+            {
                 if let Some(v) = visible.get_mut(i) {
                     *v = origin_visible;
                 }
             }
-            if let Some(i) = seg.section.string("merging_store").and_then(|c| self.lv_index(c)) {
+            if let Some(i) = seg
+                .section
+                .string("merging_store")
+                .and_then(|c| self.lv_index(c))
+            {
                 if let Some(v) = visible.get_mut(i) {
                     *v = false;
                 }
@@ -151,7 +167,9 @@ pub fn is_valid_name(name: &str) -> bool {
         && name != "."
         && name != ".."
         && !name.starts_with('-')
-        && name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'_' | b'.' | b'-'))
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'_' | b'.' | b'-'))
 }
 
 fn corrupt(vg: &str, what: impl std::fmt::Display) -> Error {
@@ -164,34 +182,52 @@ fn strings(s: &Section, key: &str) -> Vec<String> {
 
 /// A non-negative integer setting no larger than `max`.
 fn uint(s: &Section, key: &str, max: u64) -> Option<u64> {
-    s.int(key).and_then(|i| u64::try_from(i).ok()).filter(|&v| v <= max)
+    s.int(key)
+        .and_then(|i| u64::try_from(i).ok())
+        .filter(|&v| v <= max)
 }
 
 fn uuid(s: &Section, vg: &str, what: &str) -> Result<String> {
-    s.string("id").and_then(undash_uuid).ok_or_else(|| corrupt(vg, format!("{}: missing or invalid id", what)))
+    s.string("id")
+        .and_then(undash_uuid)
+        .ok_or_else(|| corrupt(vg, format!("{}: missing or invalid id", what)))
 }
 
 /// Interprets parsed metadata text (its top level) as a VG.
 pub fn vg_from_config(top: &Section) -> Result<VgMetadata> {
-    let (name, vgs) = top.sections().next().ok_or_else(|| Error::corrupt("LVM metadata: no volume group section"))?;
+    let (name, vgs) = top
+        .sections()
+        .next()
+        .ok_or_else(|| Error::corrupt("LVM metadata: no volume group section"))?;
     if !is_valid_name(name) {
-        return Err(Error::corrupt(format!("LVM metadata: invalid volume group name {:?}", name)));
+        return Err(Error::corrupt(format!(
+            "LVM metadata: invalid volume group name {:?}",
+            name
+        )));
     }
     let id = uuid(vgs, name, "volume group")?;
-    let seqno = uint(vgs, "seqno", u32::MAX.into()).ok_or_else(|| corrupt(name, "missing or invalid seqno"))?;
+    let seqno = uint(vgs, "seqno", u32::MAX.into())
+        .ok_or_else(|| corrupt(name, "missing or invalid seqno"))?;
     let extent_size = uint(vgs, "extent_size", u32::MAX.into())
         .filter(|&e| e > 0)
         .ok_or_else(|| corrupt(name, "missing or invalid extent_size"))?;
 
     let mut pvs: Vec<PvMetadata> = Vec::new();
-    let pv_section = vgs.section("physical_volumes").ok_or_else(|| corrupt(name, "no physical_volumes section"))?;
+    let mut pv_keys = HashSet::new();
+    let mut pv_ids = HashSet::new();
+    let pv_section = vgs
+        .section("physical_volumes")
+        .ok_or_else(|| corrupt(name, "no physical_volumes section"))?;
     for (key, s) in pv_section.sections() {
-        if pvs.iter().any(|p| p.key == key) {
-            return Err(corrupt(name, format!("physical volume {} listed twice", key)));
+        if !pv_keys.insert(key) {
+            return Err(corrupt(
+                name,
+                format!("physical volume {} listed twice", key),
+            ));
         }
         let what = format!("physical volume {}", key);
         let pv_id = uuid(s, name, &what)?;
-        if pvs.iter().any(|p| p.id == pv_id) {
+        if !pv_ids.insert(pv_id.clone()) {
             return Err(corrupt(name, format!("{}: UUID listed twice", what)));
         }
         pvs.push(PvMetadata {
@@ -209,13 +245,20 @@ pub fn vg_from_config(top: &Section) -> Result<VgMetadata> {
     }
 
     let mut lvs: Vec<LvMetadata> = Vec::new();
+    let mut lv_by_name = HashMap::new();
     if let Some(lv_section) = vgs.section("logical_volumes") {
         for (lv_name, s) in lv_section.sections() {
             if !is_valid_name(lv_name) {
-                return Err(corrupt(name, format!("invalid logical volume name {:?}", lv_name)));
+                return Err(corrupt(
+                    name,
+                    format!("invalid logical volume name {:?}", lv_name),
+                ));
             }
-            if lvs.iter().any(|l| l.name == lv_name) {
-                return Err(corrupt(name, format!("logical volume {} listed twice", lv_name)));
+            if lv_by_name.insert(lv_name.to_owned(), lvs.len()).is_some() {
+                return Err(corrupt(
+                    name,
+                    format!("logical volume {} listed twice", lv_name),
+                ));
             }
             lvs.push(lv_from_config(name, lv_name, s)?);
         }
@@ -231,11 +274,15 @@ pub fn vg_from_config(top: &Section) -> Result<VgMetadata> {
         extent_size,
         max_lv: vgs.int("max_lv").unwrap_or(0),
         max_pv: vgs.int("max_pv").unwrap_or(0),
-        allocation_policy: vgs.string("allocation_policy").unwrap_or("normal").to_owned(),
+        allocation_policy: vgs
+            .string("allocation_policy")
+            .unwrap_or("normal")
+            .to_owned(),
         system_id: vgs.string("system_id").unwrap_or("").to_owned(),
         lock_type: vgs.string("lock_type").unwrap_or("").to_owned(),
         pvs,
         lvs,
+        lv_by_name,
     })
 }
 
@@ -254,7 +301,10 @@ fn lv_from_config(vg: &str, name: &str, s: &Section) -> Result<LvMetadata> {
                 section: seg.clone(),
             }),
             _ => {
-                problem.get_or_insert(format!("{}: invalid start_extent or extent_count", seg_name));
+                problem.get_or_insert(format!(
+                    "{}: invalid start_extent or extent_count",
+                    seg_name
+                ));
             }
         }
     }
@@ -262,7 +312,10 @@ fn lv_from_config(vg: &str, name: &str, s: &Section) -> Result<LvMetadata> {
     let mut next = 0u64;
     for seg in &segments {
         if seg.start_extent != next {
-            problem.get_or_insert(format!("segments do not cover extent {} exactly once", next));
+            problem.get_or_insert(format!(
+                "segments do not cover extent {} exactly once",
+                next
+            ));
             break;
         }
         next = next.saturating_add(seg.extent_count);
@@ -270,7 +323,10 @@ fn lv_from_config(vg: &str, name: &str, s: &Section) -> Result<LvMetadata> {
     match s.int("segment_count") {
         Some(n) if usize::try_from(n).ok() == Some(segments.len()) => {}
         _ => {
-            problem.get_or_insert(format!("segment_count does not match the {} segments", segments.len()));
+            problem.get_or_insert(format!(
+                "segment_count does not match the {} segments",
+                segments.len()
+            ));
         }
     }
     if segments.is_empty() {
@@ -282,7 +338,10 @@ fn lv_from_config(vg: &str, name: &str, s: &Section) -> Result<LvMetadata> {
         status: strings(s, "status"),
         flags: strings(s, "flags"),
         tags: strings(s, "tags"),
-        allocation_policy: s.string("allocation_policy").unwrap_or("inherit").to_owned(),
+        allocation_policy: s
+            .string("allocation_policy")
+            .unwrap_or("inherit")
+            .to_owned(),
         segments,
         problem,
     })
@@ -290,7 +349,10 @@ fn lv_from_config(vg: &str, name: &str, s: &Section) -> Result<LvMetadata> {
 
 /// The `[name, extent, name, extent, …]` list of a striped or mirror segment.
 fn area_pairs<'a>(seg: &'a Segment, key: &str) -> std::result::Result<Vec<(&'a str, u64)>, String> {
-    let list = seg.section.list(key).ok_or_else(|| format!("segment without {}", key))?;
+    let list = seg
+        .section
+        .list(key)
+        .ok_or_else(|| format!("segment without {}", key))?;
     if list.is_empty() || list.len() % 2 != 0 || list.len() / 2 > MAX_AREAS {
         return Err(format!("malformed {} list", key));
     }
@@ -327,12 +389,19 @@ pub struct PvData {
 
 /// Builds every LV of `vg` as a block device, or the reason it cannot be read natively.
 /// `pvs` is parallel to `vg.pvs`.
-pub fn build_lv_devices(vg: &VgMetadata, pvs: &[PvData]) -> Vec<std::result::Result<Device, String>> {
+pub fn build_lv_devices(
+    vg: &VgMetadata,
+    pvs: &[PvData],
+) -> Vec<std::result::Result<Device, String>> {
     let mut b = Builder {
         vg,
         pvs,
-        pv_by_key: vg.pvs.iter().enumerate().map(|(i, p)| (p.key.as_str(), i)).collect(),
-        lv_by_name: vg.lvs.iter().enumerate().map(|(i, l)| (l.name.as_str(), i)).collect(),
+        pv_by_key: vg
+            .pvs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.key.as_str(), i))
+            .collect(),
         extent: vg.extent_bytes(),
         memo: vec![None; vg.lvs.len()],
         in_progress: vec![false; vg.lvs.len()],
@@ -341,10 +410,17 @@ pub fn build_lv_devices(vg: &VgMetadata, pvs: &[PvData]) -> Vec<std::result::Res
     };
     for lv in &vg.lvs {
         for seg in lv.segments.iter().filter(|s| s.seg_type == "snapshot") {
-            if let Some(cow) = seg.section.string("cow_store").or(seg.section.string("merging_store")) {
+            if let Some(cow) = seg
+                .section
+                .string("cow_store")
+                .or(seg.section.string("merging_store"))
+            {
                 b.snapshot_cows.insert(cow);
             }
-            if let (Some(origin), Some(_)) = (seg.section.string("origin"), seg.section.string("merging_store")) {
+            if let (Some(origin), Some(_)) = (
+                seg.section.string("origin"),
+                seg.section.string("merging_store"),
+            ) {
                 b.merging_origins.insert(origin);
             }
         }
@@ -356,7 +432,6 @@ struct Builder<'a> {
     vg: &'a VgMetadata,
     pvs: &'a [PvData],
     pv_by_key: HashMap<&'a str, usize>,
-    lv_by_name: HashMap<&'a str, usize>,
     /// Extent size in bytes.
     extent: u64,
     memo: Vec<Option<std::result::Result<Device, String>>>,
@@ -378,7 +453,10 @@ impl<'a> Builder<'a> {
             return Err("no such logical volume".into());
         };
         if self.in_progress.get(i) == Some(&true) || depth > MAX_STACK_DEPTH {
-            return Err(format!("logical volume {} is stacked in a loop or too deeply", lv.name));
+            return Err(format!(
+                "logical volume {} is stacked in a loop or too deeply",
+                lv.name
+            ));
         }
         self.in_progress[i] = true;
         let r = self.build_lv(lv, depth);
@@ -392,19 +470,33 @@ impl<'a> Builder<'a> {
             return Err(format!("logical volume {}: {}", lv.name, p));
         }
         if self.snapshot_cows.contains(lv.name.as_str()) {
-            return Err(format!("{} is a snapshot, which the native backend does not read", lv.name));
+            return Err(format!(
+                "{} is a snapshot, which the native backend does not read",
+                lv.name
+            ));
         }
         if self.merging_origins.contains(lv.name.as_str()) {
             return Err(format!("{} has a snapshot being merged into it", lv.name));
         }
         let mut parts = Vec::with_capacity(lv.segments.len());
         for seg in &lv.segments {
-            let start = seg.start_extent.checked_mul(self.extent).ok_or("LV too large")?;
-            let len = seg.extent_count.checked_mul(self.extent).ok_or("LV too large")?;
-            let dev = self.segment(seg, len, depth).map_err(|e| format!("{}: {}", lv.name, e))?;
+            let start = seg
+                .start_extent
+                .checked_mul(self.extent)
+                .ok_or("LV too large")?;
+            let len = seg
+                .extent_count
+                .checked_mul(self.extent)
+                .ok_or("LV too large")?;
+            let dev = self
+                .segment(seg, len, depth)
+                .map_err(|e| format!("{}: {}", lv.name, e))?;
             parts.push((start, dev));
         }
-        let total = lv.extent_count().checked_mul(self.extent).ok_or("LV too large")?;
+        let total = lv
+            .extent_count()
+            .checked_mul(self.extent)
+            .ok_or("LV too large")?;
         match parts.len() {
             1 => Ok(parts.remove(0).1),
             _ => Ok(Arc::new(Concat { parts, size: total })),
@@ -414,27 +506,46 @@ impl<'a> Builder<'a> {
     /// `count` extents from extent `start` of the PV or LV called `name`.
     fn area(&mut self, name: &str, start: u64, count: u64, depth: usize) -> DevResult {
         let end = start.checked_add(count).ok_or("extent range overflows")?;
-        let offset = start.checked_mul(self.extent).ok_or("extent range overflows")?;
-        let len = count.checked_mul(self.extent).ok_or("extent range overflows")?;
+        let offset = start
+            .checked_mul(self.extent)
+            .ok_or("extent range overflows")?;
+        let len = count
+            .checked_mul(self.extent)
+            .ok_or("extent range overflows")?;
         if let Some(&p) = self.pv_by_key.get(name) {
             let (Some(meta), Some(pv)) = (self.vg.pvs.get(p), self.pvs.get(p)) else {
                 return Err(format!("physical volume {} not found", name));
             };
             let Some(dev) = &pv.device else {
-                return Err(format!("physical volume {} (UUID {}) is missing", name, meta.id));
+                return Err(format!(
+                    "physical volume {} (UUID {}) is missing",
+                    name, meta.id
+                ));
             };
             if end > pv.pe_count {
-                return Err(format!("extents {}..{} lie beyond the {} extents of {}", start, end, pv.pe_count, name));
+                return Err(format!(
+                    "extents {}..{} lie beyond the {} extents of {}",
+                    start, end, pv.pe_count, name
+                ));
             }
-            let at = pv.pe_start.checked_add(offset).ok_or("extent range overflows")?;
+            let at = pv
+                .pe_start
+                .checked_add(offset)
+                .ok_or("extent range overflows")?;
             if at.checked_add(len).is_none_or(|e| e > dev.size()) {
-                return Err(format!("extents {}..{} lie beyond the end of the device holding {}", start, end, name));
+                return Err(format!(
+                    "extents {}..{} lie beyond the end of the device holding {}",
+                    start, end, name
+                ));
             }
             Ok(Arc::new(Slice::new(dev.clone(), at, len)))
-        } else if let Some(&l) = self.lv_by_name.get(name) {
+        } else if let Some(l) = self.vg.lv_index(name) {
             let sub_extents = self.vg.lvs.get(l).map(|s| s.extent_count()).unwrap_or(0);
             if end > sub_extents {
-                return Err(format!("extents {}..{} lie beyond the end of {}", start, end, name));
+                return Err(format!(
+                    "extents {}..{} lie beyond the end of {}",
+                    start, end, name
+                ));
             }
             let sub = self.lv(l, depth + 1)?;
             Ok(Arc::new(Slice::new(sub, offset, len)))
@@ -448,7 +559,11 @@ impl<'a> Builder<'a> {
             "striped" | "linear" => self.striped(seg, depth),
             "mirror" => {
                 let legs = area_pairs(seg, "mirrors")?;
-                self.first_readable(legs.into_iter().map(|(n, e)| (n, e, seg.extent_count)), depth, "mirror leg")
+                self.first_readable(
+                    legs.into_iter().map(|(n, e)| (n, e, seg.extent_count)),
+                    depth,
+                    "mirror leg",
+                )
             }
             "raid1" => {
                 if seg.section.int("data_offset").is_some_and(|o| o != 0) {
@@ -458,7 +573,7 @@ impl<'a> Builder<'a> {
                     return Err("raid1 segment not at the start of the volume".into());
                 }
                 let raids = seg.section.string_list("raids");
-                if raids.is_empty() || raids.len() % 2 != 0 || raids.len() / 2 > MAX_AREAS {
+                if raids.is_empty() || !raids.len().is_multiple_of(2) || raids.len() / 2 > MAX_AREAS {
                     return Err("malformed raids list".into());
                 }
                 // Pairs of (rmeta, rimage); skip images being rebuilt.
@@ -466,7 +581,11 @@ impl<'a> Builder<'a> {
                     .chunks(2)
                     .filter_map(|p| p.get(1).copied())
                     .filter(|img| {
-                        let rebuilding = self.lv_by_name.get(img).and_then(|&i| self.vg.lvs.get(i)).is_some_and(|l| l.has_status("REBUILD"));
+                        let rebuilding = self
+                            .vg
+                            .lv_index(img)
+                            .and_then(|i| self.vg.lvs.get(i))
+                            .is_some_and(|l| l.has_status("REBUILD"));
                         !rebuilding
                     })
                     .map(|img| (img, 0, seg.extent_count))
@@ -482,10 +601,14 @@ impl<'a> Builder<'a> {
     fn striped(&mut self, seg: &'a Segment, depth: usize) -> DevResult {
         let areas = area_pairs(seg, "stripes")?;
         let n = areas.len() as u64;
-        if seg.section.int("stripe_count").is_some_and(|c| c != n as i64) {
+        if seg
+            .section
+            .int("stripe_count")
+            .is_some_and(|c| c != n as i64)
+        {
             return Err("stripe_count does not match the stripes list".into());
         }
-        if seg.extent_count % n != 0 {
+        if !seg.extent_count.is_multiple_of(n) {
             return Err("extent count not divisible by the stripe count".into());
         }
         let area_len = seg.extent_count / n;
@@ -496,18 +619,31 @@ impl<'a> Builder<'a> {
         if devs.len() == 1 {
             return Ok(devs.remove(0));
         }
-        let stripe_size = uint_setting(seg, "stripe_size").filter(|&s| s > 0).ok_or("striped segment without stripe_size")?;
-        let chunk = stripe_size.checked_mul(512).ok_or("stripe_size too large")?;
+        let stripe_size = uint_setting(seg, "stripe_size")
+            .filter(|&s| s > 0)
+            .ok_or("striped segment without stripe_size")?;
+        let chunk = stripe_size
+            .checked_mul(512)
+            .ok_or("stripe_size too large")?;
         let stripe_len = area_len.checked_mul(self.extent).ok_or("LV too large")?;
         if stripe_len % chunk != 0 {
             return Err("stripe size does not divide the stripe length".into());
         }
         let size = stripe_len.checked_mul(n).ok_or("LV too large")?;
-        Ok(Arc::new(Striped { stripes: devs, chunk, size }))
+        Ok(Arc::new(Striped {
+            stripes: devs,
+            chunk,
+            size,
+        }))
     }
 
     /// The first of `areas` that can be read; all legs of a mirror hold the same data.
-    fn first_readable(&mut self, areas: impl Iterator<Item = (&'a str, u64, u64)>, depth: usize, what: &str) -> DevResult {
+    fn first_readable(
+        &mut self,
+        areas: impl Iterator<Item = (&'a str, u64, u64)>,
+        depth: usize,
+        what: &str,
+    ) -> DevResult {
         let mut first_error = None;
         for (name, start, count) in areas {
             match self.area(name, start, count, depth) {
@@ -517,7 +653,11 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        Err(format!("no readable {}: {}", what, first_error.unwrap_or_else(|| "none listed".into())))
+        Err(format!(
+            "no readable {}: {}",
+            what,
+            first_error.unwrap_or_else(|| "none listed".into())
+        ))
     }
 }
 
@@ -534,8 +674,15 @@ fn unsupported_reason(seg_type: &str) -> String {
         "snapshot" => "snapshots",
         "vdo" | "vdo-pool" => "VDO volumes",
         "integrity" => "integrity volumes",
-        t if t.starts_with("raid") => return format!("{} volumes are not supported by the native backend", t),
-        t => return format!("segment type {:?} is not supported by the native backend", t),
+        t if t.starts_with("raid") => {
+            return format!("{} volumes are not supported by the native backend", t)
+        }
+        t => {
+            return format!(
+                "segment type {:?} is not supported by the native backend",
+                t
+            )
+        }
     };
     format!("{} are not supported by the native backend", what)
 }
@@ -555,7 +702,10 @@ impl BlockDevice for Concat {
     fn read_exact_at(&self, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
         check_range(self.size, offset, buf.len())?;
         while !buf.is_empty() {
-            let i = self.parts.partition_point(|(start, _)| *start <= offset).saturating_sub(1);
+            let i = self
+                .parts
+                .partition_point(|(start, _)| *start <= offset)
+                .saturating_sub(1);
             let Some((start, dev)) = self.parts.get(i) else {
                 return Err(io::Error::from_raw_os_error(libc::EIO));
             };
@@ -642,12 +792,20 @@ mod tests {
         let a: Device = Arc::new(Mem((0..16).map(|i| i * 2).collect()));
         let b: Device = Arc::new(Mem((0..16).map(|i| i * 2 + 1).collect()));
         // Chunk of 1 byte: the volume interleaves a and b.
-        let s = Striped { stripes: vec![a.clone(), b.clone()], chunk: 1, size: 32 };
+        let s = Striped {
+            stripes: vec![a.clone(), b.clone()],
+            chunk: 1,
+            size: 32,
+        };
         let mut buf = [0u8; 32];
         s.read_exact_at(&mut buf, 0).unwrap();
         assert_eq!(buf.to_vec(), (0..32).collect::<Vec<u8>>());
         // Chunk of 4: bytes 4..8 come from b's first chunk.
-        let s = Striped { stripes: vec![a, b], chunk: 4, size: 32 };
+        let s = Striped {
+            stripes: vec![a, b],
+            chunk: 4,
+            size: 32,
+        };
         let mut buf = [0u8; 6];
         s.read_exact_at(&mut buf, 3).unwrap();
         assert_eq!(buf, [6, 1, 3, 5, 7, 8]);
@@ -658,7 +816,10 @@ mod tests {
     fn concat_crosses_parts() {
         let a: Device = Arc::new(Mem(vec![1; 8]));
         let b: Device = Arc::new(Mem(vec![2; 8]));
-        let c = Concat { parts: vec![(0, a), (8, b)], size: 16 };
+        let c = Concat {
+            parts: vec![(0, a), (8, b)],
+            size: 16,
+        };
         let mut buf = [0u8; 4];
         c.read_exact_at(&mut buf, 6).unwrap();
         assert_eq!(buf, [1, 1, 2, 2]);
@@ -669,7 +830,10 @@ mod tests {
     fn error_device_fails_with_eio() {
         let e = ErrorDevice(10);
         let mut buf = [0u8; 2];
-        assert_eq!(e.read_exact_at(&mut buf, 0).unwrap_err().raw_os_error(), Some(libc::EIO));
+        assert_eq!(
+            e.read_exact_at(&mut buf, 0).unwrap_err().raw_os_error(),
+            Some(libc::EIO)
+        );
     }
 
     #[test]
