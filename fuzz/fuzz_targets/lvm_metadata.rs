@@ -2,7 +2,7 @@
 //! (every PV present, as a device of zeros).
 #![no_main]
 
-use guestfs::block::{BlockDevice, Device, Zero};
+use guestfs::block::{Device, Zero};
 use guestfs::lvm::{metadata, volume};
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;

@@ -61,12 +61,14 @@ impl<'a> Usage<'a> {
                 let per_stripe = seg.extent_count / (stripes.len().max(1) as u64);
                 for (name, _) in &stripes {
                     if let Some(k) = pv_keys.get(name.as_str()) {
-                        *u.alloc.entry(k).or_default() += per_stripe;
+                        let a = u.alloc.entry(k).or_default();
+                        *a = a.saturating_add(per_stripe);
                     }
                 }
                 for (name, _) in pairs(seg, "mirrors") {
                     if let Some(k) = pv_keys.get(name.as_str()) {
-                        *u.alloc.entry(k).or_default() += seg.extent_count;
+                        let a = u.alloc.entry(k).or_default();
+                        *a = a.saturating_add(seg.extent_count);
                     } else if let Some(l) = vg.lv_index(&name).and_then(|i| vg.lvs.get(i)) {
                         u.roles.entry(&l.name).or_default().mirror_image = true;
                     }
