@@ -822,12 +822,13 @@ impl Backend for NativeBackend {
     }
 
     fn pvs(&mut self) -> Result<Vec<String>> {
+        // Like `lvm pvs`: every PV, including those in no volume group.
         Ok(self
             .devices
             .lvm
-            .vgs
-            .iter()
-            .flat_map(|vg| vg.pvs.iter().map(|pv| pv.device.clone()))
+            .pvs_full()
+            .into_iter()
+            .map(|pv| pv.pv_name)
             .collect())
     }
 
