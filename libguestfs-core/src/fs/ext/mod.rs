@@ -631,7 +631,7 @@ impl Filesystem for ExtFs {
         let mut target = if inode.inline.is_some() {
             let len = (inode.size as usize).min(Self::inline_size(&inode));
             Self::inline_bytes(&inode, len)
-        } else if inode.is_fast_symlink(bs) {
+        } else if inode.is_fast_symlink(bs << self.geo.cluster_bits) {
             let len = (inode.size as usize).min(I_BLOCK_SIZE);
             inode.i_block().get(..len).unwrap_or(&[]).to_vec()
         } else {
