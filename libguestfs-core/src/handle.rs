@@ -63,6 +63,7 @@ pub struct Handle {
     saved_error_handlers: Vec<ErrorHandler>,
     last_error: Option<Error>,
     pub(crate) inspection: crate::inspect::InspectionCache,
+    pub(crate) hive: Option<crate::hive::Hive>,
 }
 
 impl Default for Handle {
@@ -94,6 +95,7 @@ impl Handle {
             saved_error_handlers: Vec::new(),
             last_error: None,
             inspection: Default::default(),
+            hive: None,
         }
     }
 
@@ -338,6 +340,7 @@ impl Handle {
     pub fn shutdown(&mut self) -> Result<()> {
         self.trace_line("shutdown");
         self.inspection = Default::default();
+        self.hive = None;
         if let Some(mut b) = self.backend.take() {
             self.state = State::Config;
             if let Err(e) = b.shutdown() {

@@ -3,15 +3,23 @@
 //! The tool is chosen by the name the binary is run under (`virt-cat`, `virt-ls`, … through
 //! symlinks), or by the first argument (`virt-tools virt-cat …`).
 
+mod alignment_scan;
 mod cat;
 mod common;
+mod df;
 mod filesystems;
 mod ls;
 
 use common::ToolSpec;
 
 /// Every tool of the binary.
-static TOOLS: &[&ToolSpec] = &[&cat::SPEC, &filesystems::SPEC, &ls::SPEC];
+static TOOLS: &[&ToolSpec] = &[
+    &alignment_scan::SPEC,
+    &cat::SPEC,
+    &df::SPEC,
+    &filesystems::SPEC,
+    &ls::SPEC,
+];
 
 fn find_tool(name: &str) -> Option<&'static ToolSpec> {
     TOOLS.iter().copied().find(|t| t.name == name)

@@ -151,6 +151,8 @@ guestfs_api! {
     fn part_to_dev(partition: &str) -> String;
     /// The partition number (`/dev/sda1` → 1).
     fn part_to_partnum(partition: &str) -> i32;
+    /// Mounts a filesystem at a guest path (read-write where the backend can write).
+    fn mount(mountable: &str, mountpoint: &str) -> ();
     /// Mounts a filesystem read-only at a guest path.
     fn mount_ro(mountable: &str, mountpoint: &str) -> ();
     /// Mounts with explicit mount options.

@@ -5,6 +5,8 @@ pub mod csv;
 pub mod getopt;
 pub mod human;
 pub mod inspect;
+pub mod xml;
+pub mod xpath;
 
 use clap::{ArgMatches, Command};
 use getopt::{GetoptTables, Parsed};
@@ -231,6 +233,14 @@ impl Ctx {
         Ok(())
     }
 
+    /// An old-style operand that is not a disk image would be a libvirt domain name.
+    pub fn refuse_libvirt_operand(&self, name: &str) -> Result<(), Exit> {
+        Err(self.error(&format!(
+            "{}: no such disk image, and libvirt guests are not supported by virt-tools: give the guest's disk images with -a",
+            name
+        )))
+    }
+
     pub fn refuse_libvirt(&self) -> Result<(), Exit> {
         if !self.values("domain").is_empty() || !self.values("connect").is_empty() {
             return Err(self.error(
@@ -410,7 +420,9 @@ fn print_help(spec: &ToolSpec, prog: &str, cmd: &Command) {
 
 /// Parses the command line of a tool and runs it; returns the exit status.
 pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
-    let cmd = (spec.command)();
+    let cmd = (spec.command)()
+        .disable_help_flag(true)
+        .disable_version_flag(true);
     let parsed: Parsed = match getopt::getopt(&cmd, &spec.tables, &args) {
         Ok(p) => p,
         Err(e) => {

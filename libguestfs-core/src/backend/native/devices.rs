@@ -101,7 +101,7 @@ impl Devices {
         let mut partitions: Vec<Node> = Vec::new();
         for (index, drive) in drives.iter().enumerate() {
             let (dev, format) = block::open_image(&drive.path, drive.format)?;
-            let name = format!("/dev/{}", drive_letters(index));
+            let name = format!("/dev/sd{}", drive_letters(index));
             log(format!(
                 "{}: {} ({} format, {} bytes)",
                 name,

@@ -428,6 +428,12 @@ impl Backend for NativeBackend {
         }
     }
 
+    /// The native backend never writes: a plain mount is a read-only one, and writing calls
+    /// are refused.
+    fn mount(&mut self, mountable: &str, mountpoint: &str) -> Result<()> {
+        self.mount_fs("mount", "", None, mountable, mountpoint)
+    }
+
     fn mount_ro(&mut self, mountable: &str, mountpoint: &str) -> Result<()> {
         self.mount_fs("mount_ro", "ro", None, mountable, mountpoint)
     }

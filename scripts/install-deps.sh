@@ -1,0 +1,38 @@
+#!/bin/sh
+# Installs what building, testing and the appliance need on a fresh Debian 12 machine, only
+# when missing. qemu-system-x86 comes from bookworm-backports because the machine image's
+# qemu-utils is the backports 10.0 one (plain bookworm's qemu-system-x86 conflicts with it).
+set -eu
+
+need=""
+want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || need="$need $1"; }
+
+for p in e2fsprogs fdisk gdisk qemu-utils lvm2 dosfstools mtools ntfs-3g cryptsetup-bin mdadm \
+         xfsprogs btrfs-progs squashfs-tools xorriso libxml2-utils cpio linux-image-amd64 \
+         debootstrap sqlite3 xz-utils; do
+  want "$p"
+done
+qemu_missing=0
+dpkg-query -W -f='${Status}' qemu-system-x86 2>/dev/null | grep -q "install ok installed" || qemu_missing=1
+
+if [ -z "$need" ] && [ "$qemu_missing" = 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+if [ "$qemu_missing" = 1 ] && [ ! -f /etc/apt/sources.list.d/backports.sources ] && [ -f /etc/apt/sources.list.d/debian.sources ]; then
+  sed -n '1,/^$/p' /etc/apt/sources.list.d/debian.sources \
+    | sed 's/^Suites:.*/Suites: bookworm-backports/' \
+    | $SUDO tee /etc/apt/sources.list.d/backports.sources >/dev/null
+fi
+$SUDO apt-get update -q
+if [ "$qemu_missing" = 1 ]; then
+  $SUDO apt-get install -y -q -t bookworm-backports qemu-system-x86 \
+    || $SUDO apt-get install -y -q qemu-system-x86
+fi
+if [ -n "$need" ]; then
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y -q $need
+fi
