@@ -70,7 +70,11 @@ fn canonical_elf_arch(bits: u32, msb: bool, text: &str) -> String {
         "sparc64".into()
     } else if has("IA-64") {
         "ia64".into()
-    } else if text.contains("PowerPC") && text.find("64").is_some_and(|i| text[i..].contains("PowerPC")) {
+    } else if text.contains("PowerPC")
+        && text
+            .find("64")
+            .is_some_and(|i| text[i..].contains("PowerPC"))
+    {
         if msb {
             "ppc64".into()
         } else {

@@ -41,7 +41,10 @@ impl AugeasError {
 /// Splits file content into lines the way Augeas sees the file: up to the first NUL, with a
 /// final newline added when missing; the pieces exclude the newlines.
 fn augeas_lines(content: &[u8]) -> Vec<String> {
-    let end = content.iter().position(|&b| b == 0).unwrap_or(content.len());
+    let end = content
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(content.len());
     let text = String::from_utf8_lossy(&content[..end]);
     let mut lines: Vec<String> = text.split('\n').map(|s| s.to_string()).collect();
     // "a\nb\n" splits into [a, b, ""]; "a\nb" into [a, b] (Augeas appends the newline).
@@ -66,7 +69,9 @@ fn comment_text_ok(rest: &[u8]) -> bool {
         r = &r[..r.len() - 1];
     }
     match (r.first(), r.last()) {
-        (Some(&f), Some(&l)) => !matches!(f, b' ' | b'\t' | b'\r') && !matches!(l, b' ' | b'\t' | b'\r'),
+        (Some(&f), Some(&l)) => {
+            !matches!(f, b' ' | b'\t' | b'\r') && !matches!(l, b' ' | b'\t' | b'\r')
+        }
         _ => false,
     }
 }
@@ -394,7 +399,10 @@ pub fn sysconfig_hostname(content: &[u8]) -> Option<String> {
     let mut found = Vec::new();
     for line in augeas_lines(content) {
         let l = line.trim_start_matches([' ', '\t']);
-        let l = l.strip_prefix("export ").map(|r| r.trim_start()).unwrap_or(l);
+        let l = l
+            .strip_prefix("export ")
+            .map(|r| r.trim_start())
+            .unwrap_or(l);
         let Some(rest) = l.strip_prefix("HOSTNAME=") else {
             continue;
         };
@@ -511,7 +519,12 @@ pub fn resolve_fstab_device(ctx: &DeviceContext, spec: &str, os_type: &str) -> R
         return Ok(lv_canonical(&ctx.lvs, spec).unwrap_or(default));
     }
     if let Some(c) = RE_XDEV.captures(spec) {
-        return Ok(resolve_xdev(ctx, drive_index(group(&c, 2)), group(&c, 3), spec));
+        return Ok(resolve_xdev(
+            ctx,
+            drive_index(group(&c, 2)),
+            group(&c, 3),
+            spec,
+        ));
     }
     if RE_CCISS.is_match(spec) {
         return Ok(default);
@@ -525,7 +538,11 @@ pub fn resolve_fstab_device(ctx: &DeviceContext, spec: &str, os_type: &str) -> R
             return Ok(default);
         }
         let dev = format!("/dev/sda{}", part);
-        return Ok(if looks_like_partition(&dev) { dev } else { default });
+        return Ok(if looks_like_partition(&dev) {
+            dev
+        } else {
+            default
+        });
     }
     if let Some(c) = RE_FREEBSD_GPT.captures(spec) {
         let disk = int_of_string(group(&c, 2))?;
@@ -538,7 +555,11 @@ pub fn resolve_fstab_device(ctx: &DeviceContext, spec: &str, os_type: &str) -> R
     if let Some(c) = RE_FREEBSD_MBR.captures(spec) {
         let disk = int_of_string(group(&c, 2))?;
         let slice = int_of_string(group(&c, 3))?;
-        let part = group(&c, 4).as_bytes().first().map(|&b| (b - b'a') as i64).unwrap_or(0);
+        let part = group(&c, 4)
+            .as_bytes()
+            .first()
+            .map(|&b| (b - b'a') as i64)
+            .unwrap_or(0);
         let part = if part > 2 { part - 1 } else { part };
         if (0..=26).contains(&disk) && slice == 1 && (0..25).contains(&part) {
             return Ok(format!("/dev/sd{}{}", sd_letter(disk), part + 5));
@@ -548,7 +569,11 @@ pub fn resolve_fstab_device(ctx: &DeviceContext, spec: &str, os_type: &str) -> R
     if os_type == "netbsd" {
         if let Some(c) = RE_NETBSD_DEV.captures(spec) {
             let disk = int_of_string(group(&c, 2))?;
-            let part = group(&c, 3).as_bytes().first().map(|&b| (b - b'a') as i64).unwrap_or(0);
+            let part = group(&c, 3)
+                .as_bytes()
+                .first()
+                .map(|&b| (b - b'a') as i64)
+                .unwrap_or(0);
             let part = if part > 3 { part - 2 } else { part };
             if disk >= 0 && (0..24).contains(&part) {
                 return Ok(format!("/dev/sd{}{}", sd_letter(disk), part + 5));
@@ -559,7 +584,11 @@ pub fn resolve_fstab_device(ctx: &DeviceContext, spec: &str, os_type: &str) -> R
     if os_type == "openbsd" {
         if let Some(c) = RE_OPENBSD_DEV.captures(spec) {
             let disk = int_of_string(group(&c, 2))?;
-            let part = group(&c, 3).as_bytes().first().map(|&b| (b - b'a') as i64).unwrap_or(0);
+            let part = group(&c, 3)
+                .as_bytes()
+                .first()
+                .map(|&b| (b - b'a') as i64)
+                .unwrap_or(0);
             let part = if part > 2 { part - 1 } else { part };
             if disk >= 0 && (0..15).contains(&part) {
                 return Ok(format!("/dev/sd{}{}", sd_letter(disk), part + 5));
@@ -574,7 +603,12 @@ pub fn resolve_fstab_device(ctx: &DeviceContext, spec: &str, os_type: &str) -> R
             return Ok(default);
         }
         let letters = drive_name(disk as u64);
-        return Ok(resolve_xdev(ctx, drive_index(&letters), &part.to_string(), spec));
+        return Ok(resolve_xdev(
+            ctx,
+            drive_index(&letters),
+            &part.to_string(),
+            spec,
+        ));
     }
     Ok(default)
 }
@@ -634,7 +668,11 @@ fn check_fstab_entry(
         Some(resolve_fstab_device(ctx, spec, os_type)?)
     } else if RE_OPENBSD_DUID.is_match(spec) {
         let part = spec.as_bytes().get(17).map(|&b| b as char).unwrap_or('a');
-        Some(resolve_fstab_device(ctx, &format!("/dev/sd0{}", part), os_type)?)
+        Some(resolve_fstab_device(
+            ctx,
+            &format!("/dev/sd0{}", part),
+            os_type,
+        )?)
     } else {
         None
     };
@@ -660,7 +698,12 @@ pub fn read_augeas_file(io: &mut Io, path: &str) -> Option<Vec<u8>> {
 
 /// `check_fstab`: the guest's fstab as (mountable, mountpoint) pairs. Parse errors in fstab
 /// or (for Linux) mdadm.conf abort, as in libguestfs.
-pub fn check_fstab(io: &mut Io, root: &str, os_type: &str, mdadm_conf: bool) -> Result<Vec<(String, String)>> {
+pub fn check_fstab(
+    io: &mut Io,
+    root: &str,
+    os_type: &str,
+    mdadm_conf: bool,
+) -> Result<Vec<(String, String)>> {
     let fstab = read_augeas_file(io, "/etc/fstab");
     let mut md_files = Vec::new();
     if mdadm_conf {
@@ -731,7 +774,9 @@ mod tests {
 
     fn ctx(n: usize) -> DeviceContext {
         DeviceContext {
-            devices: (0..n).map(|i| format!("/dev/sd{}", drive_name(i as u64))).collect(),
+            devices: (0..n)
+                .map(|i| format!("/dev/sd{}", drive_name(i as u64)))
+                .collect(),
             lvs: vec!["/dev/VG/Root".into(), "/dev/my-vg/lv-1".into()],
             md_map: [("/dev/md0".to_string(), "/dev/md127".to_string())].into(),
         }
@@ -747,7 +792,10 @@ mod tests {
         assert_eq!(f[0].spec, "LABEL=BOOT");
         assert_eq!(f[0].file, "/boot");
         assert_eq!(f[0].vfstype, vec!["ext2"]);
-        assert_eq!(f[1].opts[2], ("data".to_string(), Some("ordered".to_string())));
+        assert_eq!(
+            f[1].opts[2],
+            ("data".to_string(), Some("ordered".to_string()))
+        );
         assert_eq!(f[1].passno.as_deref(), Some("1"));
         assert_eq!(f[2].file, "none");
         // Fewer fields, comments at the end, no final newline.
@@ -763,12 +811,20 @@ mod tests {
     #[test]
     fn fstab_errors() {
         assert_eq!(parse_fstab(b"/dev/sda1 /\n").unwrap_err().line, 1);
-        assert_eq!(parse_fstab(b"# ok\n/dev/sda1 / ext4 d 0 0 9\n").unwrap_err().line, 2);
+        assert_eq!(
+            parse_fstab(b"# ok\n/dev/sda1 / ext4 d 0 0 9\n")
+                .unwrap_err()
+                .line,
+            2
+        );
         assert_eq!(parse_fstab(b"/dev/sda1 / ext4 d x\n").unwrap_err().line, 1);
         assert!(parse_fstab(b",x / ext4\n").is_err());
         assert!(parse_fstab(b"x /a#b ext4\n").is_err());
         let e = parse_fstab(b"\n\nbad\n").unwrap_err();
-        assert_eq!(e.to_error("/etc/fstab").message, "/etc/fstab:3:0: augeas parse failure: Iterated lens matched less than it should");
+        assert_eq!(
+            e.to_error("/etc/fstab").message,
+            "/etc/fstab:3:0: augeas parse failure: Iterated lens matched less than it should"
+        );
         // A trailing \r becomes an option.
         let f = parse_fstab(b"a b c \r\n").unwrap();
         assert_eq!(f[0].opts[0].0, "\r");
@@ -784,8 +840,16 @@ mod tests {
         assert_eq!(a[0].devicename, vec!["/dev/md0"]);
         assert_eq!(a[1].uuid, vec!["aaaaaaaa:bbbbbbbb:cccccccc:dddddddd"]);
         assert_eq!(parse_mdadm_conf(b"FOO bar\n").unwrap_err().line, 1);
-        assert_eq!(parse_mdadm_conf(b"ARRAY /dev/md0 bogus=1\n").unwrap_err().line, 1);
-        assert_eq!(parse_mdadm_conf(b"\n  ARRAY /dev/md0\n").unwrap_err().line, 2);
+        assert_eq!(
+            parse_mdadm_conf(b"ARRAY /dev/md0 bogus=1\n")
+                .unwrap_err()
+                .line,
+            1
+        );
+        assert_eq!(
+            parse_mdadm_conf(b"\n  ARRAY /dev/md0\n").unwrap_err().line,
+            2
+        );
         assert_eq!(
             parse_md_uuid("12345678:9abcdef0:12345678:9ABCDEF0").as_deref(),
             Some("123456789abcdef0123456789ABCDEF0")
@@ -796,8 +860,14 @@ mod tests {
 
     #[test]
     fn sysconfig_network() {
-        assert_eq!(sysconfig_hostname(b"NETWORKING=yes\nHOSTNAME=fedora.invalid\n").as_deref(), Some("fedora.invalid"));
-        assert_eq!(sysconfig_hostname(b"HOSTNAME=\"a b\" # x\n").as_deref(), Some("\"a b\""));
+        assert_eq!(
+            sysconfig_hostname(b"NETWORKING=yes\nHOSTNAME=fedora.invalid\n").as_deref(),
+            Some("fedora.invalid")
+        );
+        assert_eq!(
+            sysconfig_hostname(b"HOSTNAME=\"a b\" # x\n").as_deref(),
+            Some("\"a b\"")
+        );
         assert_eq!(sysconfig_hostname(b"HOSTNAME=a\nHOSTNAME=b\n"), None);
         assert_eq!(sysconfig_hostname(b"HOSTNAME=\n"), None);
         assert_eq!(sysconfig_hostname(b"NETWORKING=yes\n"), None);
@@ -815,27 +885,40 @@ mod tests {
         assert_eq!(r("/dev/sda0", "linux"), "/dev/sda0");
         assert_eq!(r("/dev/mapper/VG-Root", "linux"), "/dev/VG/Root");
         assert_eq!(r("/dev/mapper/my--vg-lv--1", "linux"), "/dev/my-vg/lv-1");
-        assert_eq!(r("/dev/mapper/cryptswap1", "linux"), "/dev/mapper/cryptswap1");
+        assert_eq!(
+            r("/dev/mapper/cryptswap1", "linux"),
+            "/dev/mapper/cryptswap1"
+        );
         assert_eq!(r("/dev/cciss/c0d0p1", "linux"), "/dev/cciss/c0d0p1");
         assert_eq!(r("/dev/md0", "linux"), "/dev/md127");
         assert_eq!(r("/dev/md1", "linux"), "/dev/md1");
-        assert_eq!(r("/dev/disk/by-id/ata-X-part2", "linux"), "/dev/disk/by-id/ata-X-part2");
+        assert_eq!(
+            r("/dev/disk/by-id/ata-X-part2", "linux"),
+            "/dev/disk/by-id/ata-X-part2"
+        );
         assert_eq!(r("/dev/ada0p2", "freebsd"), "/dev/sda2");
         assert_eq!(r("/dev/vtbd1p3", "linux"), "/dev/sdb3");
         assert_eq!(r("/dev/ada0s1a", "freebsd"), "/dev/sda5");
         assert_eq!(r("/dev/ada0s1b", "freebsd"), "/dev/sda6");
         assert_eq!(r("/dev/ada0s1d", "freebsd"), "/dev/sda7");
         assert_eq!(r("/dev/ada0s2a", "freebsd"), "/dev/ada0s2a");
-        assert_eq!(r("/dev/wd0a", "netbsd"), "/dev/sda5");
-        assert_eq!(r("/dev/wd0e", "netbsd"), "/dev/wd0e");
+        assert_eq!(r("/dev/ld0a", "netbsd"), "/dev/sda5");
+        assert_eq!(r("/dev/wd0a", "netbsd"), "/dev/wd0a");
+        assert_eq!(r("/dev/ld0e", "netbsd"), "/dev/sda7");
         assert_eq!(r("/dev/sd0e", "netbsd"), "/dev/sda7");
         assert_eq!(r("/dev/sd0e", "openbsd"), "/dev/sda8");
         assert_eq!(r("/dev/hd0s1", "hurd"), "/dev/sda1");
         assert_eq!(r("/dev/hd5s1", "hurd"), "/dev/hd5s1");
         assert_eq!(r("/dev/nvme0n1p1", "linux"), "/dev/nvme0n1p1");
         let one = ctx(1);
-        assert_eq!(resolve_fstab_device(&one, "/dev/disk/by-id/ata-X-part2", "linux").unwrap(), "/dev/sda2");
-        assert!(resolve_fstab_device(&one, "/dev/disk/by-id/x-part99999999999999999999", "linux").is_err());
+        assert_eq!(
+            resolve_fstab_device(&one, "/dev/disk/by-id/ata-X-part2", "linux").unwrap(),
+            "/dev/sda2"
+        );
+        assert!(
+            resolve_fstab_device(&one, "/dev/disk/by-id/x-part99999999999999999999", "linux")
+                .is_err()
+        );
     }
 
     #[test]

@@ -26,7 +26,12 @@ pub fn png_geometry(head: &[u8]) -> Option<(u32, u32)> {
 /// libguestfs's `get_png`: a regular file (following symlinks) that is a PNG of 16..1024
 /// pixels a side and at most `max_size` bytes (4·W·H when 0). `Ok(None)` is "not found";
 /// size refusals are also returned in `reported` (libguestfs prints them).
-fn get_png(io: &mut Io, path: &str, max_size: u64, reported: &mut Vec<Error>) -> Result<Option<Vec<u8>>> {
+fn get_png(
+    io: &mut Io,
+    path: &str,
+    max_size: u64,
+    reported: &mut Vec<Error>,
+) -> Result<Option<Vec<u8>>> {
     if !io.be.is_file(path, true)? {
         return Ok(None);
     }
@@ -56,7 +61,12 @@ fn get_png(io: &mut Io, path: &str, max_size: u64, reported: &mut Vec<Error>) ->
     }
 }
 
-fn first_png(io: &mut Io, paths: &[&str], max: u64, reported: &mut Vec<Error>) -> Result<Option<Vec<u8>>> {
+fn first_png(
+    io: &mut Io,
+    paths: &[&str],
+    max: u64,
+    reported: &mut Vec<Error>,
+) -> Result<Option<Vec<u8>>> {
     for p in paths {
         if let Some(d) = get_png(io, p, max, reported)? {
             return Ok(Some(d));
@@ -67,7 +77,9 @@ fn first_png(io: &mut Io, paths: &[&str], max: u64, reported: &mut Vec<Error>) -
 
 /// Windows 8's Windows Live tile: no PNG or geometry check, at most 8192 bytes.
 fn icon_windows_8(io: &mut Io, reported: &mut Vec<Error>) -> Result<Option<Vec<u8>>> {
-    let Some(p) = io.case_sensitive_path_silently("/ProgramData/Microsoft/Windows Live/WLive48x48.png") else {
+    let Some(p) =
+        io.case_sensitive_path_silently("/ProgramData/Microsoft/Windows Live/WLive48x48.png")
+    else {
         return Ok(None);
     };
     if !io.be.is_file(&p, true)? {
@@ -107,7 +119,12 @@ pub fn get_icon(
     let major = data.version.map(|v| v.0).unwrap_or(0);
     let found = match os_type {
         "linux" | "hurd" => match distro {
-            "fedora" => get_png(io, "/usr/share/icons/hicolor/96x96/apps/fedora-logo-icon.png", 0, reported)?,
+            "fedora" => get_png(
+                io,
+                "/usr/share/icons/hicolor/96x96/apps/fedora-logo-icon.png",
+                0,
+                reported,
+            )?,
             "rhel" | "redhat-based" | "centos" | "rocky" | "scientificlinux" | "oraclelinux" => {
                 let p = if major < 7 {
                     "/usr/share/pixmaps/redhat/shadowman-transparent.png"
@@ -137,11 +154,24 @@ pub fn get_icon(
                 reported,
             )?,
             "voidlinux" => get_png(io, "/usr/share/void-artwork/void-logo.png", 20480, reported)?,
-            "altlinux" => get_png(io, "/usr/share/icons/hicolor/48x48/apps/altlinux.png", 20480, reported)?,
-            "gentoo" => get_png(io, "/usr/share/icons/gentoo/48x48/gentoo.png", 10240, reported)?,
+            "altlinux" => get_png(
+                io,
+                "/usr/share/icons/hicolor/48x48/apps/altlinux.png",
+                20480,
+                reported,
+            )?,
+            "gentoo" => get_png(
+                io,
+                "/usr/share/icons/gentoo/48x48/gentoo.png",
+                10240,
+                reported,
+            )?,
             "openmandriva" => first_png(
                 io,
-                &["/usr/share/icons/large/mandriva.png", "/usr/share/icons/mandriva.png"],
+                &[
+                    "/usr/share/icons/large/mandriva.png",
+                    "/usr/share/icons/mandriva.png",
+                ],
                 10240,
                 reported,
             )?,

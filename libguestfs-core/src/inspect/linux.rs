@@ -62,28 +62,70 @@ use Parser::*;
 const LINUX_ROOT_TESTS: &[(&str, Parser)] = &[
     ("/etc/os-release", OsRelease),
     ("/etc/lsb-release", LsbRelease),
-    ("/etc/openmandriva-release", Generic("openmandriva", Some(&RE_OPENMANDRIVA))),
-    ("/etc/oracle-release", Generic("oraclelinux", Some(&RE_ORACLE_LINUX_OLD))),
-    ("/etc/oracle-release", Generic("oraclelinux", Some(&RE_ORACLE_LINUX))),
-    ("/etc/oracle-release", Generic("oraclelinux", Some(&RE_ORACLE_LINUX_NO_MINOR))),
-    ("/etc/centos-release", Generic("centos", Some(&RE_CENTOS_OLD))),
+    (
+        "/etc/openmandriva-release",
+        Generic("openmandriva", Some(&RE_OPENMANDRIVA)),
+    ),
+    (
+        "/etc/oracle-release",
+        Generic("oraclelinux", Some(&RE_ORACLE_LINUX_OLD)),
+    ),
+    (
+        "/etc/oracle-release",
+        Generic("oraclelinux", Some(&RE_ORACLE_LINUX)),
+    ),
+    (
+        "/etc/oracle-release",
+        Generic("oraclelinux", Some(&RE_ORACLE_LINUX_NO_MINOR)),
+    ),
+    (
+        "/etc/centos-release",
+        Generic("centos", Some(&RE_CENTOS_OLD)),
+    ),
     ("/etc/centos-release", Generic("centos", Some(&RE_CENTOS))),
-    ("/etc/centos-release", Generic("centos", Some(&RE_CENTOS_NO_MINOR))),
+    (
+        "/etc/centos-release",
+        Generic("centos", Some(&RE_CENTOS_NO_MINOR)),
+    ),
     ("/etc/rocky-release", Generic("rocky", Some(&RE_ROCKY))),
-    ("/etc/rocky-release", Generic("rocky", Some(&RE_ROCKY_NO_MINOR))),
+    (
+        "/etc/rocky-release",
+        Generic("rocky", Some(&RE_ROCKY_NO_MINOR)),
+    ),
     ("/etc/altlinux-release", Generic("altlinux", None)),
     ("/etc/redhat-release", Generic("fedora", Some(&RE_FEDORA))),
     ("/etc/redhat-release", Generic("rhel", Some(&RE_RHEL_OLD))),
     ("/etc/redhat-release", Generic("rhel", Some(&RE_RHEL))),
-    ("/etc/redhat-release", Generic("rhel", Some(&RE_RHEL_NO_MINOR))),
-    ("/etc/redhat-release", Generic("centos", Some(&RE_CENTOS_OLD))),
+    (
+        "/etc/redhat-release",
+        Generic("rhel", Some(&RE_RHEL_NO_MINOR)),
+    ),
+    (
+        "/etc/redhat-release",
+        Generic("centos", Some(&RE_CENTOS_OLD)),
+    ),
     ("/etc/redhat-release", Generic("centos", Some(&RE_CENTOS))),
-    ("/etc/redhat-release", Generic("centos", Some(&RE_CENTOS_NO_MINOR))),
+    (
+        "/etc/redhat-release",
+        Generic("centos", Some(&RE_CENTOS_NO_MINOR)),
+    ),
     ("/etc/redhat-release", Generic("rocky", Some(&RE_ROCKY))),
-    ("/etc/redhat-release", Generic("rocky", Some(&RE_ROCKY_NO_MINOR))),
-    ("/etc/redhat-release", Generic("scientificlinux", Some(&RE_SCIENTIFIC_LINUX_OLD))),
-    ("/etc/redhat-release", Generic("scientificlinux", Some(&RE_SCIENTIFIC_LINUX))),
-    ("/etc/redhat-release", Generic("scientificlinux", Some(&RE_SCIENTIFIC_LINUX_NO_MINOR))),
+    (
+        "/etc/redhat-release",
+        Generic("rocky", Some(&RE_ROCKY_NO_MINOR)),
+    ),
+    (
+        "/etc/redhat-release",
+        Generic("scientificlinux", Some(&RE_SCIENTIFIC_LINUX_OLD)),
+    ),
+    (
+        "/etc/redhat-release",
+        Generic("scientificlinux", Some(&RE_SCIENTIFIC_LINUX)),
+    ),
+    (
+        "/etc/redhat-release",
+        Generic("scientificlinux", Some(&RE_SCIENTIFIC_LINUX_NO_MINOR)),
+    ),
     ("/etc/redhat-release", Generic("redhat-based", None)),
     ("/etc/redhat-release", Set("redhat-based")),
     ("/etc/debian_version", Generic("debian", None)),
@@ -98,7 +140,10 @@ const LINUX_ROOT_TESTS: &[(&str, Parser)] = &[
     ("/etc/cirros/version", Generic("cirros", None)),
     ("/etc/br-version", BrVersion),
     ("/etc/alpine-release", Generic("alpinelinux", None)),
-    ("/etc/frugalware-release", Generic("frugalware", Some(&RE_FRUGALWARE))),
+    (
+        "/etc/frugalware-release",
+        Generic("frugalware", Some(&RE_FRUGALWARE)),
+    ),
     ("/etc/pld-release", Generic("pldlinux", Some(&RE_PLDLINUX))),
 ];
 
@@ -179,7 +224,9 @@ pub fn parse_os_release_lines(lines: &[String], data: &mut InspectionData) -> Re
         return Ok(false);
     }
     // Debian's and CentOS's os-release have only the major version: use their release files.
-    if matches!(data.distro, Some("debian" | "centos" | "rocky")) && matches!(data.version, Some((_, 0))) {
+    if matches!(data.distro, Some("debian" | "centos" | "rocky"))
+        && matches!(data.version, Some((_, 0)))
+    {
         return Ok(false);
     }
     if data.version.is_none() && matches!(data.distro, Some("archlinux" | "gentoo" | "voidlinux")) {
@@ -274,7 +321,13 @@ pub fn parse_generic_line(
     }
 }
 
-fn parse_generic(io: &mut Io, path: &str, distro: &'static str, rex: Option<&Rx>, data: &mut InspectionData) -> Result<bool> {
+fn parse_generic(
+    io: &mut Io,
+    path: &str,
+    distro: &'static str,
+    rex: Option<&Rx>,
+    data: &mut InspectionData,
+) -> Result<bool> {
     let line = io.read_first_line(path).unwrap_or_default();
     parse_generic_line(&line, distro, rex, data)
 }
@@ -566,7 +619,17 @@ mod tests {
                 rx.get();
             }
         }
-        for rx in [&RE_NETBSD, &RE_OPENSUSE, &RE_SLES, &RE_NLD, &RE_SLES_VERSION, &RE_SLES_PATCHLEVEL, &RE_MINIX, &RE_OPENBSD, &RE_NEOKYLIN_VERSION] {
+        for rx in [
+            &RE_NETBSD,
+            &RE_OPENSUSE,
+            &RE_SLES,
+            &RE_NLD,
+            &RE_SLES_VERSION,
+            &RE_SLES_PATCHLEVEL,
+            &RE_MINIX,
+            &RE_OPENBSD,
+            &RE_NEOKYLIN_VERSION,
+        ] {
             rx.get();
         }
     }
@@ -582,33 +645,58 @@ mod tests {
         assert!(ok);
         assert_eq!(d.distro, Some("rhel"));
         assert_eq!(d.version, Some((9, 4)));
-        assert_eq!(d.product_name.as_deref(), Some("Red Hat Enterprise Linux 9.4 (Plow)"));
+        assert_eq!(
+            d.product_name.as_deref(),
+            Some("Red Hat Enterprise Linux 9.4 (Plow)")
+        );
 
         // Debian's major-only VERSION_ID falls through, leaving the fields set.
         let mut d = InspectionData::default();
-        let ok = parse_os_release_lines(&lines("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_ID=\"12\"\nID=debian\n"), &mut d).unwrap();
+        let ok = parse_os_release_lines(
+            &lines(
+                "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_ID=\"12\"\nID=debian\n",
+            ),
+            &mut d,
+        )
+        .unwrap();
         assert!(!ok);
         assert_eq!(d.distro, Some("debian"));
         assert_eq!(d.version, Some((12, 0)));
 
         // Rolling releases.
         let mut d = InspectionData::default();
-        assert!(parse_os_release_lines(&lines("ID=arch\nPRETTY_NAME=\"Arch Linux\"\nBUILD_ID=rolling"), &mut d).unwrap());
+        assert!(parse_os_release_lines(
+            &lines("ID=arch\nPRETTY_NAME=\"Arch Linux\"\nBUILD_ID=rolling"),
+            &mut d
+        )
+        .unwrap());
         assert_eq!(d.version, Some((0, 0)));
         assert_eq!(d.build_id.as_deref(), Some("rolling"));
 
         // Unknown ID.
         let mut d = InspectionData::default();
-        assert!(!parse_os_release_lines(&lines("ID=almalinux\nPRETTY_NAME=x\nVERSION_ID=9.1"), &mut d).unwrap());
+        assert!(!parse_os_release_lines(
+            &lines("ID=almalinux\nPRETTY_NAME=x\nVERSION_ID=9.1"),
+            &mut d
+        )
+        .unwrap());
         assert_eq!(d.distro, None);
         assert_eq!(d.version, Some((9, 1)));
 
         // NeoKylin's version format; opensuse-*.
         let mut d = InspectionData::default();
-        assert!(parse_os_release_lines(&lines("ID=neokylin\nPRETTY_NAME=n\nVERSION_ID=V7Update6"), &mut d).unwrap());
+        assert!(parse_os_release_lines(
+            &lines("ID=neokylin\nPRETTY_NAME=n\nVERSION_ID=V7Update6"),
+            &mut d
+        )
+        .unwrap());
         assert_eq!(d.version, Some((7, 6)));
         let mut d = InspectionData::default();
-        assert!(parse_os_release_lines(&lines("ID=\"opensuse-leap\"\nPRETTY_NAME=o\nVERSION_ID=\"15.5\""), &mut d).unwrap());
+        assert!(parse_os_release_lines(
+            &lines("ID=\"opensuse-leap\"\nPRETTY_NAME=o\nVERSION_ID=\"15.5\""),
+            &mut d
+        )
+        .unwrap());
         assert_eq!(d.distro, Some("opensuse"));
 
         // CoreOS /usr.
@@ -618,7 +706,9 @@ mod tests {
 
         // Overflow aborts.
         let mut d = InspectionData::default();
-        assert!(parse_os_release_lines(&lines("VERSION_ID=123456789012345678901234"), &mut d).is_err());
+        assert!(
+            parse_os_release_lines(&lines("VERSION_ID=123456789012345678901234"), &mut d).is_err()
+        );
     }
 
     #[test]
@@ -627,11 +717,17 @@ mod tests {
         assert!(parse_lsb_release_lines(&lines("DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=10.10\nDISTRIB_CODENAME=maverick\nDISTRIB_DESCRIPTION=\"Ubuntu 10.10 (Phony Pharaoh)\"\n"), &mut d).unwrap());
         assert_eq!(d.distro, Some("ubuntu"));
         assert_eq!(d.version, Some((10, 10)));
-        assert_eq!(d.product_name.as_deref(), Some("Ubuntu 10.10 (Phony Pharaoh)"));
+        assert_eq!(
+            d.product_name.as_deref(),
+            Some("Ubuntu 10.10 (Phony Pharaoh)")
+        );
         let mut d = InspectionData::default();
         assert!(!parse_lsb_release_lines(&lines("LSB_VERSION=1.3"), &mut d).unwrap());
         let mut d = InspectionData::default();
-        assert!(parse_lsb_release_lines(&lines("DISTRIB_ID=Foo\nDISTRIB_DESCRIPTION="), &mut d).unwrap());
+        assert!(
+            parse_lsb_release_lines(&lines("DISTRIB_ID=Foo\nDISTRIB_DESCRIPTION="), &mut d)
+                .unwrap()
+        );
         assert_eq!(d.distro, None);
         assert_eq!(d.product_name.as_deref(), Some(""));
     }
@@ -639,11 +735,19 @@ mod tests {
     #[test]
     fn suse_release() {
         let mut d = InspectionData::default();
-        assert!(parse_suse_release_lines(&lines("SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 2\n"), &mut d).unwrap());
+        assert!(parse_suse_release_lines(
+            &lines("SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 2\n"),
+            &mut d
+        )
+        .unwrap());
         assert_eq!(d.distro, Some("sles"));
         assert_eq!(d.version, Some((11, 2)));
         let mut d = InspectionData::default();
-        assert!(parse_suse_release_lines(&lines("openSUSE 11.1 (x86_64)\nVERSION = 11.1\n"), &mut d).unwrap());
+        assert!(parse_suse_release_lines(
+            &lines("openSUSE 11.1 (x86_64)\nVERSION = 11.1\n"),
+            &mut d
+        )
+        .unwrap());
         assert_eq!(d.distro, Some("opensuse"));
         assert_eq!(d.version, Some((11, 1)));
         let mut d = InspectionData::default();
@@ -655,32 +759,65 @@ mod tests {
     #[test]
     fn generic() {
         let mut d = InspectionData::default();
-        assert!(parse_generic_line("Fedora release 14 (Phony)", "fedora", Some(&RE_FEDORA), &mut d).unwrap());
+        assert!(parse_generic_line(
+            "Fedora release 14 (Phony)",
+            "fedora",
+            Some(&RE_FEDORA),
+            &mut d
+        )
+        .unwrap());
         assert_eq!(d.version, Some((14, 0)));
         let mut d = InspectionData::default();
         assert!(!parse_generic_line("Fedora release 14", "rhel", Some(&RE_RHEL), &mut d).unwrap());
         assert_eq!(d.distro, Some("rhel"));
         let mut d = InspectionData::default();
-        assert!(parse_generic_line("CentOS release 4.8 (Final) Update 3", "centos", Some(&RE_CENTOS_OLD), &mut d).unwrap());
+        assert!(parse_generic_line(
+            "CentOS release 4.8 (Final) Update 3",
+            "centos",
+            Some(&RE_CENTOS_OLD),
+            &mut d
+        )
+        .unwrap());
         assert_eq!(d.version, Some((4, 3)));
         let mut d = InspectionData::default();
-        assert!(parse_generic_line("OpenMandriva Lx release 4.2 (Argon) for x86_64", "openmandriva", Some(&RE_OPENMANDRIVA), &mut d).unwrap());
+        assert!(parse_generic_line(
+            "OpenMandriva Lx release 4.2 (Argon) for x86_64",
+            "openmandriva",
+            Some(&RE_OPENMANDRIVA),
+            &mut d
+        )
+        .unwrap());
         assert_eq!(d.version, Some((4, 2)));
         let mut d = InspectionData::default();
         assert!(parse_generic_line("5.0.1", "debian", None, &mut d).unwrap());
         assert_eq!(d.version, Some((5, 0)));
         assert!(!parse_generic_line("", "debian", None, &mut d).unwrap());
         let mut d = InspectionData::default();
-        assert!(parse_generic_line("OpenBSD ?.? (UNKNOWN)", "freebsd", Some(&RE_OPENBSD), &mut d).unwrap());
+        assert!(parse_generic_line(
+            "OpenBSD ?.? (UNKNOWN)",
+            "freebsd",
+            Some(&RE_OPENBSD),
+            &mut d
+        )
+        .unwrap());
         assert_eq!(d.version, None);
-        assert!(parse_generic_line("OpenBSD 6.8 (GENERIC) #1", "freebsd", Some(&RE_OPENBSD), &mut d).unwrap());
+        assert!(parse_generic_line(
+            "OpenBSD 6.8 (GENERIC) #1",
+            "freebsd",
+            Some(&RE_OPENBSD),
+            &mut d
+        )
+        .unwrap());
         assert_eq!(d.version, Some((6, 8)));
     }
 
     #[test]
     fn rc_conf() {
         let l = |s: &str| hostname_from_rc_conf(&lines(s));
-        assert_eq!(l("a=b\nhostname=\"bsd.example\"\n").unwrap().as_deref(), Some("bsd.example"));
+        assert_eq!(
+            l("a=b\nhostname=\"bsd.example\"\n").unwrap().as_deref(),
+            Some("bsd.example")
+        );
         assert_eq!(l("hostname='x'").unwrap().as_deref(), Some("x"));
         assert_eq!(l("hostname=plain").unwrap().as_deref(), Some("plain"));
         assert_eq!(l(" hostname=x").unwrap(), None);
@@ -691,13 +828,31 @@ mod tests {
     fn package_tables() {
         let mut no = || false;
         let mut yes = || true;
-        assert_eq!(package_management(Some("fedora"), Some((14, 0)), &mut no), Some("yum"));
-        assert_eq!(package_management(Some("fedora"), Some((36, 0)), &mut yes), Some("dnf"));
-        assert_eq!(package_management(Some("fedora"), Some((36, 0)), &mut no), Some("yum"));
+        assert_eq!(
+            package_management(Some("fedora"), Some((14, 0)), &mut no),
+            Some("yum")
+        );
+        assert_eq!(
+            package_management(Some("fedora"), Some((36, 0)), &mut yes),
+            Some("dnf")
+        );
+        assert_eq!(
+            package_management(Some("fedora"), Some((36, 0)), &mut no),
+            Some("yum")
+        );
         assert_eq!(package_management(Some("fedora"), None, &mut no), None);
-        assert_eq!(package_management(Some("rhel"), Some((9, 4)), &mut no), Some("dnf"));
-        assert_eq!(package_management(Some("centos"), Some((4, 0)), &mut no), Some("up2date"));
-        assert_eq!(package_management(Some("centos"), Some((1, 0)), &mut no), None);
+        assert_eq!(
+            package_management(Some("rhel"), Some((9, 4)), &mut no),
+            Some("dnf")
+        );
+        assert_eq!(
+            package_management(Some("centos"), Some((4, 0)), &mut no),
+            Some("up2date")
+        );
+        assert_eq!(
+            package_management(Some("centos"), Some((1, 0)), &mut no),
+            None
+        );
         assert_eq!(package_format(Some("debian")), Some("deb"));
         assert_eq!(package_format(Some("coreos")), None);
         assert_eq!(package_format(None), None);

@@ -71,9 +71,15 @@ impl InspectionData {
         fstab.append(&mut self.fstab);
         self.fstab = fstab;
         m(&mut self.windows_systemroot, &child.windows_systemroot);
-        m(&mut self.windows_software_hive, &child.windows_software_hive);
+        m(
+            &mut self.windows_software_hive,
+            &child.windows_software_hive,
+        );
         m(&mut self.windows_system_hive, &child.windows_system_hive);
-        m(&mut self.windows_current_control_set, &child.windows_current_control_set);
+        m(
+            &mut self.windows_current_control_set,
+            &child.windows_current_control_set,
+        );
         let mut dm = child.drive_mappings.clone();
         dm.append(&mut self.drive_mappings);
         self.drive_mappings = dm;
@@ -234,10 +240,7 @@ fn check_filesystem(io: &mut Io, mountable: &str) -> Result<Role> {
     {
         role = R::Usr;
         linux::check_linux_usr(io, &mut data)?;
-    } else if dir(io, "/bin")
-        && dir(io, "/share")
-        && dir(io, "/local")
-        && dir(io, "/share/coreos")
+    } else if dir(io, "/bin") && dir(io, "/share") && dir(io, "/local") && dir(io, "/share/coreos")
     {
         role = R::Usr;
         linux::check_coreos_usr(io, mountable, &mut data)?;
@@ -274,13 +277,22 @@ fn check_filesystem(io: &mut Io, mountable: &str) -> Result<Role> {
 }
 
 /// Mounts and classifies one filesystem; None if it cannot be mounted.
-fn check_for_filesystem_on(io: &mut Io, mountable: &str, vfs_type: &str) -> Result<Option<FsRecord>> {
+fn check_for_filesystem_on(
+    io: &mut Io,
+    mountable: &str,
+    vfs_type: &str,
+) -> Result<Option<FsRecord>> {
     let role = if vfs_type == "swap" {
         Role::Swap
     } else {
         let mounted = if vfs_type == "ufs" {
-            io.be.mount_options("ro,ufstype=ufs2", mountable, "/").is_ok()
-                || io.be.mount_options("ro,ufstype=44bsd", mountable, "/").is_ok()
+            io.be
+                .mount_options("ro,ufstype=ufs2", mountable, "/")
+                .is_ok()
+                || io
+                    .be
+                    .mount_options("ro,ufstype=44bsd", mountable, "/")
+                    .is_ok()
         } else {
             io.be.mount_ro(mountable, "/").is_ok()
         };
@@ -345,7 +357,9 @@ static RE_PRIMARY_PARTITION: Rx = Rx::new(r"^/dev/(?:h|s|v)d.[1234]$");
 /// BSD: an MBR primary partition shadowing the real BSD root is dropped.
 fn check_for_duplicated_bsd_root(mut fses: Vec<FsRecord>) -> Vec<FsRecord> {
     let bsd_type = |f: &FsRecord| match &f.role {
-        Role::Root(d) => d.os_type.filter(|t| matches!(*t, "freebsd" | "netbsd" | "openbsd")),
+        Role::Root(d) => d
+            .os_type
+            .filter(|t| matches!(*t, "freebsd" | "netbsd" | "openbsd")),
         _ => None,
     };
     let Some(primary) = fses.iter().position(|f| {
@@ -356,9 +370,10 @@ fn check_for_duplicated_bsd_root(mut fses: Vec<FsRecord>) -> Vec<FsRecord> {
         return fses;
     };
     let t = bsd_type(&fses[primary]);
-    let shadow = fses.iter().enumerate().any(|(i, f)| {
-        i != primary && matches!(&f.role, Role::Root(d) if d.os_type == t)
-    });
+    let shadow = fses
+        .iter()
+        .enumerate()
+        .any(|(i, f)| i != primary && matches!(&f.role, Role::Root(d) if d.os_type == t));
     if shadow {
         fses.remove(primary);
     }
@@ -468,7 +483,10 @@ impl Handle {
         self.enter_call("inspect_os", &[])?;
         let result = match self.backend_mut() {
             Some(be) => inspect_filesystems(&mut Io::new(be)),
-            None => Err(Error::new(libc::EINVAL, "call launch before using this function")),
+            None => Err(Error::new(
+                libc::EINVAL,
+                "call launch before using this function",
+            )),
         };
         let result = result.map(|fses| {
             self.inspection = InspectionCache { fses };
@@ -505,7 +523,9 @@ impl Handle {
 
     pub fn inspect_get_product_variant(&mut self, root: &str) -> Result<String> {
         self.inspect_getter("inspect_get_product_variant", root, |d| {
-            Ok(d.product_variant.clone().unwrap_or_else(|| "unknown".into()))
+            Ok(d.product_variant
+                .clone()
+                .unwrap_or_else(|| "unknown".into()))
         })
     }
 
@@ -585,13 +605,18 @@ impl Handle {
 
     /// (drive letter, device) pairs of a Windows guest; empty otherwise.
     pub fn inspect_get_drive_mappings(&mut self, root: &str) -> Result<Vec<(String, String)>> {
-        self.inspect_getter("inspect_get_drive_mappings", root, |d| Ok(d.drive_mappings.clone()))
+        self.inspect_getter("inspect_get_drive_mappings", root, |d| {
+            Ok(d.drive_mappings.clone())
+        })
     }
 
     pub fn inspect_get_windows_systemroot(&mut self, root: &str) -> Result<String> {
         self.inspect_getter("inspect_get_windows_systemroot", root, |d| {
             d.windows_systemroot.clone().ok_or_else(|| {
-                Error::new(libc::EINVAL, "not a Windows guest, or systemroot could not be determined")
+                Error::new(
+                    libc::EINVAL,
+                    "not a Windows guest, or systemroot could not be determined",
+                )
             })
         })
     }
@@ -599,7 +624,10 @@ impl Handle {
     pub fn inspect_get_windows_current_control_set(&mut self, root: &str) -> Result<String> {
         self.inspect_getter("inspect_get_windows_current_control_set", root, |d| {
             d.windows_current_control_set.clone().ok_or_else(|| {
-                Error::new(libc::EINVAL, "not a Windows guest, or CurrentControlSet could not be determined")
+                Error::new(
+                    libc::EINVAL,
+                    "not a Windows guest, or CurrentControlSet could not be determined",
+                )
             })
         })
     }
@@ -607,7 +635,10 @@ impl Handle {
     pub fn inspect_get_windows_software_hive(&mut self, root: &str) -> Result<String> {
         self.inspect_getter("inspect_get_windows_software_hive", root, |d| {
             d.windows_software_hive.clone().ok_or_else(|| {
-                Error::new(libc::EINVAL, "not a Windows guest, or software hive not found")
+                Error::new(
+                    libc::EINVAL,
+                    "not a Windows guest, or software hive not found",
+                )
             })
         })
     }
@@ -615,7 +646,10 @@ impl Handle {
     pub fn inspect_get_windows_system_hive(&mut self, root: &str) -> Result<String> {
         self.inspect_getter("inspect_get_windows_system_hive", root, |d| {
             d.windows_system_hive.clone().ok_or_else(|| {
-                Error::new(libc::EINVAL, "not a Windows guest, or system hive not found")
+                Error::new(
+                    libc::EINVAL,
+                    "not a Windows guest, or system hive not found",
+                )
             })
         })
     }
@@ -674,10 +708,15 @@ impl Handle {
     pub fn inspect_list_applications2(&mut self, root: &str) -> Result<Vec<Application2>> {
         self.enter_call("inspect_list_applications2", &[&root])?;
         let mut reported = Vec::new();
-        let result = self.root_data_for_library(root).and_then(|data| match self.backend_mut() {
-            Some(be) => apps::list_applications(&mut Io::new(be), &data, &mut reported),
-            None => Err(Error::new(libc::EINVAL, "call launch before using this function")),
-        });
+        let result = self
+            .root_data_for_library(root)
+            .and_then(|data| match self.backend_mut() {
+                Some(be) => apps::list_applications(&mut Io::new(be), &data, &mut reported),
+                None => Err(Error::new(
+                    libc::EINVAL,
+                    "call launch before using this function",
+                )),
+            });
         for e in reported {
             self.report_error("", e);
         }
@@ -685,13 +724,25 @@ impl Handle {
     }
 
     /// The guest's icon as PNG bytes, or an empty buffer. `highquality` disables `favicon`.
-    pub fn inspect_get_icon(&mut self, root: &str, favicon: bool, highquality: bool) -> Result<Vec<u8>> {
+    pub fn inspect_get_icon(
+        &mut self,
+        root: &str,
+        favicon: bool,
+        highquality: bool,
+    ) -> Result<Vec<u8>> {
         self.enter_call("inspect_get_icon", &[&root, &favicon, &highquality])?;
         let mut reported = Vec::new();
-        let result = self.root_data_for_library(root).and_then(|data| match self.backend_mut() {
-            Some(be) => icon::get_icon(&mut Io::new(be), &data, favicon, highquality, &mut reported),
-            None => Err(Error::new(libc::EINVAL, "call launch before using this function")),
-        });
+        let result = self
+            .root_data_for_library(root)
+            .and_then(|data| match self.backend_mut() {
+                Some(be) => {
+                    icon::get_icon(&mut Io::new(be), &data, favicon, highquality, &mut reported)
+                }
+                None => Err(Error::new(
+                    libc::EINVAL,
+                    "call launch before using this function",
+                )),
+            });
         for e in reported {
             self.report_error("", e);
         }
@@ -701,7 +752,10 @@ impl Handle {
     /// The canonical form of a device name, as virt-inspector prints it.
     pub fn canonical_device_name(&mut self, device: &str) -> Result<String> {
         if self.get_trace() {
-            self.emit(EventKind::Trace, &format!("canonical_device_name \"{}\"", device));
+            self.emit(
+                EventKind::Trace,
+                &format!("canonical_device_name \"{}\"", device),
+            );
         }
         let mut lvs = || match self.backend_mut() {
             Some(be) => be.lvs().unwrap_or_default(),
@@ -752,8 +806,14 @@ mod tests {
         assert_eq!(c("/dev/sr0", &mut lvs), "/dev/sr0");
         assert_eq!(c("/dev/VG/Root", &mut lvs), "/dev/VG/Root");
         assert_eq!(c("/dev/mapper/VG-Root", &mut lvs), "/dev/VG/Root");
-        assert_eq!(c("/dev/mapper/cryptswap1", &mut lvs), "/dev/mapper/cryptswap1");
-        assert_eq!(c("btrfsvol:/dev/sda2/root", &mut lvs), "btrfsvol:/dev/sda2/root");
+        assert_eq!(
+            c("/dev/mapper/cryptswap1", &mut lvs),
+            "/dev/mapper/cryptswap1"
+        );
+        assert_eq!(
+            c("btrfsvol:/dev/sda2/root", &mut lvs),
+            "btrfsvol:/dev/sda2/root"
+        );
     }
 
     #[test]
@@ -773,7 +833,13 @@ mod tests {
             fstab: vec![(format!("/dev/sda{}", v), "/usr".into())],
             ..Default::default()
         };
-        let fses = vec![other("/dev/sda1"), usr("/dev/sda3", u(3)), usr("/dev/sda4", u(4)), other("/dev/sda6"), root("/dev/sda5", r.clone())];
+        let fses = vec![
+            other("/dev/sda1"),
+            usr("/dev/sda3", u(3)),
+            usr("/dev/sda4", u(4)),
+            other("/dev/sda6"),
+            root("/dev/sda5", r.clone()),
+        ];
         let out = collect_coreos(fses).unwrap();
         assert_eq!(out.len(), 3);
         assert_eq!(out[0].mountable, "/dev/sda5");
@@ -781,7 +847,13 @@ mod tests {
         assert_eq!(out[2].mountable, "/dev/sda1");
         let d = out[0].data().unwrap();
         assert_eq!(d.product_name.as_deref(), Some("CoreOS 4"));
-        assert_eq!(d.fstab, vec![("/dev/sda4".to_string(), "/usr".to_string()), ("/dev/sda5".to_string(), "/".to_string())]);
+        assert_eq!(
+            d.fstab,
+            vec![
+                ("/dev/sda4".to_string(), "/usr".to_string()),
+                ("/dev/sda5".to_string(), "/".to_string())
+            ]
+        );
         assert_eq!(d.hostname.as_deref(), Some("coreos.invalid"));
         // Two CoreOS roots are an error.
         assert!(collect_coreos(vec![root("/dev/sda1", r.clone()), root("/dev/sda2", r)]).is_err());
@@ -793,7 +865,10 @@ mod tests {
             os_type: Some("freebsd"),
             ..Default::default()
         };
-        let out = check_for_duplicated_bsd_root(vec![root("/dev/sda1", bsd.clone()), root("/dev/sda5", bsd.clone())]);
+        let out = check_for_duplicated_bsd_root(vec![
+            root("/dev/sda1", bsd.clone()),
+            root("/dev/sda5", bsd.clone()),
+        ]);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].mountable, "/dev/sda5");
         let out = check_for_duplicated_bsd_root(vec![root("/dev/sda1", bsd)]);
@@ -801,7 +876,10 @@ mod tests {
 
         let r = InspectionData {
             os_type: Some("linux"),
-            fstab: vec![("/dev/sda2".into(), "/".into()), ("/dev/sda3".into(), "/usr".into())],
+            fstab: vec![
+                ("/dev/sda2".into(), "/".into()),
+                ("/dev/sda3".into(), "/usr".into()),
+            ],
             ..Default::default()
         };
         let u = InspectionData {
@@ -821,11 +899,18 @@ mod tests {
     #[test]
     fn cache_errors() {
         let mut c = InspectionCache::default();
-        assert_eq!(c.root("/dev/sda1").unwrap_err().message, "no inspection data: call guestfs_inspect_os first");
+        assert_eq!(
+            c.root("/dev/sda1").unwrap_err().message,
+            "no inspection data: call guestfs_inspect_os first"
+        );
         c.fses.push(root("/dev/sda1", InspectionData::default()));
         c.fses.push(other("/dev/sda2"));
         assert!(c.root("/dev/sda1").is_ok());
-        assert!(c.root("/dev/sda2").unwrap_err().message.starts_with("/dev/sda2: root device not found"));
+        assert!(c
+            .root("/dev/sda2")
+            .unwrap_err()
+            .message
+            .starts_with("/dev/sda2: root device not found"));
         assert_eq!(c.roots(), vec!["/dev/sda1"]);
     }
 }

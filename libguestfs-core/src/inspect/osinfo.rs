@@ -188,11 +188,17 @@ mod tests {
 
     #[test]
     fn windows_ids() {
-        assert_eq!(win(6, 1, "Microsoft Windows 7 Phony Edition", "Client"), "win7");
+        assert_eq!(
+            win(6, 1, "Microsoft Windows 7 Phony Edition", "Client"),
+            "win7"
+        );
         assert_eq!(win(6, 1, "Windows Server 2008 R2", "Server"), "win2k8r2");
         assert_eq!(win(5, 2, "Windows XP Professional x64", "unknown"), "winxp");
         assert_eq!(win(5, 2, "Windows Server 2003 R2", "unknown"), "win2k3r2");
-        assert_eq!(win(10, 0, "Windows Server 2019 Standard", "Server"), "win2k19");
+        assert_eq!(
+            win(10, 0, "Windows Server 2019 Standard", "Server"),
+            "win2k19"
+        );
         assert_eq!(win(10, 0, "Windows Server 2022", "Server Core"), "win2k22");
         assert_eq!(win(10, 0, "Windows Server 2016", "Server"), "win2k16");
         assert_eq!(win(10, 0, "Windows 10 Pro", "Client"), "win10");

@@ -139,7 +139,10 @@ pub fn simple_unquote(s: &str) -> String {
 
 /// `key=value` lines: empty lines and lines starting with `#` are dropped; the key is
 /// everything before the first `=` (the whole line, with an empty value, if there is none).
-pub fn parse_key_value_strings(lines: &[String], unquote: fn(&str) -> String) -> Vec<(String, String)> {
+pub fn parse_key_value_strings(
+    lines: &[String],
+    unquote: fn(&str) -> String,
+) -> Vec<(String, String)> {
     lines
         .iter()
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -254,7 +257,10 @@ mod tests {
         assert_eq!(p("899.13.0").unwrap(), Some((899, 13)));
         assert_eq!(p("rolling").unwrap(), None);
         assert!(p("99999999999999999999").is_err());
-        assert_eq!(p("4611686018427387903").unwrap(), Some((4611686018427387903, 0)));
+        assert_eq!(
+            p("4611686018427387903").unwrap(),
+            Some((4611686018427387903, 0))
+        );
         assert!(p("4611686018427387904").is_err());
     }
 

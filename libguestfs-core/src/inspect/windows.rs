@@ -35,7 +35,10 @@ fn is_systemroot(io: &mut Io, sr: &str) -> bool {
 
 /// The systemroot paths named in boot.ini's `[operating systems]` section.
 pub fn boot_ini_paths(lines: &[String]) -> Result<Vec<String>> {
-    let Some(start) = lines.iter().position(|l| l.starts_with("[operating systems]")) else {
+    let Some(start) = lines
+        .iter()
+        .position(|l| l.starts_with("[operating systems]"))
+    else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
@@ -154,7 +157,12 @@ fn check_windows_registry(io: &mut Io, systemroot: &str, data: &mut InspectionDa
 /// in libguestfs; a missing `CurrentVersion` (with no major/minor DWORDs) skips the rest.
 pub fn check_software(h: &Hive, data: &mut InspectionData) -> Result<()> {
     let root = h.root();
-    let Some(node) = hx(get_node(h, root, &["Microsoft", "Windows NT", "CurrentVersion"]))? else {
+    let Some(node) = hx(get_node(
+        h,
+        root,
+        &["Microsoft", "Windows NT", "CurrentVersion"],
+    ))?
+    else {
         return Ok(());
     };
     let values = hx(keyed_values(h, node))?;
@@ -260,7 +268,10 @@ fn map_mbr(io: &mut Io, devices: &[String], blob: &[u8]) -> Option<String> {
     let offset = i64::from_le_bytes(blob.get(4..12)?.try_into().ok()?);
     let device = devices.iter().find(|dev| {
         io.be.part_get_parttype(dev).is_ok_and(|t| t == "msdos")
-            && io.be.pread_device(dev, 4, 0x1b8).is_ok_and(|id| id == diskid)
+            && io
+                .be
+                .pread_device(dev, 4, 0x1b8)
+                .is_ok_and(|id| id == diskid)
     })?;
     let parts = io.be.part_list(device).ok()?;
     let p = parts.iter().find(|p| p.part_start == offset)?;
@@ -302,7 +313,8 @@ fn get_drive_mappings(io: &mut Io, h: &Hive) -> Result<Vec<(String, String)>> {
             continue;
         }
         let device = if blob.len() >= 24 && blob.starts_with(b"DMIO:ID:") {
-            let parts = partitions.get_or_insert_with(|| io.be.list_partitions().unwrap_or_default());
+            let parts =
+                partitions.get_or_insert_with(|| io.be.list_partitions().unwrap_or_default());
             let parts = parts.clone();
             map_gpt(io, &parts, &blob)
         } else if blob.len() == 12 {
@@ -352,7 +364,10 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(boot_ini_paths(&lines).unwrap(), vec!["/WINDOWS", "/WINNT"]);
-        let bad: Vec<String> = vec!["[operating systems]".into(), "multi(99999999999999999999)disk(0)rdisk(0)partition(1)\\W=x".into()];
+        let bad: Vec<String> = vec![
+            "[operating systems]".into(),
+            "multi(99999999999999999999)disk(0)rdisk(0)partition(1)\\W=x".into(),
+        ];
         assert!(boot_ini_paths(&bad).is_err());
     }
 }

@@ -155,7 +155,14 @@ mod tests {
             "This is a test package.\n.\nDon't confuse it with a real package."
         );
         let b = &apps[1];
-        assert_eq!((b.app2_epoch, b.app2_version.as_str(), b.app2_release.as_str()), (2, "3.4", "5-6"));
+        assert_eq!(
+            (
+                b.app2_epoch,
+                b.app2_version.as_str(),
+                b.app2_release.as_str()
+            ),
+            (2, "3.4", "5-6")
+        );
         assert_eq!(b.app2_description, "");
     }
 

@@ -59,7 +59,9 @@ fn list_pacman(io: &mut Io, reported: &mut Vec<Error>) -> Result<Vec<Application
 /// Windows: the software hive's Uninstall keys.
 fn list_windows(io: &mut Io, data: &InspectionData) -> Result<Vec<Application2>> {
     let hive_path = data.windows_software_hive.clone().ok_or_else(|| {
-        Error::msg("inspect_get_windows_software_hive: not a Windows guest, or software hive not found")
+        Error::msg(
+            "inspect_get_windows_software_hive: not a Windows guest, or software hive not found",
+        )
     })?;
     let bytes = read_db_file(io, &hive_path, super::windows::MAX_REGISTRY_SIZE)?;
     let h = crate::hive::Hive::from_bytes_opts(bytes, crate::hive::OpenOptions { tolerant: true })
@@ -76,9 +78,15 @@ pub fn list_applications(
     let mut apps = match data.os_type {
         Some("linux") | Some("hurd") => match data.package_format {
             Some("rpm") => rpm::list_rpm_applications(io)?,
-            Some("deb") => deb::parse_dpkg_status(&read_db_file(io, "/var/lib/dpkg/status", MAX_PKG_DB_SIZE)?),
+            Some("deb") => {
+                deb::parse_dpkg_status(&read_db_file(io, "/var/lib/dpkg/status", MAX_PKG_DB_SIZE)?)
+            }
             Some("pacman") => list_pacman(io, reported)?,
-            Some("apk") => apk::parse_apk_installed(&read_db_file(io, "/lib/apk/db/installed", MAX_PKG_DB_SIZE)?),
+            Some("apk") => apk::parse_apk_installed(&read_db_file(
+                io,
+                "/lib/apk/db/installed",
+                MAX_PKG_DB_SIZE,
+            )?),
             _ => Vec::new(),
         },
         Some("windows") => list_windows(io, data)?,

@@ -8,7 +8,13 @@ use crate::types::Application2;
 /// The keys listing installed software (64-bit, then 32-bit on 64-bit Windows).
 const UNINSTALL_PATHS: [&[&str]; 2] = [
     &["Microsoft", "Windows", "CurrentVersion", "Uninstall"],
-    &["WOW6432node", "Microsoft", "Windows", "CurrentVersion", "Uninstall"],
+    &[
+        "WOW6432node",
+        "Microsoft",
+        "Windows",
+        "CurrentVersion",
+        "Uninstall",
+    ],
 ];
 
 /// Words in a name or publisher that make an application an antivirus (the `class` field,

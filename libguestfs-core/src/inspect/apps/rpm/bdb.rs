@@ -219,7 +219,9 @@ impl<'a, S: PageSource + ?Sized> HashDb<'a, S> {
         let mut budget = self.src.size().saturating_mul(2).saturating_add(1 << 20);
         // Every bucket has a page of its own, so there are no more buckets than pages.
         let pages = self.src.size() / self.pagesize as u64;
-        let max_bucket = (self.max_bucket as u64).min(pages).min(self.last_pgno as u64) as u32;
+        let max_bucket = (self.max_bucket as u64)
+            .min(pages)
+            .min(self.last_pgno as u64) as u32;
         for bucket in 0..=max_bucket {
             let Some(mut pgno) = self.bucket_page(bucket) else {
                 continue;

@@ -167,7 +167,12 @@ mod tests {
             string_entry(RPMTAG_NAME, "bash"),
             string_entry(RPMTAG_VERSION, "5.0.17"),
             (RPMTAG_EPOCH, RPM_INT32_TYPE, 1, 2u32.to_be_bytes().to_vec()),
-            (RPMTAG_SUMMARY, RPM_I18NSTRING_TYPE, 2, b"The shell\0Die Shell\0".to_vec()),
+            (
+                RPMTAG_SUMMARY,
+                RPM_I18NSTRING_TYPE,
+                2,
+                b"The shell\0Die Shell\0".to_vec(),
+            ),
         ]);
         let h = Header::parse(&blob).unwrap();
         assert_eq!(h.format(RPMTAG_NAME), "bash");

@@ -26,7 +26,10 @@ const MACRO_FILES: [&str; 3] = [
     "/etc/rpm/macros",
 ];
 /// Directories of macro files read in name order.
-const MACRO_DIRS: [(&str, &str); 2] = [("/usr/lib/rpm/macros.d", "macros."), ("/etc/rpm", "macros.")];
+const MACRO_DIRS: [(&str, &str); 2] = [
+    ("/usr/lib/rpm/macros.d", "macros."),
+    ("/etc/rpm", "macros."),
+];
 /// Where package databases live when the macros do not say.
 const DEFAULT_DBPATHS: [&str; 2] = ["/var/lib/rpm", "/usr/lib/sysimage/rpm"];
 
@@ -174,14 +177,23 @@ impl TempDir {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.subsec_nanos())
                 .unwrap_or(0);
-            let p = base.join(format!("guestfs-{}-{}-{}-{}", tag, std::process::id(), n, nanos));
+            let p = base.join(format!(
+                "guestfs-{}-{}-{}-{}",
+                tag,
+                std::process::id(),
+                n,
+                nanos
+            ));
             match std::fs::DirBuilder::new().mode(0o700).create(&p) {
                 Ok(()) => return Ok(TempDir(p)),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(Error::from(e).context("mkdtemp")),
             }
         }
-        Err(Error::new(libc::EEXIST, "mkdtemp: could not create a temporary directory"))
+        Err(Error::new(
+            libc::EEXIST,
+            "mkdtemp: could not create a temporary directory",
+        ))
     }
 
     pub fn path(&self) -> &Path {
@@ -204,7 +216,10 @@ struct Limited<W: Write> {
 impl<W: Write> Write for Limited<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if buf.len() as u64 > self.left {
-            return Err(std::io::Error::new(std::io::ErrorKind::Other, "file grew while downloading"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Other,
+                "file grew while downloading",
+            ));
         }
         self.left -= buf.len() as u64;
         self.inner.write_all(buf)?;
@@ -224,7 +239,8 @@ pub fn download_limited(io: &mut Io, path: &str, local: &Path, limit: u64) -> Re
             format!("size of {} is unreasonably large ({} bytes)", path, size),
         ));
     }
-    let f = std::fs::File::create(local).map_err(|e| Error::from(e).context(&local.display().to_string()))?;
+    let f = std::fs::File::create(local)
+        .map_err(|e| Error::from(e).context(&local.display().to_string()))?;
     let mut w = Limited {
         inner: std::io::BufWriter::new(f),
         left: limit,
@@ -307,7 +323,10 @@ fn iterator_error() -> Error {
 pub fn list_rpm_applications(io: &mut Io) -> Result<Vec<Application2>> {
     let (dbpath, configured) = guest_db_config(io);
     let mut dirs: Vec<String> = Vec::new();
-    for d in dbpath.into_iter().chain(DEFAULT_DBPATHS.iter().map(|s| s.to_string())) {
+    for d in dbpath
+        .into_iter()
+        .chain(DEFAULT_DBPATHS.iter().map(|s| s.to_string()))
+    {
         if !dirs.contains(&d) {
             dirs.push(d);
         }
@@ -369,13 +388,25 @@ mod tests {
     #[test]
     fn macros() {
         let mut d = HashMap::new();
-        parse_macros("# c\n%_dbpath\t\t%{_var}/lib/rpm\n%_db_backend sqlite\n%__x(a) y\n", &mut d);
-        assert_eq!(expand_macros(&d["_dbpath"], &d, 0).as_deref(), Some("/var/lib/rpm"));
+        parse_macros(
+            "# c\n%_dbpath\t\t%{_var}/lib/rpm\n%_db_backend sqlite\n%__x(a) y\n",
+            &mut d,
+        );
+        assert_eq!(
+            expand_macros(&d["_dbpath"], &d, 0).as_deref(),
+            Some("/var/lib/rpm")
+        );
         assert_eq!(d["_db_backend"], "sqlite");
         parse_macros("%_dbpath %{_usr}/lib/sysimage/rpm\n", &mut d);
-        assert_eq!(expand_macros(&d["_dbpath"], &d, 0).as_deref(), Some("/usr/lib/sysimage/rpm"));
+        assert_eq!(
+            expand_macros(&d["_dbpath"], &d, 0).as_deref(),
+            Some("/usr/lib/sysimage/rpm")
+        );
         assert_eq!(expand_macros("%{undefined}/x", &d, 0), None);
-        assert_eq!(expand_macros("%{?undefined}/x", &d, 0).as_deref(), Some("/x"));
+        assert_eq!(
+            expand_macros("%{?undefined}/x", &d, 0).as_deref(),
+            Some("/x")
+        );
         let mut loopy = HashMap::new();
         loopy.insert("a".to_string(), "%{a}".to_string());
         assert_eq!(expand_macros("%{a}", &loopy, 0), None);
