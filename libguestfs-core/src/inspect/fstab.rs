@@ -148,8 +148,11 @@ fn text(line: &[u8], a: usize, b: usize) -> String {
     String::from_utf8_lossy(&line[a..b]).into_owned()
 }
 
+/// Labels with optional `=value`, in order.
+type OptList = Vec<(String, Option<String>)>;
+
 /// Fstab's `comma_sep_list`: `optlabel (= neg1?)? (, optlabel (= neg1?)?)*`.
-fn comma_sep_list(line: &[u8], mut pos: usize) -> Option<(usize, Vec<(String, Option<String>)>)> {
+fn comma_sep_list(line: &[u8], mut pos: usize) -> Option<(usize, OptList)> {
     let optlabel = |b: u8| !matches!(b, b',' | b'#' | b'=' | b' ' | b'\t');
     let neg1 = |b: u8| !matches!(b, b',' | b'#' | b' ' | b'\t');
     let mut items = Vec::new();
@@ -629,8 +632,7 @@ fn ignored_mountpoint(mp: &str) -> bool {
 /// Removable media in fstab.
 fn removable(spec: &str) -> bool {
     let digit7 = spec.as_bytes().get(7).is_some_and(|b| b.is_ascii_digit());
-    (spec.starts_with("/dev/fd") && digit7)
-        || (spec.starts_with("/dev/cd") && digit7)
+    ((spec.starts_with("/dev/fd") || spec.starts_with("/dev/cd")) && digit7)
         || spec == "/dev/floppy"
         || spec == "/dev/cdrom"
         || spec.starts_with("/dev/iso9660/")

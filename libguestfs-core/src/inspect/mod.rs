@@ -342,7 +342,7 @@ fn collect_coreos(fses: Vec<FsRecord>) -> Result<Vec<FsRecord>> {
         Role::Usr(d) => d.version.unwrap_or((0, 0)),
         _ => (0, 0),
     };
-    usrs.sort_by(|a, b| version(b).cmp(&version(a)));
+    usrs.sort_by_key(|f| std::cmp::Reverse(version(f)));
     let mut root = roots.remove(0);
     if let (Role::Root(parent), Some(child)) = (&mut root.role, usrs[0].data()) {
         parent.merge_from(child);

@@ -17,25 +17,11 @@ pub fn osinfo(i: &OsinfoInput) -> String {
     match i.os_type {
         "linux" => {
             match distro {
-                "centos" => {
-                    if major >= 8 {
-                        return format!("{}{}", distro, major);
-                    } else if major == 7 {
-                        return format!("{}{}.0", distro, major);
-                    } else if major == 6 {
-                        return format!("{}{}.{}", distro, major, minor);
-                    }
-                }
-                "rocky" => {
-                    if major >= 8 {
-                        return format!("{}{}", distro, major);
-                    }
-                }
-                "debian" => {
-                    if major >= 4 {
-                        return format!("{}{}", distro, major);
-                    }
-                }
+                "centos" if major >= 8 => return format!("{}{}", distro, major),
+                "centos" if major == 7 => return format!("{}{}.0", distro, major),
+                "centos" if major == 6 => return format!("{}{}.{}", distro, major, minor),
+                "rocky" if major >= 8 => return format!("{}{}", distro, major),
+                "debian" if major >= 4 => return format!("{}{}", distro, major),
                 "fedora" | "mageia" => return format!("{}{}", distro, major),
                 "sles" => {
                     let base = if major >= 15 { "sle" } else { "sles" };
@@ -47,13 +33,8 @@ pub fn osinfo(i: &OsinfoInput) -> String {
                 }
                 "ubuntu" => return format!("{}{}.{:02}", distro, major, minor),
                 "archlinux" | "gentoo" | "voidlinux" => return distro.to_string(),
-                "altlinux" => {
-                    return if major >= 8 {
-                        format!("alt{}.{}", major, minor)
-                    } else {
-                        format!("{}{}.{}", distro, major, minor)
-                    };
-                }
+                "altlinux" if major >= 8 => return format!("alt{}.{}", major, minor),
+                "altlinux" => return format!("{}{}.{}", distro, major, minor),
                 _ => {}
             }
             if distro != "unknown" && (major > 0 || minor > 0) {
@@ -61,11 +42,7 @@ pub fn osinfo(i: &OsinfoInput) -> String {
             }
         }
         "freebsd" | "netbsd" | "openbsd" => return format!("{}{}.{}", distro, major, minor),
-        "dos" => {
-            if distro == "msdos" {
-                return "msdos6.22".into();
-            }
-        }
+        "dos" if distro == "msdos" => return "msdos6.22".into(),
         "windows" => {
             if let Some(id) = windows(i) {
                 return id.into();

@@ -74,7 +74,7 @@ pub fn int_of_string(s: &str) -> Result<i64> {
     if neg {
         v = -v;
     }
-    if v > MAX || v < -MAX - 1 {
+    if !(-MAX - 1..=MAX).contains(&v) {
         return Err(int_of_string_failure());
     }
     Ok(v as i64)

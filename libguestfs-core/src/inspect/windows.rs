@@ -48,8 +48,8 @@ pub fn boot_ini_paths(lines: &[String]) -> Result<Vec<String>> {
         }
         if let Some(c) = RE_BOOT_INI_OS.captures(line) {
             // The numbers are converted (and may overflow) although they are not used.
-            for i in 2..=5 {
-                int_of_string(c[i].as_deref().unwrap_or(""))?;
+            for g in c.iter().take(6).skip(2) {
+                int_of_string(g.as_deref().unwrap_or(""))?;
             }
             out.push(c[6].as_deref().unwrap_or("").replace('\\', "/"));
         }

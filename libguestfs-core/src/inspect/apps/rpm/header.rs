@@ -132,7 +132,7 @@ pub fn build_header(entries: &[(u32, u32, u32, Vec<u8>)]) -> Vec<u8> {
     let mut store: Vec<u8> = Vec::new();
     for (tag, typ, count, data) in entries {
         if *typ == RPM_INT32_TYPE {
-            while store.len() % 4 != 0 {
+            while store.len() & 3 != 0 {
                 store.push(0);
             }
         }

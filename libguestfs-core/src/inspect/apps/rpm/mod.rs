@@ -216,10 +216,7 @@ struct Limited<W: Write> {
 impl<W: Write> Write for Limited<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if buf.len() as u64 > self.left {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::Other,
-                "file grew while downloading",
-            ));
+            return Err(std::io::Error::other("file grew while downloading"));
         }
         self.left -= buf.len() as u64;
         self.inner.write_all(buf)?;
@@ -265,11 +262,9 @@ pub fn sqlite_blobs(path: &Path) -> Result<Vec<Vec<u8>>> {
         .query_map([], |r| r.get::<_, Vec<u8>>(0))
         .map_err(|e| Error::corrupt(format!("sqlite: {}", e)))?;
     let mut out = Vec::new();
-    for r in rows {
-        // Rows that are not blobs are skipped, as librpm skips headers it cannot load.
-        if let Ok(b) = r {
-            out.push(b);
-        }
+    // Rows that are not blobs are skipped, as librpm skips headers it cannot load.
+    for b in rows.flatten() {
+        out.push(b);
     }
     Ok(out)
 }
