@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod csv;
+pub mod fish;
 pub mod getopt;
 pub mod human;
 pub mod inspect;
