@@ -157,12 +157,22 @@ impl Handle {
 
     /// Sends an event to the callbacks registered for its kind, or prints it by default.
     pub fn emit(&mut self, kind: EventKind, message: &str) {
-        self.emit_event(&Event { kind, message, position: 0, total: 0 });
+        self.emit_event(&Event {
+            kind,
+            message,
+            position: 0,
+            total: 0,
+        });
     }
 
     /// Sends a progress event.
     pub fn emit_progress(&mut self, position: u64, total: u64) {
-        self.emit_event(&Event { kind: EventKind::Progress, message: "", position, total });
+        self.emit_event(&Event {
+            kind: EventKind::Progress,
+            message: "",
+            position,
+            total,
+        });
     }
 
     fn emit_event(&mut self, event: &Event) {
@@ -188,14 +198,23 @@ impl Handle {
 
     /// A debug message (shown with `-v` / `LIBGUESTFS_DEBUG=1`).
     pub fn debug(&mut self, message: &str) {
-        if self.verbose || self.callbacks.iter().any(|(k, _)| k.contains(&EventKind::Library)) {
+        if self.verbose
+            || self
+                .callbacks
+                .iter()
+                .any(|(k, _)| k.contains(&EventKind::Library))
+        {
             self.emit(EventKind::Library, message);
         }
     }
 
     /// Records and reports an error of call `call`, and returns it.
     pub fn report_error(&mut self, call: &str, err: Error) -> Error {
-        let full = if call.is_empty() { err.message.clone() } else { format!("{}: {}", call, err.message) };
+        let full = if call.is_empty() {
+            err.message.clone()
+        } else {
+            format!("{}: {}", call, err.message)
+        };
         match &mut self.error_handler {
             ErrorHandler::Print => eprintln!("libguestfs: error: {}", full),
             ErrorHandler::Quiet => {}
@@ -231,7 +250,10 @@ impl Handle {
         };
         let blocksize = opts.blocksize.unwrap_or(512);
         if blocksize != 512 && blocksize != 4096 {
-            let e = Error::new(libc::EINVAL, format!("invalid blocksize {}: must be 512 or 4096", blocksize));
+            let e = Error::new(
+                libc::EINVAL,
+                format!("invalid blocksize {}: must be 512 or 4096", blocksize),
+            );
             return Err(self.report_error("add_drive_opts", e));
         }
         if let Err(e) = std::fs::File::open(path) {
@@ -249,7 +271,13 @@ impl Handle {
 
     /// `add_drive_ro`: adds a disk image read-only with detected format.
     pub fn add_drive_ro(&mut self, path: &str) -> Result<()> {
-        self.add_drive_opts(path, DriveOptions { readonly: true, ..Default::default() })
+        self.add_drive_opts(
+            path,
+            DriveOptions {
+                readonly: true,
+                ..Default::default()
+            },
+        )
     }
 
     /// Starts the backend: CONFIG → LAUNCHING → READY. On failure the handle stays in CONFIG.
@@ -265,7 +293,10 @@ impl Handle {
                 .map(|b| Box::new(b) as Box<dyn Backend>),
             other => Err(Error::new(
                 libc::EINVAL,
-                format!("backend '{}' is not available: this build supports LIBGUESTFS_BACKEND=native", other),
+                format!(
+                    "backend '{}' is not available: this build supports LIBGUESTFS_BACKEND=native",
+                    other
+                ),
             )),
         };
         for m in log {
@@ -306,14 +337,24 @@ impl Handle {
     }
 
     fn trace_line(&mut self, line: &str) {
-        if self.trace || self.callbacks.iter().any(|(k, _)| k.contains(&EventKind::Trace)) {
+        if self.trace
+            || self
+                .callbacks
+                .iter()
+                .any(|(k, _)| k.contains(&EventKind::Trace))
+        {
             self.emit(EventKind::Trace, line);
         }
     }
 
     /// Checks the handle is READY and traces the call; used by the generated operations.
     pub(crate) fn enter_call(&mut self, name: &str, args: &[&dyn TraceArg]) -> Result<()> {
-        if self.trace || self.callbacks.iter().any(|(k, _)| k.contains(&EventKind::Trace)) {
+        if self.trace
+            || self
+                .callbacks
+                .iter()
+                .any(|(k, _)| k.contains(&EventKind::Trace))
+        {
             let mut line = name.to_string();
             for a in args {
                 line.push(' ');
