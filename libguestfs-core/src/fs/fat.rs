@@ -208,7 +208,7 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
     };
     // blkid does this arithmetic in 32 bits and lets it wrap.
     let fat_size = fat_length.wrapping_mul(fats);
-    let dir_size = (dir_entries * DIR_ENTRY_SIZE as u32 + (sector_size - 1)) / sector_size;
+    let dir_size = (dir_entries * DIR_ENTRY_SIZE as u32).div_ceil(sector_size);
     let cluster_count = sect_count
         .wrapping_sub(reserved.wrapping_add(fat_size).wrapping_add(dir_size))
         / sectors_per_cluster;
@@ -606,10 +606,7 @@ impl FatFs {
             Error::new(libc::EINVAL, "not a valid FAT filesystem: device too small")
         })?;
         let geo = Geometry::parse(&bs)?;
-        let fat_end = geo
-            .fat_offset
-            .checked_add(geo.fat_bytes)
-            .unwrap_or(u64::MAX);
+        let fat_end = geo.fat_offset.saturating_add(geo.fat_bytes);
         if fat_end > dev.size() || geo.root_dir_offset + geo.root_dir_size > dev.size() {
             return Err(Error::corrupt(
                 "FAT filesystem extends beyond the end of the device",
@@ -656,7 +653,7 @@ impl FatFs {
 
     /// Reads bytes of the FAT at `off` (relative to the FAT's start) through the chunk cache.
     fn fat_bytes(&self, off: u64, out: &mut [u8]) -> Result<()> {
-        let end = off.checked_add(out.len() as u64).unwrap_or(u64::MAX);
+        let end = off.saturating_add(out.len() as u64);
         if end > self.geo.fat_bytes {
             return Err(Error::corrupt("FAT: entry beyond the end of the FAT"));
         }

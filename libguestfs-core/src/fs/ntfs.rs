@@ -283,7 +283,7 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
     let bs = read_at(dev, 0, 512)?;
     let boot = BootSector::parse(&bs)?;
     let rs = boot.mft_record_size;
-    if rs < 4 || rs > 1 << 20 {
+    if !(4..=1 << 20).contains(&rs) {
         return None;
     }
     let mft_off = boot.mft_lcn.checked_mul(boot.cluster_size())?;
@@ -517,7 +517,7 @@ impl RawRecord {
             let alen = le32(&data, off + 4) as usize;
             let non_resident = data.get(off + 8).copied().unwrap_or(0) != 0;
             let min = if non_resident { 64 } else { 24 };
-            if alen < min || alen % 8 != 0 || off + alen > bytes_in_use {
+            if alen < min || alen & 7 != 0 || off + alen > bytes_in_use {
                 return Err(corrupt("bad attribute length"));
             }
             let a = &data[off..off + alen];
@@ -641,13 +641,16 @@ fn parse_attribute_list(b: &[u8]) -> Result<Vec<ListEntry>> {
     Ok(out)
 }
 
+/// An attribute list's entries and the extension records they name (by record number).
+type AttributeList = (Vec<ListEntry>, Vec<(u64, RawRecord)>);
+
 /// A file: the crate's handle on its base record plus the checked raw records.
 struct Inode<'n> {
     number: u64,
     file: NtfsFile<'n>,
     base: RawRecord,
     /// With an attribute list: its entries and the extension records it names.
-    list: Option<(Vec<ListEntry>, Vec<(u64, RawRecord)>)>,
+    list: Option<AttributeList>,
 }
 
 impl Inode<'_> {
@@ -907,6 +910,7 @@ impl NtfsFs {
 
     /// Reads `buf.len()` bytes (or up to the end) of an attribute's value at `offset`; bytes
     /// past the initialized size read as zeros.
+    #[allow(clippy::too_many_arguments)]
     fn read_stream(
         &self,
         cur: &mut DevCursor<'_>,

@@ -417,8 +417,7 @@ fn probe_xfs(dev: &dyn BlockDevice) -> Option<Probe> {
         || !(8..=11).contains(&inodelog)
         || u32::from(inodesize) != 1 << inodelog
         || i32::from(blocklog) - i32::from(inodelog) != i32::from(inopblog)
-        || rtext_bytes > 1 << 30
-        || rtext_bytes < 4096
+        || !(4096..=1 << 30).contains(&rtext_bytes)
         || imax_pct > 100
         || dblocks == 0
         || dblocks > max_dblocks
@@ -491,9 +490,7 @@ fn probe_iso9660(dev: &dyn BlockDevice) -> Option<Probe> {
                 .to_string();
             // Joliet labels hold 16 characters; blkid takes the rest from the PVD label when
             // that continues the Joliet one.
-            if jl.is_empty() {
-                ascii_label
-            } else if ascii_label.len() > jl.len() && ascii_label.starts_with(&jl) {
+            if jl.is_empty() || (ascii_label.len() > jl.len() && ascii_label.starts_with(&jl)) {
                 ascii_label
             } else {
                 jl
