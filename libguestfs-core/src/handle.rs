@@ -63,6 +63,8 @@ pub struct Handle {
     saved_error_handlers: Vec<ErrorHandler>,
     last_error: Option<Error>,
     pub(crate) inspection: crate::inspect::InspectionCache,
+    /// The journal opened by `journal_open` (see journal_api.rs).
+    pub(crate) journal: Option<crate::journal::Journal>,
 }
 
 impl Default for Handle {
@@ -94,6 +96,7 @@ impl Handle {
             saved_error_handlers: Vec::new(),
             last_error: None,
             inspection: Default::default(),
+            journal: None,
         }
     }
 
@@ -338,6 +341,7 @@ impl Handle {
     pub fn shutdown(&mut self) -> Result<()> {
         self.trace_line("shutdown");
         self.inspection = Default::default();
+        self.journal = None;
         if let Some(mut b) = self.backend.take() {
             self.state = State::Config;
             if let Err(e) = b.shutdown() {

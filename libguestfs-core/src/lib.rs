@@ -12,6 +12,8 @@ pub mod events;
 pub mod fs;
 pub mod handle;
 pub mod inspect;
+pub mod journal;
+pub mod journal_api;
 pub mod ll;
 pub mod lvm;
 pub mod output;
