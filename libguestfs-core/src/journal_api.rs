@@ -183,7 +183,13 @@ fn read_journal_directory(
                 continue;
             }
         };
-        let file_size = backend.statns(&path)?.st_size.max(0) as u64;
+        let file_size = match backend.statns(&path) {
+            Ok(st) => st.st_size.max(0) as u64,
+            Err(e) => {
+                warnings.push(format!("{}: ignored: {}", path, e));
+                continue;
+            }
+        };
         if let Err(e) = header.check_file_size(file_size) {
             warnings.push(format!("{}: ignored: {}", path, e));
             continue;

@@ -221,66 +221,60 @@ impl Journal {
 
 /// Merges the files' entries the way sd-journal's `next` walks them: at each step every file
 /// is advanced past the entries not after the last one returned (which drops duplicates
-/// found in several files), then the smallest next entry wins. Linear in files × entries;
-/// the caller bounds the number of files.
+/// found in several files), then the smallest next entry wins. Each file's next entry is
+/// cached, so a step costs one comparison per file; the caller bounds the number of files.
 fn interleave(files: &[JournalFile], warnings: &mut Vec<String>) -> Vec<(u32, u32)> {
     let total: usize = files.iter().map(|f| f.n_entries()).sum();
     let mut order = Vec::with_capacity(total);
     let mut cursors = vec![0usize; files.len()];
-    let mut dead = vec![false; files.len()];
-    let mut last: Option<Location> = None;
-    let location = |fi: usize, ei: usize| -> Result<Location> {
-        let f = &files[fi];
-        Ok(Location {
-            seqnum_id: f.header().seqnum_id,
-            entry: f.entry_object(ei)?,
-        })
+    // Entries were checked when each file was read, so loading one fails only if the data
+    // changed; such a file just ends there.
+    let mut load = |fi: usize, ei: usize| -> Option<Location> {
+        let f = files.get(fi)?;
+        if ei >= f.n_entries() {
+            return None;
+        }
+        match f.entry_object(ei) {
+            Ok(entry) => Some(Location {
+                seqnum_id: f.header().seqnum_id,
+                entry,
+            }),
+            Err(e) => {
+                warnings.push(format!("{}: {}", f.name(), e));
+                None
+            }
+        }
     };
+    let mut heads: Vec<Option<Location>> = (0..files.len()).map(|fi| load(fi, 0)).collect();
+    let mut last: Option<Location> = None;
     loop {
         let mut best: Option<(usize, Location)> = None;
         for fi in 0..files.len() {
-            if dead[fi] {
-                continue;
-            }
             // Skip this file's entries that do not come after the last one returned.
-            let candidate = loop {
-                if cursors[fi] >= files[fi].n_entries() {
-                    break None;
+            while let (Some(head), Some(last)) = (&heads[fi], &last) {
+                if compare_locations(head, last) == Ordering::Greater {
+                    break;
                 }
-                match location(fi, cursors[fi]) {
-                    Ok(l) => {
-                        if let Some(last) = &last {
-                            if compare_locations(&l, last) != Ordering::Greater {
-                                cursors[fi] += 1;
-                                continue;
-                            }
-                        }
-                        break Some(l);
-                    }
-                    Err(e) => {
-                        // Entries were checked when the file was read; keep going anyway.
-                        warnings.push(format!("{}: {}", files[fi].name(), e));
-                        dead[fi] = true;
-                        break None;
-                    }
-                }
-            };
-            if let Some(l) = candidate {
+                cursors[fi] += 1;
+                heads[fi] = load(fi, cursors[fi]);
+            }
+            if let Some(head) = heads[fi] {
                 let better = match &best {
                     None => true,
-                    Some((_, b)) => compare_locations(&l, b) == Ordering::Less,
+                    Some((_, b)) => compare_locations(&head, b) == Ordering::Less,
                 };
                 if better {
-                    best = Some((fi, l));
+                    best = Some((fi, head));
                 }
             }
         }
         match best {
             None => break,
-            Some((fi, l)) => {
+            Some((fi, head)) => {
                 order.push((fi as u32, cursors[fi] as u32));
                 cursors[fi] += 1;
-                last = Some(l);
+                heads[fi] = load(fi, cursors[fi]);
+                last = Some(head);
             }
         }
     }
