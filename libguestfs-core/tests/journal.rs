@@ -560,7 +560,7 @@ fn handle_journal_calls() {
 
     assert_eq!(g.journal_skip(-3).unwrap(), 3);
     let f = g.journal_get().unwrap();
-    assert!(f.contains(&("MESSAGE".to_string(), b"c4".to_vec())));
+    assert!(f.contains(&("MESSAGE".to_string(), b"b4".to_vec())));
     assert_eq!(g.journal_skip(100).unwrap(), 3);
     assert_eq!(g.journal_skip(-100).unwrap(), 7);
     let f = g.journal_get().unwrap();
