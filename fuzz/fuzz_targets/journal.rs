@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
             let mut j = Journal::open(vec![("fuzz.journal".to_string(), rest.to_vec())]);
             j.set_data_threshold(if mode % 2 == 0 { 0 } else { 4096 });
             let mut n = 0;
-            while j.next() {
+            while j.next_entry() {
                 let _ = j.entry();
                 let _ = j.realtime_usec();
                 n += 1;

@@ -71,10 +71,7 @@ struct CappedWriter {
 impl Write for CappedWriter {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         if self.buf.len().saturating_add(data.len()) > self.limit {
-            return Err(io::Error::new(
-                io::ErrorKind::Other,
-                "journal file is larger than expected",
-            ));
+            return Err(io::Error::other("journal file is larger than expected"));
         }
         self.buf.extend_from_slice(data);
         Ok(data.len())
@@ -250,7 +247,7 @@ impl Handle {
     pub fn journal_next(&mut self) -> Result<bool> {
         self.enter_call("journal_next", &[])?;
         let result = match self.journal.as_mut() {
-            Some(j) => Ok(j.next()),
+            Some(j) => Ok(j.next_entry()),
             None => Err(not_open()),
         };
         self.leave_call("journal_next", result)

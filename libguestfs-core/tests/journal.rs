@@ -59,7 +59,7 @@ fn digest_entry(out: &mut String, realtime: u64, boot_id: &[u8], fields: &[(Stri
 fn digest_journal(j: &mut Journal) -> String {
     let mut out = String::new();
     j.rewind();
-    while j.next() {
+    while j.next_entry() {
         let e = j.entry().unwrap();
         digest_entry(&mut out, e.realtime_usec, &e.boot_id, &e.fields);
     }
@@ -88,7 +88,7 @@ fn fedora_journal_prints_as_virt_log_did() {
     );
     assert_eq!(h.header_size, 240);
     let mut out = Vec::new();
-    while j.next() {
+    while j.next_entry() {
         let e = j.entry().unwrap();
         assert_eq!(e.realtime_usec, j.realtime_usec().unwrap());
         out.extend(format_short_bytes(&e.fields, e.realtime_usec as i64).unwrap());
@@ -173,7 +173,7 @@ fn data_threshold_cuts_payloads() {
     ] {
         let mut j = open_one(name);
         assert_eq!(j.data_threshold(), 64 * 1024);
-        assert!(j.next());
+        assert!(j.next_entry());
         let full = {
             j.set_data_threshold(0);
             j.entry().unwrap().fields
@@ -204,10 +204,10 @@ fn cursor_moves_like_sd_journal() {
     let mut j = open_one("remote-compact.journal.xz");
     assert!(j.entry().is_err());
     assert_eq!(j.entry().unwrap_err().errno, libc::EADDRNOTAVAIL);
-    assert!(!j.previous());
+    assert!(!j.previous_entry());
     assert_eq!(j.skip(-5), 0);
     assert_eq!(j.skip(0), 0);
-    assert!(j.next());
+    assert!(j.next_entry());
     let first = j.entry_object().unwrap();
     assert_eq!(first.seqnum, 1);
     assert_eq!(j.skip(9), 9);
@@ -216,11 +216,11 @@ fn cursor_moves_like_sd_journal() {
     assert_eq!(j.entry_object().unwrap().seqnum, 6);
     assert_eq!(j.skip(1000), 294);
     assert_eq!(j.entry_object().unwrap().seqnum, 300);
-    assert!(!j.next());
+    assert!(!j.next_entry());
     assert_eq!(j.entry_object().unwrap().seqnum, 300);
     assert_eq!(j.skip(i64::MIN), 299);
     assert_eq!(j.entry_object().unwrap().seqnum, 1);
-    assert!(!j.previous());
+    assert!(!j.previous_entry());
     j.rewind();
     assert_eq!(j.skip(i64::MAX), 300);
     // realtime is the entry header's __REALTIME_TIMESTAMP
@@ -247,7 +247,7 @@ fn truncated_files_are_refused() {
         assert!(f.n_entries() < 40);
         assert!(f.entries_error().is_some() || f.n_entries() == 0);
         let mut j = Journal::from_files(vec![f], vec![]);
-        while j.next() {
+        while j.next_entry() {
             let _ = j.entry();
         }
     }
@@ -328,16 +328,16 @@ fn broken_links_are_errors() {
         set_u64(&mut d, patch.0, patch.1);
         let mut j = Journal::open(vec![(what.to_string(), d)]);
         assert_eq!(j.len(), 40, "{}", what);
-        assert!(j.next());
+        assert!(j.next_entry());
         assert_eq!(j.entry().unwrap_err().errno, libc::EIO, "{}", what);
-        assert!(j.next());
+        assert!(j.next_entry());
         assert!(j.entry().is_ok(), "{}", what);
     }
 
     // A compressed payload that claims a huge size.
     let mut j = open_one("writer-lz4-regular.journal.xz");
     j.set_data_threshold(0);
-    assert!(j.next());
+    assert!(j.next_entry());
     let huge_field = {
         // find the LZ4-compressed HUGE object of entry 1 (item 5: MESSAGE PRIORITY
         // SYSLOG_IDENTIFIER _PID LONG HUGE BINARY)
@@ -347,7 +347,7 @@ fn broken_links_are_errors() {
     let mut d = data.clone();
     set_u64(&mut d, huge_field + 64, 1 << 40);
     let mut j = Journal::open(vec![("lz4".to_string(), d)]);
-    assert!(j.next());
+    assert!(j.next_entry());
     assert_eq!(j.entry().unwrap_err().errno, libc::EFBIG);
 
     // An unknown incompatible flag: the file is refused.
@@ -386,7 +386,7 @@ fn random_corruption_never_panics() {
             }
             let mut j = Journal::open(vec![(name.to_string(), d)]);
             j.set_data_threshold(if rnd() % 2 == 0 { 0 } else { 1000 });
-            while j.next() {
+            while j.next_entry() {
                 let _ = j.entry();
             }
         }

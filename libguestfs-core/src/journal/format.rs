@@ -242,7 +242,7 @@ impl Header {
             )));
         }
         if h.entry_array_offset != 0
-            && (h.entry_array_offset % 8 != 0 || h.entry_array_offset < h.header_size)
+            && (!h.entry_array_offset.is_multiple_of(8) || h.entry_array_offset < h.header_size)
         {
             return Err(Error::corrupt(format!(
                 "journal: invalid entry array offset {}",
@@ -319,7 +319,7 @@ pub fn object_at(
     wanted: ObjectType,
     min_size: u64,
 ) -> Result<ObjectHeader> {
-    if offset % 8 != 0 || offset < header.header_size {
+    if !offset.is_multiple_of(8) || offset < header.header_size {
         return Err(Error::corrupt(format!(
             "journal: invalid {} object offset {}",
             wanted.name(),
@@ -383,7 +383,7 @@ pub fn entry_at(buf: &[u8], header: &Header, offset: u64) -> Result<EntryObject>
     let oh = object_at(buf, header, offset, ObjectType::Entry, ENTRY_ITEMS_OFFSET)?;
     let items_bytes = oh.size - ENTRY_ITEMS_OFFSET;
     let item_size = header.entry_item_size();
-    if items_bytes % item_size != 0 || items_bytes == 0 {
+    if !items_bytes.is_multiple_of(item_size) || items_bytes == 0 {
         return Err(Error::corrupt(format!(
             "journal: ENTRY object at {} has a bad size {}",
             offset, oh.size
@@ -438,7 +438,7 @@ pub fn entry_array_at(buf: &[u8], header: &Header, offset: u64) -> Result<EntryA
     )?;
     let items_bytes = oh.size - ENTRY_ARRAY_ITEMS_OFFSET;
     let item_size = header.entry_array_item_size();
-    if items_bytes % item_size != 0 || items_bytes == 0 {
+    if !items_bytes.is_multiple_of(item_size) || items_bytes == 0 {
         return Err(Error::corrupt(format!(
             "journal: ENTRY_ARRAY object at {} has a bad size {}",
             offset, oh.size

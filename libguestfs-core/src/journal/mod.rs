@@ -4,7 +4,8 @@
 //! [`JournalFile`] reads one file: the header, the chain of entry arrays (regular or compact),
 //! and each entry's DATA objects (plain, or compressed with XZ, LZ4 or ZSTD).
 //! [`Journal`] interleaves the entries of several files in the order `journalctl` shows them
-//! and keeps a cursor (`next`, `previous`, `skip`), like sd-journal does for a directory.
+//! and keeps a cursor (`next_entry`, `previous_entry`, `skip`), like sd-journal does for a
+//! directory.
 //!
 //! Everything is bounded: objects must lie inside the file's arena, entry array chains must
 //! move forward through the file, decompressed payloads are capped
@@ -28,7 +29,7 @@ pub struct Journal {
     files: Vec<JournalFile>,
     /// Every entry, as (file index, entry index in that file), in journal order.
     order: Vec<(u32, u32)>,
-    /// The current entry in `order`; None before the first `next`.
+    /// The current entry in `order`; None before the first `next_entry`.
     position: Option<usize>,
     data_threshold: usize,
     warnings: Vec<String>,
@@ -132,7 +133,7 @@ impl Journal {
     }
 
     /// Moves to the next entry; false (and the cursor stays) at the end.
-    pub fn next(&mut self) -> bool {
+    pub fn next_entry(&mut self) -> bool {
         let next = match self.position {
             None => 0,
             Some(p) => p + 1,
@@ -146,7 +147,7 @@ impl Journal {
     }
 
     /// Moves to the previous entry; false (and the cursor stays) at the start.
-    pub fn previous(&mut self) -> bool {
+    pub fn previous_entry(&mut self) -> bool {
         match self.position {
             Some(p) if p > 0 => {
                 self.position = Some(p - 1);
@@ -190,7 +191,7 @@ impl Journal {
             Some(&(f, e)) => Ok((f as usize, e as usize)),
             None => Err(Error::new(
                 libc::EADDRNOTAVAIL,
-                "journal: there is no current entry (call next first)",
+                "journal: there is no current entry (call next_entry first)",
             )),
         }
     }
