@@ -154,8 +154,9 @@ fn journal_paths(
 }
 
 /// Reads the journal files of a guest directory. A file that is not a usable journal is
-/// skipped (with a warning), like sd-journal does; only its header and arena are read (not
-/// the preallocated tail), and all files together may not exceed [`JOURNAL_MAX_TOTAL_SIZE`].
+/// skipped (with a warning), like sd-journal does; only its header and arena are read (the
+/// arena includes journald's preallocated space), and all files together may not exceed
+/// [`JOURNAL_MAX_TOTAL_SIZE`].
 /// Returns the journal and the warnings (skipped files, entry lists cut short).
 fn read_journal_directory(
     backend: &mut dyn Backend,
