@@ -11,6 +11,7 @@ mod df;
 mod diff;
 mod filesystems;
 mod inspector;
+mod log;
 mod ls;
 mod man;
 mod tail;
@@ -28,6 +29,7 @@ static TOOLS: &[&ToolSpec] = &[
     &diff::SPEC,
     &filesystems::SPEC,
     &inspector::SPEC,
+    &log::SPEC,
     &ls::SPEC,
     &tail::SPEC,
     &tar_out::SPEC,
