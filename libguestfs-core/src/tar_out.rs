@@ -25,6 +25,26 @@ pub struct TarOutOptions {
 
 const BLOCK: usize = 512;
 
+/// GNU tar's default record size (blocking factor 20).
+const RECORD: u64 = 20 * BLOCK as u64;
+
+/// Counts the bytes written through it.
+struct Counting<'a> {
+    inner: &'a mut dyn Write,
+    written: u64,
+}
+
+impl Write for Counting<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Deep directory trees beyond this cannot come from a real path (PATH_MAX is 4096).
 const MAX_DEPTH: usize = 2048;
 
@@ -35,6 +55,9 @@ struct TarWriter<'a> {
     /// (st_dev, st_ino) of regular files with several links → their archive name, so later
     /// links become hard-link entries like GNU tar writes.
     links: HashMap<(i64, i64), String>,
+    /// File bytes archived so far, and when progress was last reported.
+    copied: u64,
+    last_progress: std::time::Instant,
 }
 
 impl TarWriter<'_> {
@@ -175,15 +198,26 @@ impl Handle {
         if !st.is_dir() {
             return Err(Error::path(libc::ENOTDIR, directory));
         }
+        let mut counted = Counting {
+            inner: out,
+            written: 0,
+        };
         let mut tw = TarWriter {
-            out,
+            out: &mut counted,
             numeric_owner: opts.numeric_owner,
             links: HashMap::new(),
+            copied: 0,
+            last_progress: std::time::Instant::now(),
         };
         tw.header("./", &st, tar::EntryType::Directory, 0, None)?;
         self.tar_dir(&mut tw, directory, ".", opts, 0)?;
-        // Two zero blocks end the archive; GNU tar pads the whole to a 10 KiB record.
+        // Two zero blocks end the archive, and GNU tar writes whole 10 KiB records.
         tw.out.write_all(&[0u8; BLOCK * 2])?;
+        drop(tw);
+        let rem = (counted.written % RECORD) as usize;
+        if rem != 0 {
+            counted.write_all(&vec![0u8; RECORD as usize - rem])?;
+        }
         Ok(())
     }
 
@@ -247,6 +281,12 @@ impl Handle {
                         io::copy(&mut io::Read::take(io::repeat(0), short), &mut *tw.out)?;
                     }
                     tw.pad(size)?;
+                    tw.copied += size;
+                    // Progress as libguestfs paces it: at most three times a second.
+                    if tw.last_progress.elapsed() >= std::time::Duration::from_millis(333) {
+                        tw.last_progress = std::time::Instant::now();
+                        self.emit_progress(tw.copied, 0);
+                    }
                 }
                 S_IFLNK => {
                     let target = self.readlink(&path)?;

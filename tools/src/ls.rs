@@ -1,13 +1,11 @@
 //! virt-ls: list files in a virtual machine.
 
 use crate::common::csv::csv_field;
-use crate::common::human::human_size;
+use crate::common::listing::{file_type_char, now, stat_fields, FieldOptions, TimeStyle};
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
 use guestfs::output::Record;
-use guestfs::types::{
-    major_minor, Stat, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
-};
+use guestfs::types::Stat;
 use guestfs::Handle;
 use std::io::Write;
 
@@ -55,6 +53,8 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-ls", "json-entry-records", "checksum"],
+    perl_style: false,
+    man: include_str!("../../man/src/virt-ls.txt"),
     command,
     run,
 };
@@ -137,24 +137,10 @@ fn command() -> Command {
         .arg(Arg::new("dirs").num_args(0..).value_name("dir"))
 }
 
-/// How times are shown in -lR mode.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum TimeStyle {
-    Date,
-    Epoch,
-    Relative,
-    Days,
-}
-
 /// The -lR output options.
 struct Listing {
-    csv: bool,
-    human: bool,
-    uids: bool,
-    times: Option<TimeStyle>,
-    extra_stats: bool,
+    fields: FieldOptions,
     checksum: Option<String>,
-    now: i64,
 }
 
 fn run(ctx: &mut Ctx) -> i32 {
@@ -173,24 +159,26 @@ fn run(ctx: &mut Ctx) -> i32 {
         None
     };
     let listing = Listing {
-        csv: ctx.flag("csv"),
-        human: ctx.flag("human-readable"),
-        uids: ctx.flag("uids"),
-        times: time_style,
-        extra_stats: ctx.flag("extra-stats"),
+        fields: FieldOptions {
+            csv: ctx.flag("csv"),
+            human: ctx.flag("human-readable"),
+            uids: ctx.flag("uids"),
+            pad_uids_in_csv: true,
+            times: time_style,
+            atime: true,
+            extra_stats: ctx.flag("extra-stats"),
+            now: now(),
+        },
         checksum: ctx
             .value("checksum")
             .map(|c| if c.is_empty() { "md5".to_string() } else { c }),
-        now: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0),
     };
-    let lr_only = listing.csv
-        || listing.human
-        || listing.uids
-        || listing.times.is_some()
-        || listing.extra_stats
+    let f = &listing.fields;
+    let lr_only = f.csv
+        || f.human
+        || f.uids
+        || f.times.is_some()
+        || f.extra_stats
         || listing.checksum.is_some();
     if lr_only && !(long && recursive) {
         eprintln!(
@@ -200,7 +188,7 @@ fn run(ctx: &mut Ctx) -> i32 {
         eprintln!("For more information, read the virt-ls(1) man page.");
         return 1;
     }
-    if listing.human && listing.csv {
+    if listing.fields.human && listing.fields.csv {
         eprintln!(
             "{}: you cannot use -h and --csv options together.",
             ctx.prog
@@ -360,19 +348,6 @@ fn full_path(dir: &str, name: &str) -> String {
     }
 }
 
-fn file_type_char(mode: i64) -> &'static str {
-    match mode & S_IFMT {
-        S_IFREG => "-",
-        S_IFDIR => "d",
-        S_IFLNK => "l",
-        S_IFBLK => "b",
-        S_IFCHR => "c",
-        S_IFIFO => "p",
-        S_IFSOCK => "s",
-        _ => "u",
-    }
-}
-
 fn show_file(
     ctx: &Ctx,
     g: &mut Handle,
@@ -382,41 +357,9 @@ fn show_file(
     listing: &Listing,
     out: &mut dyn Write,
 ) -> bool {
-    let csv = listing.csv;
-    let mut fields: Vec<String> = Vec::new();
+    let csv = listing.fields.csv;
+    let mut fields = stat_fields(st, &listing.fields);
     let ftype = file_type_char(st.st_mode);
-    fields.push(ftype.to_string());
-    fields.push(format!("{:04o}", st.st_mode & 0o7777));
-    fields.push(if csv {
-        st.st_size.to_string()
-    } else if listing.human {
-        format!("{:>10}", human_size(st.st_size.max(0) as u64))
-    } else {
-        format!("{:10}", st.st_size)
-    });
-    if listing.uids {
-        fields.push(format!("{:4}", st.st_uid));
-        fields.push(format!("{:4}", st.st_gid));
-    }
-    if let Some(style) = listing.times {
-        for t in [st.st_atime_sec, st.st_mtime_sec, st.st_ctime_sec] {
-            fields.push(match style {
-                TimeStyle::Date => guestfs::time::format_local(t, "%Y-%m-%d %H:%M:%S"),
-                TimeStyle::Epoch => format!("{:10}", t),
-                TimeStyle::Relative => format!("{:8}", listing.now - t),
-                TimeStyle::Days => format!("{:3}", (listing.now - t) / 86400),
-            });
-        }
-    }
-    if listing.extra_stats {
-        let (dmaj, dmin) = major_minor(st.st_dev);
-        let (rmaj, rmin) = major_minor(st.st_rdev);
-        fields.push(format!("{}:{}", dmaj, dmin));
-        fields.push(st.st_ino.to_string());
-        fields.push(st.st_nlink.to_string());
-        fields.push(format!("{}:{}", rmaj, rmin));
-        fields.push(st.st_blocks.to_string());
-    }
     let mut checksum = None;
     if let Some(kind) = &listing.checksum {
         if st.is_reg() {
