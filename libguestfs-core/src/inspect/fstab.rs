@@ -29,11 +29,12 @@ impl AugeasError {
         }
     }
 
-    /// libguestfs's wording: `FILE:LINE:CHAR: augeas parse failure: MESSAGE`.
+    /// libguestfs 1.48's wording. It looks the error details up at paths missing a `/`
+    /// (`…/errorline`), so they always read `<missing>`.
     pub fn to_error(&self, file: &str) -> Error {
         Error::msg(format!(
-            "{}:{}:{}: augeas parse failure: {}",
-            file, self.line, self.char, self.message
+            "{}:<missing>:<missing>: augeas parse failure: <missing>",
+            file
         ))
     }
 }
@@ -682,7 +683,13 @@ fn check_fstab_entry(
         return Ok(None);
     };
     if vfstype == "btrfs" && !mountable.starts_with("btrfsvol:") {
-        if let Some((_, Some(subvol))) = e.opts.iter().find(|(n, v)| n == "subvol" && v.is_some()) {
+        // Options are also matched in reverse order: the last `subvol=` wins.
+        if let Some((_, Some(subvol))) = e
+            .opts
+            .iter()
+            .rev()
+            .find(|(n, v)| n == "subvol" && v.is_some())
+        {
             mountable = format!("btrfsvol:{}/{}", mountable, subvol);
         }
     }
@@ -716,17 +723,31 @@ pub fn check_fstab(
         }
     }
     let entries = match &fstab {
-        Some(c) => parse_fstab(c).map_err(|e| e.to_error("/etc/fstab"))?,
-        None => Vec::new(),
+        Some(c) => parse_fstab(c),
+        None => Ok(Vec::new()),
     };
-    let mut arrays = Vec::new();
-    for (f, c) in &md_files {
-        arrays.extend(parse_mdadm_conf(c).map_err(|e| e.to_error(f))?);
+    let arrays: Vec<_> = md_files
+        .iter()
+        .map(|(f, c)| (*f, parse_mdadm_conf(c)))
+        .collect();
+    // libguestfs looks for Augeas's error nodes in reverse tree order, so when several files
+    // fail the last one is reported.
+    for (f, r) in arrays.iter().rev() {
+        if let Err(e) = r {
+            return Err(e.to_error(f));
+        }
     }
+    let entries = entries.map_err(|e| e.to_error("/etc/fstab"))?;
+    let arrays: Vec<MdArray> = arrays
+        .into_iter()
+        .flat_map(|(_, r)| r.unwrap_or_default())
+        .collect();
     let mut ctx = DeviceContext::gather(io);
     ctx.md_map = map_md_devices(io, &arrays);
+    // The OCaml Augeas binding returns matches in reverse order: libguestfs 1.48 processes
+    // (and lists) the fstab entries last line first.
     let mut out = Vec::new();
-    for e in &entries {
+    for e in entries.iter().rev() {
         if let Some(pair) = check_fstab_entry(io, &ctx, root, os_type, e)? {
             out.push(pair);
         }
@@ -823,9 +844,10 @@ mod tests {
         assert!(parse_fstab(b",x / ext4\n").is_err());
         assert!(parse_fstab(b"x /a#b ext4\n").is_err());
         let e = parse_fstab(b"\n\nbad\n").unwrap_err();
+        assert_eq!(e.line, 3);
         assert_eq!(
             e.to_error("/etc/fstab").message,
-            "/etc/fstab:3:0: augeas parse failure: Iterated lens matched less than it should"
+            "/etc/fstab:<missing>:<missing>: augeas parse failure: <missing>"
         );
         // A trailing \r becomes an option.
         let f = parse_fstab(b"a b c \r\n").unwrap();
