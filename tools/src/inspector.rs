@@ -161,7 +161,7 @@ fn output_root(
     icon: bool,
 ) -> guestfs::Result<()> {
     let mut record = Record::new("operatingsystem");
-    let mut field = |w: &mut XmlWriter, record: &mut Record, name: &str, value: Option<String>| {
+    let field = |w: &mut XmlWriter, record: &mut Record, name: &str, value: Option<String>| {
         if let Some(v) = value {
             w.element(name, &v);
             *record = std::mem::take(record).field(name, v);
@@ -242,7 +242,7 @@ fn output_root(
 
     let mut drives = g.inspect_get_drive_mappings(root)?;
     if !drives.is_empty() {
-        drives.sort_by(|a, b| a.0.to_ascii_lowercase().cmp(&b.0.to_ascii_lowercase()));
+        drives.sort_by_key(|d| d.0.to_ascii_lowercase());
         w.start("drive_mappings");
         let mut dm_json = Vec::new();
         for (letter, dev) in &drives {
