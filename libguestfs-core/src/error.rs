@@ -11,6 +11,9 @@ use std::io;
 pub struct Error {
     pub message: String,
     pub errno: i32,
+    /// Set once the handle has reported it (printed or passed to the error handler), so calls
+    /// built on other calls do not report the same failure twice.
+    pub reported: bool,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -20,6 +23,7 @@ impl Error {
         Error {
             message: message.into(),
             errno,
+            reported: false,
         }
     }
 
@@ -43,6 +47,7 @@ impl Error {
         Error {
             message: format!("{}: {}", what, self.message),
             errno: self.errno,
+            reported: self.reported,
         }
     }
 }

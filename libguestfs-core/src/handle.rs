@@ -242,7 +242,8 @@ impl Handle {
             ErrorHandler::Quiet => {}
             ErrorHandler::Custom(f) => f(&full),
         }
-        let err = Error::new(err.errno, full);
+        let mut err = Error::new(err.errno, full);
+        err.reported = true;
         self.last_error = Some(err.clone());
         err
     }
@@ -368,6 +369,14 @@ impl Handle {
                 .any(|(k, _)| k.contains(&EventKind::Trace))
         {
             self.emit(EventKind::Trace, line);
+        }
+    }
+
+    /// Reports the error of a call built on other calls, unless one of those already did.
+    pub(crate) fn finish_library_call<T>(&mut self, call: &str, result: Result<T>) -> Result<T> {
+        match result {
+            Err(e) if !e.reported => Err(self.report_error(call, e)),
+            other => other,
         }
     }
 

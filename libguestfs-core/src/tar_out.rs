@@ -167,12 +167,12 @@ impl Write for Exact<'_> {
 
 impl Handle {
     /// Writes a tar archive of guest directory `directory` to `out`.
-    pub fn tar_out(
-        &mut self,
-        directory: &str,
-        out: &mut dyn Write,
-        opts: &TarOutOptions,
-    ) -> Result<()> {
+    pub fn tar_out(&mut self, directory: &str, out: &mut dyn Write, opts: &TarOutOptions) -> Result<()> {
+        let result = self.tar_out_compressed(directory, out, opts);
+        self.finish_library_call("tar_out", result)
+    }
+
+    fn tar_out_compressed(&mut self, directory: &str, out: &mut dyn Write, opts: &TarOutOptions) -> Result<()> {
         match opts.compress.as_deref() {
             None | Some("") => self.tar_out_plain(directory, out, opts),
             Some("gzip") => {
@@ -306,6 +306,11 @@ impl Handle {
     /// `localdir`, keeping modes, times, symlinks, hard links, and (when run as root)
     /// ownership and device nodes. Guest names can never place anything outside `localdir`.
     pub fn copy_out(&mut self, remotepath: &str, localdir: &Path) -> Result<()> {
+        let result = self.copy_out_inner(remotepath, localdir);
+        self.finish_library_call("copy_out", result)
+    }
+
+    fn copy_out_inner(&mut self, remotepath: &str, localdir: &Path) -> Result<()> {
         if !localdir.is_dir() {
             return Err(Error::new(
                 libc::ENOTDIR,
@@ -336,9 +341,12 @@ impl Handle {
                 }
             }
             let (reader, mut writer) = io::pipe()?;
+            // A larger pipe and read buffer: the archive crosses threads in big pieces.
+            // SAFETY: F_SETPIPE_SZ only resizes the pipe buffer of a descriptor we own.
+            unsafe { libc::fcntl(std::os::unix::io::AsRawFd::as_raw_fd(&writer), libc::F_SETPIPE_SZ, 1 << 20) };
             let dst = target.clone();
             let unpacker = std::thread::spawn(move || -> io::Result<()> {
-                let mut archive = tar::Archive::new(reader);
+                let mut archive = tar::Archive::new(io::BufReader::with_capacity(1 << 20, reader));
                 archive.set_preserve_permissions(true);
                 archive.set_preserve_mtime(true);
                 // SAFETY: geteuid has no preconditions.
@@ -350,15 +358,19 @@ impl Handle {
                     // resolves outside `dst` (through a symlink the archive made).
                     entry.unpack_in(&dst)?;
                 }
+                // Read the record padding after the end-of-archive blocks too, so the writer
+                // never sees the pipe close under it.
+                io::copy(&mut archive.into_inner(), &mut io::sink())?;
                 Ok(())
             });
-            let produced = self.tar_out(remotepath, &mut writer, &TarOutOptions::default());
+            let produced = self.tar_out_plain(remotepath, &mut writer, &TarOutOptions::default());
             drop(writer);
             let unpacked = unpacker
                 .join()
                 .map_err(|_| Error::msg("copy-out: unpacking thread failed"))?;
-            produced?;
+            // When unpacking fails the producer sees a broken pipe: report the cause.
             unpacked.map_err(|e| Error::from(e).context(&target.display().to_string()))?;
+            produced?;
             Ok(())
         } else {
             if base.is_empty() || base == "." || base == ".." {

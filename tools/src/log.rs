@@ -124,8 +124,10 @@ fn journal(ctx: &Ctx, g: &mut Handle) -> Result<(), i32> {
         }
         let fields = g.journal_get().map_err(|_| 1)?;
         let usec = g.journal_get_realtime_usec().map_err(|_| 1)?;
-        if let Some(line) = guestfs::journal_api::format_short(&fields, usec) {
-            let _ = writeln!(out, "{}", line);
+        // Bytes, not text: journal messages need not be UTF-8 and are printed as they are.
+        if let Some(line) = guestfs::journal_api::format_short_bytes(&fields, usec) {
+            let _ = out.write_all(&line);
+            let _ = out.write_all(b"\n");
         }
         if ctx.machine_readable() {
             let mut r = Record::new("journal").field("realtime_usec", usec);
