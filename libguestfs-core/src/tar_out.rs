@@ -153,6 +153,35 @@ impl Handle {
         out: &mut dyn Write,
         opts: &TarOutOptions,
     ) -> Result<()> {
+        self.reporting_once("tar_out", |g| g.tar_out_unreported(directory, out, opts))
+    }
+
+    /// Runs a call built on other calls and reports its failure exactly once: the calls
+    /// inside stay quiet, then the error is reported as the failing inner call words it
+    /// (`download: …`, recognised as the handle's last error) or else under `call`'s name.
+    fn reporting_once(
+        &mut self,
+        call: &str,
+        f: impl FnOnce(&mut Handle) -> Result<()>,
+    ) -> Result<()> {
+        self.push_error_handler_quiet();
+        let result = f(self);
+        self.pop_error_handler();
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let from_inner_call = self.last_error() == Some(&e);
+                Err(self.report_error(if from_inner_call { "" } else { call }, e))
+            }
+        }
+    }
+
+    fn tar_out_unreported(
+        &mut self,
+        directory: &str,
+        out: &mut dyn Write,
+        opts: &TarOutOptions,
+    ) -> Result<()> {
         match opts.compress.as_deref() {
             None | Some("") => self.tar_out_plain(directory, out, opts),
             Some("gzip") => {
@@ -208,7 +237,14 @@ impl Handle {
         }
         let entries = self.readdir(dir)?;
         for e in entries {
-            if e.name == "." || e.name == ".." || e.name.contains('/') {
+            // Names that cannot be one path component (and a NUL, which ends a name in a tar
+            // header, so `a\0b` would be read back as `a`) are never archived.
+            if e.name.is_empty()
+                || e.name == "."
+                || e.name == ".."
+                || e.name.contains('/')
+                || e.name.contains('\0')
+            {
                 continue;
             }
             let path = join(dir, &e.name);
@@ -277,6 +313,10 @@ impl Handle {
     /// `localdir`, keeping modes, times, symlinks, hard links, and (when run as root)
     /// ownership and device nodes. Guest names can never place anything outside `localdir`.
     pub fn copy_out(&mut self, remotepath: &str, localdir: &Path) -> Result<()> {
+        self.reporting_once("copy_out", |g| g.copy_out_unreported(remotepath, localdir))
+    }
+
+    fn copy_out_unreported(&mut self, remotepath: &str, localdir: &Path) -> Result<()> {
         if !localdir.is_dir() {
             return Err(Error::new(
                 libc::ENOTDIR,
@@ -317,20 +357,29 @@ impl Handle {
                 archive.set_overwrite(true);
                 for entry in archive.entries()? {
                     let mut entry = entry?;
+                    if entry.header().entry_type().is_hard_link() {
+                        remove_before_hard_link(&dst, &entry.path()?)?;
+                    }
                     // unpack_in refuses names with `..` or a root, and anything whose parent
                     // resolves outside `dst` (through a symlink the archive made).
                     entry.unpack_in(&dst)?;
                 }
                 Ok(())
             });
-            let produced = self.tar_out(remotepath, &mut writer, &TarOutOptions::default());
+            let produced =
+                self.tar_out_unreported(remotepath, &mut writer, &TarOutOptions::default());
             drop(writer);
             let unpacked = unpacker
                 .join()
-                .map_err(|_| Error::msg("copy-out: unpacking thread failed"))?;
-            produced?;
-            unpacked.map_err(|e| Error::from(e).context(&target.display().to_string()))?;
-            Ok(())
+                .map_err(|_| Error::msg("copy-out: unpacking thread failed"))?
+                .map_err(|e| Error::from(e).context(&target.display().to_string()));
+            match (produced, unpacked) {
+                // The archive stopped with a broken pipe because the unpacker gave up: the
+                // unpacker's reason is the one to report.
+                (Err(p), Err(u)) if p.errno == libc::EPIPE => Err(u),
+                (Err(p), _) => Err(p),
+                (Ok(()), u) => u,
+            }
         } else {
             if base.is_empty() || base == "." || base == ".." {
                 return Err(Error::new(
@@ -343,6 +392,37 @@ impl Handle {
             self.download(remotepath, &mut f)?;
             Ok(())
         }
+    }
+}
+
+/// The tar crate makes a hard link only where no file exists yet, while GNU tar (1.48's
+/// copy-out) replaces an existing file: remove a non-directory at the member's place first
+/// (so copying out twice into the same directory works), but only when the place's parent
+/// resolves inside `dst` — never through a symlink pointing out of it.
+fn remove_before_hard_link(dst: &Path, member: &Path) -> io::Result<()> {
+    use std::path::Component;
+    let mut place = dst.to_path_buf();
+    for c in member.components() {
+        match c {
+            Component::Normal(p) => place.push(p),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+            // unpack_in skips such a member.
+            Component::ParentDir => return Ok(()),
+        }
+    }
+    let (Some(parent), Some(name)) = (place.parent(), place.file_name()) else {
+        return Ok(());
+    };
+    let (Ok(parent), Ok(root)) = (parent.canonicalize(), dst.canonicalize()) else {
+        return Ok(());
+    };
+    if !parent.starts_with(&root) {
+        return Ok(());
+    }
+    let place = parent.join(name);
+    match std::fs::symlink_metadata(&place) {
+        Ok(m) if !m.is_dir() => std::fs::remove_file(&place),
+        _ => Ok(()),
     }
 }
 
