@@ -9,18 +9,38 @@ use virt_tools_tests::{parse_known, run_cases, shared_fixtures};
 #[test]
 fn fixtures_match_libguestfs_1_48() {
     let Some(fixtures) = shared_fixtures() else {
-        println!("SKIPPED: ../shared/fixtures/expected is absent; the conformance cases were not run");
-        eprintln!("SKIPPED: ../shared/fixtures/expected is absent; the conformance cases were not run");
+        println!(
+            "SKIPPED: ../shared/fixtures/expected is absent; the conformance cases were not run"
+        );
+        eprintln!(
+            "SKIPPED: ../shared/fixtures/expected is absent; the conformance cases were not run"
+        );
         return;
     };
     let images = std::env::temp_dir().join("virt-tools-conformance-images");
-    let st = Command::new(fixtures.join("unpack.sh")).arg(&images).output().expect("unpack fixtures");
-    assert!(st.status.success(), "unpack.sh failed: {}", String::from_utf8_lossy(&st.stderr));
+    let st = Command::new(fixtures.join("unpack.sh"))
+        .arg(&images)
+        .output()
+        .expect("unpack fixtures");
+    assert!(
+        st.status.success(),
+        "unpack.sh failed: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let known = parse_known(include_str!("conformance-known-differences.txt"));
     let r = run_cases(&fixtures.join("expected"), &images, &known);
-    println!("conformance: {} identical, {} known differences, {} unexpected", r.passed.len(), r.known.len(), r.failed.len());
+    println!(
+        "conformance: {} identical, {} known differences, {} unexpected",
+        r.passed.len(),
+        r.known.len(),
+        r.failed.len()
+    );
     for k in &r.known {
         println!("  known difference: {}", k);
     }
-    assert!(r.failed.is_empty(), "cases differing from libguestfs 1.48:\n{}", r.failed.join("\n"));
+    assert!(
+        r.failed.is_empty(),
+        "cases differing from libguestfs 1.48:\n{}",
+        r.failed.join("\n")
+    );
 }

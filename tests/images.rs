@@ -13,12 +13,21 @@ fn self_built_images_match_libguestfs_1_48() {
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
     let known = parse_known(include_str!("golden/known-differences.txt"));
     let r = run_cases(&golden, tmp.path(), &known);
-    println!("golden: {} identical, {} known differences, {} unexpected", r.passed.len(), r.known.len(), r.failed.len());
+    println!(
+        "golden: {} identical, {} known differences, {} unexpected",
+        r.passed.len(),
+        r.known.len(),
+        r.failed.len()
+    );
     for k in &r.known {
         println!("  known difference: {}", k);
     }
     assert!(!r.passed.is_empty(), "no golden case ran");
-    assert!(r.failed.is_empty(), "cases differing from libguestfs 1.48:\n{}", r.failed.join("\n"));
+    assert!(
+        r.failed.is_empty(),
+        "cases differing from libguestfs 1.48:\n{}",
+        r.failed.join("\n")
+    );
 }
 
 #[test]

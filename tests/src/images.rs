@@ -53,10 +53,18 @@ impl Tree {
         self.write_entries(root);
         // Fixed access and modification times (children first, as setting a directory's
         // times must come after its entries are written).
-        let mut paths: Vec<PathBuf> = self.entries.iter().map(|(p, _)| root.join(p.trim_start_matches('/'))).collect();
+        let mut paths: Vec<PathBuf> = self
+            .entries
+            .iter()
+            .map(|(p, _)| root.join(p.trim_start_matches('/')))
+            .collect();
         paths.sort();
         paths.dedup();
-        for p in paths.iter().rev().chain(std::iter::once(&root.to_path_buf())) {
+        for p in paths
+            .iter()
+            .rev()
+            .chain(std::iter::once(&root.to_path_buf()))
+        {
             set_times(p, FIXED_TIME);
             let mut parent = p.parent();
             while let Some(d) = parent {
@@ -106,10 +114,22 @@ pub const FIXED_TIME: i64 = 1_700_000_000;
 /// Sets atime and mtime of a path without following a symlink.
 fn set_times(path: &Path, t: i64) {
     use std::os::unix::ffi::OsStrExt;
-    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else { return };
-    let ts = [libc::timespec { tv_sec: t as libc::time_t, tv_nsec: 0 }; 2];
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return;
+    };
+    let ts = [libc::timespec {
+        tv_sec: t as libc::time_t,
+        tv_nsec: 0,
+    }; 2];
     // SAFETY: c is a valid NUL-terminated path and ts has the two entries utimensat reads.
-    unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), ts.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
+    unsafe {
+        libc::utimensat(
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            ts.as_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    };
 }
 
 /// Options of a filesystem image.
@@ -171,7 +191,8 @@ pub fn make_ext(work: &Path, name: &str, spec: &FsSpec, tree: &Tree) -> PathBuf 
 /// mkfs copies each source file's ctime, which is when the test wrote it: set every inode's
 /// ctime to the fixed time so the image is the same on every run.
 fn fix_ctimes(img: &Path, tree: &Tree) {
-    let mut script = String::from("sif / ctime 20231114221320\nsif /lost+found ctime 20231114221320\n");
+    let mut script =
+        String::from("sif / ctime 20231114221320\nsif /lost+found ctime 20231114221320\n");
     let mut paths: Vec<&str> = tree.entries.iter().map(|(p, _)| p.as_str()).collect();
     // Parent directories created implicitly need fixing too.
     let mut parents = Vec::new();
@@ -193,7 +214,12 @@ fn fix_ctimes(img: &Path, tree: &Tree) {
     }
     let cmdfile = img.with_extension("debugfs");
     std::fs::write(&cmdfile, script).expect("debugfs script");
-    sh(Command::new("debugfs").arg("-w").arg("-f").arg(&cmdfile).arg(img).env("E2FSPROGS_FAKE_TIME", "1700000000"));
+    sh(Command::new("debugfs")
+        .arg("-w")
+        .arg("-f")
+        .arg(&cmdfile)
+        .arg(img)
+        .env("E2FSPROGS_FAKE_TIME", "1700000000"));
     let _ = std::fs::remove_file(&cmdfile);
 }
 
@@ -208,7 +234,16 @@ pub struct Part<'a> {
 /// Makes a disk image with a partition table (`dos` or `gpt`) and copies each partition's
 /// content in. Partitions start at 1 MiB and are aligned to 1 MiB.
 pub fn make_disk(path: &Path, label: &str, parts: &[Part]) -> PathBuf {
-    make_disk_with_id(path, label, if label == "gpt" { "01234567-89AB-CDEF-0123-456789ABCDEF" } else { "0x12345678" }, parts)
+    make_disk_with_id(
+        path,
+        label,
+        if label == "gpt" {
+            "01234567-89AB-CDEF-0123-456789ABCDEF"
+        } else {
+            "0x12345678"
+        },
+        parts,
+    )
 }
 
 /// Like [`make_disk`] with a fixed disk identifier (MBR signature or GPT disk GUID) so the
@@ -227,7 +262,10 @@ pub fn make_disk_with_id(path: &Path, label: &str, label_id: &str, parts: &[Part
         } else {
             String::new()
         };
-        script.push_str(&format!("start={}, size={}, type={}{}\n", start, sectors, p.kind, uuid));
+        script.push_str(&format!(
+            "start={}, size={}, type={}{}\n",
+            start, sectors, p.kind, uuid
+        ));
         start += sectors;
     }
     let mut child = Command::new("sfdisk")
@@ -400,7 +438,12 @@ fn sfdisk(path: &Path, script: &str) {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("run sfdisk");
-    child.stdin.take().expect("stdin").write_all(script.as_bytes()).expect("sfdisk script");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("sfdisk script");
     assert!(child.wait().expect("sfdisk").success(), "sfdisk failed");
 }
 
@@ -409,7 +452,12 @@ fn place(disk: &Path, content: &Path, offset_mib: u64) {
     sh(Command::new("dd")
         .arg(format!("if={}", content.display()))
         .arg(format!("of={}", disk.display()))
-        .args(["bs=1M", &format!("seek={}", offset_mib), "conv=notrunc,sparse", "status=none"]));
+        .args([
+            "bs=1M",
+            &format!("seek={}", offset_mib),
+            "conv=notrunc,sparse",
+            "status=none",
+        ]));
 }
 
 /// A small tree with the things listings must get right.
@@ -422,9 +470,19 @@ fn varied_tree(n_files: usize) -> Tree {
         .symlink("/etc/fast-link", "hostname")
         .symlink("/etc/slow-link", &"/very/long/target/".repeat(6))
         .dir("/data", 0o1777)
-        .file("/data/with space.txt", "a file whose name has a space\n", 0o644)
+        .file(
+            "/data/with space.txt",
+            "a file whose name has a space\n",
+            0o644,
+        )
         .file("/data/comma,name", "x", 0o644)
-        .file("/data/big.bin", (0..3_000_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<u8>>(), 0o644)
+        .file(
+            "/data/big.bin",
+            (0..3_000_000u32)
+                .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+                .collect::<Vec<u8>>(),
+            0o644,
+        )
         .dir("/many", 0o755);
     for i in 0..n_files {
         t = t.file(&format!("/many/file-{:04}", i), format!("{}\n", i), 0o644);
@@ -449,19 +507,39 @@ pub fn test_images(dir: &Path) {
     let ext2 = make_ext(
         &work,
         "ext2",
-        &FsSpec { kind: "ext2", size_mib: 8, label: Some("EXT2"), uuid: Some("11111111-2222-3333-4444-000000000002"), block_size: Some(1024), ..Default::default() },
+        &FsSpec {
+            kind: "ext2",
+            size_mib: 8,
+            label: Some("EXT2"),
+            uuid: Some("11111111-2222-3333-4444-000000000002"),
+            block_size: Some(1024),
+            ..Default::default()
+        },
         &varied_tree(20),
     );
     let ext3 = make_ext(
         &work,
         "ext3",
-        &FsSpec { kind: "ext3", size_mib: 16, label: Some("EXT3"), uuid: Some("11111111-2222-3333-4444-000000000003"), block_size: Some(2048), ..Default::default() },
+        &FsSpec {
+            kind: "ext3",
+            size_mib: 16,
+            label: Some("EXT3"),
+            uuid: Some("11111111-2222-3333-4444-000000000003"),
+            block_size: Some(2048),
+            ..Default::default()
+        },
         &varied_tree(50),
     );
     let ext4 = make_ext(
         &work,
         "ext4",
-        &FsSpec { kind: "ext4", size_mib: 24, label: Some("LOGICAL"), uuid: Some("11111111-2222-3333-4444-000000000004"), ..Default::default() },
+        &FsSpec {
+            kind: "ext4",
+            size_mib: 24,
+            label: Some("LOGICAL"),
+            uuid: Some("11111111-2222-3333-4444-000000000004"),
+            ..Default::default()
+        },
         &varied_tree(2000),
     );
     let parts = dir.join("parts.img");
@@ -495,8 +573,16 @@ pub fn test_images(dir: &Path) {
         "gpt",
         "01234567-89AB-CDEF-0123-456789ABCDEF",
         &[
-            Part { size_mib: 24, kind: "0FC63DAF-8483-4772-8E79-3D69D8477DE4", content: Some(&gpt_fs) },
-            Part { size_mib: 4, kind: "0FC63DAF-8483-4772-8E79-3D69D8477DE4", content: None },
+            Part {
+                size_mib: 24,
+                kind: "0FC63DAF-8483-4772-8E79-3D69D8477DE4",
+                content: Some(&gpt_fs),
+            },
+            Part {
+                size_mib: 4,
+                kind: "0FC63DAF-8483-4772-8E79-3D69D8477DE4",
+                content: None,
+            },
         ],
     );
     let _ = std::fs::remove_dir_all(&work);

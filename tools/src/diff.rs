@@ -13,14 +13,49 @@ pub static SPEC: ToolSpec = ToolSpec {
     name: "virt-diff",
     description: "list differences between virtual machines",
     copyright: "Copyright (C) 2010-2020 Red Hat Inc.",
-    usage: &["{prog} [--options] -d domain1 -D domain2", "{prog} [--options] -a disk1.img -A disk2.img [-a|-A ...]"],
+    usage: &[
+        "{prog} [--options] -d domain1 -D domain2",
+        "{prog} [--options] -a disk1.img -A disk2.img [-a|-A ...]",
+    ],
     tables: GetoptTables {
         short: "a:A:c:d:D:hvVx",
         long: &[
-            "add", "all", "atime", "blocksize", "checksum", "checksums", "csv", "connect", "dir-link", "dir-links",
-            "dir-nlink", "dir-nlinks", "dir-time", "dir-times", "domain", "echo-keys", "extra-stat", "extra-stats",
-            "format", "help", "human-readable", "key", "keys-from-stdin", "long-options", "short-options", "time",
-            "times", "time-days", "time-relative", "time-t", "uid", "uids", "verbose", "version", "xattr", "xattrs",
+            "add",
+            "all",
+            "atime",
+            "blocksize",
+            "checksum",
+            "checksums",
+            "csv",
+            "connect",
+            "dir-link",
+            "dir-links",
+            "dir-nlink",
+            "dir-nlinks",
+            "dir-time",
+            "dir-times",
+            "domain",
+            "echo-keys",
+            "extra-stat",
+            "extra-stats",
+            "format",
+            "help",
+            "human-readable",
+            "key",
+            "keys-from-stdin",
+            "long-options",
+            "short-options",
+            "time",
+            "times",
+            "time-days",
+            "time-relative",
+            "time-t",
+            "uid",
+            "uids",
+            "verbose",
+            "version",
+            "xattr",
+            "xattrs",
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
@@ -39,9 +74,23 @@ fn command() -> Command {
     Command::new("virt-diff")
         .about("list differences between virtual machines")
         .arg(args::add().help("Add image from first guest"))
-        .arg(flag("all").long("all").help("Same as: --extra-stats --times --uids --xattrs"))
-        .arg(flag("atime").long("atime").help("Don't ignore access time changes"))
-        .arg(Arg::new("add-second").short('A').action(ArgAction::Append).value_name("image").help("Add image from second guest"))
+        .arg(
+            flag("all")
+                .long("all")
+                .help("Same as: --extra-stats --times --uids --xattrs"),
+        )
+        .arg(
+            flag("atime")
+                .long("atime")
+                .help("Don't ignore access time changes"),
+        )
+        .arg(
+            Arg::new("add-second")
+                .short('A')
+                .action(ArgAction::Append)
+                .value_name("image")
+                .help("Add image from second guest"),
+        )
         .arg(args::blocksize().help("Set sector size of the disk for -a or -A option"))
         .arg(
             Arg::new("checksum")
@@ -56,26 +105,74 @@ fn command() -> Command {
         )
         .arg(args::connect())
         .arg(args::csv("Comma-Separated Values output"))
-        .arg(flag("dir-links").long("dir-links").aliases(["dir-link", "dir-nlink", "dir-nlinks"]).help("Don't ignore directory nlink changes"))
-        .arg(flag("dir-times").long("dir-times").alias("dir-time").help("Don't ignore directory time changes"))
+        .arg(
+            flag("dir-links")
+                .long("dir-links")
+                .aliases(["dir-link", "dir-nlink", "dir-nlinks"])
+                .help("Don't ignore directory nlink changes"),
+        )
+        .arg(
+            flag("dir-times")
+                .long("dir-times")
+                .alias("dir-time")
+                .help("Don't ignore directory time changes"),
+        )
         .arg(args::domain().help("Add disks from first libvirt guest"))
-        .arg(Arg::new("domain-second").short('D').action(ArgAction::Append).value_name("guest").help("Add disks from second libvirt guest"))
+        .arg(
+            Arg::new("domain-second")
+                .short('D')
+                .action(ArgAction::Append)
+                .value_name("guest")
+                .help("Add disks from second libvirt guest"),
+        )
         .arg(args::echo_keys())
-        .arg(flag("extra-stats").long("extra-stats").alias("extra-stat").help("Display extra stats"))
+        .arg(
+            flag("extra-stats")
+                .long("extra-stats")
+                .alias("extra-stat")
+                .help("Display extra stats"),
+        )
         .arg(args::format().help("Force disk format for -a or -A option"))
         .arg(args::help())
         .arg(args::human_readable("Human-readable sizes in output"))
         .arg(args::key())
         .arg(args::keys_from_stdin())
-        .arg(flag("times").long("times").alias("time").help("Display file times"))
-        .arg(flag("time-days").long("time-days").help("Display file times as days before now"))
-        .arg(flag("time-relative").long("time-relative").help("Display file times as seconds before now"))
-        .arg(flag("time-t").long("time-t").help("Display file times as time_t's"))
-        .arg(flag("uids").long("uids").alias("uid").help("Display UID, GID"))
+        .arg(
+            flag("times")
+                .long("times")
+                .alias("time")
+                .help("Display file times"),
+        )
+        .arg(
+            flag("time-days")
+                .long("time-days")
+                .help("Display file times as days before now"),
+        )
+        .arg(
+            flag("time-relative")
+                .long("time-relative")
+                .help("Display file times as seconds before now"),
+        )
+        .arg(
+            flag("time-t")
+                .long("time-t")
+                .help("Display file times as time_t's"),
+        )
+        .arg(
+            flag("uids")
+                .long("uids")
+                .alias("uid")
+                .help("Display UID, GID"),
+        )
         .arg(args::verbose())
         .arg(args::version())
         .arg(args::trace())
-        .arg(flag("xattrs").long("xattrs").alias("xattr").help("Display extended attributes"))
+        .arg(
+            flag("xattrs")
+                .long("xattrs")
+                .alias("xattr")
+                .help("Display extended attributes"),
+        )
         .args(args::hidden())
         .arg(Arg::new("extra-args").num_args(0..))
 }
@@ -110,7 +207,10 @@ fn run(ctx: &mut Ctx) -> i32 {
     let csv = ctx.flag("csv");
     let human = ctx.flag("human-readable");
     if csv && human {
-        eprintln!("{}: you cannot use -h and --csv options together.", ctx.prog);
+        eprintln!(
+            "{}: you cannot use -h and --csv options together.",
+            ctx.prog
+        );
         return 1;
     }
     let times = if ctx.flag("time-t") {
@@ -137,7 +237,9 @@ fn run(ctx: &mut Ctx) -> i32 {
             now: now(),
         },
         xattrs: ctx.flag("xattrs") || all,
-        checksum: ctx.value("checksum").map(|c| if c.is_empty() { "md5".to_string() } else { c }),
+        checksum: ctx
+            .value("checksum")
+            .map(|c| if c.is_empty() { "md5".to_string() } else { c }),
         atime,
         dir_links: ctx.flag("dir-links"),
         dir_times: ctx.flag("dir-times"),
@@ -152,7 +254,10 @@ fn run(ctx: &mut Ctx) -> i32 {
         return ctx.error("you must specify at least one -a or -d option.");
     }
     if !ctx.drives.iter().any(|d| d.second) {
-        eprintln!("{}: error: you must specify at least one -A or -D option.", ctx.prog);
+        eprintln!(
+            "{}: error: you must specify at least one -A or -D option.",
+            ctx.prog
+        );
         return ctx.try_help();
     }
     let mut g1 = match ctx.launch_drives(false, true) {
@@ -195,7 +300,11 @@ fn run(ctx: &mut Ctx) -> i32 {
                 j += 1;
             }
             std::cmp::Ordering::Equal => {
-                if compare(ctx, &mut g1, &mut g2, &mut *out, &tree1[i], &tree2[j], &opts).is_err() {
+                if compare(
+                    ctx, &mut g1, &mut g2, &mut *out, &tree1[i], &tree2[j], &opts,
+                )
+                .is_err()
+                {
                     return 1;
                 }
                 i += 1;
@@ -220,7 +329,13 @@ fn walk(g: &mut Handle, o: &Options) -> guestfs::Result<Vec<File>> {
 /// Directory nesting deeper than this cannot come from a real path (PATH_MAX is 4096).
 const MAX_DEPTH: usize = 2048;
 
-fn visit(g: &mut Handle, dir: &str, o: &Options, files: &mut Vec<File>, depth: usize) -> guestfs::Result<()> {
+fn visit(
+    g: &mut Handle,
+    dir: &str,
+    o: &Options,
+    files: &mut Vec<File>,
+    depth: usize,
+) -> guestfs::Result<()> {
     if depth > MAX_DEPTH {
         return Ok(());
     }
@@ -231,7 +346,11 @@ fn visit(g: &mut Handle, dir: &str, o: &Options, files: &mut Vec<File>, depth: u
         if st.st_ino == -1 {
             continue;
         }
-        let path = if dir == "/" { format!("/{}", name) } else { format!("{}/{}", dir, name) };
+        let path = if dir == "/" {
+            format!("/{}", name)
+        } else {
+            format!("{}/{}", dir, name)
+        };
         let link = st.is_symlink().then_some(link);
         let is_dir = st.is_dir();
         files.push(make_file(g, path.clone(), st, link, o)?);
@@ -242,7 +361,13 @@ fn visit(g: &mut Handle, dir: &str, o: &Options, files: &mut Vec<File>, depth: u
     Ok(())
 }
 
-fn make_file(g: &mut Handle, path: String, mut st: Stat, link: Option<String>, o: &Options) -> guestfs::Result<File> {
+fn make_file(
+    g: &mut Handle,
+    path: String,
+    mut st: Stat,
+    link: Option<String>,
+    o: &Options,
+) -> guestfs::Result<File> {
     if !o.atime {
         st.st_atime_sec = 0;
         st.st_atime_nsec = 0;
@@ -261,8 +386,18 @@ fn make_file(g: &mut Handle, path: String, mut st: Stat, link: Option<String>, o
         Some(kind) if st.is_reg() => Some(g.checksum(kind, &path)?),
         _ => None,
     };
-    let xattrs = if o.xattrs { g.lgetxattrs(&path).unwrap_or_default() } else { Vec::new() };
-    Ok(File { path, st, link, xattrs, checksum })
+    let xattrs = if o.xattrs {
+        g.lgetxattrs(&path).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    Ok(File {
+        path,
+        st,
+        link,
+        xattrs,
+        checksum,
+    })
 }
 
 /// Bytes shown in an xattr value: printable ASCII as is, anything else as `\xHH`.
@@ -289,9 +424,17 @@ fn line(ctx: &Ctx, out: &mut dyn Write, marker: &str, f: &File, o: &Options) {
             None => {}
         }
     }
-    fields.push(if csv { csv_field(&f.path) } else { f.path.clone() });
+    fields.push(if csv {
+        csv_field(&f.path)
+    } else {
+        f.path.clone()
+    });
     if let Some(l) = &f.link {
-        fields.push(if csv { csv_field(l) } else { format!("-> {}", l) });
+        fields.push(if csv {
+            csv_field(l)
+        } else {
+            format!("-> {}", l)
+        });
     }
     if o.xattrs {
         for (name, value) in &f.xattrs {
@@ -331,7 +474,11 @@ fn changed_fields(a: &File, b: &File) -> Vec<&'static str> {
         ("st_ctime_sec", x.st_ctime_sec == y.st_ctime_sec),
         ("xattrs", a.xattrs == b.xattrs),
     ];
-    pairs.iter().filter(|(_, same)| !same).map(|(n, _)| *n).collect()
+    pairs
+        .iter()
+        .filter(|(_, same)| !same)
+        .map(|(n, _)| *n)
+        .collect()
 }
 
 fn compare(
@@ -369,7 +516,13 @@ fn compare(
 }
 
 /// `diff -u` of the two versions of a file, without its two header lines.
-fn diff_content(ctx: &Ctx, g1: &mut Handle, g2: &mut Handle, out: &mut dyn Write, path: &str) -> Result<(), i32> {
+fn diff_content(
+    ctx: &Ctx,
+    g1: &mut Handle,
+    g2: &mut Handle,
+    out: &mut dyn Write,
+    path: &str,
+) -> Result<(), i32> {
     let dir = std::env::temp_dir().join(format!("virt-diff-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     let (f1, f2) = (dir.join("a"), dir.join("b"));
@@ -379,7 +532,12 @@ fn diff_content(ctx: &Ctx, g1: &mut Handle, g2: &mut Handle, out: &mut dyn Write
         let mut w2 = std::fs::File::create(&f2).map_err(|_| 1)?;
         g2.download(path, &mut w2).map_err(|_| 1)?;
         let _ = out.flush();
-        let output = std::process::Command::new("diff").arg("-u").arg(&f1).arg(&f2).output().map_err(|_| 1)?;
+        let output = std::process::Command::new("diff")
+            .arg("-u")
+            .arg(&f1)
+            .arg(&f2)
+            .output()
+            .map_err(|_| 1)?;
         if output.status.code().unwrap_or(2) > 1 {
             eprintln!("{}: external diff command failed", ctx.prog);
             return Err(1);

@@ -6,10 +6,17 @@
 mod alignment_scan;
 mod cat;
 mod common;
+mod copy_out;
 mod df;
+mod diff;
 mod filesystems;
+mod inspector;
+mod log;
 mod ls;
 mod man;
+mod tail;
+mod tar_out;
+mod win_reg;
 
 use common::ToolSpec;
 
@@ -17,9 +24,16 @@ use common::ToolSpec;
 static TOOLS: &[&ToolSpec] = &[
     &alignment_scan::SPEC,
     &cat::SPEC,
+    &copy_out::SPEC,
     &df::SPEC,
+    &diff::SPEC,
     &filesystems::SPEC,
+    &inspector::SPEC,
+    &log::SPEC,
     &ls::SPEC,
+    &tail::SPEC,
+    &tar_out::SPEC,
+    &win_reg::SPEC,
 ];
 
 fn find_tool(name: &str) -> Option<&'static ToolSpec> {

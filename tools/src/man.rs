@@ -97,7 +97,9 @@ fn parse_prose(text: &str) -> Vec<(String, String)> {
     for line in text.lines() {
         if let Some(title) = line.strip_prefix("= ") {
             if in_literal {
-                sections.last_mut().map(|s| s.1.push_str(".fi\n"));
+                if let Some(s) = sections.last_mut() {
+                    s.1.push_str(".fi\n");
+                }
                 in_literal = false;
             }
             sections.push((title.to_string(), String::new()));

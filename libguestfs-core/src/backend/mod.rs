@@ -216,6 +216,10 @@ guestfs_api! {
     fn case_sensitive_path(path: &str) -> String;
     /// A checksum of a file's content: crc, md5, sha1, sha224, sha256, sha384, sha512.
     fn checksum(csumtype: &str, path: &str) -> String;
+    /// Opens a LUKS (or BitLocker) device with a passphrase as `/dev/mapper/MAPNAME`.
+    fn cryptsetup_open(device: &str, key: &str, mapname: &str) -> ();
+    /// Rescans (and with `activate`, activates) LVM volume groups, e.g. after opening LUKS.
+    fn lvm_scan(activate: bool) -> ();
     /// Physical volumes, as devices.
     fn pvs() -> Vec<String>;
     /// Volume group names.

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod csv;
+pub mod fish;
 pub mod getopt;
 pub mod human;
 pub mod inspect;
@@ -109,7 +110,6 @@ impl KeySelector {
 pub struct Ctx {
     /// The program name for messages (basename of argv[0]).
     pub prog: String,
-    pub spec: &'static ToolSpec,
     pub matches: ArgMatches,
     pub operands: Vec<String>,
     pub drives: Vec<DriveArg>,
@@ -160,12 +160,6 @@ impl Ctx {
         self.message_json("error", msg);
         eprintln!("{}: {}", self.prog, msg);
         1
-    }
-
-    /// A warning on stderr and in the machine-readable stream.
-    pub fn warning(&self, msg: &str) {
-        self.message_json("warning", msg);
-        eprintln!("{}: warning: {}", self.prog, msg);
     }
 
     /// The `Try ‘PROG --help’` line; returns exit status 1.
@@ -595,7 +589,6 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
     let trace = parsed.options.iter().any(|o| o.id == "trace");
     let mut ctx = Ctx {
         prog: prog.to_string(),
-        spec,
         matches,
         operands: parsed.operands,
         drives,

@@ -832,6 +832,19 @@ impl Backend for NativeBackend {
         Ok(sum.finish())
     }
 
+    fn cryptsetup_open(&mut self, device: &str, _key: &str, _mapname: &str) -> Result<()> {
+        let _ = self.devices.get(device)?;
+        Err(Error::new(
+            libc::ENOTSUP,
+            format!("{}: encrypted devices are opened by the appliance backend (LIBGUESTFS_BACKEND=direct)", device),
+        ))
+    }
+
+    /// The native backend assembles LVM when it launches; there is nothing to rescan.
+    fn lvm_scan(&mut self, _activate: bool) -> Result<()> {
+        Ok(())
+    }
+
     fn pvs(&mut self) -> Result<Vec<String>> {
         // Like `lvm pvs`: every PV, including those in no volume group.
         Ok(self
