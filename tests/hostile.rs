@@ -878,71 +878,155 @@ fn virt_copy_out_and_virt_tar_out_on_hostile_images() {
     assert_eq!(sb.snapshot(), before);
 }
 
-#[test]
-fn virt_diff_with_an_image_that_cannot_be_opened() {
-    if !dispatched("virt-diff") {
-        eprintln!("virt-diff is not in this build yet: skipped");
-        return;
-    }
-    let tmp = TempDir::new("hostile-diff");
-    let work = tmp.join("work");
-    fs::create_dir(&work).unwrap();
-    let fs_img = hostile::plain_fs(&work, "diff");
-    let good = hostile::mbr_disk(&fs_img, &tmp.join("good.img"), 4);
-    let broken = hostile::qcow2_missing_backing(&work, &tmp.join("broken.qcow2"));
-    let r = run_on(&good, "virt-diff", &["-a", s(&good), "-A", s(&broken)]);
-    expect_code(&r, 1);
-    let r = run_on(&broken, "virt-diff", &["-a", s(&broken), "-A", s(&good)]);
-    expect_code(&r, 1);
+/// A Linux guest whose journal file is `content`.
+fn guest_with_journal(work: &Path, name: &str, content: Vec<u8>) -> PathBuf {
+    hostile::linux_guest(work, &work.join(name), &[("system.journal", content)])
 }
 
 #[test]
-fn extraction_failures_are_reported_once() {
-    use std::sync::{Arc, Mutex};
-    let sb = Sandbox::new("hostile-report");
-    let img = hostile_names_image(&sb);
-    std::os::unix::fs::symlink(&sb.outside, sb.dest.join("dir")).unwrap();
-    let mut g = library_handle(&img);
-    let messages = Arc::new(Mutex::new(Vec::<String>::new()));
-    let m = messages.clone();
-    g.set_error_handler(Box::new(move |msg: &str| {
-        m.lock().unwrap().push(msg.to_string())
-    }));
-    let taken = |m: &Arc<Mutex<Vec<String>>>| std::mem::take(&mut *m.lock().unwrap());
-    // Not a directory.
-    assert!(g
-        .tar_out("/hello", &mut Vec::new(), &Default::default())
-        .is_err());
-    assert_eq!(taken(&messages), ["tar_out: /hello: Not a directory"]);
-    // A guest path that does not exist: reported once, by the call that failed.
-    assert!(g
-        .tar_out("/nothere", &mut Vec::new(), &Default::default())
-        .is_err());
-    assert_eq!(
-        taken(&messages),
-        ["statns: /nothere: No such file or directory"]
-    );
-    // The destination holds a symlink where the guest has a directory: refused, and said.
-    assert!(g.copy_out("/dir", &sb.dest).is_err());
-    let said = taken(&messages);
-    assert_eq!(said.len(), 1, "{:?}", said);
-    assert!(said[0].starts_with("copy_out: "), "{:?}", said);
-    // The same found by the unpacker in the middle of the archive (more of it follows than
-    // a pipe holds): its reason is reported, not the broken pipe it leaves behind.
-    assert!(g.copy_out("/", &sb.dest).is_err());
-    let said = taken(&messages);
-    assert_eq!(said.len(), 1, "{:?}", said);
+fn virt_log_with_truncated_or_corrupt_journal() {
+    let Some(journal) = hostile::journal_sample() else {
+        eprintln!("xz is not available: skipped");
+        return;
+    };
+    let tmp = TempDir::new("hostile-journal");
+    let work = tmp.path();
+    // The intact journal first, so the damaged ones below are read through the same path.
+    let ok = guest_with_journal(work, "ok.img", journal.clone());
+    let r = run_on(&ok, "virt-log", &["-a", s(&ok)]);
+    expect_code(&r, 0);
     assert!(
-        said[0].starts_with("copy_out: ") && !said[0].contains("Broken pipe"),
-        "{:?}",
-        said
+        r.out()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .ends_with(" writer[1007] emerg: entry 0 of file 7"),
+        "{}",
+        r.out()
     );
-    // A local destination that is not a directory.
-    assert!(g.copy_out("/hello", &sb.outside.join("secret")).is_err());
-    let said = taken(&messages);
-    assert_eq!(said.len(), 1, "{:?}", said);
-    assert_eq!(
-        fs::read_to_string(sb.outside.join("secret")).unwrap(),
-        "HOST SECRET\n"
+    let mut garbage = journal[..4096].to_vec();
+    garbage.extend((0..60_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8));
+    let mut bad_header = journal.clone();
+    // header_size, arena_size and the hash table offsets: pointing anywhere.
+    bad_header[88..136].copy_from_slice(&[0xff; 48]);
+    let mut bad_objects = journal.clone();
+    let half = bad_objects.len() / 2;
+    for b in &mut bad_objects[half..half + 4096] {
+        *b ^= 0x5a;
+    }
+    for (name, content) in [
+        // Cut in half, as after a crash: its header's arena runs past the end of the file.
+        ("trunc.img", journal[..journal.len() / 2].to_vec()),
+        ("header-only.img", journal[..240].to_vec()),
+        ("garbage.img", garbage),
+        ("bad-header.img", bad_header),
+        ("bad-objects.img", bad_objects),
+        ("empty.img", Vec::new()),
+    ] {
+        let img = guest_with_journal(work, name, content);
+        // libsystemd (1.48's reader) skips a journal file it cannot open and reads what it
+        // can of one that opens: either way the tool ends normally or says why.
+        let r = run_on(&img, "virt-log", &["-a", s(&img)]);
+        if name != "bad-objects.img" {
+            expect_code(&r, 0);
+            assert_eq!(r.out(), "", "{}", r.cmdline);
+        }
+        run_on(&img, "virt-inspector", &["-a", s(&img)]);
+        let r = run_on(&img, "virt-cat", &["-a", s(&img), "/etc/hostname"]);
+        expect_code(&r, 0);
+        assert_eq!(r.out(), "hostile.example.invalid\n");
+    }
+}
+
+#[test]
+fn virt_win_reg_with_hives_that_are_not_hives() {
+    let tmp = TempDir::new("hostile-hive");
+    let work = tmp.path();
+    let software = hostile::hive_sample("windows-software.hive");
+    let system = hostile::hive_sample("windows-system.hive");
+    let ok = hostile::windows_guest(work, &work.join("ok.img"), &software, &system);
+    let r = run_on(
+        &ok,
+        "virt-win-reg",
+        &[s(&ok), "HKLM\\SYSTEM\\Select", "Current"],
     );
+    expect_code(&r, 0);
+    assert_eq!(r.out(), "1\n");
+    let mut scrambled = software.clone();
+    for b in &mut scrambled[4096..] {
+        *b = b.rotate_left(3) ^ 0xa5;
+    }
+    let mut bad_root = software.clone();
+    // The base block's root cell offset, pointing past the end.
+    bad_root[36..40].copy_from_slice(&0x7fff_fff0u32.to_le_bytes());
+    for (name, sw, sy) in [
+        (
+            "text.img",
+            b"this is not a registry hive\n".to_vec(),
+            system.clone(),
+        ),
+        (
+            "trunc.img",
+            software[..5000].to_vec(),
+            system[..100].to_vec(),
+        ),
+        ("scrambled.img", scrambled, system.clone()),
+        ("bad-root.img", bad_root, system.clone()),
+        ("empty.img", Vec::new(), Vec::new()),
+    ] {
+        let img = hostile::windows_guest(work, &work.join(name), &sw, &sy);
+        let i = s(&img);
+        for args in [
+            vec![i, "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"],
+            vec![
+                i,
+                "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion",
+                "ProductName",
+            ],
+            vec![i, "HKLM\\SYSTEM\\Select"],
+        ] {
+            let r = run_on(&img, "virt-win-reg", &args);
+            assert!(
+                !r.stdout.is_empty() || !r.stderr.is_empty(),
+                "{}: nothing said",
+                r.cmdline
+            );
+        }
+        run_on(&img, "virt-inspector", &["-a", i]);
+        run_on(
+            &img,
+            "virt-ls",
+            &["-a", i, "-m", "/dev/sda1", "-lR", "/Windows"],
+        );
+    }
+}
+
+#[test]
+fn virt_diff_with_an_image_that_cannot_be_opened() {
+    let tmp = TempDir::new("hostile-diff");
+    let work = tmp.path();
+    let good = hostile::linux_guest(work, &work.join("good.img"), &[]);
+    let broken = hostile::qcow2_missing_backing(work, &work.join("broken.qcow2"));
+    let zero = work.join("zero.img");
+    fs::write(&zero, b"").unwrap();
+    let dir = work.join("a-directory");
+    fs::create_dir(&dir).unwrap();
+    for (a, b) in [(&good, &broken), (&broken, &good), (&good, &dir)] {
+        let r = run_on(b, "virt-diff", &["-a", s(a), "-A", s(b)]);
+        expect_code(&r, 1);
+        assert_eq!(r.stderr.lines().count(), 1, "{}: {}", r.cmdline, r.stderr);
+        assert!(r.stderr.starts_with("libguestfs: error: "), "{}", r.stderr);
+        assert!(r.stdout.is_empty());
+    }
+    let r = run_on(&zero, "virt-diff", &["-a", s(&good), "-A", s(&zero)]);
+    expect_code(&r, 1);
+    assert!(
+        r.stderr
+            .starts_with("virt-diff: no operating system was found on this disk\n"),
+        "{}",
+        r.stderr
+    );
+    // The same image twice is fine.
+    let r = run_on(&good, "virt-diff", &["-a", s(&good), "-A", s(&good)]);
+    expect_code(&r, 0);
 }

@@ -115,11 +115,19 @@ pub fn check_run(name: &str, run: &Run) {
         run.code,
         run.stderr
     );
+    // 1.48's own exceptions: virt-alignment-scan reports misalignment with 2 and 3, and
+    // virt-win-reg (Perl) ends with `die`, exit 255.
+    let allowed: &[i32] = match name {
+        "virt-alignment-scan" => &[0, 1, 2, 3],
+        "virt-win-reg" => &[0, 1, 255],
+        _ => &[0, 1],
+    };
     assert!(
-        run.code == 0 || run.code == 1,
-        "{}: exit status {} (expected 0 or 1)\nstderr:\n{}",
+        allowed.contains(&run.code),
+        "{}: exit status {} (expected one of {:?})\nstderr:\n{}",
         run.cmdline,
         run.code,
+        allowed,
         run.stderr
     );
     if run.code == 1 {
@@ -137,7 +145,16 @@ pub fn check_run(name: &str, run: &Run) {
     );
     let own = format!("{}: ", name);
     let try_help = format!("Try ‘{} --help’", name);
+    let mut advice = false;
     for line in run.stderr.lines() {
+        // The paragraphs of advice after "no operating system" / "multi-boot" (§1.4).
+        if advice {
+            continue;
+        }
+        advice = line.starts_with(&own)
+            && (line.to_ascii_lowercase().contains("no operating system")
+                || line.contains("multi-boot")
+                || line.contains("multiboot"));
         let ok = line.starts_with(&own)
             || line.starts_with("libguestfs: error: ")
             || line.starts_with("libguestfs: warning: ")
@@ -711,4 +728,114 @@ fn snapshot_into(root: &Path, dir: &Path, skip: &Path, out: &mut Vec<String>) {
             snapshot_into(root, &p, skip, out);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Guests with an operating system, for the tools that inspect (virt-log, virt-win-reg,
+// virt-diff, virt-inspector).
+// ---------------------------------------------------------------------------------------------
+
+/// A small Debian-like guest on an MBR disk (root on `/dev/sda1`); `journal` files are put in
+/// `/var/log/journal/<machine-id>/` with the given contents, next to a plain `/var/log/syslog`.
+pub fn linux_guest(work: &Path, out: &Path, journal: &[(&str, Vec<u8>)]) -> PathBuf {
+    use crate::images::{make_ext, tiny_elf, FsSpec, Tree};
+    let name = out
+        .file_stem()
+        .and_then(|n| n.to_str())
+        .unwrap_or("linux")
+        .to_string();
+    let mut tree = Tree::new()
+        .dir("/bin", 0o755)
+        .file("/bin/ls", tiny_elf(), 0o755)
+        .dir("/etc", 0o755)
+        .file("/etc/hostname", "hostile.example.invalid\n", 0o644)
+        .file("/etc/debian_version", "12.5\n", 0o644)
+        .file(
+            "/etc/os-release",
+            "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n",
+            0o644,
+        )
+        .file("/etc/fstab", "/dev/sda1 / ext4 defaults 0 1\n", 0o644)
+        .file(
+            "/etc/machine-id",
+            "0123456789abcdef0123456789abcdef\n",
+            0o444,
+        )
+        .dir("/var/log", 0o755)
+        .file(
+            "/var/log/syslog",
+            "Nov 14 22:13:20 hostile kernel: hello\n",
+            0o640,
+        );
+    if !journal.is_empty() {
+        tree = tree.dir("/var/log/journal/0123456789abcdef0123456789abcdef", 0o755);
+    }
+    for (file, content) in journal {
+        tree = tree.file(
+            &format!("/var/log/journal/0123456789abcdef0123456789abcdef/{}", file),
+            content,
+            0o640,
+        );
+    }
+    let fs = make_ext(
+        work,
+        &name,
+        &FsSpec {
+            size_mib: 8,
+            ..Default::default()
+        },
+        &tree,
+    );
+    mbr_disk(&fs, out, 8)
+}
+
+/// A journal file made by systemd (from the core crate's test data), uncompressed with xz.
+pub fn journal_sample() -> Option<Vec<u8>> {
+    let packed = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../libguestfs-core/tests/data/journal/writer-none-regular.journal.xz");
+    let out = Command::new("xz").arg("-dc").arg(&packed).output().ok()?;
+    (out.status.success() && out.stdout.starts_with(b"LPKSHHRH")).then_some(out.stdout)
+}
+
+/// A registry hive from the core crate's test data (made by hivex).
+pub fn hive_sample(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../libguestfs-core/tests/data/hive")
+        .join(name);
+    fs::read(&p).unwrap_or_else(|e| panic!("{}: {}", p.display(), e))
+}
+
+/// A phony Windows guest (the layout libguestfs's own test images use: a `/Windows` tree on
+/// an ext4 partition, `/dev/sda1`) with the given SOFTWARE and SYSTEM hive files.
+pub fn windows_guest(work: &Path, out: &Path, software: &[u8], system: &[u8]) -> PathBuf {
+    use crate::images::{make_ext, FsSpec, Tree};
+    let name = out
+        .file_stem()
+        .and_then(|n| n.to_str())
+        .unwrap_or("windows")
+        .to_string();
+    let mut pe = vec![0u8; 0x200];
+    pe[0..2].copy_from_slice(b"MZ");
+    pe[0x3c..0x40].copy_from_slice(&0x80u32.to_le_bytes());
+    pe[0x80..0x84].copy_from_slice(b"PE\0\0");
+    pe[0x84..0x86].copy_from_slice(&0x14cu16.to_le_bytes());
+    pe[0x94..0x96].copy_from_slice(&0xe0u16.to_le_bytes());
+    pe[0x98..0x9a].copy_from_slice(&0x10bu16.to_le_bytes());
+    let tree = Tree::new()
+        .dir("/Windows/System32/Config", 0o755)
+        .dir("/Windows/System32/Drivers", 0o755)
+        .file("/Windows/System32/cmd.exe", pe, 0o644)
+        .file("/Windows/System32/Config/SOFTWARE", software, 0o644)
+        .file("/Windows/System32/Config/SYSTEM", system, 0o644)
+        .dir("/Program Files", 0o755);
+    let fs = make_ext(
+        work,
+        &name,
+        &FsSpec {
+            size_mib: 8,
+            ..Default::default()
+        },
+        &tree,
+    );
+    mbr_disk(&fs, out, 8)
 }
