@@ -237,7 +237,14 @@ impl Handle {
         }
         let entries = self.readdir(dir)?;
         for e in entries {
-            if e.name == "." || e.name == ".." || e.name.contains('/') {
+            // Names that cannot be one path component (and a NUL, which ends a name in a tar
+            // header, so `a\0b` would be read back as `a`) are never archived.
+            if e.name.is_empty()
+                || e.name == "."
+                || e.name == ".."
+                || e.name.contains('/')
+                || e.name.contains('\0')
+            {
                 continue;
             }
             let path = join(dir, &e.name);
@@ -354,6 +361,9 @@ impl Handle {
                 archive.set_overwrite(true);
                 for entry in archive.entries()? {
                     let mut entry = entry?;
+                    if entry.header().entry_type().is_hard_link() {
+                        remove_before_hard_link(&dst, &entry.path()?)?;
+                    }
                     // unpack_in refuses names with `..` or a root, and anything whose parent
                     // resolves outside `dst` (through a symlink the archive made).
                     entry.unpack_in(&dst)?;
@@ -384,6 +394,37 @@ impl Handle {
             self.download(remotepath, &mut f)?;
             Ok(())
         }
+    }
+}
+
+/// The tar crate makes a hard link only where no file exists yet, while GNU tar (1.48's
+/// copy-out) replaces an existing file: remove a non-directory at the member's place first
+/// (so copying out twice into the same directory works), but only when the place's parent
+/// resolves inside `dst` — never through a symlink pointing out of it.
+fn remove_before_hard_link(dst: &Path, member: &Path) -> io::Result<()> {
+    use std::path::Component;
+    let mut place = dst.to_path_buf();
+    for c in member.components() {
+        match c {
+            Component::Normal(p) => place.push(p),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+            // unpack_in skips such a member.
+            Component::ParentDir => return Ok(()),
+        }
+    }
+    let (Some(parent), Some(name)) = (place.parent(), place.file_name()) else {
+        return Ok(());
+    };
+    let (Ok(parent), Ok(root)) = (parent.canonicalize(), dst.canonicalize()) else {
+        return Ok(());
+    };
+    if !parent.starts_with(&root) {
+        return Ok(());
+    }
+    let place = parent.join(name);
+    match std::fs::symlink_metadata(&place) {
+        Ok(m) if !m.is_dir() => std::fs::remove_file(&place),
+        _ => Ok(()),
     }
 }
 

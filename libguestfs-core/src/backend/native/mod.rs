@@ -133,6 +133,14 @@ impl NativeBackend {
             }
         }
         let fs_type = node.vfs_type().to_string();
+        // An empty device: every filesystem's superblock read fails with EIO, which mount(8)
+        // words differently from a superblock it could read but not use.
+        if fs_type.is_empty() && node.device().is_ok_and(|d| d.size() == 0) {
+            return Err(mount_failed(&format!(
+                "can't read superblock on {}.\n       dmesg(1) may have more information after failed mount system call.",
+                node.name
+            )));
+        }
         if fs_type.is_empty()
             || fs_type.ends_with("_member")
             || fs_type == "swap"

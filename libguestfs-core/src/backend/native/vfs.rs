@@ -149,6 +149,15 @@ impl MountTable {
                 }
                 continue;
             }
+            // A directory reached again below itself (a hard-linked directory or a corrupt
+            // entry pointing up the tree): the kernel's dcache refuses such a lookup with
+            // ELOOP ("would have caused loop"), which also bounds every walk over the tree.
+            if stack
+                .iter()
+                .any(|a| a.mount == child.mount && a.ino == child.ino)
+            {
+                return Err(Error::new(libc::ELOOP, crate::error::strerror(libc::ELOOP)));
+            }
             stack.push(child);
         }
         Ok(stack.pop().unwrap_or(root))
@@ -166,7 +175,17 @@ impl MountTable {
     /// The entries of a directory location, with mountpoints replaced by the mounted root's
     /// type (as the kernel's readdir does not, but stat does).
     pub fn read_dir(&self, loc: &Location) -> Result<Vec<crate::fs::DirEntry>> {
-        self.fs(loc).read_dir(loc.ino)
+        let entries = self.fs(loc).read_dir(loc.ino)?;
+        // The kernel's readdir checks every name a filesystem hands it (verify_dirent_name):
+        // an empty name or one containing `/` cannot be a path component, so the directory
+        // read fails with EIO rather than pass on a name that would mean another path.
+        if entries
+            .iter()
+            .any(|e| e.name.is_empty() || e.name.contains('/'))
+        {
+            return Err(Error::path(libc::EIO, &loc.path));
+        }
+        Ok(entries)
     }
 
     /// The location of `name` inside directory `dir` without following a final symlink.

@@ -1,0 +1,841 @@
+//! Damaged and hostile disk images, made with the real tools (mkfs.ext4, debugfs, sfdisk,
+//! sgdisk, qemu-img) and then broken on purpose, plus a runner that holds every tool run to a
+//! time limit and to the rules for bad input: exit status 0 or 1 (never a panic, never a
+//! signal), stderr made of `PROG: …` / `libguestfs: …` lines, and the image unchanged.
+
+use crate::images::{make_disk, Part};
+use crate::{sh, tool};
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long one tool run may take on these small images before it counts as a hang.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// More output than this from a few-MiB image means a runaway listing.
+pub const MAX_STDOUT: usize = 1 << 20;
+
+/// What one bounded tool run gave.
+pub struct Run {
+    pub cmdline: String,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl Run {
+    pub fn out(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+/// Runs `name ARGS…` under the native backend with a time limit. A run still going after
+/// [`TIMEOUT`] is killed (with its process group) and fails the test, as does a death by
+/// signal.
+pub fn run_bounded(name: &str, args: &[&str]) -> Run {
+    use std::os::unix::process::CommandExt;
+    let cmdline = format!("{} {}", name, args.join(" "));
+    let mut child = tool(name)
+        .args(args)
+        .env("LIBGUESTFS_BACKEND", "native")
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {}", cmdline, e));
+    let mut so = child.stdout.take().expect("stdout pipe");
+    let mut se = child.stderr.take().expect("stderr pipe");
+    // Read both pipes on threads so a chatty tool cannot block on a full pipe; stdout is read
+    // to a bounded size so a runaway listing cannot exhaust the test's memory.
+    let out_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = (&mut so).take(MAX_STDOUT as u64 + 1).read_to_end(&mut buf);
+        // Keep draining so the tool is not killed by SIGPIPE.
+        let _ = std::io::copy(&mut so, &mut std::io::sink());
+        buf
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = (&mut se).take(MAX_STDOUT as u64).read_to_end(&mut buf);
+        let _ = std::io::copy(&mut se, &mut std::io::sink());
+        buf
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st,
+            Ok(None) if start.elapsed() > TIMEOUT => {
+                // SAFETY: kill(2) on the process group this test created for the child.
+                unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+                let _ = child.wait();
+                panic!("{} did not finish within {:?} (hang)", cmdline, TIMEOUT);
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => panic!("wait for {}: {}", cmdline, e),
+        }
+    };
+    let stdout = out_thread.join().unwrap_or_default();
+    let stderr = String::from_utf8_lossy(&err_thread.join().unwrap_or_default()).into_owned();
+    let code = match status.code() {
+        Some(c) => c,
+        None => {
+            use std::os::unix::process::ExitStatusExt;
+            panic!(
+                "{} was killed by signal {:?}\nstderr:\n{}",
+                cmdline,
+                status.signal(),
+                stderr
+            );
+        }
+    };
+    let run = Run {
+        cmdline,
+        stdout,
+        stderr,
+        code,
+    };
+    check_run(name, &run);
+    run
+}
+
+/// The rules every run obeys: no panic (exit 101 or a "panicked at" message), exit status 0
+/// or 1, a failure explains itself on stderr, stderr lines are the tool's or libguestfs's,
+/// and stdout is bounded.
+pub fn check_run(name: &str, run: &Run) {
+    assert!(
+        !run.stderr.contains("panicked at") && run.code != 101,
+        "{} panicked (exit {}):\n{}",
+        run.cmdline,
+        run.code,
+        run.stderr
+    );
+    // 1.48's own exceptions: virt-alignment-scan reports misalignment with 2 and 3, and
+    // virt-win-reg (Perl) ends with `die`, exit 255.
+    let allowed: &[i32] = match name {
+        "virt-alignment-scan" => &[0, 1, 2, 3],
+        "virt-win-reg" => &[0, 1, 255],
+        _ => &[0, 1],
+    };
+    assert!(
+        allowed.contains(&run.code),
+        "{}: exit status {} (expected one of {:?})\nstderr:\n{}",
+        run.cmdline,
+        run.code,
+        allowed,
+        run.stderr
+    );
+    if run.code == 1 {
+        assert!(
+            !run.stderr.trim().is_empty(),
+            "{} failed (exit 1) without saying why",
+            run.cmdline
+        );
+    }
+    assert!(
+        run.stdout.len() <= MAX_STDOUT,
+        "{}: runaway output (more than {} bytes)",
+        run.cmdline,
+        MAX_STDOUT
+    );
+    let own = format!("{}: ", name);
+    let try_help = format!("Try ‘{} --help’", name);
+    let mut advice = false;
+    for line in run.stderr.lines() {
+        // The paragraphs of advice after "no operating system" / "multi-boot" (§1.4).
+        if advice {
+            continue;
+        }
+        advice = line.starts_with(&own)
+            && (line.to_ascii_lowercase().contains("no operating system")
+                || line.contains("multi-boot")
+                || line.contains("multiboot"));
+        let ok = line.starts_with(&own)
+            || line.starts_with("libguestfs: error: ")
+            || line.starts_with("libguestfs: warning: ")
+            || line.starts_with(&try_help)
+            // mount(8)'s second line, which libguestfs passes on inside the error message.
+            || line == "       dmesg(1) may have more information after failed mount system call.";
+        assert!(
+            ok,
+            "{}: stderr line not from the tool or libguestfs: {:?}\nstderr:\n{}",
+            run.cmdline, line, run.stderr
+        );
+    }
+}
+
+/// An image file's identity: content hash, size, mode and modification time.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub sha256: Vec<u8>,
+    pub len: u64,
+    pub mode: u32,
+    pub mtime: (i64, i64),
+}
+
+/// The fingerprint of a file (a directory's has no hash).
+pub fn fingerprint(path: &Path) -> Fingerprint {
+    let meta = fs::metadata(path).unwrap_or_else(|e| panic!("{}: {}", path.display(), e));
+    let sha256 = if meta.is_file() {
+        let mut h = Sha256::new();
+        let mut f = fs::File::open(path).unwrap_or_else(|e| panic!("{}: {}", path.display(), e));
+        std::io::copy(&mut f, &mut h).expect("hash image");
+        h.finalize().to_vec()
+    } else {
+        Vec::new()
+    };
+    Fingerprint {
+        sha256,
+        len: meta.len(),
+        mode: meta.mode(),
+        mtime: (meta.mtime(), meta.mtime_nsec()),
+    }
+}
+
+/// Runs a tool on `image` (already among `args`) and asserts the image is unchanged after.
+pub fn run_on(image: &Path, name: &str, args: &[&str]) -> Run {
+    let before = fingerprint(image);
+    let run = run_bounded(name, args);
+    let after = fingerprint(image);
+    assert_eq!(
+        before,
+        after,
+        "{} changed {} (content, size, mode or mtime)",
+        run.cmdline,
+        image.display()
+    );
+    run
+}
+
+/// Asserts a run's exit status, showing its output when it differs.
+pub fn expect_code(run: &Run, code: i32) {
+    assert_eq!(
+        run.code,
+        code,
+        "{}: exit status\nstdout:\n{}\nstderr:\n{}",
+        run.cmdline,
+        run.out(),
+        run.stderr
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building and breaking images.
+// ---------------------------------------------------------------------------------------------
+
+/// `mkfs.ext4 -d TREE` with 1 KiB blocks and fixed identifiers. `extra` adds mkfs options
+/// (`-O ^metadata_csum` for images whose directory blocks are patched afterwards: the kernel
+/// would reject a block whose checksum no longer matches before seeing the hostile names).
+pub fn mkfs_ext4(tree: &Path, out: &Path, size_mib: u64, extra: &[&str]) -> PathBuf {
+    let _ = fs::remove_file(out);
+    sh(Command::new("mkfs.ext4")
+        .args([
+            "-q",
+            "-F",
+            "-b",
+            "1024",
+            "-U",
+            "0f0e0d0c-0b0a-4908-8706-050403020100",
+        ])
+        .args(["-E", "hash_seed=0f0e0d0c-0b0a-4908-8706-050403020100"])
+        .args(extra)
+        .arg("-d")
+        .arg(tree)
+        .arg(out)
+        .arg(format!("{}M", size_mib))
+        .env("E2FSPROGS_FAKE_TIME", "1700000000"));
+    out.to_path_buf()
+}
+
+/// Runs debugfs write requests on an image.
+pub fn debugfs_w(img: &Path, requests: &[&str]) {
+    let script = img.with_extension("debugfs-script");
+    fs::write(&script, requests.join("\n") + "\n").expect("debugfs script");
+    let out = sh(Command::new("debugfs")
+        .arg("-w")
+        .arg("-f")
+        .arg(&script)
+        .arg(img)
+        .env("E2FSPROGS_FAKE_TIME", "1700000000"));
+    let _ = fs::remove_file(&script);
+    // debugfs reports request errors on stderr but still exits 0.
+    let err = String::from_utf8_lossy(&out.stderr);
+    let complaints: Vec<&str> = err
+        .lines()
+        .filter(|l| !l.starts_with("debugfs ") && !l.trim().is_empty())
+        .collect();
+    assert!(
+        complaints.is_empty(),
+        "debugfs {:?} on {}: {}",
+        requests,
+        img.display(),
+        err
+    );
+}
+
+/// The data blocks of a file or directory (`debugfs -R "blocks PATH"`).
+pub fn blocks_of(img: &Path, path: &str) -> Vec<u64> {
+    let out = sh(Command::new("debugfs")
+        .arg("-R")
+        .arg(format!("blocks {}", path))
+        .arg(img));
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect()
+}
+
+/// Renames directory entries in place by patching the directory's blocks: each `(old, new)`
+/// pair must have the same length, and `new` may hold bytes no tool would write (`/`, NUL,
+/// `..`). The filesystem must use 1 KiB blocks.
+pub fn patch_names(img: &Path, dir: &str, renames: &[(&[u8], &[u8])]) {
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(img)
+        .expect("open image for patching");
+    let blocks = blocks_of(img, dir);
+    assert!(
+        !blocks.is_empty(),
+        "no blocks for {} in {}",
+        dir,
+        img.display()
+    );
+    for (old, new) in renames {
+        assert_eq!(old.len(), new.len(), "renames keep the length");
+        let mut done = false;
+        for b in &blocks {
+            let mut buf = vec![0u8; 1024];
+            f.read_exact_at(&mut buf, b * 1024).expect("read dir block");
+            if let Some(i) = find(&buf, old) {
+                buf[i..i + new.len()].copy_from_slice(new);
+                f.write_all_at(&buf, b * 1024).expect("write dir block");
+                done = true;
+                break;
+            }
+        }
+        assert!(
+            done,
+            "{:?} not found in {} of {}",
+            String::from_utf8_lossy(old),
+            dir,
+            img.display()
+        );
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Overwrites bytes of a file at an offset.
+pub fn poke(path: &Path, offset: u64, bytes: &[u8]) {
+    let f = fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .expect("open for poke");
+    f.write_all_at(bytes, offset).expect("poke");
+}
+
+/// Reads bytes of a file at an offset.
+pub fn peek(path: &Path, offset: u64, len: usize) -> Vec<u8> {
+    let f = fs::File::open(path).expect("open for peek");
+    let mut buf = vec![0u8; len];
+    f.read_exact_at(&mut buf, offset).expect("peek");
+    buf
+}
+
+/// A small ordinary filesystem: `/a`, `/d/f`, `/d/sub/`.
+pub fn plain_fs(work: &Path, name: &str) -> PathBuf {
+    let tree = work.join(format!("{}.tree", name));
+    let _ = fs::remove_dir_all(&tree);
+    fs::create_dir_all(tree.join("d/sub")).expect("tree");
+    fs::write(tree.join("a"), "hi\n").expect("tree");
+    fs::write(tree.join("d/f"), "in d\n").expect("tree");
+    mkfs_ext4(&tree, &work.join(format!("{}.fs", name)), 4, &[])
+}
+
+/// An MBR disk whose one partition (`/dev/sda1`, 1 MiB in, `size_mib` long) holds `fs`.
+pub fn mbr_disk(fs: &Path, out: &Path, size_mib: u64) -> PathBuf {
+    make_disk(
+        out,
+        "dos",
+        &[Part {
+            size_mib,
+            kind: "83",
+            content: Some(fs),
+        }],
+    )
+}
+
+/// The ext4 partition of an [`mbr_disk`] starts here.
+pub const PART_OFFSET: u64 = 1024 * 1024;
+
+/// A raw MBR disk holding an ext4 partition, cut off in the middle of the filesystem.
+pub fn truncated_raw(work: &Path, out: &Path) -> PathBuf {
+    let fs = plain_fs(work, "trunc");
+    mbr_disk(&fs, out, 4);
+    let f = fs::OpenOptions::new().write(true).open(out).expect("open");
+    f.set_len(PART_OFFSET + 512 * 1024).expect("truncate");
+    out.to_path_buf()
+}
+
+/// A qcow2 image of a 4 MiB ext4 filesystem, cut to `len` bytes.
+pub fn truncated_qcow2(work: &Path, out: &Path, len: u64) -> PathBuf {
+    let fs = plain_fs(work, "qtrunc");
+    crate::images::to_qcow2(&fs, out, false);
+    let f = fs::OpenOptions::new().write(true).open(out).expect("open");
+    f.set_len(len).expect("truncate");
+    out.to_path_buf()
+}
+
+/// A qcow2 overlay whose backing file has been deleted.
+pub fn qcow2_missing_backing(work: &Path, out: &Path) -> PathBuf {
+    let fs = plain_fs(work, "backing");
+    let base = out.with_file_name("deleted-base.qcow2");
+    crate::images::to_qcow2(&fs, &base, false);
+    crate::images::qcow2_overlay("deleted-base.qcow2", "qcow2", out);
+    fs::remove_file(&base).expect("delete backing file");
+    out.to_path_buf()
+}
+
+/// Two qcow2 images each naming the other as backing file.
+pub fn qcow2_backing_loop(work: &Path, out: &Path) -> PathBuf {
+    let fs = plain_fs(work, "loopback");
+    let other = out.with_file_name("loop-b.qcow2");
+    crate::images::to_qcow2(&fs, &other, false);
+    crate::images::qcow2_overlay("loop-b.qcow2", "qcow2", out);
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("overlay name")
+        .to_string();
+    // `rebase -u` only rewrites the header: the backing chain now loops.
+    sh(Command::new("qemu-img")
+        .current_dir(out.parent().expect("dir"))
+        .args([
+            "rebase",
+            "-u",
+            "-f",
+            "qcow2",
+            "-F",
+            "qcow2",
+            "-b",
+            &name,
+            "loop-b.qcow2",
+        ]));
+    out.to_path_buf()
+}
+
+/// Disk size of the GPT images.
+pub const GPT_DISK_SIZE: u64 = 8 * 1024 * 1024;
+
+/// A GPT disk made with sgdisk: one Linux partition at 1 MiB holding an ext4 filesystem.
+pub fn gpt_disk(work: &Path, out: &Path) -> PathBuf {
+    let fs = plain_fs(work, "gpt");
+    let _ = fs::remove_file(out);
+    let f = fs::File::create(out).expect("gpt image");
+    f.set_len(GPT_DISK_SIZE).expect("size");
+    drop(f);
+    sh(Command::new("sgdisk")
+        .args([
+            "-o",
+            "-U",
+            "01234567-89AB-CDEF-0123-456789ABCDEF",
+            "-n",
+            "1:2048:+4M",
+            "-t",
+            "1:8300",
+            "-u",
+            "1:01234567-89AB-CDEF-0123-456789000001",
+        ])
+        .arg(out)
+        .stdout(Stdio::null()));
+    sh(Command::new("dd")
+        .arg(format!("if={}", fs.display()))
+        .arg(format!("of={}", out.display()))
+        .args(["bs=1M", "seek=1", "conv=notrunc,sparse", "status=none"]));
+    out.to_path_buf()
+}
+
+/// Flips a byte of a GPT header's own CRC field (offset 16 of the header sector).
+pub fn corrupt_gpt_header_crc(img: &Path, header_lba: u64) {
+    let off = header_lba * 512 + 16;
+    let b = peek(img, off, 1)[0];
+    poke(img, off, &[b ^ 0xff]);
+}
+
+/// An MBR disk (sfdisk) with an ext4 primary partition, and an extended partition whose
+/// first EBR's link entry points back at itself.
+pub fn mbr_extended_loop(work: &Path, out: &Path) -> PathBuf {
+    let fs = plain_fs(work, "ebr");
+    let _ = fs::remove_file(out);
+    let f = fs::File::create(out).expect("image");
+    f.set_len(16 * 1024 * 1024).expect("size");
+    drop(f);
+    let mut child = Command::new("sfdisk")
+        .arg("-q")
+        .arg(out)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("sfdisk");
+    std::io::Write::write_all(
+        &mut child.stdin.take().expect("stdin"),
+        b"label: dos\nlabel-id: 0x0badf00d\nunit: sectors\nstart=2048, size=8192, type=83\nstart=10240, size=20480, type=5\nstart=12288, size=8192, type=83\n",
+    )
+    .expect("sfdisk script");
+    assert!(child.wait().expect("sfdisk").success(), "sfdisk failed");
+    sh(Command::new("dd")
+        .arg(format!("if={}", fs.display()))
+        .arg(format!("of={}", out.display()))
+        .args(["bs=512", "seek=12288", "conv=notrunc", "status=none"]));
+    // The EBR at sector 10240: its second entry (the link to the next EBR) becomes an
+    // extended entry starting at offset 0 of the extended partition, i.e. at itself.
+    let ebr = 10240 * 512;
+    let mut link = [0u8; 16];
+    link[4] = 0x05;
+    link[12..16].copy_from_slice(&20480u32.to_le_bytes());
+    poke(out, ebr + 0x1ce, &link);
+    assert_eq!(peek(out, ebr + 0x1fe, 2), [0x55, 0xaa], "EBR signature");
+    out.to_path_buf()
+}
+
+/// An MBR disk whose ext4 superblock (1 KiB at the partition's offset 1024) is zeroed.
+pub fn ext4_zeroed_superblock(work: &Path, out: &Path) -> PathBuf {
+    let fs = plain_fs(work, "sb0");
+    mbr_disk(&fs, out, 4);
+    poke(out, PART_OFFSET + 1024, &[0u8; 1024]);
+    out.to_path_buf()
+}
+
+/// An MBR disk whose ext4 superblock keeps its magic number but has every other byte
+/// replaced by deterministic garbage (`seed` picks which).
+pub fn ext4_garbled_superblock(work: &Path, out: &Path, seed: u32) -> PathBuf {
+    let fs = plain_fs(work, &format!("sbg{}", seed));
+    mbr_disk(&fs, out, 4);
+    let mut sb = peek(out, PART_OFFSET + 1024, 1024);
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(12345);
+    for (i, b) in sb.iter_mut().enumerate() {
+        // 0x38..0x3a is s_magic.
+        if (0x38..0x3a).contains(&i) {
+            continue;
+        }
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        *b = (x >> 8) as u8;
+    }
+    poke(out, PART_OFFSET + 1024, &sb);
+    out.to_path_buf()
+}
+
+/// An ext4 filesystem (in an MBR partition) where `/d/sub/loop` is a second hard link to
+/// `/d`: the directory tree has a cycle.
+pub fn ext4_directory_loop(work: &Path, out: &Path) -> PathBuf {
+    let fs = plain_fs(work, "dirloop");
+    debugfs_w(&fs, &["link /d /d/sub/loop"]);
+    mbr_disk(&fs, out, 4);
+    out.to_path_buf()
+}
+
+/// Where the hostile images' symlinks point on the host: a directory outside any
+/// destination the tests extract into.
+pub struct Outside<'a> {
+    pub dir: &'a Path,
+}
+
+/// A filesystem (in an MBR partition) whose names and links try to reach outside whatever
+/// directory it is extracted into:
+/// - `/abs` → OUTSIDE/secret (an absolute host path), `/absdir` → OUTSIDE,
+///   `/up` → `../../…/OUTSIDE` (relative, climbing far), `/dir/climb` → `../../../..`;
+/// - two entries named `evil` in `/`: a symlink → OUTSIDE and a directory holding `pwned`
+///   (a "later file through the symlink");
+/// - entries renamed in place to `..` (pointing to a file), `.`, and a name with a NUL;
+/// - `new\nline`, a 255-byte name, a hard link pair, a character and a block device, a FIFO,
+///   and `/dir/big` (300 kB).
+pub fn hostile_names(work: &Path, out: &Path, outside: &Outside) -> PathBuf {
+    let tree = work.join("hostile.tree");
+    let _ = fs::remove_dir_all(&tree);
+    fs::create_dir_all(tree.join("dir")).expect("tree");
+    fs::create_dir_all(tree.join("evjl")).expect("tree");
+    let o = outside.dir.to_str().expect("utf-8 path");
+    let w = |p: &str, c: &str| fs::write(tree.join(p), c).expect("tree file");
+    w("hello", "hello from the guest\n");
+    w("new\nline", "newline\n");
+    w("nulXname", "nul\n");
+    w("zz", "dotdot\n");
+    w("y", "dot\n");
+    w("evjl/pwned", "PWNED\n");
+    w("dir/inner", "inner\n");
+    // More than a pipe holds, so an extraction that stops early also stops the archive.
+    fs::write(
+        tree.join("dir/big"),
+        (0..300_000u32)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>(),
+    )
+    .expect("tree file");
+    w(&"L".repeat(255), "long\n");
+    w("hard1", "hard\n");
+    fs::hard_link(tree.join("hard1"), tree.join("hard2")).expect("hard link");
+    let ln = |target: &str, p: &str| {
+        std::os::unix::fs::symlink(target, tree.join(p)).expect("symlink");
+    };
+    ln(&format!("{}/secret", o), "abs");
+    ln(o, "absdir");
+    ln(o, "evil");
+    ln(
+        &format!("{}{}", "../".repeat(30), o.trim_start_matches('/')),
+        "up",
+    );
+    ln("../../../..", "dir/climb");
+    let fs_img = mkfs_ext4(
+        &tree,
+        &work.join("hostile.fs"),
+        4,
+        &["-O", "^metadata_csum,^dir_index"],
+    );
+    debugfs_w(
+        &fs_img,
+        // debugfs's mknod takes a bare name in the current directory (a leading `/` would
+        // become part of the name).
+        &[
+            "mknod mem c 1 1",
+            "sif mem mode 020644",
+            "mknod sda b 8 0",
+            "sif sda mode 060640",
+            "mknod fifo p",
+            "sif fifo mode 010644",
+        ],
+    );
+    patch_names(
+        &fs_img,
+        "/",
+        &[
+            (b"evjl", b"evil"),
+            (b"nulXname", b"nul\0name"),
+            (b"zz", b".."),
+        ],
+    );
+    // "y" is one byte long: patch it on its own so it cannot match inside another name.
+    patch_single_byte_name(&fs_img, "/", b'y', b'.');
+    mbr_disk(&fs_img, out, 4);
+    out.to_path_buf()
+}
+
+/// Renames the one-byte entry `old` to `new` (finds the entry by its name length field).
+fn patch_single_byte_name(img: &Path, dir: &str, old: u8, new: u8) {
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(img)
+        .expect("open image");
+    for b in blocks_of(img, dir) {
+        let mut buf = vec![0u8; 1024];
+        f.read_exact_at(&mut buf, b * 1024).expect("read");
+        // ext4_dir_entry_2: inode (4), rec_len (2), name_len (1), file_type (1), name.
+        let mut pos = 0usize;
+        while pos + 8 < buf.len() {
+            let rec_len = u16::from_le_bytes([buf[pos + 4], buf[pos + 5]]) as usize;
+            let name_len = buf[pos + 6] as usize;
+            if name_len == 1 && buf[pos + 8] == old {
+                buf[pos + 8] = new;
+                f.write_all_at(&buf, b * 1024).expect("write");
+                return;
+            }
+            if rec_len < 8 {
+                break;
+            }
+            pos += rec_len;
+        }
+    }
+    panic!("one-byte entry {:?} not found in {}", old as char, dir);
+}
+
+/// A filesystem (in an MBR partition) with a directory `/bad` whose entries have names the
+/// kernel refuses to pass on (`evil/pwned`, `../../escape`: a `/` inside a name), next to a
+/// symlink `/evil` → OUTSIDE.
+pub fn slash_names(work: &Path, out: &Path, outside: &Outside) -> PathBuf {
+    let tree = work.join("slash.tree");
+    let _ = fs::remove_dir_all(&tree);
+    fs::create_dir_all(tree.join("bad")).expect("tree");
+    fs::create_dir_all(tree.join("good")).expect("tree");
+    fs::write(tree.join("bad/evilXpwned"), "PWNED\n").expect("tree");
+    fs::write(tree.join("bad/AAAAAAAAAAAA"), "ESCAPED\n").expect("tree");
+    fs::write(tree.join("good/file"), "fine\n").expect("tree");
+    std::os::unix::fs::symlink(outside.dir, tree.join("evil")).expect("symlink");
+    let fs_img = mkfs_ext4(
+        &tree,
+        &work.join("slash.fs"),
+        4,
+        &["-O", "^metadata_csum,^dir_index"],
+    );
+    patch_names(
+        &fs_img,
+        "/bad",
+        &[
+            (b"evilXpwned", b"evil/pwned"),
+            (b"AAAAAAAAAAAA", b"../../escape"),
+        ],
+    );
+    mbr_disk(&fs_img, out, 4);
+    out.to_path_buf()
+}
+
+/// A listing of a host directory tree (relative path, kind, size, link target, mtime) that
+/// does not descend into `skip`, to prove nothing changed around an extraction.
+pub fn snapshot(root: &Path, skip: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    snapshot_into(root, root, skip, &mut out);
+    out.sort();
+    out
+}
+
+fn snapshot_into(root: &Path, dir: &Path, skip: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let rel = p.strip_prefix(root).unwrap_or(&p).display().to_string();
+        let Ok(m) = fs::symlink_metadata(&p) else {
+            continue;
+        };
+        let link = fs::read_link(&p)
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
+        if p == skip {
+            // The destination itself changes (its entries); only its kind must stay.
+            out.push(format!("{} mode={:o}", rel, m.mode()));
+            continue;
+        }
+        out.push(format!(
+            "{} mode={:o} size={} mtime={}.{} link={}",
+            rel,
+            m.mode(),
+            m.len(),
+            m.mtime(),
+            m.mtime_nsec(),
+            link
+        ));
+        if m.is_dir() {
+            snapshot_into(root, &p, skip, out);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Guests with an operating system, for the tools that inspect (virt-log, virt-win-reg,
+// virt-diff, virt-inspector).
+// ---------------------------------------------------------------------------------------------
+
+/// A small Debian-like guest on an MBR disk (root on `/dev/sda1`); `journal` files are put in
+/// `/var/log/journal/<machine-id>/` with the given contents, next to a plain `/var/log/syslog`.
+pub fn linux_guest(work: &Path, out: &Path, journal: &[(&str, Vec<u8>)]) -> PathBuf {
+    use crate::images::{make_ext, tiny_elf, FsSpec, Tree};
+    let name = out
+        .file_stem()
+        .and_then(|n| n.to_str())
+        .unwrap_or("linux")
+        .to_string();
+    let mut tree = Tree::new()
+        .dir("/bin", 0o755)
+        .file("/bin/ls", tiny_elf(), 0o755)
+        .dir("/etc", 0o755)
+        .file("/etc/hostname", "hostile.example.invalid\n", 0o644)
+        .file("/etc/debian_version", "12.5\n", 0o644)
+        .file(
+            "/etc/os-release",
+            "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n",
+            0o644,
+        )
+        .file("/etc/fstab", "/dev/sda1 / ext4 defaults 0 1\n", 0o644)
+        .file(
+            "/etc/machine-id",
+            "0123456789abcdef0123456789abcdef\n",
+            0o444,
+        )
+        .dir("/var/log", 0o755)
+        .file(
+            "/var/log/syslog",
+            "Nov 14 22:13:20 hostile kernel: hello\n",
+            0o640,
+        );
+    if !journal.is_empty() {
+        tree = tree.dir("/var/log/journal/0123456789abcdef0123456789abcdef", 0o755);
+    }
+    for (file, content) in journal {
+        tree = tree.file(
+            &format!("/var/log/journal/0123456789abcdef0123456789abcdef/{}", file),
+            content,
+            0o640,
+        );
+    }
+    let fs = make_ext(
+        work,
+        &name,
+        &FsSpec {
+            size_mib: 8,
+            ..Default::default()
+        },
+        &tree,
+    );
+    mbr_disk(&fs, out, 8)
+}
+
+/// A journal file made by systemd (from the core crate's test data), uncompressed with xz.
+pub fn journal_sample() -> Option<Vec<u8>> {
+    let packed = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../libguestfs-core/tests/data/journal/writer-none-regular.journal.xz");
+    let out = Command::new("xz").arg("-dc").arg(&packed).output().ok()?;
+    (out.status.success() && out.stdout.starts_with(b"LPKSHHRH")).then_some(out.stdout)
+}
+
+/// A registry hive from the core crate's test data (made by hivex).
+pub fn hive_sample(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../libguestfs-core/tests/data/hive")
+        .join(name);
+    fs::read(&p).unwrap_or_else(|e| panic!("{}: {}", p.display(), e))
+}
+
+/// A phony Windows guest (the layout libguestfs's own test images use: a `/Windows` tree on
+/// an ext4 partition, `/dev/sda1`) with the given SOFTWARE and SYSTEM hive files.
+pub fn windows_guest(work: &Path, out: &Path, software: &[u8], system: &[u8]) -> PathBuf {
+    use crate::images::{make_ext, FsSpec, Tree};
+    let name = out
+        .file_stem()
+        .and_then(|n| n.to_str())
+        .unwrap_or("windows")
+        .to_string();
+    let mut pe = vec![0u8; 0x200];
+    pe[0..2].copy_from_slice(b"MZ");
+    pe[0x3c..0x40].copy_from_slice(&0x80u32.to_le_bytes());
+    pe[0x80..0x84].copy_from_slice(b"PE\0\0");
+    pe[0x84..0x86].copy_from_slice(&0x14cu16.to_le_bytes());
+    pe[0x94..0x96].copy_from_slice(&0xe0u16.to_le_bytes());
+    pe[0x98..0x9a].copy_from_slice(&0x10bu16.to_le_bytes());
+    let tree = Tree::new()
+        .dir("/Windows/System32/Config", 0o755)
+        .dir("/Windows/System32/Drivers", 0o755)
+        .file("/Windows/System32/cmd.exe", pe, 0o644)
+        .file("/Windows/System32/Config/SOFTWARE", software, 0o644)
+        .file("/Windows/System32/Config/SYSTEM", system, 0o644)
+        .dir("/Program Files", 0o755);
+    let fs = make_ext(
+        work,
+        &name,
+        &FsSpec {
+            size_mib: 8,
+            ..Default::default()
+        },
+        &tree,
+    );
+    mbr_disk(&fs, out, 8)
+}
