@@ -14,6 +14,7 @@ pub mod handle;
 pub mod inspect;
 pub mod lvm;
 pub mod partition;
+pub mod protocol;
 pub mod types;
 
 pub use error::{Error, Result};
