@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Bump when the layout of the appliance changes, so caches are rebuilt.
-const FORMAT_VERSION: &str = "guestfs-rs-appliance-1";
+const FORMAT_VERSION: &str = "guestfs-rs-appliance-2";
 
 /// A build failure: what went wrong and what to do about it, in one line.
 #[derive(Debug, Clone)]
@@ -441,7 +441,7 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
 
     let mut entries: Vec<(String, Vec<u8>, u32)> = Vec::new();
     // The daemon is /usr/sbin/guestfsd in the appliance, wherever it was built.
-    entries.push(("usr/sbin/guestfsd".to_string(), std::fs::read(&inputs.daemon)?, 0o755));
+    entries.push(("usr/sbin/guestfsd".to_string(), stripped(&inputs.daemon)?, 0o755));
     for (at, host) in &inputs.files.files {
         if *at == daemon_at {
             continue;
@@ -516,6 +516,24 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
         }
     }
     Ok(())
+}
+
+/// The bytes of a program without its debugging information (a debug build of the daemon is
+/// mostly DWARF; a smaller initramfs unpacks faster), or as it is when `strip` is missing.
+fn stripped(path: &Path) -> std::io::Result<Vec<u8>> {
+    let tmp = std::env::temp_dir().join(format!("guestfsd-strip-{}-{}", std::process::id(), random_suffix()));
+    let ok = Command::new("strip")
+        .arg("--strip-debug")
+        .arg("-o")
+        .arg(&tmp)
+        .arg(path)
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    let data = if ok { std::fs::read(&tmp) } else { std::fs::read(path) };
+    let _ = std::fs::remove_file(&tmp);
+    data
 }
 
 /// The cache directory: `$LIBGUESTFS_CACHEDIR`, else `$TMPDIR`, else `/var/tmp`, plus
@@ -670,7 +688,7 @@ pub fn find_daemon() -> PathBuf {
         if here.is_file() {
             return here;
         }
-        if dir.file_name().is_some_and(|n| n == "deps") {
+        if dir.file_name().is_some_and(|n| n == "deps" || n == "examples") {
             if let Some(up) = dir.parent().map(|p| p.join("guestfsd")) {
                 if up.is_file() {
                     return up;

@@ -1,0 +1,265 @@
+//! The appliance backend against the native backend: the same assertions on images built here
+//! with mkfs.ext4 -d, sfdisk and qemu-img. Tests that boot the appliance are named `slow_*`
+//! (select them with `cargo test -p guestfs --test appliance slow_`); they need qemu and a
+//! kernel (scripts/install-deps.sh) and build the daemon with cargo first.
+
+use guestfs::{DriveOptions, Handle};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn tmpdir(name: &str) -> PathBuf {
+    let base = std::env::var_os("TMPDIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+    let d = base.join(format!("guestfs-appliance-test-{}-{}", name, std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn sh(cmd: &str) {
+    let st = Command::new("sh").arg("-c").arg(cmd).status().unwrap();
+    assert!(st.success(), "command failed: {}", cmd);
+}
+
+/// Builds guestfsd next to the test binary's directory (target/debug), once.
+fn build_daemon() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+        let st = Command::new(cargo)
+            .args(["build", "-q", "-p", "guestfsd", "--manifest-path"])
+            .arg(&manifest)
+            .status()
+            .unwrap();
+        assert!(st.success(), "building guestfsd failed");
+    });
+}
+
+/// A disk with an MBR table: p1 ext4 (label "root", files), p2 vfat.
+fn make_disk(dir: &Path) -> PathBuf {
+    let src = dir.join("src");
+    std::fs::create_dir_all(src.join("etc/sub")).unwrap();
+    std::fs::write(src.join("etc/hostname"), "testhost\n").unwrap();
+    std::fs::write(src.join("etc/sub/data.bin"), vec![7u8; 20000]).unwrap();
+    std::fs::write(src.join("Hello.TXT"), "hi\n").unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", src.join("link")).unwrap();
+    std::os::unix::fs::symlink("etc/sub", src.join("rel")).unwrap();
+    let img = dir.join("disk.img");
+    let p1 = dir.join("p1.img");
+    sh(&format!(
+        "truncate -s 24M {img} && printf 'label: dos\\nstart=2048, size=20480, type=83\\nstart=22528, type=c\\n' | sfdisk -q {img} >/dev/null \
+         && truncate -s 10M {p1} && mkfs.ext4 -q -F -L root -U 01234567-89ab-cdef-0123-456789abcdef -E root_owner=0:0 -d {src} {p1} \
+         && dd if={p1} of={img} bs=512 seek=2048 conv=notrunc status=none \
+         && truncate -s 0 {p1} && truncate -s 13631488 {p1} && mkfs.vfat -n DATA {p1} >/dev/null \
+         && dd if={p1} of={img} bs=512 seek=22528 conv=notrunc status=none",
+        img = img.display(),
+        p1 = p1.display(),
+        src = src.display()
+    ));
+    img
+}
+
+fn launch(backend: &str, img: &Path, format: Option<&str>) -> Handle {
+    let mut g = Handle::new();
+    g.set_backend(backend).unwrap();
+    g.add_drive_opts(
+        img.to_str().unwrap(),
+        DriveOptions { readonly: true, format: format.map(str::to_string), ..Default::default() },
+    )
+    .unwrap();
+    g.launch().unwrap_or_else(|e| panic!("launch {}: {}", backend, e));
+    g
+}
+
+/// Everything the read tools ask, as one comparable text.
+fn survey(g: &mut Handle) -> Vec<String> {
+    let mut out = Vec::new();
+    out.push(format!("devices {:?}", g.list_devices().unwrap()));
+    out.push(format!("partitions {:?}", g.list_partitions().unwrap()));
+    out.push(format!("filesystems {:?}", g.list_filesystems().unwrap()));
+    out.push(format!("size {}", g.blockdev_getsize64("/dev/sda").unwrap()));
+    out.push(format!("ss {}", g.blockdev_getss("/dev/sda").unwrap()));
+    out.push(format!("parttype {}", g.part_get_parttype("/dev/sda").unwrap()));
+    out.push(format!("part_list {:?}", g.part_list("/dev/sda").unwrap()));
+    out.push(format!("mbr_id {}", g.part_get_mbr_id("/dev/sda", 2).unwrap()));
+    out.push(format!("part_to_dev {}", g.part_to_dev("/dev/sda1").unwrap()));
+    out.push(format!("part_to_partnum {}", g.part_to_partnum("/dev/sda2").unwrap()));
+    for dev in ["/dev/sda1", "/dev/sda2"] {
+        out.push(format!(
+            "{} type={} label={} uuid={}",
+            dev,
+            g.vfs_type(dev).unwrap(),
+            g.vfs_label(dev).unwrap(),
+            g.vfs_uuid(dev).unwrap()
+        ));
+    }
+    out.push(format!("ls-before-mount {:?}", g.ls("/").map_err(|e| e.message)));
+    g.mount_ro("/dev/sda1", "/").unwrap();
+    out.push(format!("mounts {:?}", g.mounts().unwrap()));
+    out.push(format!("mountpoints {:?}", g.mountpoints().unwrap()));
+    out.push(format!("ls {:?}", g.ls("/").unwrap()));
+    out.push(format!("ls /etc {:?}", g.ls("/etc").unwrap()));
+    out.push(format!("ls missing {:?}", g.ls("/nonexistent").map_err(|e| (e.errno, e.message))));
+    let mut rd: Vec<String> =
+        g.readdir("/etc").unwrap().into_iter().map(|d| format!("{}:{}:{}", d.name, d.ftyp, d.ino)).collect();
+    rd.sort();
+    out.push(format!("readdir {:?}", rd));
+    out.push(format!("find {:?}", g.find("/etc").unwrap()));
+    for p in ["/etc/hostname", "/etc/sub", "/link", "/etc/sub/data.bin"] {
+        let s = g.lstatns(p).unwrap();
+        out.push(format!(
+            "lstat {} dev={} ino={} mode={:o} nlink={} uid={} gid={} size={} blksize={} blocks={} mtime={}.{}",
+            p,
+            s.st_dev,
+            s.st_ino,
+            s.st_mode,
+            s.st_nlink,
+            s.st_uid,
+            s.st_gid,
+            s.st_size,
+            s.st_blksize,
+            s.st_blocks,
+            s.st_mtime_sec,
+            s.st_mtime_nsec
+        ));
+    }
+    out.push(format!("stat link size {}", g.statns("/link").unwrap().st_size));
+    out.push(format!("stat missing {:?}", g.statns("/nope").map_err(|e| (e.errno, e.message))));
+    let names = vec!["hostname".to_string(), "nope".to_string(), "sub".to_string()];
+    out.push(format!("lstatnslist {:?}", g.lstatnslist("/etc", &names).unwrap().iter().map(|s| s.st_ino).collect::<Vec<_>>()));
+    out.push(format!("readlink {}", g.readlink("/link").unwrap()));
+    out.push(format!("readlinklist {:?}", g.readlinklist("/", &["link".into(), "rel".into(), "etc".into()]).unwrap()));
+    out.push(format!("realpath {}", g.realpath("/rel/data.bin").unwrap()));
+    out.push(format!("read_file {:?}", String::from_utf8_lossy(&g.read_file("/etc/hostname").unwrap())));
+    let mut buf = Vec::new();
+    g.download("/etc/sub/data.bin", &mut buf).unwrap();
+    out.push(format!("download {} {}", buf.len(), buf.iter().all(|&b| b == 7)));
+    let mut part = Vec::new();
+    g.download_offset("/etc/hostname", 2, 3, &mut part).unwrap();
+    out.push(format!("download_offset {:?}", String::from_utf8_lossy(&part)));
+    out.push(format!("download dir {:?}", g.download("/etc", &mut Vec::new()).is_err()));
+    out.push(format!("checksum {}", g.checksum("md5", "/etc/hostname").unwrap()));
+    out.push(format!("checksum sha256 {}", g.checksum("sha256", "/etc/sub/data.bin").unwrap()));
+    out.push(format!(
+        "is_file {} {} {} is_dir {} {} is_symlink {} exists {} {}",
+        g.is_file("/etc/hostname", false).unwrap(),
+        g.is_file("/link", false).unwrap(),
+        g.is_file("/link", true).unwrap(),
+        g.is_dir("/etc", false).unwrap(),
+        g.is_dir("/rel", true).unwrap(),
+        g.is_symlink("/link").unwrap(),
+        g.exists("/etc").unwrap(),
+        g.exists("/nope").unwrap()
+    ));
+    let vfs = g.statvfs("/").unwrap();
+    out.push(format!("statvfs bsize={} blocks={} bfree={} files={} ffree={} namemax={}", vfs.bsize, vfs.blocks, vfs.bfree, vfs.files, vfs.ffree, vfs.namemax));
+    out.push(format!("case_sensitive_path {}", g.case_sensitive_path("/hello.txt").unwrap()));
+    g.mkdir_mount_sub();
+    out.push(format!("umount_all {:?}", g.umount_all().is_ok()));
+    out.push(format!("mounts after {:?}", g.mounts().unwrap()));
+    out.push(format!("mount bad {:?}", g.mount_ro("/dev/sda", "/").is_err()));
+    out
+}
+
+trait MountSub {
+    fn mkdir_mount_sub(&mut self);
+}
+impl MountSub for Handle {
+    /// Mounts the vfat partition on /etc/sub (a directory of the root) and reads it back.
+    fn mkdir_mount_sub(&mut self) {
+        self.mount_ro("/dev/sda2", "/etc/sub").unwrap();
+        assert_eq!(self.ls("/etc/sub").unwrap(), Vec::<String>::new());
+        assert_eq!(self.mountpoints().unwrap().len(), 2);
+    }
+}
+
+#[test]
+fn slow_appliance_matches_native() {
+    build_daemon();
+    let dir = tmpdir("survey");
+    let img = make_disk(&dir);
+    let before = std::fs::read(&img).unwrap();
+    let mut native = launch("native", &img, Some("raw"));
+    let mut direct = launch("direct", &img, None);
+    assert_eq!(direct.get_backend(), "direct");
+    let a = survey(&mut native);
+    let b = survey(&mut direct);
+    let mut diffs = Vec::new();
+    for (x, y) in a.iter().zip(b.iter()) {
+        if x != y {
+            diffs.push(format!("native: {}\ndirect: {}", x, y));
+        }
+    }
+    direct.shutdown().unwrap();
+    assert_eq!(std::fs::read(&img).unwrap(), before, "the image was modified");
+    // Known values, so the comparison cannot pass on two equally wrong answers.
+    assert!(b.contains(&"devices [\"/dev/sda\"]".to_string()), "{:?}", b);
+    assert!(b.iter().any(|l| l == "filesystems [(\"/dev/sda1\", \"ext4\"), (\"/dev/sda2\", \"vfat\")]"), "{:?}", b);
+    assert!(b.iter().any(|l| l == "/dev/sda1 type=ext4 label=root uuid=01234567-89ab-cdef-0123-456789abcdef"), "{:?}", b);
+    assert!(b.iter().any(|l| l.starts_with("ls missing Err((2, \"opendir: /nonexistent: No such file or directory\"))")), "{:?}", b);
+    assert!(b.iter().any(|l| l == "read_file \"testhost\\n\""), "{:?}", b);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(diffs.is_empty(), "backends differ:\n{}", diffs.join("\n"));
+}
+
+#[test]
+fn slow_qcow2_and_errors() {
+    build_daemon();
+    let dir = tmpdir("qcow2");
+    let img = make_disk(&dir);
+    let q = dir.join("disk.qcow2");
+    sh(&format!("qemu-img convert -q -f raw -O qcow2 {} {}", img.display(), q.display()));
+    let mut g = launch("direct", &q, None);
+    assert_eq!(g.list_filesystems().unwrap().len(), 2);
+    g.mount_ro("/dev/sda1", "/").unwrap();
+    assert_eq!(g.read_file("/etc/hostname").unwrap(), b"testhost\n");
+    // Errors carry the daemon's wording and errno.
+    let e = g.statns("/missing").unwrap_err();
+    assert_eq!(e.errno, libc::ENOENT);
+    assert_eq!(e.message, "statns: /missing: No such file or directory");
+    let e = g.vfs_type("/dev/sdz").unwrap_err();
+    assert_eq!(e.errno, libc::ENOENT);
+    g.shutdown().unwrap();
+    assert_eq!(g.state(), guestfs::State::Config);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn slow_qemu_death_returns_to_config() {
+    build_daemon();
+    let dir = tmpdir("death");
+    let img = make_disk(&dir);
+    let mut g = launch("direct", &img, Some("raw"));
+    // Find our qemu (a child of this process with our image on its command line) and kill it.
+    let me = std::process::id().to_string();
+    let out = Command::new("pgrep").args(["-P", &me, "-f", img.to_str().unwrap()]).output().unwrap();
+    let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "qemu not found");
+    sh(&format!("kill -9 {}", pid));
+    let t = std::time::Instant::now();
+    let e = g.list_devices().unwrap_err();
+    assert!(t.elapsed().as_secs() < 5);
+    assert!(e.message.contains("died") || e.message.contains("closed"), "{}", e.message);
+    assert_eq!(g.state(), guestfs::State::Config);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn missing_qemu_is_one_clear_error() {
+    build_daemon();
+    let dir = tmpdir("noqemu");
+    let img = dir.join("x.img");
+    std::fs::write(&img, vec![0u8; 1 << 20]).unwrap();
+    // LIBGUESTFS_HV is read at launch; a missing binary must fail before anything starts.
+    std::env::set_var("LIBGUESTFS_HV", dir.join("no-such-qemu"));
+    let mut g = Handle::new();
+    g.set_error_handler_quiet();
+    g.set_backend("direct").unwrap();
+    g.add_drive_ro(img.to_str().unwrap()).unwrap();
+    let e = g.launch().unwrap_err();
+    std::env::remove_var("LIBGUESTFS_HV");
+    assert!(e.message.contains("LIBGUESTFS_HV"), "{}", e.message);
+    assert_eq!(g.state(), guestfs::State::Config);
+    let _ = std::fs::remove_dir_all(&dir);
+}
