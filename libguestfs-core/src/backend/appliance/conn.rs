@@ -56,7 +56,7 @@ impl Conn {
     }
 
     fn lost(&mut self, e: Error) -> Error {
-        let msg = if e.errno == libc::EPIPE || e.errno == 0 {
+        let msg = if matches!(e.errno, libc::EPIPE | libc::ECONNRESET | libc::ENOTCONN | 0) {
             "the appliance closed the connection: qemu or the daemon died (run 'libguestfs-test-tool' to diagnose)"
                 .to_string()
         } else {
