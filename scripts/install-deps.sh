@@ -1,70 +1,38 @@
 #!/bin/sh
-# Installs what the appliance backend and its tests need, only what is missing: qemu from
-# bookworm-backports, the Debian kernel, and the helper programs the appliance carries.
-# Idempotent; run as root (or with sudo available).
+# Installs what building, testing and the appliance need on a fresh Debian 12 machine, only
+# when missing. qemu-system-x86 comes from bookworm-backports because the machine image's
+# qemu-utils is the backports 10.0 one (plain bookworm's qemu-system-x86 conflicts with it).
 set -eu
 
-SUDO=
-if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+need=""
+want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || need="$need $1"; }
 
-# Debian's bookworm-backports, for a newer qemu.
-if [ -f /etc/apt/sources.list.d/debian.sources ] && ! grep -qs bookworm-backports /etc/apt/sources.list.d/*.sources 2>/dev/null; then
-    if grep -qs 'Suites:.*bookworm' /etc/apt/sources.list.d/debian.sources; then
-        sed -n '1,/^$/p' /etc/apt/sources.list.d/debian.sources \
-            | sed 's/^Suites:.*/Suites: bookworm-backports/' \
-            | $SUDO tee /etc/apt/sources.list.d/backports.sources >/dev/null
-        BACKPORTS_ADDED=1
-    fi
+for p in e2fsprogs fdisk gdisk qemu-utils lvm2 dosfstools mtools ntfs-3g cryptsetup-bin mdadm \
+         xfsprogs btrfs-progs squashfs-tools xorriso libxml2-utils cpio linux-image-amd64 \
+         debootstrap sqlite3 xz-utils binutils bc; do
+  want "$p"
+done
+qemu_missing=0
+dpkg-query -W -f='${Status}' qemu-system-x86 2>/dev/null | grep -q "install ok installed" || qemu_missing=1
+
+if [ -z "$need" ] && [ "$qemu_missing" = 0 ]; then
+  exit 0
 fi
 
-missing=
-need() { # need PACKAGE [COMMAND-OR-FILE]
-    if [ $# -ge 2 ]; then
-        case "$2" in
-            /*) [ -e "$2" ] && return 0 ;;
-            *) command -v "$2" >/dev/null 2>&1 && return 0 ;;
-        esac
-    fi
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' && return 0
-    missing="$missing $1"
-}
-
-kernel_present() { ls /boot/vmlinuz-* >/dev/null 2>&1; }
-
-need linux-image-amd64 /boot/vmlinuz
-kernel_present && missing=$(echo "$missing" | sed 's/ linux-image-amd64//')
-need lvm2 /sbin/lvm
-need cryptsetup-bin /sbin/cryptsetup
-need mdadm /sbin/mdadm
-need e2fsprogs /sbin/mke2fs
-need xfsprogs /sbin/mkfs.xfs
-need btrfs-progs /bin/btrfs
-need dosfstools /sbin/mkfs.fat
-need mtools mcopy
-need ntfs-3g /bin/ntfs-3g
-need gdisk sgdisk
-need fdisk sfdisk
-need util-linux blkid
-need mount mount
-need cpio cpio
-need xz-utils xz
-need binutils strip
-need qemu-utils qemu-img
-
-qemu_missing=
-command -v qemu-system-x86_64 >/dev/null 2>&1 || qemu_missing=1
-
-if [ -n "$missing" ] || [ -n "$qemu_missing" ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    if [ -n "$missing" ]; then
-        # shellcheck disable=SC2086
-        $SUDO apt-get install -y -qq --no-install-recommends $missing
-    fi
-    if [ -n "$qemu_missing" ]; then
-        $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-x86 \
-            || $SUDO apt-get install -y -qq --no-install-recommends qemu-system-x86
-    fi
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+if [ "$qemu_missing" = 1 ] && [ ! -f /etc/apt/sources.list.d/backports.sources ] && [ -f /etc/apt/sources.list.d/debian.sources ]; then
+  sed -n '1,/^$/p' /etc/apt/sources.list.d/debian.sources \
+    | sed 's/^Suites:.*/Suites: bookworm-backports/' \
+    | $SUDO tee /etc/apt/sources.list.d/backports.sources >/dev/null
 fi
-: "${BACKPORTS_ADDED:=0}"
-echo "install-deps: ok"
+$SUDO apt-get update -q
+if [ "$qemu_missing" = 1 ]; then
+  $SUDO apt-get install -y -q -t bookworm-backports qemu-system-x86 \
+    || $SUDO apt-get install -y -q qemu-system-x86
+fi
+if [ -n "$need" ]; then
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y -q $need
+fi

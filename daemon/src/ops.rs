@@ -292,6 +292,104 @@ pub fn part_get_gpt_type(device: &str, partnum: i32) -> Result<String> {
     Ok(ty.to_uppercase())
 }
 
+pub fn part_get_gpt_guid(device: &str, partnum: i32) -> Result<String> {
+    let k = to_kernel(device)?;
+    let out = crate::sys::run("sfdisk", &["--dump", &k])?;
+    if !out.stdout.lines().any(|l| l.trim() == "label: gpt") {
+        return Err(Error::new(libc::EINVAL, "part_get_gpt_guid can only be used on GPT partition tables"));
+    }
+    for line in out.stdout.lines() {
+        let Some((dev, rest)) = line.split_once(" : ") else { continue };
+        let num: i32 = dev.trim().rsplit(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        if num != partnum {
+            continue;
+        }
+        for field in rest.split(',') {
+            if let Some(("uuid", v)) = field.split_once('=').map(|(k, v)| (k.trim(), v.trim())) {
+                return Ok(v.to_uppercase());
+            }
+        }
+    }
+    Err(Error::new(libc::EINVAL, format!("{}: partition {} not found", device, partnum)))
+}
+
+/// The largest pread the protocol carries.
+const PREAD_MAX: i64 = 2 * 1024 * 1024;
+
+/// Up to `count` bytes at `offset` of a guest file or (with the device marker) a device.
+pub fn pread(target: &str, sysroot: &str, count: i32, offset: i64) -> Result<Vec<u8>> {
+    if count < 0 {
+        return Err(Error::new(libc::EINVAL, "count is negative"));
+    }
+    if offset < 0 {
+        return Err(Error::new(libc::EINVAL, "offset is negative"));
+    }
+    if count as i64 > PREAD_MAX {
+        return Err(Error::new(
+            libc::EINVAL,
+            format!("count is too large for the protocol, use smaller reads (max {})", PREAD_MAX),
+        ));
+    }
+    let (f, _) = open_for_download(sysroot, target)?;
+    let shown = target.strip_prefix(DEV_MARK).unwrap_or(target);
+    let mut buf = vec![0u8; count as usize];
+    let mut got = 0;
+    while got < buf.len() {
+        match std::os::unix::fs::FileExt::read_at(&f, &mut buf[got..], offset as u64 + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::path(e.raw_os_error().unwrap_or(libc::EIO), shown)),
+        }
+    }
+    buf.truncate(got);
+    Ok(buf)
+}
+
+/// The device holding the filesystem whose TAG (UUID or LABEL) is `value`.
+pub fn findfs(tag: &str, value: &str) -> Result<String> {
+    let _ = disks();
+    let spec = format!("{}={}", tag, value);
+    let out = run("blkid", &["-c", "/dev/null", "-o", "device", "-t", &spec])?;
+    let dev = out.stdout.lines().next().map(str::trim).unwrap_or("").to_string();
+    if out.status != 0 || dev.is_empty() {
+        return Err(Error::new(libc::ENOENT, format!("findfs: unable to resolve '{}'", spec)));
+    }
+    Ok(canonical_device(&dev))
+}
+
+/// A kernel device path as libguestfs names it: disks and partitions in drive order,
+/// device-mapper LVs as /dev/VG/LV.
+fn canonical_device(dev: &str) -> String {
+    let dm_name = if let Some(n) = dev.strip_prefix("/dev/mapper/") {
+        Some(n.to_string())
+    } else if let Some(n) = dev.strip_prefix("/dev/dm-") {
+        std::fs::read_to_string(format!("/sys/block/dm-{}/dm/name", n)).ok().map(|s| s.trim().to_string())
+    } else {
+        None
+    };
+    if let Some(name) = dm_name {
+        // VG-LV with "--" escaping a "-" inside either name.
+        let b = name.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'-' {
+                if b.get(i + 1) == Some(&b'-') {
+                    i += 2;
+                    continue;
+                }
+                let (vg, lv) = (&name[..i], &name[i + 1..]);
+                if !vg.is_empty() && !lv.is_empty() {
+                    return format!("/dev/{}/{}", vg.replace("--", "-"), lv.replace("--", "-"));
+                }
+            }
+            i += 1;
+        }
+        return format!("/dev/mapper/{}", name);
+    }
+    from_kernel(dev)
+}
+
 /// Splits a partition name into the whole device and the number (`/dev/sda12`).
 fn split_partition(name: &str) -> Option<(String, i32)> {
     let digits = name.len() - name.bytes().rev().take_while(|c| c.is_ascii_digit()).count();
@@ -399,7 +497,7 @@ fn user_names(msg: &str) -> String {
     out
 }
 
-pub fn mount(sysroot: &str, options: &str, vfstype: Option<&str>, mountable: &str, mountpoint: &str) -> Result<()> {
+pub fn mount(call: &str, sysroot: &str, options: &str, vfstype: Option<&str>, mountable: &str, mountpoint: &str) -> Result<()> {
     let (device, subvol) = match mountable.strip_prefix("btrfsvol:") {
         Some(_) => {
             let dev = mountable_device(mountable);
@@ -409,7 +507,7 @@ pub fn mount(sysroot: &str, options: &str, vfstype: Option<&str>, mountable: &st
         None => (mountable, None),
     };
     let dev = if device.starts_with("/dev/") {
-        to_kernel(device).map_err(|e| Error::new(e.errno, format!("mount_options_stub: {}", e.message)))?
+        to_kernel(device).map_err(|e| Error::new(e.errno, format!("{}_stub: {}", call, e.message)))?
     } else {
         device.to_string()
     };

@@ -126,7 +126,8 @@ fn optargs_count(proc_nr: i32) -> Option<u32> {
         | CASE_SENSITIVE_PATH | VFS_TYPE | INTERNAL_READLINKLIST | PART_LIST | PART_GET_PARTTYPE | PVUUID | VGUUID
         | LVUUID | VGPVUUIDS | VGLVUUIDS | PART_GET_MBR_ID | VFS_LABEL | VFS_UUID | IS_SYMLINK | PART_TO_DEV
         | DOWNLOAD_OFFSET | INTERNAL_AUTOSYNC | PART_TO_PARTNUM | LIST_MD_DEVICES | LS0 | PART_GET_GPT_TYPE
-        | INTERNAL_EXIT | STATNS | LSTATNS | INTERNAL_LSTATNSLIST | INTERNAL_FEATURE_AVAILABLE | LIST_FILESYSTEMS => 0,
+        | INTERNAL_EXIT | STATNS | LSTATNS | INTERNAL_LSTATNSLIST | INTERNAL_FEATURE_AVAILABLE | LIST_FILESYSTEMS
+        | PREAD | PREAD_DEVICE | FINDFS_UUID | FINDFS_LABEL | PART_GET_GPT_GUID => 0,
         _ => return None,
     })
 }
@@ -240,23 +241,36 @@ impl Server {
                 let n = int(r)?;
                 enc(ops::part_get_gpt_type(&d, n)?)
             }
+            PART_GET_GPT_GUID => {
+                let d = string(r)?;
+                let n = int(r)?;
+                enc(ops::part_get_gpt_guid(&d, n)?)
+            }
+            FINDFS_UUID => enc(ops::findfs("UUID", &string(r)?)?),
+            FINDFS_LABEL => enc(ops::findfs("LABEL", &string(r)?)?),
+            PREAD_DEVICE => {
+                let d = crate::devices::to_kernel(&string(r)?)?;
+                let count = int(r)?;
+                let offset = r.i64().map_err(|_| decode_failed())?;
+                enc(ops::pread(&format!("\0dev:{}", d), sr, count, offset)?)
+            }
             PART_TO_DEV => enc(ops::part_to_dev(&string(r)?)?),
             PART_TO_PARTNUM => enc(ops::part_to_partnum(&string(r)?)?),
             MOUNT => {
                 let (dev, mp) = (string(r)?, string(r)?);
-                ops::mount(sr, "", None, &dev, &mp).and_then(|_| enc(()))
+                ops::mount("mount", sr, "", None, &dev, &mp).and_then(|_| enc(()))
             }
             MOUNT_RO => {
                 let (dev, mp) = (string(r)?, string(r)?);
-                ops::mount(sr, "ro", None, &dev, &mp).and_then(|_| enc(()))
+                ops::mount("mount_ro", sr, "ro", None, &dev, &mp).and_then(|_| enc(()))
             }
             MOUNT_OPTIONS => {
                 let (o, dev, mp) = (string(r)?, string(r)?, string(r)?);
-                ops::mount(sr, &o, None, &dev, &mp).and_then(|_| enc(()))
+                ops::mount("mount_options", sr, &o, None, &dev, &mp).and_then(|_| enc(()))
             }
             MOUNT_VFS => {
                 let (o, t, dev, mp) = (string(r)?, string(r)?, string(r)?, string(r)?);
-                ops::mount(sr, &o, Some(&t), &dev, &mp).and_then(|_| enc(()))
+                ops::mount("mount_vfs", sr, &o, Some(&t), &dev, &mp).and_then(|_| enc(()))
             }
             UMOUNT => {
                 let p = string(r)?;
@@ -318,6 +332,12 @@ impl Server {
             }
             IS_SYMLINK => enc(ops::is_type(sr, &self.path(r)?, false, libc::S_IFLNK)?),
             STATVFS => enc(ops::statvfs(sr, &self.path(r)?)?),
+            PREAD => {
+                let p = self.path(r)?;
+                let count = int(r)?;
+                let offset = r.i64().map_err(|_| decode_failed())?;
+                enc(ops::pread(&p, sr, count, offset)?)
+            }
             READDIR => enc(ops::readdir(sr, &self.path(r)?)?),
             CHECKSUM => {
                 let t = string(r)?;

@@ -80,7 +80,11 @@ const CKSUM_TABLE: [u32; 256] = {
         let mut c = (i as u32) << 24;
         let mut k = 0;
         while k < 8 {
-            c = if c & 0x8000_0000 != 0 { (c << 1) ^ 0x04C1_1DB7 } else { c << 1 };
+            c = if c & 0x8000_0000 != 0 {
+                (c << 1) ^ 0x04C1_1DB7
+            } else {
+                c << 1
+            };
             k += 1;
         }
         table[i] = c;
@@ -122,7 +126,10 @@ mod tests {
     fn matches_coreutils() {
         // Values from `printf 'hello\n' | md5sum`, `sha256sum` and `cksum`.
         assert_eq!(sum("md5", b"hello\n"), "b1946ac92492d2347c6235b4d2611184");
-        assert_eq!(sum("sha256", b"hello\n"), "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+        assert_eq!(
+            sum("sha256", b"hello\n"),
+            "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+        );
         assert_eq!(sum("crc", b"hello\n"), "3015617425");
         assert_eq!(sum("crc", b""), "4294967295");
     }

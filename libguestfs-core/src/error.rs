@@ -17,7 +17,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(errno: i32, message: impl Into<String>) -> Error {
-        Error { message: message.into(), errno }
+        Error {
+            message: message.into(),
+            errno,
+        }
     }
 
     /// An error with no particular errno.
@@ -37,7 +40,10 @@ impl Error {
 
     /// Prefixes the message with `what: `, keeping the errno.
     pub fn context(self, what: &str) -> Error {
-        Error { message: format!("{}: {}", what, self.message), errno: self.errno }
+        Error {
+            message: format!("{}: {}", what, self.message),
+            errno: self.errno,
+        }
     }
 }
 
@@ -144,7 +150,10 @@ pub fn errno_from_name(name: &str) -> i32 {
         libc::ESHUTDOWN,
         libc::EOVERFLOW,
     ];
-    ALL.iter().copied().find(|&e| errno_name(e) == name).unwrap_or(0)
+    ALL.iter()
+        .copied()
+        .find(|&e| errno_name(e) == name)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -154,7 +163,10 @@ mod tests {
     #[test]
     fn strerror_matches_libc_wording() {
         assert_eq!(strerror(libc::ENOENT), "No such file or directory");
-        assert_eq!(Error::path(libc::ENOENT, "/x").message, "/x: No such file or directory");
+        assert_eq!(
+            Error::path(libc::ENOENT, "/x").message,
+            "/x: No such file or directory"
+        );
     }
 
     #[test]

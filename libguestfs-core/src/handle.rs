@@ -58,8 +58,11 @@ pub struct Handle {
     trace: bool,
     callbacks: Vec<(Vec<EventKind>, EventCallback)>,
     error_handler: ErrorHandler,
+    /// Handlers saved by `push_error_handler_quiet`.
+    saved_error_handlers: Vec<ErrorHandler>,
     last_error: Option<Error>,
     pub(crate) inspection: crate::inspect::InspectionCache,
+    pub(crate) hive: Option<crate::hive::Hive>,
 }
 
 impl Default for Handle {
@@ -88,8 +91,10 @@ impl Handle {
             trace: env_flag("LIBGUESTFS_TRACE"),
             callbacks: Vec::new(),
             error_handler: ErrorHandler::Print,
+            saved_error_handlers: Vec::new(),
             last_error: None,
             inspection: Default::default(),
+            hive: None,
         }
     }
 
@@ -149,6 +154,20 @@ impl Handle {
         self.error_handler = ErrorHandler::Custom(f);
     }
 
+    /// Silences errors until `pop_error_handler` (libguestfs's `guestfs_push_error_handler`
+    /// with no handler), for calls whose failure the caller expects and handles.
+    pub fn push_error_handler_quiet(&mut self) {
+        let previous = std::mem::replace(&mut self.error_handler, ErrorHandler::Quiet);
+        self.saved_error_handlers.push(previous);
+    }
+
+    /// Restores the handler saved by `push_error_handler_quiet`.
+    pub fn pop_error_handler(&mut self) {
+        if let Some(h) = self.saved_error_handlers.pop() {
+            self.error_handler = h;
+        }
+    }
+
     /// The last error returned by a call on this handle.
     pub fn last_error(&self) -> Option<&Error> {
         self.last_error.as_ref()
@@ -156,12 +175,22 @@ impl Handle {
 
     /// Sends an event to the callbacks registered for its kind, or prints it by default.
     pub fn emit(&mut self, kind: EventKind, message: &str) {
-        self.emit_event(&Event { kind, message, position: 0, total: 0 });
+        self.emit_event(&Event {
+            kind,
+            message,
+            position: 0,
+            total: 0,
+        });
     }
 
     /// Sends a progress event.
     pub fn emit_progress(&mut self, position: u64, total: u64) {
-        self.emit_event(&Event { kind: EventKind::Progress, message: "", position, total });
+        self.emit_event(&Event {
+            kind: EventKind::Progress,
+            message: "",
+            position,
+            total,
+        });
     }
 
     fn emit_event(&mut self, event: &Event) {
@@ -187,14 +216,23 @@ impl Handle {
 
     /// A debug message (shown with `-v` / `LIBGUESTFS_DEBUG=1`).
     pub fn debug(&mut self, message: &str) {
-        if self.verbose || self.callbacks.iter().any(|(k, _)| k.contains(&EventKind::Library)) {
+        if self.verbose
+            || self
+                .callbacks
+                .iter()
+                .any(|(k, _)| k.contains(&EventKind::Library))
+        {
             self.emit(EventKind::Library, message);
         }
     }
 
     /// Records and reports an error of call `call`, and returns it.
     pub fn report_error(&mut self, call: &str, err: Error) -> Error {
-        let full = if call.is_empty() { err.message.clone() } else { format!("{}: {}", call, err.message) };
+        let full = if call.is_empty() {
+            err.message.clone()
+        } else {
+            format!("{}: {}", call, err.message)
+        };
         match &mut self.error_handler {
             ErrorHandler::Print => eprintln!("libguestfs: error: {}", full),
             ErrorHandler::Quiet => {}
@@ -230,7 +268,10 @@ impl Handle {
         };
         let blocksize = opts.blocksize.unwrap_or(512);
         if blocksize != 512 && blocksize != 4096 {
-            let e = Error::new(libc::EINVAL, format!("invalid blocksize {}: must be 512 or 4096", blocksize));
+            let e = Error::new(
+                libc::EINVAL,
+                format!("invalid blocksize {}: must be 512 or 4096", blocksize),
+            );
             return Err(self.report_error("add_drive_opts", e));
         }
         if let Err(e) = std::fs::File::open(path) {
@@ -248,7 +289,13 @@ impl Handle {
 
     /// `add_drive_ro`: adds a disk image read-only with detected format.
     pub fn add_drive_ro(&mut self, path: &str) -> Result<()> {
-        self.add_drive_opts(path, DriveOptions { readonly: true, ..Default::default() })
+        self.add_drive_opts(
+            path,
+            DriveOptions {
+                readonly: true,
+                ..Default::default()
+            },
+        )
     }
 
     /// Starts the backend: CONFIG → LAUNCHING → READY. On failure the handle stays in CONFIG.
@@ -287,6 +334,7 @@ impl Handle {
     pub fn shutdown(&mut self) -> Result<()> {
         self.trace_line("shutdown");
         self.inspection = Default::default();
+        self.hive = None;
         if let Some(mut b) = self.backend.take() {
             self.state = State::Config;
             if let Err(e) = b.shutdown() {
@@ -314,6 +362,7 @@ impl Handle {
                 let _ = b.shutdown();
             }
             self.inspection = Default::default();
+            self.hive = None;
             self.state = State::Config;
         }
     }
@@ -324,14 +373,24 @@ impl Handle {
     }
 
     fn trace_line(&mut self, line: &str) {
-        if self.trace || self.callbacks.iter().any(|(k, _)| k.contains(&EventKind::Trace)) {
+        if self.trace
+            || self
+                .callbacks
+                .iter()
+                .any(|(k, _)| k.contains(&EventKind::Trace))
+        {
             self.emit(EventKind::Trace, line);
         }
     }
 
     /// Checks the handle is READY and traces the call; used by the generated operations.
     pub(crate) fn enter_call(&mut self, name: &str, args: &[&dyn TraceArg]) -> Result<()> {
-        if self.trace || self.callbacks.iter().any(|(k, _)| k.contains(&EventKind::Trace)) {
+        if self.trace
+            || self
+                .callbacks
+                .iter()
+                .any(|(k, _)| k.contains(&EventKind::Trace))
+        {
             let mut line = name.to_string();
             for a in args {
                 line.push(' ');

@@ -11,10 +11,16 @@ pub mod error;
 pub mod events;
 pub mod fs;
 pub mod handle;
+pub mod hive;
+pub mod hivex_api;
 pub mod inspect;
+pub mod ll;
 pub mod lvm;
+pub mod output;
 pub mod partition;
 pub mod protocol;
+pub mod tar_out;
+pub mod time;
 pub mod types;
 
 pub use error::{Error, Result};

@@ -203,10 +203,14 @@ guestfs_api! {
     fn part_get_mbr_id(device: &str, partnum: i32) -> i32;
     /// The GPT type GUID of partition `partnum`.
     fn part_get_gpt_type(device: &str, partnum: i32) -> String;
+    /// The GPT unique partition GUID of partition `partnum`.
+    fn part_get_gpt_guid(device: &str, partnum: i32) -> String;
     /// The whole device a partition belongs to (`/dev/sda1` → `/dev/sda`).
     fn part_to_dev(partition: &str) -> String;
     /// The partition number (`/dev/sda1` → 1).
     fn part_to_partnum(partition: &str) -> i32;
+    /// Mounts a filesystem at a guest path (read-write where the backend can write).
+    fn mount(mountable: &str, mountpoint: &str) -> ();
     /// Mounts a filesystem read-only at a guest path.
     fn mount_ro(mountable: &str, mountpoint: &str) -> ();
     /// Mounts with explicit mount options.
@@ -241,6 +245,14 @@ guestfs_api! {
     fn download(remotefilename: &str, out: &mut dyn Write) -> ();
     /// Streams `size` bytes at `offset` of a file to `out`.
     fn download_offset(remotefilename: &str, offset: i64, size: i64, out: &mut dyn Write) -> ();
+    /// Up to `count` bytes of a file at `offset` (fewer at the end of the file).
+    fn pread(path: &str, count: i32, offset: i64) -> Vec<u8>;
+    /// Up to `count` bytes of a block device at `offset`.
+    fn pread_device(device: &str, count: i32, offset: i64) -> Vec<u8>;
+    /// The device holding the filesystem with this UUID (`findfs UUID=`).
+    fn findfs_uuid(uuid: &str) -> String;
+    /// The device holding the filesystem with this label (`findfs LABEL=`).
+    fn findfs_label(label: &str) -> String;
     /// Every path below a directory, relative to it, sorted (libguestfs `find`).
     fn find(directory: &str) -> Vec<String>;
     fn is_file(path: &str, followsymlinks: bool) -> bool;

@@ -30,7 +30,10 @@ pub fn check_range(size: u64, offset: u64, len: usize) -> io::Result<()> {
         Some(end) if end <= size => Ok(()),
         _ => Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
-            format!("read of {} bytes at offset {} is beyond the end of the device ({} bytes)", len, offset, size),
+            format!(
+                "read of {} bytes at offset {} is beyond the end of the device ({} bytes)",
+                len, offset, size
+            ),
         )),
     }
 }
@@ -53,7 +56,11 @@ impl Slice {
     /// A window of `inner`; the window is clipped to the end of `inner`.
     pub fn new(inner: Device, start: u64, len: u64) -> Slice {
         let avail = inner.size().saturating_sub(start);
-        Slice { inner, start, len: len.min(avail) }
+        Slice {
+            inner,
+            start,
+            len: len.min(avail),
+        }
     }
 }
 
@@ -111,7 +118,8 @@ impl ImageFormat {
 /// Guesses an image's format from its first bytes: qcow2 by its magic, otherwise raw.
 pub fn detect_format(path: &Path) -> Result<ImageFormat> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path).map_err(|e| Error::from(e).context(&path.display().to_string()))?;
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| Error::from(e).context(&path.display().to_string()))?;
     let mut magic = [0u8; 4];
     let mut got = 0;
     while got < magic.len() {

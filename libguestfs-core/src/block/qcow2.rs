@@ -8,5 +8,8 @@ use std::path::Path;
 pub const MAGIC: [u8; 4] = *b"QFI\xfb";
 
 pub fn open(path: &Path) -> Result<Device> {
-    Err(Error::new(libc::ENOTSUP, format!("{}: qcow2 reader pending", path.display())))
+    Err(Error::new(
+        libc::ENOTSUP,
+        format!("{}: qcow2 reader pending", path.display()),
+    ))
 }

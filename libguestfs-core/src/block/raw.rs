@@ -15,8 +15,10 @@ pub struct RawImage {
 
 impl RawImage {
     pub fn open(path: &Path) -> Result<RawImage> {
-        let file = File::open(path).map_err(|e| Error::from(e).context(&path.display().to_string()))?;
-        let size = block_or_file_size(&file).map_err(|e| Error::from(e).context(&path.display().to_string()))?;
+        let file =
+            File::open(path).map_err(|e| Error::from(e).context(&path.display().to_string()))?;
+        let size = block_or_file_size(&file)
+            .map_err(|e| Error::from(e).context(&path.display().to_string()))?;
         Ok(RawImage { file, size })
     }
 }

@@ -90,7 +90,11 @@ pub trait Filesystem: Send + Sync {
 
     /// Looks `name` up in directory `dir` (exact, byte-for-byte match).
     fn lookup(&self, dir: Ino, name: &str) -> Result<Option<Ino>> {
-        Ok(self.read_dir(dir)?.into_iter().find(|e| e.name == name).map(|e| e.ino))
+        Ok(self
+            .read_dir(dir)?
+            .into_iter()
+            .find(|e| e.name == name)
+            .map(|e| e.ino))
     }
 
     /// The target of a symbolic link.
@@ -136,7 +140,10 @@ pub fn open(dev: Device, fs_type: &str) -> Result<Arc<dyn Filesystem>> {
         other => {
             return Err(Error::new(
                 libc::ENOTSUP,
-                format!("filesystem type '{}' is not supported by the native backend", other),
+                format!(
+                    "filesystem type '{}' is not supported by the native backend",
+                    other
+                ),
             ))
         }
     })

@@ -257,11 +257,19 @@ impl Backend for ApplianceBackend {
         w.i32(partnum);
         self.call(procs::PART_GET_GPT_TYPE, 0, w)
     }
+    fn part_get_gpt_guid(&mut self, device: &str, partnum: i32) -> Result<String> {
+        let mut w = args1(device);
+        w.i32(partnum);
+        self.call(procs::PART_GET_GPT_GUID, 0, w)
+    }
     fn part_to_dev(&mut self, partition: &str) -> Result<String> {
         self.call(procs::PART_TO_DEV, 0, args1(partition))
     }
     fn part_to_partnum(&mut self, partition: &str) -> Result<i32> {
         self.call(procs::PART_TO_PARTNUM, 0, args1(partition))
+    }
+    fn mount(&mut self, mountable: &str, mountpoint: &str) -> Result<()> {
+        self.call(procs::MOUNT, 0, args2(mountable, mountpoint))
     }
     fn mount_ro(&mut self, mountable: &str, mountpoint: &str) -> Result<()> {
         self.call(procs::MOUNT_RO, 0, args2(mountable, mountpoint))
@@ -340,6 +348,24 @@ impl Backend for ApplianceBackend {
         w.i64(offset);
         w.i64(size);
         self.file_out(procs::DOWNLOAD_OFFSET, w, out)
+    }
+    fn pread(&mut self, path: &str, count: i32, offset: i64) -> Result<Vec<u8>> {
+        let mut w = args1(path);
+        w.i32(count);
+        w.i64(offset);
+        self.call(procs::PREAD, 0, w)
+    }
+    fn pread_device(&mut self, device: &str, count: i32, offset: i64) -> Result<Vec<u8>> {
+        let mut w = args1(device);
+        w.i32(count);
+        w.i64(offset);
+        self.call(procs::PREAD_DEVICE, 0, w)
+    }
+    fn findfs_uuid(&mut self, uuid: &str) -> Result<String> {
+        self.call(procs::FINDFS_UUID, 0, args1(uuid))
+    }
+    fn findfs_label(&mut self, label: &str) -> Result<String> {
+        self.call(procs::FINDFS_LABEL, 0, args1(label))
     }
     fn find(&mut self, directory: &str) -> Result<Vec<String>> {
         self.names_list(procs::FIND0, directory)

@@ -14,7 +14,10 @@ use std::sync::{Arc, OnceLock};
 /// What a block node is.
 pub enum NodeKind {
     /// A whole drive; `index` is its position among the drives (0 = sda).
-    Disk { table: Option<PartitionTable>, sector_size: u32 },
+    Disk {
+        table: Option<PartitionTable>,
+        sector_size: u32,
+    },
     /// A partition of the drive at node `disk`.
     Partition { disk: usize, entry: PartitionEntry },
     /// An LVM logical volume `/dev/VG/LV`.
@@ -51,7 +54,9 @@ impl Node {
     }
 
     pub fn device(&self) -> Result<&Device> {
-        self.device.as_ref().map_err(|why| Error::new(libc::ENOTSUP, format!("{}: {}", self.name, why)))
+        self.device
+            .as_ref()
+            .map_err(|why| Error::new(libc::ENOTSUP, format!("{}: {}", self.name, why)))
     }
 }
 
@@ -78,7 +83,9 @@ pub fn drive_letters(mut i: usize) -> String {
 
 /// The kernel's (major, minor) for SCSI disk `index`, partition `part` (0 = whole disk).
 fn sd_devno(index: usize, part: u32) -> i64 {
-    const SD_MAJORS: [u64; 16] = [8, 65, 66, 67, 68, 69, 70, 71, 128, 129, 130, 131, 132, 133, 134, 135];
+    const SD_MAJORS: [u64; 16] = [
+        8, 65, 66, 67, 68, 69, 70, 71, 128, 129, 130, 131, 132, 133, 134, 135,
+    ];
     let major = SD_MAJORS.get(index / 16).copied().unwrap_or(259);
     if part >= 16 {
         // The kernel gives partitions past 15 dynamic numbers in the block-extended major.
@@ -94,22 +101,35 @@ impl Devices {
         let mut partitions: Vec<Node> = Vec::new();
         for (index, drive) in drives.iter().enumerate() {
             let (dev, format) = block::open_image(&drive.path, drive.format)?;
-            let name = format!("/dev/{}", drive_letters(index));
-            log(format!("{}: {} ({} format, {} bytes)", name, drive.path.display(), format.name(), dev.size()));
+            let name = format!("/dev/sd{}", drive_letters(index));
+            log(format!(
+                "{}: {} ({} format, {} bytes)",
+                name,
+                drive.path.display(),
+                format.name(),
+                dev.size()
+            ));
             let table = match partition::read(dev.as_ref(), drive.blocksize as u64) {
                 Ok(t) => t,
                 Err(e) => {
-                    log(format!("{}: ignoring unreadable partition table: {}", name, e));
+                    log(format!(
+                        "{}: ignoring unreadable partition table: {}",
+                        name, e
+                    ));
                     None
                 }
             };
             let disk_node = nodes.len();
             if let Some(t) = &table {
                 for entry in &t.partitions {
-                    let part_dev: Device = Arc::new(Slice::new(dev.clone(), entry.start, entry.device_size));
+                    let part_dev: Device =
+                        Arc::new(Slice::new(dev.clone(), entry.start, entry.device_size));
                     partitions.push(Node {
                         name: format!("{}{}", name, entry.number),
-                        kind: NodeKind::Partition { disk: disk_node, entry: entry.clone() },
+                        kind: NodeKind::Partition {
+                            disk: disk_node,
+                            entry: entry.clone(),
+                        },
                         device: Ok(part_dev),
                         devno: sd_devno(index, entry.number),
                         probe: OnceLock::new(),
@@ -118,7 +138,10 @@ impl Devices {
             }
             nodes.push(Node {
                 name,
-                kind: NodeKind::Disk { table, sector_size: drive.blocksize },
+                kind: NodeKind::Disk {
+                    table,
+                    sector_size: drive.blocksize,
+                },
                 device: Ok(dev),
                 devno: sd_devno(index, 0),
                 probe: OnceLock::new(),
@@ -144,7 +167,10 @@ impl Devices {
             for lv in &vg.lvs {
                 nodes.push(Node {
                     name: format!("/dev/{}/{}", vg.name, lv.name),
-                    kind: NodeKind::LogicalVolume { vg: vg.name.clone(), lv: lv.name.clone() },
+                    kind: NodeKind::LogicalVolume {
+                        vg: vg.name.clone(),
+                        lv: lv.name.clone(),
+                    },
                     device: lv.device.clone(),
                     devno: makedev(253, dm_minor),
                     probe: OnceLock::new(),
@@ -152,8 +178,16 @@ impl Devices {
                 dm_minor += 1;
             }
         }
-        let by_name = nodes.iter().enumerate().map(|(i, n)| (n.name.clone(), i)).collect();
-        Ok(Devices { nodes, by_name, lvm })
+        let by_name = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.clone(), i))
+            .collect();
+        Ok(Devices {
+            nodes,
+            by_name,
+            lvm,
+        })
     }
 
     /// Finds a device by any name libguestfs accepts for it: `/dev/sda1`, `/dev/vda1`,
@@ -165,19 +199,26 @@ impl Devices {
 
     /// Like [`find`](Self::find), with the daemon's error for an unknown device.
     pub fn get(&self, name: &str) -> Result<&Node> {
-        self.find(name).ok_or_else(|| Error::path(libc::ENOENT, name))
+        self.find(name)
+            .ok_or_else(|| Error::path(libc::ENOENT, name))
     }
 
     pub fn disks(&self) -> impl Iterator<Item = &Node> {
-        self.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Disk { .. }))
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Disk { .. }))
     }
 
     pub fn partitions(&self) -> impl Iterator<Item = &Node> {
-        self.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Partition { .. }))
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Partition { .. }))
     }
 
     pub fn logical_volumes(&self) -> impl Iterator<Item = &Node> {
-        self.nodes.iter().filter(|n| matches!(n.kind, NodeKind::LogicalVolume { .. }))
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::LogicalVolume { .. }))
     }
 
     /// The partition table of a whole device.
@@ -185,7 +226,10 @@ impl Devices {
         let node = self.get(device)?;
         match &node.kind {
             NodeKind::Disk { table, .. } => Ok(table.as_ref()),
-            _ => Err(Error::new(libc::EINVAL, format!("{}: not a whole block device", device))),
+            _ => Err(Error::new(
+                libc::EINVAL,
+                format!("{}: not a whole block device", device),
+            )),
         }
     }
 
@@ -196,12 +240,20 @@ impl Devices {
             .partitions
             .iter()
             .find(|p| p.number as i32 == partnum)
-            .ok_or_else(|| Error::new(libc::EINVAL, format!("{}: partition {} not found", device, partnum)))
+            .ok_or_else(|| {
+                Error::new(
+                    libc::EINVAL,
+                    format!("{}: partition {} not found", device, partnum),
+                )
+            })
     }
 }
 
 pub fn no_table(device: &str) -> Error {
-    Error::new(libc::EINVAL, format!("parted: {}: unrecognised disk label", device))
+    Error::new(
+        libc::EINVAL,
+        format!("parted: {}: unrecognised disk label", device),
+    )
 }
 
 /// Rewrites the device names libguestfs accepts as input to the canonical ones:
@@ -296,8 +348,14 @@ mod tests {
     fn canonical_names() {
         assert_eq!(canonical_name("/dev/vda1"), "/dev/sda1");
         assert_eq!(canonical_name("/dev/hdb"), "/dev/sdb");
-        assert_eq!(canonical_name("/dev/mapper/debian-root"), "/dev/debian/root");
-        assert_eq!(canonical_name("/dev/mapper/my--vg-lv--1"), "/dev/my-vg/lv-1");
+        assert_eq!(
+            canonical_name("/dev/mapper/debian-root"),
+            "/dev/debian/root"
+        );
+        assert_eq!(
+            canonical_name("/dev/mapper/my--vg-lv--1"),
+            "/dev/my-vg/lv-1"
+        );
         assert_eq!(canonical_name("/dev/VG/LV"), "/dev/VG/LV");
     }
 

@@ -31,10 +31,33 @@ const GPT_NOT_FILESYSTEMS: [&str; 4] = [
 /// Mount options the native backend accepts: it is always read-only, so options that only
 /// tune writing or caching are meaningless and harmless.
 const ACCEPTED_MOUNT_OPTIONS: &[&str] = &[
-    "ro", "rw", "noatime", "relatime", "nodiratime", "strictatime", "norecovery", "noload", "nodev",
-    "nosuid", "noexec", "defaults", "sync", "async", "errors=continue", "errors=remount-ro",
-    "user_xattr", "acl", "noacl", "data=ordered", "data=writeback", "data=journal", "nobarrier", "barrier",
-    "discard", "nodiscard", "lazytime",
+    "ro",
+    "rw",
+    "noatime",
+    "relatime",
+    "nodiratime",
+    "strictatime",
+    "norecovery",
+    "noload",
+    "nodev",
+    "nosuid",
+    "noexec",
+    "defaults",
+    "sync",
+    "async",
+    "errors=continue",
+    "errors=remount-ro",
+    "user_xattr",
+    "acl",
+    "noacl",
+    "data=ordered",
+    "data=writeback",
+    "data=journal",
+    "nobarrier",
+    "barrier",
+    "discard",
+    "nodiscard",
+    "lazytime",
 ];
 
 pub struct NativeBackend {
@@ -46,7 +69,10 @@ impl NativeBackend {
     /// Opens every drive and scans partitions and LVM. Debug messages go to `log`.
     pub fn launch(drives: &[Drive], log: &mut dyn FnMut(String)) -> Result<NativeBackend> {
         let devices = Devices::open(drives, log)?;
-        Ok(NativeBackend { devices, mounts: MountTable::default() })
+        Ok(NativeBackend {
+            devices,
+            mounts: MountTable::default(),
+        })
     }
 
     /// True when every filesystem on the drives can be read natively; the `auto` backend uses
@@ -59,21 +85,40 @@ impl NativeBackend {
                 continue;
             }
             let t = node.vfs_type();
-            if !t.is_empty() && !t.ends_with("_member") && t != "swap" && !crate::fs::is_supported(t) {
+            if !t.is_empty()
+                && !t.ends_with("_member")
+                && t != "swap"
+                && !crate::fs::is_supported(t)
+            {
                 why.push(format!("{}: {}", node.name, t));
             }
         }
         why
     }
 
-    fn mount_fs(&mut self, options: &str, vfstype: Option<&str>, mountable: &str, mountpoint: &str) -> Result<()> {
+    /// Mounts for `call` (the daemon names its argument checks after the call's stub).
+    fn mount_fs(
+        &mut self,
+        call: &str,
+        options: &str,
+        vfstype: Option<&str>,
+        mountable: &str,
+        mountpoint: &str,
+    ) -> Result<()> {
         let node = self.devices.find(mountable).ok_or_else(|| {
-            Error::new(libc::ENOENT, format!("mount_options_stub: {}: {}", mountable, strerror(libc::ENOENT)))
+            Error::new(
+                libc::ENOENT,
+                format!("{}_stub: {}: {}", call, mountable, strerror(libc::ENOENT)),
+            )
         })?;
         let mount_failed = |what: &str| {
             Error::new(
                 libc::EINVAL,
-                format!("mount exited with status 32: mount: /sysroot{}: {}", sysroot_suffix(mountpoint), what),
+                format!(
+                    "mount exited with status 32: mount: /sysroot{}: {}",
+                    sysroot_suffix(mountpoint),
+                    what
+                ),
             )
         };
         let wrong_fs = || {
@@ -88,7 +133,11 @@ impl NativeBackend {
             }
         }
         let fs_type = node.vfs_type().to_string();
-        if fs_type.is_empty() || fs_type.ends_with("_member") || fs_type == "swap" || fs_type == "crypto_LUKS" {
+        if fs_type.is_empty()
+            || fs_type.ends_with("_member")
+            || fs_type == "swap"
+            || fs_type == "crypto_LUKS"
+        {
             return Err(wrong_fs());
         }
         if let Some(t) = vfstype {
@@ -109,20 +158,49 @@ impl NativeBackend {
             }
             loc.path
         };
-        let fs: Arc<dyn Filesystem> = crate::fs::open(node.device()?.clone(), &fs_type).map_err(|e| {
-            if e.errno == libc::ENOTSUP {
-                e
-            } else {
-                wrong_fs()
-            }
-        })?;
-        self.mounts.mounts.push(Mount { mountpoint, device: node.name.clone(), fs, devno: node.devno });
+        let fs: Arc<dyn Filesystem> =
+            crate::fs::open(node.device()?.clone(), &fs_type).map_err(|e| {
+                if e.errno == libc::ENOTSUP {
+                    e
+                } else {
+                    wrong_fs()
+                }
+            })?;
+        self.mounts.mounts.push(Mount {
+            mountpoint,
+            device: node.name.clone(),
+            fs,
+            devno: node.devno,
+        });
         Ok(())
     }
 
     fn lstat_path(&self, path: &str) -> Result<Stat> {
-        let loc = self.mounts.resolve(path, false).map_err(|e| prefix_path(e, path))?;
+        let loc = self
+            .mounts
+            .resolve(path, false)
+            .map_err(|e| prefix_path(e, path))?;
         self.mounts.stat(&loc)
+    }
+
+    /// The first device (in `blkid` order: disks, partitions, LVs) whose probe matches.
+    fn findfs(
+        &self,
+        matches: impl Fn(&crate::fs::Probe) -> bool,
+        tag: &str,
+        value: &str,
+    ) -> Result<String> {
+        self.devices
+            .nodes
+            .iter()
+            .find(|n| n.probe().is_some_and(&matches))
+            .map(|n| n.name.clone())
+            .ok_or_else(|| {
+                Error::new(
+                    libc::ENOENT,
+                    format!("findfs: unable to resolve '{}={}'", tag, value),
+                )
+            })
     }
 
     fn lvm_vg(&self, vgname: &str) -> Result<&crate::lvm::VolumeGroup> {
@@ -190,10 +268,16 @@ impl Backend for NativeBackend {
                 NodeKind::Disk { table: Some(_), .. } => continue,
                 NodeKind::Disk { table: None, .. } | NodeKind::LogicalVolume { .. } => {}
                 NodeKind::Partition { entry, .. } => {
-                    if entry.is_extended || entry.mbr_id.is_some_and(|id| MBR_EXTENDED.contains(&id)) {
+                    if entry.is_extended
+                        || entry.mbr_id.is_some_and(|id| MBR_EXTENDED.contains(&id))
+                    {
                         continue;
                     }
-                    if entry.gpt_type.as_deref().is_some_and(|t| GPT_NOT_FILESYSTEMS.contains(&t)) {
+                    if entry
+                        .gpt_type
+                        .as_deref()
+                        .is_some_and(|t| GPT_NOT_FILESYSTEMS.contains(&t))
+                    {
                         continue;
                     }
                 }
@@ -208,7 +292,11 @@ impl Backend for NativeBackend {
             if t.ends_with("_member") || t == "crypto_LUKS" || t == "BitLocker" {
                 continue;
             }
-            let t = if t.is_empty() { "unknown".to_string() } else { t.to_string() };
+            let t = if t.is_empty() {
+                "unknown".to_string()
+            } else {
+                t.to_string()
+            };
             if matches!(node.kind, NodeKind::LogicalVolume { .. }) {
                 lvs.push((node.name.clone(), t));
             } else {
@@ -229,11 +317,21 @@ impl Backend for NativeBackend {
     }
 
     fn vfs_label(&mut self, mountable: &str) -> Result<String> {
-        Ok(self.devices.get(mountable)?.probe().map(|p| p.label.clone()).unwrap_or_default())
+        Ok(self
+            .devices
+            .get(mountable)?
+            .probe()
+            .map(|p| p.label.clone())
+            .unwrap_or_default())
     }
 
     fn vfs_uuid(&mut self, mountable: &str) -> Result<String> {
-        Ok(self.devices.get(mountable)?.probe().map(|p| p.uuid.clone()).unwrap_or_default())
+        Ok(self
+            .devices
+            .get(mountable)?
+            .probe()
+            .map(|p| p.uuid.clone())
+            .unwrap_or_default())
     }
 
     fn blockdev_getsize64(&mut self, device: &str) -> Result<i64> {
@@ -254,7 +352,10 @@ impl Backend for NativeBackend {
     }
 
     fn part_list(&mut self, device: &str) -> Result<Vec<Partition>> {
-        let table = self.devices.table(device)?.ok_or_else(|| no_table(device))?;
+        let table = self
+            .devices
+            .table(device)?
+            .ok_or_else(|| no_table(device))?;
         Ok(table
             .partitions
             .iter()
@@ -268,31 +369,51 @@ impl Backend for NativeBackend {
     }
 
     fn part_get_parttype(&mut self, device: &str) -> Result<String> {
-        let table = self.devices.table(device)?.ok_or_else(|| no_table(device))?;
+        let table = self
+            .devices
+            .table(device)?
+            .ok_or_else(|| no_table(device))?;
         Ok(table.table_type.name().to_string())
     }
 
     fn part_get_mbr_id(&mut self, device: &str, partnum: i32) -> Result<i32> {
         let entry = self.devices.partition(device, partnum)?;
-        entry
-            .mbr_id
-            .map(i32::from)
-            .ok_or_else(|| Error::new(libc::EINVAL, "part_get_mbr_id can only be used on MBR partition tables"))
+        entry.mbr_id.map(i32::from).ok_or_else(|| {
+            Error::new(
+                libc::EINVAL,
+                "part_get_mbr_id can only be used on MBR partition tables",
+            )
+        })
     }
 
     fn part_get_gpt_type(&mut self, device: &str, partnum: i32) -> Result<String> {
         let entry = self.devices.partition(device, partnum)?;
-        entry
-            .gpt_type
-            .clone()
-            .ok_or_else(|| Error::new(libc::EINVAL, "part_get_gpt_type can only be used on GPT partition tables"))
+        entry.gpt_type.clone().ok_or_else(|| {
+            Error::new(
+                libc::EINVAL,
+                "part_get_gpt_type can only be used on GPT partition tables",
+            )
+        })
+    }
+
+    fn part_get_gpt_guid(&mut self, device: &str, partnum: i32) -> Result<String> {
+        let entry = self.devices.partition(device, partnum)?;
+        entry.gpt_guid.clone().ok_or_else(|| {
+            Error::new(
+                libc::EINVAL,
+                "part_get_gpt_guid can only be used on GPT partition tables",
+            )
+        })
     }
 
     fn part_to_dev(&mut self, partition: &str) -> Result<String> {
         let node = self.devices.get(partition)?;
         match &node.kind {
             NodeKind::Partition { disk, .. } => Ok(self.devices.nodes[*disk].name.clone()),
-            _ => Err(Error::new(libc::EINVAL, format!("device name is not a partition: {}", partition))),
+            _ => Err(Error::new(
+                libc::EINVAL,
+                format!("device name is not a partition: {}", partition),
+            )),
         }
     }
 
@@ -300,20 +421,35 @@ impl Backend for NativeBackend {
         let node = self.devices.get(partition)?;
         match &node.kind {
             NodeKind::Partition { entry, .. } => Ok(entry.number as i32),
-            _ => Err(Error::new(libc::EINVAL, format!("device name is not a partition: {}", partition))),
+            _ => Err(Error::new(
+                libc::EINVAL,
+                format!("device name is not a partition: {}", partition),
+            )),
         }
     }
 
+    /// The native backend never writes: a plain mount is a read-only one, and writing calls
+    /// are refused.
+    fn mount(&mut self, mountable: &str, mountpoint: &str) -> Result<()> {
+        self.mount_fs("mount", "", None, mountable, mountpoint)
+    }
+
     fn mount_ro(&mut self, mountable: &str, mountpoint: &str) -> Result<()> {
-        self.mount_fs("ro", None, mountable, mountpoint)
+        self.mount_fs("mount_ro", "ro", None, mountable, mountpoint)
     }
 
     fn mount_options(&mut self, options: &str, mountable: &str, mountpoint: &str) -> Result<()> {
-        self.mount_fs(options, None, mountable, mountpoint)
+        self.mount_fs("mount_options", options, None, mountable, mountpoint)
     }
 
-    fn mount_vfs(&mut self, options: &str, vfstype: &str, mountable: &str, mountpoint: &str) -> Result<()> {
-        self.mount_fs(options, Some(vfstype), mountable, mountpoint)
+    fn mount_vfs(
+        &mut self,
+        options: &str,
+        vfstype: &str,
+        mountable: &str,
+        mountpoint: &str,
+    ) -> Result<()> {
+        self.mount_fs("mount_vfs", options, Some(vfstype), mountable, mountpoint)
     }
 
     fn umount(&mut self, pathordevice: &str) -> Result<()> {
@@ -323,11 +459,29 @@ impl Backend for NativeBackend {
             .mounts
             .iter()
             .rposition(|m| m.mountpoint == pathordevice || m.device == canonical)
-            .ok_or_else(|| Error::new(libc::EINVAL, format!("umount: {}: not mounted.", pathordevice)))?;
+            .ok_or_else(|| {
+                Error::new(
+                    libc::EINVAL,
+                    format!("umount: {}: not mounted.", pathordevice),
+                )
+            })?;
         let mp = self.mounts.mounts[idx].mountpoint.clone();
-        let prefix = if mp == "/" { "/".to_string() } else { format!("{}/", mp) };
-        if self.mounts.mounts.iter().skip(idx + 1).any(|m| m.mountpoint.starts_with(&prefix)) {
-            return Err(Error::new(libc::EBUSY, format!("umount: /sysroot{}: target is busy.", sysroot_suffix(&mp))));
+        let prefix = if mp == "/" {
+            "/".to_string()
+        } else {
+            format!("{}/", mp)
+        };
+        if self
+            .mounts
+            .mounts
+            .iter()
+            .skip(idx + 1)
+            .any(|m| m.mountpoint.starts_with(&prefix))
+        {
+            return Err(Error::new(
+                libc::EBUSY,
+                format!("umount: /sysroot{}: target is busy.", sysroot_suffix(&mp)),
+            ));
         }
         self.mounts.mounts.remove(idx);
         Ok(())
@@ -339,42 +493,82 @@ impl Backend for NativeBackend {
     }
 
     fn mounts(&mut self) -> Result<Vec<String>> {
-        Ok(self.mounts.mounts.iter().map(|m| m.device.clone()).collect())
+        Ok(self
+            .mounts
+            .mounts
+            .iter()
+            .map(|m| m.device.clone())
+            .collect())
     }
 
     fn mountpoints(&mut self) -> Result<Vec<(String, String)>> {
-        Ok(self.mounts.mounts.iter().map(|m| (m.device.clone(), m.mountpoint.clone())).collect())
+        Ok(self
+            .mounts
+            .mounts
+            .iter()
+            .map(|m| (m.device.clone(), m.mountpoint.clone()))
+            .collect())
     }
 
     fn ls(&mut self, directory: &str) -> Result<Vec<String>> {
         check_path(directory)?;
-        let loc = self.mounts.resolve_dir(directory).map_err(|e| e.context("opendir"))?;
-        let mut names: Vec<String> = self.mounts.read_dir(&loc)?.into_iter().map(|e| e.name).collect();
+        let loc = self
+            .mounts
+            .resolve_dir(directory)
+            .map_err(|e| e.context("opendir"))?;
+        let mut names: Vec<String> = self
+            .mounts
+            .read_dir(&loc)?
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
         names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         Ok(names)
     }
 
     fn readdir(&mut self, dir: &str) -> Result<Vec<Dirent>> {
         check_path(dir)?;
-        let loc = self.mounts.resolve_dir(dir).map_err(|e| e.context("opendir"))?;
+        let loc = self
+            .mounts
+            .resolve_dir(dir)
+            .map_err(|e| e.context("opendir"))?;
         let parent = if loc.path == "/" {
             loc.clone()
         } else {
-            let parent_path = loc.path.rsplit_once('/').map(|(p, _)| if p.is_empty() { "/" } else { p }).unwrap_or("/");
+            let parent_path = loc
+                .path
+                .rsplit_once('/')
+                .map(|(p, _)| if p.is_empty() { "/" } else { p })
+                .unwrap_or("/");
             self.mounts.resolve(parent_path, true)?
         };
         let mut out = vec![
-            Dirent { ino: loc.ino as i64, ftyp: 'd', name: ".".into() },
-            Dirent { ino: parent.ino as i64, ftyp: 'd', name: "..".into() },
+            Dirent {
+                ino: loc.ino as i64,
+                ftyp: 'd',
+                name: ".".into(),
+            },
+            Dirent {
+                ino: parent.ino as i64,
+                ftyp: 'd',
+                name: "..".into(),
+            },
         ];
         for e in self.mounts.read_dir(&loc)? {
-            out.push(Dirent { ino: e.ino as i64, ftyp: e.file_type.ftyp(), name: e.name });
+            out.push(Dirent {
+                ino: e.ino as i64,
+                ftyp: e.file_type.ftyp(),
+                name: e.name,
+            });
         }
         Ok(out)
     }
 
     fn statns(&mut self, path: &str) -> Result<Stat> {
-        let loc = self.mounts.resolve(path, true).map_err(|e| prefix_path(e, path))?;
+        let loc = self
+            .mounts
+            .resolve(path, true)
+            .map_err(|e| prefix_path(e, path))?;
         self.mounts.stat(&loc)
     }
 
@@ -386,18 +580,32 @@ impl Backend for NativeBackend {
         check_path(path)?;
         Ok(names
             .iter()
-            .map(|n| self.lstat_path(&join(path, n)).unwrap_or(Stat { st_ino: -1, ..Default::default() }))
+            .map(|n| {
+                self.lstat_path(&join(path, n)).unwrap_or(Stat {
+                    st_ino: -1,
+                    ..Default::default()
+                })
+            })
             .collect())
     }
 
     fn readlink(&mut self, path: &str) -> Result<String> {
-        let loc = self.mounts.resolve(path, false).map_err(|e| prefix_path(e, path))?;
-        self.mounts.fs(&loc).read_link(loc.ino).map_err(|e| prefix_path(e, path))
+        let loc = self
+            .mounts
+            .resolve(path, false)
+            .map_err(|e| prefix_path(e, path))?;
+        self.mounts
+            .fs(&loc)
+            .read_link(loc.ino)
+            .map_err(|e| prefix_path(e, path))
     }
 
     fn readlinklist(&mut self, path: &str, names: &[String]) -> Result<Vec<String>> {
         check_path(path)?;
-        Ok(names.iter().map(|n| self.readlink(&join(path, n)).unwrap_or_default()).collect())
+        Ok(names
+            .iter()
+            .map(|n| self.readlink(&join(path, n)).unwrap_or_default())
+            .collect())
     }
 
     fn read_file(&mut self, path: &str) -> Result<Vec<u8>> {
@@ -416,22 +624,72 @@ impl Backend for NativeBackend {
         self.mounts.copy_file(remotefilename, out).map(|_| ())
     }
 
-    fn download_offset(&mut self, remotefilename: &str, offset: i64, size: i64, out: &mut dyn Write) -> Result<()> {
+    fn download_offset(
+        &mut self,
+        remotefilename: &str,
+        offset: i64,
+        size: i64,
+        out: &mut dyn Write,
+    ) -> Result<()> {
         if offset < 0 || size < 0 {
-            return Err(Error::new(libc::EINVAL, "offset and size must be non-negative"));
+            return Err(Error::new(
+                libc::EINVAL,
+                "offset and size must be non-negative",
+            ));
         }
         if remotefilename.starts_with("/dev/") {
             if let Some(node) = self.devices.find(remotefilename) {
                 let dev = node.device()?.clone();
                 let end = (offset as u64).saturating_add(size as u64).min(dev.size());
-                return copy_device(dev.as_ref(), offset as u64, end.saturating_sub(offset as u64), out);
+                return copy_device(
+                    dev.as_ref(),
+                    offset as u64,
+                    end.saturating_sub(offset as u64),
+                    out,
+                );
             }
         }
-        let loc = self.mounts.resolve(remotefilename, true).map_err(|e| prefix_path(e, remotefilename))?;
+        let loc = self
+            .mounts
+            .resolve(remotefilename, true)
+            .map_err(|e| prefix_path(e, remotefilename))?;
         if self.mounts.stat(&loc)?.is_dir() {
             return Err(Error::path(libc::EISDIR, remotefilename));
         }
-        self.mounts.copy_range(&loc, offset as u64, size as u64, out).map(|_| ())
+        self.mounts
+            .copy_range(&loc, offset as u64, size as u64, out)
+            .map(|_| ())
+    }
+
+    fn pread(&mut self, path: &str, count: i32, offset: i64) -> Result<Vec<u8>> {
+        let (count, offset) = pread_args(count, offset)?;
+        let loc = self
+            .mounts
+            .resolve(path, true)
+            .map_err(|e| prefix_path(e, path))?;
+        if self.mounts.stat(&loc)?.is_dir() {
+            return Err(Error::path(libc::EISDIR, path));
+        }
+        let mut out = Vec::new();
+        self.mounts.copy_range(&loc, offset, count, &mut out)?;
+        Ok(out)
+    }
+
+    fn pread_device(&mut self, device: &str, count: i32, offset: i64) -> Result<Vec<u8>> {
+        let (count, offset) = pread_args(count, offset)?;
+        let dev = self.devices.get(device)?.device()?.clone();
+        let end = offset.saturating_add(count).min(dev.size());
+        let mut out = Vec::new();
+        copy_device(dev.as_ref(), offset, end.saturating_sub(offset), &mut out)?;
+        Ok(out)
+    }
+
+    fn findfs_uuid(&mut self, uuid: &str) -> Result<String> {
+        self.findfs(|p| p.uuid == uuid, "UUID", uuid)
+    }
+
+    fn findfs_label(&mut self, label: &str) -> Result<String> {
+        self.findfs(|p| p.label == label, "LABEL", label)
     }
 
     fn find(&mut self, directory: &str) -> Result<Vec<String>> {
@@ -448,17 +706,29 @@ impl Backend for NativeBackend {
 
     fn is_file(&mut self, path: &str, followsymlinks: bool) -> Result<bool> {
         check_path(path)?;
-        Ok(self.mounts.resolve(path, followsymlinks).and_then(|l| self.mounts.stat(&l)).is_ok_and(|s| s.is_reg()))
+        Ok(self
+            .mounts
+            .resolve(path, followsymlinks)
+            .and_then(|l| self.mounts.stat(&l))
+            .is_ok_and(|s| s.is_reg()))
     }
 
     fn is_dir(&mut self, path: &str, followsymlinks: bool) -> Result<bool> {
         check_path(path)?;
-        Ok(self.mounts.resolve(path, followsymlinks).and_then(|l| self.mounts.stat(&l)).is_ok_and(|s| s.is_dir()))
+        Ok(self
+            .mounts
+            .resolve(path, followsymlinks)
+            .and_then(|l| self.mounts.stat(&l))
+            .is_ok_and(|s| s.is_dir()))
     }
 
     fn is_symlink(&mut self, path: &str) -> Result<bool> {
         check_path(path)?;
-        Ok(self.mounts.resolve(path, false).and_then(|l| self.mounts.stat(&l)).is_ok_and(|s| s.is_symlink()))
+        Ok(self
+            .mounts
+            .resolve(path, false)
+            .and_then(|l| self.mounts.stat(&l))
+            .is_ok_and(|s| s.is_symlink()))
     }
 
     fn exists(&mut self, path: &str) -> Result<bool> {
@@ -467,12 +737,18 @@ impl Backend for NativeBackend {
     }
 
     fn statvfs(&mut self, path: &str) -> Result<StatVfs> {
-        let loc = self.mounts.resolve(path, true).map_err(|e| prefix_path(e, path))?;
+        let loc = self
+            .mounts
+            .resolve(path, true)
+            .map_err(|e| prefix_path(e, path))?;
         self.mounts.fs(&loc).statvfs()
     }
 
     fn realpath(&mut self, path: &str) -> Result<String> {
-        let loc = self.mounts.resolve(path, true).map_err(|e| prefix_path(e, path))?;
+        let loc = self
+            .mounts
+            .resolve(path, true)
+            .map_err(|e| prefix_path(e, path))?;
         Ok(loc.path)
     }
 
@@ -483,7 +759,10 @@ impl Backend for NativeBackend {
         let mut out = String::new();
         for (i, part) in parts.iter().enumerate() {
             if *part == "." || *part == ".." {
-                return Err(Error::new(libc::EINVAL, format!("{}: path must not contain . or .. elements", path)));
+                return Err(Error::new(
+                    libc::EINVAL,
+                    format!("{}: path must not contain . or .. elements", path),
+                ));
             }
             let entries = match self.mounts.stat(&loc) {
                 Ok(st) if st.is_dir() => self.mounts.read_dir(&loc)?,
@@ -532,15 +811,31 @@ impl Backend for NativeBackend {
     }
 
     fn pvs(&mut self) -> Result<Vec<String>> {
-        Ok(self.devices.lvm.vgs.iter().flat_map(|vg| vg.pvs.iter().map(|pv| pv.device.clone())).collect())
+        Ok(self
+            .devices
+            .lvm
+            .vgs
+            .iter()
+            .flat_map(|vg| vg.pvs.iter().map(|pv| pv.device.clone()))
+            .collect())
     }
 
     fn vgs(&mut self) -> Result<Vec<String>> {
-        Ok(self.devices.lvm.vgs.iter().map(|vg| vg.name.clone()).collect())
+        Ok(self
+            .devices
+            .lvm
+            .vgs
+            .iter()
+            .map(|vg| vg.name.clone())
+            .collect())
     }
 
     fn lvs(&mut self) -> Result<Vec<String>> {
-        let mut lvs: Vec<String> = self.devices.logical_volumes().map(|n| n.name.clone()).collect();
+        let mut lvs: Vec<String> = self
+            .devices
+            .logical_volumes()
+            .map(|n| n.name.clone())
+            .collect();
         lvs.sort();
         Ok(lvs)
     }
@@ -565,7 +860,10 @@ impl Backend for NativeBackend {
                 return Ok(l.uuid.clone());
             }
         }
-        Err(Error::new(libc::EINVAL, format!("{}: not a logical volume", device)))
+        Err(Error::new(
+            libc::EINVAL,
+            format!("{}: not a logical volume", device),
+        ))
     }
 
     fn pvuuid(&mut self, device: &str) -> Result<String> {
@@ -585,16 +883,54 @@ impl Backend for NativeBackend {
     }
 
     fn vglvuuids(&mut self, vgname: &str) -> Result<Vec<String>> {
-        Ok(self.lvm_vg(vgname)?.lvs.iter().map(|l| l.uuid.replace('-', "")).collect())
+        Ok(self
+            .lvm_vg(vgname)?
+            .lvs
+            .iter()
+            .map(|l| l.uuid.replace('-', ""))
+            .collect())
     }
 
     fn vgpvuuids(&mut self, vgname: &str) -> Result<Vec<String>> {
-        Ok(self.lvm_vg(vgname)?.pvs.iter().map(|p| p.uuid.replace('-', "")).collect())
+        Ok(self
+            .lvm_vg(vgname)?
+            .pvs
+            .iter()
+            .map(|p| p.uuid.replace('-', ""))
+            .collect())
     }
 }
 
+/// The largest `pread` libguestfs allows: replies must fit in a protocol message.
+const PREAD_MAX: i64 = 2 * 1024 * 1024;
+
+/// Checks `pread`'s count and offset like the daemon does.
+fn pread_args(count: i32, offset: i64) -> Result<(u64, u64)> {
+    if count < 0 {
+        return Err(Error::new(libc::EINVAL, "count is negative"));
+    }
+    if offset < 0 {
+        return Err(Error::new(libc::EINVAL, "offset is negative"));
+    }
+    if count as i64 > PREAD_MAX {
+        return Err(Error::new(
+            libc::EINVAL,
+            format!(
+                "count is too large for the protocol, use smaller reads (max {})",
+                PREAD_MAX
+            ),
+        ));
+    }
+    Ok((count as u64, offset as u64))
+}
+
 /// Streams a byte range of a block device.
-fn copy_device(dev: &dyn crate::block::BlockDevice, offset: u64, len: u64, out: &mut dyn Write) -> Result<()> {
+fn copy_device(
+    dev: &dyn crate::block::BlockDevice,
+    offset: u64,
+    len: u64,
+    out: &mut dyn Write,
+) -> Result<()> {
     let mut buf = vec![0u8; 1 << 20];
     let mut done = 0u64;
     while done < len {

@@ -55,7 +55,10 @@ pub fn check_path(path: &str) -> Result<()> {
     if path.starts_with('/') {
         Ok(())
     } else {
-        Err(Error::new(libc::EINVAL, "path must start with a / character"))
+        Err(Error::new(
+            libc::EINVAL,
+            "path must start with a / character",
+        ))
     }
 }
 
@@ -67,9 +70,16 @@ impl MountTable {
 
     fn root(&self) -> Result<Location> {
         let mount = self.mount_at("/").ok_or_else(|| {
-            Error::new(libc::EINVAL, "you must call 'mount' first to mount the root filesystem")
+            Error::new(
+                libc::EINVAL,
+                "you must call 'mount' first to mount the root filesystem",
+            )
         })?;
-        Ok(Location { mount, ino: self.mounts[mount].fs.root(), path: "/".to_string() })
+        Ok(Location {
+            mount,
+            ino: self.mounts[mount].fs.root(),
+            path: "/".to_string(),
+        })
     }
 
     pub fn fs(&self, loc: &Location) -> &Arc<dyn Filesystem> {
@@ -103,13 +113,26 @@ impl MountTable {
             }
             let fs = self.fs(&cur);
             if !self.stat(&cur)?.is_dir() {
-                return Err(Error::new(libc::ENOTDIR, crate::error::strerror(libc::ENOTDIR)));
+                return Err(Error::new(
+                    libc::ENOTDIR,
+                    crate::error::strerror(libc::ENOTDIR),
+                ));
             }
-            let ino = fs.lookup(cur.ino, &name)?.ok_or_else(|| Error::new(libc::ENOENT, crate::error::strerror(libc::ENOENT)))?;
+            let ino = fs
+                .lookup(cur.ino, &name)?
+                .ok_or_else(|| Error::new(libc::ENOENT, crate::error::strerror(libc::ENOENT)))?;
             let child_path = join(&cur.path, &name);
             let child = match self.mount_at(&child_path) {
-                Some(m) => Location { mount: m, ino: self.mounts[m].fs.root(), path: child_path },
-                None => Location { mount: cur.mount, ino, path: child_path },
+                Some(m) => Location {
+                    mount: m,
+                    ino: self.mounts[m].fs.root(),
+                    path: child_path,
+                },
+                None => Location {
+                    mount: cur.mount,
+                    ino,
+                    path: child_path,
+                },
             };
             let is_last = pending.is_empty();
             if (follow || !is_last) && self.fs(&child).stat(child.ino)?.is_symlink() {
@@ -150,8 +173,16 @@ impl MountTable {
     pub fn child(&self, dir: &Location, name: &str, ino: Ino) -> Location {
         let child_path = join(&dir.path, name);
         match self.mount_at(&child_path) {
-            Some(m) => Location { mount: m, ino: self.mounts[m].fs.root(), path: child_path },
-            None => Location { mount: dir.mount, ino, path: child_path },
+            Some(m) => Location {
+                mount: m,
+                ino: self.mounts[m].fs.root(),
+                path: child_path,
+            },
+            None => Location {
+                mount: dir.mount,
+                ino,
+                path: child_path,
+            },
         }
     }
 
@@ -173,7 +204,13 @@ impl MountTable {
     }
 
     /// Streams up to `len` bytes of a file from `offset`.
-    pub fn copy_range(&self, loc: &Location, offset: u64, len: u64, out: &mut dyn std::io::Write) -> Result<u64> {
+    pub fn copy_range(
+        &self,
+        loc: &Location,
+        offset: u64,
+        len: u64,
+        out: &mut dyn std::io::Write,
+    ) -> Result<u64> {
         let fs = self.fs(loc);
         let mut buf = vec![0u8; 1 << 20];
         let mut pos = offset;
@@ -194,7 +231,11 @@ impl MountTable {
     /// Every path below `dir` (relative to it, without a leading `/`), depth first, with each
     /// directory's entries in name order; directories are entered once even on a corrupt
     /// filesystem whose directories form a loop.
-    pub fn walk(&self, dir: &Location, mut visit: impl FnMut(&str, &Location, FileType) -> Result<()>) -> Result<()> {
+    pub fn walk(
+        &self,
+        dir: &Location,
+        mut visit: impl FnMut(&str, &Location, FileType) -> Result<()>,
+    ) -> Result<()> {
         let mut seen = std::collections::HashSet::new();
         seen.insert((dir.mount, dir.ino));
         self.walk_inner(dir, "", &mut seen, &mut visit, 0)
@@ -210,14 +251,25 @@ impl MountTable {
     ) -> Result<()> {
         // PATH_MAX (4096) bounds how deep a real path can go.
         if depth > 2048 {
-            return Err(Error::new(libc::ELOOP, format!("{}: directory tree too deep", dir.path)));
+            return Err(Error::new(
+                libc::ELOOP,
+                format!("{}: directory tree too deep", dir.path),
+            ));
         }
         let mut entries = self.read_dir(dir)?;
         entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
         for e in entries {
             let child = self.child(dir, &e.name, e.ino);
-            let rel_child = if rel.is_empty() { e.name.clone() } else { format!("{}/{}", rel, e.name) };
-            let ftype = if child.mount != dir.mount { FileType::Directory } else { e.file_type };
+            let rel_child = if rel.is_empty() {
+                e.name.clone()
+            } else {
+                format!("{}/{}", rel, e.name)
+            };
+            let ftype = if child.mount != dir.mount {
+                FileType::Directory
+            } else {
+                e.file_type
+            };
             visit(&rel_child, &child, ftype)?;
             let is_dir = match ftype {
                 FileType::Directory => true,

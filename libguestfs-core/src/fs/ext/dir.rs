@@ -1,0 +1,130 @@
+//! Directory entries (`struct ext4_dir_entry_2`) in directory blocks and inline directories.
+//!
+//! Linear and htree directories are read the same way: the htree root hides its index inside
+//! the `..` entry's record and interior index blocks are one empty entry spanning the block, so
+//! reading leaves linearly and skipping entries with inode 0 gives every name. Entries are
+//! checked like `ext4_check_dir_entry`; a bad entry ends its block, as in the kernel's readdir.
+
+use super::bytes::{le16, le32, u8_at};
+use crate::fs::FileType;
+
+/// One entry as stored.
+pub struct RawEntry<'a> {
+    pub inode: u32,
+    pub name: &'a [u8],
+    pub file_type: u8,
+}
+
+/// `ext4_dir_rec_len`: the space an entry with this name needs.
+fn rec_len_for(name_len: usize) -> usize {
+    (name_len + 8 + 3) & !3
+}
+
+/// `ext4_rec_len_from_disk`, with e2fsprogs' encoding of 64 KiB records.
+fn rec_len_from_disk(raw: u16, block_size: usize) -> usize {
+    if block_size < 65536 {
+        return usize::from(raw);
+    }
+    if raw == 0xffff || raw == 0 {
+        return block_size;
+    }
+    usize::from(raw & 0xfffc) | (usize::from(raw & 3) << 16)
+}
+
+/// Walks the entries of one directory block (or inline area) `buf`, calling `f` for each
+/// entry with a non-zero inode until it returns false. Stops silently at the first invalid
+/// entry. `block_size` decodes record lengths; `inodes_count` bounds inode numbers.
+pub fn for_each_entry<'a>(
+    buf: &'a [u8],
+    block_size: usize,
+    inodes_count: u64,
+    mut f: impl FnMut(RawEntry<'a>) -> bool,
+) {
+    let size = buf.len();
+    let mut off = 0usize;
+    while off + 8 <= size {
+        let inode = le32(buf, off);
+        let rlen = rec_len_from_disk(le16(buf, off + 4), block_size);
+        let name_len = usize::from(u8_at(buf, off + 6));
+        let file_type = u8_at(buf, off + 7);
+        let next = off + rlen;
+        if rlen < rec_len_for(1)
+            || rlen % 4 != 0
+            || rlen < rec_len_for(name_len)
+            || next > size
+            || (next > size.saturating_sub(rec_len_for(1)) && next != size)
+            || u64::from(inode) > inodes_count
+        {
+            return;
+        }
+        if inode != 0 {
+            let name = buf.get(off + 8..off + 8 + name_len).unwrap_or(&[]);
+            if !f(RawEntry {
+                inode,
+                name,
+                file_type,
+            }) {
+                return;
+            }
+        }
+        off = next;
+    }
+}
+
+/// The file type an entry's `file_type` byte means (`get_dtype`); without the filetype
+/// feature the byte is meaningless.
+pub fn file_type(byte: u8, filetype_feature: bool) -> FileType {
+    if !filetype_feature {
+        return FileType::Unknown;
+    }
+    match byte {
+        1 => FileType::Regular,
+        2 => FileType::Directory,
+        3 => FileType::CharDevice,
+        4 => FileType::BlockDevice,
+        5 => FileType::Fifo,
+        6 => FileType::Socket,
+        7 => FileType::Symlink,
+        _ => FileType::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(buf: &mut Vec<u8>, ino: u32, rec_len: u16, name: &[u8], ft: u8) {
+        let start = buf.len();
+        buf.extend_from_slice(&ino.to_le_bytes());
+        buf.extend_from_slice(&rec_len.to_le_bytes());
+        buf.push(name.len() as u8);
+        buf.push(ft);
+        buf.extend_from_slice(name);
+        buf.resize(start + rec_len as usize, 0);
+    }
+
+    #[test]
+    fn stops_at_a_bad_entry_and_skips_empty_ones() {
+        let mut b = Vec::new();
+        entry(&mut b, 2, 12, b".", 2);
+        entry(&mut b, 0, 12, b"", 0);
+        entry(&mut b, 12, 16, b"hello", 1);
+        entry(&mut b, 13, 8, b"x", 1); // rec_len too small: ends the block
+        b.resize(64, 0);
+        let mut names = Vec::new();
+        for_each_entry(&b, 1024, 100, |e| {
+            names.push((e.inode, e.name.to_vec()));
+            true
+        });
+        assert_eq!(names, vec![(2, b".".to_vec()), (12, b"hello".to_vec())]);
+    }
+
+    #[test]
+    fn big_block_record_lengths() {
+        assert_eq!(rec_len_from_disk(0, 65536), 65536);
+        assert_eq!(rec_len_from_disk(0xffff, 65536), 65536);
+        assert_eq!(rec_len_from_disk(12, 65536), 12);
+        assert_eq!(rec_len_from_disk(0xfffd, 65536), 0x1fffc);
+        assert_eq!(rec_len_from_disk(4096, 4096), 4096);
+    }
+}

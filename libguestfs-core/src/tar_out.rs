@@ -1,0 +1,373 @@
+//! `tar_out` and `copy_out`, built on the backend operations so every backend gives the same
+//! result: a GNU-format tar stream of a guest directory (what `tar -C DIR -cf - .` in the
+//! appliance writes), and a copy of guest files and trees into a local directory that can
+//! never write outside it.
+
+use crate::error::{Error, Result};
+use crate::handle::Handle;
+use crate::types::{
+    major_minor, Stat, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG,
+};
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Options of `tar_out`.
+#[derive(Debug, Clone, Default)]
+pub struct TarOutOptions {
+    /// `gzip` (or none). Other compressors are not available.
+    pub compress: Option<String>,
+    /// Store numeric ids only, no user and group names.
+    pub numeric_owner: bool,
+    /// Glob-free exclusions: entries whose relative path (`./a/b`) equals one of these.
+    pub excludes: Vec<String>,
+}
+
+const BLOCK: usize = 512;
+
+/// Deep directory trees beyond this cannot come from a real path (PATH_MAX is 4096).
+const MAX_DEPTH: usize = 2048;
+
+/// Writes tar records and counts bytes for padding.
+struct TarWriter<'a> {
+    out: &'a mut dyn Write,
+    numeric_owner: bool,
+    /// (st_dev, st_ino) of regular files with several links → their archive name, so later
+    /// links become hard-link entries like GNU tar writes.
+    links: HashMap<(i64, i64), String>,
+    /// File bytes archived so far, and when progress was last reported.
+    copied: u64,
+    last_progress: std::time::Instant,
+}
+
+impl TarWriter<'_> {
+    fn header(
+        &mut self,
+        name: &str,
+        st: &Stat,
+        kind: tar::EntryType,
+        size: u64,
+        link: Option<&str>,
+    ) -> Result<()> {
+        if name.len() > 100 {
+            self.long_entry(tar::EntryType::GNULongName, name)?;
+        }
+        if let Some(l) = link {
+            if l.len() > 100 {
+                self.long_entry(tar::EntryType::GNULongLink, l)?;
+            }
+        }
+        let mut h = tar::Header::new_gnu();
+        set_truncated_name(&mut h, name);
+        if let Some(l) = link {
+            let bytes = l.as_bytes();
+            let n = bytes.len().min(100);
+            h.as_old_mut().linkname[..n].copy_from_slice(&bytes[..n]);
+        }
+        h.set_mode((st.st_mode & 0o7777) as u32);
+        h.set_uid(st.st_uid.max(0) as u64);
+        h.set_gid(st.st_gid.max(0) as u64);
+        h.set_size(size);
+        h.set_mtime(st.st_mtime_sec.max(0) as u64);
+        h.set_entry_type(kind);
+        if !self.numeric_owner {
+            // The appliance's own /etc/passwd and /etc/group know only root.
+            if st.st_uid == 0 {
+                let _ = h.set_username("root");
+            }
+            if st.st_gid == 0 {
+                let _ = h.set_groupname("root");
+            }
+        }
+        if matches!(kind, tar::EntryType::Char | tar::EntryType::Block) {
+            let (maj, min) = major_minor(st.st_rdev);
+            let _ = h.set_device_major(maj as u32);
+            let _ = h.set_device_minor(min as u32);
+        }
+        h.set_cksum();
+        self.out.write_all(h.as_bytes())?;
+        Ok(())
+    }
+
+    /// A GNU `././@LongLink` record holding a name longer than the header's 100 bytes.
+    fn long_entry(&mut self, kind: tar::EntryType, value: &str) -> Result<()> {
+        let mut data = value.as_bytes().to_vec();
+        data.push(0);
+        let mut h = tar::Header::new_gnu();
+        set_truncated_name(&mut h, "././@LongLink");
+        h.set_mode(0o644);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_size(data.len() as u64);
+        h.set_mtime(0);
+        h.set_entry_type(kind);
+        let _ = h.set_username("root");
+        let _ = h.set_groupname("root");
+        h.set_cksum();
+        self.out.write_all(h.as_bytes())?;
+        self.out.write_all(&data)?;
+        self.pad(data.len() as u64)
+    }
+
+    fn pad(&mut self, written: u64) -> Result<()> {
+        let rem = (written % BLOCK as u64) as usize;
+        if rem != 0 {
+            self.out.write_all(&[0u8; BLOCK][..BLOCK - rem])?;
+        }
+        Ok(())
+    }
+}
+
+fn set_truncated_name(h: &mut tar::Header, name: &str) {
+    let bytes = name.as_bytes();
+    let n = bytes.len().min(100);
+    let old = h.as_old_mut();
+    old.name = [0; 100];
+    old.name[..n].copy_from_slice(&bytes[..n]);
+}
+
+/// Passes through exactly `size` bytes: a file that grew is cut, one that shrank is padded
+/// with zeros (GNU tar does the same when a file changes while it is archived).
+struct Exact<'a> {
+    out: &'a mut dyn Write,
+    remaining: u64,
+}
+
+impl Write for Exact<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = (buf.len() as u64).min(self.remaining) as usize;
+        self.out.write_all(&buf[..n])?;
+        self.remaining -= n as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl Handle {
+    /// Writes a tar archive of guest directory `directory` to `out`.
+    pub fn tar_out(
+        &mut self,
+        directory: &str,
+        out: &mut dyn Write,
+        opts: &TarOutOptions,
+    ) -> Result<()> {
+        match opts.compress.as_deref() {
+            None | Some("") => self.tar_out_plain(directory, out, opts),
+            Some("gzip") => {
+                let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+                self.tar_out_plain(directory, &mut gz, opts)?;
+                gz.finish()?;
+                Ok(())
+            }
+            Some(other) => Err(Error::new(
+                libc::ENOTSUP,
+                format!("unsupported compression type: {}", other),
+            )),
+        }
+    }
+
+    fn tar_out_plain(
+        &mut self,
+        directory: &str,
+        out: &mut dyn Write,
+        opts: &TarOutOptions,
+    ) -> Result<()> {
+        let st = self.statns(directory)?;
+        if !st.is_dir() {
+            return Err(Error::path(libc::ENOTDIR, directory));
+        }
+        let mut tw = TarWriter {
+            out,
+            numeric_owner: opts.numeric_owner,
+            links: HashMap::new(),
+            copied: 0,
+            last_progress: std::time::Instant::now(),
+        };
+        tw.header("./", &st, tar::EntryType::Directory, 0, None)?;
+        self.tar_dir(&mut tw, directory, ".", opts, 0)?;
+        // Two zero blocks end the archive; GNU tar pads the whole to a 10 KiB record.
+        tw.out.write_all(&[0u8; BLOCK * 2])?;
+        Ok(())
+    }
+
+    fn tar_dir(
+        &mut self,
+        tw: &mut TarWriter,
+        dir: &str,
+        rel: &str,
+        opts: &TarOutOptions,
+        depth: usize,
+    ) -> Result<()> {
+        if depth > MAX_DEPTH {
+            return Err(Error::new(
+                libc::ELOOP,
+                format!("{}: directory tree too deep", dir),
+            ));
+        }
+        let entries = self.readdir(dir)?;
+        for e in entries {
+            if e.name == "." || e.name == ".." || e.name.contains('/') {
+                continue;
+            }
+            let path = join(dir, &e.name);
+            let name = format!("{}/{}", rel, e.name);
+            if opts
+                .excludes
+                .iter()
+                .any(|x| x == &name || x.trim_start_matches("./") == &name[2..])
+            {
+                continue;
+            }
+            let st = self.lstatns(&path)?;
+            match st.st_mode & S_IFMT {
+                S_IFDIR => {
+                    tw.header(
+                        &format!("{}/", name),
+                        &st,
+                        tar::EntryType::Directory,
+                        0,
+                        None,
+                    )?;
+                    self.tar_dir(tw, &path, &name, opts, depth + 1)?;
+                }
+                S_IFREG => {
+                    if st.st_nlink > 1 {
+                        if let Some(first) = tw.links.get(&(st.st_dev, st.st_ino)).cloned() {
+                            tw.header(&name, &st, tar::EntryType::Link, 0, Some(&first))?;
+                            continue;
+                        }
+                        tw.links.insert((st.st_dev, st.st_ino), name.clone());
+                    }
+                    let size = st.st_size.max(0) as u64;
+                    tw.header(&name, &st, tar::EntryType::Regular, size, None)?;
+                    let mut exact = Exact {
+                        out: &mut *tw.out,
+                        remaining: size,
+                    };
+                    self.download(&path, &mut exact)?;
+                    let short = exact.remaining;
+                    if short > 0 {
+                        io::copy(&mut io::Read::take(io::repeat(0), short), &mut *tw.out)?;
+                    }
+                    tw.pad(size)?;
+                    tw.copied += size;
+                    // Progress as libguestfs paces it: at most three times a second.
+                    if tw.last_progress.elapsed() >= std::time::Duration::from_millis(333) {
+                        tw.last_progress = std::time::Instant::now();
+                        self.emit_progress(tw.copied, 0);
+                    }
+                }
+                S_IFLNK => {
+                    let target = self.readlink(&path)?;
+                    tw.header(&name, &st, tar::EntryType::Symlink, 0, Some(&target))?;
+                }
+                S_IFCHR => tw.header(&name, &st, tar::EntryType::Char, 0, None)?,
+                S_IFBLK => tw.header(&name, &st, tar::EntryType::Block, 0, None)?,
+                S_IFIFO => tw.header(&name, &st, tar::EntryType::Fifo, 0, None)?,
+                // GNU tar skips sockets ("socket ignored").
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies a guest file or directory (recursively) into the existing local directory
+    /// `localdir`, keeping modes, times, symlinks, hard links, and (when run as root)
+    /// ownership and device nodes. Guest names can never place anything outside `localdir`.
+    pub fn copy_out(&mut self, remotepath: &str, localdir: &Path) -> Result<()> {
+        if !localdir.is_dir() {
+            return Err(Error::new(
+                libc::ENOTDIR,
+                format!("{}: target is not a directory", localdir.display()),
+            ));
+        }
+        let st = self.statns(remotepath)?;
+        let base = remotepath
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        if st.is_dir() {
+            let target = if base.is_empty() {
+                localdir.to_path_buf()
+            } else {
+                localdir.join(&base)
+            };
+            if !base.is_empty() {
+                match std::fs::create_dir(&target) {
+                    Ok(()) => {}
+                    Err(e)
+                        if e.kind() == io::ErrorKind::AlreadyExists
+                            && target.is_dir()
+                            && !is_symlink(&target) => {}
+                    Err(e) => return Err(Error::from(e).context(&target.display().to_string())),
+                }
+            }
+            let (reader, mut writer) = io::pipe()?;
+            let dst = target.clone();
+            let unpacker = std::thread::spawn(move || -> io::Result<()> {
+                let mut archive = tar::Archive::new(reader);
+                archive.set_preserve_permissions(true);
+                archive.set_preserve_mtime(true);
+                // SAFETY: geteuid has no preconditions.
+                archive.set_preserve_ownerships(unsafe { libc::geteuid() } == 0);
+                archive.set_overwrite(true);
+                for entry in archive.entries()? {
+                    let mut entry = entry?;
+                    // unpack_in refuses names with `..` or a root, and anything whose parent
+                    // resolves outside `dst` (through a symlink the archive made).
+                    entry.unpack_in(&dst)?;
+                }
+                Ok(())
+            });
+            let produced = self.tar_out(remotepath, &mut writer, &TarOutOptions::default());
+            drop(writer);
+            let unpacked = unpacker
+                .join()
+                .map_err(|_| Error::msg("copy-out: unpacking thread failed"))?;
+            produced?;
+            unpacked.map_err(|e| Error::from(e).context(&target.display().to_string()))?;
+            Ok(())
+        } else {
+            if base.is_empty() || base == "." || base == ".." {
+                return Err(Error::new(
+                    libc::EINVAL,
+                    format!("{}: cannot copy out this path", remotepath),
+                ));
+            }
+            let target = localdir.join(&base);
+            let mut f = open_new_file(&target)?;
+            self.download(remotepath, &mut f)?;
+            Ok(())
+        }
+    }
+}
+
+fn is_symlink(p: &Path) -> bool {
+    std::fs::symlink_metadata(p)
+        .map(|m| m.file_type().is_symlink())
+        .unwrap_or(false)
+}
+
+/// Creates or truncates a local file without following a symlink at its name.
+fn open_new_file(path: &Path) -> Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| Error::from(e).context(&path.display().to_string()))
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.ends_with('/') {
+        format!("{}{}", dir, name)
+    } else {
+        format!("{}/{}", dir, name)
+    }
+}

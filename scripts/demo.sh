@@ -1,0 +1,20 @@
+#!/bin/sh
+# Builds virt-tools, makes a small sample guest image with standard tools (mkfs.ext4 -d,
+# sfdisk, qemu-img), and looks inside it with virt-filesystems, virt-ls and virt-cat.
+set -eu
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+cargo build --release --quiet -p virt-tools -p virt-tools-tests
+
+demo=${DEMO_DIR:-target/demo}
+mkdir -p "$demo/bin"
+packaging/install.sh "$PWD/$demo" >/dev/null
+target/release/make-demo-image "$demo/demo.img" >/dev/null
+PATH="$PWD/$demo/bin:$PATH"
+
+run() { echo "\$ $*"; "$@"; echo; }
+run virt-filesystems -a "$demo/demo.img" --all --long -h
+run virt-ls -a "$demo/demo.qcow2" -lR /etc
+run virt-cat -a "$demo/demo.img" /etc/fstab
+run virt-inspector -a "$demo/demo.img"

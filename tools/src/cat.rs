@@ -1,0 +1,124 @@
+//! virt-cat: display files in a virtual machine.
+
+use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
+use clap::Command;
+use guestfs::output::Record;
+use std::io::Write;
+
+pub static SPEC: ToolSpec = ToolSpec {
+    name: "virt-cat",
+    description: "display files in a virtual machine",
+    copyright: "Copyright (C) 2010 Red Hat Inc.",
+    usage: &[
+        "{prog} [--options] -d domname file [file ...]",
+        "{prog} [--options] -a disk.img [-a disk.img ...] file [file ...]",
+    ],
+    tables: GetoptTables {
+        short: "a:c:d:m:vVx",
+        long: &[
+            "add",
+            "blocksize",
+            "connect",
+            "domain",
+            "echo-keys",
+            "format",
+            "help",
+            "key",
+            "keys-from-stdin",
+            "long-options",
+            "mount",
+            "short-options",
+            "verbose",
+            "version",
+        ],
+    },
+    version: GUESTFS_TOOLS_VERSION,
+    features: &["virt-cat", "json-file-records"],
+    command,
+    run,
+};
+
+fn command() -> Command {
+    Command::new("virt-cat")
+        .about("display files in a virtual machine")
+        .arg(args::add())
+        .arg(args::blocksize())
+        .arg(args::connect())
+        .arg(args::domain())
+        .arg(args::echo_keys())
+        .arg(args::format())
+        .arg(args::help())
+        .arg(args::key())
+        .arg(args::keys_from_stdin())
+        .arg(args::mount())
+        .arg(args::verbose())
+        .arg(args::version())
+        .arg(args::trace())
+        .arg(args::inspector())
+        .args(args::hidden())
+        .arg(clap::Arg::new("files").num_args(0..).value_name("file"))
+}
+
+fn run(ctx: &mut Ctx) -> i32 {
+    crate::common::old_style_drives(ctx, ctx.operands.len().saturating_sub(1));
+    if let Err(code) = ctx.require_drives() {
+        return code;
+    }
+    if ctx.operands.is_empty() {
+        return ctx.try_help();
+    }
+    let mut g = match ctx.launch(true) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let windows = match ctx.mount_guest(&mut g, true) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let mut errors = 0;
+    let stdout = std::io::stdout();
+    for file in ctx.operands.clone() {
+        let path = match windows.as_ref().map(|w| w.rewrite_path(&mut g, &file)) {
+            Some(Ok(p)) => p,
+            Some(Err(code)) => return code,
+            None => file.clone(),
+        };
+        let mut out = CountingWriter {
+            inner: stdout.lock(),
+            count: 0,
+        };
+        match g.download(&path, &mut out) {
+            Ok(()) => {
+                let _ = out.flush();
+                ctx.record(
+                    Record::new("file")
+                        .field("path", file.as_str())
+                        .field("size", out.count),
+                );
+            }
+            Err(_) => errors += 1,
+        }
+    }
+    if errors > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+/// Counts bytes written, for the machine-readable `file` record.
+struct CountingWriter<W: Write> {
+    inner: W,
+    count: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}

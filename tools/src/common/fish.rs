@@ -1,0 +1,99 @@
+//! The guestfish command line, as the guestfish wrapper tools (virt-copy-out, virt-tar-out)
+//! take it: 1.48's wrappers exec `guestfish --ro -i COMMAND "$@"`, so their options are
+//! guestfish's.
+
+use super::args;
+use super::getopt::GetoptTables;
+use super::Ctx;
+use clap::{Arg, ArgAction, Command};
+
+/// guestfish 1.48's getopt tables.
+pub const TABLES: GetoptTables = GetoptTables {
+    short: "a:c:d:Df:h::im:nN:rvVwx",
+    long: &[
+        "add", "blocksize", "cmd-help", "connect", "csh", "domain", "echo-keys", "file", "format", "help",
+        "inspector", "key", "keys-from-stdin", "listen", "live", "long-options", "mount", "network", "new",
+        "no-dest-paths", "no-sync", "pipe-error", "progress-bars", "no-progress-bars", "remote", "ro", "rw",
+        "selinux", "short-options", "verbose", "version",
+    ],
+};
+
+fn flag(id: &'static str) -> Arg {
+    Arg::new(id).action(ArgAction::SetTrue)
+}
+
+/// guestfish's options, for a wrapper named `name`.
+pub fn command(name: &'static str) -> Command {
+    Command::new(name)
+        .arg(args::add())
+        .arg(args::blocksize())
+        .arg(Arg::new("cmd-help").short('h').long("cmd-help").action(ArgAction::Append).num_args(0..=1).require_equals(true))
+        .arg(args::connect())
+        .arg(flag("csh").long("csh"))
+        .arg(args::domain())
+        .arg(flag("no-dest-paths").short('D').long("no-dest-paths"))
+        .arg(args::echo_keys())
+        .arg(Arg::new("file").short('f').long("file").action(ArgAction::Append))
+        .arg(args::format())
+        .arg(args::help())
+        .arg(flag("inspector").short('i').long("inspector"))
+        .arg(args::key())
+        .arg(args::keys_from_stdin())
+        .arg(flag("listen").long("listen"))
+        .arg(flag("live").long("live"))
+        .arg(args::mount())
+        .arg(flag("network").long("network"))
+        .arg(Arg::new("new").short('N').long("new").action(ArgAction::Append))
+        .arg(flag("no-sync").short('n').long("no-sync"))
+        .arg(flag("pipe-error").long("pipe-error"))
+        .arg(flag("progress-bars").long("progress-bars"))
+        .arg(flag("no-progress-bars").long("no-progress-bars"))
+        .arg(Arg::new("remote").long("remote").action(ArgAction::Append).num_args(0..=1).require_equals(true))
+        .arg(flag("ro").short('r').long("ro"))
+        .arg(flag("rw").short('w').long("rw"))
+        .arg(flag("selinux").long("selinux"))
+        .arg(args::verbose())
+        .arg(args::version())
+        .arg(args::trace())
+        .args(args::hidden())
+        .arg(Arg::new("words").num_args(0..))
+}
+
+/// Refuses the guestfish options that have no meaning for a one-command read-only wrapper.
+pub fn check_options(ctx: &Ctx) -> Result<(), i32> {
+    if ctx.flag("live") {
+        eprintln!("{}: libguestfs live support was removed in libguestfs 1.48", ctx.prog);
+        return Err(1);
+    }
+    if ctx.flag("rw") {
+        eprintln!("{}: cannot mix --ro and --rw options", ctx.prog);
+        return Err(1);
+    }
+    for (id, what) in [
+        ("listen", "--listen"),
+        ("remote", "--remote"),
+        ("file", "-f"),
+        ("new", "-N"),
+        ("network", "--network"),
+        ("cmd-help", "-h"),
+    ] {
+        let given = ctx.flag(id) || !ctx.values(id).is_empty();
+        if given {
+            return Err(ctx.error(&format!("the guestfish option {} cannot be used with {}", what, ctx.prog)));
+        }
+    }
+    Ok(())
+}
+
+/// `--help` runs the man page, as the 1.48 wrapper scripts do; without `man` it prints the
+/// usage.
+pub fn help(prog: &str, usage: &str) -> i32 {
+    let status = std::process::Command::new("man").arg(prog).status();
+    match status {
+        Ok(s) if s.success() => 0,
+        _ => {
+            print!("{}", usage);
+            0
+        }
+    }
+}

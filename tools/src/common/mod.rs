@@ -1,0 +1,635 @@
+//! What every tool shares: option parsing, help, drives and mounts, messages and errors.
+
+pub mod args;
+pub mod csv;
+pub mod getopt;
+pub mod human;
+pub mod inspect;
+pub mod listing;
+pub mod progress;
+pub mod xml;
+pub mod xpath;
+
+use clap::{ArgMatches, Command};
+use getopt::{GetoptTables, Parsed};
+use guestfs::output::{self, MachineOutput, Record};
+use guestfs::{DriveOptions, Handle};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// The version the tools report: the guestfs-tools (or libguestfs) release they match.
+pub const GUESTFS_TOOLS_VERSION: &str = "1.48.2";
+pub const LIBGUESTFS_VERSION: &str = "1.48.6";
+
+/// A tool's fixed description: its help text pieces and getopt tables.
+pub struct ToolSpec {
+    pub name: &'static str,
+    /// The first line of `--help` after `NAME: `.
+    pub description: &'static str,
+    pub copyright: &'static str,
+    /// The usage lines after `Usage:` (without the leading two spaces).
+    pub usage: &'static [&'static str],
+    pub tables: GetoptTables,
+    pub version: &'static str,
+    /// Words `--machine-readable` lists when given alone.
+    pub features: &'static [&'static str],
+    pub command: fn() -> Command,
+    pub run: fn(&mut Ctx) -> i32,
+}
+
+/// A drive given with `-a`, with the `--format`/`--blocksize` in force when it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriveArg {
+    pub path: String,
+    pub format: Option<String>,
+    pub blocksize: Option<u32>,
+}
+
+/// A `-m DEV[:MNT[:OPTS[:FSTYPE]]]` option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountSpec {
+    pub device: String,
+    pub mountpoint: String,
+    pub options: Option<String>,
+    pub fstype: Option<String>,
+}
+
+impl MountSpec {
+    /// Splits on the first three `:`.
+    pub fn parse(s: &str) -> MountSpec {
+        let mut parts = s.splitn(4, ':');
+        let device = parts.next().unwrap_or_default().to_string();
+        let mountpoint = parts
+            .next()
+            .map(str::to_string)
+            .unwrap_or_else(|| "/".to_string());
+        let options = parts.next().map(str::to_string);
+        let fstype = parts.next().map(str::to_string);
+        MountSpec {
+            device,
+            mountpoint,
+            options,
+            fstype,
+        }
+    }
+}
+
+/// A `--key` selector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySelector {
+    Key { id: String, key: String },
+    File { id: String, file: String },
+}
+
+impl KeySelector {
+    pub fn parse(s: &str) -> Option<KeySelector> {
+        let mut parts = s.splitn(3, ':');
+        let id = parts.next()?.to_string();
+        let kind = parts.next()?;
+        let rest = parts.next()?.to_string();
+        if id.is_empty() {
+            return None;
+        }
+        match kind {
+            "key" => Some(KeySelector::Key { id, key: rest }),
+            "file" => Some(KeySelector::File { id, file: rest }),
+            _ => None,
+        }
+    }
+}
+
+/// Everything a running tool needs: its name, options and output channels.
+pub struct Ctx {
+    /// The program name for messages (basename of argv[0]).
+    pub prog: String,
+    pub spec: &'static ToolSpec,
+    pub matches: ArgMatches,
+    pub operands: Vec<String>,
+    pub drives: Vec<DriveArg>,
+    pub mounts: Vec<MountSpec>,
+    pub keys: Vec<KeySelector>,
+    pub verbose: bool,
+    pub trace: bool,
+    /// The machine-readable stream, shared with the handle's callbacks.
+    pub machine: Option<Arc<Mutex<MachineOutput>>>,
+}
+
+/// How a tool run ends early: with an exit status, messages already printed.
+pub type Exit = i32;
+
+impl Ctx {
+    pub fn flag(&self, id: &str) -> bool {
+        self.matches
+            .try_get_one::<bool>(id)
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(false)
+    }
+
+    pub fn values(&self, id: &str) -> Vec<String> {
+        self.matches
+            .try_get_many::<String>(id)
+            .ok()
+            .flatten()
+            .map(|v| v.cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The last value of an option given several times.
+    pub fn value(&self, id: &str) -> Option<String> {
+        self.values(id).pop()
+    }
+
+    /// `PROG: error: MSG` on stderr (and as a JSON error record); returns exit status 1.
+    pub fn error(&self, msg: &str) -> Exit {
+        self.message_json("error", msg);
+        eprintln!("{}: error: {}", self.prog, msg);
+        1
+    }
+
+    /// `PROG: MSG` on stderr (1.48's wording for messages without "error:"); returns 1.
+    pub fn fail(&self, msg: &str) -> Exit {
+        self.message_json("error", msg);
+        eprintln!("{}: {}", self.prog, msg);
+        1
+    }
+
+    /// A warning on stderr and in the machine-readable stream.
+    pub fn warning(&self, msg: &str) {
+        self.message_json("warning", msg);
+        eprintln!("{}: warning: {}", self.prog, msg);
+    }
+
+    /// The `Try ‘PROG --help’` line; returns exit status 1.
+    pub fn try_help(&self) -> Exit {
+        eprintln!("Try ‘{} --help’ for more information.", self.prog);
+        1
+    }
+
+    /// `PROG: error: extra argument ‘X’ on command line.` with the `--format=` hint.
+    pub fn extra_argument(&self, arg: &str, hint_options: &str) -> Exit {
+        self.message_json(
+            "error",
+            &format!("extra argument ‘{}’ on command line.", arg),
+        );
+        eprintln!(
+            "{}: error: extra argument ‘{}’ on command line.\nMake sure to specify the argument for {} like '--format={}'.",
+            self.prog, arg, hint_options, arg
+        );
+        self.try_help()
+    }
+
+    fn message_json(&self, kind: &str, msg: &str) {
+        if let Some(m) = &self.machine {
+            if let Ok(mut m) = m.lock() {
+                let _ = m.message(kind, msg);
+            }
+        }
+    }
+
+    /// True when results go to the machine-readable stream on stdout, so the human output
+    /// must be suppressed.
+    pub fn machine_on_stdout(&self) -> bool {
+        self.machine
+            .as_ref()
+            .is_some_and(|m| m.lock().map(|m| m.is_stdout()).unwrap_or(false))
+    }
+
+    /// Writes a result record to the machine-readable stream, if any.
+    pub fn record(&self, record: Record) {
+        if let Some(m) = &self.machine {
+            if let Ok(mut m) = m.lock() {
+                let _ = m.write(record);
+            }
+        }
+    }
+
+    pub fn machine_readable(&self) -> bool {
+        self.machine.is_some()
+    }
+
+    /// The writer for human output: stdout, or nothing when stdout carries JSON.
+    pub fn human_out(&self) -> Box<dyn Write> {
+        if self.machine_on_stdout() {
+            Box::new(std::io::sink())
+        } else {
+            Box::new(std::io::BufWriter::with_capacity(
+                1 << 16,
+                std::io::stdout().lock(),
+            ))
+        }
+    }
+
+    /// Refuses `-d`/`-c` (no libvirt here) and checks there is at least one `-a`.
+    pub fn require_drives(&self) -> Result<(), Exit> {
+        self.refuse_libvirt()?;
+        if self.drives.is_empty() {
+            self.message_json("error", "you must specify at least one -a or -d option.");
+            eprintln!(
+                "{}: error: you must specify at least one -a or -d option.",
+                self.prog
+            );
+            return Err(self.try_help());
+        }
+        Ok(())
+    }
+
+    /// An old-style operand that is not a disk image would be a libvirt domain name.
+    pub fn refuse_libvirt_operand(&self, name: &str) -> Result<(), Exit> {
+        Err(self.error(&format!(
+            "{}: no such disk image, and libvirt guests are not supported by virt-tools: give the guest's disk images with -a",
+            name
+        )))
+    }
+
+    pub fn refuse_libvirt(&self) -> Result<(), Exit> {
+        if !self.values("domain").is_empty() || !self.values("connect").is_empty() {
+            return Err(self.error(
+                "libvirt guests (-d, -c) are not supported by virt-tools: give the guest's disk images with -a",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A handle with the tool's drives added read-only (or read-write), launched.
+    pub fn launch(&self, readonly: bool) -> Result<Handle, Exit> {
+        let mut g = self.handle();
+        for d in &self.drives {
+            let opts = DriveOptions {
+                format: d.format.clone(),
+                readonly,
+                label: None,
+                blocksize: d.blocksize,
+            };
+            if g.add_drive_opts(&d.path, opts).is_err() {
+                return Err(1);
+            }
+        }
+        if g.launch().is_err() {
+            return Err(1);
+        }
+        Ok(g)
+    }
+
+    /// A new handle configured from the common options, with errors and warnings also sent
+    /// to the machine-readable stream.
+    pub fn handle(&self) -> Handle {
+        let mut g = Handle::new();
+        if self.verbose {
+            g.set_verbose(true);
+        }
+        if self.trace {
+            g.set_trace(true);
+        }
+        if let Some(m) = &self.machine {
+            let m1 = m.clone();
+            g.set_error_handler(Box::new(move |msg: &str| {
+                eprintln!("libguestfs: error: {}", msg);
+                if let Ok(mut m) = m1.lock() {
+                    let _ = m.message("error", msg);
+                }
+            }));
+            let m2 = m.clone();
+            g.set_event_callback(
+                &[guestfs::EventKind::Warning],
+                Box::new(move |ev: &guestfs::Event| {
+                    eprintln!("libguestfs: warning: {}", ev.message);
+                    if let Ok(mut m) = m2.lock() {
+                        let _ = m.message("warning", ev.message);
+                    }
+                }),
+            );
+        }
+        let mut display = progress::ProgressDisplay::new(self.machine.clone());
+        g.set_event_callback(
+            &[guestfs::EventKind::Progress],
+            Box::new(move |ev: &guestfs::Event| display.update(ev.position, ev.total)),
+        );
+        g
+    }
+
+    /// Mounts the `-m` options in order, with 1.48's messages when one fails.
+    pub fn mount_specs(&self, g: &mut Handle, readonly: bool) -> Result<(), Exit> {
+        for ms in &self.mounts {
+            let options = match (&ms.options, readonly) {
+                (Some(o), _) => o.clone(),
+                (None, true) => "ro".to_string(),
+                (None, false) => String::new(),
+            };
+            let r = match &ms.fstype {
+                Some(t) => g.mount_vfs(&options, t, &ms.device, &ms.mountpoint),
+                None => g.mount_options(&options, &ms.device, &ms.mountpoint),
+            };
+            if r.is_err() {
+                let fses = g.list_filesystems().unwrap_or_default();
+                if fses.is_empty() {
+                    return Err(1);
+                }
+                eprintln!("{}: ‘{}’ could not be mounted.", self.prog, ms.device);
+                if let Some(o) = &ms.options {
+                    eprintln!(
+                        "{}: Check mount(8) man page to ensure options ‘{}’",
+                        self.prog, o
+                    );
+                    eprintln!(
+                        "{}: are supported by the filesystem that is being mounted.",
+                        self.prog
+                    );
+                }
+                eprintln!(
+                    "{}: Did you mean to mount one of these filesystems?",
+                    self.prog
+                );
+                for (dev, fstype) in fses {
+                    eprintln!("{}: \t{} ({})", self.prog, dev, fstype);
+                }
+                return Err(1);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Prints `--help`.
+fn print_help(spec: &ToolSpec, prog: &str, cmd: &Command) {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "{}: {}\n{}\nUsage:\n",
+        prog, spec.description, spec.copyright
+    ));
+    for u in spec.usage {
+        s.push_str(&format!("  {}\n", u.replace("{prog}", prog)));
+    }
+    s.push_str("Options:\n");
+    for arg in cmd
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && !a.is_positional())
+    {
+        let mut lhs = String::new();
+        if let Some(c) = arg.get_short() {
+            lhs.push('-');
+            lhs.push(c);
+        }
+        let longs: Vec<&str> = arg
+            .get_long()
+            .into_iter()
+            .chain(arg.get_visible_aliases().unwrap_or_default())
+            .collect();
+        for l in longs {
+            if !lhs.is_empty() {
+                lhs.push('|');
+            }
+            lhs.push_str("--");
+            lhs.push_str(l);
+        }
+        let takes_value = matches!(
+            arg.get_action(),
+            clap::ArgAction::Set | clap::ArgAction::Append
+        );
+        if takes_value {
+            let name = arg
+                .get_value_names()
+                .and_then(|v| v.first())
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            if arg.get_num_args().is_some_and(|r| r.min_values() == 0) {
+                lhs.push_str(&format!("[={}]", name));
+            } else {
+                lhs.push(' ');
+                lhs.push_str(&name);
+            }
+        }
+        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        if lhs.len() <= 20 {
+            s.push_str(&format!("  {:<20} {}\n", lhs, help));
+        } else {
+            s.push_str(&format!("  {}\n{:23}{}\n", lhs, "", help));
+        }
+    }
+    s.push_str(&format!(
+        "For more information, see the manpage {}(1).\n",
+        prog
+    ));
+    print!("{}", s);
+}
+
+/// Parses the command line of a tool and runs it; returns the exit status.
+pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
+    let cmd = (spec.command)()
+        .disable_help_flag(true)
+        .disable_version_flag(true);
+    let parsed: Parsed = match getopt::getopt(&cmd, &spec.tables, &args) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}: {}", prog, e.0);
+            eprintln!("Try ‘{} --help’ for more information.", prog);
+            return 1;
+        }
+    };
+    let has = |id: &str| parsed.options.iter().any(|o| o.id == id);
+    if has("help") {
+        print_help(spec, prog, &cmd);
+        return 0;
+    }
+    if has("long-options") {
+        print!("{}", getopt::long_options_listing(&spec.tables));
+        return 0;
+    }
+    if has("short-options") {
+        print!("{}", getopt::short_options_listing(&spec.tables));
+        return 0;
+    }
+    if has("version") {
+        println!("{} {}", prog, spec.version);
+        return 0;
+    }
+    let matches = match cmd
+        .clone()
+        .no_binary_name(true)
+        .try_get_matches_from(getopt::normalised_args(&cmd, &parsed))
+    {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("{}: {}", prog, e.kind());
+            eprintln!("Try ‘{} --help’ for more information.", prog);
+            return 1;
+        }
+    };
+
+    // Machine-readable destination: checked before anything else runs.
+    let mut machine = None;
+    if let Some(occ) = parsed
+        .options
+        .iter()
+        .rev()
+        .find(|o| o.id == "machine-readable")
+    {
+        let dest = match output::parse_destination(occ.value.as_deref()) {
+            Ok(d) => d,
+            Err(msg) => {
+                eprintln!("{}: error: {}", prog, msg);
+                return 1;
+            }
+        };
+        match MachineOutput::open(dest.clone()) {
+            Ok(m) => machine = Some(Arc::new(Mutex::new(m))),
+            Err(e) => {
+                eprintln!(
+                    "{}: error: --machine-readable: {}: {}",
+                    prog,
+                    describe(&dest),
+                    e
+                );
+                return 1;
+            }
+        }
+    }
+
+    // Drives in order, each with the --format/--blocksize in force before it.
+    let mut drives = Vec::new();
+    let mut format: Option<String> = None;
+    let mut format_consumed = true;
+    let mut blocksize: Option<u32> = None;
+    let mut blocksize_consumed = true;
+    for occ in &parsed.options {
+        match occ.id.as_str() {
+            "add" => {
+                let path = occ.value.clone().unwrap_or_default();
+                if !is_uri(&path) {
+                    if let Err(e) = std::fs::File::open(&path) {
+                        let msg =
+                            guestfs::error::strerror(e.raw_os_error().unwrap_or(libc::ENOENT));
+                        eprintln!("{}: access: {}: {}", prog, path, msg);
+                        return 1;
+                    }
+                }
+                drives.push(DriveArg {
+                    path,
+                    format: format.clone(),
+                    blocksize,
+                });
+                format_consumed = true;
+                blocksize_consumed = true;
+            }
+            "format" => {
+                format = occ.value.clone().filter(|v| !v.is_empty());
+                format_consumed = false;
+            }
+            "blocksize" => {
+                blocksize = match occ.value.as_deref() {
+                    None | Some("") => None,
+                    Some(v) => match v.parse::<u32>() {
+                        Ok(n) => Some(n),
+                        Err(_) => {
+                            eprintln!("{}: --blocksize option is not numeric", prog);
+                            return 1;
+                        }
+                    },
+                };
+                blocksize_consumed = false;
+            }
+            _ => {}
+        }
+    }
+    if !format_consumed {
+        eprintln!(
+            "{}: --format parameter must appear before -a parameter",
+            prog
+        );
+        return 1;
+    }
+    if !blocksize_consumed {
+        eprintln!(
+            "{}: --blocksize parameter must appear before -a parameter",
+            prog
+        );
+        return 1;
+    }
+    let mut keys = Vec::new();
+    for k in parsed.options.iter().filter(|o| o.id == "key") {
+        let sel = k.value.clone().unwrap_or_default();
+        match KeySelector::parse(&sel) {
+            Some(s) => keys.push(s),
+            None => {
+                eprintln!("{}: invalid selector for --key: {}", prog, sel);
+                return 1;
+            }
+        }
+    }
+    let mounts = parsed
+        .options
+        .iter()
+        .filter(|o| o.id == "mount")
+        .map(|o| MountSpec::parse(o.value.as_deref().unwrap_or_default()))
+        .collect();
+    let verbose = parsed.options.iter().any(|o| o.id == "verbose");
+    let trace = parsed.options.iter().any(|o| o.id == "trace");
+    let mut ctx = Ctx {
+        prog: prog.to_string(),
+        spec,
+        matches,
+        operands: parsed.operands,
+        drives,
+        mounts,
+        keys,
+        verbose,
+        trace,
+        machine,
+    };
+    // `--machine-readable` alone: the capability listing.
+    if ctx.machine.is_some()
+        && ctx.drives.is_empty()
+        && ctx.operands.is_empty()
+        && ctx.values("domain").is_empty()
+    {
+        if let Some(m) = &ctx.machine {
+            if let Ok(mut m) = m.lock() {
+                let _ = m.line(spec.name);
+                for f in spec.features {
+                    let _ = m.line(f);
+                }
+            }
+        }
+        return 0;
+    }
+    (spec.run)(&mut ctx)
+}
+
+fn describe(dest: &output::Destination) -> String {
+    match dest {
+        output::Destination::Stdout => "stdout".into(),
+        output::Destination::Stderr => "stderr".into(),
+        output::Destination::File(p) => p.clone(),
+        output::Destination::Fd(n) => format!("fd {}", n),
+    }
+}
+
+/// Remote storage is given as a URI (`nbd://…`); only local files are checked for access.
+fn is_uri(s: &str) -> bool {
+    s.contains("://")
+}
+
+/// The old-style command line: with no `-a`/`-d`, leading operands that name a file (or
+/// contain a `/`) are disk images. Returns how many operands were taken.
+pub fn old_style_drives(ctx: &mut Ctx, max: usize) -> usize {
+    if !ctx.drives.is_empty() || !ctx.values("domain").is_empty() {
+        return 0;
+    }
+    let mut taken = 0;
+    while taken < max && taken < ctx.operands.len() {
+        let word = &ctx.operands[taken];
+        if word.contains('/') || std::path::Path::new(word).exists() {
+            ctx.drives.push(DriveArg {
+                path: word.clone(),
+                format: None,
+                blocksize: None,
+            });
+            taken += 1;
+        } else {
+            break;
+        }
+    }
+    ctx.operands.drain(..taken);
+    taken
+}

@@ -1,0 +1,63 @@
+//! virt-copy-out: copy files and directories out of a virtual machine (the guestfish
+//! `copy-out` wrapper: `virt-copy-out -a disk.img /file|dir [...] LOCALDIR`).
+
+use crate::common::{fish, Ctx, ToolSpec, LIBGUESTFS_VERSION};
+use clap::Command;
+use guestfs::output::Record;
+
+pub static SPEC: ToolSpec = ToolSpec {
+    name: "virt-copy-out",
+    description: "copy files and directories out of a virtual machine",
+    copyright: "Copyright (C) 2011 Red Hat Inc.",
+    usage: &["{prog} -a disk.img /file|dir [/file|dir ...] localdir"],
+    tables: fish::TABLES,
+    version: LIBGUESTFS_VERSION,
+    features: &["virt-copy-out", "json-progress-records"],
+    command,
+    run,
+};
+
+fn command() -> Command {
+    fish::command("virt-copy-out").about("copy files and directories out of a virtual machine")
+}
+
+const USAGE: &str = "virt-copy-out: copy files and directories out of a virtual machine\nUsage:\n  virt-copy-out -a disk.img /file|dir [/file|dir ...] localdir\n";
+
+fn run(ctx: &mut Ctx) -> i32 {
+    if ctx.flag("help") {
+        return fish::help(&ctx.prog, USAGE);
+    }
+    if let Err(code) = fish::check_options(ctx) {
+        return code;
+    }
+    if let Err(code) = ctx.require_drives() {
+        return code;
+    }
+    if ctx.operands.len() < 2 {
+        eprintln!("{}: error: incorrect number of arguments", ctx.prog);
+        eprintln!("usage: copy-out remote [remote ...] localdir");
+        eprintln!("type 'help copy-out' for more help on copy-out");
+        return 1;
+    }
+    let (remotes, localdir) = ctx.operands.split_at(ctx.operands.len() - 1);
+    let localdir = std::path::PathBuf::from(&localdir[0]);
+    if !localdir.is_dir() {
+        eprintln!("copy-out: target '{}' is not a directory", localdir.display());
+        return 1;
+    }
+    let remotes = remotes.to_vec();
+    let mut g = match ctx.launch(true) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    if let Err(code) = ctx.mount_guest_for_fish(&mut g) {
+        return code;
+    }
+    for remote in remotes {
+        if g.copy_out(&remote, &localdir).is_err() {
+            return 1;
+        }
+        ctx.record(Record::new("copied").field("path", remote.as_str()).field("localdir", localdir.display().to_string()));
+    }
+    0
+}

@@ -1,0 +1,85 @@
+//! virt-tar-out: archive a directory of a virtual machine as tar (the guestfish `tar-out`
+//! wrapper: `virt-tar-out -a disk.img /dir FILE.tar|-`).
+
+use crate::common::{fish, Ctx, ToolSpec, LIBGUESTFS_VERSION};
+use clap::Command;
+use guestfs::tar_out::TarOutOptions;
+use std::io::Write;
+
+pub static SPEC: ToolSpec = ToolSpec {
+    name: "virt-tar-out",
+    description: "archive a directory of a virtual machine as tar",
+    copyright: "Copyright (C) 2011 Red Hat Inc.",
+    usage: &["{prog} -a disk.img /dir files.tar", "{prog} -a disk.img /dir - | gzip > files.tar.gz"],
+    tables: fish::TABLES,
+    version: LIBGUESTFS_VERSION,
+    features: &["virt-tar-out", "gzip", "json-progress-records"],
+    command,
+    run,
+};
+
+fn command() -> Command {
+    fish::command("virt-tar-out").about("archive a directory of a virtual machine as tar")
+}
+
+const USAGE: &str = "virt-tar-out: archive a directory of a virtual machine as tar\nUsage:\n  virt-tar-out -a disk.img /dir files.tar\n  virt-tar-out -a disk.img /dir - | gzip > files.tar.gz\nOptional arguments after the file: compress:gzip numericowner:true excludes:PATH,…\n";
+
+fn run(ctx: &mut Ctx) -> i32 {
+    if ctx.flag("help") {
+        return fish::help(&ctx.prog, USAGE);
+    }
+    if let Err(code) = fish::check_options(ctx) {
+        return code;
+    }
+    if let Err(code) = ctx.require_drives() {
+        return code;
+    }
+    if ctx.operands.len() < 2 {
+        eprintln!("{}: error: incorrect number of arguments", ctx.prog);
+        eprintln!("usage: tar-out directory tarfile [compress:..] [numericowner:true|false] [excludes:..]");
+        eprintln!("type 'help tar-out' for more help on tar-out");
+        return 1;
+    }
+    let directory = ctx.operands[0].clone();
+    let tarfile = ctx.operands[1].clone();
+    let mut opts = TarOutOptions::default();
+    for extra in &ctx.operands[2..] {
+        match extra.split_once(':') {
+            Some(("compress", v)) => opts.compress = Some(v.to_string()),
+            Some(("numericowner", v)) => opts.numeric_owner = v == "true" || v == "1",
+            Some(("excludes", v)) => opts.excludes = v.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            _ => {
+                eprintln!("{}: error: {}: unknown optional argument", ctx.prog, extra);
+                return 1;
+            }
+        }
+    }
+    let mut g = match ctx.launch(true) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    if let Err(code) = ctx.mount_guest_for_fish(&mut g) {
+        return code;
+    }
+    let result = if tarfile == "-" {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        let r = g.tar_out(&directory, &mut out, &opts);
+        r.and_then(|_| out.flush().map_err(guestfs::Error::from))
+    } else {
+        let file = match std::fs::File::create(&tarfile) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("{}: {}: {}", ctx.prog, tarfile, e);
+                return 1;
+            }
+        };
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        let r = g.tar_out(&directory, &mut out, &opts);
+        r.and_then(|_| out.flush().map_err(guestfs::Error::from))
+    };
+    match result {
+        Ok(()) => 0,
+        Err(_) => 1,
+    }
+}

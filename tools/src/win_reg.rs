@@ -1,0 +1,290 @@
+//! virt-win-reg: export entries from a Windows guest's registry, in regedit's `.reg` format
+//! exactly as 1.48 (which is Perl with Win::Hivex::Regedit) writes it.
+
+use crate::common::{getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION, LIBGUESTFS_VERSION};
+use clap::{Arg, ArgAction, Command};
+use guestfs::hivex_api::HivexOpenOptions;
+use guestfs::output::Record;
+use guestfs::Handle;
+use std::io::Write;
+
+pub static SPEC: ToolSpec = ToolSpec {
+    name: "virt-win-reg",
+    description: "export and merge Windows Registry entries from a Windows guest",
+    copyright: "Copyright (C) 2010 Red Hat Inc.",
+    usage: &[
+        "{prog} domname 'HKLM\\Path\\To\\Subkey'",
+        "{prog} domname 'HKLM\\Path\\To\\Subkey' name",
+        "{prog} domname 'HKLM\\Path\\To\\Subkey' @",
+        "{prog} --merge domname [input.reg ...]",
+        "{prog} [--options] disk.img ... # instead of domname",
+    ],
+    tables: GetoptTables {
+        short: "c:d?",
+        long: &["connect", "debug", "encoding", "format", "help", "merge", "unsafe-printable-strings", "version"],
+    },
+    version: GUESTFS_TOOLS_VERSION,
+    features: &["virt-win-reg", "json-registry-records"],
+    command,
+    run,
+};
+
+fn command() -> Command {
+    Command::new("virt-win-reg")
+        .arg(Arg::new("connect").short('c').long("connect").action(ArgAction::Append))
+        .arg(Arg::new("debug").short('d').long("debug").action(ArgAction::SetTrue))
+        .arg(Arg::new("encoding").long("encoding").action(ArgAction::Append))
+        .arg(Arg::new("format").long("format").action(ArgAction::Append))
+        .arg(Arg::new("help").short('?').long("help").action(ArgAction::SetTrue))
+        .arg(Arg::new("merge").long("merge").action(ArgAction::SetTrue))
+        .arg(Arg::new("unsafe-printable-strings").long("unsafe-printable-strings").action(ArgAction::SetTrue))
+        .arg(Arg::new("version").long("version").action(ArgAction::SetTrue))
+        .args(crate::common::args::hidden())
+        .arg(Arg::new("params").num_args(0..))
+}
+
+/// What `--help` (pod2usage of the OPTIONS section) prints; exit status 1 like pod2usage.
+const HELP: &str = "Usage:\n     virt-win-reg domname 'HKLM\\Path\\To\\Subkey'\n     virt-win-reg domname 'HKLM\\Path\\To\\Subkey' name\n     virt-win-reg domname 'HKLM\\Path\\To\\Subkey' @\n     virt-win-reg --merge domname [input.reg ...]\n     virt-win-reg [--options] disk.img ... # instead of domname\n\nOptions:\n    --help\n        Display brief help.\n\n    --version\n        Display version number and exit.\n\n    --debug\n        Enable debugging messages.\n\n    -c URI\n    --connect URI\n        If using libvirt, connect to the given *URI*. If omitted, then we\n        connect to the default libvirt hypervisor.\n\n    --format raw\n        Specify the format of disk images given on the command line.\n\n    --merge\n        In merge mode, this merges a textual regedit file into the Windows\n        Registry of the virtual machine.\n\n    --encoding UTF-16LE|ASCII\n        When merging (only), you may need to specify the encoding for\n        strings to be used in the hive file.\n\n    --unsafe-printable-strings\n        When exporting (only), assume strings are UTF-16LE and print them as\n        strings instead of hex sequences.\n\n";
+
+/// A die() in the Perl tool: the message on stderr and exit status 255.
+fn die(msg: &str) -> i32 {
+    eprintln!("{}", msg);
+    255
+}
+
+fn run(ctx: &mut Ctx) -> i32 {
+    if ctx.flag("help") {
+        print!("{}", HELP);
+        return 1;
+    }
+    if ctx.flag("version") {
+        println!("{} {}", ctx.prog, GUESTFS_TOOLS_VERSION);
+        println!("libguestfs {}", LIBGUESTFS_VERSION);
+        return 0;
+    }
+    let mut params = ctx.operands.clone();
+    if params.is_empty() {
+        return die("no libvirt domain name or disk image given");
+    }
+    let image = params.remove(0);
+    if image.contains("://") {
+        if !image.chars().all(|c| c.is_ascii_alphanumeric() || "/:#%&*+,-.=?@_~".contains(c)) {
+            return die(&format!("{}: URI parameter contains invalid characters", ctx.prog));
+        }
+    } else if !std::path::Path::new(&image).exists() {
+        return die(&format!(
+            "{}: {}: libvirt domains are not supported by virt-tools; give the guest's disk image",
+            ctx.prog, image
+        ));
+    }
+    if ctx.flag("merge") {
+        return die(&format!(
+            "{}: --merge needs to write to the guest, and the native backend is read-only: use LIBGUESTFS_BACKEND=direct",
+            ctx.prog
+        ));
+    }
+    ctx.drives.push(crate::common::DriveArg { path: image, format: ctx.value("format"), blocksize: None });
+    let mut g = match ctx.launch(true) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let roots = match g.inspect_os() {
+        Ok(r) => r,
+        Err(_) => return 255,
+    };
+    if roots.is_empty() {
+        return die(&format!("{}: No operating system could be detected inside this disk image.", ctx.prog));
+    }
+    if roots.len() > 1 {
+        return die(&format!("{}: multiboot operating systems are not supported.", ctx.prog));
+    }
+    let root = roots[0].clone();
+    let mut mps = match g.inspect_get_mountpoints(&root) {
+        Ok(m) => m,
+        Err(_) => return 255,
+    };
+    crate::common::inspect::sort_mountpoints(&mut mps);
+    for (mp, dev) in &mps {
+        if g.mount_options("ro", dev, mp).is_err() {
+            return 255;
+        }
+    }
+    g.push_error_handler_quiet();
+    let systemroot = g.inspect_get_windows_systemroot(&root);
+    g.pop_error_handler();
+    let systemroot = match systemroot {
+        Ok(s) => s,
+        Err(e) => return die(&format!("{} at /usr/bin/virt-win-reg line 331.", e.message)),
+    };
+    if params.is_empty() || params.len() > 2 {
+        return die("expecting 1 or 2 more parameters, subkey path and optionally the value to export");
+    }
+    let path = params[0].clone();
+    let value_name = params.get(1).cloned();
+    let Some((hive, key, prefix)) = map_path_to_hive(&path) else {
+        return die(&format!("virt-win-reg: {}: not a supported Windows Registry path", path));
+    };
+    let hive_path = format!("{}/system32/config/{}", systemroot, hive);
+    let real = g.case_sensitive_path(&hive_path).unwrap_or(hive_path.clone());
+    g.push_error_handler_quiet();
+    let opened = g.hivex_open(&real, HivexOpenOptions::default());
+    g.pop_error_handler();
+    if let Err(e) = opened {
+        return die(&format!("virt-win-reg: {}: could not download registry file: {}", real, e.message));
+    }
+    let mut out = ctx.human_out();
+    let result = match value_name {
+        None => export(ctx, &mut g, &key, &prefix, ctx.flag("unsafe-printable-strings"), &mut out),
+        Some(name) => print_value(&mut g, &key, &name, &mut out),
+    };
+    let _ = out.flush();
+    match result {
+        Ok(()) => 0,
+        Err(msg) => die(&msg),
+    }
+}
+
+/// Maps a registry path to (hive file name, path inside the hive, export prefix).
+fn map_path_to_hive(path: &str) -> Option<(String, String, String)> {
+    let p = path.strip_prefix('\\').unwrap_or(path);
+    let (top, rest) = match p.split_once('\\') {
+        Some((t, r)) => (t, r),
+        None => (p, ""),
+    };
+    let top = top.to_ascii_uppercase();
+    let (sub, inner) = match rest.split_once('\\') {
+        Some((s, i)) => (s.to_string(), format!("\\{}", i)),
+        None => (rest.to_string(), "\\".to_string()),
+    };
+    match top.as_str() {
+        "HKLM" | "HKEY_LOCAL_MACHINE" => {
+            let hive = sub.to_ascii_lowercase();
+            if !["sam", "security", "software", "system"].contains(&hive.as_str()) {
+                return None;
+            }
+            Some((hive.clone(), inner, format!("HKEY_LOCAL_MACHINE\\{}", hive.to_ascii_uppercase())))
+        }
+        "HKU" | "HKEY_USERS" if sub.eq_ignore_ascii_case(".DEFAULT") => {
+            Some(("default".to_string(), inner, "HKEY_LOCAL_MACHINE\\.DEFAULT".to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// Finds a key by path, each element matched case-insensitively.
+fn lookup(g: &mut Handle, key: &str) -> Result<i64, String> {
+    let mut node = g.hivex_root().map_err(|e| e.message)?;
+    for part in key.split('\\').filter(|p| !p.is_empty()) {
+        let child = g.hivex_node_get_child(node, part).map_err(|e| e.message)?;
+        if child == 0 {
+            return Err(format!("{}: path not found in this hive", key));
+        }
+        node = child;
+    }
+    Ok(node)
+}
+
+fn canonical_path(g: &mut Handle, mut node: i64) -> Result<String, String> {
+    let root = g.hivex_root().map_err(|e| e.message)?;
+    let mut parts = Vec::new();
+    // Bounded: a hive cannot be nested deeper than its number of keys, and the reader refuses
+    // parent loops; 1024 levels is far beyond any real registry.
+    while node != root && parts.len() < 1024 {
+        parts.push(g.hivex_node_name(node).map_err(|e| e.message)?);
+        node = g.hivex_node_parent(node).map_err(|e| e.message)?;
+    }
+    parts.reverse();
+    Ok(format!("\\{}", parts.join("\\")))
+}
+
+fn escape_quotes(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// regedit export of a key and all its subkeys (values and subkeys sorted by name).
+fn export(ctx: &Ctx, g: &mut Handle, key: &str, prefix: &str, printable: bool, out: &mut dyn Write) -> Result<(), String> {
+    let node = lookup(g, key)?;
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        let path = canonical_path(g, node)?;
+        let prefix = prefix.strip_suffix('\\').unwrap_or(prefix);
+        let _ = writeln!(out, "[{}{}]", prefix, path);
+        let mut values = Vec::new();
+        for v in g.hivex_node_values(node).map_err(|e| e.message)? {
+            let name = g.hivex_value_key(v).map_err(|e| e.message)?;
+            let vtype = g.hivex_value_type(v).map_err(|e| e.message)?;
+            let data = g.hivex_value_value(v).map_err(|e| e.message)?;
+            values.push((name, vtype, data));
+        }
+        values.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, vtype, data) in &values {
+            let lhs = if name.is_empty() { "@=".to_string() } else { format!("\"{}\"=", escape_quotes(name)) };
+            let rhs = if *vtype == 4 && data.len() == 4 {
+                format!("dword:{:08x}", u32::from_le_bytes([data[0], data[1], data[2], data[3]]))
+            } else if printable && (*vtype == 1 || *vtype == 2) {
+                format!("\"{}\"", escape_quotes(&utf16le_string(data)))
+            } else {
+                let hex: Vec<String> = data.iter().map(|b| format!("{:02x}", b)).collect();
+                format!("hex({:x}):{}", vtype, hex.join(","))
+            };
+            let _ = writeln!(out, "{}{}", lhs, rhs);
+            ctx.record(
+                Record::new("value")
+                    .field("key", format!("{}{}", prefix, path))
+                    .field("name", name.as_str())
+                    .field("type", *vtype),
+            );
+        }
+        let _ = writeln!(out);
+        let mut children = Vec::new();
+        for c in g.hivex_node_children(node).map_err(|e| e.message)? {
+            children.push((g.hivex_node_name(c).map_err(|e| e.message)?, c));
+        }
+        children.sort_by(|a, b| a.0.cmp(&b.0));
+        // Depth-first in name order: push in reverse so the first child is exported next.
+        for (_, c) in children.into_iter().rev() {
+            stack.push(c);
+        }
+    }
+    Ok(())
+}
+
+/// UTF-16LE to a string, up to the first NUL.
+fn utf16le_string(data: &[u8]) -> String {
+    let units: Vec<u16> =
+        data.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).take_while(|&u| u != 0).collect();
+    String::from_utf16_lossy(&units)
+}
+
+/// One value, as `hivexget` prints it: strings as text, numbers in decimal, anything else in
+/// hex.
+fn print_value(g: &mut Handle, key: &str, name: &str, out: &mut dyn Write) -> Result<(), String> {
+    let node = lookup(g, key)?;
+    let name = if name == "@" { "" } else { name };
+    let v = g.hivex_node_get_value(node, name).map_err(|e| e.message)?;
+    if v == 0 {
+        return Err(format!("hivexget: {}: value not found", name));
+    }
+    let vtype = g.hivex_value_type(v).map_err(|e| e.message)?;
+    let data = g.hivex_value_value(v).map_err(|e| e.message)?;
+    let text = match vtype {
+        1 | 2 | 6 => utf16le_string(&data),
+        4 if data.len() >= 4 => u32::from_le_bytes([data[0], data[1], data[2], data[3]]).to_string(),
+        5 if data.len() >= 4 => u32::from_be_bytes([data[0], data[1], data[2], data[3]]).to_string(),
+        11 if data.len() >= 8 => {
+            u64::from_le_bytes([data[0], data[1], data[2], data[3], data[4], data[5], data[6], data[7]]).to_string()
+        }
+        7 => {
+            let units: Vec<u16> = data.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+            units
+                .split(|&u| u == 0)
+                .filter(|s| !s.is_empty())
+                .map(String::from_utf16_lossy)
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        _ => data.iter().map(|b| format!("{:02x}", b)).collect::<Vec<_>>().join(","),
+    };
+    let _ = writeln!(out, "{}", text);
+    Ok(())
+}
