@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 pub struct Server {
     chan: File,
+    /// The name of the call being served.
+    current: &'static str,
     pub opts: Options,
 }
 
@@ -86,7 +88,7 @@ pub fn run(opts: Options) -> i32 {
             return 1;
         }
     };
-    let mut server = Server { chan, opts };
+    let mut server = Server { chan, opts, current: "" };
     if server.chan.write_all(&protocol::LAUNCH_FLAG.to_be_bytes()).is_err() {
         return 1;
     }
@@ -130,6 +132,77 @@ fn optargs_count(proc_nr: i32) -> Option<u32> {
         | PREAD | PREAD_DEVICE | FINDFS_UUID | FINDFS_LABEL | PART_GET_GPT_GUID => 0,
         _ => return None,
     })
+}
+
+
+/// The name of a call, for the stub errors (`ls0_stub: …`).
+fn proc_name(proc_nr: i32) -> &'static str {
+    use procs::*;
+    match proc_nr {
+        MOUNT => "mount",
+        LIST_DEVICES => "list_devices",
+        LIST_PARTITIONS => "list_partitions",
+        PVS => "pvs",
+        VGS => "vgs",
+        LVS => "lvs",
+        PVS_FULL => "pvs_full",
+        VGS_FULL => "vgs_full",
+        LVS_FULL => "lvs_full",
+        EXISTS => "exists",
+        IS_FILE => "is_file",
+        IS_DIR => "is_dir",
+        UMOUNT => "umount",
+        MOUNTS => "mounts",
+        UMOUNT_ALL => "umount_all",
+        STATVFS => "statvfs",
+        BLOCKDEV_GETSS => "blockdev_getss",
+        BLOCKDEV_GETSIZE64 => "blockdev_getsize64",
+        UPLOAD => "upload",
+        DOWNLOAD => "download",
+        CHECKSUM => "checksum",
+        MOUNT_RO => "mount_ro",
+        MOUNT_OPTIONS => "mount_options",
+        MOUNT_VFS => "mount_vfs",
+        PING_DAEMON => "ping_daemon",
+        READDIR => "readdir",
+        MOUNTPOINTS => "mountpoints",
+        REALPATH => "realpath",
+        READLINK => "readlink",
+        FIND0 => "find0",
+        CASE_SENSITIVE_PATH => "case_sensitive_path",
+        VFS_TYPE => "vfs_type",
+        INTERNAL_READLINKLIST => "internal_readlinklist",
+        PART_LIST => "part_list",
+        PART_GET_PARTTYPE => "part_get_parttype",
+        PVUUID => "pvuuid",
+        VGUUID => "vguuid",
+        LVUUID => "lvuuid",
+        VGPVUUIDS => "vgpvuuids",
+        VGLVUUIDS => "vglvuuids",
+        PART_GET_MBR_ID => "part_get_mbr_id",
+        VFS_LABEL => "vfs_label",
+        VFS_UUID => "vfs_uuid",
+        IS_SYMLINK => "is_symlink",
+        PART_TO_DEV => "part_to_dev",
+        DOWNLOAD_OFFSET => "download_offset",
+        INTERNAL_AUTOSYNC => "internal_autosync",
+        PART_TO_PARTNUM => "part_to_partnum",
+        LIST_MD_DEVICES => "list_md_devices",
+        LS0 => "ls0",
+        PART_GET_GPT_TYPE => "part_get_gpt_type",
+        INTERNAL_EXIT => "internal_exit",
+        STATNS => "statns",
+        LSTATNS => "lstatns",
+        INTERNAL_LSTATNSLIST => "internal_lstatnslist",
+        INTERNAL_FEATURE_AVAILABLE => "internal_feature_available",
+        LIST_FILESYSTEMS => "list_filesystems",
+        PREAD => "pread",
+        FINDFS_UUID => "findfs_uuid",
+        FINDFS_LABEL => "findfs_label",
+        PREAD_DEVICE => "pread_device",
+        PART_GET_GPT_GUID => "part_get_gpt_guid",
+        _ => "unknown",
+    }
 }
 
 impl Server {
@@ -181,9 +254,11 @@ impl Server {
         if n > 0 && (hdr.optargs_bitmask >> n) != 0 {
             return Err(Error::msg("unknown option in optional arguments bitmask (this can happen if a program is compiled against a newer version of libguestfs, then dynamically linked to an older version)"));
         }
+        self.current = proc_name(hdr.proc_nr);
         if hdr.proc_nr == procs::UPLOAD {
             return self.upload(hdr, args);
         }
+        self.current = proc_name(hdr.proc_nr);
         let mut r = XdrReader::new(args);
         let reply = self.dispatch(hdr, &mut r);
         if let Err(e) = &reply {
@@ -222,11 +297,11 @@ impl Server {
             VFS_LABEL => enc(ops::blkid_tag(&string(r)?, "LABEL")?),
             VFS_UUID => enc(ops::blkid_tag(&string(r)?, "UUID")?),
             BLOCKDEV_GETSIZE64 => {
-                let d = crate::devices::to_kernel(&string(r)?)?;
+                let d = self.device(r)?;
                 enc(crate::sys::blockdev_size64(&d)?)
             }
             BLOCKDEV_GETSS => {
-                let d = crate::devices::to_kernel(&string(r)?)?;
+                let d = self.device(r)?;
                 enc(crate::sys::blockdev_ss(&d)?)
             }
             PART_LIST => enc(ops::part_list(&string(r)?)?),
@@ -249,7 +324,7 @@ impl Server {
             FINDFS_UUID => enc(ops::findfs("UUID", &string(r)?)?),
             FINDFS_LABEL => enc(ops::findfs("LABEL", &string(r)?)?),
             PREAD_DEVICE => {
-                let d = crate::devices::to_kernel(&string(r)?)?;
+                let d = self.device(r)?;
                 let count = int(r)?;
                 let offset = r.i64().map_err(|_| decode_failed())?;
                 enc(ops::pread(&format!("\0dev:{}", d), sr, count, offset)?)
@@ -288,11 +363,11 @@ impl Server {
             VGS_FULL => enc(crate::lvm::vgs_full()?),
             LVS_FULL => enc(crate::lvm::lvs_full()?),
             PVUUID => {
-                let d = crate::devices::to_kernel(&string(r)?)?;
+                let d = self.device(r)?;
                 enc(crate::lvm::one_uuid("pvs", "pv_uuid", &d)?)
             }
             LVUUID => {
-                let d = crate::devices::to_kernel(&string(r)?)?;
+                let d = self.device(r)?;
                 enc(crate::lvm::one_uuid("lvs", "lv_uuid", &d)?)
             }
             VGUUID => enc(crate::lvm::one_uuid("vgs", "vg_uuid", &string(r)?)?),
@@ -382,19 +457,30 @@ impl Server {
     fn path(&self, r: &mut XdrReader) -> Result<String> {
         let p = string(r)?;
         if !p.starts_with('/') {
-            return Err(Error::msg("path must start with a / character"));
+            return Err(Error::new(libc::EINVAL, format!("{}_stub: path must start with a / character", self.current)));
         }
         if !self.sysroot().is_empty() && !ops::root_mounted(self.sysroot()) {
-            return Err(Error::msg("you must call 'mount' first to mount the root filesystem"));
+            return Err(Error::msg(format!(
+                "{}_stub: you must call 'mount' first to mount the root filesystem",
+                self.current
+            )));
         }
         Ok(p)
+    }
+
+    /// A Device argument, translated to the kernel's name.
+    fn device(&self, r: &mut XdrReader) -> Result<String> {
+        let d = string(r)?;
+        crate::devices::to_kernel(&d).map_err(|e| Error::new(e.errno, format!("{}_stub: {}", self.current, e.message)))
     }
 
     /// A Dev_or_Path argument: a device (translated) or a guest path.
     fn dev_or_path(&self, r: &mut XdrReader) -> Result<String> {
         let p = string(r)?;
         if p.starts_with("/dev/") {
-            return Ok(format!("\0dev:{}", crate::devices::to_kernel(&p)?));
+            let d = crate::devices::to_kernel(&p)
+                .map_err(|e| Error::new(e.errno, format!("{}_stub: {}", self.current, e.message)))?;
+            return Ok(format!("\0dev:{}", d));
         }
         let mut tmp = XdrWriter::new();
         tmp.string(&p);
