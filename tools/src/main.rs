@@ -9,6 +9,7 @@ mod common;
 mod df;
 mod filesystems;
 mod ls;
+mod test_tool;
 
 use common::ToolSpec;
 
@@ -19,6 +20,7 @@ static TOOLS: &[&ToolSpec] = &[
     &df::SPEC,
     &filesystems::SPEC,
     &ls::SPEC,
+    &test_tool::SPEC,
 ];
 
 fn find_tool(name: &str) -> Option<&'static ToolSpec> {

@@ -5,6 +5,9 @@
 mod conn;
 pub mod qemu;
 
+/// The appliance builder (kernel, modules, daemon, initramfs, cache).
+pub use guestfs_appliance as builder;
+
 use super::{Backend, BackendEvent};
 use crate::error::{Error, Result};
 use crate::events::EventKind;
