@@ -15,7 +15,11 @@ pub const S_IFCHR: u32 = 0o020000;
 
 impl<W: Write> CpioWriter<W> {
     pub fn new(out: W) -> CpioWriter<W> {
-        CpioWriter { out, ino: 1, written: 0 }
+        CpioWriter {
+            out,
+            ino: 1,
+            written: 0,
+        }
     }
 
     fn pad(&mut self) -> io::Result<()> {
@@ -31,10 +35,27 @@ impl<W: Write> CpioWriter<W> {
 
     fn header(&mut self, name: &str, mode: u32, size: u64, rdev: (u32, u32)) -> io::Result<()> {
         if size > u32::MAX as u64 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{}: file too large for cpio", name)));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{}: file too large for cpio", name),
+            ));
         }
         let nlink = if mode & 0o170000 == S_IFDIR { 2 } else { 1 };
-        let fields = [self.ino, mode, 0, 0, nlink, 0, size as u32, 0, 0, rdev.0, rdev.1, name.len() as u32 + 1, 0];
+        let fields = [
+            self.ino,
+            mode,
+            0,
+            0,
+            nlink,
+            0,
+            size as u32,
+            0,
+            0,
+            rdev.0,
+            rdev.1,
+            name.len() as u32 + 1,
+            0,
+        ];
         self.ino += 1;
         let mut h = String::from("070701");
         for f in fields {

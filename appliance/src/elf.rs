@@ -63,8 +63,14 @@ pub fn read(path: &Path) -> Option<Dynamic> {
             _ => {}
         }
     }
-    let mut out = Dynamic { interp, needed: Vec::new(), runpath: Vec::new() };
-    let Some((doff, dsize)) = dynamic else { return Some(out) };
+    let mut out = Dynamic {
+        interp,
+        needed: Vec::new(),
+        runpath: Vec::new(),
+    };
+    let Some((doff, dsize)) = dynamic else {
+        return Some(out);
+    };
     let dynb = read_at(&f, doff, dsize)?;
     let mut strtab = None;
     let mut strsz = 0;
@@ -83,9 +89,14 @@ pub fn read(path: &Path) -> Option<Dynamic> {
         }
     }
     let strtab = strtab?;
-    let (vaddr, off, _) = loads.iter().find(|(v, _, sz)| strtab >= *v && strtab < v + sz)?;
+    let (vaddr, off, _) = loads
+        .iter()
+        .find(|(v, _, sz)| strtab >= *v && strtab < v + sz)?;
     let strs = read_at(&f, strtab - vaddr + off, strsz)?;
-    out.needed = needed_off.iter().filter_map(|&o| cstr_at(&strs, o as usize)).collect();
+    out.needed = needed_off
+        .iter()
+        .filter_map(|&o| cstr_at(&strs, o as usize))
+        .collect();
     out.runpath = runpath_off
         .iter()
         .filter_map(|&o| cstr_at(&strs, o as usize))

@@ -64,18 +64,77 @@ pub const BOOT_MODULES: &[&str] = &["virtio_pci", "virtio_scsi", "sd_mod", "virt
 
 /// Modules carried in the initramfs (with their dependencies), loaded on demand.
 pub const MODULES: &[&str] = &[
-    "virtio_pci", "virtio_scsi", "virtio_blk", "virtio_console", "virtio_rng", "sd_mod", "ext4", "xfs", "btrfs",
-    "vfat", "msdos", "isofs", "squashfs", "udf", "fuse", "dm_mod", "dm_crypt", "dm_snapshot", "dm_mirror",
-    "dm_zero", "md_mod", "raid0", "raid1", "raid456", "raid10", "loop", "nls_cp437", "nls_iso8859_1", "nls_utf8",
-    "nls_ascii", "aesni_intel", "aes_generic", "xts", "cbc", "ecb", "essiv", "sha256_generic", "sha512_generic",
-    "crc32c_generic", "crc32c_intel", "algif_skcipher", "algif_hash", "af_alg", "efivarfs",
+    "virtio_pci",
+    "virtio_scsi",
+    "virtio_blk",
+    "virtio_console",
+    "virtio_rng",
+    "sd_mod",
+    "ext4",
+    "xfs",
+    "btrfs",
+    "vfat",
+    "msdos",
+    "isofs",
+    "squashfs",
+    "udf",
+    "fuse",
+    "dm_mod",
+    "dm_crypt",
+    "dm_snapshot",
+    "dm_mirror",
+    "dm_zero",
+    "md_mod",
+    "raid0",
+    "raid1",
+    "raid456",
+    "raid10",
+    "loop",
+    "nls_cp437",
+    "nls_iso8859_1",
+    "nls_utf8",
+    "nls_ascii",
+    "aesni_intel",
+    "aes_generic",
+    "xts",
+    "cbc",
+    "ecb",
+    "essiv",
+    "sha256_generic",
+    "sha512_generic",
+    "crc32c_generic",
+    "crc32c_intel",
+    "algif_skcipher",
+    "algif_hash",
+    "af_alg",
+    "efivarfs",
 ];
 
 /// Programs the daemon runs, looked up in the host's sbin and bin directories.
 pub const PROGRAMS: &[&str] = &[
-    "blkid", "mount", "umount", "losetup", "lvm", "dmsetup", "cryptsetup", "mdadm", "ntfs-3g", "mount.ntfs",
-    "mount.ntfs-3g", "sfdisk", "mke2fs", "mkfs.ext2", "mkfs.ext3", "mkfs.ext4", "e2fsck", "mkfs.xfs", "mkfs.fat",
-    "mkfs.vfat", "mkfs.btrfs", "btrfs", "wipefs",
+    "blkid",
+    "mount",
+    "umount",
+    "losetup",
+    "lvm",
+    "dmsetup",
+    "cryptsetup",
+    "mdadm",
+    "ntfs-3g",
+    "mount.ntfs",
+    "mount.ntfs-3g",
+    "sfdisk",
+    "mke2fs",
+    "mkfs.ext2",
+    "mkfs.ext3",
+    "mkfs.ext4",
+    "e2fsck",
+    "mkfs.xfs",
+    "mkfs.fat",
+    "mkfs.vfat",
+    "mkfs.btrfs",
+    "btrfs",
+    "wipefs",
 ];
 
 const PROGRAM_DIRS: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
@@ -149,8 +208,19 @@ pub fn find_kernel() -> Result<Kernel> {
         let version = std::env::var("SUPERMIN_KERNEL_VERSION")
             .ok()
             .or_else(|| bzimage_version(&image))
-            .or_else(|| image.file_name()?.to_str()?.strip_prefix("vmlinuz-").map(str::to_string))
-            .ok_or_else(|| BuildError(format!("{}: cannot tell the kernel version: set SUPERMIN_KERNEL_VERSION", k)))?;
+            .or_else(|| {
+                image
+                    .file_name()?
+                    .to_str()?
+                    .strip_prefix("vmlinuz-")
+                    .map(str::to_string)
+            })
+            .ok_or_else(|| {
+                BuildError(format!(
+                    "{}: cannot tell the kernel version: set SUPERMIN_KERNEL_VERSION",
+                    k
+                ))
+            })?;
         let modules = std::env::var("SUPERMIN_MODULES")
             .map(PathBuf::from)
             .unwrap_or_else(|_| PathBuf::from(format!("/lib/modules/{}", version)));
@@ -160,19 +230,29 @@ pub fn find_kernel() -> Result<Kernel> {
                 modules.display()
             ));
         }
-        return Ok(Kernel { image, version, modules });
+        return Ok(Kernel {
+            image,
+            version,
+            modules,
+        });
     }
     let mut found = Vec::new();
     if let Ok(rd) = std::fs::read_dir("/boot") {
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let Some(ver) = name.strip_prefix("vmlinuz-") else { continue };
+            let Some(ver) = name.strip_prefix("vmlinuz-") else {
+                continue;
+            };
             if ver.contains("xen") || ver.contains("zfcpdump") || ver.contains("+debug") {
                 continue;
             }
             let modules = PathBuf::from(format!("/lib/modules/{}", ver));
             if modules.join("modules.dep").is_file() {
-                found.push(Kernel { image: e.path(), version: ver.to_string(), modules });
+                found.push(Kernel {
+                    image: e.path(),
+                    version: ver.to_string(),
+                    modules,
+                });
             }
         }
     }
@@ -191,8 +271,16 @@ fn read_modules_dep(dir: &Path) -> Result<BTreeMap<String, (String, Vec<String>)
         .map_err(|e| BuildError(format!("{}/modules.dep: {}", dir.display(), e)))?;
     let mut map = BTreeMap::new();
     for line in text.lines() {
-        let Some((path, deps)) = line.split_once(':') else { continue };
-        map.insert(module_name(path), (path.to_string(), deps.split_whitespace().map(str::to_string).collect()));
+        let Some((path, deps)) = line.split_once(':') else {
+            continue;
+        };
+        map.insert(
+            module_name(path),
+            (
+                path.to_string(),
+                deps.split_whitespace().map(str::to_string).collect(),
+            ),
+        );
     }
     Ok(map)
 }
@@ -216,7 +304,10 @@ fn module_closure(dep: &BTreeMap<String, (String, Vec<String>)>) -> BTreeSet<Str
 
 /// Finds a program in the host's directories.
 fn which(name: &str) -> Option<PathBuf> {
-    PROGRAM_DIRS.iter().map(|d| Path::new(d).join(name)).find(|p| p.exists())
+    PROGRAM_DIRS
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.exists())
 }
 
 /// The host path of each file to carry (programs, their libraries, the dynamic loader),
@@ -231,7 +322,10 @@ struct FileSet {
 
 /// The canonical form of a host path's directory (merged /usr: /sbin/x → /usr/sbin/x).
 fn canonical_location(p: &Path) -> PathBuf {
-    match (p.parent().and_then(|d| std::fs::canonicalize(d).ok()), p.file_name()) {
+    match (
+        p.parent().and_then(|d| std::fs::canonicalize(d).ok()),
+        p.file_name(),
+    ) {
         (Some(d), Some(n)) => d.join(n),
         _ => p.to_path_buf(),
     }
@@ -241,8 +335,10 @@ fn find_library(name: &str, runpath: &[String], origin: &Path) -> Option<PathBuf
     if name.contains('/') {
         return Some(PathBuf::from(name));
     }
-    let mut dirs: Vec<PathBuf> =
-        runpath.iter().map(|r| PathBuf::from(r.replace("$ORIGIN", &origin.to_string_lossy()))).collect();
+    let mut dirs: Vec<PathBuf> = runpath
+        .iter()
+        .map(|r| PathBuf::from(r.replace("$ORIGIN", &origin.to_string_lossy())))
+        .collect();
     dirs.extend(LIB_DIRS.iter().map(PathBuf::from));
     dirs.into_iter().map(|d| d.join(name)).find(|p| p.exists())
 }
@@ -260,9 +356,14 @@ impl FileSet {
             return;
         }
         if let Ok(target) = std::fs::read_link(&at) {
-            let abs = if target.is_absolute() { target } else { at.parent().unwrap_or(Path::new("/")).join(target) };
+            let abs = if target.is_absolute() {
+                target
+            } else {
+                at.parent().unwrap_or(Path::new("/")).join(target)
+            };
             let resolved = canonical_location(&abs);
-            self.links.insert(key, resolved.to_string_lossy().into_owned());
+            self.links
+                .insert(key, resolved.to_string_lossy().into_owned());
             self.add(&resolved, depth + 1);
             return;
         }
@@ -321,7 +422,13 @@ impl Inputs {
                 files.add(Path::new(extra), 0);
             }
         }
-        Ok(Inputs { kernel, daemon: daemon.to_path_buf(), module_paths, module_dep, files })
+        Ok(Inputs {
+            kernel,
+            daemon: daemon.to_path_buf(),
+            module_paths,
+            module_dep,
+            files,
+        })
     }
 
     /// A hash of every input: paths, sizes and modification times.
@@ -354,7 +461,11 @@ impl Inputs {
         let mut s = String::from(FORMAT_VERSION);
         s.push_str(&self.kernel.version);
         h.update(s.as_bytes());
-        h.finalize().iter().take(12).map(|b| format!("{:02x}", b)).collect()
+        h.finalize()
+            .iter()
+            .take(12)
+            .map(|b| format!("{:02x}", b))
+            .collect()
     }
 }
 
@@ -410,7 +521,12 @@ pub fn write_appliance(inputs: &Inputs, dir: &Path) -> Result<Appliance> {
         ),
     )
     .map_err(|e| io(&readme, e))?;
-    Ok(Appliance { kernel, initrd, dir: dir.to_path_buf(), fixed: false })
+    Ok(Appliance {
+        kernel,
+        initrd,
+        dir: dir.to_path_buf(),
+        fixed: false,
+    })
 }
 
 fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> std::io::Result<()> {
@@ -434,20 +550,37 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
         }
     }
     let top_link_names: BTreeSet<String> = top_links.iter().map(|(n, _)| n.clone()).collect();
-    let daemon_at = canonical_location(&inputs.daemon).to_string_lossy().into_owned();
-    let sbin = canonical_location(Path::new("/sbin/modprobe")).to_string_lossy().into_owned();
+    let daemon_at = canonical_location(&inputs.daemon)
+        .to_string_lossy()
+        .into_owned();
+    let sbin = canonical_location(Path::new("/sbin/modprobe"))
+        .to_string_lossy()
+        .into_owned();
     let mod_root = canonical_location(&inputs.kernel.modules.join("modules.dep"));
-    let mod_root = mod_root.parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let mod_root = mod_root
+        .parent()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
 
     let mut entries: Vec<(String, Vec<u8>, u32)> = Vec::new();
     // The daemon is /usr/sbin/guestfsd in the appliance, wherever it was built.
-    entries.push(("usr/sbin/guestfsd".to_string(), stripped(&inputs.daemon)?, 0o755));
+    entries.push((
+        "usr/sbin/guestfsd".to_string(),
+        stripped(&inputs.daemon)?,
+        0o755,
+    ));
     for (at, host) in &inputs.files.files {
         if *at == daemon_at {
             continue;
         }
-        let mode = std::fs::metadata(host).map(|m| m.mode() & 0o7777).unwrap_or(0o644);
-        entries.push((at.trim_start_matches('/').to_string(), std::fs::read(host)?, mode));
+        let mode = std::fs::metadata(host)
+            .map(|m| m.mode() & 0o7777)
+            .unwrap_or(0o644);
+        entries.push((
+            at.trim_start_matches('/').to_string(),
+            std::fs::read(host)?,
+            mode,
+        ));
     }
     // Modules, and the lines of modules.dep and modules.alias that concern them.
     let mut dep_text = String::new();
@@ -456,18 +589,35 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
         if inputs.module_paths.contains(path) {
             dep_text.push_str(&format!("{}: {}\n", path, deps.join(" ")));
             let host = inputs.kernel.modules.join(path);
-            entries.push((format!("{}/{}", mod_root.trim_start_matches('/'), path), std::fs::read(host)?, 0o644));
+            entries.push((
+                format!("{}/{}", mod_root.trim_start_matches('/'), path),
+                std::fs::read(host)?,
+                0o644,
+            ));
         }
     }
-    entries.push((format!("{}/modules.dep", mod_root.trim_start_matches('/')), dep_text.into_bytes(), 0o644));
+    entries.push((
+        format!("{}/modules.dep", mod_root.trim_start_matches('/')),
+        dep_text.into_bytes(),
+        0o644,
+    ));
     let mut alias_text = String::new();
     if let Ok(text) = std::fs::read_to_string(inputs.kernel.modules.join("modules.alias")) {
         for line in text.lines() {
             let mut it = line.split_whitespace();
             if let (Some("alias"), Some(pat), Some(m)) = (it.next(), it.next(), it.next()) {
-                let keep = ["fs-", "crypto-", "nls", "char-major-", "block-major-", "devname:", "md-", "dm-"]
-                    .iter()
-                    .any(|p| pat.starts_with(p));
+                let keep = [
+                    "fs-",
+                    "crypto-",
+                    "nls",
+                    "char-major-",
+                    "block-major-",
+                    "devname:",
+                    "md-",
+                    "dm-",
+                ]
+                .iter()
+                .any(|p| pat.starts_with(p));
                 if keep && carried.contains(&module_name(m)) {
                     alias_text.push_str(line);
                     alias_text.push('\n');
@@ -475,15 +625,38 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
             }
         }
     }
-    entries.push((format!("{}/modules.alias", mod_root.trim_start_matches('/')), alias_text.into_bytes(), 0o644));
-    entries.push(("etc/guestfsd/boot-modules".to_string(), (BOOT_MODULES.join("\n") + "\n").into_bytes(), 0o644));
-    entries.push(("etc/passwd".to_string(), b"root:x:0:0:root:/root:/bin/sh\n".to_vec(), 0o644));
-    entries.push(("etc/group".to_string(), b"root:x:0:\ndisk:x:6:\n".to_vec(), 0o644));
+    entries.push((
+        format!("{}/modules.alias", mod_root.trim_start_matches('/')),
+        alias_text.into_bytes(),
+        0o644,
+    ));
+    entries.push((
+        "etc/guestfsd/boot-modules".to_string(),
+        (BOOT_MODULES.join("\n") + "\n").into_bytes(),
+        0o644,
+    ));
+    entries.push((
+        "etc/passwd".to_string(),
+        b"root:x:0:0:root:/root:/bin/sh\n".to_vec(),
+        0o644,
+    ));
+    entries.push((
+        "etc/group".to_string(),
+        b"root:x:0:\ndisk:x:6:\n".to_vec(),
+        0o644,
+    ));
 
-    let mut links: Vec<(String, String)> =
-        inputs.files.links.iter().map(|(a, t)| (a.trim_start_matches('/').to_string(), t.clone())).collect();
+    let mut links: Vec<(String, String)> = inputs
+        .files
+        .links
+        .iter()
+        .map(|(a, t)| (a.trim_start_matches('/').to_string(), t.clone()))
+        .collect();
     links.push(("init".to_string(), "/usr/sbin/guestfsd".to_string()));
-    links.push((sbin.trim_start_matches('/').to_string(), "/usr/sbin/guestfsd".to_string()));
+    links.push((
+        sbin.trim_start_matches('/').to_string(),
+        "/usr/sbin/guestfsd".to_string(),
+    ));
 
     for (p, _, _) in &entries {
         add_parents(p, &mut dirs);
@@ -491,14 +664,20 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
     for (p, _) in &links {
         add_parents(p, &mut dirs);
     }
-    for d in ["dev", "proc", "sys", "tmp", "run", "sysroot", "root", "etc", "var", "var/tmp", "usr/sbin"] {
+    for d in [
+        "dev", "proc", "sys", "tmp", "run", "sysroot", "root", "etc", "var", "var/tmp", "usr/sbin",
+    ] {
         dirs.insert(d.to_string());
     }
     for d in &dirs {
         if top_link_names.contains(d) {
             continue;
         }
-        let perm = if d == "tmp" || d == "var/tmp" { 0o1777 } else { 0o755 };
+        let perm = if d == "tmp" || d == "var/tmp" {
+            0o1777
+        } else {
+            0o755
+        };
         w.dir(d, perm)?;
     }
     for (n, t) in &top_links {
@@ -521,7 +700,11 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
 /// The bytes of a program without its debugging information (a debug build of the daemon is
 /// mostly DWARF; a smaller initramfs unpacks faster), or as it is when `strip` is missing.
 fn stripped(path: &Path) -> std::io::Result<Vec<u8>> {
-    let tmp = std::env::temp_dir().join(format!("guestfsd-strip-{}-{}", std::process::id(), random_suffix()));
+    let tmp = std::env::temp_dir().join(format!(
+        "guestfsd-strip-{}-{}",
+        std::process::id(),
+        random_suffix()
+    ));
     let ok = Command::new("strip")
         .arg("--strip-debug")
         .arg("-o")
@@ -531,7 +714,11 @@ fn stripped(path: &Path) -> std::io::Result<Vec<u8>> {
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    let data = if ok { std::fs::read(&tmp) } else { std::fs::read(path) };
+    let data = if ok {
+        std::fs::read(&tmp)
+    } else {
+        std::fs::read(path)
+    };
     let _ = std::fs::remove_file(&tmp);
     data
 }
@@ -558,7 +745,12 @@ pub fn find_fixed() -> Option<Appliance> {
         }
         for k in ["vmlinux", "kernel"] {
             if dir.join(k).is_file() {
-                return Some(Appliance { kernel: dir.join(k), initrd: dir.join("initrd"), dir, fixed: true });
+                return Some(Appliance {
+                    kernel: dir.join(k),
+                    initrd: dir.join("initrd"),
+                    dir,
+                    fixed: true,
+                });
             }
         }
     }
@@ -594,11 +786,20 @@ pub fn get(daemon: &Path, log: &mut dyn FnMut(String)) -> Result<Appliance> {
     if dir.join("initrd").is_file() {
         for k in ["vmlinux", "kernel"] {
             if dir.join(k).is_file() {
-                return Ok(Appliance { kernel: dir.join(k), initrd: dir.join("initrd"), dir, fixed: false });
+                return Ok(Appliance {
+                    kernel: dir.join(k),
+                    initrd: dir.join("initrd"),
+                    dir,
+                    fixed: false,
+                });
             }
         }
     }
-    log(format!("building the appliance in {} (kernel {})", dir.display(), inputs.kernel.version));
+    log(format!(
+        "building the appliance in {} (kernel {})",
+        dir.display(),
+        inputs.kernel.version
+    ));
     clean_stale(&cache);
     let tmp = cache.join(format!("tmp-{}-{}", std::process::id(), random_suffix()));
     if let Err(e) = std::fs::create_dir(&tmp) {
@@ -621,25 +822,43 @@ pub fn get(daemon: &Path, log: &mut dyn FnMut(String)) -> Result<Appliance> {
         }
         Err(e) => {
             let _ = std::fs::remove_dir_all(&tmp);
-            return err(format!("cannot install the appliance in {}: {}", dir.display(), e));
+            return err(format!(
+                "cannot install the appliance in {}: {}",
+                dir.display(),
+                e
+            ));
         }
     }
     for k in ["vmlinux", "kernel"] {
         if dir.join(k).is_file() {
-            return Ok(Appliance { kernel: dir.join(k), initrd: dir.join("initrd"), dir, fixed: false });
+            return Ok(Appliance {
+                kernel: dir.join(k),
+                initrd: dir.join("initrd"),
+                dir,
+                fixed: false,
+            });
         }
     }
-    err(format!("appliance in {} is incomplete: remove it and try again", dir.display()))
+    err(format!(
+        "appliance in {} is incomplete: remove it and try again",
+        dir.display()
+    ))
 }
 
 /// Removes build directories left by killed builders (older than an hour), and appliances of
 /// other inputs not used for a week.
 fn clean_stale(cache: &Path) {
-    let Ok(rd) = std::fs::read_dir(cache) else { return };
+    let Ok(rd) = std::fs::read_dir(cache) else {
+        return;
+    };
     let now = std::time::SystemTime::now();
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let age = e.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| now.duration_since(t).ok());
+        let age = e
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| now.duration_since(t).ok());
         let Some(age) = age else { continue };
         let stale = (name.starts_with("tmp-") && age.as_secs() > 3600)
             || (name.starts_with("appliance-") && age.as_secs() > 7 * 24 * 3600);
@@ -653,42 +872,51 @@ fn clean_stale(cache: &Path) {
 /// TCG: BogoMIPS × 500000 / HZ (HZ from the kernel's config, 250 by default).
 pub fn host_lpj(kernel_version: Option<&str>) -> Option<u64> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").ok()?;
-    let bogomips: f64 =
-        cpuinfo.lines().find(|l| l.starts_with("bogomips"))?.split(':').nth(1)?.trim().parse().ok()?;
+    let bogomips: f64 = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("bogomips"))?
+        .split(':')
+        .nth(1)?
+        .trim()
+        .parse()
+        .ok()?;
     let hz = kernel_version
         .and_then(|v| std::fs::read_to_string(format!("/boot/config-{}", v)).ok())
-        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("CONFIG_HZ=").and_then(|v| v.parse::<f64>().ok())))
+        .and_then(|c| {
+            c.lines().find_map(|l| {
+                l.strip_prefix("CONFIG_HZ=")
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+        })
         .unwrap_or(250.0);
     Some((bogomips * 500000.0 / hz) as u64)
 }
 
 /// Kernel module name → module file, for tests and diagnostics.
 pub fn carried_modules(inputs: &Inputs) -> HashMap<String, String> {
-    inputs.module_paths.iter().map(|p| (module_name(p), p.clone())).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn versions_sort_naturally() {
-        assert_eq!(version_cmp("6.1.0-10-amd64", "6.1.0-9-amd64"), std::cmp::Ordering::Greater);
-        assert_eq!(module_name("kernel/drivers/md/dm-mod.ko"), "dm_mod");
-    }
+    inputs
+        .module_paths
+        .iter()
+        .map(|p| (module_name(p), p.clone()))
+        .collect()
 }
 
 /// Where the daemon binary is: `guestfsd` next to the running executable (where `cargo build`
 /// puts it; for test binaries in `target/*/deps/`, one level up), else `$LIBGUESTFS_DAEMON`,
 /// else `../lib/virt-tools/guestfsd` relative to the executable's directory (installed layout).
 pub fn find_daemon() -> PathBuf {
-    let exe_dir = std::fs::read_link("/proc/self/exe").ok().and_then(|p| p.parent().map(Path::to_path_buf));
+    let exe_dir = std::fs::read_link("/proc/self/exe")
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
     if let Some(dir) = &exe_dir {
         let here = dir.join("guestfsd");
         if here.is_file() {
             return here;
         }
-        if dir.file_name().is_some_and(|n| n == "deps" || n == "examples") {
+        if dir
+            .file_name()
+            .is_some_and(|n| n == "deps" || n == "examples")
+        {
             if let Some(up) = dir.parent().map(|p| p.join("guestfsd")) {
                 if up.is_file() {
                     return up;
@@ -702,5 +930,19 @@ pub fn find_daemon() -> PathBuf {
     match exe_dir {
         Some(dir) => dir.join("../lib/virt-tools/guestfsd"),
         None => PathBuf::from("/usr/lib/virt-tools/guestfsd"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_sort_naturally() {
+        assert_eq!(
+            version_cmp("6.1.0-10-amd64", "6.1.0-9-amd64"),
+            std::cmp::Ordering::Greater
+        );
+        assert_eq!(module_name("kernel/drivers/md/dm-mod.ko"), "dm_mod");
     }
 }

@@ -12,7 +12,10 @@ static DISKS: OnceLock<Vec<String>> = OnceLock::new();
 /// How many drives the library attached (`guestfs_ndisks=N` on the kernel command line).
 fn expected_disks() -> Option<usize> {
     let cmdline = std::fs::read_to_string("/proc/cmdline").ok()?;
-    cmdline.split_whitespace().find_map(|w| w.strip_prefix("guestfs_ndisks=")).and_then(|n| n.parse().ok())
+    cmdline
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("guestfs_ndisks="))
+        .and_then(|n| n.parse().ok())
 }
 
 /// (host, channel, target, lun) of a SCSI disk, from /sys/block/NAME/device.
@@ -34,7 +37,10 @@ fn scan() -> Vec<String> {
             }
         }
     }
-    found.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| guestfs::backend::native::natural_cmp(&a.1, &b.1)));
+    found.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| guestfs::backend::native::natural_cmp(&a.1, &b.1))
+    });
     found.into_iter().map(|(_, n)| n).collect()
 }
 
@@ -59,7 +65,9 @@ pub fn disks() -> &'static [String] {
 
 /// A disk is usable once the kernel has read its capacity (and its partition table).
 fn has_size(name: &str) -> bool {
-    std::fs::read_to_string(format!("/sys/block/{}/size", name)).map(|s| s.trim() != "0").unwrap_or(false)
+    std::fs::read_to_string(format!("/sys/block/{}/size", name))
+        .map(|s| s.trim() != "0")
+        .unwrap_or(false)
 }
 
 /// `sdab` → 27: the drive index from its letters.
@@ -76,7 +84,9 @@ fn letters_index(letters: &str) -> Option<usize> {
 
 /// Splits `sda12` into (`sda`, `12`).
 fn split_name(name: &str) -> (&str, &str) {
-    let cut = name.find(|c: char| c.is_ascii_digit()).unwrap_or(name.len());
+    let cut = name
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(name.len());
     (&name[..cut], &name[cut..])
 }
 
@@ -94,7 +104,9 @@ pub fn to_kernel(name: &str) -> Result<String> {
             }
             let disks = disks();
             let idx = letters_index(letters).ok_or_else(|| Error::path(libc::ENOENT, name))?;
-            let disk = disks.get(idx).ok_or_else(|| Error::path(libc::ENOENT, name))?;
+            let disk = disks
+                .get(idx)
+                .ok_or_else(|| Error::path(libc::ENOENT, name))?;
             let path = format!("/dev/{}{}", disk, part);
             if std::fs::metadata(&path).is_err() {
                 return Err(Error::path(libc::ENOENT, name));
@@ -103,7 +115,10 @@ pub fn to_kernel(name: &str) -> Result<String> {
         }
     }
     if !name.starts_with("/dev/") {
-        return Err(Error::new(libc::EINVAL, format!("{}: device name must start with /dev/", name)));
+        return Err(Error::new(
+            libc::EINVAL,
+            format!("{}: device name must start with /dev/", name),
+        ));
     }
     Ok(name.to_string())
 }

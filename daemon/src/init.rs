@@ -42,7 +42,11 @@ pub fn pid1() -> ! {
     // SAFETY: fork in a single-threaded process.
     let child = unsafe { libc::fork() };
     if child == 0 {
-        let opts = crate::Options { verbose, sysroot: "/sysroot".to_string(), ..Default::default() };
+        let opts = crate::Options {
+            verbose,
+            sysroot: "/sysroot".to_string(),
+            ..Default::default()
+        };
         let code = crate::server::run(opts);
         std::process::exit(code);
     }
@@ -68,5 +72,8 @@ pub fn pid1() -> ! {
 }
 
 pub fn uptime() -> String {
-    std::fs::read_to_string("/proc/uptime").ok().and_then(|s| s.split_whitespace().next().map(|s| format!("uptime {}", s))).unwrap_or_default()
+    std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(|s| format!("uptime {}", s)))
+        .unwrap_or_default()
 }

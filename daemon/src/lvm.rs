@@ -46,12 +46,20 @@ pub fn activate() {
 }
 
 fn lines(out: &str) -> Vec<String> {
-    out.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+    out.lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 pub fn pvs() -> Result<Vec<String>> {
     activate();
-    Ok(lines(&run_ok("lvm", &["pvs", "-o", "pv_name", "--noheadings"])?).iter().map(|p| from_kernel(p)).collect())
+    Ok(
+        lines(&run_ok("lvm", &["pvs", "-o", "pv_name", "--noheadings"])?)
+            .iter()
+            .map(|p| from_kernel(p))
+            .collect(),
+    )
 }
 
 pub fn vgs() -> Result<Vec<String>> {
@@ -65,9 +73,21 @@ pub fn lvs() -> Result<Vec<String>> {
     activate();
     let out = run_ok(
         "lvm",
-        &["lvs", "-o", "vg_name,lv_name", "-S", "lv_role=public && lv_skip_activation!=yes", "--noheadings", "--separator", "/"],
+        &[
+            "lvs",
+            "-o",
+            "vg_name,lv_name",
+            "-S",
+            "lv_role=public && lv_skip_activation!=yes",
+            "--noheadings",
+            "--separator",
+            "/",
+        ],
     )?;
-    let mut v: Vec<String> = lines(&out).into_iter().map(|l| format!("/dev/{}", l)).collect();
+    let mut v: Vec<String> = lines(&out)
+        .into_iter()
+        .map(|l| format!("/dev/{}", l))
+        .collect();
     v.sort();
     Ok(v)
 }
@@ -79,7 +99,18 @@ const LV_COLS: &str = "lv_name,lv_uuid,lv_attr,lv_major,lv_minor,lv_kernel_major
 /// Rows of an `lvm pvs|vgs|lvs` report, fields split on `\r`.
 fn report(cmd: &str, cols: &str, ncols: usize) -> Result<Vec<Vec<String>>> {
     activate();
-    let mut args = vec![cmd, "-o", cols, "--unbuffered", "--noheadings", "--nosuffix", "--separator", "\r", "--units", "b"];
+    let mut args = vec![
+        cmd,
+        "-o",
+        cols,
+        "--unbuffered",
+        "--noheadings",
+        "--nosuffix",
+        "--separator",
+        "\r",
+        "--units",
+        "b",
+    ];
     if cmd == "lvs" {
         args.extend(["-S", "lv_role=public"]);
     }
@@ -92,7 +123,10 @@ fn report(cmd: &str, cols: &str, ncols: usize) -> Result<Vec<Vec<String>>> {
         }
         let f: Vec<String> = line.split('\r').map(|s| s.trim().to_string()).collect();
         if f.len() != ncols {
-            return Err(Error::new(libc::EINVAL, format!("{}: unexpected output from lvm: {}", cmd, line)));
+            return Err(Error::new(
+                libc::EINVAL,
+                format!("{}: unexpected output from lvm: {}", cmd, line),
+            ));
         }
         rows.push(f);
     }

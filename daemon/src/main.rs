@@ -33,7 +33,10 @@ fn usage() -> ! {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let argv0 = args.first().map(String::as_str).unwrap_or("guestfsd");
-    let base = Path::new(argv0).file_name().and_then(|s| s.to_str()).unwrap_or("");
+    let base = Path::new(argv0)
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
     if base == "modprobe" {
         std::process::exit(modules::modprobe_main(&args[1..]));
     }
@@ -41,13 +44,18 @@ fn main() {
     if unsafe { libc::getpid() } == 1 {
         init::pid1();
     }
-    let mut opts = Options { sysroot: "/sysroot".to_string(), ..Default::default() };
+    let mut opts = Options {
+        sysroot: "/sysroot".to_string(),
+        ..Default::default()
+    };
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "-v" | "--verbose" => opts.verbose = true,
             "-l" | "--listen" => opts.listen = true,
-            "-c" | "--channel" => opts.channel = Some(it.next().cloned().unwrap_or_else(|| usage())),
+            "-c" | "--channel" => {
+                opts.channel = Some(it.next().cloned().unwrap_or_else(|| usage()))
+            }
             "--sysroot" => opts.sysroot = it.next().cloned().unwrap_or_else(|| usage()),
             "-r" => opts.sysroot = String::new(),
             "-n" | "--network" | "-t" | "--test" => {}

@@ -12,7 +12,9 @@ fn module_dir() -> String {
     // SAFETY: uname fills a caller-provided struct.
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
     unsafe { libc::uname(&mut u) };
-    let release = unsafe { std::ffi::CStr::from_ptr(u.release.as_ptr()) }.to_string_lossy().into_owned();
+    let release = unsafe { std::ffi::CStr::from_ptr(u.release.as_ptr()) }
+        .to_string_lossy()
+        .into_owned();
     format!("/lib/modules/{}", release)
 }
 
@@ -36,7 +38,9 @@ fn load_index() -> Index {
     let mut deps = HashMap::new();
     if let Ok(text) = std::fs::read_to_string(format!("{}/modules.dep", dir)) {
         for line in text.lines() {
-            let Some((path, rest)) = line.split_once(':') else { continue };
+            let Some((path, rest)) = line.split_once(':') else {
+                continue;
+            };
             let d: Vec<String> = rest.split_whitespace().map(canonical).collect();
             deps.insert(canonical(path), (path.to_string(), d));
         }
@@ -58,7 +62,10 @@ struct State {
     loaded: Option<HashSet<String>>,
 }
 
-static STATE: Mutex<State> = Mutex::new(State { index: None, loaded: None });
+static STATE: Mutex<State> = Mutex::new(State {
+    index: None,
+    loaded: None,
+});
 
 /// Matches a modules.alias pattern (`*`, `?`; `[…]` classes are treated as one character).
 fn glob(pat: &[u8], s: &[u8]) -> bool {
@@ -67,7 +74,9 @@ fn glob(pat: &[u8], s: &[u8]) -> bool {
         Some(b'*') => (0..=s.len()).any(|i| glob(&pat[1..], &s[i..])),
         Some(b'?') => !s.is_empty() && glob(&pat[1..], &s[1..]),
         Some(b'[') => match pat.iter().position(|&c| c == b']') {
-            Some(end) => !s.is_empty() && pat[1..end].contains(&s[0]) && glob(&pat[end + 1..], &s[1..]),
+            Some(end) => {
+                !s.is_empty() && pat[1..end].contains(&s[0]) && glob(&pat[end + 1..], &s[1..])
+            }
             None => false,
         },
         Some(&c) => s.first() == Some(&c) && glob(&pat[1..], &s[1..]),
@@ -85,13 +94,19 @@ pub fn load(name: &str) -> bool {
         st.index = Some(load_index());
     }
     let st = &mut *st;
-    let Some(index) = st.index.as_ref() else { return false };
+    let Some(index) = st.index.as_ref() else {
+        return false;
+    };
     let name = canonical(name);
     if index.deps.contains_key(&name) {
         return load_one(index, st.loaded.get_or_insert_with(HashSet::new), &name, 0);
     }
-    let targets: Vec<String> =
-        index.aliases.iter().filter(|(p, _)| glob(p.as_bytes(), name.as_bytes())).map(|(_, m)| m.clone()).collect();
+    let targets: Vec<String> = index
+        .aliases
+        .iter()
+        .filter(|(p, _)| glob(p.as_bytes(), name.as_bytes()))
+        .map(|(_, m)| m.clone())
+        .collect();
     let mut ok = false;
     for t in targets {
         ok |= load_one(index, st.loaded.get_or_insert_with(HashSet::new), &t, 0);
@@ -103,7 +118,9 @@ fn load_one(index: &Index, loaded: &mut HashSet<String>, name: &str, depth: usiz
     if loaded.contains(name) {
         return true;
     }
-    let Some((path, deps)) = index.deps.get(name) else { return false };
+    let Some((path, deps)) = index.deps.get(name) else {
+        return false;
+    };
     if depth > 32 {
         return false;
     }
@@ -111,13 +128,22 @@ fn load_one(index: &Index, loaded: &mut HashSet<String>, name: &str, depth: usiz
     for d in deps.iter().rev() {
         load_one(index, loaded, d, depth + 1);
     }
-    let full = if path.starts_with('/') { path.clone() } else { format!("{}/{}", index.dir, path) };
+    let full = if path.starts_with('/') {
+        path.clone()
+    } else {
+        format!("{}/{}", index.dir, path)
+    };
     let ok = match std::fs::File::open(&full) {
         Ok(f) => {
             let params = c"";
             // SAFETY: finit_module reads the module from an open fd; params is a valid C string.
             let r = unsafe {
-                libc::syscall(libc::SYS_finit_module, std::os::unix::io::AsRawFd::as_raw_fd(&f), params.as_ptr(), 0)
+                libc::syscall(
+                    libc::SYS_finit_module,
+                    std::os::unix::io::AsRawFd::as_raw_fd(&f),
+                    params.as_ptr(),
+                    0,
+                )
             };
             r == 0 || crate::sys::errno() == libc::EEXIST
         }

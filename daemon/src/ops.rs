@@ -64,7 +64,13 @@ fn raw_stat(path: &str, follow: bool) -> std::result::Result<libc::stat64, i32> 
     let c = cstr(path).map_err(|_| libc::EINVAL)?;
     // SAFETY: st is written by the call.
     let mut st: libc::stat64 = unsafe { std::mem::zeroed() };
-    let r = unsafe { if follow { libc::stat64(c.as_ptr(), &mut st) } else { libc::lstat64(c.as_ptr(), &mut st) } };
+    let r = unsafe {
+        if follow {
+            libc::stat64(c.as_ptr(), &mut st)
+        } else {
+            libc::lstat64(c.as_ptr(), &mut st)
+        }
+    };
     if r == -1 {
         Err(errno())
     } else {
@@ -81,18 +87,24 @@ fn join(dir: &str, name: &str) -> String {
 }
 
 pub fn root_mounted(sysroot: &str) -> bool {
-    mounts_raw().iter().any(|(_, mp, _)| mp == sysroot || mp.starts_with(&format!("{}/", sysroot)))
+    mounts_raw()
+        .iter()
+        .any(|(_, mp, _)| mp == sysroot || mp.starts_with(&format!("{}/", sysroot)))
 }
 
 pub fn feature_available(group: &str) -> i32 {
     match group {
-        "lvm2" | "mdadm" | "linuxfsuuid" | "linuxmodules" | "ntfs3g" | "ntfsprogs" | "xfs" | "btrfs" | "luks" | "blkid" => 0,
+        "lvm2" | "mdadm" | "linuxfsuuid" | "linuxmodules" | "ntfs3g" | "ntfsprogs" | "xfs"
+        | "btrfs" | "luks" | "blkid" => 0,
         _ => 1,
     }
 }
 
 pub fn list_devices() -> Vec<String> {
-    disks().iter().map(|d| from_kernel(&format!("/dev/{}", d))).collect()
+    disks()
+        .iter()
+        .map(|d| from_kernel(&format!("/dev/{}", d)))
+        .collect()
 }
 
 pub fn list_partitions() -> Vec<String> {
@@ -111,8 +123,15 @@ pub fn list_md_devices() -> Vec<String> {
         .map(|rd| {
             rd.flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with("md") && std::path::Path::new(&format!("/sys/block/{}/md/level", n)).exists())
-                .filter(|n| std::fs::read_to_string(format!("/sys/block/{}/size", n)).map(|s| s.trim() != "0").unwrap_or(false))
+                .filter(|n| {
+                    n.starts_with("md")
+                        && std::path::Path::new(&format!("/sys/block/{}/md/level", n)).exists()
+                })
+                .filter(|n| {
+                    std::fs::read_to_string(format!("/sys/block/{}/size", n))
+                        .map(|s| s.trim() != "0")
+                        .unwrap_or(false)
+                })
                 .map(|n| format!("/dev/{}", n))
                 .collect()
         })
@@ -129,7 +148,9 @@ fn blkid_all(devs: &[String]) -> HashMap<String, HashMap<String, String>> {
     }
     let mut args = vec!["-c", "/dev/null", "-o", "export"];
     args.extend(devs.iter().map(String::as_str));
-    let Ok(res) = run("blkid", &args) else { return out };
+    let Ok(res) = run("blkid", &args) else {
+        return out;
+    };
     let mut cur: Option<(String, HashMap<String, String>)> = None;
     for line in res.stdout.lines() {
         if line.is_empty() {
@@ -175,7 +196,10 @@ fn unescape_export(v: &str) -> String {
 /// blkid's value of one tag, "" when the device has none.
 pub fn blkid_tag(mountable: &str, tag: &str) -> Result<String> {
     let dev = to_kernel(mountable_device(mountable))?;
-    let out = run("blkid", &["-c", "/dev/null", "-o", "value", "-s", tag, &dev])?;
+    let out = run(
+        "blkid",
+        &["-c", "/dev/null", "-o", "value", "-s", tag, &dev],
+    )?;
     match out.status {
         0 => Ok(out.stdout.trim_end_matches('\n').to_string()),
         // 2: the tag was not found.
@@ -187,7 +211,10 @@ pub fn blkid_tag(mountable: &str, tag: &str) -> Result<String> {
 /// The device of a mountable (`btrfsvol:/dev/sda1/vol` → `/dev/sda1`).
 fn mountable_device(m: &str) -> &str {
     if let Some(rest) = m.strip_prefix("btrfsvol:") {
-        let after_dev = rest.strip_prefix("/dev/").map(|r| r.find('/').map(|i| i + 5)).unwrap_or(None);
+        let after_dev = rest
+            .strip_prefix("/dev/")
+            .map(|r| r.find('/').map(|i| i + 5))
+            .unwrap_or(None);
         if let Some(i) = after_dev {
             return &rest[..i];
         }
@@ -209,14 +236,23 @@ fn sfdisk_dump(kernel_disk: &str) -> Option<Table> {
     if out.status != 0 {
         return None;
     }
-    let mut t = Table { label: String::new(), sector_size: 512, parts: Vec::new() };
+    let mut t = Table {
+        label: String::new(),
+        sector_size: 512,
+        parts: Vec::new(),
+    };
     for line in out.stdout.lines() {
         if let Some(v) = line.strip_prefix("label: ") {
             t.label = v.trim().to_string();
         } else if let Some(v) = line.strip_prefix("sector-size: ") {
             t.sector_size = v.trim().parse().unwrap_or(512);
         } else if let Some((dev, rest)) = line.split_once(" : ") {
-            let num: i32 = dev.trim().rsplit(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            let num: i32 = dev
+                .trim()
+                .rsplit(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
             let mut start = 0;
             let mut size = 0;
             let mut ptype = String::new();
@@ -237,7 +273,10 @@ fn sfdisk_dump(kernel_disk: &str) -> Option<Table> {
 }
 
 fn no_table(device: &str) -> Error {
-    Error::new(libc::EINVAL, format!("parted: {}: unrecognised disk label", device))
+    Error::new(
+        libc::EINVAL,
+        format!("parted: {}: unrecognised disk label", device),
+    )
 }
 
 fn table_of(device: &str) -> Result<Table> {
@@ -252,7 +291,12 @@ pub fn part_list(device: &str) -> Result<Vec<Partition>> {
         .map(|(n, start, size, _)| {
             let start_b = start.saturating_mul(t.sector_size);
             let size_b = size.saturating_mul(t.sector_size);
-            Partition { part_num: *n, part_start: start_b, part_end: start_b + size_b - 1, part_size: size_b }
+            Partition {
+                part_num: *n,
+                part_start: start_b,
+                part_end: start_b + size_b - 1,
+                part_size: size_b,
+            }
         })
         .collect())
 }
@@ -272,22 +316,34 @@ fn part_type(device: &str, partnum: i32) -> Result<(Table, String)> {
         .iter()
         .find(|p| p.0 == partnum)
         .map(|p| p.3.clone())
-        .ok_or_else(|| Error::new(libc::EINVAL, format!("{}: partition {} not found", device, partnum)))?;
+        .ok_or_else(|| {
+            Error::new(
+                libc::EINVAL,
+                format!("{}: partition {} not found", device, partnum),
+            )
+        })?;
     Ok((t, ty))
 }
 
 pub fn part_get_mbr_id(device: &str, partnum: i32) -> Result<i32> {
     let (t, ty) = part_type(device, partnum)?;
     if t.label != "dos" {
-        return Err(Error::new(libc::EINVAL, "part_get_mbr_id can only be used on MBR partition tables"));
+        return Err(Error::new(
+            libc::EINVAL,
+            "part_get_mbr_id can only be used on MBR partition tables",
+        ));
     }
-    i32::from_str_radix(&ty, 16).map_err(|_| Error::new(libc::EINVAL, format!("could not parse MBR type: {}", ty)))
+    i32::from_str_radix(&ty, 16)
+        .map_err(|_| Error::new(libc::EINVAL, format!("could not parse MBR type: {}", ty)))
 }
 
 pub fn part_get_gpt_type(device: &str, partnum: i32) -> Result<String> {
     let (t, ty) = part_type(device, partnum)?;
     if t.label != "gpt" {
-        return Err(Error::new(libc::EINVAL, "part_get_gpt_type can only be used on GPT partition tables"));
+        return Err(Error::new(
+            libc::EINVAL,
+            "part_get_gpt_type can only be used on GPT partition tables",
+        ));
     }
     Ok(ty.to_uppercase())
 }
@@ -296,11 +352,21 @@ pub fn part_get_gpt_guid(device: &str, partnum: i32) -> Result<String> {
     let k = to_kernel(device)?;
     let out = crate::sys::run("sfdisk", &["--dump", &k])?;
     if !out.stdout.lines().any(|l| l.trim() == "label: gpt") {
-        return Err(Error::new(libc::EINVAL, "part_get_gpt_guid can only be used on GPT partition tables"));
+        return Err(Error::new(
+            libc::EINVAL,
+            "part_get_gpt_guid can only be used on GPT partition tables",
+        ));
     }
     for line in out.stdout.lines() {
-        let Some((dev, rest)) = line.split_once(" : ") else { continue };
-        let num: i32 = dev.trim().rsplit(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        let Some((dev, rest)) = line.split_once(" : ") else {
+            continue;
+        };
+        let num: i32 = dev
+            .trim()
+            .rsplit(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
         if num != partnum {
             continue;
         }
@@ -310,7 +376,10 @@ pub fn part_get_gpt_guid(device: &str, partnum: i32) -> Result<String> {
             }
         }
     }
-    Err(Error::new(libc::EINVAL, format!("{}: partition {} not found", device, partnum)))
+    Err(Error::new(
+        libc::EINVAL,
+        format!("{}: partition {} not found", device, partnum),
+    ))
 }
 
 /// The largest pread the protocol carries.
@@ -327,7 +396,10 @@ pub fn pread(target: &str, sysroot: &str, count: i32, offset: i64) -> Result<Vec
     if count as i64 > PREAD_MAX {
         return Err(Error::new(
             libc::EINVAL,
-            format!("count is too large for the protocol, use smaller reads (max {})", PREAD_MAX),
+            format!(
+                "count is too large for the protocol, use smaller reads (max {})",
+                PREAD_MAX
+            ),
         ));
     }
     let (f, _) = open_for_download(sysroot, target)?;
@@ -351,9 +423,18 @@ pub fn findfs(tag: &str, value: &str) -> Result<String> {
     let _ = disks();
     let spec = format!("{}={}", tag, value);
     let out = run("blkid", &["-c", "/dev/null", "-o", "device", "-t", &spec])?;
-    let dev = out.stdout.lines().next().map(str::trim).unwrap_or("").to_string();
+    let dev = out
+        .stdout
+        .lines()
+        .next()
+        .map(str::trim)
+        .unwrap_or("")
+        .to_string();
     if out.status != 0 || dev.is_empty() {
-        return Err(Error::new(libc::ENOENT, format!("findfs: unable to resolve '{}'", spec)));
+        return Err(Error::new(
+            libc::ENOENT,
+            format!("findfs: unable to resolve '{}'", spec),
+        ));
     }
     Ok(canonical_device(&dev))
 }
@@ -364,7 +445,9 @@ fn canonical_device(dev: &str) -> String {
     let dm_name = if let Some(n) = dev.strip_prefix("/dev/mapper/") {
         Some(n.to_string())
     } else if let Some(n) = dev.strip_prefix("/dev/dm-") {
-        std::fs::read_to_string(format!("/sys/block/dm-{}/dm/name", n)).ok().map(|s| s.trim().to_string())
+        std::fs::read_to_string(format!("/sys/block/dm-{}/dm/name", n))
+            .ok()
+            .map(|s| s.trim().to_string())
     } else {
         None
     };
@@ -392,7 +475,12 @@ fn canonical_device(dev: &str) -> String {
 
 /// Splits a partition name into the whole device and the number (`/dev/sda12`).
 fn split_partition(name: &str) -> Option<(String, i32)> {
-    let digits = name.len() - name.bytes().rev().take_while(|c| c.is_ascii_digit()).count();
+    let digits = name.len()
+        - name
+            .bytes()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
     if digits == name.len() || !name.starts_with("/dev/") {
         return None;
     }
@@ -409,16 +497,22 @@ fn split_partition(name: &str) -> Option<(String, i32)> {
 
 pub fn part_to_dev(partition: &str) -> Result<String> {
     to_kernel(partition)?;
-    split_partition(partition)
-        .map(|(d, _)| d)
-        .ok_or_else(|| Error::new(libc::EINVAL, format!("device name is not a partition: {}", partition)))
+    split_partition(partition).map(|(d, _)| d).ok_or_else(|| {
+        Error::new(
+            libc::EINVAL,
+            format!("device name is not a partition: {}", partition),
+        )
+    })
 }
 
 pub fn part_to_partnum(partition: &str) -> Result<i32> {
     to_kernel(partition)?;
-    split_partition(partition)
-        .map(|(_, n)| n)
-        .ok_or_else(|| Error::new(libc::EINVAL, format!("device name is not a partition: {}", partition)))
+    split_partition(partition).map(|(_, n)| n).ok_or_else(|| {
+        Error::new(
+            libc::EINVAL,
+            format!("device name is not a partition: {}", partition),
+        )
+    })
 }
 
 /// MBR partition types of extended partitions.
@@ -458,7 +552,10 @@ pub fn list_filesystems() -> Result<Vec<(String, String)>> {
         }
     }
     let mut tags = blkid_all(&candidates);
-    let types: Vec<&str> = tags.values().filter_map(|t| t.get("TYPE").map(String::as_str)).collect();
+    let types: Vec<&str> = tags
+        .values()
+        .filter_map(|t| t.get("TYPE").map(String::as_str))
+        .collect();
     let has_md = types.contains(&"linux_raid_member");
     let has_lvm = types.contains(&"LVM2_member") || has_md;
     let mut lvs = Vec::new();
@@ -475,11 +572,19 @@ pub fn list_filesystems() -> Result<Vec<(String, String)>> {
     }
     let mut out = Vec::new();
     for dev in candidates.iter().chain(lvs.iter()) {
-        let t = tags.get(dev).and_then(|t| t.get("TYPE")).cloned().unwrap_or_default();
+        let t = tags
+            .get(dev)
+            .and_then(|t| t.get("TYPE"))
+            .cloned()
+            .unwrap_or_default();
         if t.ends_with("_member") || t == "crypto_LUKS" || t == "BitLocker" {
             continue;
         }
-        let t = if t.is_empty() { "unknown".to_string() } else { t };
+        let t = if t.is_empty() {
+            "unknown".to_string()
+        } else {
+            t
+        };
         out.push((from_kernel(dev), t));
     }
     Ok(out)
@@ -497,7 +602,14 @@ fn user_names(msg: &str) -> String {
     out
 }
 
-pub fn mount(call: &str, sysroot: &str, options: &str, vfstype: Option<&str>, mountable: &str, mountpoint: &str) -> Result<()> {
+pub fn mount(
+    call: &str,
+    sysroot: &str,
+    options: &str,
+    vfstype: Option<&str>,
+    mountable: &str,
+    mountpoint: &str,
+) -> Result<()> {
     let (device, subvol) = match mountable.strip_prefix("btrfsvol:") {
         Some(_) => {
             let dev = mountable_device(mountable);
@@ -507,14 +619,19 @@ pub fn mount(call: &str, sysroot: &str, options: &str, vfstype: Option<&str>, mo
         None => (mountable, None),
     };
     let dev = if device.starts_with("/dev/") {
-        to_kernel(device).map_err(|e| Error::new(e.errno, format!("{}_stub: {}", call, e.message)))?
+        to_kernel(device)
+            .map_err(|e| Error::new(e.errno, format!("{}_stub: {}", call, e.message)))?
     } else {
         device.to_string()
     };
     if !mountpoint.starts_with('/') {
         return Err(Error::msg("path must start with a / character"));
     }
-    let mp = if mountpoint == "/" { sysroot.to_string() } else { format!("{}{}", sysroot, mountpoint) };
+    let mp = if mountpoint == "/" {
+        sysroot.to_string()
+    } else {
+        format!("{}{}", sysroot, mountpoint)
+    };
     let mut opts = options.to_string();
     if let Some(v) = subvol {
         if !opts.is_empty() {
@@ -536,7 +653,11 @@ pub fn mount(call: &str, sysroot: &str, options: &str, vfstype: Option<&str>, mo
     if out.status != 0 {
         return Err(Error::new(
             libc::EINVAL,
-            user_names(&format!("mount exited with status {}: {}", out.status, out.stderr.trim_end())),
+            user_names(&format!(
+                "mount exited with status {}: {}",
+                out.status,
+                out.stderr.trim_end()
+            )),
         ));
     }
     Ok(())
@@ -560,7 +681,10 @@ fn unoctal(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() + 0 && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
             out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
             i += 4;
         } else {
@@ -582,7 +706,9 @@ pub fn mounts(sysroot: &str) -> Vec<(String, String)> {
             let rel = if m == sysroot {
                 "/".to_string()
             } else {
-                m.strip_prefix(sysroot).filter(|r| r.starts_with('/'))?.to_string()
+                m.strip_prefix(sysroot)
+                    .filter(|r| r.starts_with('/'))?
+                    .to_string()
             };
             Some((from_kernel(&d), rel))
         })
@@ -611,7 +737,11 @@ pub fn umount(sysroot: &str, pathordevice: &str, force: bool, lazy: bool) -> Res
     args.push(&target);
     let out = run("umount", &args)?;
     if out.status != 0 {
-        let msg = out.stderr.trim_end().replace(&format!("{}/", sysroot), "/").replace(&format!(" {}:", sysroot), " /:");
+        let msg = out
+            .stderr
+            .trim_end()
+            .replace(&format!("{}/", sysroot), "/")
+            .replace(&format!(" {}:", sysroot), " /:");
         return Err(Error::new(libc::EINVAL, user_names(&msg)));
     }
     Ok(())
@@ -630,7 +760,11 @@ pub fn umount_all(sysroot: &str) -> Result<()> {
     for m in mps {
         let out = run("umount", &[&m])?;
         if out.status != 0 {
-            return Err(Error::msg(format!("umount: {}: {}", m, out.stderr.trim_end())));
+            return Err(Error::msg(format!(
+                "umount: {}: {}",
+                m,
+                out.stderr.trim_end()
+            )));
         }
     }
     Ok(())
@@ -638,14 +772,25 @@ pub fn umount_all(sysroot: &str) -> Result<()> {
 
 pub fn stat(sysroot: &str, path: &str, follow: bool) -> Result<Stat> {
     let _c = chroot_in(sysroot)?;
-    raw_stat(path, follow).map(|st| stat_of(&st)).map_err(|e| Error::path(e, path))
+    raw_stat(path, follow)
+        .map(|st| stat_of(&st))
+        .map_err(|e| Error::path(e, path))
 }
 
 pub fn lstatnslist(sysroot: &str, dir: &str, names: &[String]) -> Vec<Stat> {
-    let Ok(_c) = chroot_in(sysroot) else { return Vec::new() };
+    let Ok(_c) = chroot_in(sysroot) else {
+        return Vec::new();
+    };
     names
         .iter()
-        .map(|n| raw_stat(&join(dir, n), false).map(|st| stat_of(&st)).unwrap_or(Stat { st_ino: -1, ..Default::default() }))
+        .map(|n| {
+            raw_stat(&join(dir, n), false)
+                .map(|st| stat_of(&st))
+                .unwrap_or(Stat {
+                    st_ino: -1,
+                    ..Default::default()
+                })
+        })
         .collect()
 }
 
@@ -661,8 +806,13 @@ pub fn readlink(sysroot: &str, path: &str) -> Result<String> {
 }
 
 pub fn readlinklist(sysroot: &str, dir: &str, names: &[String]) -> Vec<String> {
-    let Ok(_c) = chroot_in(sysroot) else { return Vec::new() };
-    names.iter().map(|n| raw_readlink(&join(dir, n)).unwrap_or_default()).collect()
+    let Ok(_c) = chroot_in(sysroot) else {
+        return Vec::new();
+    };
+    names
+        .iter()
+        .map(|n| raw_readlink(&join(dir, n)).unwrap_or_default())
+        .collect()
 }
 
 pub fn realpath(sysroot: &str, path: &str) -> Result<String> {
@@ -673,7 +823,9 @@ pub fn realpath(sysroot: &str, path: &str) -> Result<String> {
 }
 
 pub fn exists(sysroot: &str, path: &str) -> bool {
-    let Ok(_c) = chroot_in(sysroot) else { return false };
+    let Ok(_c) = chroot_in(sysroot) else {
+        return false;
+    };
     let Ok(c) = cstr(path) else { return false };
     // SAFETY: valid C string.
     unsafe { libc::access(c.as_ptr(), libc::F_OK) == 0 }
@@ -736,7 +888,8 @@ fn read_dir_raw(path: &str) -> std::result::Result<Vec<(u64, u8, Vec<u8>)>, i32>
 
 pub fn readdir(sysroot: &str, dir: &str) -> Result<Vec<Dirent>> {
     let _c = chroot_in(sysroot)?;
-    let entries = read_dir_raw(dir).map_err(|e| Error::new(e, format!("opendir: {}: {}", dir, strerror(e))))?;
+    let entries = read_dir_raw(dir)
+        .map_err(|e| Error::new(e, format!("opendir: {}: {}", dir, strerror(e))))?;
     Ok(entries
         .into_iter()
         .map(|(ino, t, name)| Dirent {
@@ -760,7 +913,8 @@ pub fn readdir(sysroot: &str, dir: &str) -> Result<Vec<Dirent>> {
 /// The names of a directory, each followed by `\0`, without `.` and `..`.
 pub fn ls0(sysroot: &str, dir: &str) -> Result<Vec<u8>> {
     let _c = chroot_in(sysroot)?;
-    let entries = read_dir_raw(dir).map_err(|e| Error::new(e, format!("opendir: {}: {}", dir, strerror(e))))?;
+    let entries = read_dir_raw(dir)
+        .map_err(|e| Error::new(e, format!("opendir: {}: {}", dir, strerror(e))))?;
     let mut out = Vec::new();
     for (_, _, name) in entries {
         if name == b"." || name == b".." {
@@ -796,7 +950,9 @@ fn walk(base: &[u8], rel: &[u8], depth: usize, out: &mut Vec<u8>) {
         full.extend_from_slice(rel);
     }
     let path = String::from_utf8_lossy(&full).into_owned();
-    let Ok(entries) = read_dir_raw(&path) else { return };
+    let Ok(entries) = read_dir_raw(&path) else {
+        return;
+    };
     for (_, t, name) in entries {
         if name == b"." || name == b".." {
             continue;
@@ -811,8 +967,14 @@ fn walk(base: &[u8], rel: &[u8], depth: usize, out: &mut Vec<u8>) {
         let is_dir = match t {
             libc::DT_DIR => true,
             libc::DT_UNKNOWN => {
-                let p = format!("{}/{}", path.trim_end_matches('/'), String::from_utf8_lossy(&name));
-                raw_stat(&p, false).map(|s| s.st_mode & libc::S_IFMT == libc::S_IFDIR).unwrap_or(false)
+                let p = format!(
+                    "{}/{}",
+                    path.trim_end_matches('/'),
+                    String::from_utf8_lossy(&name)
+                );
+                raw_stat(&p, false)
+                    .map(|s| s.st_mode & libc::S_IFMT == libc::S_IFDIR)
+                    .unwrap_or(false)
             }
             _ => false,
         };
@@ -828,12 +990,25 @@ pub fn case_sensitive_path(sysroot: &str, path: &str) -> Result<String> {
     let mut out = String::new();
     for (i, part) in parts.iter().enumerate() {
         if *part == "." || *part == ".." {
-            return Err(Error::new(libc::EINVAL, format!("{}: path must not contain . or .. elements", path)));
+            return Err(Error::new(
+                libc::EINVAL,
+                format!("{}: path must not contain . or .. elements", path),
+            ));
         }
-        let dir = if out.is_empty() { "/".to_string() } else { out.clone() };
+        let dir = if out.is_empty() {
+            "/".to_string()
+        } else {
+            out.clone()
+        };
         let entries = read_dir_raw(&dir).unwrap_or_default();
-        let names: Vec<String> = entries.iter().map(|(_, _, n)| String::from_utf8_lossy(n).into_owned()).collect();
-        let found = names.iter().find(|n| n == part).or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(part)));
+        let names: Vec<String> = entries
+            .iter()
+            .map(|(_, _, n)| String::from_utf8_lossy(n).into_owned())
+            .collect();
+        let found = names
+            .iter()
+            .find(|n| n == part)
+            .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(part)));
         match found {
             Some(n) => {
                 out.push('/');
@@ -857,15 +1032,22 @@ pub fn case_sensitive_path(sysroot: &str, path: &str) -> Result<String> {
 /// Opens a file or device for reading; returns it with the number of bytes it holds.
 pub fn open_for_download(sysroot: &str, target: &str) -> Result<(File, u64)> {
     if let Some(dev) = target.strip_prefix(DEV_MARK) {
-        let f = File::open(dev).map_err(|e| Error::path(e.raw_os_error().unwrap_or(libc::EIO), dev))?;
+        let f =
+            File::open(dev).map_err(|e| Error::path(e.raw_os_error().unwrap_or(libc::EIO), dev))?;
         let size = crate::sys::blockdev_size64(dev).unwrap_or(0).max(0) as u64;
         return Ok((f, size));
     }
     let _c = chroot_in(sysroot)?;
-    let f = File::open(target).map_err(|e| Error::path(e.raw_os_error().unwrap_or(libc::EIO), target))?;
-    let md = f.metadata().map_err(|e| Error::path(e.raw_os_error().unwrap_or(libc::EIO), target))?;
+    let f = File::open(target)
+        .map_err(|e| Error::path(e.raw_os_error().unwrap_or(libc::EIO), target))?;
+    let md = f
+        .metadata()
+        .map_err(|e| Error::path(e.raw_os_error().unwrap_or(libc::EIO), target))?;
     if md.is_dir() {
-        return Err(Error::new(libc::EISDIR, format!("{}: is a directory", target)));
+        return Err(Error::new(
+            libc::EISDIR,
+            format!("{}: is a directory", target),
+        ));
     }
     Ok((f, md.len()))
 }
@@ -892,7 +1074,8 @@ pub fn checksum(sysroot: &str, csumtype: &str, target: &str) -> Result<String> {
     let shown = target.strip_prefix(DEV_MARK).unwrap_or(target);
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| Error::path(e.raw_os_error().unwrap_or(libc::EIO), shown))?;
+        let n = std::io::Read::read(&mut f, &mut buf)
+            .map_err(|e| Error::path(e.raw_os_error().unwrap_or(libc::EIO), shown))?;
         if n == 0 {
             break;
         }
@@ -907,10 +1090,16 @@ mod tests {
 
     #[test]
     fn partition_names_split() {
-        assert_eq!(split_partition("/dev/sda12"), Some(("/dev/sda".to_string(), 12)));
+        assert_eq!(
+            split_partition("/dev/sda12"),
+            Some(("/dev/sda".to_string(), 12))
+        );
         assert_eq!(split_partition("/dev/sda"), None);
         assert_eq!(split_partition("/dev/md0"), None);
-        assert_eq!(split_partition("/dev/md0p1"), Some(("/dev/md0".to_string(), 1)));
+        assert_eq!(
+            split_partition("/dev/md0p1"),
+            Some(("/dev/md0".to_string(), 1))
+        );
         assert_eq!(unoctal("/sysroot/a\\040b"), "/sysroot/a b");
     }
 }

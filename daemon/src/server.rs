@@ -5,7 +5,9 @@
 use crate::ops;
 use crate::Options;
 use guestfs::error::{Error, Result};
-use guestfs::protocol::{self, procs, Chunk, ErrorBody, Frame, Header, Progress, Xdr, XdrReader, XdrWriter};
+use guestfs::protocol::{
+    self, procs, Chunk, ErrorBody, Frame, Header, Progress, Xdr, XdrReader, XdrWriter,
+};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::io::{AsRawFd, FromRawFd};
@@ -42,7 +44,8 @@ fn open_channel(opts: &Options) -> std::result::Result<File, String> {
         }
         if opts.listen {
             let _ = std::fs::remove_file(ch);
-            let listener = std::os::unix::net::UnixListener::bind(ch).map_err(|e| format!("bind: {}: {}", ch, e))?;
+            let listener = std::os::unix::net::UnixListener::bind(ch)
+                .map_err(|e| format!("bind: {}: {}", ch, e))?;
             let (stream, _) = listener.accept().map_err(|e| format!("accept: {}", e))?;
             drop(listener);
             let _ = std::fs::remove_file(ch);
@@ -50,7 +53,11 @@ fn open_channel(opts: &Options) -> std::result::Result<File, String> {
             // SAFETY: fd was just released by the stream.
             return Ok(unsafe { File::from_raw_fd(fd) });
         }
-        return std::fs::OpenOptions::new().read(true).write(true).open(ch).map_err(|e| format!("{}: {}", ch, e));
+        return std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(ch)
+            .map_err(|e| format!("{}: {}", ch, e));
     }
     // The virtio-serial port named org.libguestfs.channel.0, found without udev.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -60,14 +67,21 @@ fn open_channel(opts: &Options) -> std::result::Result<File, String> {
                 let name = std::fs::read_to_string(e.path().join("name")).unwrap_or_default();
                 if name.trim() == protocol::CHANNEL_NAME {
                     let dev = format!("/dev/{}", e.file_name().to_string_lossy());
-                    if let Ok(f) = std::fs::OpenOptions::new().read(true).write(true).open(&dev) {
+                    if let Ok(f) = std::fs::OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .open(&dev)
+                    {
                         return Ok(f);
                     }
                 }
             }
         }
         if Instant::now() > deadline {
-            return Err(format!("virtio-serial port {} not found", protocol::CHANNEL_NAME));
+            return Err(format!(
+                "virtio-serial port {} not found",
+                protocol::CHANNEL_NAME
+            ));
         }
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -88,8 +102,16 @@ pub fn run(opts: Options) -> i32 {
             return 1;
         }
     };
-    let mut server = Server { chan, opts, current: "" };
-    if server.chan.write_all(&protocol::LAUNCH_FLAG.to_be_bytes()).is_err() {
+    let mut server = Server {
+        chan,
+        opts,
+        current: "",
+    };
+    if server
+        .chan
+        .write_all(&protocol::LAUNCH_FLAG.to_be_bytes())
+        .is_err()
+    {
         return 1;
     }
     if server.opts.verbose {
@@ -122,18 +144,68 @@ fn optargs_count(proc_nr: i32) -> Option<u32> {
     Some(match proc_nr {
         UMOUNT => 2,
         IS_FILE | IS_DIR => 1,
-        MOUNT | LIST_DEVICES | LIST_PARTITIONS | PVS | VGS | LVS | PVS_FULL | VGS_FULL | LVS_FULL | EXISTS | MOUNTS
-        | UMOUNT_ALL | STATVFS | BLOCKDEV_GETSS | BLOCKDEV_GETSIZE64 | DOWNLOAD | UPLOAD | CHECKSUM | MOUNT_RO
-        | MOUNT_OPTIONS | MOUNT_VFS | PING_DAEMON | READDIR | MOUNTPOINTS | REALPATH | READLINK | FIND0
-        | CASE_SENSITIVE_PATH | VFS_TYPE | INTERNAL_READLINKLIST | PART_LIST | PART_GET_PARTTYPE | PVUUID | VGUUID
-        | LVUUID | VGPVUUIDS | VGLVUUIDS | PART_GET_MBR_ID | VFS_LABEL | VFS_UUID | IS_SYMLINK | PART_TO_DEV
-        | DOWNLOAD_OFFSET | INTERNAL_AUTOSYNC | PART_TO_PARTNUM | LIST_MD_DEVICES | LS0 | PART_GET_GPT_TYPE
-        | INTERNAL_EXIT | STATNS | LSTATNS | INTERNAL_LSTATNSLIST | INTERNAL_FEATURE_AVAILABLE | LIST_FILESYSTEMS
-        | PREAD | PREAD_DEVICE | FINDFS_UUID | FINDFS_LABEL | PART_GET_GPT_GUID => 0,
+        MOUNT
+        | LIST_DEVICES
+        | LIST_PARTITIONS
+        | PVS
+        | VGS
+        | LVS
+        | PVS_FULL
+        | VGS_FULL
+        | LVS_FULL
+        | EXISTS
+        | MOUNTS
+        | UMOUNT_ALL
+        | STATVFS
+        | BLOCKDEV_GETSS
+        | BLOCKDEV_GETSIZE64
+        | DOWNLOAD
+        | UPLOAD
+        | CHECKSUM
+        | MOUNT_RO
+        | MOUNT_OPTIONS
+        | MOUNT_VFS
+        | PING_DAEMON
+        | READDIR
+        | MOUNTPOINTS
+        | REALPATH
+        | READLINK
+        | FIND0
+        | CASE_SENSITIVE_PATH
+        | VFS_TYPE
+        | INTERNAL_READLINKLIST
+        | PART_LIST
+        | PART_GET_PARTTYPE
+        | PVUUID
+        | VGUUID
+        | LVUUID
+        | VGPVUUIDS
+        | VGLVUUIDS
+        | PART_GET_MBR_ID
+        | VFS_LABEL
+        | VFS_UUID
+        | IS_SYMLINK
+        | PART_TO_DEV
+        | DOWNLOAD_OFFSET
+        | INTERNAL_AUTOSYNC
+        | PART_TO_PARTNUM
+        | LIST_MD_DEVICES
+        | LS0
+        | PART_GET_GPT_TYPE
+        | INTERNAL_EXIT
+        | STATNS
+        | LSTATNS
+        | INTERNAL_LSTATNSLIST
+        | INTERNAL_FEATURE_AVAILABLE
+        | LIST_FILESYSTEMS
+        | PREAD
+        | PREAD_DEVICE
+        | FINDFS_UUID
+        | FINDFS_LABEL
+        | PART_GET_GPT_GUID => 0,
         _ => return None,
     })
 }
-
 
 /// The name of a call, for the stub errors (`ls0_stub: …`).
 fn proc_name(proc_nr: i32) -> &'static str {
@@ -224,7 +296,11 @@ impl Server {
             Err(e) => self.send_error(&hdr, &e),
         };
         if self.opts.verbose {
-            eprintln!("guestfsd: proc {} took {:.3} s", hdr.proc_nr, started.elapsed().as_secs_f64());
+            eprintln!(
+                "guestfsd: proc {} took {:.3} s",
+                hdr.proc_nr,
+                started.elapsed().as_secs_f64()
+            );
         }
         ok && hdr.proc_nr != procs::INTERNAL_EXIT
     }
@@ -237,10 +313,16 @@ impl Server {
             return Err(Error::msg(format!("wrong protocol version ({})", hdr.vers)));
         }
         if hdr.direction != protocol::DIRECTION_CALL {
-            return Err(Error::msg(format!("unexpected message direction ({})", hdr.direction)));
+            return Err(Error::msg(format!(
+                "unexpected message direction ({})",
+                hdr.direction
+            )));
         }
         if hdr.status != protocol::STATUS_OK {
-            return Err(Error::msg(format!("unexpected message status ({})", hdr.status)));
+            return Err(Error::msg(format!(
+                "unexpected message status ({})",
+                hdr.status
+            )));
         }
         let Some(n) = optargs_count(hdr.proc_nr) else {
             return Err(Error::msg(format!(
@@ -354,7 +436,10 @@ impl Server {
                 ops::umount(sr, &p, force, lazy).and_then(|_| enc(()))
             }
             UMOUNT_ALL => ops::umount_all(sr).and_then(|_| enc(())),
-            MOUNTS => enc(ops::mounts(sr).into_iter().map(|(d, _)| d).collect::<Vec<String>>()),
+            MOUNTS => enc(ops::mounts(sr)
+                .into_iter()
+                .map(|(d, _)| d)
+                .collect::<Vec<String>>()),
             MOUNTPOINTS => enc(ops::mounts(sr)),
             PVS => enc(crate::lvm::pvs()?),
             VGS => enc(crate::lvm::vgs()?),
@@ -402,7 +487,11 @@ impl Server {
             IS_FILE | IS_DIR => {
                 let p = self.path(r)?;
                 let follow = r.bool().map_err(|_| decode_failed())? && hdr.optargs_bitmask & 1 != 0;
-                let want = if hdr.proc_nr == IS_FILE { libc::S_IFREG } else { libc::S_IFDIR };
+                let want = if hdr.proc_nr == IS_FILE {
+                    libc::S_IFREG
+                } else {
+                    libc::S_IFDIR
+                };
                 enc(ops::is_type(sr, &p, follow, want)?)
             }
             IS_SYMLINK => enc(ops::is_type(sr, &self.path(r)?, false, libc::S_IFLNK)?),
@@ -445,11 +534,15 @@ impl Server {
                     return Err(Error::new(libc::EINVAL, "size < 0"));
                 }
                 let (mut f, _) = ops::open_for_download(sr, &p)?;
-                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(offset as u64)).map_err(|e| Error::from(e).context(&p))?;
+                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(offset as u64))
+                    .map_err(|e| Error::from(e).context(&p))?;
                 let mut limited = Read::take(f, size as u64);
                 self.send_file_out(hdr, &mut limited, size as u64)
             }
-            _ => Err(Error::msg(format!("unimplemented procedure {}", hdr.proc_nr))),
+            _ => Err(Error::msg(format!(
+                "unimplemented procedure {}",
+                hdr.proc_nr
+            ))),
         }
     }
 
@@ -457,7 +550,10 @@ impl Server {
     fn path(&self, r: &mut XdrReader) -> Result<String> {
         let p = string(r)?;
         if !p.starts_with('/') {
-            return Err(Error::new(libc::EINVAL, format!("{}_stub: path must start with a / character", self.current)));
+            return Err(Error::new(
+                libc::EINVAL,
+                format!("{}_stub: path must start with a / character", self.current),
+            ));
         }
         if !self.sysroot().is_empty() && !ops::root_mounted(self.sysroot()) {
             return Err(Error::msg(format!(
@@ -471,15 +567,17 @@ impl Server {
     /// A Device argument, translated to the kernel's name.
     fn device(&self, r: &mut XdrReader) -> Result<String> {
         let d = string(r)?;
-        crate::devices::to_kernel(&d).map_err(|e| Error::new(e.errno, format!("{}_stub: {}", self.current, e.message)))
+        crate::devices::to_kernel(&d)
+            .map_err(|e| Error::new(e.errno, format!("{}_stub: {}", self.current, e.message)))
     }
 
     /// A Dev_or_Path argument: a device (translated) or a guest path.
     fn dev_or_path(&self, r: &mut XdrReader) -> Result<String> {
         let p = string(r)?;
         if p.starts_with("/dev/") {
-            let d = crate::devices::to_kernel(&p)
-                .map_err(|e| Error::new(e.errno, format!("{}_stub: {}", self.current, e.message)))?;
+            let d = crate::devices::to_kernel(&p).map_err(|e| {
+                Error::new(e.errno, format!("{}_stub: {}", self.current, e.message))
+            })?;
             return Ok(format!("\0dev:{}", d));
         }
         let mut tmp = XdrWriter::new();
@@ -626,10 +724,21 @@ struct ProgressSender {
 
 impl ProgressSender {
     fn new(hdr: &Header, total: u64) -> ProgressSender {
-        ProgressSender { proc_nr: hdr.proc_nr, serial: hdr.serial, total, start: Instant::now(), last: None }
+        ProgressSender {
+            proc_nr: hdr.proc_nr,
+            serial: hdr.serial,
+            total,
+            start: Instant::now(),
+            last: None,
+        }
     }
     fn send(&self, out: &mut File, position: u64) {
-        let p = Progress { proc_nr: self.proc_nr, serial: self.serial, position, total: self.total };
+        let p = Progress {
+            proc_nr: self.proc_nr,
+            serial: self.serial,
+            position,
+            total: self.total,
+        };
         let _ = out.write_all(&p.encode());
     }
     fn update(&mut self, out: &mut File, position: u64) {

@@ -348,7 +348,9 @@ impl Handle {
     /// Passes on the events of the last backend call; a backend that died (qemu exited) is
     /// dropped and the handle returns to CONFIG.
     pub(crate) fn after_backend_call(&mut self) {
-        let Some(b) = self.backend.as_mut() else { return };
+        let Some(b) = self.backend.as_mut() else {
+            return;
+        };
         let events = b.take_events();
         let alive = b.is_alive();
         for e in events {

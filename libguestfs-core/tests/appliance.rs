@@ -9,8 +9,14 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 fn tmpdir(name: &str) -> PathBuf {
-    let base = std::env::var_os("TMPDIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
-    let d = base.join(format!("guestfs-appliance-test-{}-{}", name, std::process::id()));
+    let base = std::env::var_os("TMPDIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    let d = base.join(format!(
+        "guestfs-appliance-test-{}-{}",
+        name,
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -65,10 +71,15 @@ fn launch(backend: &str, img: &Path, format: Option<&str>) -> Handle {
     g.set_backend(backend).unwrap();
     g.add_drive_opts(
         img.to_str().unwrap(),
-        DriveOptions { readonly: true, format: format.map(str::to_string), ..Default::default() },
+        DriveOptions {
+            readonly: true,
+            format: format.map(str::to_string),
+            ..Default::default()
+        },
     )
     .unwrap();
-    g.launch().unwrap_or_else(|e| panic!("launch {}: {}", backend, e));
+    g.launch()
+        .unwrap_or_else(|e| panic!("launch {}: {}", backend, e));
     g
 }
 
@@ -78,13 +89,28 @@ fn survey(g: &mut Handle) -> Vec<String> {
     out.push(format!("devices {:?}", g.list_devices().unwrap()));
     out.push(format!("partitions {:?}", g.list_partitions().unwrap()));
     out.push(format!("filesystems {:?}", g.list_filesystems().unwrap()));
-    out.push(format!("size {}", g.blockdev_getsize64("/dev/sda").unwrap()));
+    out.push(format!(
+        "size {}",
+        g.blockdev_getsize64("/dev/sda").unwrap()
+    ));
     out.push(format!("ss {}", g.blockdev_getss("/dev/sda").unwrap()));
-    out.push(format!("parttype {}", g.part_get_parttype("/dev/sda").unwrap()));
+    out.push(format!(
+        "parttype {}",
+        g.part_get_parttype("/dev/sda").unwrap()
+    ));
     out.push(format!("part_list {:?}", g.part_list("/dev/sda").unwrap()));
-    out.push(format!("mbr_id {}", g.part_get_mbr_id("/dev/sda", 2).unwrap()));
-    out.push(format!("part_to_dev {}", g.part_to_dev("/dev/sda1").unwrap()));
-    out.push(format!("part_to_partnum {}", g.part_to_partnum("/dev/sda2").unwrap()));
+    out.push(format!(
+        "mbr_id {}",
+        g.part_get_mbr_id("/dev/sda", 2).unwrap()
+    ));
+    out.push(format!(
+        "part_to_dev {}",
+        g.part_to_dev("/dev/sda1").unwrap()
+    ));
+    out.push(format!(
+        "part_to_partnum {}",
+        g.part_to_partnum("/dev/sda2").unwrap()
+    ));
     for dev in ["/dev/sda1", "/dev/sda2"] {
         out.push(format!(
             "{} type={} label={} uuid={}",
@@ -94,15 +120,25 @@ fn survey(g: &mut Handle) -> Vec<String> {
             g.vfs_uuid(dev).unwrap()
         ));
     }
-    out.push(format!("ls-before-mount {:?}", g.ls("/").map_err(|e| e.message)));
+    out.push(format!(
+        "ls-before-mount {:?}",
+        g.ls("/").map_err(|e| e.message)
+    ));
     g.mount_ro("/dev/sda1", "/").unwrap();
     out.push(format!("mounts {:?}", g.mounts().unwrap()));
     out.push(format!("mountpoints {:?}", g.mountpoints().unwrap()));
     out.push(format!("ls {:?}", g.ls("/").unwrap()));
     out.push(format!("ls /etc {:?}", g.ls("/etc").unwrap()));
-    out.push(format!("ls missing {:?}", g.ls("/nonexistent").map_err(|e| (e.errno, e.message))));
-    let mut rd: Vec<String> =
-        g.readdir("/etc").unwrap().into_iter().map(|d| format!("{}:{}:{}", d.name, d.ftyp, d.ino)).collect();
+    out.push(format!(
+        "ls missing {:?}",
+        g.ls("/nonexistent").map_err(|e| (e.errno, e.message))
+    ));
+    let mut rd: Vec<String> = g
+        .readdir("/etc")
+        .unwrap()
+        .into_iter()
+        .map(|d| format!("{}:{}:{}", d.name, d.ftyp, d.ino))
+        .collect();
     rd.sort();
     out.push(format!("readdir {:?}", rd));
     out.push(format!("find {:?}", g.find("/etc").unwrap()));
@@ -124,23 +160,63 @@ fn survey(g: &mut Handle) -> Vec<String> {
             s.st_mtime_nsec
         ));
     }
-    out.push(format!("stat link size {}", g.statns("/link").unwrap().st_size));
-    out.push(format!("stat missing {:?}", g.statns("/nope").map_err(|e| (e.errno, e.message))));
-    let names = vec!["hostname".to_string(), "nope".to_string(), "sub".to_string()];
-    out.push(format!("lstatnslist {:?}", g.lstatnslist("/etc", &names).unwrap().iter().map(|s| s.st_ino).collect::<Vec<_>>()));
+    out.push(format!(
+        "stat link size {}",
+        g.statns("/link").unwrap().st_size
+    ));
+    out.push(format!(
+        "stat missing {:?}",
+        g.statns("/nope").map_err(|e| (e.errno, e.message))
+    ));
+    let names = vec![
+        "hostname".to_string(),
+        "nope".to_string(),
+        "sub".to_string(),
+    ];
+    out.push(format!(
+        "lstatnslist {:?}",
+        g.lstatnslist("/etc", &names)
+            .unwrap()
+            .iter()
+            .map(|s| s.st_ino)
+            .collect::<Vec<_>>()
+    ));
     out.push(format!("readlink {}", g.readlink("/link").unwrap()));
-    out.push(format!("readlinklist {:?}", g.readlinklist("/", &["link".into(), "rel".into(), "etc".into()]).unwrap()));
+    out.push(format!(
+        "readlinklist {:?}",
+        g.readlinklist("/", &["link".into(), "rel".into(), "etc".into()])
+            .unwrap()
+    ));
     out.push(format!("realpath {}", g.realpath("/rel/data.bin").unwrap()));
-    out.push(format!("read_file {:?}", String::from_utf8_lossy(&g.read_file("/etc/hostname").unwrap())));
+    out.push(format!(
+        "read_file {:?}",
+        String::from_utf8_lossy(&g.read_file("/etc/hostname").unwrap())
+    ));
     let mut buf = Vec::new();
     g.download("/etc/sub/data.bin", &mut buf).unwrap();
-    out.push(format!("download {} {}", buf.len(), buf.iter().all(|&b| b == 7)));
+    out.push(format!(
+        "download {} {}",
+        buf.len(),
+        buf.iter().all(|&b| b == 7)
+    ));
     let mut part = Vec::new();
     g.download_offset("/etc/hostname", 2, 3, &mut part).unwrap();
-    out.push(format!("download_offset {:?}", String::from_utf8_lossy(&part)));
-    out.push(format!("download dir {:?}", g.download("/etc", &mut Vec::new()).is_err()));
-    out.push(format!("checksum {}", g.checksum("md5", "/etc/hostname").unwrap()));
-    out.push(format!("checksum sha256 {}", g.checksum("sha256", "/etc/sub/data.bin").unwrap()));
+    out.push(format!(
+        "download_offset {:?}",
+        String::from_utf8_lossy(&part)
+    ));
+    out.push(format!(
+        "download dir {:?}",
+        g.download("/etc", &mut Vec::new()).is_err()
+    ));
+    out.push(format!(
+        "checksum {}",
+        g.checksum("md5", "/etc/hostname").unwrap()
+    ));
+    out.push(format!(
+        "checksum sha256 {}",
+        g.checksum("sha256", "/etc/sub/data.bin").unwrap()
+    ));
     out.push(format!(
         "is_file {} {} {} is_dir {} {} is_symlink {} exists {} {}",
         g.is_file("/etc/hostname", false).unwrap(),
@@ -153,14 +229,32 @@ fn survey(g: &mut Handle) -> Vec<String> {
         g.exists("/nope").unwrap()
     ));
     let vfs = g.statvfs("/").unwrap();
-    out.push(format!("statvfs bsize={} blocks={} bfree={} files={} ffree={} namemax={}", vfs.bsize, vfs.blocks, vfs.bfree, vfs.files, vfs.ffree, vfs.namemax));
-    out.push(format!("case_sensitive_path {}", g.case_sensitive_path("/hello.txt").unwrap()));
-    out.push(format!("mount vfat {:?}", g.mount_ro("/dev/sda2", "/etc/sub").map_err(|e| e.message)));
-    out.push(format!("ls vfat {:?}", g.ls("/etc/sub").map_err(|e| e.message)));
-    out.push(format!("mountpoints 2 {:?}", g.mountpoints().map_err(|e| e.message)));
+    out.push(format!(
+        "statvfs bsize={} blocks={} bfree={} files={} ffree={} namemax={}",
+        vfs.bsize, vfs.blocks, vfs.bfree, vfs.files, vfs.ffree, vfs.namemax
+    ));
+    out.push(format!(
+        "case_sensitive_path {}",
+        g.case_sensitive_path("/hello.txt").unwrap()
+    ));
+    out.push(format!(
+        "mount vfat {:?}",
+        g.mount_ro("/dev/sda2", "/etc/sub").map_err(|e| e.message)
+    ));
+    out.push(format!(
+        "ls vfat {:?}",
+        g.ls("/etc/sub").map_err(|e| e.message)
+    ));
+    out.push(format!(
+        "mountpoints 2 {:?}",
+        g.mountpoints().map_err(|e| e.message)
+    ));
     out.push(format!("umount_all {:?}", g.umount_all().is_ok()));
     out.push(format!("mounts after {:?}", g.mounts().unwrap()));
-    out.push(format!("mount bad {:?}", g.mount_ro("/dev/sda", "/").is_err()));
+    out.push(format!(
+        "mount bad {:?}",
+        g.mount_ro("/dev/sda", "/").is_err()
+    ));
     out
 }
 
@@ -174,7 +268,11 @@ fn slow_appliance_survey() {
     assert_eq!(direct.get_backend(), "direct");
     let b = survey(&mut direct);
     direct.shutdown().unwrap();
-    assert_eq!(std::fs::read(&img).unwrap(), before, "the image was modified");
+    assert_eq!(
+        std::fs::read(&img).unwrap(),
+        before,
+        "the image was modified"
+    );
     let _ = std::fs::remove_dir_all(&dir);
     for l in &b {
         println!("{}", l);
@@ -235,9 +333,17 @@ fn slow_native_matches_appliance() {
     let b = survey(&mut direct);
     let _ = std::fs::remove_dir_all(&dir);
     let a = a.unwrap_or_else(|_| vec!["native backend panicked".to_string()]);
-    let diffs: Vec<String> =
-        a.iter().zip(b.iter()).filter(|(x, y)| x != y).map(|(x, y)| format!("native: {}\ndirect: {}", x, y)).collect();
-    assert!(diffs.is_empty() && a.len() == b.len(), "backends differ:\n{}", diffs.join("\n"));
+    let diffs: Vec<String> = a
+        .iter()
+        .zip(b.iter())
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| format!("native: {}\ndirect: {}", x, y))
+        .collect();
+    assert!(
+        diffs.is_empty() && a.len() == b.len(),
+        "backends differ:\n{}",
+        diffs.join("\n")
+    );
 }
 
 #[test]
@@ -246,7 +352,11 @@ fn slow_qcow2_and_errors() {
     let dir = tmpdir("qcow2");
     let img = make_disk(&dir);
     let q = dir.join("disk.qcow2");
-    sh(&format!("qemu-img convert -q -f raw -O qcow2 {} {}", img.display(), q.display()));
+    sh(&format!(
+        "qemu-img convert -q -f raw -O qcow2 {} {}",
+        img.display(),
+        q.display()
+    ));
     let mut g = launch("direct", &q, None);
     assert_eq!(g.list_filesystems().unwrap().len(), 2);
     g.mount_ro("/dev/sda1", "/").unwrap();
@@ -270,14 +380,21 @@ fn slow_qemu_death_returns_to_config() {
     let mut g = launch("direct", &img, Some("raw"));
     // Find our qemu (a child of this process with our image on its command line) and kill it.
     let me = std::process::id().to_string();
-    let out = Command::new("pgrep").args(["-P", &me, "-f", img.to_str().unwrap()]).output().unwrap();
+    let out = Command::new("pgrep")
+        .args(["-P", &me, "-f", img.to_str().unwrap()])
+        .output()
+        .unwrap();
     let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(!pid.is_empty(), "qemu not found");
     sh(&format!("kill -9 {}", pid));
     let t = std::time::Instant::now();
     let e = g.list_devices().unwrap_err();
     assert!(t.elapsed().as_secs() < 5);
-    assert!(e.message.contains("died") || e.message.contains("closed"), "{}", e.message);
+    assert!(
+        e.message.contains("died") || e.message.contains("closed"),
+        "{}",
+        e.message
+    );
     assert_eq!(g.state(), guestfs::State::Config);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -305,7 +422,9 @@ fn missing_qemu_is_one_clear_error() {
 #[test]
 #[ignore]
 fn helper_launch_and_wait() {
-    let Ok(img) = std::env::var("GUESTFS_TEST_HELPER_IMAGE") else { return };
+    let Ok(img) = std::env::var("GUESTFS_TEST_HELPER_IMAGE") else {
+        return;
+    };
     let _g = launch("direct", Path::new(&img), Some("raw"));
     println!("READY");
     std::thread::sleep(std::time::Duration::from_secs(600));
@@ -319,16 +438,27 @@ fn slow_qemu_dies_with_the_program() {
     let img = dir.join("x.img");
     std::fs::write(&img, vec![0u8; 1 << 20]).unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "helper_launch_and_wait", "--ignored", "--nocapture"])
+        .args([
+            "--exact",
+            "helper_launch_and_wait",
+            "--ignored",
+            "--nocapture",
+        ])
         .env("GUESTFS_TEST_HELPER_IMAGE", &img)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let out = child.stdout.take().unwrap();
-    let ready = std::io::BufReader::new(out).lines().map_while(|l| l.ok()).any(|l| l.contains("READY"));
+    let ready = std::io::BufReader::new(out)
+        .lines()
+        .map_while(|l| l.ok())
+        .any(|l| l.contains("READY"));
     assert!(ready, "the helper did not launch");
     let qemu_alive = || {
-        let o = Command::new("pgrep").args(["-f", img.to_str().unwrap()]).output().unwrap();
+        let o = Command::new("pgrep")
+            .args(["-f", img.to_str().unwrap()])
+            .output()
+            .unwrap();
         !String::from_utf8_lossy(&o.stdout).trim().is_empty()
     };
     assert!(qemu_alive());

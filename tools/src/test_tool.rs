@@ -11,7 +11,10 @@ pub static SPEC: ToolSpec = ToolSpec {
     description: "test libguestfs",
     copyright: "Copyright (C) 2009-2020 Red Hat Inc.",
     usage: &["{prog} [--options]"],
-    tables: GetoptTables { short: "t:vV", long: &["help", "qemu", "qemudir", "timeout", "verbose", "version"] },
+    tables: GetoptTables {
+        short: "t:vV",
+        long: &["help", "qemu", "qemudir", "timeout", "verbose", "version"],
+    },
     version: LIBGUESTFS_VERSION,
     features: &[],
     command,
@@ -30,8 +33,20 @@ fn command() -> Command {
                 .value_name("N")
                 .help("Set launch timeout (default: 600 seconds)"),
         )
-        .arg(Arg::new("qemu").long("qemu").action(ArgAction::Append).value_name("qemu").hide(true))
-        .arg(Arg::new("qemudir").long("qemudir").action(ArgAction::Append).value_name("dir").hide(true))
+        .arg(
+            Arg::new("qemu")
+                .long("qemu")
+                .action(ArgAction::Append)
+                .value_name("qemu")
+                .hide(true),
+        )
+        .arg(
+            Arg::new("qemudir")
+                .long("qemudir")
+                .action(ArgAction::Append)
+                .value_name("dir")
+                .hide(true),
+        )
         .arg(args::verbose())
         .arg(args::version())
         .args(args::hidden())
@@ -60,14 +75,20 @@ fn run(ctx: &mut Ctx) -> i32 {
     println!("     ************************************************************");
     let mut env: Vec<(String, String)> = std::env::vars()
         .filter(|(k, _)| {
-            k.starts_with("LIBGUESTFS_") || k.starts_with("SUPERMIN_") || k == "PATH" || k == "TMPDIR" || k == "LD_LIBRARY_PATH"
+            k.starts_with("LIBGUESTFS_")
+                || k.starts_with("SUPERMIN_")
+                || k == "PATH"
+                || k == "TMPDIR"
+                || k == "LD_LIBRARY_PATH"
         })
         .collect();
     env.sort();
     for (k, v) in &env {
         println!("{}={}", k, v);
     }
-    let backend = std::env::var("LIBGUESTFS_BACKEND").ok().filter(|b| b != "auto" && b != "native" && !b.is_empty());
+    let backend = std::env::var("LIBGUESTFS_BACKEND")
+        .ok()
+        .filter(|b| b != "auto" && b != "native" && !b.is_empty());
     let backend = backend.unwrap_or_else(|| "direct".to_string());
     let mut g = Handle::new();
     g.set_verbose(true);
@@ -86,12 +107,30 @@ fn run(ctx: &mut Ctx) -> i32 {
         Err(e) => println!("qemu: {}", e.message),
     }
     match guestfs::backend::appliance::builder::find_kernel() {
-        Ok(k) => println!("kernel: {} (version {}, modules {})", k.image.display(), k.version, k.modules.display()),
+        Ok(k) => println!(
+            "kernel: {} (version {}, modules {})",
+            k.image.display(),
+            k.version,
+            k.modules.display()
+        ),
         Err(e) => println!("kernel: {}", e),
     }
-    println!("daemon: {}", guestfs::backend::appliance::builder::find_daemon().display());
-    println!("appliance cache: {}", guestfs::backend::appliance::builder::cache_dir().display());
-    println!("kvm: /dev/kvm {}", if guestfs::backend::appliance::qemu::kvm_usable() { "can be opened" } else { "cannot be opened" });
+    println!(
+        "daemon: {}",
+        guestfs::backend::appliance::builder::find_daemon().display()
+    );
+    println!(
+        "appliance cache: {}",
+        guestfs::backend::appliance::builder::cache_dir().display()
+    );
+    println!(
+        "kvm: /dev/kvm {}",
+        if guestfs::backend::appliance::qemu::kvm_usable() {
+            "can be opened"
+        } else {
+            "cannot be opened"
+        }
+    );
 
     // Events go to stdout with the rest, so one redirect captures the whole report.
     g.set_event_callback(
@@ -119,10 +158,19 @@ fn run(ctx: &mut Ctx) -> i32 {
     }
 }
 
-fn self_test(g: &mut Handle, disk: &std::path::Path, data: &[u8], timeout: &str) -> Result<(), String> {
+fn self_test(
+    g: &mut Handle,
+    disk: &std::path::Path,
+    data: &[u8],
+    timeout: &str,
+) -> Result<(), String> {
     g.add_drive_opts(
         &disk.to_string_lossy(),
-        DriveOptions { format: Some("raw".into()), readonly: true, ..Default::default() },
+        DriveOptions {
+            format: Some("raw".into()),
+            readonly: true,
+            ..Default::default()
+        },
     )
     .map_err(|e| e.message)?;
     println!("Launching appliance, timeout set to {} seconds.", timeout);
@@ -131,14 +179,23 @@ fn self_test(g: &mut Handle, disk: &std::path::Path, data: &[u8], timeout: &str)
     println!("Guest launched OK ({:.2} s).", t.elapsed().as_secs_f64());
     let devices = g.list_devices().map_err(|e| e.message)?;
     if devices != ["/dev/sda"] {
-        return Err(format!("self-test: list_devices returned {:?}, expected [\"/dev/sda\"]", devices));
+        return Err(format!(
+            "self-test: list_devices returned {:?}, expected [\"/dev/sda\"]",
+            devices
+        ));
     }
     let size = g.blockdev_getsize64("/dev/sda").map_err(|e| e.message)?;
     if size != data.len() as i64 {
-        return Err(format!("self-test: /dev/sda is {} bytes, expected {}", size, data.len()));
+        return Err(format!(
+            "self-test: /dev/sda is {} bytes, expected {}",
+            size,
+            data.len()
+        ));
     }
     let offset = 123_456usize;
-    let got = g.pread_device("/dev/sda", 4096, offset as i64).map_err(|e| e.message)?;
+    let got = g
+        .pread_device("/dev/sda", 4096, offset as i64)
+        .map_err(|e| e.message)?;
     if got != data[offset..offset + 4096] {
         return Err("self-test: data read through the appliance differs from the disk".into());
     }

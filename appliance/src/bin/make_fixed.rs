@@ -21,7 +21,11 @@ fn main() {
         }
     };
     if let Err(e) = std::fs::create_dir_all(&dir) {
-        eprintln!("libguestfs-make-fixed-appliance: error: {}: {}", dir.display(), e);
+        eprintln!(
+            "libguestfs-make-fixed-appliance: error: {}: {}",
+            dir.display(),
+            e
+        );
         std::process::exit(1);
     }
     match guestfs_appliance::write_appliance(&inputs, &dir) {

@@ -110,29 +110,47 @@ pub fn launch_backend(
 ) -> Result<Box<dyn Backend>> {
     use crate::events::EventKind;
     match setting {
-        "native" => native::NativeBackend::launch(drives, &mut |m| log.push((EventKind::Library, m)))
-            .map(|b| Box::new(b) as Box<dyn Backend>),
-        "direct" | "appliance" => appliance::launch_direct(drives, verbose, &mut |k, m| log.push((k, m)))
-            .map(|b| Box::new(b) as Box<dyn Backend>),
+        "native" => {
+            native::NativeBackend::launch(drives, &mut |m| log.push((EventKind::Library, m)))
+                .map(|b| Box::new(b) as Box<dyn Backend>)
+        }
+        "direct" | "appliance" => {
+            appliance::launch_direct(drives, verbose, &mut |k, m| log.push((k, m)))
+                .map(|b| Box::new(b) as Box<dyn Backend>)
+        }
         "auto" | "" => {
-            match native::NativeBackend::launch(drives, &mut |m| log.push((EventKind::Library, m))) {
+            match native::NativeBackend::launch(drives, &mut |m| log.push((EventKind::Library, m)))
+            {
                 Ok(b) => {
                     let why = b.unsupported_content();
                     if why.is_empty() {
                         return Ok(Box::new(b));
                     }
-                    log.push((EventKind::Library, format!("auto backend: using the appliance for: {}", why.join(", "))));
+                    log.push((
+                        EventKind::Library,
+                        format!("auto backend: using the appliance for: {}", why.join(", ")),
+                    ));
                 }
-                Err(e) => log.push((EventKind::Library, format!("auto backend: native backend failed ({}), using the appliance", e))),
+                Err(e) => log.push((
+                    EventKind::Library,
+                    format!(
+                        "auto backend: native backend failed ({}), using the appliance",
+                        e
+                    ),
+                )),
             }
-            appliance::launch_direct(drives, verbose, &mut |k, m| log.push((k, m))).map(|b| Box::new(b) as Box<dyn Backend>)
+            appliance::launch_direct(drives, verbose, &mut |k, m| log.push((k, m)))
+                .map(|b| Box::new(b) as Box<dyn Backend>)
         }
         s if s.starts_with("unix:") => {
             appliance::connect_unix(&s["unix:".len()..]).map(|b| Box::new(b) as Box<dyn Backend>)
         }
         other => Err(crate::error::Error::new(
             libc::EINVAL,
-            format!("invalid backend: {} (use native, auto, direct, appliance or unix:PATH)", other),
+            format!(
+                "invalid backend: {} (use native, auto, direct, appliance or unix:PATH)",
+                other
+            ),
         )),
     }
 }

@@ -67,7 +67,13 @@ impl Header {
     }
 
     pub fn reply_to(call: &Header, status: u32) -> Header {
-        Header { direction: DIRECTION_REPLY, status, progress_hint: 0, optargs_bitmask: 0, ..*call }
+        Header {
+            direction: DIRECTION_REPLY,
+            status,
+            progress_hint: 0,
+            optargs_bitmask: 0,
+            ..*call
+        }
     }
 
     pub fn encode(&self, w: &mut XdrWriter) {
@@ -112,11 +118,17 @@ impl ErrorBody {
             }
             message.truncate(cut);
         }
-        ErrorBody { errno_string: crate::error::errno_name(e.errno).to_string(), message }
+        ErrorBody {
+            errno_string: crate::error::errno_name(e.errno).to_string(),
+            message,
+        }
     }
 
     pub fn to_error(&self) -> Error {
-        Error::new(crate::error::errno_from_name(&self.errno_string), self.message.clone())
+        Error::new(
+            crate::error::errno_from_name(&self.errno_string),
+            self.message.clone(),
+        )
     }
 
     pub fn encode(&self, w: &mut XdrWriter) {
@@ -125,7 +137,10 @@ impl ErrorBody {
     }
 
     pub fn decode(r: &mut XdrReader) -> Result<ErrorBody> {
-        Ok(ErrorBody { errno_string: r.string_max(ERRNO_LEN)?, message: r.string_max(ERROR_LEN)? })
+        Ok(ErrorBody {
+            errno_string: r.string_max(ERRNO_LEN)?,
+            message: r.string_max(ERROR_LEN)?,
+        })
     }
 }
 
@@ -153,7 +168,12 @@ impl Progress {
 
     pub fn decode(bytes: &[u8]) -> Result<Progress> {
         let mut r = XdrReader::new(bytes);
-        Ok(Progress { proc_nr: r.i32()?, serial: r.u32()?, position: r.u64()?, total: r.u64()? })
+        Ok(Progress {
+            proc_nr: r.i32()?,
+            serial: r.u32()?,
+            position: r.u64()?,
+            total: r.u64()?,
+        })
     }
 }
 
@@ -170,7 +190,10 @@ impl Chunk {
         let mut r = XdrReader::new(payload);
         let cancel = r.i32()?;
         if cancel != 0 && cancel != 1 {
-            return Err(Error::new(libc::EIO, "protocol error: chunk with invalid cancel field"));
+            return Err(Error::new(
+                libc::EIO,
+                "protocol error: chunk with invalid cancel field",
+            ));
         }
         let data = r.opaque_max(MAX_CHUNK_SIZE)?.to_vec();
         Ok(Chunk { cancel, data })
@@ -200,7 +223,10 @@ pub fn frame_message(header: &Header, body: &[u8]) -> Result<Vec<u8>> {
     if len > MESSAGE_MAX as usize {
         return Err(Error::new(
             libc::E2BIG,
-            format!("message length ({}) > maximum possible size ({})", len, MESSAGE_MAX),
+            format!(
+                "message length ({}) > maximum possible size ({})",
+                len, MESSAGE_MAX
+            ),
         ));
     }
     let mut w = XdrWriter::new();
@@ -240,7 +266,10 @@ pub fn decode_frame_body(word: u32, input: &mut dyn Read) -> Result<Frame> {
         }
         len if len > MESSAGE_MAX => Err(Error::new(
             libc::EPROTO,
-            format!("message length ({}) > maximum possible size ({})", len, MESSAGE_MAX),
+            format!(
+                "message length ({}) > maximum possible size ({})",
+                len, MESSAGE_MAX
+            ),
         )),
         len => {
             let mut buf = vec![0u8; len as usize];
@@ -254,7 +283,10 @@ pub fn decode_frame_body(word: u32, input: &mut dyn Read) -> Result<Frame> {
 fn read_exact_or_eof(input: &mut dyn Read, buf: &mut [u8]) -> Result<()> {
     input.read_exact(buf).map_err(|e| {
         if e.kind() == io::ErrorKind::UnexpectedEof {
-            Error::new(libc::EPIPE, "unexpected end of file when reading from daemon")
+            Error::new(
+                libc::EPIPE,
+                "unexpected end of file when reading from daemon",
+            )
         } else {
             Error::from(e)
         }
@@ -311,14 +343,25 @@ mod tests {
         write_chunk(&mut out, false, b"hello").unwrap();
         let f = read_frame(&mut &out[..]).unwrap();
         match f {
-            Frame::Payload(p) => assert_eq!(Chunk::decode(&p).unwrap(), Chunk { cancel: 0, data: b"hello".to_vec() }),
+            Frame::Payload(p) => assert_eq!(
+                Chunk::decode(&p).unwrap(),
+                Chunk {
+                    cancel: 0,
+                    data: b"hello".to_vec()
+                }
+            ),
             other => panic!("{:?}", other),
         }
     }
 
     #[test]
     fn progress_round_trips() {
-        let p = Progress { proc_nr: 67, serial: 0x1000, position: 0x2000, total: 0x4e20 };
+        let p = Progress {
+            proc_nr: 67,
+            serial: 0x1000,
+            position: 0x2000,
+            total: 0x4e20,
+        };
         let bytes = p.encode();
         assert_eq!(read_frame(&mut &bytes[..]).unwrap(), Frame::Progress(p));
     }

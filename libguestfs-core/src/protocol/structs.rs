@@ -116,7 +116,11 @@ impl Xdr for Dirent {
     fn decode(r: &mut XdrReader) -> Result<Self> {
         let ino = r.i64()?;
         let ftyp = char::from_u32(r.i32()? as u32).unwrap_or('?');
-        Ok(Dirent { ino, ftyp, name: r.string()? })
+        Ok(Dirent {
+            ino,
+            ftyp,
+            name: r.string()?,
+        })
     }
     const MIN_SIZE: usize = 16;
 }
@@ -129,7 +133,12 @@ impl Xdr for Partition {
         w.i64(self.part_size);
     }
     fn decode(r: &mut XdrReader) -> Result<Self> {
-        Ok(Partition { part_num: r.i32()?, part_start: r.i64()?, part_end: r.i64()?, part_size: r.i64()? })
+        Ok(Partition {
+            part_num: r.i32()?,
+            part_start: r.i64()?,
+            part_end: r.i64()?,
+            part_size: r.i64()?,
+        })
     }
     const MIN_SIZE: usize = 28;
 }
@@ -283,7 +292,12 @@ mod tests {
 
     #[test]
     fn statns_is_22_hypers() {
-        let st = Stat { st_ino: 12, st_mode: 0o100644, st_size: 5, ..Default::default() };
+        let st = Stat {
+            st_ino: 12,
+            st_mode: 0o100644,
+            st_size: 5,
+            ..Default::default()
+        };
         let mut w = XdrWriter::new();
         st.encode(&mut w);
         assert_eq!(w.buf.len(), 176);

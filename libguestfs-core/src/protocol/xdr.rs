@@ -128,7 +128,10 @@ impl<'a> XdrReader<'a> {
     pub fn opaque_max(&mut self, max: usize) -> Result<&'a [u8]> {
         let len = self.u32()? as usize;
         if len > max {
-            return Err(Error::new(libc::EIO, "XDR decoding failed: string or opaque too long"));
+            return Err(Error::new(
+                libc::EIO,
+                "XDR decoding failed: string or opaque too long",
+            ));
         }
         let data = self.take(len)?;
         let pad = (4 - len % 4) % 4;
@@ -172,7 +175,10 @@ impl<'a> XdrReader<'a> {
     pub fn hashtable(&mut self) -> Result<Vec<(String, String)>> {
         let flat = self.string_list()?;
         if flat.len() % 2 != 0 {
-            return Err(Error::new(libc::EIO, "XDR decoding failed: odd-length hashtable"));
+            return Err(Error::new(
+                libc::EIO,
+                "XDR decoding failed: odd-length hashtable",
+            ));
         }
         let mut it = flat.into_iter();
         let mut out = Vec::new();
@@ -291,7 +297,10 @@ mod tests {
         w.string("/");
         assert_eq!(
             w.buf,
-            [0, 0, 0, 9, b'/', b'd', b'e', b'v', b'/', b's', b'd', b'a', b'1', 0, 0, 0, 0, 0, 0, 1, b'/', 0, 0, 0]
+            [
+                0, 0, 0, 9, b'/', b'd', b'e', b'v', b'/', b's', b'd', b'a', b'1', 0, 0, 0, 0, 0, 0,
+                1, b'/', 0, 0, 0
+            ]
         );
         let mut r = XdrReader::new(&w.buf);
         assert_eq!(r.string().unwrap(), "/dev/sda1");

@@ -35,7 +35,12 @@ impl Read for WatchedReader<'_> {
         loop {
             match self.stream.read(buf) {
                 Ok(n) => return Ok(n),
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
                     if let Some(w) = self.watch.as_mut() {
                         if let Some(why) = w.died() {
                             return Err(io::Error::new(io::ErrorKind::BrokenPipe, why));
@@ -52,7 +57,13 @@ impl Read for WatchedReader<'_> {
 impl Conn {
     pub fn new(stream: UnixStream, watch: Option<Box<dyn Liveness>>) -> Conn {
         let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
-        Conn { stream, serial: 0x1000, progress: Vec::new(), dead: None, watch }
+        Conn {
+            stream,
+            serial: 0x1000,
+            progress: Vec::new(),
+            dead: None,
+            watch,
+        }
     }
 
     fn lost(&mut self, e: Error) -> Error {
@@ -67,7 +78,10 @@ impl Conn {
     }
 
     fn read_frame(&mut self) -> Result<Frame> {
-        let mut r = WatchedReader { stream: &mut self.stream, watch: &mut self.watch };
+        let mut r = WatchedReader {
+            stream: &mut self.stream,
+            watch: &mut self.watch,
+        };
         match protocol::read_frame(&mut r) {
             Ok(f) => Ok(f),
             Err(e) => Err(self.lost(e)),
@@ -81,7 +95,10 @@ impl Conn {
                 Frame::Launch => return Ok(()),
                 Frame::Progress(_) | Frame::Cancel => {}
                 Frame::Payload(_) => {
-                    return Err(self.lost(Error::new(libc::EPROTO, "protocol error: message before the launch flag")))
+                    return Err(self.lost(Error::new(
+                        libc::EPROTO,
+                        "protocol error: message before the launch flag",
+                    )))
                 }
             }
         }
@@ -112,7 +129,10 @@ impl Conn {
                 // A late cancel from an earlier transfer.
                 Frame::Cancel => {}
                 Frame::Launch => {
-                    return Err(self.lost(Error::new(libc::EPROTO, "protocol error: unexpected launch flag")))
+                    return Err(self.lost(Error::new(
+                        libc::EPROTO,
+                        "protocol error: unexpected launch flag",
+                    )))
                 }
                 Frame::Payload(p) => {
                     let (h, body) = protocol::split_message(&p).map_err(|e| self.lost(e))?;
@@ -122,10 +142,14 @@ impl Conn {
                         || h.proc_nr != call.proc_nr
                         || h.serial != call.serial
                     {
-                        return Err(self.lost(Error::new(libc::EPROTO, "protocol error: lost protocol synchronization")));
+                        return Err(self.lost(Error::new(
+                            libc::EPROTO,
+                            "protocol error: lost protocol synchronization",
+                        )));
                     }
                     if h.status == protocol::STATUS_ERROR {
-                        let eb = ErrorBody::decode(&mut XdrReader::new(body)).map_err(|e| self.lost(e))?;
+                        let eb = ErrorBody::decode(&mut XdrReader::new(body))
+                            .map_err(|e| self.lost(e))?;
                         return Err(eb.to_error());
                     }
                     return Ok(body.to_vec());
@@ -138,12 +162,22 @@ impl Conn {
     pub fn call<T: Xdr>(&mut self, proc_nr: i32, optargs: u64, args: XdrWriter) -> Result<T> {
         let hdr = self.send(proc_nr, optargs, &args.buf)?;
         let body = self.reply(&hdr)?;
-        protocol::decode_all(&body).map_err(|e| Error::new(libc::EIO, format!("could not decode the daemon's reply: {}", e)))
+        protocol::decode_all(&body).map_err(|e| {
+            Error::new(
+                libc::EIO,
+                format!("could not decode the daemon's reply: {}", e),
+            )
+        })
     }
 
     /// A FileOut call: the reply, then the chunk stream written to `out`. A write error on our
     /// side cancels the transfer (the daemon then ends the stream with a cancel chunk).
-    pub fn call_file_out(&mut self, proc_nr: i32, args: XdrWriter, out: &mut dyn Write) -> Result<()> {
+    pub fn call_file_out(
+        &mut self,
+        proc_nr: i32,
+        args: XdrWriter,
+        out: &mut dyn Write,
+    ) -> Result<()> {
         let hdr = self.send(proc_nr, 0, &args.buf)?;
         self.reply(&hdr)?;
         let mut write_error: Option<Error> = None;
@@ -155,12 +189,17 @@ impl Conn {
                     }
                 }
                 Frame::Cancel | Frame::Launch => {
-                    return Err(self.lost(Error::new(libc::EPROTO, "protocol error: unexpected flag in a file transfer")))
+                    return Err(self.lost(Error::new(
+                        libc::EPROTO,
+                        "protocol error: unexpected flag in a file transfer",
+                    )))
                 }
                 Frame::Payload(p) => {
                     let chunk = Chunk::decode(&p).map_err(|e| self.lost(e))?;
                     if chunk.cancel != 0 {
-                        return Err(write_error.unwrap_or_else(|| Error::new(libc::EIO, "file receive cancelled by daemon")));
+                        return Err(write_error.unwrap_or_else(|| {
+                            Error::new(libc::EIO, "file receive cancelled by daemon")
+                        }));
                     }
                     if chunk.data.is_empty() {
                         return match write_error {
@@ -171,7 +210,9 @@ impl Conn {
                     if write_error.is_none() {
                         if let Err(e) = out.write_all(&chunk.data) {
                             write_error = Some(Error::from(e));
-                            if let Err(e) = self.stream.write_all(&protocol::CANCEL_FLAG.to_be_bytes()) {
+                            if let Err(e) =
+                                self.stream.write_all(&protocol::CANCEL_FLAG.to_be_bytes())
+                            {
                                 return Err(self.lost(Error::from(e)));
                             }
                         }
@@ -183,19 +224,28 @@ impl Conn {
 
     /// A FileIn call: the request, then `input` as chunks, then the reply. A CANCEL word from
     /// the daemon (it gave up) makes us end the stream with a cancel chunk and read its error.
-    pub fn call_file_in(&mut self, proc_nr: i32, args: XdrWriter, input: &mut dyn Read, size_hint: u64) -> Result<()> {
+    pub fn call_file_in(
+        &mut self,
+        proc_nr: i32,
+        args: XdrWriter,
+        input: &mut dyn Read,
+        size_hint: u64,
+    ) -> Result<()> {
         if let Some(why) = &self.dead {
             return Err(Error::new(libc::EPIPE, why.clone()));
         }
         self.serial = self.serial.wrapping_add(1);
         let hdr = Header::call(proc_nr, self.serial, 0, size_hint);
         let msg = protocol::frame_message(&hdr, &args.buf)?;
-        self.stream.write_all(&msg).map_err(|e| self.lost(Error::from(e)))?;
+        self.stream
+            .write_all(&msg)
+            .map_err(|e| self.lost(Error::from(e)))?;
         let mut buf = vec![0u8; protocol::MAX_CHUNK_SIZE];
         let mut local_error = None;
         loop {
             if self.daemon_cancelled()? {
-                protocol::write_chunk(&mut self.stream, true, &[]).map_err(|e| self.lost(Error::from(e)))?;
+                protocol::write_chunk(&mut self.stream, true, &[])
+                    .map_err(|e| self.lost(Error::from(e)))?;
                 break;
             }
             let n = match input.read(&mut buf) {
@@ -203,11 +253,13 @@ impl Conn {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     local_error = Some(Error::from(e));
-                    protocol::write_chunk(&mut self.stream, true, &[]).map_err(|e| self.lost(Error::from(e)))?;
+                    protocol::write_chunk(&mut self.stream, true, &[])
+                        .map_err(|e| self.lost(Error::from(e)))?;
                     break;
                 }
             };
-            protocol::write_chunk(&mut self.stream, false, &buf[..n]).map_err(|e| self.lost(Error::from(e)))?;
+            protocol::write_chunk(&mut self.stream, false, &buf[..n])
+                .map_err(|e| self.lost(Error::from(e)))?;
             if n == 0 {
                 break;
             }
@@ -222,7 +274,11 @@ impl Conn {
     /// Checks, without waiting, for a CANCEL word (or progress) from the daemon.
     fn daemon_cancelled(&mut self) -> Result<bool> {
         use std::os::unix::io::AsRawFd;
-        let mut pfd = libc::pollfd { fd: self.stream.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        let mut pfd = libc::pollfd {
+            fd: self.stream.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
         // SAFETY: one valid pollfd.
         let r = unsafe { libc::poll(&mut pfd, 1, 0) };
         if r <= 0 || pfd.revents & libc::POLLIN == 0 {
@@ -234,7 +290,10 @@ impl Conn {
                 self.progress.push((p.position, p.total));
                 Ok(false)
             }
-            _ => Err(self.lost(Error::new(libc::EPROTO, "protocol error: lost protocol synchronization"))),
+            _ => Err(self.lost(Error::new(
+                libc::EPROTO,
+                "protocol error: lost protocol synchronization",
+            ))),
         }
     }
 }

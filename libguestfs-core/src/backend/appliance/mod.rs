@@ -51,12 +51,22 @@ fn args2(a: &str, b: &str) -> XdrWriter {
 
 /// Launches qemu with the appliance. KVM is used when it works; when it fails or hangs here
 /// the launch is retried with TCG and KVM is not tried again in this boot of the host.
-pub fn launch_direct(drives: &[Drive], verbose: bool, log: &mut dyn FnMut(EventKind, String)) -> Result<ApplianceBackend> {
+pub fn launch_direct(
+    drives: &[Drive],
+    verbose: bool,
+    log: &mut dyn FnMut(EventKind, String),
+) -> Result<ApplianceBackend> {
     if drives.is_empty() {
-        return Err(Error::new(libc::EINVAL, "you must call guestfs_add_drive before guestfs_launch"));
+        return Err(Error::new(
+            libc::EINVAL,
+            "you must call guestfs_add_drive before guestfs_launch",
+        ));
     }
     if drives.len() > 255 {
-        return Err(Error::new(libc::EINVAL, "too many drives have been added: the appliance supports at most 255"));
+        return Err(Error::new(
+            libc::EINVAL,
+            "too many drives have been added: the appliance supports at most 255",
+        ));
     }
     let start = Instant::now();
     let qemu_bin = qemu::qemu_binary()?;
@@ -64,7 +74,10 @@ pub fn launch_direct(drives: &[Drive], verbose: bool, log: &mut dyn FnMut(EventK
     let force_tcg = settings.iter().any(|s| s == "force_tcg");
     let force_kvm = settings.iter().any(|s| s == "force_kvm");
     if force_tcg && force_kvm {
-        return Err(Error::new(libc::EINVAL, "both force_kvm and force_tcg backend settings supplied"));
+        return Err(Error::new(
+            libc::EINVAL,
+            "both force_kvm and force_tcg backend settings supplied",
+        ));
     }
     let mut formats = Vec::new();
     for d in drives {
@@ -73,9 +86,18 @@ pub fn launch_direct(drives: &[Drive], verbose: bool, log: &mut dyn FnMut(EventK
     }
     let daemon = guestfs_appliance::find_daemon();
     let mut alog = |m: String| log(EventKind::Library, m);
-    let appliance = guestfs_appliance::get(&daemon, &mut alog).map_err(|e| Error::new(libc::EIO, e.0))?;
+    let appliance =
+        guestfs_appliance::get(&daemon, &mut alog).map_err(|e| Error::new(libc::EIO, e.0))?;
     let kernel_version = guestfs_appliance::find_kernel().ok().map(|k| k.version);
-    log(EventKind::Library, format!("appliance: {} + {} ({:.3} s)", appliance.kernel.display(), appliance.initrd.display(), start.elapsed().as_secs_f64()));
+    log(
+        EventKind::Library,
+        format!(
+            "appliance: {} + {} ({:.3} s)",
+            appliance.kernel.display(),
+            appliance.initrd.display(),
+            start.elapsed().as_secs_f64()
+        ),
+    );
     let mut accels = Vec::new();
     if force_kvm {
         if !qemu::kvm_usable() {
@@ -92,10 +114,21 @@ pub fn launch_direct(drives: &[Drive], verbose: bool, log: &mut dyn FnMut(EventK
         let sockdir = SockDir::new()?;
         let sock = sockdir.0.join("guestfsd.sock");
         if sock.as_os_str().len() >= 108 {
-            return Err(Error::new(libc::ENAMETOOLONG, format!("socket path too long: {}", sock.display())));
+            return Err(Error::new(
+                libc::ENAMETOOLONG,
+                format!("socket path too long: {}", sock.display()),
+            ));
         }
-        let listener = UnixListener::bind(&sock).map_err(|e| Error::from(e).context(&sock.display().to_string()))?;
-        let args = qemu::qemu_args(&appliance, &formats, &sock, accel, verbose, kernel_version.as_deref());
+        let listener = UnixListener::bind(&sock)
+            .map_err(|e| Error::from(e).context(&sock.display().to_string()))?;
+        let args = qemu::qemu_args(
+            &appliance,
+            &formats,
+            &sock,
+            accel,
+            verbose,
+            kernel_version.as_deref(),
+        );
         let t0 = Instant::now();
         let deadline = qemu::deadline_for(accel, t0);
         let mut qlog = |m: String| log(EventKind::Library, m);
@@ -103,18 +136,36 @@ pub fn launch_direct(drives: &[Drive], verbose: bool, log: &mut dyn FnMut(EventK
             Ok((q, stream)) => {
                 drop(listener);
                 drop(sockdir);
-                log(EventKind::Library, format!("appliance is up ({:?}, {:.3} s)", accel, start.elapsed().as_secs_f64()));
+                log(
+                    EventKind::Library,
+                    format!(
+                        "appliance is up ({:?}, {:.3} s)",
+                        accel,
+                        start.elapsed().as_secs_f64()
+                    ),
+                );
                 let pid = Arc::new(Mutex::new(q_pid(&q)));
                 let conn = Conn::new(stream, Some(Box::new(QemuWatch(pid))));
-                let mut b = ApplianceBackend { conn, qemu: Some(q), name: "direct", events: Vec::new() };
+                let mut b = ApplianceBackend {
+                    conn,
+                    qemu: Some(q),
+                    name: "direct",
+                    events: Vec::new(),
+                };
                 b.drain_console();
                 return Ok(b);
             }
             Err(e) => {
-                log(EventKind::Library, format!("launch with {:?} failed: {}", accel, e.message));
+                log(
+                    EventKind::Library,
+                    format!("launch with {:?} failed: {}", accel, e.message),
+                );
                 if accel == Accel::Kvm && !force_kvm {
                     qemu::mark_kvm_broken(&qemu_bin);
-                    log(EventKind::Library, "KVM does not work here: falling back to TCG".to_string());
+                    log(
+                        EventKind::Library,
+                        "KVM does not work here: falling back to TCG".to_string(),
+                    );
                 }
                 last_err = Some(e);
             }
@@ -131,24 +182,35 @@ fn q_pid(q: &Qemu) -> Option<u32> {
 /// PATH`) and waits for its launch flag.
 pub fn connect_unix(path: &str) -> Result<ApplianceBackend> {
     if path.len() >= 108 {
-        return Err(Error::new(libc::ENAMETOOLONG, format!("socket path too long: {}", path)));
+        return Err(Error::new(
+            libc::ENAMETOOLONG,
+            format!("socket path too long: {}", path),
+        ));
     }
     let stream = UnixStream::connect(path).map_err(|e| Error::from(e).context(path))?;
     let mut conn = Conn::new(stream, None);
     conn.wait_launch_flag()?;
-    Ok(ApplianceBackend { conn, qemu: None, name: "unix", events: Vec::new() })
+    Ok(ApplianceBackend {
+        conn,
+        qemu: None,
+        name: "unix",
+        events: Vec::new(),
+    })
 }
 
 impl ApplianceBackend {
     /// How the appliance was started, if it was.
     pub fn launch_info(&self) -> Option<(String, Accel)> {
-        self.qemu.as_ref().map(|q| (q.command_line.clone(), q.accel))
+        self.qemu
+            .as_ref()
+            .map(|q| (q.command_line.clone(), q.accel))
     }
 
     fn drain_console(&mut self) {
         if let Some(q) = &self.qemu {
             while let Ok(line) = q.console.try_recv() {
-                self.events.push(BackendEvent::Log(EventKind::Appliance, line));
+                self.events
+                    .push(BackendEvent::Log(EventKind::Appliance, line));
             }
         }
     }
@@ -160,7 +222,12 @@ impl ApplianceBackend {
         }
     }
 
-    fn call<T: crate::protocol::Xdr>(&mut self, proc_nr: i32, optargs: u64, args: XdrWriter) -> Result<T> {
+    fn call<T: crate::protocol::Xdr>(
+        &mut self,
+        proc_nr: i32,
+        optargs: u64,
+        args: XdrWriter,
+    ) -> Result<T> {
         let r = self.conn.call(proc_nr, optargs, args);
         self.after();
         r
@@ -173,8 +240,15 @@ impl ApplianceBackend {
     }
 
     /// Uploads `input` to a file or device in the guest (FileIn).
-    pub fn upload(&mut self, input: &mut dyn std::io::Read, size_hint: u64, remotefilename: &str) -> Result<()> {
-        let r = self.conn.call_file_in(procs::UPLOAD, args1(remotefilename), input, size_hint);
+    pub fn upload(
+        &mut self,
+        input: &mut dyn std::io::Read,
+        size_hint: u64,
+        remotefilename: &str,
+    ) -> Result<()> {
+        let r = self
+            .conn
+            .call_file_in(procs::UPLOAD, args1(remotefilename), input, size_hint);
         self.after();
         r
     }
@@ -199,7 +273,9 @@ impl Backend for ApplianceBackend {
 
     fn shutdown(&mut self) -> Result<()> {
         if self.conn.dead.is_none() {
-            let _: Result<()> = self.conn.call(procs::INTERNAL_AUTOSYNC, 0, XdrWriter::new());
+            let _: Result<()> = self
+                .conn
+                .call(procs::INTERNAL_AUTOSYNC, 0, XdrWriter::new());
         }
         self.conn.dead = Some("the appliance was shut down".into());
         if let Some(mut q) = self.qemu.take() {
@@ -282,7 +358,13 @@ impl Backend for ApplianceBackend {
         w.string(mountpoint);
         self.call(procs::MOUNT_OPTIONS, 0, w)
     }
-    fn mount_vfs(&mut self, options: &str, vfstype: &str, mountable: &str, mountpoint: &str) -> Result<()> {
+    fn mount_vfs(
+        &mut self,
+        options: &str,
+        vfstype: &str,
+        mountable: &str,
+        mountpoint: &str,
+    ) -> Result<()> {
         let mut w = args2(options, vfstype);
         w.string(mountable);
         w.string(mountpoint);
@@ -346,7 +428,13 @@ impl Backend for ApplianceBackend {
     fn download(&mut self, remotefilename: &str, out: &mut dyn Write) -> Result<()> {
         self.file_out(procs::DOWNLOAD, args1(remotefilename), out)
     }
-    fn download_offset(&mut self, remotefilename: &str, offset: i64, size: i64, out: &mut dyn Write) -> Result<()> {
+    fn download_offset(
+        &mut self,
+        remotefilename: &str,
+        offset: i64,
+        size: i64,
+        out: &mut dyn Write,
+    ) -> Result<()> {
         let mut w = args1(remotefilename);
         w.i64(offset);
         w.i64(size);

@@ -40,7 +40,9 @@ pub struct Qemu {
 impl Qemu {
     /// Terminates qemu (SIGTERM, then SIGKILL after a grace period) and reaps it.
     pub fn stop(&mut self, grace: Duration) {
-        let Some(mut child) = self.child.take() else { return };
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
         // SAFETY: signalling our own child.
         unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
         let deadline = Instant::now() + grace;
@@ -94,10 +96,18 @@ impl Liveness for QemuWatch {
         // exists, so also look at its state.
         let alive = unsafe { libc::kill(pid as i32, 0) } == 0;
         let zombie = std::fs::read_to_string(format!("/proc/{}/stat", pid))
-            .map(|s| s.rsplit(')').next().map(|r| r.trim_start().starts_with('Z')).unwrap_or(false))
+            .map(|s| {
+                s.rsplit(')')
+                    .next()
+                    .map(|r| r.trim_start().starts_with('Z'))
+                    .unwrap_or(false)
+            })
             .unwrap_or(true);
         if !alive || zombie {
-            Some("the appliance died: qemu exited (run 'libguestfs-test-tool' to diagnose)".to_string())
+            Some(
+                "the appliance died: qemu exited (run 'libguestfs-test-tool' to diagnose)"
+                    .to_string(),
+            )
         } else {
             None
         }
@@ -110,16 +120,23 @@ fn env_u64(name: &str) -> Option<u64> {
 
 /// The qemu binary: `LIBGUESTFS_HV` (or `LIBGUESTFS_QEMU`), else qemu-system-x86_64 on PATH.
 pub fn qemu_binary() -> Result<PathBuf> {
-    if let Some(hv) = std::env::var_os("LIBGUESTFS_HV").or_else(|| std::env::var_os("LIBGUESTFS_QEMU")) {
+    if let Some(hv) =
+        std::env::var_os("LIBGUESTFS_HV").or_else(|| std::env::var_os("LIBGUESTFS_QEMU"))
+    {
         let p = PathBuf::from(hv);
         if !p.is_file() {
-            return Err(Error::new(libc::ENOENT, format!("LIBGUESTFS_HV={}: no such file", p.display())));
+            return Err(Error::new(
+                libc::ENOENT,
+                format!("LIBGUESTFS_HV={}: no such file", p.display()),
+            ));
         }
         return Ok(p);
     }
     let name = format!("qemu-system-{}", std::env::consts::ARCH);
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
-    for dir in std::env::split_paths(&path).chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/libexec")]) {
+    for dir in std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/libexec")])
+    {
         let p = dir.join(&name);
         if p.is_file() {
             return Ok(p);
@@ -127,14 +144,22 @@ pub fn qemu_binary() -> Result<PathBuf> {
     }
     Err(Error::new(
         libc::ENOENT,
-        format!("{} not found: install qemu-system-x86 (scripts/install-deps.sh) or set LIBGUESTFS_HV", name),
+        format!(
+            "{} not found: install qemu-system-x86 (scripts/install-deps.sh) or set LIBGUESTFS_HV",
+            name
+        ),
     ))
 }
 
 /// Backend settings (`LIBGUESTFS_BACKEND_SETTINGS`, colon-separated).
 pub fn backend_settings() -> Vec<String> {
     std::env::var("LIBGUESTFS_BACKEND_SETTINGS")
-        .map(|s| s.split(':').filter(|x| !x.is_empty()).map(str::to_string).collect())
+        .map(|s| {
+            s.split(':')
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -151,11 +176,16 @@ fn kvm_verdict_file(qemu: &Path) -> Option<(PathBuf, String)> {
 static KVM_BROKEN: OnceLock<Mutex<bool>> = OnceLock::new();
 
 pub fn kvm_known_broken(qemu: &Path) -> bool {
-    if KVM_BROKEN.get().is_some_and(|m| m.lock().map(|b| *b).unwrap_or(false)) {
+    if KVM_BROKEN
+        .get()
+        .is_some_and(|m| m.lock().map(|b| *b).unwrap_or(false))
+    {
         return true;
     }
     match kvm_verdict_file(qemu) {
-        Some((f, key)) => std::fs::read_to_string(f).map(|s| s.trim() == key).unwrap_or(false),
+        Some((f, key)) => std::fs::read_to_string(f)
+            .map(|s| s.trim() == key)
+            .unwrap_or(false),
         None => false,
     }
 }
@@ -175,7 +205,11 @@ pub fn mark_kvm_broken(qemu: &Path) {
 
 /// Whether /dev/kvm can be opened.
 pub fn kvm_usable() -> bool {
-    std::fs::OpenOptions::new().read(true).write(true).open("/dev/kvm").is_ok()
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_ok()
 }
 
 /// Escapes a value for a qemu option list (commas are doubled).
@@ -184,7 +218,12 @@ fn qemu_escape(s: &str) -> String {
 }
 
 /// The kernel command line.
-fn kernel_cmdline(ndisks: usize, accel: Accel, verbose: bool, kernel_version: Option<&str>) -> String {
+fn kernel_cmdline(
+    ndisks: usize,
+    accel: Accel,
+    verbose: bool,
+    kernel_version: Option<&str>,
+) -> String {
     let mut a = vec![
         "panic=1".to_string(),
         "console=ttyS0".into(),
@@ -206,10 +245,21 @@ fn kernel_cmdline(ndisks: usize, accel: Accel, verbose: bool, kernel_version: Op
         }
     }
     a.push(format!("guestfs_ndisks={}", ndisks));
-    a.push(if verbose { "guestfs_verbose=1".into() } else { "quiet".into() });
+    a.push(if verbose {
+        "guestfs_verbose=1".into()
+    } else {
+        "quiet".into()
+    });
     let term = std::env::var("TERM").unwrap_or_default();
-    let term_ok = !term.is_empty() && term.len() <= 16 && term.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
-    a.push(format!("TERM={}", if term_ok { term.as_str() } else { "linux" }));
+    let term_ok = !term.is_empty()
+        && term.len() <= 16
+        && term
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+    a.push(format!(
+        "TERM={}",
+        if term_ok { term.as_str() } else { "linux" }
+    ));
     if let Ok(extra) = std::env::var("LIBGUESTFS_APPEND") {
         if !extra.trim().is_empty() {
             a.push(extra.trim().to_string());
@@ -227,14 +277,28 @@ pub fn qemu_args(
     verbose: bool,
     kernel_version: Option<&str>,
 ) -> Vec<String> {
-    let mem = env_u64("LIBGUESTFS_MEMSIZE").unwrap_or(DEFAULT_MEMSIZE).max(256);
-    let mut a: Vec<String> = vec!["-no-user-config".into(), "-nodefaults".into(), "-display".into(), "none".into()];
+    let mem = env_u64("LIBGUESTFS_MEMSIZE")
+        .unwrap_or(DEFAULT_MEMSIZE)
+        .max(256);
+    let mut a: Vec<String> = vec![
+        "-no-user-config".into(),
+        "-nodefaults".into(),
+        "-display".into(),
+        "none".into(),
+    ];
     a.push("-machine".into());
     a.push(match accel {
         Accel::Kvm => "pc,accel=kvm".into(),
         Accel::Tcg => "pc,accel=tcg".into(),
     });
-    a.extend(["-cpu".into(), if accel == Accel::Kvm { "host".into() } else { "max".into() }]);
+    a.extend([
+        "-cpu".into(),
+        if accel == Accel::Kvm {
+            "host".into()
+        } else {
+            "max".into()
+        },
+    ]);
     a.extend(["-m".into(), mem.to_string()]);
     a.push("-no-reboot".into());
     a.extend(["-rtc".into(), "driftfix=slew".into()]);
@@ -242,7 +306,12 @@ pub fn qemu_args(
     a.extend(["-initrd".into(), appliance.initrd.display().to_string()]);
     a.extend(["-device".into(), "virtio-scsi-pci,id=scsi".into()]);
     for (i, (d, fmt)) in drives.iter().enumerate() {
-        let mut spec = format!("file={},format={},if=none,id=hd{}", qemu_escape(&d.path.display().to_string()), fmt, i);
+        let mut spec = format!(
+            "file={},format={},if=none,id=hd{}",
+            qemu_escape(&d.path.display().to_string()),
+            fmt,
+            i
+        );
         if d.readonly {
             // Writes go to a temporary overlay qemu deletes itself: the image is never changed.
             spec.push_str(",snapshot=on,cache=unsafe");
@@ -252,15 +321,33 @@ pub fn qemu_args(
         a.extend(["-drive".into(), spec]);
         let mut dev = format!("scsi-hd,drive=hd{},scsi-id={},lun=0", i, i);
         if d.blocksize != 512 {
-            dev.push_str(&format!(",physical_block_size={},logical_block_size={}", d.blocksize, d.blocksize));
+            dev.push_str(&format!(
+                ",physical_block_size={},logical_block_size={}",
+                d.blocksize, d.blocksize
+            ));
         }
         a.extend(["-device".into(), dev]);
     }
     a.extend(["-device".into(), "virtio-serial-pci".into()]);
     a.extend(["-serial".into(), "stdio".into()]);
-    a.extend(["-chardev".into(), format!("socket,path={},id=channel0", qemu_escape(&socket.display().to_string()))]);
-    a.extend(["-device".into(), format!("virtserialport,chardev=channel0,name={}", crate::protocol::CHANNEL_NAME)]);
-    a.extend(["-append".into(), kernel_cmdline(drives.len(), accel, verbose, kernel_version)]);
+    a.extend([
+        "-chardev".into(),
+        format!(
+            "socket,path={},id=channel0",
+            qemu_escape(&socket.display().to_string())
+        ),
+    ]);
+    a.extend([
+        "-device".into(),
+        format!(
+            "virtserialport,chardev=channel0,name={}",
+            crate::protocol::CHANNEL_NAME
+        ),
+    ]);
+    a.extend([
+        "-append".into(),
+        kernel_cmdline(drives.len(), accel, verbose, kernel_version),
+    ]);
     a
 }
 
@@ -287,7 +374,9 @@ impl SockDir {
             ));
         }
         buf.pop();
-        Ok(SockDir(PathBuf::from(std::ffi::OsString::from(String::from_utf8_lossy(&buf).into_owned()))))
+        Ok(SockDir(PathBuf::from(std::ffi::OsString::from(
+            String::from_utf8_lossy(&buf).into_owned(),
+        ))))
     }
 }
 
@@ -307,7 +396,14 @@ pub fn start(
     deadline: Instant,
     log: &mut dyn FnMut(String),
 ) -> Result<(Qemu, UnixStream)> {
-    let command_line = format!("{} {}", qemu_bin.display(), args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
+    let command_line = format!(
+        "{} {}",
+        qemu_bin.display(),
+        args.iter()
+            .map(|a| shell_quote(a))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     log(format!("qemu command line: {}", command_line));
     let (out_r, out_w) = pipe()?;
     let out_w2 = out_w.try_clone().map_err(Error::from)?;
@@ -323,7 +419,13 @@ pub fn start(
     unsafe {
         cmd.pre_exec(move || {
             // qemu dies with us, even on SIGKILL; its own process group keeps ^C for us.
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+            libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            );
             if libc::getppid() != parent {
                 libc::_exit(1);
             }
@@ -331,14 +433,18 @@ pub fn start(
             Ok(())
         });
     }
-    let child = cmd.spawn().map_err(|e| Error::new(libc::ENOENT, format!("{}: {}", qemu_bin.display(), e)))?;
+    let child = cmd
+        .spawn()
+        .map_err(|e| Error::new(libc::ENOENT, format!("{}: {}", qemu_bin.display(), e)))?;
     let (tx, rx) = mpsc::channel();
     let tail = Arc::new(Mutex::new(VecDeque::new()));
     let tail2 = tail.clone();
     std::thread::spawn(move || {
         let r = BufReader::new(std::fs::File::from(out_r));
         for line in r.split(b'\n').map_while(|l| l.ok()) {
-            let line = String::from_utf8_lossy(&line).trim_end_matches('\r').to_string();
+            let line = String::from_utf8_lossy(&line)
+                .trim_end_matches('\r')
+                .to_string();
             if let Ok(mut t) = tail2.lock() {
                 if t.len() >= 40 {
                     t.pop_front();
@@ -350,7 +456,13 @@ pub fn start(
             }
         }
     });
-    let mut q = Qemu { child: Some(child), console: rx, tail, accel, command_line };
+    let mut q = Qemu {
+        child: Some(child),
+        console: rx,
+        tail,
+        accel,
+        command_line,
+    };
     let _ = listener.set_nonblocking(true);
     let stream = loop {
         match listener.accept() {
@@ -374,11 +486,17 @@ pub fn start(
         match std::io::Read::read(&mut &stream, &mut word[got..]) {
             Ok(0) => {
                 std::thread::sleep(Duration::from_millis(20));
-                let why = q.exited().unwrap_or_else(|| "the daemon closed the channel".into());
+                let why = q
+                    .exited()
+                    .unwrap_or_else(|| "the daemon closed the channel".into());
                 return Err(launch_failed(&q, &why));
             }
             Ok(n) => got += n,
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(Error::from(e).context("reading the launch flag")),
         }
@@ -390,13 +508,20 @@ pub fn start(
         }
     }
     if u32::from_be_bytes(word) != crate::protocol::LAUNCH_FLAG {
-        return Err(Error::new(libc::EPROTO, "launch failed: the daemon did not send the launch flag (protocol mismatch)"));
+        return Err(Error::new(
+            libc::EPROTO,
+            "launch failed: the daemon did not send the launch flag (protocol mismatch)",
+        ));
     }
     Ok((q, stream))
 }
 
 fn console_hint(q: &Qemu) -> String {
-    let lines: Vec<String> = q.last_console_lines(3).into_iter().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<String> = q
+        .last_console_lines(3)
+        .into_iter()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     if lines.is_empty() {
         String::new()
     } else {
@@ -407,7 +532,11 @@ fn console_hint(q: &Qemu) -> String {
 fn launch_failed(q: &Qemu, why: &str) -> Error {
     Error::new(
         libc::EIO,
-        format!("appliance launch failed: {}{}; run 'libguestfs-test-tool' to see the whole log", why, console_hint(q)),
+        format!(
+            "appliance launch failed: {}{}; run 'libguestfs-test-tool' to see the whole log",
+            why,
+            console_hint(q)
+        ),
     )
 }
 
@@ -423,7 +552,11 @@ fn launch_timeout(q: &Qemu) -> Error {
 
 /// The launch deadline for an accelerator.
 pub fn deadline_for(accel: Accel, start: Instant) -> Instant {
-    let normal = Duration::from_secs(env_u64("LIBGUESTFS_LAUNCH_TIMEOUT").unwrap_or(DEFAULT_LAUNCH_TIMEOUT).max(1));
+    let normal = Duration::from_secs(
+        env_u64("LIBGUESTFS_LAUNCH_TIMEOUT")
+            .unwrap_or(DEFAULT_LAUNCH_TIMEOUT)
+            .max(1),
+    );
     match accel {
         Accel::Kvm => start + normal.min(KVM_LAUNCH_TIMEOUT),
         Accel::Tcg => start + normal,
@@ -437,12 +570,20 @@ fn pipe() -> Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
         return Err(Error::from(std::io::Error::last_os_error()));
     }
-    Ok(unsafe { (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::os::fd::OwnedFd::from_raw_fd(fds[1])) })
+    Ok(unsafe {
+        (
+            std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+            std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+        )
+    })
 }
 
 /// Quotes an argument for display, the way a shell would need it.
 pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || b"-_=,./:+@%".contains(&c)) {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_=,./:+@%".contains(&c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
