@@ -473,46 +473,37 @@ fn canonical_device(dev: &str) -> String {
     from_kernel(dev)
 }
 
-/// Splits a partition name into the whole device and the number (`/dev/sda12`).
-fn split_partition(name: &str) -> Option<(String, i32)> {
-    let digits = name.len()
-        - name
-            .bytes()
-            .rev()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-    if digits == name.len() || !name.starts_with("/dev/") {
-        return None;
-    }
-    let num: i32 = name[digits..].parse().ok()?;
-    let mut dev = &name[..digits];
-    // nvme0n1p1, md0p1 style
-    if dev.ends_with('p') && dev[..dev.len() - 1].ends_with(|c: char| c.is_ascii_digit()) {
-        dev = &dev[..dev.len() - 1];
-    } else if dev.ends_with(|c: char| c.is_ascii_digit()) {
-        return None;
-    }
-    Some((dev.to_string(), num))
+/// The whole disk and the number of a partition, from sysfs.
+fn partition_info(partition: &str) -> Result<(String, i32)> {
+    let k = to_kernel(partition)?;
+    let name = k.strip_prefix("/dev/").unwrap_or(&k);
+    let sys = format!("/sys/class/block/{}", name);
+    let not_partition = || {
+        Error::new(
+            libc::EINVAL,
+            format!("device name is not a partition: {}", partition),
+        )
+    };
+    let num: i32 = std::fs::read_to_string(format!("{}/partition", sys))
+        .map_err(|_| not_partition())?
+        .trim()
+        .parse()
+        .map_err(|_| not_partition())?;
+    let real = std::fs::canonicalize(&sys).map_err(|_| not_partition())?;
+    let disk = real
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(not_partition)?;
+    Ok((from_kernel(&format!("/dev/{}", disk)), num))
 }
 
 pub fn part_to_dev(partition: &str) -> Result<String> {
-    to_kernel(partition)?;
-    split_partition(partition).map(|(d, _)| d).ok_or_else(|| {
-        Error::new(
-            libc::EINVAL,
-            format!("device name is not a partition: {}", partition),
-        )
-    })
+    partition_info(partition).map(|(d, _)| d)
 }
 
 pub fn part_to_partnum(partition: &str) -> Result<i32> {
-    to_kernel(partition)?;
-    split_partition(partition).map(|(_, n)| n).ok_or_else(|| {
-        Error::new(
-            libc::EINVAL,
-            format!("device name is not a partition: {}", partition),
-        )
-    })
+    partition_info(partition).map(|(_, n)| n)
 }
 
 /// MBR partition types of extended partitions.
@@ -1089,17 +1080,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn partition_names_split() {
-        assert_eq!(
-            split_partition("/dev/sda12"),
-            Some(("/dev/sda".to_string(), 12))
-        );
-        assert_eq!(split_partition("/dev/sda"), None);
-        assert_eq!(split_partition("/dev/md0"), None);
-        assert_eq!(
-            split_partition("/dev/md0p1"),
-            Some(("/dev/md0".to_string(), 1))
-        );
+    fn mount_table_unescapes() {
         assert_eq!(unoctal("/sysroot/a\\040b"), "/sysroot/a b");
     }
 }
