@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Bump when the layout of the appliance changes, so caches are rebuilt.
-const FORMAT_VERSION: &str = "guestfs-rs-appliance-2";
+const FORMAT_VERSION: &str = "guestfs-rs-appliance-3";
 
 /// A build failure: what went wrong and what to do about it, in one line.
 #[derive(Debug, Clone)]
@@ -58,6 +58,9 @@ pub struct Kernel {
     pub version: String,
     pub modules: PathBuf,
 }
+
+/// Modules larger than this are carried gzip-compressed.
+const COMPRESS_MODULES_OVER: u64 = 256 * 1024;
 
 /// Modules loaded at boot: enough to see the disks and the protocol channel.
 pub const BOOT_MODULES: &[&str] = &["virtio_pci", "virtio_scsi", "sd_mod", "virtio_console"];
@@ -585,13 +588,32 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
     // Modules, and the lines of modules.dep and modules.alias that concern them.
     let mut dep_text = String::new();
     let carried: BTreeSet<String> = inputs.module_paths.iter().map(|p| module_name(p)).collect();
+    // Big modules are stored gzip-compressed (the daemon inflates them when it loads one):
+    // the kernel unpacks a smaller initramfs at every boot, and most are never loaded.
+    let carried_name = |path: &str| -> String {
+        let big = std::fs::metadata(inputs.kernel.modules.join(path))
+            .map(|m| m.len() > COMPRESS_MODULES_OVER)
+            .unwrap_or(false);
+        if big && path.ends_with(".ko") {
+            format!("{}.gz", path)
+        } else {
+            path.to_string()
+        }
+    };
     for (path, deps) in inputs.module_dep.values() {
         if inputs.module_paths.contains(path) {
-            dep_text.push_str(&format!("{}: {}\n", path, deps.join(" ")));
-            let host = inputs.kernel.modules.join(path);
+            let deps: Vec<String> = deps.iter().map(|d| carried_name(d)).collect();
+            let name = carried_name(path);
+            dep_text.push_str(&format!("{}: {}\n", name, deps.join(" ")));
+            let mut data = std::fs::read(inputs.kernel.modules.join(path))?;
+            if name.ends_with(".gz") {
+                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                gz.write_all(&data)?;
+                data = gz.finish()?;
+            }
             entries.push((
-                format!("{}/{}", mod_root.trim_start_matches('/'), path),
-                std::fs::read(host)?,
+                format!("{}/{}", mod_root.trim_start_matches('/'), name),
+                data,
                 0o644,
             ));
         }

@@ -22,6 +22,7 @@ fn module_dir() -> String {
 pub fn canonical(name: &str) -> String {
     let base = name.rsplit('/').next().unwrap_or(name);
     let stem = base.split(".ko").next().unwrap_or(base);
+    let stem = stem.strip_suffix(".gz").unwrap_or(stem);
     stem.replace('-', "_")
 }
 
@@ -133,26 +134,66 @@ fn load_one(index: &Index, loaded: &mut HashSet<String>, name: &str, depth: usiz
     } else {
         format!("{}/{}", index.dir, path)
     };
-    let ok = match std::fs::File::open(&full) {
-        Ok(f) => {
-            let params = c"";
-            // SAFETY: finit_module reads the module from an open fd; params is a valid C string.
-            let r = unsafe {
-                libc::syscall(
-                    libc::SYS_finit_module,
-                    std::os::unix::io::AsRawFd::as_raw_fd(&f),
-                    params.as_ptr(),
-                    0,
-                )
-            };
-            r == 0 || crate::sys::errno() == libc::EEXIST
+    let ok = if full.ends_with(".gz") {
+        load_compressed(&full)
+    } else {
+        match std::fs::File::open(&full) {
+            Ok(f) => {
+                let params = c"";
+                // SAFETY: finit_module reads the module from an open fd; params is a valid C string.
+                let r = unsafe {
+                    libc::syscall(
+                        libc::SYS_finit_module,
+                        std::os::unix::io::AsRawFd::as_raw_fd(&f),
+                        params.as_ptr(),
+                        0,
+                    )
+                };
+                r == 0 || crate::sys::errno() == libc::EEXIST
+            }
+            Err(_) => false,
         }
-        Err(_) => false,
     };
     if ok {
         loaded.insert(name.to_string());
+    } else if std::env::var_os("GUESTFSD_DEBUG_MODULES").is_some() || std::process::id() == 1 {
+        eprintln!("guestfsd: module {} ({}) not loaded", name, full);
     }
     ok
+}
+
+/// Inflates a gzip-compressed module and loads it from memory.
+fn load_compressed(path: &str) -> bool {
+    use std::io::Read;
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut data = Vec::new();
+    // A module is at most a few tens of MiB; refuse anything larger.
+    let mut gz = flate2::read::GzDecoder::new(f).take(256 << 20);
+    if let Err(e) = gz.read_to_end(&mut data) {
+        eprintln!("guestfsd: {}: {}", path, e);
+        return false;
+    }
+    let params = c"";
+    // SAFETY: init_module reads `data.len()` bytes from a live buffer; params is a C string.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_init_module,
+            data.as_ptr(),
+            data.len() as libc::c_ulong,
+            params.as_ptr(),
+        )
+    };
+    let e = crate::sys::errno();
+    if r != 0 && e != libc::EEXIST {
+        eprintln!(
+            "guestfsd: {}: init_module: {}",
+            path,
+            guestfs::error::strerror(e)
+        );
+    }
+    r == 0 || e == libc::EEXIST
 }
 
 /// `modprobe [-q] [--] NAME`, as the kernel's module helper calls it.
