@@ -20,6 +20,9 @@ const DEFAULT_LAUNCH_TIMEOUT: u64 = 120;
 /// How long a KVM launch may take before we decide KVM hangs here and use TCG.
 const KVM_LAUNCH_TIMEOUT: Duration = Duration::from_secs(6);
 
+/// Where qemu packages put qboot.
+const QBOOT: &[&str] = &["/usr/share/qemu/qboot.rom", "/usr/share/qemu-kvm/qboot.rom"];
+
 /// The accelerator to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accel {
@@ -305,6 +308,13 @@ pub fn qemu_args(
     ]);
     a.extend(["-m".into(), mem.to_string()]);
     a.push("-no-reboot".into());
+    // qboot instead of SeaBIOS: a minimal firmware that jumps straight to the PVH entry of
+    // the ELF kernel (about half a second less under TCG).
+    if appliance.kernel.file_name().is_some_and(|n| n == "vmlinux") {
+        if let Some(bios) = QBOOT.iter().find(|p| Path::new(p).is_file()) {
+            a.extend(["-bios".into(), bios.to_string()]);
+        }
+    }
     a.extend(["-rtc".into(), "driftfix=slew".into()]);
     a.extend(["-kernel".into(), appliance.kernel.display().to_string()]);
     a.extend(["-initrd".into(), appliance.initrd.display().to_string()]);
