@@ -399,22 +399,83 @@ fn slow_qemu_death_returns_to_config() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The `launch` example (built by `cargo test`), run with extra environment.
+fn run_launch_example(env: &[(&str, &std::ffi::OsStr)]) -> std::process::Output {
+    let exe = std::env::current_exe().unwrap();
+    let example = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap()
+        .join("examples/launch");
+    let mut cmd = Command::new(example);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
 #[test]
 fn missing_qemu_is_one_clear_error() {
     build_daemon();
     let dir = tmpdir("noqemu");
-    let img = dir.join("x.img");
-    std::fs::write(&img, vec![0u8; 1 << 20]).unwrap();
-    // LIBGUESTFS_HV is read at launch; a missing binary must fail before anything starts.
-    std::env::set_var("LIBGUESTFS_HV", dir.join("no-such-qemu"));
-    let mut g = Handle::new();
-    g.set_error_handler_quiet();
-    g.set_backend("direct").unwrap();
-    g.add_drive_ro(img.to_str().unwrap()).unwrap();
-    let e = g.launch().unwrap_err();
-    std::env::remove_var("LIBGUESTFS_HV");
-    assert!(e.message.contains("LIBGUESTFS_HV"), "{}", e.message);
-    assert_eq!(g.state(), guestfs::State::Config);
+    let out = run_launch_example(&[("LIBGUESTFS_HV", dir.join("no-such-qemu").as_os_str())]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("LIBGUESTFS_HV") && err.contains("no-such-qemu"),
+        "{}",
+        err
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn unwritable_cache_is_one_clear_error() {
+    build_daemon();
+    let dir = tmpdir("nocache");
+    let file = dir.join("not-a-directory");
+    std::fs::write(&file, b"x").unwrap();
+    let out = run_launch_example(&[("LIBGUESTFS_CACHEDIR", file.as_os_str())]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("LIBGUESTFS_CACHEDIR"), "{}", err);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two programs building the appliance into the same empty cache at once both succeed, and
+/// the cache ends up with one appliance and no leftovers.
+#[test]
+fn slow_concurrent_builds_share_the_cache() {
+    build_daemon();
+    let dir = tmpdir("cache");
+    let cache = dir.join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let c1 = cache.clone();
+    let t =
+        std::thread::spawn(move || run_launch_example(&[("LIBGUESTFS_CACHEDIR", c1.as_os_str())]));
+    let b = run_launch_example(&[("LIBGUESTFS_CACHEDIR", cache.as_os_str())]);
+    let a = t.join().unwrap();
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let uid = unsafe { libc::geteuid() };
+    let entries: Vec<String> = std::fs::read_dir(cache.join(format!(".guestfs-rs-{}", uid)))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e.starts_with("appliance-"))
+            .count(),
+        1,
+        "{:?}",
+        entries
+    );
+    assert!(
+        !entries.iter().any(|e| e.starts_with("tmp-")),
+        "{:?}",
+        entries
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -469,5 +530,60 @@ fn slow_qemu_dies_with_the_program() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert!(!qemu_alive(), "qemu outlived the program");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `unix:PATH`: the library talks to a daemon that is already running (here on the host, in
+/// standalone mode, serving the host's own root read-only calls).
+#[test]
+fn unix_backend_talks_to_a_listening_daemon() {
+    build_daemon();
+    let dir = tmpdir("unix");
+    let sock = dir.join("guestfsd.sock");
+    let daemon = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/guestfsd");
+    let mut child = Command::new(&daemon)
+        .args(["--listen", "-r", "--channel"])
+        .arg(&sock)
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while !sock.exists() && t.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut g = Handle::new();
+    g.set_backend(&format!("unix:{}", sock.display())).unwrap();
+    g.launch().unwrap();
+    assert!(g.is_dir("/etc", false).unwrap());
+    assert!(g.ls("/").unwrap().contains(&"etc".to_string()));
+    let e = g.statns("/no/such/file").unwrap_err();
+    assert_eq!(e.errno, libc::ENOENT);
+    assert_eq!(
+        e.message,
+        "statns: /no/such/file: No such file or directory"
+    );
+    // A relative path is refused by the daemon's stub checks.
+    let e = g.statns("etc").unwrap_err();
+    assert_eq!(
+        e.message,
+        "statns: statns_stub: path must start with a / character"
+    );
+    g.shutdown().unwrap();
+    let st = child.wait().unwrap();
+    assert!(st.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_directory_is_not_a_disk_image() {
+    build_daemon();
+    let dir = tmpdir("notimage");
+    let mut g = Handle::new();
+    g.set_error_handler_quiet();
+    g.set_backend("direct").unwrap();
+    if g.add_drive_ro(dir.to_str().unwrap()).is_ok() {
+        let e = g.launch().unwrap_err();
+        assert!(e.message.contains("not a disk image"), "{}", e.message);
+    }
+    assert_eq!(g.state(), guestfs::State::Config);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -81,6 +81,18 @@ pub fn launch_direct(
     }
     let mut formats = Vec::new();
     for d in drives {
+        let md = std::fs::metadata(&d.path)
+            .map_err(|e| Error::from(e).context(&d.path.display().to_string()))?;
+        use std::os::unix::fs::FileTypeExt;
+        if !(md.is_file() || md.file_type().is_block_device()) {
+            return Err(Error::new(
+                libc::EINVAL,
+                format!(
+                    "{}: not a disk image (it is not a regular file or a block device)",
+                    d.path.display()
+                ),
+            ));
+        }
         let f = qemu::drive_format(d)?;
         formats.push((d.clone(), f));
     }
