@@ -116,7 +116,8 @@ fn report(cmd: &str, cols: &str, ncols: usize) -> Result<Vec<Vec<String>>> {
     }
     let out = run_ok("lvm", &args)?;
     let mut rows = Vec::new();
-    for line in out.lines() {
+    // Not lines(): it would take the last "\r" separator for part of a "\r\n".
+    for line in out.split('\n') {
         let line = line.trim_start();
         if line.is_empty() {
             continue;

@@ -587,3 +587,133 @@ fn a_directory_is_not_a_disk_image() {
     assert_eq!(g.state(), guestfs::State::Config);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The shared fixtures (images made by libguestfs's own scripts), unpacked sparse.
+fn fixture(name: &str) -> Option<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures")
+        .join(format!("{}.img.xz", name));
+    let src = if src.is_file() {
+        src
+    } else {
+        PathBuf::from(format!("/work/shared/fixtures/{}.img.xz", name))
+    };
+    if !src.is_file() {
+        eprintln!("fixture {} not found, skipping", name);
+        return None;
+    }
+    let dir = tmpdir(&format!("fixture-{}", name));
+    let out = dir.join(format!("{}.img", name));
+    sh(&format!(
+        "xz -dc {} | cp --sparse=always /dev/stdin {}",
+        src.display(),
+        out.display()
+    ));
+    Some(out)
+}
+
+/// LVM (activated on demand in the appliance) on libguestfs's phony Debian guest; the
+/// figures are those libguestfs 1.48 printed for it (fixtures/expected/debian.*).
+#[test]
+fn slow_fixture_debian_lvm() {
+    let Some(img) = fixture("debian") else { return };
+    build_daemon();
+    let mut g = launch("direct", &img, Some("raw"));
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+    assert_eq!(
+        g.list_filesystems().unwrap(),
+        vec![
+            ("/dev/sda1".to_string(), "ext2".to_string()),
+            ("/dev/debian/home".into(), "ext2".into()),
+            ("/dev/debian/root".into(), "ext2".into()),
+            ("/dev/debian/usr".into(), "ext2".into()),
+            ("/dev/debian/var".into(), "ext2".into()),
+        ]
+    );
+    assert_eq!(
+        g.lvs().unwrap(),
+        s(&[
+            "/dev/debian/home",
+            "/dev/debian/root",
+            "/dev/debian/usr",
+            "/dev/debian/var"
+        ])
+    );
+    assert_eq!(g.vgs().unwrap(), s(&["debian"]));
+    assert_eq!(g.pvs().unwrap(), s(&["/dev/sda2"]));
+    // lvs_full is in LVM's own (metadata) order, as libguestfs returns it.
+    let mut lvs: Vec<(String, i64)> = g
+        .lvs_full()
+        .unwrap()
+        .iter()
+        .map(|l| (l.lv_name.clone(), l.lv_size))
+        .collect();
+    lvs.sort();
+    assert_eq!(
+        lvs,
+        vec![
+            ("home".to_string(), 33554432),
+            ("root".into(), 67108864),
+            ("usr".into(), 33554432),
+            ("var".into(), 33554432)
+        ]
+    );
+    assert_eq!(g.vgs_full().unwrap()[0].vg_size, 264241152);
+    assert_eq!(g.pvs_full().unwrap()[0].pv_size, 264241152);
+    assert_eq!(g.vfs_label("/dev/sda1").unwrap(), "BOOT");
+    assert_eq!(g.blockdev_getsize64("/dev/debian/root").unwrap(), 67108864);
+    let vg_uuid = g.vguuid("debian").unwrap();
+    assert_eq!(vg_uuid.len(), 32);
+    assert_eq!(g.vglvuuids("debian").unwrap().len(), 4);
+    assert_eq!(
+        g.vgpvuuids("debian").unwrap(),
+        vec![g.pvuuid("/dev/sda2").unwrap()]
+    );
+    g.mount_ro("/dev/debian/root", "/").unwrap();
+    let fstab = g.read_file("/etc/fstab").unwrap();
+    let want = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/expected/debian.cat-fstab.out"),
+    )
+    .or_else(|_| std::fs::read("/work/shared/fixtures/expected/debian.cat-fstab.out"));
+    if let Ok(want) = want {
+        assert_eq!(
+            String::from_utf8_lossy(&fstab),
+            String::from_utf8_lossy(&want)
+        );
+    }
+    let v = g.statvfs("/").unwrap();
+    // df: 61412 1K-blocks, 68 used.
+    assert_eq!(v.blocks * v.frsize / 1024, 61412);
+    assert_eq!((v.blocks - v.bfree) * v.frsize / 1024, 68);
+    g.shutdown().unwrap();
+    let _ = std::fs::remove_dir_all(img.parent().unwrap());
+}
+
+/// NTFS through ntfs-3g (FUSE) in the appliance, on the phony Windows guest.
+#[test]
+fn slow_fixture_windows_ntfs() {
+    let Some(img) = fixture("windows") else {
+        return;
+    };
+    build_daemon();
+    let mut g = launch("direct", &img, Some("raw"));
+    assert_eq!(
+        g.list_filesystems().unwrap(),
+        vec![
+            ("/dev/sda1".to_string(), "ntfs".to_string()),
+            ("/dev/sda2".into(), "ntfs".into())
+        ]
+    );
+    g.mount_ro("/dev/sda2", "/").unwrap();
+    assert_eq!(g.mounts().unwrap(), vec!["/dev/sda2".to_string()]);
+    assert!(g.is_dir("/Windows/System32", false).unwrap());
+    assert_eq!(
+        g.case_sensitive_path("/windows/system32").unwrap(),
+        "/Windows/System32"
+    );
+    assert_eq!(g.read_file("/autoexec.bat").unwrap(), b"");
+    g.umount_all().unwrap();
+    g.shutdown().unwrap();
+    let _ = std::fs::remove_dir_all(img.parent().unwrap());
+}
