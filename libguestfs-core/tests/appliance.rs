@@ -717,3 +717,73 @@ fn slow_fixture_windows_ntfs() {
     g.shutdown().unwrap();
     let _ = std::fs::remove_dir_all(img.parent().unwrap());
 }
+
+/// Two drives (sda, sdb): xfs and btrfs made with their own mkfs, read through the appliance
+/// kernel's drivers (modules loaded on demand).
+#[test]
+fn slow_xfs_and_btrfs_on_two_drives() {
+    build_daemon();
+    let dir = tmpdir("xfsbtrfs");
+    let src = dir.join("src");
+    std::fs::create_dir_all(src.join("d")).unwrap();
+    std::fs::write(src.join("d/f.txt"), "btrfs data\n").unwrap();
+    let xfs = dir.join("xfs.img");
+    let btrfs = dir.join("btrfs.img");
+    let have = |p: &str| {
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {}", p))
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    if !have("mkfs.xfs") || !have("mkfs.btrfs") {
+        eprintln!("mkfs.xfs or mkfs.btrfs missing, skipping");
+        return;
+    }
+    sh(&format!(
+        "truncate -s 300M {x} && mkfs.xfs -q -f -L XFSVOL {x}",
+        x = xfs.display()
+    ));
+    sh(&format!(
+        "truncate -s 128M {b} && mkfs.btrfs -q -f -L BTR -r {s} {b} >/dev/null",
+        b = btrfs.display(),
+        s = src.display()
+    ));
+    let mut g = Handle::new();
+    g.set_backend("direct").unwrap();
+    for p in [&xfs, &btrfs] {
+        g.add_drive_opts(
+            p.to_str().unwrap(),
+            DriveOptions {
+                readonly: true,
+                format: Some("raw".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    g.launch().unwrap();
+    assert_eq!(
+        g.list_devices().unwrap(),
+        vec!["/dev/sda".to_string(), "/dev/sdb".to_string()]
+    );
+    assert_eq!(
+        g.list_filesystems().unwrap(),
+        vec![
+            ("/dev/sda".to_string(), "xfs".to_string()),
+            ("/dev/sdb".into(), "btrfs".into())
+        ]
+    );
+    assert_eq!(g.vfs_label("/dev/sdb").unwrap(), "BTR");
+    assert_eq!(g.findfs_label("XFSVOL").unwrap(), "/dev/sda");
+    g.mount_ro("/dev/sdb", "/").unwrap();
+    assert_eq!(g.read_file("/d/f.txt").unwrap(), b"btrfs data\n");
+    assert_eq!(g.pread("/d/f.txt", 4, 6).unwrap(), b"data");
+    g.umount_all().unwrap();
+    g.mount_ro("/dev/sda", "/").unwrap();
+    assert_eq!(g.ls("/").unwrap(), Vec::<String>::new());
+    assert_eq!(g.statvfs("/").unwrap().bsize, 4096);
+    g.shutdown().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
