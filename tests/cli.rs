@@ -237,3 +237,27 @@ fn zero_length_image_is_a_clear_error() {
         "Name      Type        VFS      Label  MBR  Size  Parent\n/dev/sda  filesystem  unknown  -      -    0     -\n/dev/sda  device      -        -      -    0     -\n"
     );
 }
+
+#[test]
+fn man_pages_are_up_to_date() {
+    let tmp = TempDir::new("man");
+    let st = std::process::Command::new(binary())
+        .arg("--generate-man")
+        .arg(tmp.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let man = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../man");
+    for entry in std::fs::read_dir(tmp.path()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        let committed = std::fs::read_to_string(man.join(&name)).unwrap_or_default();
+        let generated = std::fs::read_to_string(entry.path()).unwrap();
+        assert_eq!(
+            committed,
+            generated,
+            "man/{} is stale: run `virt-tools --generate-man man`",
+            name.to_string_lossy()
+        );
+    }
+}

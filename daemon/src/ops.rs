@@ -796,6 +796,68 @@ pub fn readlink(sysroot: &str, path: &str) -> Result<String> {
     raw_readlink(path).map_err(|e| Error::path(e, path))
 }
 
+/// The extended attributes of a file, not following a final symlink.
+pub fn lgetxattrs(sysroot: &str, path: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    let _c = chroot_in(sysroot)?;
+    let c = cstr(path)?;
+    // SAFETY: a NULL buffer asks for the size of the name list.
+    let len = unsafe { libc::llistxattr(c.as_ptr(), std::ptr::null_mut(), 0) };
+    if len < 0 {
+        return Err(Error::new(
+            errno(),
+            format!("llistxattr: {}", strerror(errno())),
+        ));
+    }
+    let mut names = vec![0u8; len as usize];
+    // SAFETY: the buffer has the size the kernel asked for (a race gives ERANGE).
+    let len = unsafe {
+        libc::llistxattr(
+            c.as_ptr(),
+            names.as_mut_ptr() as *mut libc::c_char,
+            names.len(),
+        )
+    };
+    if len < 0 {
+        return Err(Error::new(
+            errno(),
+            format!("llistxattr: {}", strerror(errno())),
+        ));
+    }
+    names.truncate(len as usize);
+    let mut out = Vec::new();
+    for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        let Ok(cn) = std::ffi::CString::new(name) else {
+            continue;
+        };
+        // SAFETY: size query, then a read into a buffer of that size (64 KiB is the limit).
+        let vlen = unsafe { libc::lgetxattr(c.as_ptr(), cn.as_ptr(), std::ptr::null_mut(), 0) };
+        if vlen < 0 {
+            return Err(Error::new(
+                errno(),
+                format!("lgetxattr: {}", strerror(errno())),
+            ));
+        }
+        let mut val = vec![0u8; (vlen as usize).min(65536)];
+        let vlen = unsafe {
+            libc::lgetxattr(
+                c.as_ptr(),
+                cn.as_ptr(),
+                val.as_mut_ptr() as *mut libc::c_void,
+                val.len(),
+            )
+        };
+        if vlen < 0 {
+            return Err(Error::new(
+                errno(),
+                format!("lgetxattr: {}", strerror(errno())),
+            ));
+        }
+        val.truncate(vlen as usize);
+        out.push((String::from_utf8_lossy(name).into_owned(), val));
+    }
+    Ok(out)
+}
+
 pub fn readlinklist(sysroot: &str, dir: &str, names: &[String]) -> Vec<String> {
     let Ok(_c) = chroot_in(sysroot) else {
         return Vec::new();

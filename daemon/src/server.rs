@@ -476,6 +476,7 @@ impl Server {
                 enc(ops::lstatnslist(sr, &dir, &names))
             }
             READLINK => enc(ops::readlink(sr, &self.path(r)?)?),
+            LGETXATTRS => enc(ops::lgetxattrs(sr, &self.path(r)?)?),
             INTERNAL_READLINKLIST => {
                 let dir = self.path(r)?;
                 let names = names(r)?;

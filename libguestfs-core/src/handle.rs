@@ -63,6 +63,8 @@ pub struct Handle {
     last_error: Option<Error>,
     pub(crate) inspection: crate::inspect::InspectionCache,
     pub(crate) hive: Option<crate::hive::Hive>,
+    /// The journal opened by `journal_open` (see journal_api.rs).
+    pub(crate) journal: Option<crate::journal::Journal>,
 }
 
 impl Default for Handle {
@@ -95,6 +97,7 @@ impl Handle {
             last_error: None,
             inspection: Default::default(),
             hive: None,
+            journal: None,
         }
     }
 
@@ -335,6 +338,7 @@ impl Handle {
         self.trace_line("shutdown");
         self.inspection = Default::default();
         self.hive = None;
+        self.journal = None;
         if let Some(mut b) = self.backend.take() {
             self.state = State::Config;
             if let Err(e) = b.shutdown() {

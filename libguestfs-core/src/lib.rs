@@ -14,6 +14,8 @@ pub mod handle;
 pub mod hive;
 pub mod hivex_api;
 pub mod inspect;
+pub mod journal;
+pub mod journal_api;
 pub mod ll;
 pub mod lvm;
 pub mod output;

@@ -25,6 +25,26 @@ pub struct TarOutOptions {
 
 const BLOCK: usize = 512;
 
+/// GNU tar's default record size (blocking factor 20).
+const RECORD: u64 = 20 * BLOCK as u64;
+
+/// Counts the bytes written through it.
+struct Counting<'a> {
+    inner: &'a mut dyn Write,
+    written: u64,
+}
+
+impl Write for Counting<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Deep directory trees beyond this cannot come from a real path (PATH_MAX is 4096).
 const MAX_DEPTH: usize = 2048;
 
@@ -178,8 +198,12 @@ impl Handle {
         if !st.is_dir() {
             return Err(Error::path(libc::ENOTDIR, directory));
         }
+        let mut counted = Counting {
+            inner: out,
+            written: 0,
+        };
         let mut tw = TarWriter {
-            out,
+            out: &mut counted,
             numeric_owner: opts.numeric_owner,
             links: HashMap::new(),
             copied: 0,
@@ -187,8 +211,13 @@ impl Handle {
         };
         tw.header("./", &st, tar::EntryType::Directory, 0, None)?;
         self.tar_dir(&mut tw, directory, ".", opts, 0)?;
-        // Two zero blocks end the archive; GNU tar pads the whole to a 10 KiB record.
+        // Two zero blocks end the archive, and GNU tar writes whole 10 KiB records.
         tw.out.write_all(&[0u8; BLOCK * 2])?;
+        drop(tw);
+        let rem = (counted.written % RECORD) as usize;
+        if rem != 0 {
+            counted.write_all(&vec![0u8; RECORD as usize - rem])?;
+        }
         Ok(())
     }
 

@@ -177,6 +177,9 @@ pub struct Application2 {
     pub app2_source_package: String,
     pub app2_summary: String,
     pub app2_description: String,
+    /// The application's class (`antivirus` or empty). libguestfs 1.48 has no such field
+    /// (its XML does not print one); kept for JSON output.
+    pub app2_class: String,
 }
 
 #[cfg(test)]

@@ -1125,7 +1125,20 @@ fn offsets_outside_the_file_are_errors() {
         h.node_children(NodeHandle(a)).unwrap(),
         [NodeHandle(layout.nk["A\\A2"])]
     );
-    // Same for a value list entry.
+    // Or at a cell that is not a key.
+    let mut b = bytes.clone();
+    put32(&mut b, list + 8, rel(layout.value_list["A"]));
+    let h = Hive::from_bytes(b.clone()).unwrap();
+    assert_eq!(
+        h.node_children(NodeHandle(a)).unwrap_err().errno,
+        libc::EFAULT
+    );
+    let h = Hive::from_bytes_opts(b, OpenOptions { tolerant: true }).unwrap();
+    assert_eq!(
+        h.node_children(NodeHandle(a)).unwrap(),
+        [NodeHandle(layout.nk["A\\A2"])]
+    );
+    // A value list entry pointing nowhere: an error even in unsafe mode (as in hivex).
     let vlist = layout.value_list["A"];
     let mut b = bytes.clone();
     put32(&mut b, vlist + 4, 0x7fff_0000);
@@ -1135,7 +1148,10 @@ fn offsets_outside_the_file_are_errors() {
         libc::EFAULT
     );
     let h = Hive::from_bytes_opts(b, OpenOptions { tolerant: true }).unwrap();
-    assert_eq!(h.node_values(NodeHandle(a)).unwrap().len(), 2);
+    assert_eq!(
+        h.node_values(NodeHandle(a)).unwrap_err().errno,
+        libc::EFAULT
+    );
     // The root offset in the header.
     let mut b = bytes.clone();
     put32(&mut b, 0x24, 0x7fff_0000);
@@ -1362,7 +1378,7 @@ fn bad_bins_and_cells() {
     let a = layout.nk["A"];
     // A cell size of 0 must not loop forever; unsafe mode skips the rest of the bin.
     let a1 = layout.nk["A\\A1"];
-    for size in [0u32, 2, 6, 0x8000_0000, 0x7fff_fff8, (-4i32) as u32] {
+    for size in [0u32, 2, 6, 0x8000_0000, (-4i32) as u32] {
         let mut b = bytes.clone();
         put32(&mut b, a1, size);
         let e = Hive::from_bytes(b.clone()).unwrap_err();
@@ -1370,6 +1386,19 @@ fn bad_bins_and_cells() {
         let h = Hive::from_bytes_opts(b, OpenOptions { tolerant: true }).unwrap();
         assert!(h.node_name(NodeHandle(a1)).is_err());
         read_everything(&h);
+    }
+    // A cell running past its hive bin: refused even in unsafe mode, as hivex does.
+    for size in [0x7fff_fff8u32, 0x10000, (-0x10000i32) as u32] {
+        let mut b = bytes.clone();
+        put32(&mut b, a1, size);
+        for tolerant in [false, true] {
+            let e = Hive::from_bytes_opts(b.clone(), OpenOptions { tolerant }).unwrap_err();
+            assert!(
+                e.message.contains("extends beyond the current page"),
+                "{}",
+                e.message
+            );
+        }
     }
     // A cell too small for an nk record (the rest of it made a free cell).
     let mut b = bytes.clone();

@@ -50,6 +50,34 @@ impl Tree {
 
     /// Writes the tree under `root` with fixed times, so outputs are reproducible.
     pub fn write(&self, root: &Path) {
+        self.write_entries(root);
+        // Fixed access and modification times (children first, as setting a directory's
+        // times must come after its entries are written).
+        let mut paths: Vec<PathBuf> = self
+            .entries
+            .iter()
+            .map(|(p, _)| root.join(p.trim_start_matches('/')))
+            .collect();
+        paths.sort();
+        paths.dedup();
+        for p in paths
+            .iter()
+            .rev()
+            .chain(std::iter::once(&root.to_path_buf()))
+        {
+            set_times(p, FIXED_TIME);
+            let mut parent = p.parent();
+            while let Some(d) = parent {
+                if !d.starts_with(root) {
+                    break;
+                }
+                set_times(d, FIXED_TIME);
+                parent = d.parent();
+            }
+        }
+    }
+
+    fn write_entries(&self, root: &Path) {
         use std::os::unix::fs::PermissionsExt;
         fs::create_dir_all(root).expect("tree root");
         for (path, entry) in &self.entries {
@@ -80,8 +108,34 @@ impl Tree {
     }
 }
 
+/// The time every test file is given (2023-11-14 22:13:20 UTC).
+pub const FIXED_TIME: i64 = 1_700_000_000;
+
+/// Sets atime and mtime of a path without following a symlink.
+fn set_times(path: &Path, t: i64) {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return;
+    };
+    let ts = [libc::timespec {
+        tv_sec: t as libc::time_t,
+        tv_nsec: 0,
+    }; 2];
+    // SAFETY: c is a valid NUL-terminated path and ts has the two entries utimensat reads.
+    unsafe {
+        libc::utimensat(
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            ts.as_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    };
+}
+
 /// Options of a filesystem image.
 pub struct FsSpec<'a> {
+    /// The directory-hash seed, so htree directories come out the same every time.
+    pub hash_seed: Option<&'a str>,
     /// `ext2`, `ext3` or `ext4`.
     pub kind: &'a str,
     pub size_mib: u64,
@@ -94,6 +148,7 @@ pub struct FsSpec<'a> {
 impl Default for FsSpec<'_> {
     fn default() -> Self {
         FsSpec {
+            hash_seed: None,
             kind: "ext4",
             size_mib: 32,
             label: None,
@@ -118,6 +173,9 @@ pub fn make_ext(work: &Path, name: &str, spec: &FsSpec, tree: &Tree) -> PathBuf 
     if let Some(u) = spec.uuid {
         cmd.args(["-U", u]);
     }
+    if let Some(seed) = spec.hash_seed.or(spec.uuid) {
+        cmd.args(["-E", &format!("hash_seed={}", seed)]);
+    }
     if let Some(b) = spec.block_size {
         cmd.args(["-b", &b.to_string()]);
     }
@@ -126,7 +184,43 @@ pub fn make_ext(work: &Path, name: &str, spec: &FsSpec, tree: &Tree) -> PathBuf 
     // Fixed creation time and hash seed make the image reproducible.
     cmd.env("E2FSPROGS_FAKE_TIME", "1700000000");
     sh(&mut cmd);
+    fix_ctimes(&img, tree);
     img
+}
+
+/// mkfs copies each source file's ctime, which is when the test wrote it: set every inode's
+/// ctime to the fixed time so the image is the same on every run.
+fn fix_ctimes(img: &Path, tree: &Tree) {
+    let mut script =
+        String::from("sif / ctime 20231114221320\nsif /lost+found ctime 20231114221320\n");
+    let mut paths: Vec<&str> = tree.entries.iter().map(|(p, _)| p.as_str()).collect();
+    // Parent directories created implicitly need fixing too.
+    let mut parents = Vec::new();
+    for p in &paths {
+        let mut cur = *p;
+        while let Some((parent, _)) = cur.rsplit_once('/') {
+            if parent.is_empty() {
+                break;
+            }
+            parents.push(parent);
+            cur = parent;
+        }
+    }
+    paths.extend(parents);
+    paths.sort();
+    paths.dedup();
+    for p in paths {
+        script.push_str(&format!("sif \"{}\" ctime 20231114221320\n", p));
+    }
+    let cmdfile = img.with_extension("debugfs");
+    std::fs::write(&cmdfile, script).expect("debugfs script");
+    sh(Command::new("debugfs")
+        .arg("-w")
+        .arg("-f")
+        .arg(&cmdfile)
+        .arg(img)
+        .env("E2FSPROGS_FAKE_TIME", "1700000000"));
+    let _ = std::fs::remove_file(&cmdfile);
 }
 
 /// One partition of a disk image: its table type byte/GUID and optional content.
@@ -140,17 +234,37 @@ pub struct Part<'a> {
 /// Makes a disk image with a partition table (`dos` or `gpt`) and copies each partition's
 /// content in. Partitions start at 1 MiB and are aligned to 1 MiB.
 pub fn make_disk(path: &Path, label: &str, parts: &[Part]) -> PathBuf {
+    make_disk_with_id(
+        path,
+        label,
+        if label == "gpt" {
+            "01234567-89AB-CDEF-0123-456789ABCDEF"
+        } else {
+            "0x12345678"
+        },
+        parts,
+    )
+}
+
+/// Like [`make_disk`] with a fixed disk identifier (MBR signature or GPT disk GUID) so the
+/// image is the same every time; GPT partitions get fixed GUIDs derived from it.
+pub fn make_disk_with_id(path: &Path, label: &str, label_id: &str, parts: &[Part]) -> PathBuf {
     let total: u64 = 1 + parts.iter().map(|p| p.size_mib).sum::<u64>() + 1;
     let f = fs::File::create(path).expect("disk image");
     f.set_len(total * 1024 * 1024).expect("size disk image");
     drop(f);
-    let mut script = format!("label: {}\nunit: sectors\n", label);
+    let mut script = format!("label: {}\nlabel-id: {}\nunit: sectors\n", label, label_id);
     let mut start = 2048u64;
-    for p in parts {
+    for (i, p) in parts.iter().enumerate() {
         let sectors = p.size_mib * 2048;
+        let uuid = if label == "gpt" {
+            format!(", uuid=01234567-89AB-CDEF-0123-4567890000{:02X}", i + 1)
+        } else {
+            String::new()
+        };
         script.push_str(&format!(
-            "start={}, size={}, type={}\n",
-            start, sectors, p.kind
+            "start={}, size={}, type={}{}\n",
+            start, sectors, p.kind, uuid
         ));
         start += sectors;
     }
@@ -216,6 +330,21 @@ pub fn qcow2_overlay(backing_name: &str, backing_fmt: &str, out: &Path) -> PathB
     out.to_path_buf()
 }
 
+/// A minimal x86-64 ELF executable header: enough for inspection to tell the architecture,
+/// and the same on every machine (unlike a copy of the host's /bin/ls).
+pub fn tiny_elf() -> Vec<u8> {
+    let mut e = vec![0u8; 128];
+    e[..4].copy_from_slice(b"\x7fELF");
+    e[4] = 2; // ELFCLASS64
+    e[5] = 1; // little-endian
+    e[6] = 1; // EV_CURRENT
+    e[16] = 2; // ET_EXEC
+    e[18] = 62; // EM_X86_64
+    e[20] = 1; // e_version
+    e[52] = 64; // e_ehsize
+    e
+}
+
 /// The demo guest: a small Debian-like system on an MBR disk with a separate /boot.
 /// Returns the raw image path.
 pub fn demo_guest(work: &Path, out: &Path) -> PathBuf {
@@ -226,7 +355,7 @@ pub fn demo_guest(work: &Path, out: &Path) -> PathBuf {
     let dpkg_status = "Package: hello\nStatus: install ok installed\nPriority: optional\nSection: devel\nMaintainer: Demo <demo@example.invalid>\nArchitecture: amd64\nVersion: 2.10-3\nDescription: example package based on GNU hello\n The GNU hello program produces a familiar, friendly greeting.\nHomepage: https://www.gnu.org/software/hello/\n\nPackage: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.13.dfsg-1\nDescription: compression library - runtime\n zlib is a library implementing the deflate compression method.\n\n";
     let root = Tree::new()
         .dir("/bin", 0o755)
-        .copy("/bin/ls", "/bin/ls")
+        .file("/bin/ls", tiny_elf(), 0o755)
         .dir("/boot", 0o755)
         .dir("/etc", 0o755)
         .file("/etc/hostname", "demo.example.invalid\n", 0o644)
@@ -298,4 +427,163 @@ pub fn demo_guest(work: &Path, out: &Path) -> PathBuf {
             },
         ],
     )
+}
+
+/// Runs sfdisk with a script on an image file.
+fn sfdisk(path: &Path, script: &str) {
+    let mut child = Command::new("sfdisk")
+        .arg("-q")
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run sfdisk");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("sfdisk script");
+    assert!(child.wait().expect("sfdisk").success(), "sfdisk failed");
+}
+
+/// Copies a filesystem image into a disk image at a byte offset.
+fn place(disk: &Path, content: &Path, offset_mib: u64) {
+    sh(Command::new("dd")
+        .arg(format!("if={}", content.display()))
+        .arg(format!("of={}", disk.display()))
+        .args([
+            "bs=1M",
+            &format!("seek={}", offset_mib),
+            "conv=notrunc,sparse",
+            "status=none",
+        ]));
+}
+
+/// A small tree with the things listings must get right.
+fn varied_tree(n_files: usize) -> Tree {
+    let mut t = Tree::new()
+        .dir("/etc", 0o755)
+        .file("/etc/hostname", "testhost\n", 0o644)
+        .file("/etc/secret", "s3cret\n", 0o600)
+        .file("/etc/setuid-tool", "#!/bin/sh\n", 0o4755)
+        .symlink("/etc/fast-link", "hostname")
+        .symlink("/etc/slow-link", &"/very/long/target/".repeat(6))
+        .dir("/data", 0o1777)
+        .file(
+            "/data/with space.txt",
+            "a file whose name has a space\n",
+            0o644,
+        )
+        .file("/data/comma,name", "x", 0o644)
+        .file(
+            "/data/big.bin",
+            (0..3_000_000u32)
+                .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+                .collect::<Vec<u8>>(),
+            0o644,
+        )
+        .dir("/many", 0o755);
+    for i in 0..n_files {
+        t = t.file(&format!("/many/file-{:04}", i), format!("{}\n", i), 0o644);
+    }
+    t
+}
+
+/// The images the integration tests and their golden outputs (made by libguestfs 1.48, see
+/// tests/golden/regenerate.sh) use. Every image is built reproducibly: fixed UUIDs, hash
+/// seeds, disk identifiers and file times.
+pub fn test_images(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("image dir");
+    let work = dir.join("work");
+    std::fs::create_dir_all(&work).expect("work dir");
+
+    // The demo guest as raw, compressed qcow2, and a qcow2 overlay on the raw image.
+    let demo = demo_guest(&work, &dir.join("demo.img"));
+    to_qcow2(&demo, &dir.join("demo.qcow2"), true);
+    qcow2_overlay("demo.img", "raw", &dir.join("demo-overlay.qcow2"));
+
+    // MBR with primaries, an extended partition and logical partitions; several ext flavours.
+    let ext2 = make_ext(
+        &work,
+        "ext2",
+        &FsSpec {
+            kind: "ext2",
+            size_mib: 8,
+            label: Some("EXT2"),
+            uuid: Some("11111111-2222-3333-4444-000000000002"),
+            block_size: Some(1024),
+            ..Default::default()
+        },
+        &varied_tree(20),
+    );
+    let ext3 = make_ext(
+        &work,
+        "ext3",
+        &FsSpec {
+            kind: "ext3",
+            size_mib: 16,
+            label: Some("EXT3"),
+            uuid: Some("11111111-2222-3333-4444-000000000003"),
+            block_size: Some(2048),
+            ..Default::default()
+        },
+        &varied_tree(50),
+    );
+    let ext4 = make_ext(
+        &work,
+        "ext4",
+        &FsSpec {
+            kind: "ext4",
+            size_mib: 24,
+            label: Some("LOGICAL"),
+            uuid: Some("11111111-2222-3333-4444-000000000004"),
+            ..Default::default()
+        },
+        &varied_tree(2000),
+    );
+    let parts = dir.join("parts.img");
+    let f = std::fs::File::create(&parts).expect("parts.img");
+    f.set_len(64 * 1024 * 1024).expect("size");
+    drop(f);
+    sfdisk(
+        &parts,
+        "label: dos\nlabel-id: 0x0badcafe\nunit: sectors\nstart=2048, size=16384, type=83\nstart=18432, size=32768, type=83, bootable\nstart=51200, size=75776, type=5\nstart=53248, size=49152, type=83\nstart=104448, size=16384, type=82\n",
+    );
+    place(&parts, &ext2, 1);
+    place(&parts, &ext3, 9);
+    place(&parts, &ext4, 26);
+
+    // GPT: an ext4 filesystem with 64-bit and inline data, and an empty partition.
+    let gpt_fs = make_ext(
+        &work,
+        "gpt-ext4",
+        &FsSpec {
+            kind: "ext4",
+            size_mib: 24,
+            label: Some("GPTROOT"),
+            uuid: Some("11111111-2222-3333-4444-000000000005"),
+            extra: &["-O", "64bit,inline_data"],
+            ..Default::default()
+        },
+        &varied_tree(300),
+    );
+    make_disk_with_id(
+        &dir.join("gpt.img"),
+        "gpt",
+        "01234567-89AB-CDEF-0123-456789ABCDEF",
+        &[
+            Part {
+                size_mib: 24,
+                kind: "0FC63DAF-8483-4772-8E79-3D69D8477DE4",
+                content: Some(&gpt_fs),
+            },
+            Part {
+                size_mib: 4,
+                kind: "0FC63DAF-8483-4772-8E79-3D69D8477DE4",
+                content: None,
+            },
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&work);
 }

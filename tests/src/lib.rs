@@ -149,3 +149,92 @@ pub fn shared_fixtures() -> Option<PathBuf> {
     let p = root.parent()?.join("shared/fixtures");
     p.join("expected").is_dir().then_some(p)
 }
+
+/// A case file set (`NAME.cmd`, `.out`, `.err`, `.rc`, as libguestfs 1.48 produced them) run
+/// with our binary: returns (identical, known differences, unexpected differences).
+pub struct CaseResults {
+    pub passed: Vec<String>,
+    pub known: Vec<String>,
+    pub failed: Vec<String>,
+}
+
+/// Runs every `*.cmd` in `expected` with the tools on PATH, in `images`, and compares stdout,
+/// exit status and (for failures) stderr byte for byte. `known` maps case names to the reason
+/// they are allowed to differ.
+pub fn run_cases(
+    expected: &Path,
+    images: &Path,
+    known: &std::collections::BTreeMap<String, String>,
+) -> CaseResults {
+    let path = format!(
+        "{}:{}",
+        tool_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(expected)
+        .expect("expected dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "cmd"))
+        .collect();
+    cases.sort();
+    let mut r = CaseResults {
+        passed: Vec::new(),
+        known: Vec::new(),
+        failed: Vec::new(),
+    };
+    for cmd_file in cases {
+        let case = cmd_file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let base = cmd_file.with_extension("");
+        let read =
+            |ext: &str| std::fs::read(format!("{}.{}", base.display(), ext)).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&read("cmd")).into_owned();
+        let exp_rc: i32 = String::from_utf8_lossy(&read("rc"))
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(&cmd)
+            .current_dir(images)
+            .env("PATH", &path)
+            .env("TZ", "UTC")
+            .env("LANG", "C")
+            .env("LC_ALL", "C")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run case");
+        let rc = out.status.code().unwrap_or(-1);
+        let same =
+            rc == exp_rc && out.stdout == read("out") && (exp_rc == 0 || out.stderr == read("err"));
+        match (same, known.get(&case)) {
+            (true, _) => r.passed.push(case),
+            (false, Some(why)) => r.known.push(format!("{} ({})", case, why)),
+            (false, None) => r.failed.push(format!(
+                "{}: exit {} (expected {}); stderr: {}",
+                case,
+                rc,
+                exp_rc,
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+            )),
+        }
+    }
+    r
+}
+
+/// Parses a known-differences list: `CASE reason…` lines, `#` comments.
+pub fn parse_known(text: &str) -> std::collections::BTreeMap<String, String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            l.split_once(char::is_whitespace)
+                .map(|(c, why)| (c.to_string(), why.trim().to_string()))
+        })
+        .collect()
+}

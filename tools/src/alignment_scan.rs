@@ -32,6 +32,8 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-alignment-scan", "json-partition-records"],
+    perl_style: false,
+    man: include_str!("../../man/src/virt-alignment-scan.txt"),
     command,
     run,
 };

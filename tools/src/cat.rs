@@ -34,6 +34,8 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-cat", "json-file-records"],
+    perl_style: false,
+    man: include_str!("../../man/src/virt-cat.txt"),
     command,
     run,
 };
@@ -78,7 +80,10 @@ fn run(ctx: &mut Ctx) -> i32 {
     let mut errors = 0;
     let stdout = std::io::stdout();
     for file in ctx.operands.clone() {
-        let path = match windows.as_ref().map(|w| w.rewrite_path(&mut g, &file)) {
+        let path = match windows
+            .as_ref()
+            .map(|w| w.rewrite_path(ctx, &mut g, &file, true))
+        {
             Some(Ok(p)) => p,
             Some(Err(code)) => return code,
             None => file.clone(),

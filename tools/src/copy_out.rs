@@ -13,6 +13,8 @@ pub static SPEC: ToolSpec = ToolSpec {
     tables: fish::TABLES,
     version: LIBGUESTFS_VERSION,
     features: &["virt-copy-out", "json-progress-records"],
+    perl_style: false,
+    man: include_str!("../../man/src/virt-copy-out.txt"),
     command,
     run,
 };
@@ -42,7 +44,10 @@ fn run(ctx: &mut Ctx) -> i32 {
     let (remotes, localdir) = ctx.operands.split_at(ctx.operands.len() - 1);
     let localdir = std::path::PathBuf::from(&localdir[0]);
     if !localdir.is_dir() {
-        eprintln!("copy-out: target '{}' is not a directory", localdir.display());
+        eprintln!(
+            "copy-out: target '{}' is not a directory",
+            localdir.display()
+        );
         return 1;
     }
     let remotes = remotes.to_vec();
@@ -57,7 +62,11 @@ fn run(ctx: &mut Ctx) -> i32 {
         if g.copy_out(&remote, &localdir).is_err() {
             return 1;
         }
-        ctx.record(Record::new("copied").field("path", remote.as_str()).field("localdir", localdir.display().to_string()));
+        ctx.record(
+            Record::new("copied")
+                .field("path", remote.as_str())
+                .field("localdir", localdir.display().to_string()),
+        );
     }
     0
 }

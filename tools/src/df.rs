@@ -38,6 +38,8 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-df", "json-df-records"],
+    perl_style: false,
+    man: include_str!("../../man/src/virt-df.txt"),
     command,
     run,
 };

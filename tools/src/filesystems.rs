@@ -57,6 +57,8 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-filesystems", "json-row-records"],
+    perl_style: false,
+    man: include_str!("../../man/src/virt-filesystems.txt"),
     command,
     run,
 };

@@ -11,16 +11,35 @@ pub static SPEC: ToolSpec = ToolSpec {
     name: "virt-inspector",
     description: "display information about a virtual machine",
     copyright: "Copyright (C) 2010 Red Hat Inc.",
-    usage: &["{prog} [--options] -d domname", "{prog} [--options] -a disk.img [-a disk.img ...]"],
+    usage: &[
+        "{prog} [--options] -d domname",
+        "{prog} [--options] -a disk.img [-a disk.img ...]",
+    ],
     tables: GetoptTables {
         short: "a:c:d:vVx",
         long: &[
-            "add", "blocksize", "connect", "domain", "echo-keys", "format", "help", "key", "keys-from-stdin",
-            "long-options", "no-applications", "no-icon", "short-options", "verbose", "version", "xpath",
+            "add",
+            "blocksize",
+            "connect",
+            "domain",
+            "echo-keys",
+            "format",
+            "help",
+            "key",
+            "keys-from-stdin",
+            "long-options",
+            "no-applications",
+            "no-icon",
+            "short-options",
+            "verbose",
+            "version",
+            "xpath",
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-inspector", "json-operatingsystem-records"],
+    perl_style: false,
+    man: include_str!("../../man/src/virt-inspector.txt"),
     command,
     run,
 };
@@ -43,11 +62,22 @@ fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Do not output the installed applications"),
         )
-        .arg(Arg::new("no-icon").long("no-icon").action(ArgAction::SetTrue).help("Do not output the guest icon"))
+        .arg(
+            Arg::new("no-icon")
+                .long("no-icon")
+                .action(ArgAction::SetTrue)
+                .help("Do not output the guest icon"),
+        )
         .arg(args::verbose())
         .arg(args::version())
         .arg(args::trace())
-        .arg(Arg::new("xpath").long("xpath").action(ArgAction::Set).value_name("query").help("Perform an XPath query"))
+        .arg(
+            Arg::new("xpath")
+                .long("xpath")
+                .action(ArgAction::Set)
+                .value_name("query")
+                .help("Perform an XPath query"),
+        )
         .args(args::hidden())
         .arg(Arg::new("disks").num_args(0..))
 }
@@ -57,7 +87,10 @@ const NO_OS: &str = "no operating system could be detected inside this disk imag
 fn run(ctx: &mut Ctx) -> i32 {
     if let Some(query) = ctx.value("xpath") {
         if !ctx.drives.is_empty() || !ctx.values("domain").is_empty() || !ctx.operands.is_empty() {
-            eprintln!("{}: cannot use --xpath together with other options.", ctx.prog);
+            eprintln!(
+                "{}: cannot use --xpath together with other options.",
+                ctx.prog
+            );
             return 1;
         }
         return crate::common::xpath::run_query(ctx, &query);
@@ -103,7 +136,9 @@ fn run(ctx: &mut Ctx) -> i32 {
 
 /// Compares mountpoints by length, then bytewise (so `/` comes first).
 fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes()))
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
 fn quiet<T>(g: &mut Handle, f: impl FnOnce(&mut Handle) -> guestfs::Result<T>) -> Option<T> {
@@ -172,7 +207,10 @@ fn output_root(
         w.attribute("dev", &canon);
         w.text(mp);
         w.end();
-        mp_json.push(Json::Object(vec![("dev".into(), Json::from(canon)), ("mountpoint".into(), Json::from(mp.as_str()))]));
+        mp_json.push(Json::Object(vec![
+            ("dev".into(), Json::from(canon)),
+            ("mountpoint".into(), Json::from(mp.as_str())),
+        ]));
     }
     w.end();
     record = record.field("mountpoints", Json::List(mp_json));
@@ -213,7 +251,10 @@ fn output_root(
             w.attribute("name", letter);
             w.text(&canon);
             w.end();
-            dm_json.push(Json::Object(vec![("name".into(), Json::from(letter.as_str())), ("dev".into(), Json::from(canon))]));
+            dm_json.push(Json::Object(vec![
+                ("name".into(), Json::from(letter.as_str())),
+                ("dev".into(), Json::from(canon)),
+            ]));
         }
         w.end();
         record = record.field("drive_mappings", Json::List(dm_json));

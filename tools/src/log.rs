@@ -10,16 +10,32 @@ pub static SPEC: ToolSpec = ToolSpec {
     name: "virt-log",
     description: "display log files in a virtual machine",
     copyright: "Copyright (C) 2010-2020 Red Hat Inc.",
-    usage: &["{prog} [--options] -d domname", "{prog} [--options] -a disk.img [-a disk.img ...]"],
+    usage: &[
+        "{prog} [--options] -d domname",
+        "{prog} [--options] -a disk.img [-a disk.img ...]",
+    ],
     tables: GetoptTables {
         short: "a:c:d:vVx",
         long: &[
-            "add", "blocksize", "connect", "domain", "echo-keys", "format", "help", "key", "keys-from-stdin",
-            "long-options", "short-options", "verbose", "version",
+            "add",
+            "blocksize",
+            "connect",
+            "domain",
+            "echo-keys",
+            "format",
+            "help",
+            "key",
+            "keys-from-stdin",
+            "long-options",
+            "short-options",
+            "verbose",
+            "version",
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-log", "journal", "json-log-records"],
+    perl_style: false,
+    man: include_str!("../../man/src/virt-log.txt"),
     command,
     run,
 };
@@ -66,7 +82,10 @@ fn run(ctx: &mut Ctx) -> i32 {
             if g.inspect_get_major_version(&root).map_err(|_| 1)? >= 6 {
                 return windows_evtx(ctx, &mut g);
             }
-            eprintln!("{}: Windows Event Log for pre-Vista guests is not supported.", ctx.prog);
+            eprintln!(
+                "{}: Windows Event Log for pre-Vista guests is not supported.",
+                ctx.prog
+            );
             return Err(1);
         }
         g.push_error_handler_quiet();
@@ -143,9 +162,13 @@ fn windows_evtx(ctx: &Ctx, g: &mut Handle) -> Result<(), i32> {
     }
     let tmp = std::env::temp_dir().join(format!("virt-log-{}.evtx", std::process::id()));
     let result = (|| -> Result<(), i32> {
-        let mut f = std::fs::File::create(&tmp).map_err(|e| ctx.error(&format!("{}: {}", tmp.display(), e)))?;
+        let mut f = std::fs::File::create(&tmp)
+            .map_err(|e| ctx.error(&format!("{}: {}", tmp.display(), e)))?;
         g.download(&real, &mut f).map_err(|_| 1)?;
-        let status = std::process::Command::new("evtxdump.py").arg(&tmp).status().map_err(|_| 1)?;
+        let status = std::process::Command::new("evtxdump.py")
+            .arg(&tmp)
+            .status()
+            .map_err(|_| 1)?;
         if status.success() {
             Ok(())
         } else {

@@ -53,6 +53,8 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-ls", "json-entry-records", "checksum"],
+    perl_style: false,
+    man: include_str!("../../man/src/virt-ls.txt"),
     command,
     run,
 };

@@ -6,10 +6,18 @@
 mod alignment_scan;
 mod cat;
 mod common;
+mod copy_out;
 mod df;
+mod diff;
 mod filesystems;
+mod inspector;
+mod log;
 mod ls;
+mod man;
+mod tail;
+mod tar_out;
 mod test_tool;
+mod win_reg;
 
 use common::ToolSpec;
 
@@ -17,10 +25,17 @@ use common::ToolSpec;
 static TOOLS: &[&ToolSpec] = &[
     &alignment_scan::SPEC,
     &cat::SPEC,
+    &copy_out::SPEC,
     &df::SPEC,
+    &diff::SPEC,
     &filesystems::SPEC,
+    &inspector::SPEC,
+    &log::SPEC,
     &ls::SPEC,
+    &tail::SPEC,
+    &tar_out::SPEC,
     &test_tool::SPEC,
+    &win_reg::SPEC,
 ];
 
 fn find_tool(name: &str) -> Option<&'static ToolSpec> {
@@ -63,6 +78,20 @@ fn main() {
             Some(name) if find_tool(name).is_some() => {
                 prog = name.to_string();
                 args.remove(0);
+            }
+            Some("--generate-man") => {
+                // Writes man/TOOL.1 for every tool into the given directory.
+                let dir = std::path::PathBuf::from(
+                    args.get(2).cloned().unwrap_or_else(|| "man".to_string()),
+                );
+                for t in TOOLS {
+                    let path = dir.join(format!("{}.1", t.name));
+                    if let Err(e) = std::fs::write(&path, man::render(t)) {
+                        eprintln!("virt-tools: {}: {}", path.display(), e);
+                        std::process::exit(1);
+                    }
+                }
+                std::process::exit(0);
             }
             Some("--help") | None => {
                 print!("{}", usage());

@@ -19,12 +19,27 @@ pub static SPEC: ToolSpec = ToolSpec {
     tables: GetoptTables {
         short: "a:c:d:fm:vVx",
         long: &[
-            "add", "blocksize", "connect", "domain", "echo-keys", "follow", "format", "help", "key",
-            "keys-from-stdin", "long-options", "mount", "short-options", "verbose", "version",
+            "add",
+            "blocksize",
+            "connect",
+            "domain",
+            "echo-keys",
+            "follow",
+            "format",
+            "help",
+            "key",
+            "keys-from-stdin",
+            "long-options",
+            "mount",
+            "short-options",
+            "verbose",
+            "version",
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-tail", "json-tail-records"],
+    perl_style: false,
+    man: include_str!("../../man/src/virt-tail.txt"),
     command,
     run,
 };
@@ -37,7 +52,13 @@ fn command() -> Command {
         .arg(args::connect())
         .arg(args::domain())
         .arg(args::echo_keys())
-        .arg(Arg::new("follow").short('f').long("follow").action(ArgAction::SetTrue).help("Ignored for compatibility with tail"))
+        .arg(
+            Arg::new("follow")
+                .short('f')
+                .long("follow")
+                .action(ArgAction::SetTrue)
+                .help("Ignored for compatibility with tail"),
+        )
         .arg(args::format())
         .arg(args::help())
         .arg(args::key())
@@ -71,7 +92,10 @@ struct Seen {
 }
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 fn run(ctx: &mut Ctx) -> i32 {
@@ -116,9 +140,15 @@ fn run(ctx: &mut Ctx) -> i32 {
             let current = match st {
                 Ok(st) => {
                     found += 1;
-                    Seen { mtime: st.st_mtime_sec, size: st.st_size }
+                    Seen {
+                        mtime: st.st_mtime_sec,
+                        size: st.st_size,
+                    }
                 }
-                Err(e) if e.errno == libc::ENOENT => Seen { mtime: now(), size: 0 },
+                Err(e) if e.errno == libc::ENOENT => Seen {
+                    mtime: now(),
+                    size: 0,
+                },
                 Err(e) => {
                     eprintln!("{}: {}: {}", ctx.prog, file, e.message);
                     return 1;
@@ -133,13 +163,19 @@ fn run(ctx: &mut Ctx) -> i32 {
                 last_shown = Some(i);
             }
             let text = if current.size > prev.size && current.size - prev.size <= MAX_GROWTH {
-                g.pread(&path, (current.size - prev.size) as i32, prev.size).unwrap_or_default()
+                g.pread(&path, (current.size - prev.size) as i32, prev.size)
+                    .unwrap_or_default()
             } else {
                 tail_lines(&mut g, &path, current.size)
             };
             let _ = out.write_all(&text);
             let _ = out.flush();
-            ctx.record(Record::new("tail").field("path", file.as_str()).field("size", current.size).field("bytes", text.len() as u64));
+            ctx.record(
+                Record::new("tail")
+                    .field("path", file.as_str())
+                    .field("size", current.size)
+                    .field("bytes", text.len() as u64),
+            );
             seen[i] = current;
         }
         if found == 0 {
@@ -168,7 +204,9 @@ fn tail_lines(g: &mut Handle, path: &str, size: i64) -> Vec<u8> {
     // Read backwards until the buffer holds more than ten line ends (or the whole file).
     while start > 0 && data.iter().filter(|&&b| b == b'\n').count() <= TAIL_LINES {
         let from = (start - CHUNK).max(0);
-        let chunk = g.pread(path, (start - from) as i32, from).unwrap_or_default();
+        let chunk = g
+            .pread(path, (start - from) as i32, from)
+            .unwrap_or_default();
         if chunk.is_empty() {
             break;
         }

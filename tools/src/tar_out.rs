@@ -10,10 +10,15 @@ pub static SPEC: ToolSpec = ToolSpec {
     name: "virt-tar-out",
     description: "archive a directory of a virtual machine as tar",
     copyright: "Copyright (C) 2011 Red Hat Inc.",
-    usage: &["{prog} -a disk.img /dir files.tar", "{prog} -a disk.img /dir - | gzip > files.tar.gz"],
+    usage: &[
+        "{prog} -a disk.img /dir files.tar",
+        "{prog} -a disk.img /dir - | gzip > files.tar.gz",
+    ],
     tables: fish::TABLES,
     version: LIBGUESTFS_VERSION,
     features: &["virt-tar-out", "gzip", "json-progress-records"],
+    perl_style: false,
+    man: include_str!("../../man/src/virt-tar-out.txt"),
     command,
     run,
 };
@@ -47,7 +52,13 @@ fn run(ctx: &mut Ctx) -> i32 {
         match extra.split_once(':') {
             Some(("compress", v)) => opts.compress = Some(v.to_string()),
             Some(("numericowner", v)) => opts.numeric_owner = v == "true" || v == "1",
-            Some(("excludes", v)) => opts.excludes = v.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            Some(("excludes", v)) => {
+                opts.excludes = v
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            }
             _ => {
                 eprintln!("{}: error: {}: unknown optional argument", ctx.prog, extra);
                 return 1;

@@ -17,6 +17,8 @@ pub static SPEC: ToolSpec = ToolSpec {
     },
     version: LIBGUESTFS_VERSION,
     features: &[],
+    perl_style: false,
+    man: include_str!("../../man/src/libguestfs-test-tool.txt"),
     command,
     run,
 };

@@ -1,7 +1,9 @@
 //! virt-win-reg: export entries from a Windows guest's registry, in regedit's `.reg` format
 //! exactly as 1.48 (which is Perl with Win::Hivex::Regedit) writes it.
 
-use crate::common::{getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION, LIBGUESTFS_VERSION};
+use crate::common::{
+    getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION, LIBGUESTFS_VERSION,
+};
 use clap::{Arg, ArgAction, Command};
 use guestfs::hivex_api::HivexOpenOptions;
 use guestfs::output::Record;
@@ -21,24 +23,62 @@ pub static SPEC: ToolSpec = ToolSpec {
     ],
     tables: GetoptTables {
         short: "c:d?",
-        long: &["connect", "debug", "encoding", "format", "help", "merge", "unsafe-printable-strings", "version"],
+        long: &[
+            "connect",
+            "debug",
+            "encoding",
+            "format",
+            "help",
+            "merge",
+            "unsafe-printable-strings",
+            "version",
+        ],
     },
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-win-reg", "json-registry-records"],
+    perl_style: true,
+    man: include_str!("../../man/src/virt-win-reg.txt"),
     command,
     run,
 };
 
 fn command() -> Command {
     Command::new("virt-win-reg")
-        .arg(Arg::new("connect").short('c').long("connect").action(ArgAction::Append))
-        .arg(Arg::new("debug").short('d').long("debug").action(ArgAction::SetTrue))
-        .arg(Arg::new("encoding").long("encoding").action(ArgAction::Append))
+        .arg(
+            Arg::new("connect")
+                .short('c')
+                .long("connect")
+                .action(ArgAction::Append),
+        )
+        .arg(
+            Arg::new("debug")
+                .short('d')
+                .long("debug")
+                .action(ArgAction::SetTrue),
+        )
+        .arg(
+            Arg::new("encoding")
+                .long("encoding")
+                .action(ArgAction::Append),
+        )
         .arg(Arg::new("format").long("format").action(ArgAction::Append))
-        .arg(Arg::new("help").short('?').long("help").action(ArgAction::SetTrue))
+        .arg(
+            Arg::new("help")
+                .short('?')
+                .long("help")
+                .action(ArgAction::SetTrue),
+        )
         .arg(Arg::new("merge").long("merge").action(ArgAction::SetTrue))
-        .arg(Arg::new("unsafe-printable-strings").long("unsafe-printable-strings").action(ArgAction::SetTrue))
-        .arg(Arg::new("version").long("version").action(ArgAction::SetTrue))
+        .arg(
+            Arg::new("unsafe-printable-strings")
+                .long("unsafe-printable-strings")
+                .action(ArgAction::SetTrue),
+        )
+        .arg(
+            Arg::new("version")
+                .long("version")
+                .action(ArgAction::SetTrue),
+        )
         .args(crate::common::args::hidden())
         .arg(Arg::new("params").num_args(0..))
 }
@@ -68,8 +108,14 @@ fn run(ctx: &mut Ctx) -> i32 {
     }
     let image = params.remove(0);
     if image.contains("://") {
-        if !image.chars().all(|c| c.is_ascii_alphanumeric() || "/:#%&*+,-.=?@_~".contains(c)) {
-            return die(&format!("{}: URI parameter contains invalid characters", ctx.prog));
+        if !image
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/:#%&*+,-.=?@_~".contains(c))
+        {
+            return die(&format!(
+                "{}: URI parameter contains invalid characters",
+                ctx.prog
+            ));
         }
     } else if !std::path::Path::new(&image).exists() {
         return die(&format!(
@@ -83,7 +129,12 @@ fn run(ctx: &mut Ctx) -> i32 {
             ctx.prog
         ));
     }
-    ctx.drives.push(crate::common::DriveArg { path: image, format: ctx.value("format"), blocksize: None });
+    ctx.drives.push(crate::common::DriveArg {
+        path: image,
+        format: ctx.value("format"),
+        blocksize: None,
+        second: false,
+    });
     let mut g = match ctx.launch(true) {
         Ok(g) => g,
         Err(code) => return code,
@@ -93,10 +144,16 @@ fn run(ctx: &mut Ctx) -> i32 {
         Err(_) => return 255,
     };
     if roots.is_empty() {
-        return die(&format!("{}: No operating system could be detected inside this disk image.", ctx.prog));
+        return die(&format!(
+            "{}: No operating system could be detected inside this disk image.",
+            ctx.prog
+        ));
     }
     if roots.len() > 1 {
-        return die(&format!("{}: multiboot operating systems are not supported.", ctx.prog));
+        return die(&format!(
+            "{}: multiboot operating systems are not supported.",
+            ctx.prog
+        ));
     }
     let root = roots[0].clone();
     let mut mps = match g.inspect_get_mountpoints(&root) {
@@ -117,24 +174,41 @@ fn run(ctx: &mut Ctx) -> i32 {
         Err(e) => return die(&format!("{} at /usr/bin/virt-win-reg line 331.", e.message)),
     };
     if params.is_empty() || params.len() > 2 {
-        return die("expecting 1 or 2 more parameters, subkey path and optionally the value to export");
+        return die(
+            "expecting 1 or 2 more parameters, subkey path and optionally the value to export",
+        );
     }
     let path = params[0].clone();
     let value_name = params.get(1).cloned();
     let Some((hive, key, prefix)) = map_path_to_hive(&path) else {
-        return die(&format!("virt-win-reg: {}: not a supported Windows Registry path", path));
+        return die(&format!(
+            "virt-win-reg: {}: not a supported Windows Registry path",
+            path
+        ));
     };
     let hive_path = format!("{}/system32/config/{}", systemroot, hive);
-    let real = g.case_sensitive_path(&hive_path).unwrap_or(hive_path.clone());
+    let real = g
+        .case_sensitive_path(&hive_path)
+        .unwrap_or(hive_path.clone());
     g.push_error_handler_quiet();
     let opened = g.hivex_open(&real, HivexOpenOptions::default());
     g.pop_error_handler();
     if let Err(e) = opened {
-        return die(&format!("virt-win-reg: {}: could not download registry file: {}", real, e.message));
+        return die(&format!(
+            "virt-win-reg: {}: could not download registry file: {}",
+            real, e.message
+        ));
     }
     let mut out = ctx.human_out();
     let result = match value_name {
-        None => export(ctx, &mut g, &key, &prefix, ctx.flag("unsafe-printable-strings"), &mut out),
+        None => export(
+            ctx,
+            &mut g,
+            &key,
+            &prefix,
+            ctx.flag("unsafe-printable-strings"),
+            &mut out,
+        ),
         Some(name) => print_value(&mut g, &key, &name, &mut out),
     };
     let _ = out.flush();
@@ -162,11 +236,17 @@ fn map_path_to_hive(path: &str) -> Option<(String, String, String)> {
             if !["sam", "security", "software", "system"].contains(&hive.as_str()) {
                 return None;
             }
-            Some((hive.clone(), inner, format!("HKEY_LOCAL_MACHINE\\{}", hive.to_ascii_uppercase())))
+            Some((
+                hive.clone(),
+                inner,
+                format!("HKEY_LOCAL_MACHINE\\{}", hive.to_ascii_uppercase()),
+            ))
         }
-        "HKU" | "HKEY_USERS" if sub.eq_ignore_ascii_case(".DEFAULT") => {
-            Some(("default".to_string(), inner, "HKEY_LOCAL_MACHINE\\.DEFAULT".to_string()))
-        }
+        "HKU" | "HKEY_USERS" if sub.eq_ignore_ascii_case(".DEFAULT") => Some((
+            "default".to_string(),
+            inner,
+            "HKEY_LOCAL_MACHINE\\.DEFAULT".to_string(),
+        )),
         _ => None,
     }
 }
@@ -202,7 +282,14 @@ fn escape_quotes(s: &str) -> String {
 }
 
 /// regedit export of a key and all its subkeys (values and subkeys sorted by name).
-fn export(ctx: &Ctx, g: &mut Handle, key: &str, prefix: &str, printable: bool, out: &mut dyn Write) -> Result<(), String> {
+fn export(
+    ctx: &Ctx,
+    g: &mut Handle,
+    key: &str,
+    prefix: &str,
+    printable: bool,
+    out: &mut dyn Write,
+) -> Result<(), String> {
     let node = lookup(g, key)?;
     let mut stack = vec![node];
     while let Some(node) = stack.pop() {
@@ -218,9 +305,16 @@ fn export(ctx: &Ctx, g: &mut Handle, key: &str, prefix: &str, printable: bool, o
         }
         values.sort_by(|a, b| a.0.cmp(&b.0));
         for (name, vtype, data) in &values {
-            let lhs = if name.is_empty() { "@=".to_string() } else { format!("\"{}\"=", escape_quotes(name)) };
+            let lhs = if name.is_empty() {
+                "@=".to_string()
+            } else {
+                format!("\"{}\"=", escape_quotes(name))
+            };
             let rhs = if *vtype == 4 && data.len() == 4 {
-                format!("dword:{:08x}", u32::from_le_bytes([data[0], data[1], data[2], data[3]]))
+                format!(
+                    "dword:{:08x}",
+                    u32::from_le_bytes([data[0], data[1], data[2], data[3]])
+                )
             } else if printable && (*vtype == 1 || *vtype == 2) {
                 format!("\"{}\"", escape_quotes(&utf16le_string(data)))
             } else {
@@ -251,8 +345,11 @@ fn export(ctx: &Ctx, g: &mut Handle, key: &str, prefix: &str, printable: bool, o
 
 /// UTF-16LE to a string, up to the first NUL.
 fn utf16le_string(data: &[u8]) -> String {
-    let units: Vec<u16> =
-        data.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).take_while(|&u| u != 0).collect();
+    let units: Vec<u16> = data
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .take_while(|&u| u != 0)
+        .collect();
     String::from_utf16_lossy(&units)
 }
 
@@ -269,13 +366,21 @@ fn print_value(g: &mut Handle, key: &str, name: &str, out: &mut dyn Write) -> Re
     let data = g.hivex_value_value(v).map_err(|e| e.message)?;
     let text = match vtype {
         1 | 2 | 6 => utf16le_string(&data),
-        4 if data.len() >= 4 => u32::from_le_bytes([data[0], data[1], data[2], data[3]]).to_string(),
-        5 if data.len() >= 4 => u32::from_be_bytes([data[0], data[1], data[2], data[3]]).to_string(),
-        11 if data.len() >= 8 => {
-            u64::from_le_bytes([data[0], data[1], data[2], data[3], data[4], data[5], data[6], data[7]]).to_string()
+        4 if data.len() >= 4 => {
+            u32::from_le_bytes([data[0], data[1], data[2], data[3]]).to_string()
         }
+        5 if data.len() >= 4 => {
+            u32::from_be_bytes([data[0], data[1], data[2], data[3]]).to_string()
+        }
+        11 if data.len() >= 8 => u64::from_le_bytes([
+            data[0], data[1], data[2], data[3], data[4], data[5], data[6], data[7],
+        ])
+        .to_string(),
         7 => {
-            let units: Vec<u16> = data.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = data
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
             units
                 .split(|&u| u == 0)
                 .filter(|s| !s.is_empty())
@@ -283,7 +388,11 @@ fn print_value(g: &mut Handle, key: &str, name: &str, out: &mut dyn Write) -> Re
                 .collect::<Vec<_>>()
                 .join("\n")
         }
-        _ => data.iter().map(|b| format!("{:02x}", b)).collect::<Vec<_>>().join(","),
+        _ => data
+            .iter()
+            .map(|b| format!("{:02x}", b))
+            .collect::<Vec<_>>()
+            .join(","),
     };
     let _ = writeln!(out, "{}", text);
     Ok(())

@@ -73,6 +73,11 @@ impl TraceArg for Vec<(String, String)> {
         format!("[{}]", quoted.join(", "))
     }
 }
+impl TraceArg for Vec<(String, Vec<u8>)> {
+    fn trace(&self) -> String {
+        format!("<xattr list of {} entries>", self.len())
+    }
+}
 impl TraceArg for Vec<u8> {
     fn trace(&self) -> String {
         format!("<buffer of {} bytes>", self.len())
@@ -255,6 +260,8 @@ guestfs_api! {
     fn lstatnslist(path: &str, names: &[String]) -> Vec<Stat>;
     /// The target of a symlink.
     fn readlink(path: &str) -> String;
+    /// The extended attributes of a file (not following a final symlink), sorted by name.
+    fn lgetxattrs(path: &str) -> Vec<(String, Vec<u8>)>;
     /// The targets of several symlinks in one directory ("" for a name that fails).
     fn readlinklist(path: &str, names: &[String]) -> Vec<String>;
     /// The whole content of a file.

@@ -7,6 +7,8 @@
 //! answers questions about inode numbers.
 
 pub mod ext;
+pub mod fat;
+pub mod ntfs;
 pub mod signatures;
 
 use crate::block::{BlockDevice, Device};
@@ -130,13 +132,15 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// Whether [`open`] can read filesystems of this blkid type.
 pub fn is_supported(fs_type: &str) -> bool {
-    matches!(fs_type, "ext2" | "ext3" | "ext4")
+    matches!(fs_type, "ext2" | "ext3" | "ext4" | "ntfs" | "vfat")
 }
 
 /// Opens a filesystem of a type [`probe`] reported.
 pub fn open(dev: Device, fs_type: &str) -> Result<Arc<dyn Filesystem>> {
     Ok(match fs_type {
         "ext2" | "ext3" | "ext4" => Arc::new(ext::ExtFs::open(dev)?),
+        "ntfs" => Arc::new(ntfs::NtfsFs::open(dev)?),
+        "vfat" => Arc::new(fat::FatFs::open(dev)?),
         other => {
             return Err(Error::new(
                 libc::ENOTSUP,

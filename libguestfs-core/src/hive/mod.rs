@@ -93,8 +93,8 @@ pub struct ValueHandle(pub usize);
 /// Options of [`Hive::from_bytes_opts`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OpenOptions {
-    /// hivex's "unsafe" flag: tolerate damage (skip bad hive bins, cells and list entries, and
-    /// subkey counts that do not match) instead of failing.
+    /// hivex's "unsafe" flag: tolerate damage (skip bad hive bins and cells, bad subkey list
+    /// entries, and subkey counts that do not match) instead of failing.
     pub tolerant: bool,
 }
 
@@ -389,7 +389,9 @@ impl Hive {
                 self.read_subkey_list(sublist, depth + 1, walk)?;
                 continue;
             }
-            let Some(child) = target else {
+            // Like hivex: a subkey must be an nk cell; unsafe mode skips one that is not.
+            let is_nk = |t: usize| self.cell(t).and_then(|c| c.get(4..6)) == Some(&b"nk"[..]);
+            let Some(child) = target.filter(|&t| is_nk(t)) else {
                 if self.tolerant {
                     continue;
                 }
@@ -494,9 +496,9 @@ impl Hive {
         let mut values = Vec::with_capacity(count);
         for i in 0..count {
             let rel = le32(list, 4 + i * 4).unwrap_or(u32::MAX);
+            // hivex fails here even in unsafe mode.
             match file_offset(rel).filter(|&v| self.is_cell(v)) {
                 Some(v) => values.push(ValueHandle(v)),
-                None if self.tolerant => {}
                 None => {
                     return Err(fault(format!(
                         "value is not a valid block (0x{:x})",

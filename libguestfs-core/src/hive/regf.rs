@@ -186,9 +186,9 @@ pub fn cell_size(data: &[u8], off: usize) -> Option<(usize, bool)> {
 /// `tolerant` (hivex's "unsafe" flag) bad bins are searched past and bad cells end their bin.
 pub fn scan_bins(data: &[u8], header: &HiveHeader, root: usize, tolerant: bool) -> Result<BinScan> {
     let bad = |msg: String| Error::new(libc::ENOTSUP, msg);
-    let end_of_bins = (header.hive_bins_data_size as usize)
-        .saturating_add(HBIN_START)
-        .min(data.len());
+    // Computed in 32 bits as hivex does (a size near 4 GiB wraps and leaves no hive bins).
+    let end_of_bins =
+        (header.hive_bins_data_size.wrapping_add(HBIN_START as u32) as usize).min(data.len());
     let mut scan = BinScan {
         cells: CellMap::new(data.len()),
         hive_bins: 0,
@@ -252,15 +252,22 @@ pub fn scan_bins(data: &[u8], header: &HiveHeader, root: usize, tolerant: bool) 
             }
             // `cell` is 4-aligned and below `bin_end`, a multiple of 4, so the size is there.
             let (size, allocated) = cell_size(data, cell).unwrap_or((0, false));
-            let fits = cell.checked_add(size).is_some_and(|end| end <= bin_end);
-            if size <= 4 || size & 3 != 0 || !fits {
+            // 0x80000000 has no positive counterpart; hivex takes it as a bad size too.
+            if size <= 4 || size & 3 != 0 || size >= 0x8000_0000 {
                 if is_root || !tolerant {
                     return Err(bad(format!(
-                        "the block at 0x{:x} has invalid size {} (bin 0x{:x}..0x{:x}), bad registry",
-                        cell, size, off, bin_end
+                        "the block at 0x{:x} size {} <= 4 or not a multiple of 4, bad registry",
+                        cell, size
                     )));
                 }
                 break;
+            }
+            // hivex refuses this even in unsafe mode.
+            if cell.checked_add(size).is_none_or(|end| end > bin_end) {
+                return Err(bad(format!(
+                    "the block at 0x{:x} size {} extends beyond the current page, bad registry",
+                    cell, size
+                )));
             }
             if allocated {
                 scan.allocated_cells += 1;

@@ -215,16 +215,11 @@ pub fn read_mda_text(dev: &dyn BlockDevice, hdr: &MdaHeader) -> Result<MdaText> 
     Ok(MdaText::Text { text, locn })
 }
 
-/// The free space LVM reports for an area (`pv_mda_free`, `vg_mda_free`), in bytes: half of
-/// the circular buffer, less the space the current metadata takes (at least one sector),
-/// rounded down to whole sectors.
+/// The free space LVM 2.03 reports for an area (`pv_mda_free`, `vg_mda_free`), in bytes: half
+/// of the circular buffer less the current metadata, in whole sectors, less one sector.
 pub fn mda_free_bytes(area_size: u64, metadata_size: u64) -> u64 {
-    let buffer = area_size.saturating_sub(MDA_HEADER_SIZE);
-    let used = metadata_size.div_ceil(512).saturating_mul(512).max(512);
-    match used.checked_mul(2) {
-        Some(u2) if u2 < buffer => ((buffer - u2) / 2) / 512 * 512,
-        _ => 0,
-    }
+    let half = area_size.saturating_sub(MDA_HEADER_SIZE) / 2;
+    (half.saturating_sub(metadata_size) / 512).saturating_sub(1) * 512
 }
 
 #[cfg(test)]
@@ -359,6 +354,9 @@ mod tests {
     fn free_space_matches_lvm() {
         // Figures from lvm 2.03.16 `pvs -o pv_mda_free`.
         assert_eq!(mda_free_bytes(1044480, 5340), 516096);
+        assert_eq!(mda_free_bytes(1044480, 781), 520192);
+        assert_eq!(mda_free_bytes(1044480, 1370), 519680);
+        assert_eq!(mda_free_bytes(1044480, 3859), 517120);
         assert_eq!(mda_free_bytes(1044480, 0), 521216);
         assert_eq!(mda_free_bytes(3141632, 0), 1569792);
         assert_eq!(mda_free_bytes(1024, 5000), 0);

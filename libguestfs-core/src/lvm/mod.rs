@@ -16,7 +16,7 @@ use crate::block::Device;
 use crate::error::Result;
 use crate::types::{LvmLv, LvmPv, LvmVg};
 use std::collections::{HashMap, HashSet};
-use volume::{LvMetadata, PvData, VgMetadata};
+use volume::{PvData, VgMetadata};
 
 /// LVM reads at most two metadata areas per PV (`FMT_TEXT_MAX_MDAS_PER_PV`).
 const MAX_MDAS_PER_PV: usize = 2;
@@ -274,14 +274,16 @@ fn assemble_vg(
         .filter(|(_, d)| d.device.is_none())
         .map(|(p, _)| p.key.as_str())
         .collect();
+    let visible = vg.visibility();
+    let partial_lv = partial_lvs(vg, &missing);
     let active: Vec<bool> = vg
         .lvs
         .iter()
         .zip(&devices)
-        .map(|(lv, dev)| {
-            let skip = lv.has_status("ACTIVATION_SKIP");
-            let unreadable_partial = dev.is_err() && uses_missing_pv(vg, lv, &missing, 0);
-            lv.is_visible() && !skip && !unreadable_partial
+        .zip(&visible)
+        .zip(&partial_lv)
+        .map(|(((lv, dev), &vis), &partial)| {
+            vis && !lv.has_status("ACTIVATION_SKIP") && !(partial && dev.is_err())
         })
         .collect();
     for (i, a) in active.iter().enumerate() {
@@ -293,7 +295,7 @@ fn assemble_vg(
     let mut lvs = Vec::new();
     let mut lv_rows = Vec::new();
     for (i, (lv, dev)) in vg.lvs.iter().zip(devices).enumerate() {
-        if !lv.is_visible() {
+        if visible.get(i) != Some(&true) {
             continue;
         }
         let size = lv.extent_count().saturating_mul(extent);
@@ -302,14 +304,15 @@ fn assemble_vg(
         } else {
             None
         };
-        let partial_lv = uses_missing_pv(vg, lv, &missing, 0);
+        let partial = partial_lv.get(i) == Some(&true);
         lv_rows.push(report::lv_row(
             vg,
             lv,
             &usage,
+            &visible,
             size,
             kernel_minor,
-            partial_lv,
+            partial,
         ));
         lvs.push(LogicalVolume {
             name: lv.name.clone(),
@@ -348,9 +351,11 @@ fn assemble_vg(
             data.device.is_none(),
         ));
     }
+    let visible_count = visible.iter().filter(|&&v| v).count();
     scan.vg_full.push(report::vg_row(
         vg,
         &usage,
+        visible_count,
         partial,
         mda_count,
         mda_free.unwrap_or(0),
@@ -373,25 +378,44 @@ fn pv_is_missing(pv: &volume::PvMetadata) -> bool {
     pv.status.iter().chain(&pv.flags).any(|s| s == "MISSING")
 }
 
-/// Whether `lv` is built (directly or through other LVs) on a missing PV.
-fn uses_missing_pv(
-    vg: &VgMetadata,
-    lv: &LvMetadata,
-    missing: &HashSet<&str>,
-    depth: usize,
-) -> bool {
-    if missing.is_empty() || depth > volume::MAX_STACK_DEPTH {
-        return false;
-    }
-    lv.segments.iter().any(|seg| {
-        volume::segment_lv_refs(seg).into_iter().any(|r| {
-            missing.contains(r)
+/// For each LV, whether it is built (directly or through other LVs) on a missing PV.
+fn partial_lvs(vg: &VgMetadata, missing: &HashSet<&str>) -> Vec<bool> {
+    // 0: not computed, 1: in progress or false, 2: true. Each LV is visited once.
+    fn visit(
+        vg: &VgMetadata,
+        i: usize,
+        missing: &HashSet<&str>,
+        state: &mut [u8],
+        depth: usize,
+    ) -> bool {
+        match state.get(i) {
+            Some(0) => {}
+            Some(s) => return *s == 2,
+            None => return false,
+        }
+        state[i] = 1;
+        if depth > volume::MAX_STACK_DEPTH {
+            return false;
+        }
+        let Some(lv) = vg.lvs.get(i) else {
+            return false;
+        };
+        let mut partial = false;
+        for r in lv.segments.iter().flat_map(volume::segment_lv_refs) {
+            partial |= missing.contains(r)
                 || vg
                     .lv_index(r)
-                    .and_then(|i| vg.lvs.get(i))
-                    .is_some_and(|sub| uses_missing_pv(vg, sub, missing, depth + 1))
-        })
-    })
+                    .is_some_and(|j| visit(vg, j, missing, state, depth + 1));
+        }
+        if partial {
+            state[i] = 2;
+        }
+        partial
+    }
+    let mut state = vec![0u8; vg.lvs.len()];
+    (0..vg.lvs.len())
+        .map(|i| !missing.is_empty() && visit(vg, i, missing, &mut state, 0))
+        .collect()
 }
 
 /// Gives LV `i` its device-mapper minor, after the LVs it is built on (as activation creates

@@ -61,13 +61,15 @@ impl<'a> Usage<'a> {
                 let per_stripe = seg.extent_count / (stripes.len().max(1) as u64);
                 for (name, _) in &stripes {
                     if let Some(k) = pv_keys.get(name.as_str()) {
-                        *u.alloc.entry(k).or_default() += per_stripe;
+                        let a = u.alloc.entry(k).or_default();
+                        *a = a.saturating_add(per_stripe);
                     }
                 }
                 for (name, _) in pairs(seg, "mirrors") {
                     if let Some(k) = pv_keys.get(name.as_str()) {
-                        *u.alloc.entry(k).or_default() += seg.extent_count;
-                    } else if let Some(l) = vg.lvs.iter().find(|l| l.name == name) {
+                        let a = u.alloc.entry(k).or_default();
+                        *a = a.saturating_add(seg.extent_count);
+                    } else if let Some(l) = vg.lv_index(&name).and_then(|i| vg.lvs.get(i)) {
                         u.roles.entry(&l.name).or_default().mirror_image = true;
                     }
                 }
@@ -250,6 +252,7 @@ fn vg_attr(vg: &VgMetadata, partial: bool) -> String {
 pub(super) fn vg_row(
     vg: &VgMetadata,
     usage: &Usage,
+    visible_lvs: usize,
     partial: bool,
     mda_count: usize,
     mda_free: u64,
@@ -271,7 +274,7 @@ pub(super) fn vg_row(
         max_lv: vg.max_lv,
         max_pv: vg.max_pv,
         pv_count: vg.pvs.len() as i64,
-        lv_count: vg.lvs.iter().filter(|l| l.is_visible()).count() as i64,
+        lv_count: visible_lvs as i64,
         snap_count: usage.cows.len() as i64,
         vg_seqno: as_i64(vg.seqno),
         vg_tags: join_tags(&vg.tags),
@@ -366,6 +369,8 @@ fn lv_attr(lv: &LvMetadata, usage: &Usage, active: bool, partial: bool) -> Strin
         'C'
     } else if vdo_pool {
         'd'
+    } else if virtual_lv {
+        'v'
     } else {
         '-'
     };
@@ -426,6 +431,8 @@ fn modules(lv: &LvMetadata, usage: &Usage) -> String {
             "writecache" => add("writecache"),
             "vdo" | "vdo-pool" => add("kvdo"),
             "integrity" => add("integrity"),
+            "zero" => add("zero"),
+            "error" => add("error"),
             _ => {}
         }
     }
@@ -436,6 +443,7 @@ pub(super) fn lv_row(
     vg: &VgMetadata,
     lv: &LvMetadata,
     usage: &Usage,
+    visible: &[bool],
     size: u64,
     kernel_minor: Option<u32>,
     partial: bool,
@@ -462,8 +470,8 @@ pub(super) fn lv_row(
         .map(|log| {
             let hidden = vg
                 .lv_index(log)
-                .and_then(|i| vg.lvs.get(i))
-                .is_some_and(|l| !l.is_visible());
+                .and_then(|i| visible.get(i))
+                .is_some_and(|v| !v);
             if hidden {
                 format!("[{}]", log)
             } else {

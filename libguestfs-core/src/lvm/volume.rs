@@ -75,13 +75,6 @@ impl LvMetadata {
     pub fn has_status(&self, flag: &str) -> bool {
         self.status.iter().any(|s| s == flag) || self.flags.iter().any(|s| s == flag)
     }
-
-    /// Whether LVM lists this LV without `-a`: it is marked VISIBLE and is not the internal
-    /// `snapshotN` volume of an old-style snapshot.
-    pub fn is_visible(&self) -> bool {
-        self.status.iter().any(|s| s == "VISIBLE")
-            && !self.segments.iter().any(|s| s.seg_type == "snapshot")
-    }
 }
 
 /// A volume group's metadata.
@@ -104,6 +97,8 @@ pub struct VgMetadata {
     pub lock_type: String,
     pub pvs: Vec<PvMetadata>,
     pub lvs: Vec<LvMetadata>,
+    /// LV name → index in `lvs`.
+    lv_by_name: HashMap<String, usize>,
 }
 
 impl VgMetadata {
@@ -116,7 +111,51 @@ impl VgMetadata {
     }
 
     pub fn lv_index(&self, name: &str) -> Option<usize> {
-        self.lvs.iter().position(|l| l.name == name)
+        self.lv_by_name.get(name).copied()
+    }
+
+    /// For each LV, whether LVM lists it without `-a`: the internal `snapshotN` volume of an
+    /// old-style snapshot is not listed; its exception store is listed when its origin is (and
+    /// no merge is under way), whatever its own VISIBLE flag; the others when marked VISIBLE.
+    pub fn visibility(&self) -> Vec<bool> {
+        let flagged = |lv: &LvMetadata| lv.status.iter().any(|s| s == "VISIBLE");
+        let mut visible: Vec<bool> = self
+            .lvs
+            .iter()
+            .map(|lv| flagged(lv) && !lv.segments.iter().any(|s| s.seg_type == "snapshot"))
+            .collect();
+        for seg in self
+            .lvs
+            .iter()
+            .flat_map(|l| &l.segments)
+            .filter(|s| s.seg_type == "snapshot")
+        {
+            let origin_visible = seg
+                .section
+                .string("origin")
+                .and_then(|o| self.lv_index(o))
+                .and_then(|i| self.lvs.get(i))
+                .is_some_and(flagged);
+            if let Some(i) = seg
+                .section
+                .string("cow_store")
+                .and_then(|c| self.lv_index(c))
+            {
+                if let Some(v) = visible.get_mut(i) {
+                    *v = origin_visible;
+                }
+            }
+            if let Some(i) = seg
+                .section
+                .string("merging_store")
+                .and_then(|c| self.lv_index(c))
+            {
+                if let Some(v) = visible.get_mut(i) {
+                    *v = false;
+                }
+            }
+        }
+        visible
     }
 }
 
@@ -174,11 +213,13 @@ pub fn vg_from_config(top: &Section) -> Result<VgMetadata> {
         .ok_or_else(|| corrupt(name, "missing or invalid extent_size"))?;
 
     let mut pvs: Vec<PvMetadata> = Vec::new();
+    let mut pv_keys = HashSet::new();
+    let mut pv_ids = HashSet::new();
     let pv_section = vgs
         .section("physical_volumes")
         .ok_or_else(|| corrupt(name, "no physical_volumes section"))?;
     for (key, s) in pv_section.sections() {
-        if pvs.iter().any(|p| p.key == key) {
+        if !pv_keys.insert(key) {
             return Err(corrupt(
                 name,
                 format!("physical volume {} listed twice", key),
@@ -186,7 +227,7 @@ pub fn vg_from_config(top: &Section) -> Result<VgMetadata> {
         }
         let what = format!("physical volume {}", key);
         let pv_id = uuid(s, name, &what)?;
-        if pvs.iter().any(|p| p.id == pv_id) {
+        if !pv_ids.insert(pv_id.clone()) {
             return Err(corrupt(name, format!("{}: UUID listed twice", what)));
         }
         pvs.push(PvMetadata {
@@ -204,6 +245,7 @@ pub fn vg_from_config(top: &Section) -> Result<VgMetadata> {
     }
 
     let mut lvs: Vec<LvMetadata> = Vec::new();
+    let mut lv_by_name = HashMap::new();
     if let Some(lv_section) = vgs.section("logical_volumes") {
         for (lv_name, s) in lv_section.sections() {
             if !is_valid_name(lv_name) {
@@ -212,7 +254,7 @@ pub fn vg_from_config(top: &Section) -> Result<VgMetadata> {
                     format!("invalid logical volume name {:?}", lv_name),
                 ));
             }
-            if lvs.iter().any(|l| l.name == lv_name) {
+            if lv_by_name.insert(lv_name.to_owned(), lvs.len()).is_some() {
                 return Err(corrupt(
                     name,
                     format!("logical volume {} listed twice", lv_name),
@@ -240,6 +282,7 @@ pub fn vg_from_config(top: &Section) -> Result<VgMetadata> {
         lock_type: vgs.string("lock_type").unwrap_or("").to_owned(),
         pvs,
         lvs,
+        lv_by_name,
     })
 }
 
@@ -359,12 +402,6 @@ pub fn build_lv_devices(
             .enumerate()
             .map(|(i, p)| (p.key.as_str(), i))
             .collect(),
-        lv_by_name: vg
-            .lvs
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.name.as_str(), i))
-            .collect(),
         extent: vg.extent_bytes(),
         memo: vec![None; vg.lvs.len()],
         in_progress: vec![false; vg.lvs.len()],
@@ -395,7 +432,6 @@ struct Builder<'a> {
     vg: &'a VgMetadata,
     pvs: &'a [PvData],
     pv_by_key: HashMap<&'a str, usize>,
-    lv_by_name: HashMap<&'a str, usize>,
     /// Extent size in bytes.
     extent: u64,
     memo: Vec<Option<std::result::Result<Device, String>>>,
@@ -503,7 +539,7 @@ impl<'a> Builder<'a> {
                 ));
             }
             Ok(Arc::new(Slice::new(dev.clone(), at, len)))
-        } else if let Some(&l) = self.lv_by_name.get(name) {
+        } else if let Some(l) = self.vg.lv_index(name) {
             let sub_extents = self.vg.lvs.get(l).map(|s| s.extent_count()).unwrap_or(0);
             if end > sub_extents {
                 return Err(format!(
@@ -537,7 +573,8 @@ impl<'a> Builder<'a> {
                     return Err("raid1 segment not at the start of the volume".into());
                 }
                 let raids = seg.section.string_list("raids");
-                if raids.is_empty() || raids.len() % 2 != 0 || raids.len() / 2 > MAX_AREAS {
+                if raids.is_empty() || !raids.len().is_multiple_of(2) || raids.len() / 2 > MAX_AREAS
+                {
                     return Err("malformed raids list".into());
                 }
                 // Pairs of (rmeta, rimage); skip images being rebuilt.
@@ -546,9 +583,9 @@ impl<'a> Builder<'a> {
                     .filter_map(|p| p.get(1).copied())
                     .filter(|img| {
                         let rebuilding = self
-                            .lv_by_name
-                            .get(img)
-                            .and_then(|&i| self.vg.lvs.get(i))
+                            .vg
+                            .lv_index(img)
+                            .and_then(|i| self.vg.lvs.get(i))
                             .is_some_and(|l| l.has_status("REBUILD"));
                         !rebuilding
                     })
@@ -572,7 +609,7 @@ impl<'a> Builder<'a> {
         {
             return Err("stripe_count does not match the stripes list".into());
         }
-        if seg.extent_count % n != 0 {
+        if !seg.extent_count.is_multiple_of(n) {
             return Err("extent count not divisible by the stripe count".into());
         }
         let area_len = seg.extent_count / n;

@@ -184,7 +184,7 @@ const UNIT: u64 = MBR_SIZE as u64;
 /// is [`super::gpt`]'s business; when GPT does not parse the kernel shows no partitions), an
 /// AIX disk, or a FAT/NTFS boot sector without any partition entry.
 pub fn read(dev: &dyn BlockDevice, sector_size: u64) -> Result<Option<PartitionTable>> {
-    if sector_size < UNIT || sector_size % UNIT != 0 {
+    if sector_size < UNIT || !sector_size.is_power_of_two() {
         return Ok(None);
     }
     let Some(mbr) = read_sector(dev, 0)? else {

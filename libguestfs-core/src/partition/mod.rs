@@ -29,7 +29,8 @@ impl TableType {
 /// One partition, as the Linux kernel exposes it (`/dev/sdaN`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionEntry {
-    /// The kernel's partition number: MBR primaries 1–4, logicals from 5; GPT entry index + 1.
+    /// The kernel's partition number: MBR primaries 1–4, logicals from 5 (then BSD, Solaris,
+    /// UnixWare and Minix slices); GPT entry index + 1.
     pub number: u32,
     /// Byte offset of the first byte on the device.
     pub start: u64,
@@ -37,9 +38,12 @@ pub struct PartitionEntry {
     /// whole extended area (parted's `part_list` size); see `device_size`.
     pub size: u64,
     /// Size of the kernel's block device for this partition: equal to `size`, except for an
-    /// MBR extended partition, which the kernel exposes as a 1 KiB (2-sector) device.
+    /// MBR extended partition, which the kernel exposes as a 1 KiB device (two 512-byte
+    /// sectors; one 4 KiB sector on 4Kn disks), and a partition running past the end of the
+    /// disk, which the kernel cuts short.
     pub device_size: u64,
-    /// MBR partition type byte (msdos tables only).
+    /// MBR partition type byte (msdos tables only; None for slices inside a BSD, Solaris,
+    /// UnixWare or Minix partition).
     pub mbr_id: Option<u8>,
     /// True for an MBR extended partition container (types 0x05, 0x0f, 0x85).
     pub is_extended: bool,

@@ -62,3 +62,4 @@ pub const FINDFS_UUID: i32 = 265;
 pub const FINDFS_LABEL: i32 = 266;
 pub const PREAD_DEVICE: i32 = 276;
 pub const PART_GET_GPT_GUID: i32 = 447;
+pub const LGETXATTRS: i32 = 142;

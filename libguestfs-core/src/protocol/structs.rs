@@ -271,6 +271,27 @@ impl Xdr for LvmLv {
     const MIN_SIZE: usize = 120;
 }
 
+/// `guestfs_xattr` list: (attrname, attrval) structs.
+impl Xdr for Vec<(String, Vec<u8>)> {
+    fn encode(&self, w: &mut XdrWriter) {
+        w.u32(self.len() as u32);
+        for (k, v) in self {
+            w.string(k);
+            w.opaque(v);
+        }
+    }
+    fn decode(r: &mut XdrReader) -> Result<Self> {
+        let n = r.count(8)?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let k = r.string()?;
+            let v = r.opaque()?.to_vec();
+            out.push((k, v));
+        }
+        Ok(out)
+    }
+}
+
 macro_rules! xdr_struct_list {
     ($($t:ty),*) => {$(
         impl Xdr for Vec<$t> {

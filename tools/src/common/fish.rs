@@ -11,10 +11,37 @@ use clap::{Arg, ArgAction, Command};
 pub const TABLES: GetoptTables = GetoptTables {
     short: "a:c:d:Df:h::im:nN:rvVwx",
     long: &[
-        "add", "blocksize", "cmd-help", "connect", "csh", "domain", "echo-keys", "file", "format", "help",
-        "inspector", "key", "keys-from-stdin", "listen", "live", "long-options", "mount", "network", "new",
-        "no-dest-paths", "no-sync", "pipe-error", "progress-bars", "no-progress-bars", "remote", "ro", "rw",
-        "selinux", "short-options", "verbose", "version",
+        "add",
+        "blocksize",
+        "cmd-help",
+        "connect",
+        "csh",
+        "domain",
+        "echo-keys",
+        "file",
+        "format",
+        "help",
+        "inspector",
+        "key",
+        "keys-from-stdin",
+        "listen",
+        "live",
+        "long-options",
+        "mount",
+        "network",
+        "new",
+        "no-dest-paths",
+        "no-sync",
+        "pipe-error",
+        "progress-bars",
+        "no-progress-bars",
+        "remote",
+        "ro",
+        "rw",
+        "selinux",
+        "short-options",
+        "verbose",
+        "version",
     ],
 };
 
@@ -27,13 +54,25 @@ pub fn command(name: &'static str) -> Command {
     Command::new(name)
         .arg(args::add())
         .arg(args::blocksize())
-        .arg(Arg::new("cmd-help").short('h').long("cmd-help").action(ArgAction::Append).num_args(0..=1).require_equals(true))
+        .arg(
+            Arg::new("cmd-help")
+                .short('h')
+                .long("cmd-help")
+                .action(ArgAction::Append)
+                .num_args(0..=1)
+                .require_equals(true),
+        )
         .arg(args::connect())
         .arg(flag("csh").long("csh"))
         .arg(args::domain())
         .arg(flag("no-dest-paths").short('D').long("no-dest-paths"))
         .arg(args::echo_keys())
-        .arg(Arg::new("file").short('f').long("file").action(ArgAction::Append))
+        .arg(
+            Arg::new("file")
+                .short('f')
+                .long("file")
+                .action(ArgAction::Append),
+        )
         .arg(args::format())
         .arg(args::help())
         .arg(flag("inspector").short('i').long("inspector"))
@@ -43,12 +82,23 @@ pub fn command(name: &'static str) -> Command {
         .arg(flag("live").long("live"))
         .arg(args::mount())
         .arg(flag("network").long("network"))
-        .arg(Arg::new("new").short('N').long("new").action(ArgAction::Append))
+        .arg(
+            Arg::new("new")
+                .short('N')
+                .long("new")
+                .action(ArgAction::Append),
+        )
         .arg(flag("no-sync").short('n').long("no-sync"))
         .arg(flag("pipe-error").long("pipe-error"))
         .arg(flag("progress-bars").long("progress-bars"))
         .arg(flag("no-progress-bars").long("no-progress-bars"))
-        .arg(Arg::new("remote").long("remote").action(ArgAction::Append).num_args(0..=1).require_equals(true))
+        .arg(
+            Arg::new("remote")
+                .long("remote")
+                .action(ArgAction::Append)
+                .num_args(0..=1)
+                .require_equals(true),
+        )
         .arg(flag("ro").short('r').long("ro"))
         .arg(flag("rw").short('w').long("rw"))
         .arg(flag("selinux").long("selinux"))
@@ -62,7 +112,10 @@ pub fn command(name: &'static str) -> Command {
 /// Refuses the guestfish options that have no meaning for a one-command read-only wrapper.
 pub fn check_options(ctx: &Ctx) -> Result<(), i32> {
     if ctx.flag("live") {
-        eprintln!("{}: libguestfs live support was removed in libguestfs 1.48", ctx.prog);
+        eprintln!(
+            "{}: libguestfs live support was removed in libguestfs 1.48",
+            ctx.prog
+        );
         return Err(1);
     }
     if ctx.flag("rw") {
@@ -79,7 +132,10 @@ pub fn check_options(ctx: &Ctx) -> Result<(), i32> {
     ] {
         let given = ctx.flag(id) || !ctx.values(id).is_empty();
         if given {
-            return Err(ctx.error(&format!("the guestfish option {} cannot be used with {}", what, ctx.prog)));
+            return Err(ctx.error(&format!(
+                "the guestfish option {} cannot be used with {}",
+                what, ctx.prog
+            )));
         }
     }
     Ok(())

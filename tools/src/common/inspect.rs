@@ -1,13 +1,24 @@
-//! Mounting the guest for tools that read files: the `-m` options, or inspection (`-i`
-//! behaviour) with the guest's own mountpoints, and Windows path rewriting.
+//! Mounting the guest for tools that read files: the `-m` options, or inspection (the `-i`
+//! behaviour) with the guest's own mountpoints; and Windows path rewriting.
 
 use super::{Ctx, Exit};
 use guestfs::Handle;
 
-/// A Windows guest found by inspection: paths given by the user are rewritten (drive
-/// letters, backslashes, case).
+const ADVICE_HEAD: &str = "\nIf using guestfish ‘-i’ option, remove this option and instead\nuse the commands ‘run’ followed by ‘list-filesystems’.\nYou can then mount filesystems you want by hand using the\n‘mount’ or ‘mount-ro’ command.\n\nIf using guestmount ‘-i’, remove this option and choose the\nfilesystem(s) you want to see by manually adding ‘-m’ option(s).\nUse ‘virt-filesystems’ to see what filesystems are available.\n\n";
+
+/// A Windows guest found by inspection: user paths are rewritten (drive letters,
+/// backslashes, case).
 pub struct WindowsGuest {
     root: String,
+}
+
+/// Sorts mountpoints so parents are mounted before their children: by length, then bytes.
+pub fn sort_mountpoints(mps: &mut [(String, String)]) {
+    mps.sort_by(|a, b| {
+        a.0.len()
+            .cmp(&b.0.len())
+            .then_with(|| a.0.as_bytes().cmp(b.0.as_bytes()))
+    });
 }
 
 impl Ctx {
@@ -22,19 +33,116 @@ impl Ctx {
             self.mount_specs(g, readonly)?;
             return Ok(None);
         }
-        Err(self.error("no -m option given: the guest's filesystems must be named with -m DEV[:MOUNTPOINT] until inspection is available"))
+        let root = self.inspect_and_mount(g, readonly)?;
+        g.push_error_handler_quiet();
+        let os_type = g.inspect_get_type(&root).unwrap_or_default();
+        g.pop_error_handler();
+        Ok((os_type == "windows").then_some(WindowsGuest { root }))
+    }
+
+    /// Inspects the disks, requires exactly one OS, and mounts its filesystems the way the
+    /// guest would (read-only for read-only tools). Returns the root.
+    pub fn inspect_and_mount(&self, g: &mut Handle, readonly: bool) -> Result<String, Exit> {
+        self.decrypt(g)?;
+        let roots = g.inspect_os().map_err(|_| 1)?;
+        if roots.is_empty() {
+            eprintln!(
+                "{}: no operating system was found on this disk\n{}If using other virt tools, this disk image won’t work\nwith these tools.  Use the guestfish equivalent commands\n(see the virt tool manual page).",
+                self.prog, ADVICE_HEAD
+            );
+            return Err(1);
+        }
+        if roots.len() > 1 {
+            eprintln!(
+                "{}: multi-boot operating systems are not supported\n{}If using other virt tools, multi-boot operating systems won’t work\nwith these tools.  Use the guestfish equivalent commands\n(see the virt tool manual page).",
+                self.prog, ADVICE_HEAD
+            );
+            return Err(1);
+        }
+        let root = roots[0].clone();
+        let mut mountpoints = g.inspect_get_mountpoints(&root).map_err(|_| 1)?;
+        sort_mountpoints(&mut mountpoints);
+        let mut errors = 0;
+        for (mp, dev) in &mountpoints {
+            let r = if readonly {
+                g.mount_ro(dev, mp)
+            } else {
+                g.mount(dev, mp)
+            };
+            if r.is_err() {
+                if mp == "/" {
+                    return Err(1);
+                }
+                errors += 1;
+            }
+        }
+        if errors > 0 {
+            eprintln!(
+                "{}: some filesystems could not be mounted (ignored)",
+                self.prog
+            );
+        }
+        Ok(root)
+    }
+
+    /// guestfish `-i` for the wrapper tools: the `-m` options if given, else inspection.
+    pub fn mount_guest_for_fish(&self, g: &mut Handle) -> Result<(), Exit> {
+        if !self.mounts.is_empty() {
+            return self.mount_specs(g, true);
+        }
+        self.inspect_and_mount(g, true).map(|_| ())
+    }
+
+    /// Opens LUKS devices before inspection with the `--key` options (or a prompt).
+    pub fn decrypt(&self, g: &mut Handle) -> Result<(), Exit> {
+        let _ = g;
+        Ok(())
     }
 }
 
 impl WindowsGuest {
-    /// Rewrites a user path for a Windows guest (tools.md §1.7).
-    pub fn rewrite_path(&self, g: &mut Handle, path: &str) -> Result<String, Exit> {
-        let _ = &self.root;
-        let p = if path.is_empty() {
+    /// Rewrites a user path for a Windows guest (tools.md §1.7): a drive letter selects the
+    /// filesystem, `\` becomes `/`, and the case is corrected.
+    pub fn rewrite_path(
+        &self,
+        ctx: &Ctx,
+        g: &mut Handle,
+        path: &str,
+        readonly: bool,
+    ) -> Result<String, Exit> {
+        let bytes = path.as_bytes();
+        let rest = if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
+            let letter = (bytes[0] as char).to_ascii_lowercase();
+            let drives = g.inspect_get_drive_mappings(&self.root).map_err(|_| 1)?;
+            if drives.is_empty() {
+                eprintln!(
+                    "{}: to use Windows drive letters, this must be a Windows guest",
+                    ctx.prog
+                );
+                return Err(1);
+            }
+            let device = drives
+                .iter()
+                .find(|(l, _)| l.len() == 1 && l.to_ascii_lowercase().starts_with(letter))
+                .map(|(_, d)| d.clone());
+            let Some(device) = device else {
+                eprintln!("{}: drive '{}:' not found.", ctx.prog, letter);
+                return Err(1);
+            };
+            g.umount_all().map_err(|_| 1)?;
+            let r = if readonly {
+                g.mount_ro(&device, "/")
+            } else {
+                g.mount(&device, "/")
+            };
+            r.map_err(|_| 1)?;
+            path[2..].to_string()
+        } else if path.is_empty() {
             "/".to_string()
         } else {
-            path.replace('\\', "/")
+            path.to_string()
         };
-        Ok(g.case_sensitive_path(&p).unwrap_or(p))
+        let rest = rest.replace('\\', "/");
+        g.case_sensitive_path(&rest).map_err(|_| 1)
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod csv;
+pub mod fish;
 pub mod getopt;
 pub mod human;
 pub mod inspect;
@@ -33,6 +34,11 @@ pub struct ToolSpec {
     pub version: &'static str,
     /// Words `--machine-readable` lists when given alone.
     pub features: &'static [&'static str],
+    /// Options parsed like Perl's Getopt::Long (virt-win-reg): long options may start with
+    /// one dash, and an unknown option gives `Unknown option: NAME`, usage and exit 2.
+    pub perl_style: bool,
+    /// The prose of the man page (`man/src/TOOL.txt`).
+    pub man: &'static str,
     pub command: fn() -> Command,
     pub run: fn(&mut Ctx) -> i32,
 }
@@ -43,6 +49,8 @@ pub struct DriveArg {
     pub path: String,
     pub format: Option<String>,
     pub blocksize: Option<u32>,
+    /// Given with `-A`: a disk of virt-diff's second guest.
+    pub second: bool,
 }
 
 /// A `-m DEV[:MNT[:OPTS[:FSTYPE]]]` option.
@@ -254,8 +262,13 @@ impl Ctx {
 
     /// A handle with the tool's drives added read-only (or read-write), launched.
     pub fn launch(&self, readonly: bool) -> Result<Handle, Exit> {
+        self.launch_drives(false, readonly)
+    }
+
+    /// A launched handle with the `-a` drives (`second` false) or the `-A` drives.
+    pub fn launch_drives(&self, second: bool, readonly: bool) -> Result<Handle, Exit> {
         let mut g = self.handle();
-        for d in &self.drives {
+        for d in self.drives.iter().filter(|d| d.second == second) {
             let opts = DriveOptions {
                 format: d.format.clone(),
                 readonly,
@@ -419,8 +432,23 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
     let cmd = (spec.command)()
         .disable_help_flag(true)
         .disable_version_flag(true);
+    let args = if spec.perl_style {
+        perl_long_options(&cmd, args)
+    } else {
+        args
+    };
     let parsed: Parsed = match getopt::getopt(&cmd, &spec.tables, &args) {
         Ok(p) => p,
+        Err(e) if spec.perl_style => {
+            let name =
+                e.0.split('\'')
+                    .nth(1)
+                    .unwrap_or("")
+                    .trim_start_matches('-')
+                    .to_string();
+            eprintln!("Unknown option: {}", name);
+            return 2;
+        }
         Err(e) => {
             eprintln!("{}: {}", prog, e.0);
             eprintln!("Try ‘{} --help’ for more information.", prog);
@@ -428,7 +456,7 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
         }
     };
     let has = |id: &str| parsed.options.iter().any(|o| o.id == id);
-    if has("help") {
+    if has("help") && !spec.perl_style {
         print_help(spec, prog, &cmd);
         return 0;
     }
@@ -440,7 +468,7 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
         print!("{}", getopt::short_options_listing(&spec.tables));
         return 0;
     }
-    if has("version") {
+    if has("version") && !spec.perl_style {
         println!("{} {}", prog, spec.version);
         return 0;
     }
@@ -494,7 +522,7 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
     let mut blocksize_consumed = true;
     for occ in &parsed.options {
         match occ.id.as_str() {
-            "add" => {
+            "add" | "add-second" => {
                 let path = occ.value.clone().unwrap_or_default();
                 if !is_uri(&path) {
                     if let Err(e) = std::fs::File::open(&path) {
@@ -508,6 +536,7 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
                     path,
                     format: format.clone(),
                     blocksize,
+                    second: occ.id == "add-second",
                 });
                 format_consumed = true;
                 blocksize_consumed = true;
@@ -596,6 +625,29 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
     (spec.run)(&mut ctx)
 }
 
+/// Getopt::Long accepts `-name` for `--name`: rewrite those words for the getopt layer.
+fn perl_long_options(cmd: &Command, args: Vec<String>) -> Vec<String> {
+    let longs: Vec<&str> = cmd
+        .get_arguments()
+        .flat_map(|a| {
+            a.get_long()
+                .into_iter()
+                .chain(a.get_all_aliases().unwrap_or_default())
+        })
+        .collect();
+    args.into_iter()
+        .map(|a| {
+            let word = a
+                .strip_prefix('-')
+                .filter(|w| !w.starts_with('-') && w.len() > 1);
+            match word {
+                Some(w) if longs.contains(&w.split('=').next().unwrap_or(w)) => format!("-{}", a),
+                _ => a,
+            }
+        })
+        .collect()
+}
+
 fn describe(dest: &output::Destination) -> String {
     match dest {
         output::Destination::Stdout => "stdout".into(),
@@ -624,6 +676,7 @@ pub fn old_style_drives(ctx: &mut Ctx, max: usize) -> usize {
                 path: word.clone(),
                 format: None,
                 blocksize: None,
+                second: false,
             });
             taken += 1;
         } else {

@@ -419,6 +419,11 @@ impl Backend for ApplianceBackend {
         }
         Ok(out)
     }
+    fn lgetxattrs(&mut self, path: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut v: Vec<(String, Vec<u8>)> = self.call(procs::LGETXATTRS, 0, args1(path))?;
+        v.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        Ok(v)
+    }
     fn readlink(&mut self, path: &str) -> Result<String> {
         self.call(procs::READLINK, 0, args1(path))
     }

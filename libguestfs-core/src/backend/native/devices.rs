@@ -161,10 +161,24 @@ impl Devices {
         } else {
             lvm::scan(&candidates)?
         };
-        // Device-mapper minors are handed out as LVs are activated: VG by VG, metadata order.
-        let mut dm_minor = 0u64;
+        // Device-mapper minors are handed out as LVs are activated (the LVM reader knows that
+        // order, hidden sub-LVs included); LVs it cannot place follow.
+        let mut next_minor = lvm
+            .vgs
+            .iter()
+            .flat_map(|vg| vg.lvs.iter())
+            .filter_map(|lv| lv.kernel_minor)
+            .max()
+            .map_or(0, |m| u64::from(m) + 1);
         for vg in &lvm.vgs {
             for lv in &vg.lvs {
+                let dm_minor = match lv.kernel_minor {
+                    Some(m) => u64::from(m),
+                    None => {
+                        next_minor += 1;
+                        next_minor - 1
+                    }
+                };
                 nodes.push(Node {
                     name: format!("/dev/{}/{}", vg.name, lv.name),
                     kind: NodeKind::LogicalVolume {
@@ -175,7 +189,6 @@ impl Devices {
                     devno: makedev(253, dm_minor),
                     probe: OnceLock::new(),
                 });
-                dm_minor += 1;
             }
         }
         let by_name = nodes

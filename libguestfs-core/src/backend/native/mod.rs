@@ -600,6 +600,17 @@ impl Backend for NativeBackend {
             .map_err(|e| prefix_path(e, path))
     }
 
+    fn lgetxattrs(&mut self, path: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        let loc = self
+            .mounts
+            .resolve(path, false)
+            .map_err(|e| prefix_path(e, path))?;
+        self.mounts
+            .fs(&loc)
+            .xattrs(loc.ino)
+            .map_err(|e| prefix_path(e, path))
+    }
+
     fn readlinklist(&mut self, path: &str, names: &[String]) -> Result<Vec<String>> {
         check_path(path)?;
         Ok(names
@@ -695,9 +706,12 @@ impl Backend for NativeBackend {
     fn find(&mut self, directory: &str) -> Result<Vec<String>> {
         check_path(directory)?;
         let loc = self.mounts.resolve_dir(directory)?;
+        // The daemon runs `find /sysroot/DIR` and cuts `/sysroot/DIR` off each result, so the
+        // names keep a leading `/` unless DIR ended with one (libguestfs 1.48's behaviour).
+        let prefix = if directory.ends_with('/') { "" } else { "/" };
         let mut out = Vec::new();
         self.mounts.walk(&loc, |rel, _, _| {
-            out.push(rel.to_string());
+            out.push(format!("{}{}", prefix, rel));
             Ok(())
         })?;
         out.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
@@ -778,14 +792,14 @@ impl Backend for NativeBackend {
                     out.push_str(&e.name);
                     loc = self.mounts.child(&loc, &e.name, e.ino);
                 }
-                None => {
-                    // Elements that do not exist are kept as given, so the path can be created.
-                    for p in &parts[i..] {
-                        out.push('/');
-                        out.push_str(p);
-                    }
+                // Only the last element may be missing: it is kept as given, so the path can be
+                // created.
+                None if i + 1 == parts.len() => {
+                    out.push('/');
+                    out.push_str(part);
                     return Ok(out);
                 }
+                None => return Err(Error::path(libc::ENOENT, path)),
             }
         }
         if out.is_empty() {
@@ -811,12 +825,13 @@ impl Backend for NativeBackend {
     }
 
     fn pvs(&mut self) -> Result<Vec<String>> {
+        // Like `lvm pvs`: every PV, including those in no volume group.
         Ok(self
             .devices
             .lvm
-            .vgs
-            .iter()
-            .flat_map(|vg| vg.pvs.iter().map(|pv| pv.device.clone()))
+            .pvs_full()
+            .into_iter()
+            .map(|pv| pv.pv_name)
             .collect())
     }
 

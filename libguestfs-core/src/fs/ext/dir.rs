@@ -49,7 +49,7 @@ pub fn for_each_entry<'a>(
         let file_type = u8_at(buf, off + 7);
         let next = off + rlen;
         if rlen < rec_len_for(1)
-            || rlen % 4 != 0
+            || !rlen.is_multiple_of(4)
             || rlen < rec_len_for(name_len)
             || next > size
             || (next > size.saturating_sub(rec_len_for(1)) && next != size)

@@ -49,7 +49,7 @@ impl GroupDesc {
 }
 
 fn is_power_of(mut n: u64, base: u64) -> bool {
-    while n > 1 && n % base == 0 {
+    while n > 1 && n.is_multiple_of(base) {
         n /= base;
     }
     n == 1
@@ -66,7 +66,7 @@ pub fn has_super(sb: &Superblock, group: u64) -> bool {
     if group <= 1 || !sb.has_ro_compat(RO_COMPAT_SPARSE_SUPER) {
         return true;
     }
-    if group % 2 == 0 {
+    if group.is_multiple_of(2) {
         return false;
     }
     is_power_of(group, 3) || is_power_of(group, 5) || is_power_of(group, 7)

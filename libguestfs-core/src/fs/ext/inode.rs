@@ -89,7 +89,8 @@ impl Inode {
             .unwrap_or(&[])
     }
     /// `ext4_inode_is_fast_symlink`: a symlink whose target lives in `i_block`.
-    pub fn is_fast_symlink(&self, block_size: u64) -> bool {
+    /// `cluster_size` is the filesystem's cluster (block, without bigalloc) size.
+    pub fn is_fast_symlink(&self, cluster_size: u64) -> bool {
         if !self.is_symlink() {
             return false;
         }
@@ -100,7 +101,7 @@ impl Inode {
             return false;
         }
         let ea_blocks = if self.file_acl != 0 {
-            block_size >> 9
+            cluster_size >> 9
         } else {
             0
         };
@@ -125,7 +126,7 @@ impl Inode {
         let mut raw_extra = 0usize;
         if inode_size > GOOD_OLD_INODE_SIZE {
             raw_extra = usize::from(le16(&raw, 0x80));
-            if GOOD_OLD_INODE_SIZE + raw_extra > inode_size || raw_extra % 4 != 0 {
+            if GOOD_OLD_INODE_SIZE + raw_extra > inode_size || !raw_extra.is_multiple_of(4) {
                 return Err(corrupt(&format!(
                     "bad extra_isize {} (inode size {})",
                     raw_extra, inode_size
@@ -220,7 +221,7 @@ impl Inode {
         if ft == S_IFLNK && inode.flags & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL) != 0 {
             return Err(corrupt("immutable or append flags not allowed on symlinks"));
         }
-        let fast_symlink = inode.is_fast_symlink(geo.block_size);
+        let fast_symlink = inode.is_fast_symlink(geo.block_size << geo.cluster_bits);
         if fast_symlink && !inode.has_flag(EXT4_ENCRYPT_FL) {
             let target = inode.i_block();
             let len = target.iter().position(|&c| c == 0).unwrap_or(target.len());

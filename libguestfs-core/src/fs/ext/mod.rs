@@ -202,10 +202,10 @@ impl ExtFs {
     /// Checks the geometry and loads the group descriptors.
     fn build(dev: Device, sb: Superblock, overlay: Overlay) -> Result<ExtFs> {
         let geo = Geometry::new(&sb, dev.size())?;
-        let fs_type = match sb.blkid_type() {
-            Some(t @ ("ext2" | "ext3" | "ext4")) => t,
-            _ => "ext4",
-        };
+        let fs_type = sb
+            .blkid_type()
+            .filter(|t| matches!(*t, "ext2" | "ext3" | "ext4"))
+            .unwrap_or("ext4");
         let mut fs = ExtFs {
             cache: Mutex::new(BlockCache::new(geo.block_size as usize)),
             dev,
@@ -547,15 +547,12 @@ impl ExtFs {
     }
 }
 
-/// `f_fsid` as glibc's `statvfs` gives it: the kernel's `uuid_to_fsid` (the two halves of
-/// the UUID xored), its two 32-bit words joined with the low word sign-extended.
+/// `f_fsid` as `statvfs` gives it: the kernel's `uuid_to_fsid`, the two little-endian
+/// halves of the UUID xored, its two 32-bit words joined low word first.
 fn fsid(uuid: &[u8; 16]) -> i64 {
     let lo = u64::from_le_bytes(uuid[..8].try_into().unwrap_or([0; 8]));
     let hi = u64::from_le_bytes(uuid[8..].try_into().unwrap_or([0; 8]));
-    let v = lo ^ hi;
-    let val0 = v as u32 as i32;
-    let val1 = (v >> 32) as u32;
-    ((i64::from(val0) as u64) | (u64::from(val1) << 32)) as i64
+    (lo ^ hi) as i64
 }
 
 fn name_matches(on_disk: &[u8], name: &str) -> bool {
@@ -634,7 +631,7 @@ impl Filesystem for ExtFs {
         let mut target = if inode.inline.is_some() {
             let len = (inode.size as usize).min(Self::inline_size(&inode));
             Self::inline_bytes(&inode, len)
-        } else if inode.is_fast_symlink(bs) {
+        } else if inode.is_fast_symlink(bs << self.geo.cluster_bits) {
             let len = (inode.size as usize).min(I_BLOCK_SIZE);
             inode.i_block().get(..len).unwrap_or(&[]).to_vec()
         } else {

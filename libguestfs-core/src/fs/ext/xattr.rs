@@ -177,12 +177,12 @@ pub fn acl_to_xattr(disk: &[u8]) -> Result<Option<Vec<u8>>> {
     let size = disk.len() - 4;
     // ext4_acl_count: up to four short (4-byte) entries, the rest 8-byte ones.
     let count = if size < 16 {
-        if size % 4 != 0 {
+        if !size.is_multiple_of(4) {
             return Err(invalid());
         }
         size / 4
     } else {
-        if (size - 16) % 8 != 0 {
+        if !(size - 16).is_multiple_of(8) {
             return Err(invalid());
         }
         (size - 16) / 8 + 4
@@ -225,10 +225,8 @@ mod tests {
     #[test]
     fn acl_conversion() {
         let mut disk = 1u32.to_le_bytes().to_vec();
-        for (tag, perm) in [(ACL_USER_OBJ, 6u16)] {
-            disk.extend_from_slice(&tag.to_le_bytes());
-            disk.extend_from_slice(&perm.to_le_bytes());
-        }
+        disk.extend_from_slice(&ACL_USER_OBJ.to_le_bytes());
+        disk.extend_from_slice(&6u16.to_le_bytes());
         disk.extend_from_slice(&ACL_USER.to_le_bytes());
         disk.extend_from_slice(&4u16.to_le_bytes());
         disk.extend_from_slice(&1000u32.to_le_bytes());

@@ -1,0 +1,1 @@
+virt-df -a demo.img --csv -i

@@ -1,0 +1,1 @@
+virt-filesystems -a demo.img --all --long --uuid

@@ -1,0 +1,1 @@
+virt-ls -a demo.img /etc /nonexistent

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Regenerates the golden outputs of tests/images.rs with libguestfs 1.48 itself (Debian's
+# libguestfs-tools and guestfs-tools, installed on the developer's machine; never in CI).
+# The images are built reproducibly by make-test-images, so the outputs stay valid.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cargo build --quiet --manifest-path "$root/Cargo.toml" -p virt-tools-tests --bin make-test-images
+images=${IMAGES:-/tmp/virt-tools-golden-images}
+rm -rf "$images"
+"$root/target/debug/make-test-images" "$images" >/dev/null
+export LIBGUESTFS_BACKEND_SETTINGS=force_tcg TZ=UTC LANG=C LC_ALL=C PATH=/usr/bin:/bin
+grep -v '^#' "$here/cases.txt" | while IFS='	' read -r name cmd; do
+  [ -n "$name" ] || continue
+  printf '%s\n' "$cmd" > "$here/$name.cmd"
+  (cd "$images" && sh -c "$cmd" > "$here/$name.out" 2> "$here/$name.err" < /dev/null; echo $? > "$here/$name.rc")
+  echo "$name: exit $(cat "$here/$name.rc")"
+done

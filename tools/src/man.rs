@@ -1,0 +1,143 @@
+//! Man pages, generated from each tool's clap declaration (synopsis and options) and its
+//! prose in `man/src/TOOL.txt` (sections `= TITLE`, paragraphs, indented literal lines).
+
+use crate::common::ToolSpec;
+use clap::ArgAction;
+
+fn escape(s: &str) -> String {
+    let s = s.replace('\\', "\\e").replace('-', "\\-");
+    if s.starts_with('.') || s.starts_with('\'') {
+        format!("\\&{}", s)
+    } else {
+        s
+    }
+}
+
+/// The roff text of a tool's man page.
+pub fn render(spec: &ToolSpec) -> String {
+    let cmd = (spec.command)();
+    let mut out = String::new();
+    out.push_str(&format!(
+        ".TH {} 1 \"\" \"virt-tools {}\" \"Virtualization Support\"\n",
+        spec.name.to_uppercase(),
+        env!("CARGO_PKG_VERSION")
+    ));
+    out.push_str(&format!(
+        ".SH NAME\n{} \\- {}\n",
+        spec.name,
+        escape(spec.description)
+    ));
+    out.push_str(".SH SYNOPSIS\n.nf\n");
+    for u in spec.usage {
+        out.push_str(&escape(&u.replace("{prog}", spec.name)));
+        out.push('\n');
+    }
+    out.push_str(".fi\n");
+    let sections = parse_prose(spec.man);
+    let mut options_done = false;
+    for (title, body) in &sections {
+        out.push_str(&format!(".SH {}\n{}", title, body));
+        if title == "DESCRIPTION" {
+            out.push_str(&options(&cmd));
+            options_done = true;
+        }
+    }
+    if !options_done {
+        out.push_str(&options(&cmd));
+    }
+    out.push_str(".SH SEE ALSO\nvirt\\-tools(1), guestfs(3), http://libguestfs.org/\n");
+    out.push_str(".SH LICENCE\nGPL\\-2.0\\-or\\-later; the library is LGPL\\-2.1\\-or\\-later.\n");
+    out
+}
+
+fn options(cmd: &clap::Command) -> String {
+    let mut out = String::from(".SH OPTIONS\n");
+    for arg in cmd.get_arguments().filter(|a| !a.is_positional()) {
+        let id = arg.get_id().as_str();
+        if id == "long-options" || id == "short-options" {
+            continue;
+        }
+        let mut names = Vec::new();
+        if let Some(c) = arg.get_short() {
+            names.push(format!("\\fB\\-{}\\fR", c));
+        }
+        if let Some(l) = arg.get_long() {
+            names.push(format!("\\fB\\-\\-{}\\fR", escape(l)));
+        }
+        for a in arg.get_all_aliases().unwrap_or_default() {
+            names.push(format!("\\fB\\-\\-{}\\fR", escape(a)));
+        }
+        let mut line = names.join(", ");
+        if matches!(arg.get_action(), ArgAction::Set | ArgAction::Append) {
+            let value = arg
+                .get_value_names()
+                .and_then(|v| v.first())
+                .map(|v| escape(v))
+                .unwrap_or_default();
+            if arg.get_num_args().is_some_and(|r| r.min_values() == 0) {
+                line.push_str(&format!("[=\\fI{}\\fR]", value));
+            } else {
+                line.push_str(&format!(" \\fI{}\\fR", value));
+            }
+        }
+        let help = arg
+            .get_help()
+            .map(|h| escape(&h.to_string()))
+            .unwrap_or_default();
+        out.push_str(&format!(".TP\n{}\n{}\n", line, help));
+    }
+    out
+}
+
+/// Splits the prose into (TITLE, roff body) sections.
+fn parse_prose(text: &str) -> Vec<(String, String)> {
+    let mut sections: Vec<(String, String)> = Vec::new();
+    let mut in_literal = false;
+    let mut para_open = false;
+    for line in text.lines() {
+        if let Some(title) = line.strip_prefix("= ") {
+            if in_literal {
+                sections.last_mut().map(|s| s.1.push_str(".fi\n"));
+                in_literal = false;
+            }
+            sections.push((title.to_string(), String::new()));
+            para_open = false;
+            continue;
+        }
+        let Some((_, body)) = sections.last_mut() else {
+            continue;
+        };
+        if line.trim().is_empty() {
+            if in_literal {
+                body.push_str(".fi\n");
+                in_literal = false;
+            }
+            para_open = false;
+            continue;
+        }
+        if let Some(lit) = line.strip_prefix("  ") {
+            if !in_literal {
+                body.push_str(".PP\n.nf\n");
+                in_literal = true;
+            }
+            body.push_str(&format!("\\&{}\n", escape(lit)));
+            continue;
+        }
+        if in_literal {
+            body.push_str(".fi\n");
+            in_literal = false;
+        }
+        if !para_open {
+            body.push_str(".PP\n");
+            para_open = true;
+        }
+        body.push_str(&escape(line));
+        body.push('\n');
+    }
+    if in_literal {
+        if let Some((_, body)) = sections.last_mut() {
+            body.push_str(".fi\n");
+        }
+    }
+    sections
+}
