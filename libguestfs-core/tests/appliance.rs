@@ -27,17 +27,25 @@ fn sh(cmd: &str) {
     assert!(st.success(), "command failed: {}", cmd);
 }
 
+/// target/debug or target/release: where this test binary's profile puts binaries.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(|d| d.parent()).unwrap().to_path_buf()
+}
+
 /// Builds guestfsd next to the test binary's directory (target/debug), once.
 fn build_daemon() {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-        let st = Command::new(cargo)
-            .args(["build", "-q", "-p", "guestfsd", "--manifest-path"])
-            .arg(&manifest)
-            .status()
-            .unwrap();
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-q", "-p", "guestfsd", "--manifest-path"])
+            .arg(&manifest);
+        if profile_dir().ends_with("release") {
+            cmd.arg("--release");
+        }
+        let st = cmd.status().unwrap();
         assert!(st.success(), "building guestfsd failed");
     });
 }
@@ -540,7 +548,7 @@ fn unix_backend_talks_to_a_listening_daemon() {
     build_daemon();
     let dir = tmpdir("unix");
     let sock = dir.join("guestfsd.sock");
-    let daemon = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/guestfsd");
+    let daemon = profile_dir().join("guestfsd");
     let mut child = Command::new(&daemon)
         .args(["--listen", "-r", "--channel"])
         .arg(&sock)
