@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Bump when the layout of the appliance changes, so caches are rebuilt.
-const FORMAT_VERSION: &str = "guestfs-rs-appliance-3";
+const FORMAT_VERSION: &str = "guestfs-rs-appliance-6";
 
 /// A build failure: what went wrong and what to do about it, in one line.
 #[derive(Debug, Clone)]
@@ -63,11 +63,22 @@ pub struct Kernel {
 const COMPRESS_MODULES_OVER: u64 = 256 * 1024;
 
 /// Modules loaded at boot: enough to see the disks and the protocol channel.
-pub const BOOT_MODULES: &[&str] = &["virtio_pci", "virtio_scsi", "sd_mod", "virtio_console"];
+/// The generic CRC algorithms come first: sd_mod's CRC libraries would otherwise ask the
+/// kernel's module helper for them (a program run per algorithm, slow under TCG).
+pub const BOOT_MODULES: &[&str] = &[
+    "virtio_pci",
+    "crct10dif_generic",
+    "crc64_rocksoft_generic",
+    "virtio_scsi",
+    "sd_mod",
+    "virtio_console",
+];
 
 /// Modules carried in the initramfs (with their dependencies), loaded on demand.
 pub const MODULES: &[&str] = &[
     "virtio_pci",
+    "crct10dif_generic",
+    "crc64_rocksoft_generic",
     "virtio_scsi",
     "virtio_blk",
     "virtio_console",
@@ -590,7 +601,21 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
     let carried: BTreeSet<String> = inputs.module_paths.iter().map(|p| module_name(p)).collect();
     // Big modules are stored gzip-compressed (the daemon inflates them when it loads one):
     // the kernel unpacks a smaller initramfs at every boot, and most are never loaded.
+    let boot: BTreeSet<String> = {
+        let mut b = BTreeSet::new();
+        for m in BOOT_MODULES {
+            if let Some((path, deps)) = inputs.module_dep.get(*m) {
+                b.insert(path.clone());
+                b.extend(deps.iter().cloned());
+            }
+        }
+        b
+    };
     let carried_name = |path: &str| -> String {
+        // Boot modules are loaded at every boot: inflating them would cost more than it saves.
+        if boot.contains(path) {
+            return path.to_string();
+        }
         let big = std::fs::metadata(inputs.kernel.modules.join(path))
             .map(|m| m.len() > COMPRESS_MODULES_OVER)
             .unwrap_or(false);
@@ -605,7 +630,7 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
             let deps: Vec<String> = deps.iter().map(|d| carried_name(d)).collect();
             let name = carried_name(path);
             dep_text.push_str(&format!("{}: {}\n", name, deps.join(" ")));
-            let mut data = std::fs::read(inputs.kernel.modules.join(path))?;
+            let mut data = strip_module_signature(std::fs::read(inputs.kernel.modules.join(path))?);
             if name.ends_with(".gz") {
                 let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
                 gz.write_all(&data)?;
@@ -743,6 +768,27 @@ fn stripped(path: &Path) -> std::io::Result<Vec<u8>> {
     };
     let _ = std::fs::remove_file(&tmp);
     data
+}
+
+/// Removes the signature appended to a kernel module. The appliance kernel has no keys to
+/// check it with (their loading is skipped at boot), and hashing every module under TCG only
+/// to find that out costs time; an unsigned module loads the same (the kernel notes a taint).
+fn strip_module_signature(mut data: Vec<u8>) -> Vec<u8> {
+    const MAGIC: &[u8] = b"~Module signature appended~\n";
+    // struct module_signature: 12 bytes, the last 4 the signature length (big-endian).
+    if !data.ends_with(MAGIC) || data.len() < MAGIC.len() + 12 {
+        return data;
+    }
+    let info_end = data.len() - MAGIC.len();
+    let info = &data[info_end - 12..info_end];
+    let sig_len = u32::from_be_bytes([info[8], info[9], info[10], info[11]]) as usize;
+    match (info_end - 12).checked_sub(sig_len) {
+        Some(end) => {
+            data.truncate(end);
+            data
+        }
+        None => data,
+    }
 }
 
 /// The cache directory: `$LIBGUESTFS_CACHEDIR`, else `$TMPDIR`, else `/var/tmp`, plus
@@ -958,6 +1004,16 @@ pub fn find_daemon() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn module_signatures_are_stripped() {
+        let mut m = b"ELFDATA".to_vec();
+        m.extend_from_slice(b"SIG!");
+        m.extend_from_slice(&[0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 4]);
+        m.extend_from_slice(b"~Module signature appended~\n");
+        assert_eq!(strip_module_signature(m), b"ELFDATA");
+        assert_eq!(strip_module_signature(b"plain".to_vec()), b"plain");
+    }
 
     #[test]
     fn versions_sort_naturally() {

@@ -31,11 +31,19 @@ pub fn pid1() -> ! {
     }
     if let Ok(list) = std::fs::read_to_string(BOOT_MODULES) {
         for m in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            if !crate::modules::load(m) && verbose {
-                eprintln!("guestfsd: init: could not load module {}", m);
+            let t = std::time::Instant::now();
+            let ok = crate::modules::load(m);
+            if verbose {
+                eprintln!(
+                    "guestfsd: init: module {}: {} ({:.3} s)",
+                    m,
+                    if ok { "loaded" } else { "NOT LOADED" },
+                    t.elapsed().as_secs_f64()
+                );
             }
         }
     }
+    scan_disks(&cmdline);
     if verbose {
         eprintln!("guestfsd: init: modules loaded: {}", uptime());
     }
@@ -68,6 +76,30 @@ pub fn pid1() -> ! {
     }
     loop {
         std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+}
+
+/// With `scsi_mod.scan=manual` the kernel does not probe every possible SCSI target of the
+/// virtio-scsi bus (slow under TCG): we ask for exactly the targets the drives are on.
+fn scan_disks(cmdline: &str) {
+    if !cmdline
+        .split_whitespace()
+        .any(|w| w == "scsi_mod.scan=manual")
+    {
+        return;
+    }
+    let n: usize = cmdline
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("guestfs_ndisks="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let Ok(hosts) = std::fs::read_dir("/sys/class/scsi_host") else {
+        return;
+    };
+    for h in hosts.flatten() {
+        for t in 0..n.min(256) {
+            let _ = std::fs::write(h.path().join("scan"), format!("0 {} 0", t));
+        }
     }
 }
 

@@ -243,7 +243,7 @@ fn kernel_cmdline(
         "pci=noearly".into(),
         // Initcalls the appliance does not need that cost seconds under TCG (the KDF
         // self-test alone takes about a third of the kernel's boot).
-        "initcall_blacklist=crypto_kdf108_init,init_kprobe_trace,init_encrypted,trace_eval_init,cubictcp_register,inet6_init,load_system_certificate_list".into(),
+        "initcall_blacklist=crypto_kdf108_init,init_kprobe_trace,init_encrypted,trace_eval_init,inet6_init,load_system_certificate_list,bpf_rstat_kfunc_init,tracer_init_tracefs,digsig_init,init_ima,init_zswap".into(),
         "apparmor=0".into(),
     ];
     if accel == Accel::Tcg {
