@@ -1,7 +1,6 @@
 //! The libguestfs handle: drives are added in CONFIG state, `launch` starts a backend
 //! (LAUNCHING → READY), and every operation runs against that backend.
 
-use crate::backend::native::NativeBackend;
 use crate::backend::{Backend, TraceArg};
 use crate::block::ImageFormat;
 use crate::error::{Error, Result};
@@ -311,25 +310,20 @@ impl Handle {
         let setting = self.backend_setting.clone();
         let drives = self.drives.clone();
         let mut log = Vec::new();
-        let result = match setting.as_str() {
-            "native" | "auto" | "" => NativeBackend::launch(&drives, &mut |m| log.push(m))
-                .map(|b| Box::new(b) as Box<dyn Backend>),
-            other => Err(Error::new(
-                libc::EINVAL,
-                format!(
-                    "backend '{}' is not available: this build supports LIBGUESTFS_BACKEND=native",
-                    other
-                ),
-            )),
-        };
-        for m in log {
-            self.debug(&m);
+        let result = crate::backend::launch_backend(&setting, &drives, self.verbose, &mut log);
+        for (kind, m) in log {
+            if kind == EventKind::Library {
+                self.debug(&m);
+            } else {
+                self.emit(kind, &m);
+            }
         }
         match result {
             Ok(backend) => {
                 self.debug(&format!("launched backend {}", backend.name()));
                 self.backend = Some(backend);
                 self.state = State::Ready;
+                self.after_backend_call();
                 self.trace_line("launch = 0");
                 Ok(())
             }
@@ -354,6 +348,30 @@ impl Handle {
         }
         self.state = State::Config;
         Ok(())
+    }
+
+    /// Passes on the events of the last backend call; a backend that died (qemu exited) is
+    /// dropped and the handle returns to CONFIG.
+    pub(crate) fn after_backend_call(&mut self) {
+        let Some(b) = self.backend.as_mut() else {
+            return;
+        };
+        let events = b.take_events();
+        let alive = b.is_alive();
+        for e in events {
+            match e {
+                crate::backend::BackendEvent::Log(kind, m) => self.emit(kind, &m),
+                crate::backend::BackendEvent::Progress(p, t) => self.emit_progress(p, t),
+            }
+        }
+        if !alive {
+            if let Some(mut b) = self.backend.take() {
+                let _ = b.shutdown();
+            }
+            self.inspection = Default::default();
+            self.hive = None;
+            self.state = State::Config;
+        }
     }
 
     /// The running backend (READY state), for library code built on the operations.

@@ -20,6 +20,7 @@ pub mod ll;
 pub mod lvm;
 pub mod output;
 pub mod partition;
+pub mod protocol;
 pub mod tar_out;
 pub mod time;
 pub mod types;

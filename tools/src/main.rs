@@ -16,6 +16,7 @@ mod ls;
 mod man;
 mod tail;
 mod tar_out;
+mod test_tool;
 mod win_reg;
 
 use common::ToolSpec;
@@ -33,6 +34,7 @@ static TOOLS: &[&ToolSpec] = &[
     &ls::SPEC,
     &tail::SPEC,
     &tar_out::SPEC,
+    &test_tool::SPEC,
     &win_reg::SPEC,
 ];
 

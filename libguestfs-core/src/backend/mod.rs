@@ -5,11 +5,21 @@
 //! methods, which check the handle's state, trace the call (`-x`), and report errors the
 //! libguestfs way. Tools call only the Handle methods.
 
+pub mod appliance;
 pub mod native;
 
 use crate::error::Result;
 use crate::types::*;
 use std::io::Write;
+
+/// Something a backend wants the handle to pass on as an event after a call.
+#[derive(Debug, Clone)]
+pub enum BackendEvent {
+    /// A log line (the appliance's console, the daemon).
+    Log(crate::events::EventKind, String),
+    /// Progress of the call (position, total).
+    Progress(u64, u64),
+}
 
 /// Formats call arguments and results for `libguestfs: trace:` lines.
 pub trait TraceArg {
@@ -94,6 +104,62 @@ macro_rules! trace_struct {
 }
 trace_struct!(Stat, StatVfs, Dirent, Partition, LvmPv, LvmVg, LvmLv);
 
+/// Starts the backend a `LIBGUESTFS_BACKEND` setting names: `native`; `direct`/`appliance`;
+/// `unix:PATH`; or `auto` (also ""): native when it can read everything on the drives,
+/// otherwise the appliance. Log messages go to `log`.
+pub fn launch_backend(
+    setting: &str,
+    drives: &[crate::handle::Drive],
+    verbose: bool,
+    log: &mut Vec<(crate::events::EventKind, String)>,
+) -> Result<Box<dyn Backend>> {
+    use crate::events::EventKind;
+    match setting {
+        "native" => {
+            native::NativeBackend::launch(drives, &mut |m| log.push((EventKind::Library, m)))
+                .map(|b| Box::new(b) as Box<dyn Backend>)
+        }
+        "direct" | "appliance" => {
+            appliance::launch_direct(drives, verbose, &mut |k, m| log.push((k, m)))
+                .map(|b| Box::new(b) as Box<dyn Backend>)
+        }
+        "auto" | "" => {
+            match native::NativeBackend::launch(drives, &mut |m| log.push((EventKind::Library, m)))
+            {
+                Ok(b) => {
+                    let why = b.unsupported_content();
+                    if why.is_empty() {
+                        return Ok(Box::new(b));
+                    }
+                    log.push((
+                        EventKind::Library,
+                        format!("auto backend: using the appliance for: {}", why.join(", ")),
+                    ));
+                }
+                Err(e) => log.push((
+                    EventKind::Library,
+                    format!(
+                        "auto backend: native backend failed ({}), using the appliance",
+                        e
+                    ),
+                )),
+            }
+            appliance::launch_direct(drives, verbose, &mut |k, m| log.push((k, m)))
+                .map(|b| Box::new(b) as Box<dyn Backend>)
+        }
+        s if s.starts_with("unix:") => {
+            appliance::connect_unix(&s["unix:".len()..]).map(|b| Box::new(b) as Box<dyn Backend>)
+        }
+        other => Err(crate::error::Error::new(
+            libc::EINVAL,
+            format!(
+                "invalid backend: {} (use native, auto, direct, appliance or unix:PATH)",
+                other
+            ),
+        )),
+    }
+}
+
 /// Declares the backend operations once; see the module documentation.
 macro_rules! guestfs_api {
     ($( $(#[$doc:meta])* fn $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ; )*) => {
@@ -104,6 +170,15 @@ macro_rules! guestfs_api {
             fn name(&self) -> &str;
             /// Stops the backend (the appliance is shut down); the handle returns to CONFIG.
             fn shutdown(&mut self) -> Result<()>;
+            /// Events produced since the last call (console lines, progress).
+            fn take_events(&mut self) -> Vec<BackendEvent> {
+                Vec::new()
+            }
+            /// False once the backend has died (e.g. qemu exited): the handle then returns
+            /// to CONFIG.
+            fn is_alive(&mut self) -> bool {
+                true
+            }
             $( $(#[$doc])* fn $name(&mut self, $( $arg: $ty ),*) -> Result<$ret>; )*
         }
 
@@ -116,6 +191,7 @@ macro_rules! guestfs_api {
                         Some(backend) => backend.$name($( $arg ),*),
                         None => unreachable!("enter_call checked the handle is ready"),
                     };
+                    self.after_backend_call();
                     self.leave_call(stringify!($name), result)
                 }
             )*

@@ -573,7 +573,8 @@ impl<'a> Builder<'a> {
                     return Err("raid1 segment not at the start of the volume".into());
                 }
                 let raids = seg.section.string_list("raids");
-                if raids.is_empty() || !raids.len().is_multiple_of(2) || raids.len() / 2 > MAX_AREAS {
+                if raids.is_empty() || !raids.len().is_multiple_of(2) || raids.len() / 2 > MAX_AREAS
+                {
                     return Err("malformed raids list".into());
                 }
                 // Pairs of (rmeta, rimage); skip images being rebuilt.

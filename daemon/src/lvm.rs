@@ -1,0 +1,262 @@
+//! LVM and md: activated on first use (not at boot), through the lvm and mdadm programs.
+
+use crate::devices::from_kernel;
+use crate::sys::run_ok;
+use guestfs::error::{Error, Result};
+use guestfs::types::{LvmLv, LvmPv, LvmVg};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Our own LVM configuration: no devices file, no udev (there is none in the appliance).
+pub const LVM_SYSTEM_DIR: &str = "/run/lvm-guestfs";
+
+const LVM_CONF: &str = "devices {\n  use_devicesfile = 0\n  write_cache_state = 0\n  obtain_device_list_from_udev = 0\n  scan_lvs = 0\n}\nactivation {\n  udev_sync = 0\n  udev_rules = 0\n  verify_udev_operations = 1\n  monitoring = 0\n}\nglobal {\n  locking_dir = \"/run/lock/lvm\"\n}\nbackup {\n  backup = 0\n  archive = 0\n}\n";
+
+static LVM_ACTIVE: AtomicBool = AtomicBool::new(false);
+static MD_ACTIVE: AtomicBool = AtomicBool::new(false);
+
+fn prepare() {
+    let _ = std::fs::create_dir_all(LVM_SYSTEM_DIR);
+    let _ = std::fs::create_dir_all("/run/lock/lvm");
+    let _ = std::fs::write(format!("{}/lvm.conf", LVM_SYSTEM_DIR), LVM_CONF);
+}
+
+/// Assembles md arrays (once): the modules, then `mdadm --assemble --scan`.
+pub fn activate_md() {
+    if MD_ACTIVE.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    crate::devices::disks();
+    // Quick check: without any md superblock there is nothing to do.
+    for m in ["md_mod", "raid0", "raid1", "raid10", "raid456"] {
+        crate::modules::load(m);
+    }
+    let _ = crate::sys::run("mdadm", &["--assemble", "--scan", "--auto=yes", "--run"]);
+}
+
+/// Activates every volume group (once).
+pub fn activate() {
+    if LVM_ACTIVE.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    crate::devices::disks();
+    activate_md();
+    crate::modules::load("dm_mod");
+    prepare();
+    let _ = crate::sys::run("lvm", &["vgchange", "--sysinit", "-a", "ay"]);
+}
+
+/// Scans for volume groups again (new PVs appear after a LUKS device is opened) and
+/// activates or deactivates them all.
+pub fn rescan(activate: bool) -> Result<()> {
+    LVM_ACTIVE.store(true, Ordering::SeqCst);
+    crate::modules::load("dm_mod");
+    prepare();
+    let _ = crate::sys::run("lvm", &["vgscan", "--mknodes"]);
+    run_ok("lvm", &["vgchange", "-a", if activate { "ay" } else { "an" }]).map(|_| ())
+}
+
+/// Opens an encrypted device as /dev/mapper/MAPNAME with `cryptsetup`. The key goes through
+/// a file in the appliance's private tmpfs, never on a command line.
+pub fn luks_open(device: &str, key: &str, mapname: &str) -> Result<()> {
+    if mapname.is_empty() || mapname.contains('/') {
+        return Err(Error::new(libc::EINVAL, format!("{}: invalid device-mapper name", mapname)));
+    }
+    crate::modules::load("dm_mod");
+    crate::modules::load("dm_crypt");
+    let keyfile = format!("/tmp/luks-key-{}", std::process::id());
+    std::fs::write(&keyfile, key.as_bytes()).map_err(|e| Error::new(e.raw_os_error().unwrap_or(libc::EIO), format!("{}: {}", keyfile, e)))?;
+    let result = run_ok("cryptsetup", &["open", "--key-file", &keyfile, device, mapname]);
+    let _ = std::fs::remove_file(&keyfile);
+    result.map(|_| ())
+}
+
+fn lines(out: &str) -> Vec<String> {
+    out.lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+pub fn pvs() -> Result<Vec<String>> {
+    activate();
+    Ok(
+        lines(&run_ok("lvm", &["pvs", "-o", "pv_name", "--noheadings"])?)
+            .iter()
+            .map(|p| from_kernel(p))
+            .collect(),
+    )
+}
+
+pub fn vgs() -> Result<Vec<String>> {
+    activate();
+    let mut v = lines(&run_ok("lvm", &["vgs", "-o", "vg_name", "--noheadings"])?);
+    v.sort();
+    Ok(v)
+}
+
+pub fn lvs() -> Result<Vec<String>> {
+    activate();
+    let out = run_ok(
+        "lvm",
+        &[
+            "lvs",
+            "-o",
+            "vg_name,lv_name",
+            "-S",
+            "lv_role=public && lv_skip_activation!=yes",
+            "--noheadings",
+            "--separator",
+            "/",
+        ],
+    )?;
+    let mut v: Vec<String> = lines(&out)
+        .into_iter()
+        .map(|l| format!("/dev/{}", l))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+const PV_COLS: &str = "pv_name,pv_uuid,pv_fmt,pv_size,dev_size,pv_free,pv_used,pv_attr,pv_pe_count,pv_pe_alloc_count,pv_tags,pe_start,pv_mda_count,pv_mda_free";
+const VG_COLS: &str = "vg_name,vg_uuid,vg_fmt,vg_attr,vg_size,vg_free,vg_sysid,vg_extent_size,vg_extent_count,vg_free_count,max_lv,max_pv,pv_count,lv_count,snap_count,vg_seqno,vg_tags,vg_mda_count,vg_mda_free";
+const LV_COLS: &str = "lv_name,lv_uuid,lv_attr,lv_major,lv_minor,lv_kernel_major,lv_kernel_minor,lv_size,seg_count,origin,snap_percent,copy_percent,move_pv,lv_tags,mirror_log,modules";
+
+/// Rows of an `lvm pvs|vgs|lvs` report, fields split on `\r`.
+fn report(cmd: &str, cols: &str, ncols: usize) -> Result<Vec<Vec<String>>> {
+    activate();
+    let mut args = vec![
+        cmd,
+        "-o",
+        cols,
+        "--unbuffered",
+        "--noheadings",
+        "--nosuffix",
+        "--separator",
+        "\r",
+        "--units",
+        "b",
+    ];
+    if cmd == "lvs" {
+        args.extend(["-S", "lv_role=public"]);
+    }
+    let out = run_ok("lvm", &args)?;
+    let mut rows = Vec::new();
+    // Not lines(): it would take the last "\r" separator for part of a "\r\n".
+    for line in out.split('\n') {
+        let line = line.trim_start();
+        if line.is_empty() {
+            continue;
+        }
+        let f: Vec<String> = line.split('\r').map(|s| s.trim().to_string()).collect();
+        if f.len() != ncols {
+            return Err(Error::new(
+                libc::EINVAL,
+                format!("{}: unexpected output from lvm: {}", cmd, line),
+            ));
+        }
+        rows.push(f);
+    }
+    Ok(rows)
+}
+
+fn int(s: &str) -> i64 {
+    s.trim().parse().unwrap_or(0)
+}
+
+fn pct(s: &str) -> f32 {
+    if s.trim().is_empty() {
+        -1.0
+    } else {
+        s.trim().parse().unwrap_or(-1.0)
+    }
+}
+
+fn uuid(s: &str) -> String {
+    s.replace('-', "")
+}
+
+pub fn pvs_full() -> Result<Vec<LvmPv>> {
+    Ok(report("pvs", PV_COLS, 14)?
+        .into_iter()
+        .map(|f| LvmPv {
+            pv_name: from_kernel(&f[0]),
+            pv_uuid: uuid(&f[1]),
+            pv_fmt: f[2].clone(),
+            pv_size: int(&f[3]),
+            dev_size: int(&f[4]),
+            pv_free: int(&f[5]),
+            pv_used: int(&f[6]),
+            pv_attr: f[7].clone(),
+            pv_pe_count: int(&f[8]),
+            pv_pe_alloc_count: int(&f[9]),
+            pv_tags: f[10].clone(),
+            pe_start: int(&f[11]),
+            pv_mda_count: int(&f[12]),
+            pv_mda_free: int(&f[13]),
+        })
+        .collect())
+}
+
+pub fn vgs_full() -> Result<Vec<LvmVg>> {
+    Ok(report("vgs", VG_COLS, 19)?
+        .into_iter()
+        .map(|f| LvmVg {
+            vg_name: f[0].clone(),
+            vg_uuid: uuid(&f[1]),
+            vg_fmt: f[2].clone(),
+            vg_attr: f[3].clone(),
+            vg_size: int(&f[4]),
+            vg_free: int(&f[5]),
+            vg_sysid: f[6].clone(),
+            vg_extent_size: int(&f[7]),
+            vg_extent_count: int(&f[8]),
+            vg_free_count: int(&f[9]),
+            max_lv: int(&f[10]),
+            max_pv: int(&f[11]),
+            pv_count: int(&f[12]),
+            lv_count: int(&f[13]),
+            snap_count: int(&f[14]),
+            vg_seqno: int(&f[15]),
+            vg_tags: f[16].clone(),
+            vg_mda_count: int(&f[17]),
+            vg_mda_free: int(&f[18]),
+        })
+        .collect())
+}
+
+pub fn lvs_full() -> Result<Vec<LvmLv>> {
+    Ok(report("lvs", LV_COLS, 16)?
+        .into_iter()
+        .map(|f| LvmLv {
+            lv_name: f[0].clone(),
+            lv_uuid: uuid(&f[1]),
+            lv_attr: f[2].clone(),
+            lv_major: int(&f[3]),
+            lv_minor: int(&f[4]),
+            lv_kernel_major: int(&f[5]),
+            lv_kernel_minor: int(&f[6]),
+            lv_size: int(&f[7]),
+            seg_count: int(&f[8]),
+            origin: f[9].clone(),
+            snap_percent: pct(&f[10]),
+            copy_percent: pct(&f[11]),
+            move_pv: f[12].clone(),
+            lv_tags: f[13].clone(),
+            mirror_log: f[14].clone(),
+            modules: f[15].clone(),
+        })
+        .collect())
+}
+
+/// One UUID column of one object (`lvm lvs -o lv_uuid /dev/VG/LV`), dashes removed.
+pub fn one_uuid(cmd: &str, col: &str, object: &str) -> Result<String> {
+    activate();
+    let out = run_ok("lvm", &[cmd, "-o", col, "--noheadings", object])?;
+    Ok(uuid(out.trim()))
+}
+
+pub fn uuid_list(cmd: &str, col: &str, object: &str) -> Result<Vec<String>> {
+    activate();
+    let out = run_ok("lvm", &[cmd, "-o", col, "--noheadings", object])?;
+    Ok(lines(&out).iter().map(|u| uuid(u)).collect())
+}
