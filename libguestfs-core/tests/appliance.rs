@@ -328,9 +328,8 @@ fn slow_appliance_survey() {
 }
 
 /// The native backend must answer exactly as the appliance does (the appliance's kernel is
-/// the reference). Ignored while the native backend is being completed: run with --ignored.
+/// the reference).
 #[test]
-#[ignore]
 fn slow_native_matches_appliance() {
     build_daemon();
     let dir = tmpdir("compare");

@@ -14,6 +14,8 @@ grep -v '^#' "$here/cases.txt" | while IFS='	' read -r name cmd; do
   # Cases already made are kept unless FORCE=1 (each takes libguestfs 10-60 s here).
   [ "${FORCE:-0}" = 1 ] || [ ! -s "$here/$name.rc" ] || continue
   printf '%s\n' "$cmd" > "$here/$name.cmd"
-  (cd "$images" && sh -c "$cmd" > "$here/$name.out" 2> "$here/$name.err" < /dev/null; echo $? > "$here/$name.rc")
+  rc=0
+  (cd "$images" && sh -c "$cmd" > "$here/$name.out" 2> "$here/$name.err" < /dev/null) || rc=$?
+  echo "$rc" > "$here/$name.rc"
   echo "$name: exit $(cat "$here/$name.rc")"
 done

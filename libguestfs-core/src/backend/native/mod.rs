@@ -191,6 +191,27 @@ impl NativeBackend {
         self.mounts.stat(&loc)
     }
 
+    /// The daemon's checks on a Pathname argument, worded with the call's stub name: it must
+    /// be absolute, and a root filesystem must be mounted.
+    fn pathname(&self, stub: &str, path: &str) -> Result<()> {
+        if !path.starts_with('/') {
+            return Err(Error::new(
+                libc::EINVAL,
+                format!("{}_stub: path must start with a / character", stub),
+            ));
+        }
+        if !self.mounts.mounts.iter().any(|m| m.mountpoint == "/") {
+            return Err(Error::new(
+                libc::EINVAL,
+                format!(
+                    "{}_stub: you must call 'mount' first to mount the root filesystem",
+                    stub
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The first device (in `blkid` order: disks, partitions, LVs) whose probe matches.
     fn findfs(
         &self,
@@ -519,7 +540,7 @@ impl Backend for NativeBackend {
     }
 
     fn ls(&mut self, directory: &str) -> Result<Vec<String>> {
-        check_path(directory)?;
+        self.pathname("ls0", directory)?;
         let loc = self
             .mounts
             .resolve_dir(directory)
@@ -535,7 +556,7 @@ impl Backend for NativeBackend {
     }
 
     fn readdir(&mut self, dir: &str) -> Result<Vec<Dirent>> {
-        check_path(dir)?;
+        self.pathname("readdir", dir)?;
         let loc = self
             .mounts
             .resolve_dir(dir)
@@ -573,6 +594,7 @@ impl Backend for NativeBackend {
     }
 
     fn statns(&mut self, path: &str) -> Result<Stat> {
+        self.pathname("statns", path)?;
         let loc = self
             .mounts
             .resolve(path, true)
@@ -581,11 +603,12 @@ impl Backend for NativeBackend {
     }
 
     fn lstatns(&mut self, path: &str) -> Result<Stat> {
+        self.pathname("lstatns", path)?;
         self.lstat_path(path)
     }
 
     fn lstatnslist(&mut self, path: &str, names: &[String]) -> Result<Vec<Stat>> {
-        check_path(path)?;
+        self.pathname("internal_lstatnslist", path)?;
         Ok(names
             .iter()
             .map(|n| {
@@ -598,6 +621,7 @@ impl Backend for NativeBackend {
     }
 
     fn readlink(&mut self, path: &str) -> Result<String> {
+        self.pathname("readlink", path)?;
         let loc = self
             .mounts
             .resolve(path, false)
@@ -609,6 +633,7 @@ impl Backend for NativeBackend {
     }
 
     fn lgetxattrs(&mut self, path: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        self.pathname("lgetxattrs", path)?;
         let loc = self
             .mounts
             .resolve(path, false)
@@ -620,7 +645,7 @@ impl Backend for NativeBackend {
     }
 
     fn readlinklist(&mut self, path: &str, names: &[String]) -> Result<Vec<String>> {
-        check_path(path)?;
+        self.pathname("internal_readlinklist", path)?;
         Ok(names
             .iter()
             .map(|n| self.readlink(&join(path, n)).unwrap_or_default())
@@ -628,7 +653,7 @@ impl Backend for NativeBackend {
     }
 
     fn read_file(&mut self, path: &str) -> Result<Vec<u8>> {
-        check_path(path)?;
+        self.pathname("read_file", path)?;
         self.mounts.read_file(path)
     }
 
@@ -639,7 +664,7 @@ impl Backend for NativeBackend {
                 return copy_device(dev.as_ref(), 0, dev.size(), out);
             }
         }
-        check_path(remotefilename)?;
+        self.pathname("download", remotefilename)?;
         self.mounts.copy_file(remotefilename, out).map(|_| ())
     }
 
@@ -681,6 +706,7 @@ impl Backend for NativeBackend {
     }
 
     fn pread(&mut self, path: &str, count: i32, offset: i64) -> Result<Vec<u8>> {
+        self.pathname("pread", path)?;
         let (count, offset) = pread_args(count, offset)?;
         let loc = self
             .mounts
@@ -712,7 +738,7 @@ impl Backend for NativeBackend {
     }
 
     fn find(&mut self, directory: &str) -> Result<Vec<String>> {
-        check_path(directory)?;
+        self.pathname("find0", directory)?;
         let loc = self.mounts.resolve_dir(directory)?;
         // The daemon runs `find /sysroot/DIR` and cuts `/sysroot/DIR` off each result, so the
         // names keep a leading `/` unless DIR ended with one (libguestfs 1.48's behaviour).
@@ -727,7 +753,7 @@ impl Backend for NativeBackend {
     }
 
     fn is_file(&mut self, path: &str, followsymlinks: bool) -> Result<bool> {
-        check_path(path)?;
+        self.pathname("is_file", path)?;
         Ok(self
             .mounts
             .resolve(path, followsymlinks)
@@ -736,7 +762,7 @@ impl Backend for NativeBackend {
     }
 
     fn is_dir(&mut self, path: &str, followsymlinks: bool) -> Result<bool> {
-        check_path(path)?;
+        self.pathname("is_dir", path)?;
         Ok(self
             .mounts
             .resolve(path, followsymlinks)
@@ -745,7 +771,7 @@ impl Backend for NativeBackend {
     }
 
     fn is_symlink(&mut self, path: &str) -> Result<bool> {
-        check_path(path)?;
+        self.pathname("is_symlink", path)?;
         Ok(self
             .mounts
             .resolve(path, false)
@@ -754,11 +780,12 @@ impl Backend for NativeBackend {
     }
 
     fn exists(&mut self, path: &str) -> Result<bool> {
-        check_path(path)?;
+        self.pathname("exists", path)?;
         Ok(self.mounts.resolve(path, true).is_ok())
     }
 
     fn statvfs(&mut self, path: &str) -> Result<StatVfs> {
+        self.pathname("statvfs", path)?;
         let loc = self
             .mounts
             .resolve(path, true)
@@ -767,6 +794,7 @@ impl Backend for NativeBackend {
     }
 
     fn realpath(&mut self, path: &str) -> Result<String> {
+        self.pathname("realpath", path)?;
         let loc = self
             .mounts
             .resolve(path, true)
@@ -775,7 +803,7 @@ impl Backend for NativeBackend {
     }
 
     fn case_sensitive_path(&mut self, path: &str) -> Result<String> {
-        check_path(path)?;
+        self.pathname("case_sensitive_path", path)?;
         let mut loc = self.mounts.resolve("/", true)?;
         let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
         let mut out = String::new();
@@ -817,6 +845,7 @@ impl Backend for NativeBackend {
     }
 
     fn checksum(&mut self, csumtype: &str, path: &str) -> Result<String> {
+        self.pathname("checksum", path)?;
         let mut sum = Checksummer::new(csumtype)?;
         struct Sink<'a>(&'a mut Checksummer);
         impl Write for Sink<'_> {

@@ -1,0 +1,1 @@
+virt-cat -a demo.img /etc/fstab /etc/hostname

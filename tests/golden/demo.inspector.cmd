@@ -1,0 +1,1 @@
+virt-inspector -a demo.img

@@ -1,0 +1,1 @@
+virt-log -a demo.img

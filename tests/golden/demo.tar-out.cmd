@@ -1,0 +1,1 @@
+virt-tar-out -a demo.img /etc - | tar -tvf - --numeric-owner --full-time | sort -k6

@@ -1,0 +1,1 @@
+virt-cat -a demo.qcow2 /etc/fstab

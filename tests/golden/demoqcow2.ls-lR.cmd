@@ -1,0 +1,1 @@
+virt-ls -a demo.qcow2 -lR /
