@@ -75,11 +75,8 @@ fn command() -> Command {
 }
 
 fn run(ctx: &mut Ctx) -> i32 {
-    if let Some(p) = ctx.value("threads") {
-        if p.parse::<i32>().is_err() {
-            eprintln!("{}: -P option is not numeric", ctx.prog);
-            return 1;
-        }
+    if let Err(code) = ctx.check_threads() {
+        return code;
     }
     if !ctx.operands.is_empty() {
         return ctx.try_help();
@@ -88,11 +85,8 @@ fn run(ctx: &mut Ctx) -> i32 {
         eprintln!("{}: --uuid option cannot be used with -a or -d", ctx.prog);
         return 1;
     }
-    if let Err(code) = ctx.refuse_libvirt() {
+    if let Err(code) = ctx.require_drives_or_libvirt() {
         return code;
-    }
-    if ctx.drives.is_empty() {
-        return ctx.fail("compiled without support for libvirt.");
     }
     let quiet = ctx.flag("quiet");
     let mut g = match ctx.launch(true) {

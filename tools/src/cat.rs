@@ -42,23 +42,14 @@ pub static SPEC: ToolSpec = ToolSpec {
 
 fn command() -> Command {
     Command::new("virt-cat")
-        .about("display files in a virtual machine")
-        .arg(args::add())
-        .arg(args::blocksize())
-        .arg(args::connect())
-        .arg(args::domain())
-        .arg(args::echo_keys())
-        .arg(args::format())
-        .arg(args::help())
-        .arg(args::key())
-        .arg(args::keys_from_stdin())
+        .about(SPEC.description)
+        .args(args::leading())
+        .args(args::format_help_keys())
         .arg(args::mount())
-        .arg(args::verbose())
-        .arg(args::version())
-        .arg(args::trace())
+        .args(args::trailing())
         .arg(args::inspector())
-        .args(args::hidden())
         .arg(clap::Arg::new("files").num_args(0..).value_name("file"))
+        .args(args::hidden())
 }
 
 fn run(ctx: &mut Ctx) -> i32 {

@@ -26,20 +26,14 @@ fn command() -> Command {
 const USAGE: &str = "virt-copy-out: copy files and directories out of a virtual machine\nUsage:\n  virt-copy-out -a disk.img /file|dir [/file|dir ...] localdir\n";
 
 fn run(ctx: &mut Ctx) -> i32 {
-    if ctx.flag("help") {
-        return fish::help(&ctx.prog, USAGE);
-    }
-    if let Err(code) = fish::check_options(ctx) {
+    if let Err(code) = fish::check_command(
+        ctx,
+        USAGE,
+        "copy-out",
+        "copy-out remote [remote ...] localdir",
+        2,
+    ) {
         return code;
-    }
-    if let Err(code) = ctx.require_drives() {
-        return code;
-    }
-    if ctx.operands.len() < 2 {
-        eprintln!("{}: error: incorrect number of arguments", ctx.prog);
-        eprintln!("usage: copy-out remote [remote ...] localdir");
-        eprintln!("type 'help copy-out' for more help on copy-out");
-        return 1;
     }
     let (remotes, localdir) = ctx.operands.split_at(ctx.operands.len() - 1);
     let localdir = std::path::PathBuf::from(&localdir[0]);
@@ -51,13 +45,10 @@ fn run(ctx: &mut Ctx) -> i32 {
         return 1;
     }
     let remotes = remotes.to_vec();
-    let mut g = match ctx.launch(true) {
+    let mut g = match fish::launch_and_mount(ctx) {
         Ok(g) => g,
         Err(code) => return code,
     };
-    if let Err(code) = ctx.mount_guest_for_fish(&mut g) {
-        return code;
-    }
     for remote in remotes {
         if g.copy_out(&remote, &localdir).is_err() {
             return 1;

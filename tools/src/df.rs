@@ -100,11 +100,8 @@ fn run(ctx: &mut Ctx) -> i32 {
         human: ctx.flag("human-readable"),
         inodes: ctx.flag("inodes"),
     };
-    if let Some(p) = ctx.value("threads") {
-        if p.parse::<i32>().is_err() {
-            eprintln!("{}: -P option is not numeric", ctx.prog);
-            return 1;
-        }
+    if let Err(code) = ctx.check_threads() {
+        return code;
     }
     if opts.human && opts.csv {
         eprintln!(
@@ -123,11 +120,8 @@ fn run(ctx: &mut Ctx) -> i32 {
         }
         return ctx.try_help();
     }
-    if let Err(code) = ctx.refuse_libvirt() {
+    if let Err(code) = ctx.require_drives_or_libvirt() {
         return code;
-    }
-    if ctx.drives.is_empty() {
-        return ctx.fail("compiled without support for libvirt.");
     }
     let name = guest_name(ctx);
     let mut g = match ctx.launch(true) {

@@ -1,7 +1,7 @@
 //! virt-diff: list differences between virtual machines.
 
 use crate::common::csv::csv_field;
-use crate::common::listing::{now, stat_fields, FieldOptions, TimeStyle};
+use crate::common::listing::{now, stat_fields, time_style, FieldOptions};
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
 use guestfs::output::Record;
@@ -92,17 +92,7 @@ fn command() -> Command {
                 .help("Add image from second guest"),
         )
         .arg(args::blocksize().help("Set sector size of the disk for -a or -A option"))
-        .arg(
-            Arg::new("checksum")
-                .long("checksum")
-                .alias("checksums")
-                .action(ArgAction::Append)
-                .num_args(0..=1)
-                .require_equals(true)
-                .default_missing_value("md5")
-                .value_name("...")
-                .help("Use checksum of file content"),
-        )
+        .arg(args::checksum("Use checksum of file content"))
         .arg(args::connect())
         .arg(args::csv("Comma-Separated Values output"))
         .arg(
@@ -126,47 +116,14 @@ fn command() -> Command {
                 .help("Add disks from second libvirt guest"),
         )
         .arg(args::echo_keys())
-        .arg(
-            flag("extra-stats")
-                .long("extra-stats")
-                .alias("extra-stat")
-                .help("Display extra stats"),
-        )
+        .arg(args::extra_stats())
         .arg(args::format().help("Force disk format for -a or -A option"))
         .arg(args::help())
         .arg(args::human_readable("Human-readable sizes in output"))
         .arg(args::key())
         .arg(args::keys_from_stdin())
-        .arg(
-            flag("times")
-                .long("times")
-                .alias("time")
-                .help("Display file times"),
-        )
-        .arg(
-            flag("time-days")
-                .long("time-days")
-                .help("Display file times as days before now"),
-        )
-        .arg(
-            flag("time-relative")
-                .long("time-relative")
-                .help("Display file times as seconds before now"),
-        )
-        .arg(
-            flag("time-t")
-                .long("time-t")
-                .help("Display file times as time_t's"),
-        )
-        .arg(
-            flag("uids")
-                .long("uids")
-                .alias("uid")
-                .help("Display UID, GID"),
-        )
-        .arg(args::verbose())
-        .arg(args::version())
-        .arg(args::trace())
+        .args(args::times_and_uids())
+        .args(args::trailing())
         .arg(
             flag("xattrs")
                 .long("xattrs")
@@ -213,17 +170,7 @@ fn run(ctx: &mut Ctx) -> i32 {
         );
         return 1;
     }
-    let times = if ctx.flag("time-t") {
-        Some(TimeStyle::Epoch)
-    } else if ctx.flag("time-relative") {
-        Some(TimeStyle::Relative)
-    } else if ctx.flag("time-days") {
-        Some(TimeStyle::Days)
-    } else if ctx.flag("times") || all {
-        Some(TimeStyle::Date)
-    } else {
-        None
-    };
+    let times = time_style(ctx, all);
     let atime = ctx.flag("atime");
     let opts = Options {
         fields: FieldOptions {

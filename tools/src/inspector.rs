@@ -46,16 +46,9 @@ pub static SPEC: ToolSpec = ToolSpec {
 
 fn command() -> Command {
     Command::new("virt-inspector")
-        .about("display information about a virtual machine")
-        .arg(args::add())
-        .arg(args::blocksize())
-        .arg(args::connect())
-        .arg(args::domain())
-        .arg(args::echo_keys())
-        .arg(args::format())
-        .arg(args::help())
-        .arg(args::key())
-        .arg(args::keys_from_stdin())
+        .about(SPEC.description)
+        .args(args::leading())
+        .args(args::format_help_keys())
         .arg(
             Arg::new("no-applications")
                 .long("no-applications")
@@ -68,9 +61,7 @@ fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Do not output the guest icon"),
         )
-        .arg(args::verbose())
-        .arg(args::version())
-        .arg(args::trace())
+        .args(args::trailing())
         .arg(
             Arg::new("xpath")
                 .long("xpath")
@@ -78,8 +69,8 @@ fn command() -> Command {
                 .value_name("query")
                 .help("Perform an XPath query"),
         )
-        .args(args::hidden())
         .arg(Arg::new("disks").num_args(0..))
+        .args(args::hidden())
 }
 
 const NO_OS: &str = "no operating system could be detected inside this disk image.\n\nThis may be because the file is not a disk image, or is not a virtual machine\nimage, or because the OS type is not understood by libguestfs.\n\nNOTE for Red Hat Enterprise Linux 6 users: for Windows guest support you must\ninstall the separate libguestfs-winsupport package.\n\nIf you feel this is an error, please file a bug report including as much\ninformation about the disk image as possible.";

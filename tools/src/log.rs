@@ -42,21 +42,12 @@ pub static SPEC: ToolSpec = ToolSpec {
 
 fn command() -> Command {
     Command::new("virt-log")
-        .about("display log files in a virtual machine")
-        .arg(args::add())
-        .arg(args::blocksize())
-        .arg(args::connect())
-        .arg(args::domain())
-        .arg(args::echo_keys())
-        .arg(args::format())
-        .arg(args::help())
-        .arg(args::key())
-        .arg(args::keys_from_stdin())
-        .arg(args::verbose())
-        .arg(args::version())
-        .arg(args::trace())
-        .args(args::hidden())
+        .about(SPEC.description)
+        .args(args::leading())
+        .args(args::format_help_keys())
+        .args(args::trailing())
         .arg(Arg::new("extra-args").num_args(0..))
+        .args(args::hidden())
 }
 
 const JOURNAL_DIR: &str = "/var/log/journal";

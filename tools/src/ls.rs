@@ -1,7 +1,7 @@
 //! virt-ls: list files in a virtual machine.
 
 use crate::common::csv::csv_field;
-use crate::common::listing::{file_type_char, now, stat_fields, FieldOptions, TimeStyle};
+use crate::common::listing::{file_type_char, now, stat_fields, time_style, FieldOptions};
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
 use guestfs::output::Record;
@@ -68,27 +68,12 @@ fn command() -> Command {
         .about("list files in a virtual machine")
         .arg(args::add())
         .arg(args::blocksize())
-        .arg(
-            Arg::new("checksum")
-                .long("checksum")
-                .alias("checksums")
-                .action(ArgAction::Append)
-                .num_args(0..=1)
-                .require_equals(true)
-                .default_missing_value("md5")
-                .value_name("...")
-                .help("Display file checksums"),
-        )
+        .arg(args::checksum("Display file checksums"))
         .arg(args::connect())
         .arg(args::csv("Comma-Separated Values output"))
         .arg(args::domain())
         .arg(args::echo_keys())
-        .arg(
-            flag("extra-stats")
-                .long("extra-stats")
-                .alias("extra-stat")
-                .help("Display extra stats"),
-        )
+        .arg(args::extra_stats())
         .arg(args::format())
         .arg(args::help())
         .arg(args::human_readable("Human-readable sizes in output"))
@@ -102,36 +87,8 @@ fn command() -> Command {
                 .long("recursive")
                 .help("Recursive listing"),
         )
-        .arg(
-            flag("times")
-                .long("times")
-                .alias("time")
-                .help("Display file times"),
-        )
-        .arg(
-            flag("time-days")
-                .long("time-days")
-                .help("Display file times as days before now"),
-        )
-        .arg(
-            flag("time-relative")
-                .long("time-relative")
-                .help("Display file times as seconds before now"),
-        )
-        .arg(
-            flag("time-t")
-                .long("time-t")
-                .help("Display file times as time_t's"),
-        )
-        .arg(
-            flag("uids")
-                .long("uids")
-                .alias("uid")
-                .help("Display UID, GID"),
-        )
-        .arg(args::verbose())
-        .arg(args::version())
-        .arg(args::trace())
+        .args(args::times_and_uids())
+        .args(args::trailing())
         .arg(args::inspector())
         .args(args::hidden())
         .arg(Arg::new("dirs").num_args(0..).value_name("dir"))
@@ -147,17 +104,7 @@ fn run(ctx: &mut Ctx) -> i32 {
     crate::common::old_style_drives(ctx, ctx.operands.len().saturating_sub(1));
     let long = ctx.flag("long");
     let recursive = ctx.flag("recursive");
-    let time_style = if ctx.flag("time-t") {
-        Some(TimeStyle::Epoch)
-    } else if ctx.flag("time-relative") {
-        Some(TimeStyle::Relative)
-    } else if ctx.flag("time-days") {
-        Some(TimeStyle::Days)
-    } else if ctx.flag("times") {
-        Some(TimeStyle::Date)
-    } else {
-        None
-    };
+    let time_style = time_style(ctx, false);
     let listing = Listing {
         fields: FieldOptions {
             csv: ctx.flag("csv"),

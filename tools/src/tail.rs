@@ -46,12 +46,8 @@ pub static SPEC: ToolSpec = ToolSpec {
 
 fn command() -> Command {
     Command::new("virt-tail")
-        .about("follow (tail) files in a virtual machine")
-        .arg(args::add())
-        .arg(args::blocksize())
-        .arg(args::connect())
-        .arg(args::domain())
-        .arg(args::echo_keys())
+        .about(SPEC.description)
+        .args(args::leading())
         .arg(
             Arg::new("follow")
                 .short('f')
@@ -59,17 +55,12 @@ fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Ignored for compatibility with tail"),
         )
-        .arg(args::format())
-        .arg(args::help())
-        .arg(args::key())
-        .arg(args::keys_from_stdin())
+        .args(args::format_help_keys())
         .arg(args::mount())
-        .arg(args::verbose())
-        .arg(args::version())
-        .arg(args::trace())
+        .args(args::trailing())
         .arg(args::inspector())
-        .args(args::hidden())
         .arg(Arg::new("files").num_args(0..))
+        .args(args::hidden())
 }
 
 /// Seconds between polls of the image, as 1.48 waits in practice.

@@ -30,20 +30,9 @@ fn command() -> Command {
 const USAGE: &str = "virt-tar-out: archive a directory of a virtual machine as tar\nUsage:\n  virt-tar-out -a disk.img /dir files.tar\n  virt-tar-out -a disk.img /dir - | gzip > files.tar.gz\nOptional arguments after the file: compress:gzip numericowner:true excludes:PATH,…\n";
 
 fn run(ctx: &mut Ctx) -> i32 {
-    if ctx.flag("help") {
-        return fish::help(&ctx.prog, USAGE);
-    }
-    if let Err(code) = fish::check_options(ctx) {
+    let usage = "tar-out directory tarfile [compress:..] [numericowner:true|false] [excludes:..]";
+    if let Err(code) = fish::check_command(ctx, USAGE, "tar-out", usage, 2) {
         return code;
-    }
-    if let Err(code) = ctx.require_drives() {
-        return code;
-    }
-    if ctx.operands.len() < 2 {
-        eprintln!("{}: error: incorrect number of arguments", ctx.prog);
-        eprintln!("usage: tar-out directory tarfile [compress:..] [numericowner:true|false] [excludes:..]");
-        eprintln!("type 'help tar-out' for more help on tar-out");
-        return 1;
     }
     let directory = ctx.operands[0].clone();
     let tarfile = ctx.operands[1].clone();
@@ -65,13 +54,10 @@ fn run(ctx: &mut Ctx) -> i32 {
             }
         }
     }
-    let mut g = match ctx.launch(true) {
+    let mut g = match fish::launch_and_mount(ctx) {
         Ok(g) => g,
         Err(code) => return code,
     };
-    if let Err(code) = ctx.mount_guest_for_fish(&mut g) {
-        return code;
-    }
     let result = if tarfile == "-" {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());

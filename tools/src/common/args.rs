@@ -120,3 +120,62 @@ pub fn inspector() -> Arg {
         .hide(true)
         .help("Inspect the disks and mount the guest's filesystems")
 }
+
+/// `-a`, `--blocksize`, `-c`, `-d`, `--echo-keys`: how most tools' option lists begin.
+pub fn leading() -> Vec<Arg> {
+    vec![add(), blocksize(), connect(), domain(), echo_keys()]
+}
+
+/// `--format`, `--help`, `--key`, `--keys-from-stdin`.
+pub fn format_help_keys() -> Vec<Arg> {
+    vec![format(), help(), key(), keys_from_stdin()]
+}
+
+/// `-v`, `-V`, `-x`: how every tool's option list ends.
+pub fn trailing() -> Vec<Arg> {
+    vec![verbose(), version(), trace()]
+}
+
+/// `--checksum[=TYPE]` (alias `--checksums`), md5 when no type is given.
+pub fn checksum(help: &'static str) -> Arg {
+    Arg::new("checksum")
+        .long("checksum")
+        .alias("checksums")
+        .action(ArgAction::Append)
+        .num_args(0..=1)
+        .require_equals(true)
+        .default_missing_value("md5")
+        .value_name("...")
+        .help(help)
+}
+
+/// `--extra-stats` (alias `--extra-stat`).
+pub fn extra_stats() -> Arg {
+    flag("extra-stats")
+        .long("extra-stats")
+        .alias("extra-stat")
+        .help("Display extra stats")
+}
+
+/// `--times`, `--time-days`, `--time-relative`, `--time-t`, `--uids` of virt-ls and virt-diff.
+pub fn times_and_uids() -> Vec<Arg> {
+    vec![
+        flag("times")
+            .long("times")
+            .alias("time")
+            .help("Display file times"),
+        flag("time-days")
+            .long("time-days")
+            .help("Display file times as days before now"),
+        flag("time-relative")
+            .long("time-relative")
+            .help("Display file times as seconds before now"),
+        flag("time-t")
+            .long("time-t")
+            .help("Display file times as time_t's"),
+        flag("uids")
+            .long("uids")
+            .alias("uid")
+            .help("Display UID, GID"),
+    ]
+}

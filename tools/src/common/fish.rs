@@ -153,3 +153,34 @@ pub fn help(prog: &str, usage: &str) -> i32 {
         }
     }
 }
+
+/// The start of every wrapper run: `--help`, the options that make no sense here, the
+/// drives, and the command's operands (at least `min_operands`, else guestfish's usage
+/// error for `command`, whose usage line is `usage`).
+pub fn check_command(
+    ctx: &Ctx,
+    help_text: &str,
+    command: &str,
+    usage: &str,
+    min_operands: usize,
+) -> Result<(), i32> {
+    if ctx.flag("help") {
+        return Err(help(&ctx.prog, help_text));
+    }
+    check_options(ctx)?;
+    ctx.require_drives()?;
+    if ctx.operands.len() < min_operands {
+        eprintln!("{}: error: incorrect number of arguments", ctx.prog);
+        eprintln!("usage: {}", usage);
+        eprintln!("type 'help {}' for more help on {}", command, command);
+        return Err(1);
+    }
+    Ok(())
+}
+
+/// Launches the appliance or native reader and mounts the guest like `guestfish --ro -i`.
+pub fn launch_and_mount(ctx: &Ctx) -> Result<guestfs::Handle, i32> {
+    let mut g = ctx.launch(true)?;
+    ctx.mount_guest_for_fish(&mut g)?;
+    Ok(g)
+}

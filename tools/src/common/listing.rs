@@ -104,3 +104,19 @@ pub fn stat_fields(st: &Stat, o: &FieldOptions) -> Vec<String> {
     }
     fields
 }
+
+/// The time format chosen by `--time-t`, `--time-relative`, `--time-days` or `--times`
+/// (`also_times` makes `--times` implied, as virt-diff's `--all` does).
+pub fn time_style(ctx: &super::Ctx, also_times: bool) -> Option<TimeStyle> {
+    if ctx.flag("time-t") {
+        Some(TimeStyle::Epoch)
+    } else if ctx.flag("time-relative") {
+        Some(TimeStyle::Relative)
+    } else if ctx.flag("time-days") {
+        Some(TimeStyle::Days)
+    } else if ctx.flag("times") || also_times {
+        Some(TimeStyle::Date)
+    } else {
+        None
+    }
+}

@@ -244,6 +244,27 @@ impl Ctx {
         )))
     }
 
+    /// `-P N` (threads for scanning every libvirt guest) must be a number.
+    pub fn check_threads(&self) -> Result<(), Exit> {
+        match self.value("threads") {
+            Some(p) if p.parse::<i32>().is_err() => {
+                eprintln!("{}: -P option is not numeric", self.prog);
+                Err(1)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// With no `-a`, 1.48's virt-df and virt-alignment-scan scan every libvirt guest; there
+    /// is no libvirt here, so that mode says so.
+    pub fn require_drives_or_libvirt(&self) -> Result<(), Exit> {
+        self.refuse_libvirt()?;
+        if self.drives.is_empty() {
+            return Err(self.fail("compiled without support for libvirt."));
+        }
+        Ok(())
+    }
+
     pub fn refuse_libvirt(&self) -> Result<(), Exit> {
         if !self.values("domain").is_empty() || !self.values("connect").is_empty() {
             return Err(self.error(

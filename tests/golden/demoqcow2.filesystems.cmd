@@ -1,0 +1,1 @@
+virt-filesystems -a demo.qcow2 --all --long --uuid

@@ -1,0 +1,1 @@
+virt-filesystems -a parts.img --all --long --csv
