@@ -252,6 +252,10 @@ pub fn lvs_full() -> Result<Vec<LvmLv>> {
 pub fn one_uuid(cmd: &str, col: &str, object: &str) -> Result<String> {
     activate();
     let out = run_ok("lvm", &[cmd, "-o", col, "--noheadings", object])?;
+    // libguestfs 1.48's lvuuid keeps LVM's dashes; pvuuid and vguuid drop them.
+    if col == "lv_uuid" {
+        return Ok(out.trim().to_string());
+    }
     Ok(uuid(out.trim()))
 }
 
