@@ -1,0 +1,1 @@
+virt-df -a parts.img --csv -i
