@@ -303,7 +303,8 @@ fn slow_appliance_survey() {
         "ls [\"Hello.TXT\", \"etc\", \"link\", \"lost+found\", \"rel\"]",
         "ls /etc [\"hostname\", \"sub\"]",
         "ls missing Err((2, \"ls0: opendir: /nonexistent: No such file or directory\"))",
-        "find [\"hostname\", \"sub\", \"sub/data.bin\"]",
+        // libguestfs 1.48 keeps a leading slash when the directory has no trailing one.
+        "find [\"/hostname\", \"/sub\", \"/sub/data.bin\"]",
         "stat link size 9",
         "stat missing Err((2, \"statns: /nope: No such file or directory\"))",
         "readlink /etc/hostname",

@@ -125,7 +125,7 @@ fn run(ctx: &mut Ctx) -> i32 {
     }
     if ctx.flag("merge") {
         return die(&format!(
-            "{}: --merge needs to write to the guest, and the native backend is read-only: use LIBGUESTFS_BACKEND=direct",
+            "{}: --merge is not available: virt-tools reads registry hives but cannot write them yet",
             ctx.prog
         ));
     }

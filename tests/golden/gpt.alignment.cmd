@@ -1,0 +1,1 @@
+virt-alignment-scan -a gpt.img

@@ -1,0 +1,1 @@
+virt-df -a gpt.img

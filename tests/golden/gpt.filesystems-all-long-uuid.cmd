@@ -1,0 +1,1 @@
+virt-filesystems -a gpt.img --all --long --uuid

@@ -1,0 +1,1 @@
+virt-ls -a gpt.img -m /dev/sda1 /many

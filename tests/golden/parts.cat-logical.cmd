@@ -1,0 +1,1 @@
+virt-cat -a parts.img -m /dev/sda5 /data/big.bin | sha256sum

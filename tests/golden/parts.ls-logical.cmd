@@ -1,0 +1,1 @@
+virt-ls -a parts.img -m /dev/sda5 -lR --checksum /data
