@@ -167,12 +167,22 @@ impl Write for Exact<'_> {
 
 impl Handle {
     /// Writes a tar archive of guest directory `directory` to `out`.
-    pub fn tar_out(&mut self, directory: &str, out: &mut dyn Write, opts: &TarOutOptions) -> Result<()> {
+    pub fn tar_out(
+        &mut self,
+        directory: &str,
+        out: &mut dyn Write,
+        opts: &TarOutOptions,
+    ) -> Result<()> {
         let result = self.tar_out_compressed(directory, out, opts);
         self.finish_library_call("tar_out", result)
     }
 
-    fn tar_out_compressed(&mut self, directory: &str, out: &mut dyn Write, opts: &TarOutOptions) -> Result<()> {
+    fn tar_out_compressed(
+        &mut self,
+        directory: &str,
+        out: &mut dyn Write,
+        opts: &TarOutOptions,
+    ) -> Result<()> {
         match opts.compress.as_deref() {
             None | Some("") => self.tar_out_plain(directory, out, opts),
             Some("gzip") => {
@@ -350,7 +360,13 @@ impl Handle {
             let (reader, mut writer) = io::pipe()?;
             // A larger pipe and read buffer: the archive crosses threads in big pieces.
             // SAFETY: F_SETPIPE_SZ only resizes the pipe buffer of a descriptor we own.
-            unsafe { libc::fcntl(std::os::unix::io::AsRawFd::as_raw_fd(&writer), libc::F_SETPIPE_SZ, 1 << 20) };
+            unsafe {
+                libc::fcntl(
+                    std::os::unix::io::AsRawFd::as_raw_fd(&writer),
+                    libc::F_SETPIPE_SZ,
+                    1 << 20,
+                )
+            };
             let dst = target.clone();
             let unpacker = std::thread::spawn(move || -> io::Result<()> {
                 let mut archive = tar::Archive::new(io::BufReader::with_capacity(1 << 20, reader));
