@@ -810,8 +810,8 @@ fn copy_out_of_a_directory_with_slash_names() {
     assert_eq!(
         *messages.lock().unwrap(),
         [
-            "readdir: /bad: Input/output error",
-            "readdir: /bad: Input/output error",
+            "ls0: /bad: Input/output error",
+            "ls0: /bad: Input/output error",
             "readdir: /bad: Input/output error"
         ]
     );

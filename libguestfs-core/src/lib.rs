@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod block;
 pub mod checksum;
+pub mod copy_out;
 pub mod error;
 pub mod events;
 pub mod fs;

@@ -1,4 +1,4 @@
-//! `tar_out` and `copy_out`, built on the backend operations so every backend gives the same
+//! `tar_out`, built on the backend operations so every backend gives the same
 //! result: a GNU-format tar stream of a guest directory (what `tar -C DIR -cf - .` in the
 //! appliance writes), and a copy of guest files and trees into a local directory that can
 //! never write outside it.
@@ -10,7 +10,6 @@ use crate::types::{
 };
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::path::Path;
 
 /// Options of `tar_out`.
 #[derive(Debug, Clone, Default)]
@@ -318,148 +317,6 @@ impl Handle {
         }
         Ok(())
     }
-
-    /// Copies a guest file or directory (recursively) into the existing local directory
-    /// `localdir`, keeping modes, times, symlinks, hard links, and (when run as root)
-    /// ownership and device nodes. Guest names can never place anything outside `localdir`.
-    pub fn copy_out(&mut self, remotepath: &str, localdir: &Path) -> Result<()> {
-        let result = self.copy_out_inner(remotepath, localdir);
-        self.finish_library_call("copy_out", result)
-    }
-
-    fn copy_out_inner(&mut self, remotepath: &str, localdir: &Path) -> Result<()> {
-        if !localdir.is_dir() {
-            return Err(Error::new(
-                libc::ENOTDIR,
-                format!("{}: target is not a directory", localdir.display()),
-            ));
-        }
-        let st = self.statns(remotepath)?;
-        let base = remotepath
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .to_string();
-        if st.is_dir() {
-            let target = if base.is_empty() {
-                localdir.to_path_buf()
-            } else {
-                localdir.join(&base)
-            };
-            if !base.is_empty() {
-                match std::fs::create_dir(&target) {
-                    Ok(()) => {}
-                    Err(e)
-                        if e.kind() == io::ErrorKind::AlreadyExists
-                            && target.is_dir()
-                            && !is_symlink(&target) => {}
-                    Err(e) => return Err(Error::from(e).context(&target.display().to_string())),
-                }
-            }
-            let (reader, mut writer) = io::pipe()?;
-            // A larger pipe and read buffer: the archive crosses threads in big pieces.
-            // SAFETY: F_SETPIPE_SZ only resizes the pipe buffer of a descriptor we own.
-            unsafe {
-                libc::fcntl(
-                    std::os::unix::io::AsRawFd::as_raw_fd(&writer),
-                    libc::F_SETPIPE_SZ,
-                    1 << 20,
-                )
-            };
-            let dst = target.clone();
-            let unpacker = std::thread::spawn(move || -> io::Result<()> {
-                let mut archive = tar::Archive::new(io::BufReader::with_capacity(1 << 20, reader));
-                archive.set_preserve_permissions(true);
-                archive.set_preserve_mtime(true);
-                // SAFETY: geteuid has no preconditions.
-                archive.set_preserve_ownerships(unsafe { libc::geteuid() } == 0);
-                archive.set_overwrite(true);
-                for entry in archive.entries()? {
-                    let mut entry = entry?;
-                    if entry.header().entry_type().is_hard_link() {
-                        remove_before_hard_link(&dst, &entry.path()?)?;
-                    }
-                    // unpack_in refuses names with `..` or a root, and anything whose parent
-                    // resolves outside `dst` (through a symlink the archive made).
-                    entry.unpack_in(&dst)?;
-                }
-                // Read the record padding after the end-of-archive blocks too, so the writer
-                // never sees the pipe close under it.
-                io::copy(&mut archive.into_inner(), &mut io::sink())?;
-                Ok(())
-            });
-            let produced = self.tar_out_plain(remotepath, &mut writer, &TarOutOptions::default());
-            drop(writer);
-            let unpacked = unpacker
-                .join()
-                .map_err(|_| Error::msg("copy-out: unpacking thread failed"))?;
-            // When unpacking fails the producer sees a broken pipe: report the cause.
-            unpacked.map_err(|e| Error::from(e).context(&target.display().to_string()))?;
-            produced?;
-            Ok(())
-        } else {
-            if base.is_empty() || base == "." || base == ".." {
-                return Err(Error::new(
-                    libc::EINVAL,
-                    format!("{}: cannot copy out this path", remotepath),
-                ));
-            }
-            let target = localdir.join(&base);
-            let mut f = open_new_file(&target)?;
-            self.download(remotepath, &mut f)?;
-            Ok(())
-        }
-    }
-}
-
-/// The tar crate makes a hard link only where no file exists yet, while GNU tar (1.48's
-/// copy-out) replaces an existing file: remove a non-directory at the member's place first
-/// (so copying out twice into the same directory works), but only when the place's parent
-/// resolves inside `dst` — never through a symlink pointing out of it.
-fn remove_before_hard_link(dst: &Path, member: &Path) -> io::Result<()> {
-    use std::path::Component;
-    let mut place = dst.to_path_buf();
-    for c in member.components() {
-        match c {
-            Component::Normal(p) => place.push(p),
-            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
-            // unpack_in skips such a member.
-            Component::ParentDir => return Ok(()),
-        }
-    }
-    let (Some(parent), Some(name)) = (place.parent(), place.file_name()) else {
-        return Ok(());
-    };
-    let (Ok(parent), Ok(root)) = (parent.canonicalize(), dst.canonicalize()) else {
-        return Ok(());
-    };
-    if !parent.starts_with(&root) {
-        return Ok(());
-    }
-    let place = parent.join(name);
-    match std::fs::symlink_metadata(&place) {
-        Ok(m) if !m.is_dir() => std::fs::remove_file(&place),
-        _ => Ok(()),
-    }
-}
-
-fn is_symlink(p: &Path) -> bool {
-    std::fs::symlink_metadata(p)
-        .map(|m| m.file_type().is_symlink())
-        .unwrap_or(false)
-}
-
-/// Creates or truncates a local file without following a symlink at its name.
-fn open_new_file(path: &Path) -> Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-        .map_err(|e| Error::from(e).context(&path.display().to_string()))
 }
 
 fn join(dir: &str, name: &str) -> String {

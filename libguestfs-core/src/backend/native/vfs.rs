@@ -231,7 +231,11 @@ impl MountTable {
         out: &mut dyn std::io::Write,
     ) -> Result<u64> {
         let fs = self.fs(loc);
-        let mut buf = vec![0u8; 1 << 20];
+        // Up to 1 MiB at a time, but no bigger than the file: copying many small files must
+        // not allocate and clear a large buffer for each.
+        let size = fs.stat(loc.ino)?.st_size.max(0) as u64;
+        let cap = len.min(size.saturating_sub(offset)).clamp(4096, 1 << 20) as usize;
+        let mut buf = vec![0u8; cap];
         let mut pos = offset;
         let mut copied = 0u64;
         while copied < len {
