@@ -1,7 +1,6 @@
-//! `tar_out`, built on the backend operations so every backend gives the same
-//! result: a GNU-format tar stream of a guest directory (what `tar -C DIR -cf - .` in the
-//! appliance writes), and a copy of guest files and trees into a local directory that can
-//! never write outside it.
+//! `tar_out`, built on the backend operations so every backend gives the same result: a
+//! GNU-format tar stream of a guest directory, as `tar -C DIR -cf - .` in the appliance
+//! writes it.
 
 use crate::error::{Error, Result};
 use crate::handle::Handle;
