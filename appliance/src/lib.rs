@@ -124,31 +124,20 @@ pub const MODULES: &[&str] = &[
     "efivarfs",
 ];
 
-/// Programs the daemon runs, looked up in the host's sbin and bin directories.
+/// Programs the daemon runs, looked up in the host's sbin and bin directories. Only what
+/// the daemon's calls use: every extra program (and its libraries) is more initramfs to
+/// unpack at each boot. Writing calls (mkfs, e2fsck, …) will bring their own programs.
 pub const PROGRAMS: &[&str] = &[
     "blkid",
     "mount",
     "umount",
-    "losetup",
     "lvm",
-    "dmsetup",
     "cryptsetup",
     "mdadm",
     "ntfs-3g",
     "mount.ntfs",
     "mount.ntfs-3g",
     "sfdisk",
-    "mke2fs",
-    "mkfs.ext2",
-    "mkfs.ext3",
-    "mkfs.ext4",
-    "e2fsck",
-    "mkfs.xfs",
-    "mkfs.fat",
-    "mkfs.vfat",
-    "mkfs.btrfs",
-    "btrfs",
-    "wipefs",
 ];
 
 const PROGRAM_DIRS: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
