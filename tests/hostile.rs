@@ -7,7 +7,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use virt_tools_tests::hostile::{self, expect_code, run_on, Outside, Run};
+use virt_tools_tests::hostile::{self, expect_code, run_on, run_on_backend, Outside, Run};
 use virt_tools_tests::{binary, TempDir};
 
 fn s(p: &Path) -> &str {
@@ -1029,4 +1029,64 @@ fn virt_diff_with_an_image_that_cannot_be_opened() {
     // The same image twice is fine.
     let r = run_on(&good, "virt-diff", &["-a", s(&good), "-A", s(&good)]);
     expect_code(&r, 0);
+}
+
+#[test]
+fn luks_guest_opens_with_the_right_passphrase_only() {
+    let tmp = TempDir::new("hostile-luks");
+    let work = tmp.path();
+    let img = hostile::luks_guest(work, &work.join("luks.img"));
+    // Encrypted volumes are opened by the appliance, which `auto` chooses for them.
+    let good = ["-a", s(&img), "--key", "/dev/sda1:key:secret"];
+    let r = run_on_backend(
+        &img,
+        "virt-cat",
+        &[&good[..], &["/etc/hostname"]].concat(),
+        "auto",
+    );
+    expect_code(&r, 0);
+    assert_eq!(r.out(), "vaulted.example.invalid\n");
+    // A wrong passphrase: 1.48's message, exit 1.
+    let r = run_on_backend(
+        &img,
+        "virt-cat",
+        &[
+            "-a",
+            s(&img),
+            "--key",
+            "/dev/sda1:key:wrong",
+            "/etc/hostname",
+        ],
+        "auto",
+    );
+    expect_code(&r, 1);
+    assert!(
+        r.stderr.starts_with(
+            "virt-cat: could not find key to open LUKS encrypted /dev/sda1.\n\nTry using --key on the command line.\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty());
+    // The opened volume is named after its LUKS UUID, and it is the root.
+    let r = run_on_backend(
+        &img,
+        "virt-inspector",
+        &[
+            "-a",
+            s(&img),
+            "--key",
+            "all:key:secret",
+            "--no-applications",
+        ],
+        "auto",
+    );
+    expect_code(&r, 0);
+    let xml = r.out();
+    assert!(xml.contains("<root>/dev/mapper/luks-"), "{}", xml);
+    assert!(
+        xml.contains("<hostname>vaulted.example.invalid</hostname>"),
+        "{}",
+        xml
+    );
 }

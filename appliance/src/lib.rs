@@ -448,6 +448,10 @@ impl Inputs {
             h.update([0u8]);
         };
         stamp(Path::new(FORMAT_VERSION));
+        // The lists compiled into the builder are inputs too.
+        for name in BOOT_MODULES.iter().chain(MODULES).chain(PROGRAMS) {
+            stamp(Path::new(name));
+        }
         stamp(&self.kernel.image);
         stamp(&self.kernel.modules.join("modules.dep"));
         stamp(&self.daemon);

@@ -52,10 +52,13 @@ pub fn disks() -> &'static [String] {
         loop {
             let found = scan();
             let complete = match want {
-                Some(n) => found.len() >= n && found.iter().all(|d| has_size(d)),
+                Some(n) => found.len() >= n && found.iter().all(|d| is_ready(d)),
                 None => true,
             };
             if complete || Instant::now() > deadline {
+                for d in &found {
+                    reread_partitions(d);
+                }
                 return found;
             }
             std::thread::sleep(Duration::from_millis(5));
@@ -63,11 +66,25 @@ pub fn disks() -> &'static [String] {
     })
 }
 
-/// A disk is usable once the kernel has read its capacity (and its partition table).
-fn has_size(name: &str) -> bool {
-    std::fs::read_to_string(format!("/sys/block/{}/size", name))
+/// Re-reads a disk's partition table (BLKRRPART), which returns only when the partitions
+/// are in place: the kernel's own first scan may still be under way when the disk appears.
+fn reread_partitions(name: &str) {
+    use std::os::unix::io::AsRawFd;
+    const BLKRRPART: libc::c_ulong = 0x125f;
+    if let Ok(f) = std::fs::File::open(format!("/dev/{}", name)) {
+        // SAFETY: an ioctl without argument on an open block device.
+        unsafe { libc::ioctl(f.as_raw_fd(), BLKRRPART) };
+    }
+}
+
+/// A disk is usable once the kernel has read its capacity and its partition table. The
+/// driver's probe (asynchronous for SCSI disks) does both before the device is bound to the
+/// driver, so the `driver` link is the sign it is done; the capacity alone appears earlier.
+fn is_ready(name: &str) -> bool {
+    let sized = std::fs::read_to_string(format!("/sys/block/{}/size", name))
         .map(|s| s.trim() != "0")
-        .unwrap_or(false)
+        .unwrap_or(false);
+    sized && std::path::Path::new(&format!("/sys/block/{}/device/driver", name)).exists()
 }
 
 /// `sdab` → 27: the drive index from its letters.

@@ -134,12 +134,12 @@ fn load_one(index: &Index, loaded: &mut HashSet<String>, name: &str, depth: usiz
     } else {
         format!("{}/{}", index.dir, path)
     };
+    let params = cmdline_params(name);
     let ok = if full.ends_with(".gz") {
-        load_compressed(&full)
+        load_compressed(&full, &params)
     } else {
         match std::fs::File::open(&full) {
             Ok(f) => {
-                let params = c"";
                 // SAFETY: finit_module reads the module from an open fd; params is a valid C string.
                 let r = unsafe {
                     libc::syscall(
@@ -162,8 +162,23 @@ fn load_one(index: &Index, loaded: &mut HashSet<String>, name: &str, depth: usiz
     ok
 }
 
+/// The parameters the kernel command line gives a module (`scsi_mod.scan=manual` →
+/// `scan=manual`), as modprobe passes them: the kernel applies such words only to built-in
+/// code, never to a module loaded later.
+fn cmdline_params(module: &str) -> std::ffi::CString {
+    let cmdline = std::fs::read_to_string("/proc/cmdline").unwrap_or_default();
+    let words: Vec<&str> = cmdline
+        .split_whitespace()
+        .filter_map(|w| {
+            let (name, param) = w.split_once('.')?;
+            (name.replace('-', "_") == module && param.contains('=')).then_some(param)
+        })
+        .collect();
+    std::ffi::CString::new(words.join(" ")).unwrap_or_default()
+}
+
 /// Inflates a gzip-compressed module and loads it from memory.
-fn load_compressed(path: &str) -> bool {
+fn load_compressed(path: &str, params: &std::ffi::CStr) -> bool {
     use std::io::Read;
     let Ok(f) = std::fs::File::open(path) else {
         return false;
@@ -175,7 +190,6 @@ fn load_compressed(path: &str) -> bool {
         eprintln!("guestfsd: {}: {}", path, e);
         return false;
     }
-    let params = c"";
     // SAFETY: init_module reads `data.len()` bytes from a live buffer; params is a C string.
     let r = unsafe {
         libc::syscall(

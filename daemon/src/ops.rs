@@ -440,19 +440,34 @@ pub fn findfs(tag: &str, value: &str) -> Result<String> {
 }
 
 /// A kernel device path as libguestfs names it: disks and partitions in drive order,
-/// device-mapper LVs as /dev/VG/LV.
+/// device-mapper LVs as /dev/VG/LV, other device-mapper devices (opened encrypted volumes)
+/// as /dev/mapper/NAME.
 fn canonical_device(dev: &str) -> String {
-    let dm_name = if let Some(n) = dev.strip_prefix("/dev/mapper/") {
-        Some(n.to_string())
-    } else if let Some(n) = dev.strip_prefix("/dev/dm-") {
-        std::fs::read_to_string(format!("/sys/block/dm-{}/dm/name", n))
-            .ok()
-            .map(|s| s.trim().to_string())
+    use std::os::unix::fs::MetadataExt;
+    let sys = if let Some(n) = dev.strip_prefix("/dev/dm-") {
+        Some(format!("/sys/block/dm-{}", n))
+    } else if dev.starts_with("/dev/mapper/") {
+        std::fs::metadata(dev).ok().map(|m| {
+            let rdev = m.rdev();
+            format!("/sys/dev/block/{}:{}", libc::major(rdev), libc::minor(rdev))
+        })
     } else {
         None
     };
-    if let Some(name) = dm_name {
-        // VG-LV with "--" escaping a "-" inside either name.
+    let Some(sys) = sys else {
+        return from_kernel(dev);
+    };
+    let read = |attr: &str| {
+        std::fs::read_to_string(format!("{}/dm/{}", sys, attr))
+            .ok()
+            .map(|s| s.trim().to_string())
+    };
+    let Some(name) = read("name") else {
+        return dev.to_string();
+    };
+    // LVM names its devices VG-LV, with "--" escaping a "-" inside either name, and tags
+    // them with an `LVM-` uuid.
+    if read("uuid").is_some_and(|u| u.starts_with("LVM-")) {
         let b = name.as_bytes();
         let mut i = 0;
         while i < b.len() {
@@ -468,9 +483,8 @@ fn canonical_device(dev: &str) -> String {
             }
             i += 1;
         }
-        return format!("/dev/mapper/{}", name);
     }
-    from_kernel(dev)
+    format!("/dev/mapper/{}", name)
 }
 
 /// The whole disk and the number of a partition, from sysfs.
@@ -517,7 +531,10 @@ const GPT_NOT_FILESYSTEMS: [&str; 4] = [
 ];
 
 pub fn list_filesystems() -> Result<Vec<(String, String)>> {
+    // libguestfs's order: whole devices without partitions, device-mapper devices that are
+    // not LVs (opened LUKS and BitLocker volumes), partitions, md arrays, LVs.
     let mut candidates: Vec<String> = Vec::new();
+    let mut partitions: Vec<String> = Vec::new();
     for d in disks() {
         let parts = kernel_partitions(d);
         if parts.is_empty() {
@@ -539,9 +556,11 @@ pub fn list_filesystems() -> Result<Vec<(String, String)>> {
             if GPT_NOT_FILESYSTEMS.contains(&ty.as_str()) {
                 continue;
             }
-            candidates.push(format!("/dev/{}", p));
+            partitions.push(format!("/dev/{}", p));
         }
     }
+    candidates.extend(mapper_devices_not_lvs());
+    candidates.extend(partitions);
     let mut tags = blkid_all(&candidates);
     let types: Vec<&str> = tags
         .values()
@@ -579,6 +598,27 @@ pub fn list_filesystems() -> Result<Vec<(String, String)>> {
         out.push((from_kernel(dev), t));
     }
     Ok(out)
+}
+
+/// `/dev/mapper/NAME` for every device-mapper device that is not an LVM LV and has no
+/// partitions, sorted: opened encrypted volumes. LVM tags its devices with a `LVM-` uuid.
+fn mapper_devices_not_lvs() -> Vec<String> {
+    let Ok(rd) = std::fs::read_dir("/sys/block") else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = rd
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("dm-"))
+        .filter(|n| {
+            let uuid = std::fs::read_to_string(format!("/sys/block/{}/dm/uuid", n));
+            !uuid.is_ok_and(|u| u.starts_with("LVM-")) && kernel_partitions(n).is_empty()
+        })
+        .filter_map(|n| std::fs::read_to_string(format!("/sys/block/{}/dm/name", n)).ok())
+        .map(|name| format!("/dev/mapper/{}", name.trim()))
+        .collect();
+    out.sort();
+    out
 }
 
 /// Replaces the kernel's device names in a message by the user's.

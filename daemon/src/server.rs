@@ -138,143 +138,9 @@ pub fn run(opts: Options) -> i32 {
     }
 }
 
-/// Number of optional arguments of each call (None: unknown procedure).
-fn optargs_count(proc_nr: i32) -> Option<u32> {
-    use procs::*;
-    Some(match proc_nr {
-        UMOUNT => 2,
-        IS_FILE | IS_DIR => 1,
-        MOUNT
-        | LIST_DEVICES
-        | LIST_PARTITIONS
-        | PVS
-        | VGS
-        | LVS
-        | PVS_FULL
-        | VGS_FULL
-        | LVS_FULL
-        | EXISTS
-        | MOUNTS
-        | UMOUNT_ALL
-        | STATVFS
-        | BLOCKDEV_GETSS
-        | BLOCKDEV_GETSIZE64
-        | DOWNLOAD
-        | UPLOAD
-        | CHECKSUM
-        | MOUNT_RO
-        | MOUNT_OPTIONS
-        | MOUNT_VFS
-        | PING_DAEMON
-        | READDIR
-        | MOUNTPOINTS
-        | REALPATH
-        | READLINK
-        | FIND0
-        | CASE_SENSITIVE_PATH
-        | VFS_TYPE
-        | INTERNAL_READLINKLIST
-        | PART_LIST
-        | PART_GET_PARTTYPE
-        | PVUUID
-        | VGUUID
-        | LVUUID
-        | VGPVUUIDS
-        | VGLVUUIDS
-        | PART_GET_MBR_ID
-        | VFS_LABEL
-        | VFS_UUID
-        | IS_SYMLINK
-        | PART_TO_DEV
-        | DOWNLOAD_OFFSET
-        | INTERNAL_AUTOSYNC
-        | PART_TO_PARTNUM
-        | LIST_MD_DEVICES
-        | LS0
-        | PART_GET_GPT_TYPE
-        | INTERNAL_EXIT
-        | STATNS
-        | LSTATNS
-        | INTERNAL_LSTATNSLIST
-        | INTERNAL_FEATURE_AVAILABLE
-        | LIST_FILESYSTEMS
-        | PREAD
-        | PREAD_DEVICE
-        | FINDFS_UUID
-        | FINDFS_LABEL
-        | PART_GET_GPT_GUID => 0,
-        _ => return None,
-    })
-}
-
 /// The name of a call, for the stub errors (`ls0_stub: …`).
 fn proc_name(proc_nr: i32) -> &'static str {
-    use procs::*;
-    match proc_nr {
-        MOUNT => "mount",
-        LIST_DEVICES => "list_devices",
-        LIST_PARTITIONS => "list_partitions",
-        PVS => "pvs",
-        VGS => "vgs",
-        LVS => "lvs",
-        PVS_FULL => "pvs_full",
-        VGS_FULL => "vgs_full",
-        LVS_FULL => "lvs_full",
-        EXISTS => "exists",
-        IS_FILE => "is_file",
-        IS_DIR => "is_dir",
-        UMOUNT => "umount",
-        MOUNTS => "mounts",
-        UMOUNT_ALL => "umount_all",
-        STATVFS => "statvfs",
-        BLOCKDEV_GETSS => "blockdev_getss",
-        BLOCKDEV_GETSIZE64 => "blockdev_getsize64",
-        UPLOAD => "upload",
-        DOWNLOAD => "download",
-        CHECKSUM => "checksum",
-        MOUNT_RO => "mount_ro",
-        MOUNT_OPTIONS => "mount_options",
-        MOUNT_VFS => "mount_vfs",
-        PING_DAEMON => "ping_daemon",
-        READDIR => "readdir",
-        MOUNTPOINTS => "mountpoints",
-        REALPATH => "realpath",
-        READLINK => "readlink",
-        FIND0 => "find0",
-        CASE_SENSITIVE_PATH => "case_sensitive_path",
-        VFS_TYPE => "vfs_type",
-        INTERNAL_READLINKLIST => "internal_readlinklist",
-        PART_LIST => "part_list",
-        PART_GET_PARTTYPE => "part_get_parttype",
-        PVUUID => "pvuuid",
-        VGUUID => "vguuid",
-        LVUUID => "lvuuid",
-        VGPVUUIDS => "vgpvuuids",
-        VGLVUUIDS => "vglvuuids",
-        PART_GET_MBR_ID => "part_get_mbr_id",
-        VFS_LABEL => "vfs_label",
-        VFS_UUID => "vfs_uuid",
-        IS_SYMLINK => "is_symlink",
-        PART_TO_DEV => "part_to_dev",
-        DOWNLOAD_OFFSET => "download_offset",
-        INTERNAL_AUTOSYNC => "internal_autosync",
-        PART_TO_PARTNUM => "part_to_partnum",
-        LIST_MD_DEVICES => "list_md_devices",
-        LS0 => "ls0",
-        PART_GET_GPT_TYPE => "part_get_gpt_type",
-        INTERNAL_EXIT => "internal_exit",
-        STATNS => "statns",
-        LSTATNS => "lstatns",
-        INTERNAL_LSTATNSLIST => "internal_lstatnslist",
-        INTERNAL_FEATURE_AVAILABLE => "internal_feature_available",
-        LIST_FILESYSTEMS => "list_filesystems",
-        PREAD => "pread",
-        FINDFS_UUID => "findfs_uuid",
-        FINDFS_LABEL => "findfs_label",
-        PREAD_DEVICE => "pread_device",
-        PART_GET_GPT_GUID => "part_get_gpt_guid",
-        _ => "unknown",
-    }
+    procs::name(proc_nr).unwrap_or("unknown")
 }
 
 impl Server {
@@ -324,7 +190,7 @@ impl Server {
                 hdr.status
             )));
         }
-        let Some(n) = optargs_count(hdr.proc_nr) else {
+        let Some(n) = procs::optargs(hdr.proc_nr) else {
             return Err(Error::msg(format!(
                 "dispatch_incoming_message: unknown procedure number {}, set LIBGUESTFS_PATH to point to the matching libguestfs appliance directory",
                 hdr.proc_nr

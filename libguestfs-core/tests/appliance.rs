@@ -795,3 +795,102 @@ fn slow_xfs_and_btrfs_on_two_drives() {
     g.shutdown().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Adds each image read-only and launches.
+fn launch_all(backend: &str, imgs: &[&Path]) -> Handle {
+    let mut g = Handle::new();
+    g.set_backend(backend).unwrap();
+    for img in imgs {
+        let opts = DriveOptions {
+            readonly: true,
+            format: Some("raw".into()),
+            ..Default::default()
+        };
+        g.add_drive_opts(img.to_str().unwrap(), opts).unwrap();
+    }
+    g.launch()
+        .unwrap_or_else(|e| panic!("launch {}: {}", backend, e));
+    g
+}
+
+#[test]
+fn slow_filesystem_order_across_drives_matches_native() {
+    build_daemon();
+    let dir = tmpdir("order");
+    // sda: partitioned (ext4 + vfat); sdb: a filesystem on the whole device. libguestfs lists
+    // whole devices before partitions, whatever the drive order.
+    let sda = make_disk(&dir);
+    let sdb = dir.join("whole.img");
+    sh(&format!(
+        "truncate -s 16M {0} && mkfs.ext4 -q -L whole {0}",
+        sdb.display()
+    ));
+    let mut native = launch_all("native", &[&sda, &sdb]);
+    let mut direct = launch_all("direct", &[&sda, &sdb]);
+    let expected = native.list_filesystems().unwrap();
+    assert_eq!(expected[0], ("/dev/sdb".to_string(), "ext4".to_string()));
+    assert_eq!(direct.list_filesystems().unwrap(), expected);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A phony Debian root in an ext4 filesystem encrypted with LUKS2 (passphrase "secret"),
+/// made offline by `cryptsetup reencrypt --encrypt` (no device-mapper needed on the host).
+fn make_luks_disk(dir: &Path) -> PathBuf {
+    let src = dir.join("luks-src");
+    std::fs::create_dir_all(src.join("etc")).unwrap();
+    std::fs::create_dir_all(src.join("bin")).unwrap();
+    std::fs::write(
+        src.join("etc/os-release"),
+        "NAME=\"Debian GNU/Linux\"\nID=debian\nVERSION_ID=\"12\"\n",
+    )
+    .unwrap();
+    std::fs::write(src.join("etc/debian_version"), "12.5\n").unwrap();
+    std::fs::write(
+        src.join("etc/fstab"),
+        "LABEL=LUKSROOT / ext4 defaults 0 1\n",
+    )
+    .unwrap();
+    std::fs::write(src.join("etc/hostname"), "vaulted\n").unwrap();
+    std::fs::write(src.join("bin/ls"), "").unwrap();
+    let img = dir.join("luks.img");
+    let key = dir.join("key");
+    std::fs::write(&key, "secret").unwrap();
+    sh(&format!(
+        "truncate -s 64M {img} && mkfs.ext4 -q -L LUKSROOT -d {src} {img} 48M && \
+         cryptsetup reencrypt --encrypt --type luks2 --reduce-device-size 16M --pbkdf pbkdf2 \
+         --pbkdf-force-iterations 1000 -q --key-file {key} {img}",
+        img = img.display(),
+        src = src.display(),
+        key = key.display()
+    ));
+    img
+}
+
+#[test]
+fn slow_luks_volume_opens_and_inspects() {
+    build_daemon();
+    let dir = tmpdir("luks");
+    let img = make_luks_disk(&dir);
+    let mut g = launch("direct", &img, Some("raw"));
+    assert_eq!(g.vfs_type("/dev/sda").unwrap(), "crypto_LUKS");
+    // Encrypted devices are containers, not filesystems.
+    assert_eq!(g.list_filesystems().unwrap(), Vec::new());
+    let uuid = g.vfs_uuid("/dev/sda").unwrap();
+    let mapname = format!("luks-{}", uuid);
+    let e = g
+        .cryptsetup_open("/dev/sda", "wrong", &mapname)
+        .unwrap_err();
+    assert!(e.message.contains("No key available"), "{}", e.message);
+    g.cryptsetup_open("/dev/sda", "secret", &mapname).unwrap();
+    let opened = format!("/dev/mapper/{}", mapname);
+    assert_eq!(
+        g.list_filesystems().unwrap(),
+        vec![(opened.clone(), "ext4".to_string())]
+    );
+    // The fstab's LABEL= resolves to the opened volume, which is not mistaken for an LV.
+    assert_eq!(g.inspect_os().unwrap(), vec![opened.clone()]);
+    assert_eq!(g.inspect_get_hostname(&opened).unwrap(), "vaulted");
+    g.mount_ro(&opened, "/").unwrap();
+    assert_eq!(g.read_file("/etc/hostname").unwrap(), b"vaulted\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -37,11 +37,22 @@ impl Run {
 /// [`TIMEOUT`] is killed (with its process group) and fails the test, as does a death by
 /// signal.
 pub fn run_bounded(name: &str, args: &[&str]) -> Run {
+    run_bounded_on_backend(name, args, "native")
+}
+
+/// [`run_bounded`] with another backend (`auto` for what needs the appliance).
+pub fn run_bounded_on_backend(name: &str, args: &[&str], backend: &str) -> Run {
     use std::os::unix::process::CommandExt;
+    // Booting the appliance under TCG takes seconds, more when tests run side by side.
+    let timeout = if backend == "native" {
+        TIMEOUT
+    } else {
+        TIMEOUT * 6
+    };
     let cmdline = format!("{} {}", name, args.join(" "));
     let mut child = tool(name)
         .args(args)
-        .env("LIBGUESTFS_BACKEND", "native")
+        .env("LIBGUESTFS_BACKEND", backend)
         .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -70,11 +81,11 @@ pub fn run_bounded(name: &str, args: &[&str]) -> Run {
     let status = loop {
         match child.try_wait() {
             Ok(Some(st)) => break st,
-            Ok(None) if start.elapsed() > TIMEOUT => {
+            Ok(None) if start.elapsed() > timeout => {
                 // SAFETY: kill(2) on the process group this test created for the child.
                 unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
                 let _ = child.wait();
-                panic!("{} did not finish within {:?} (hang)", cmdline, TIMEOUT);
+                panic!("{} did not finish within {:?} (hang)", cmdline, timeout);
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => panic!("wait for {}: {}", cmdline, e),
@@ -147,14 +158,16 @@ pub fn check_run(name: &str, run: &Run) {
     let try_help = format!("Try ‘{} --help’", name);
     let mut advice = false;
     for line in run.stderr.lines() {
-        // The paragraphs of advice after "no operating system" / "multi-boot" (§1.4).
+        // The paragraphs of advice after "no operating system" / "multi-boot" (§1.4) and
+        // after a LUKS passphrase that does not fit.
         if advice {
             continue;
         }
         advice = line.starts_with(&own)
             && (line.to_ascii_lowercase().contains("no operating system")
                 || line.contains("multi-boot")
-                || line.contains("multiboot"));
+                || line.contains("multiboot")
+                || line.contains("could not find key to open LUKS"));
         let ok = line.starts_with(&own)
             || line.starts_with("libguestfs: error: ")
             || line.starts_with("libguestfs: warning: ")
@@ -199,8 +212,13 @@ pub fn fingerprint(path: &Path) -> Fingerprint {
 
 /// Runs a tool on `image` (already among `args`) and asserts the image is unchanged after.
 pub fn run_on(image: &Path, name: &str, args: &[&str]) -> Run {
+    run_on_backend(image, name, args, "native")
+}
+
+/// [`run_on`] with another backend.
+pub fn run_on_backend(image: &Path, name: &str, args: &[&str], backend: &str) -> Run {
     let before = fingerprint(image);
-    let run = run_bounded(name, args);
+    let run = run_bounded_on_backend(name, args, backend);
     let after = fingerprint(image);
     assert_eq!(
         before,
@@ -787,6 +805,59 @@ pub fn linux_guest(work: &Path, out: &Path, journal: &[(&str, Vec<u8>)]) -> Path
         &tree,
     );
     mbr_disk(&fs, out, 8)
+}
+
+/// A Debian-like guest whose root filesystem (label `VAULT`, mounted by label) is inside a
+/// LUKS2 container (passphrase `secret`) on `/dev/sda1`. The container is made offline by
+/// `cryptsetup reencrypt --encrypt`, which needs no device-mapper on the host.
+pub fn luks_guest(work: &Path, out: &Path) -> PathBuf {
+    use crate::images::{make_ext, tiny_elf, FsSpec, Tree};
+    let tree = Tree::new()
+        .dir("/bin", 0o755)
+        .file("/bin/ls", tiny_elf(), 0o755)
+        .dir("/etc", 0o755)
+        .file("/etc/hostname", "vaulted.example.invalid\n", 0o644)
+        .file("/etc/debian_version", "12.5\n", 0o644)
+        .file(
+            "/etc/os-release",
+            "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n",
+            0o644,
+        )
+        .file("/etc/fstab", "LABEL=VAULT / ext4 defaults 0 1\n", 0o644);
+    let spec = FsSpec {
+        size_mib: 8,
+        label: Some("VAULT"),
+        ..Default::default()
+    };
+    let fs = make_ext(work, "vault", &spec, &tree);
+    let key = work.join("luks-passphrase");
+    fs::write(&key, "secret").unwrap();
+    // Room for the LUKS2 header, which goes in front of the (shifted) filesystem.
+    let f = fs::OpenOptions::new().write(true).open(&fs).unwrap();
+    f.set_len(24 << 20).unwrap();
+    let st = Command::new("cryptsetup")
+        .args([
+            "reencrypt",
+            "--encrypt",
+            "--type",
+            "luks2",
+            "--reduce-device-size",
+            "16M",
+        ])
+        .args([
+            "--pbkdf",
+            "pbkdf2",
+            "--pbkdf-force-iterations",
+            "1000",
+            "-q",
+            "--key-file",
+        ])
+        .arg(&key)
+        .arg(&fs)
+        .status()
+        .expect("cryptsetup (scripts/install-deps.sh installs it)");
+    assert!(st.success(), "cryptsetup reencrypt --encrypt failed");
+    mbr_disk(&fs, out, 24)
 }
 
 /// A journal file made by systemd (from the core crate's test data), uncompressed with xz.

@@ -106,7 +106,11 @@ impl Ctx {
             if vfs_type != "crypto_LUKS" && vfs_type != "BitLocker" {
                 continue;
             }
-            let mapname = luks_mapname(&dev);
+            let mapname = if uuid.is_empty() {
+                luks_mapname(&dev)
+            } else {
+                format!("luks-{}", uuid)
+            };
             let keys = self.keys_for(&dev, &uuid)?;
             let mut last_error = None;
             for key in keys {
@@ -171,8 +175,9 @@ impl Ctx {
     }
 }
 
-/// 1.48's device-mapper name for an opened device: `luks` and the device name's letters and
-/// digits (`/dev/sda2` → `lukssda2`).
+/// The device-mapper name for an opened device whose LUKS UUID cannot be read: `luks` and
+/// the device name's letters and digits (`/dev/sda2` → `lukssda2`); else 1.48 uses
+/// `luks-UUID`.
 fn luks_mapname(device: &str) -> String {
     let name = device.strip_prefix("/dev/").unwrap_or(device);
     format!(
