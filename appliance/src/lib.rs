@@ -63,6 +63,8 @@ pub struct Kernel {
 const COMPRESS_MODULES_OVER: u64 = 256 * 1024;
 
 /// Modules loaded at boot: enough to see the disks and the protocol channel.
+/// sd_mod comes after virtio_scsi: the daemon asks for the drives' SCSI targets in between, so
+/// that loading sd_mod waits for the disks' probes (and their partition tables).
 /// The generic CRC algorithms come first: sd_mod's CRC libraries would otherwise ask the
 /// kernel's module helper for them (a program run per algorithm, slow under TCG).
 pub const BOOT_MODULES: &[&str] = &[

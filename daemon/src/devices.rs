@@ -56,9 +56,6 @@ pub fn disks() -> &'static [String] {
                 None => true,
             };
             if complete || Instant::now() > deadline {
-                for d in &found {
-                    reread_partitions(d);
-                }
                 return found;
             }
             std::thread::sleep(Duration::from_millis(5));
@@ -66,25 +63,13 @@ pub fn disks() -> &'static [String] {
     })
 }
 
-/// Re-reads a disk's partition table (BLKRRPART), which returns only when the partitions
-/// are in place: the kernel's own first scan may still be under way when the disk appears.
-fn reread_partitions(name: &str) {
-    use std::os::unix::io::AsRawFd;
-    const BLKRRPART: libc::c_ulong = 0x125f;
-    if let Ok(f) = std::fs::File::open(format!("/dev/{}", name)) {
-        // SAFETY: an ioctl without argument on an open block device.
-        unsafe { libc::ioctl(f.as_raw_fd(), BLKRRPART) };
-    }
-}
-
-/// A disk is usable once the kernel has read its capacity and its partition table. The
-/// driver's probe (asynchronous for SCSI disks) does both before the device is bound to the
-/// driver, so the `driver` link is the sign it is done; the capacity alone appears earlier.
+/// A disk is usable once the kernel has read its capacity. Its partitions are in place by
+/// then too: the SCSI disk driver is loaded after the disks are found, and loading a module
+/// waits for the probes it started (which read the partition tables).
 fn is_ready(name: &str) -> bool {
-    let sized = std::fs::read_to_string(format!("/sys/block/{}/size", name))
+    std::fs::read_to_string(format!("/sys/block/{}/size", name))
         .map(|s| s.trim() != "0")
-        .unwrap_or(false);
-    sized && std::path::Path::new(&format!("/sys/block/{}/device/driver", name)).exists()
+        .unwrap_or(false)
 }
 
 /// `sdab` → 27: the drive index from its letters.

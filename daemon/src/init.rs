@@ -33,6 +33,10 @@ pub fn pid1() -> ! {
         for m in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let t = std::time::Instant::now();
             let ok = crate::modules::load(m);
+            if m == "virtio_scsi" {
+                // Before sd_mod: its module load then waits for the disk probes.
+                scan_disks(&cmdline);
+            }
             if verbose {
                 eprintln!(
                     "guestfsd: init: module {}: {} ({:.3} s)",
@@ -43,7 +47,6 @@ pub fn pid1() -> ! {
             }
         }
     }
-    scan_disks(&cmdline);
     if verbose {
         eprintln!("guestfsd: init: modules loaded: {}", uptime());
     }

@@ -75,20 +75,7 @@ fn make_disk(dir: &Path) -> PathBuf {
 }
 
 fn launch(backend: &str, img: &Path, format: Option<&str>) -> Handle {
-    let mut g = Handle::new();
-    g.set_backend(backend).unwrap();
-    g.add_drive_opts(
-        img.to_str().unwrap(),
-        DriveOptions {
-            readonly: true,
-            format: format.map(str::to_string),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    g.launch()
-        .unwrap_or_else(|e| panic!("launch {}: {}", backend, e));
-    g
+    launch_all(backend, &[img], format)
 }
 
 /// Everything the read tools ask, as one comparable text.
@@ -796,14 +783,14 @@ fn slow_xfs_and_btrfs_on_two_drives() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Adds each image read-only and launches.
-fn launch_all(backend: &str, imgs: &[&Path]) -> Handle {
+/// Adds each image read-only (in `format`, else detected) and launches.
+fn launch_all(backend: &str, imgs: &[&Path], format: Option<&str>) -> Handle {
     let mut g = Handle::new();
     g.set_backend(backend).unwrap();
     for img in imgs {
         let opts = DriveOptions {
             readonly: true,
-            format: Some("raw".into()),
+            format: format.map(str::to_string),
             ..Default::default()
         };
         g.add_drive_opts(img.to_str().unwrap(), opts).unwrap();
@@ -825,8 +812,8 @@ fn slow_filesystem_order_across_drives_matches_native() {
         "truncate -s 16M {0} && mkfs.ext4 -q -L whole {0}",
         sdb.display()
     ));
-    let mut native = launch_all("native", &[&sda, &sdb]);
-    let mut direct = launch_all("direct", &[&sda, &sdb]);
+    let mut native = launch_all("native", &[&sda, &sdb], Some("raw"));
+    let mut direct = launch_all("direct", &[&sda, &sdb], Some("raw"));
     let expected = native.list_filesystems().unwrap();
     assert_eq!(expected[0], ("/dev/sdb".to_string(), "ext4".to_string()));
     assert_eq!(direct.list_filesystems().unwrap(), expected);

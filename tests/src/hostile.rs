@@ -753,27 +753,34 @@ fn snapshot_into(root: &Path, dir: &Path, skip: &Path, out: &mut Vec<String>) {
 // virt-diff, virt-inspector).
 // ---------------------------------------------------------------------------------------------
 
-/// A small Debian-like guest on an MBR disk (root on `/dev/sda1`); `journal` files are put in
-/// `/var/log/journal/<machine-id>/` with the given contents, next to a plain `/var/log/syslog`.
-pub fn linux_guest(work: &Path, out: &Path, journal: &[(&str, Vec<u8>)]) -> PathBuf {
-    use crate::images::{make_ext, tiny_elf, FsSpec, Tree};
-    let name = out
-        .file_stem()
-        .and_then(|n| n.to_str())
-        .unwrap_or("linux")
-        .to_string();
-    let mut tree = Tree::new()
+/// The files inspection needs to see a Debian 12 root: `/bin/ls`, `/etc/os-release`,
+/// `/etc/debian_version`, the hostname and an fstab.
+fn debian_root(hostname: &str, fstab: &str) -> crate::images::Tree {
+    use crate::images::{tiny_elf, Tree};
+    Tree::new()
         .dir("/bin", 0o755)
         .file("/bin/ls", tiny_elf(), 0o755)
         .dir("/etc", 0o755)
-        .file("/etc/hostname", "hostile.example.invalid\n", 0o644)
+        .file("/etc/hostname", format!("{}\n", hostname), 0o644)
         .file("/etc/debian_version", "12.5\n", 0o644)
         .file(
             "/etc/os-release",
             "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n",
             0o644,
         )
-        .file("/etc/fstab", "/dev/sda1 / ext4 defaults 0 1\n", 0o644)
+        .file("/etc/fstab", fstab, 0o644)
+}
+
+/// A small Debian-like guest on an MBR disk (root on `/dev/sda1`); `journal` files are put in
+/// `/var/log/journal/<machine-id>/` with the given contents, next to a plain `/var/log/syslog`.
+pub fn linux_guest(work: &Path, out: &Path, journal: &[(&str, Vec<u8>)]) -> PathBuf {
+    use crate::images::{make_ext, FsSpec};
+    let name = out
+        .file_stem()
+        .and_then(|n| n.to_str())
+        .unwrap_or("linux")
+        .to_string();
+    let mut tree = debian_root("hostile.example.invalid", "/dev/sda1 / ext4 defaults 0 1\n")
         .file(
             "/etc/machine-id",
             "0123456789abcdef0123456789abcdef\n",
@@ -811,19 +818,11 @@ pub fn linux_guest(work: &Path, out: &Path, journal: &[(&str, Vec<u8>)]) -> Path
 /// LUKS2 container (passphrase `secret`) on `/dev/sda1`. The container is made offline by
 /// `cryptsetup reencrypt --encrypt`, which needs no device-mapper on the host.
 pub fn luks_guest(work: &Path, out: &Path) -> PathBuf {
-    use crate::images::{make_ext, tiny_elf, FsSpec, Tree};
-    let tree = Tree::new()
-        .dir("/bin", 0o755)
-        .file("/bin/ls", tiny_elf(), 0o755)
-        .dir("/etc", 0o755)
-        .file("/etc/hostname", "vaulted.example.invalid\n", 0o644)
-        .file("/etc/debian_version", "12.5\n", 0o644)
-        .file(
-            "/etc/os-release",
-            "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n",
-            0o644,
-        )
-        .file("/etc/fstab", "LABEL=VAULT / ext4 defaults 0 1\n", 0o644);
+    use crate::images::{make_ext, FsSpec};
+    let tree = debian_root(
+        "vaulted.example.invalid",
+        "LABEL=VAULT / ext4 defaults 0 1\n",
+    );
     let spec = FsSpec {
         size_mib: 8,
         label: Some("VAULT"),
