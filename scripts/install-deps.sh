@@ -14,15 +14,19 @@ for p in e2fsprogs fdisk gdisk qemu-utils lvm2 dosfstools mtools ntfs-3g cryptse
 done
 qemu_missing=0
 dpkg-query -W -f='${Status}' qemu-system-x86 2>/dev/null | grep -q "install ok installed" || qemu_missing=1
+# The tests make btrfs subvolumes offline with mkfs.btrfs --subvol (btrfs-progs 6.7+, in
+# bookworm-backports).
+btrfs_old=0
+mkfs.btrfs --help 2>&1 | grep -q -- '--subvol' || btrfs_old=1
 
-if [ -z "$need" ] && [ "$qemu_missing" = 0 ]; then
+if [ -z "$need" ] && [ "$qemu_missing" = 0 ] && [ "$btrfs_old" = 0 ]; then
   exit 0
 fi
 
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
-if [ "$qemu_missing" = 1 ] && [ ! -f /etc/apt/sources.list.d/backports.sources ] && [ -f /etc/apt/sources.list.d/debian.sources ]; then
+if { [ "$qemu_missing" = 1 ] || [ "$btrfs_old" = 1 ]; } && [ ! -f /etc/apt/sources.list.d/backports.sources ] && [ -f /etc/apt/sources.list.d/debian.sources ]; then
   sed -n '1,/^$/p' /etc/apt/sources.list.d/debian.sources \
     | sed 's/^Suites:.*/Suites: bookworm-backports/' \
     | $SUDO tee /etc/apt/sources.list.d/backports.sources >/dev/null
@@ -35,4 +39,7 @@ fi
 if [ -n "$need" ]; then
   # shellcheck disable=SC2086
   $SUDO apt-get install -y -q $need
+fi
+if ! mkfs.btrfs --help 2>&1 | grep -q -- '--subvol'; then
+  $SUDO apt-get install -y -q -t bookworm-backports btrfs-progs || true
 fi

@@ -140,6 +140,7 @@ pub const PROGRAMS: &[&str] = &[
     "mount.ntfs",
     "mount.ntfs-3g",
     "sfdisk",
+    "btrfs",
 ];
 
 const PROGRAM_DIRS: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];

@@ -2,7 +2,7 @@
 //! names the kernel gave them (SCSI probing is asynchronous). Names are translated on the way
 //! in and on the way out.
 
-use guestfs::backend::native::drive_letters;
+use guestfs::backend::native::{drive_index, drive_letters};
 use guestfs::error::{Error, Result};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -72,18 +72,6 @@ fn is_ready(name: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// `sdab` → 27: the drive index from its letters.
-fn letters_index(letters: &str) -> Option<usize> {
-    let mut n: usize = 0;
-    for c in letters.bytes() {
-        if !c.is_ascii_lowercase() {
-            return None;
-        }
-        n = n.checked_mul(26)?.checked_add((c - b'a') as usize + 1)?;
-    }
-    n.checked_sub(1)
-}
-
 /// Splits `sda12` into (`sda`, `12`).
 fn split_name(name: &str) -> (&str, &str) {
     let cut = name
@@ -105,7 +93,7 @@ pub fn to_kernel(name: &str) -> Result<String> {
                 break;
             }
             let disks = disks();
-            let idx = letters_index(letters).ok_or_else(|| Error::path(libc::ENOENT, name))?;
+            let idx = drive_index(letters).ok_or_else(|| Error::path(libc::ENOENT, name))?;
             let disk = disks
                 .get(idx)
                 .ok_or_else(|| Error::path(libc::ENOENT, name))?;
@@ -159,10 +147,10 @@ mod tests {
 
     #[test]
     fn letters_map_to_indexes() {
-        assert_eq!(letters_index("a"), Some(0));
-        assert_eq!(letters_index("z"), Some(25));
-        assert_eq!(letters_index("aa"), Some(26));
-        assert_eq!(letters_index("ab"), Some(27));
+        assert_eq!(drive_index("a"), Some(0));
+        assert_eq!(drive_index("z"), Some(25));
+        assert_eq!(drive_index("aa"), Some(26));
+        assert_eq!(drive_index("ab"), Some(27));
         assert_eq!(split_name("sdab12"), ("sdab", "12"));
     }
 }

@@ -595,9 +595,60 @@ pub fn list_filesystems() -> Result<Vec<(String, String)>> {
         } else {
             t
         };
-        out.push((from_kernel(dev), t));
+        let user = from_kernel(dev);
+        let subvolumes = if t == "btrfs" {
+            btrfs_subvolumes(dev)
+        } else {
+            Vec::new()
+        };
+        out.push((user.clone(), t));
+        // The whole device stands for the default subvolume; every other one follows it.
+        for path in subvolumes {
+            out.push((format!("btrfsvol:{}/{}", user, path), "btrfs".to_string()));
+        }
     }
     Ok(out)
+}
+
+/// The paths of a btrfs filesystem's subvolumes except its default one, as
+/// `btrfs subvolume list` prints them, from a private read-only mount of the device.
+fn btrfs_subvolumes(device: &str) -> Vec<String> {
+    let mnt = format!("/run/guestfsd-btrfs-{}", std::process::id());
+    if std::fs::create_dir_all(&mnt).is_err() {
+        return Vec::new();
+    }
+    crate::modules::load("btrfs");
+    let mut out = Vec::new();
+    if crate::sys::mount(device, &mnt, "btrfs", libc::MS_RDONLY, "").is_ok() {
+        let default_id = crate::sys::run_ok("btrfs", &["subvolume", "get-default", &mnt])
+            .ok()
+            .and_then(|s| parse_subvolume_line(&s).map(|(id, _)| id));
+        if let Ok(list) = crate::sys::run_ok("btrfs", &["subvolume", "list", &mnt]) {
+            out = list
+                .lines()
+                .filter_map(parse_subvolume_line)
+                .filter(|(id, path)| Some(*id) != default_id && !path.is_empty())
+                .map(|(_, path)| path)
+                .collect();
+        }
+        if let Ok(c) = cstr(&mnt) {
+            // SAFETY: c is a valid NUL-terminated path.
+            unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+        }
+    }
+    let _ = std::fs::remove_dir(&mnt);
+    out
+}
+
+/// `ID 256 gen 8 top level 5 path root` → (256, "root"); `ID 5 (FS_TREE)` → (5, "").
+fn parse_subvolume_line(line: &str) -> Option<(u64, String)> {
+    let rest = line.trim().strip_prefix("ID ")?;
+    let id = rest.split_whitespace().next()?.parse().ok()?;
+    let path = rest
+        .split_once(" path ")
+        .map(|(_, p)| p.to_string())
+        .unwrap_or_default();
+    Some((id, path))
 }
 
 /// `/dev/mapper/NAME` for every device-mapper device that is not an LVM LV and has no
@@ -649,12 +700,16 @@ pub fn mount(
         }
         None => (mountable, None),
     };
-    let dev = if device.starts_with("/dev/") {
-        to_kernel(device)
-            .map_err(|e| Error::new(e.errno, format!("{}_stub: {}", call, e.message)))?
-    } else {
-        device.to_string()
-    };
+    // Like libguestfs's stubs, anything but a device or a btrfs subvolume is refused before
+    // mount(8) sees it (`-m btrfsvol:…` splits into the "device" `btrfsvol`).
+    if !device.starts_with("/dev/") {
+        return Err(Error::new(
+            libc::ENOENT,
+            format!("{}_stub: {}: {}", call, device, strerror(libc::ENOENT)),
+        ));
+    }
+    let dev = to_kernel(device)
+        .map_err(|e| Error::new(e.errno, format!("{}_stub: {}", call, e.message)))?;
     if !mountpoint.starts_with('/') {
         return Err(Error::msg("path must start with a / character"));
     }
@@ -1191,6 +1246,23 @@ pub fn checksum(sysroot: &str, csumtype: &str, target: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn btrfs_subvolume_lines_parse() {
+        assert_eq!(
+            parse_subvolume_line("ID 257 gen 9 top level 256 path root/nested"),
+            Some((257, "root/nested".to_string()))
+        );
+        assert_eq!(
+            parse_subvolume_line("ID 5 (FS_TREE)\n"),
+            Some((5, String::new()))
+        );
+        assert_eq!(
+            parse_subvolume_line("ID 260 gen 3 top level 5 path with path in it"),
+            Some((260, "with path in it".to_string()))
+        );
+        assert_eq!(parse_subvolume_line("garbage"), None);
+    }
 
     #[test]
     fn mount_table_unescapes() {

@@ -881,3 +881,39 @@ fn slow_luks_volume_opens_and_inspects() {
     assert_eq!(g.read_file("/etc/hostname").unwrap(), b"vaulted\n");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn slow_btrfs_subvolumes_are_listed_and_mountable() {
+    build_daemon();
+    let dir = tmpdir("btrfs-subvolumes");
+    let src = dir.join("src");
+    std::fs::create_dir_all(src.join("root/etc")).unwrap();
+    std::fs::create_dir_all(src.join("root/nested")).unwrap();
+    std::fs::create_dir_all(src.join("home/user")).unwrap();
+    std::fs::write(src.join("root/etc/hostname"), "subvolumed\n").unwrap();
+    let img = dir.join("btrfs.img");
+    // mkfs.btrfs --subvol needs btrfs-progs 6.7+ (scripts/install-deps.sh).
+    sh(&format!(
+        "truncate -s 256M {img} && mkfs.btrfs -q -L BT -r {src} --subvol root --subvol home \
+         --subvol root/nested {img}",
+        img = img.display(),
+        src = src.display()
+    ));
+    let mut g = launch("direct", &img, Some("raw"));
+    // libguestfs 1.48's list: the whole device (the default subvolume), then the others.
+    let expected: Vec<(String, String)> = [
+        "/dev/sda",
+        "btrfsvol:/dev/sda/root",
+        "btrfsvol:/dev/sda/root/nested",
+        "btrfsvol:/dev/sda/home",
+    ]
+    .iter()
+    .map(|m| (m.to_string(), "btrfs".to_string()))
+    .collect();
+    assert_eq!(g.list_filesystems().unwrap(), expected);
+    assert_eq!(g.vfs_label("btrfsvol:/dev/sda/home").unwrap(), "BT");
+    g.mount_ro("btrfsvol:/dev/sda/root", "/").unwrap();
+    assert_eq!(g.read_file("/etc/hostname").unwrap(), b"subvolumed\n");
+    assert!(g.is_dir("/nested", false).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}

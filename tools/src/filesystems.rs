@@ -408,7 +408,8 @@ fn filesystems(g: &mut Handle, t: &mut Table, extra: bool) -> guestfs::Result<()
         } else {
             None
         };
-        let size = if t.cols.long {
+        // 1.48 shows no size for a btrfs subvolume (it only asks for devices).
+        let size = if t.cols.long && !dev.starts_with("btrfsvol:") {
             Some(filesystem_size(g, &dev)?)
         } else {
             None

@@ -369,13 +369,43 @@ impl Ctx {
                     self.prog
                 );
                 for (dev, fstype) in fses {
-                    eprintln!("{}: \t{} ({})", self.prog, dev, fstype);
+                    eprintln!("{}: \t{} ({})", self.prog, suggested_mount(&dev), fstype);
                 }
                 return Err(1);
             }
         }
         Ok(())
     }
+}
+
+/// How 1.48 suggests a filesystem after a failed `-m`: a btrfs subvolume as the `-m` spec
+/// `DEV:/:subvol=PATH`. 1.48 takes DEV from the daemon untranslated, that is as the
+/// appliance's kernel names it: its own disk is `sda` there, so the user's `/dev/sda` shows
+/// as `/dev/sdb`, `/dev/sdb2` as `/dev/sdc2`.
+fn suggested_mount(mountable: &str) -> String {
+    let Some(rest) = mountable.strip_prefix("btrfsvol:") else {
+        return mountable.to_string();
+    };
+    let dev_len = rest
+        .strip_prefix("/dev/")
+        .and_then(|r| r.find('/'))
+        .map_or(rest.len(), |i| i + "/dev/".len());
+    let (device, subvol) = rest.split_at(dev_len);
+    let device = match device.strip_prefix("/dev/sd") {
+        Some(name) => {
+            let letters: String = name.chars().take_while(char::is_ascii_lowercase).collect();
+            match guestfs::backend::native::drive_index(&letters) {
+                Some(i) => format!(
+                    "/dev/sd{}{}",
+                    guestfs::backend::native::drive_letters(i + 1),
+                    &name[letters.len()..]
+                ),
+                None => device.to_string(),
+            }
+        }
+        None => device.to_string(),
+    };
+    format!("{}:/:subvol={}", device, subvol.trim_start_matches('/'))
 }
 
 /// Prints `--help`.
@@ -698,4 +728,26 @@ pub fn old_style_drives(ctx: &mut Ctx, max: usize) -> usize {
     }
     ctx.operands.drain(..taken);
     taken
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggested_mount;
+
+    #[test]
+    fn btrfs_subvolumes_are_suggested_like_1_48() {
+        assert_eq!(suggested_mount("/dev/sda1"), "/dev/sda1");
+        assert_eq!(
+            suggested_mount("btrfsvol:/dev/sda/root/nested"),
+            "/dev/sdb:/:subvol=root/nested"
+        );
+        assert_eq!(
+            suggested_mount("btrfsvol:/dev/sdb2/home"),
+            "/dev/sdc2:/:subvol=home"
+        );
+        assert_eq!(
+            suggested_mount("btrfsvol:/dev/sdz/x"),
+            "/dev/sdaa:/:subvol=x"
+        );
+    }
 }

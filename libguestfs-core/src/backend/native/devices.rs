@@ -81,6 +81,18 @@ pub fn drive_letters(mut i: usize) -> String {
     String::from_utf8(letters).unwrap_or_default()
 }
 
+/// The inverse of [`drive_letters`]: `ab` → 27.
+pub fn drive_index(letters: &str) -> Option<usize> {
+    let mut n: usize = 0;
+    for c in letters.bytes() {
+        if !c.is_ascii_lowercase() {
+            return None;
+        }
+        n = n.checked_mul(26)?.checked_add((c - b'a') as usize + 1)?;
+    }
+    n.checked_sub(1)
+}
+
 /// The kernel's (major, minor) for SCSI disk `index`, partition `part` (0 = whole disk).
 fn sd_devno(index: usize, part: u32) -> i64 {
     const SD_MAJORS: [u64; 16] = [

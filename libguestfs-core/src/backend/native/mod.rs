@@ -3,7 +3,7 @@
 mod devices;
 mod vfs;
 
-pub use devices::{canonical_name, drive_letters, natural_cmp};
+pub use devices::{canonical_name, drive_index, drive_letters, natural_cmp};
 
 use super::Backend;
 use crate::checksum::Checksummer;
