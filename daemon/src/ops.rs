@@ -208,19 +208,27 @@ pub fn blkid_tag(mountable: &str, tag: &str) -> Result<String> {
     }
 }
 
-/// The device of a mountable (`btrfsvol:/dev/sda1/vol` → `/dev/sda1`).
+/// The device of a mountable (`btrfsvol:/dev/sda1/vol` → `/dev/sda1`,
+/// `btrfsvol:/dev/VG/LV/vol` → `/dev/VG/LV`): the shortest prefix that is a block device,
+/// else the first name after `/dev/`.
 fn mountable_device(m: &str) -> &str {
-    if let Some(rest) = m.strip_prefix("btrfsvol:") {
-        let after_dev = rest
-            .strip_prefix("/dev/")
-            .map(|r| r.find('/').map(|i| i + 5))
-            .unwrap_or(None);
-        if let Some(i) = after_dev {
-            return &rest[..i];
-        }
+    use std::os::unix::fs::FileTypeExt;
+    let Some(rest) = m.strip_prefix("btrfsvol:") else {
+        return m;
+    };
+    let Some(names) = rest.strip_prefix("/dev/") else {
         return rest;
-    }
-    m
+    };
+    let ends: Vec<usize> = names
+        .match_indices('/')
+        .map(|(i, _)| i + "/dev/".len())
+        .collect();
+    let is_block = |p: &str| std::fs::metadata(p).is_ok_and(|md| md.file_type().is_block_device());
+    ends.iter()
+        .map(|&e| &rest[..e])
+        .find(|p| is_block(p))
+        .or_else(|| ends.first().map(|&e| &rest[..e]))
+        .unwrap_or(rest)
 }
 
 /// A partition table as `sfdisk --dump` describes it.
