@@ -390,32 +390,15 @@ pub fn part_get_gpt_guid(device: &str, partnum: i32) -> Result<String> {
     ))
 }
 
-/// The largest pread the protocol carries.
-const PREAD_MAX: i64 = 2 * 1024 * 1024;
-
 /// Up to `count` bytes at `offset` of a guest file or (with the device marker) a device.
 pub fn pread(target: &str, sysroot: &str, count: i32, offset: i64) -> Result<Vec<u8>> {
-    if count < 0 {
-        return Err(Error::new(libc::EINVAL, "count is negative"));
-    }
-    if offset < 0 {
-        return Err(Error::new(libc::EINVAL, "offset is negative"));
-    }
-    if count as i64 > PREAD_MAX {
-        return Err(Error::new(
-            libc::EINVAL,
-            format!(
-                "count is too large for the protocol, use smaller reads (max {})",
-                PREAD_MAX
-            ),
-        ));
-    }
+    let (count, offset) = guestfs::protocol::pread_args(count, offset)?;
     let (f, _) = open_for_download(sysroot, target)?;
     let shown = target.strip_prefix(DEV_MARK).unwrap_or(target);
     let mut buf = vec![0u8; count as usize];
     let mut got = 0;
     while got < buf.len() {
-        match std::os::unix::fs::FileExt::read_at(&f, &mut buf[got..], offset as u64 + got as u64) {
+        match std::os::unix::fs::FileExt::read_at(&f, &mut buf[got..], offset + got as u64) {
             Ok(0) => break,
             Ok(n) => got += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -903,62 +886,43 @@ pub fn readlink(sysroot: &str, path: &str) -> Result<String> {
 pub fn lgetxattrs(sysroot: &str, path: &str) -> Result<Vec<(String, Vec<u8>)>> {
     let _c = chroot_in(sysroot)?;
     let c = cstr(path)?;
-    // SAFETY: a NULL buffer asks for the size of the name list.
-    let len = unsafe { libc::llistxattr(c.as_ptr(), std::ptr::null_mut(), 0) };
-    if len < 0 {
-        return Err(Error::new(
-            errno(),
-            format!("llistxattr: {}", strerror(errno())),
-        ));
-    }
-    let mut names = vec![0u8; len as usize];
-    // SAFETY: the buffer has the size the kernel asked for (a race gives ERANGE).
-    let len = unsafe {
-        libc::llistxattr(
-            c.as_ptr(),
-            names.as_mut_ptr() as *mut libc::c_char,
-            names.len(),
-        )
-    };
-    if len < 0 {
-        return Err(Error::new(
-            errno(),
-            format!("llistxattr: {}", strerror(errno())),
-        ));
-    }
-    names.truncate(len as usize);
+    // SAFETY (both closures): the kernel writes at most `len` bytes into `buf`, and a NULL
+    // buffer with length 0 asks for the size.
+    let names = read_sized("llistxattr", usize::MAX, |buf, len| unsafe {
+        libc::llistxattr(c.as_ptr(), buf as *mut libc::c_char, len)
+    })?;
     let mut out = Vec::new();
     for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
         let Ok(cn) = std::ffi::CString::new(name) else {
             continue;
         };
-        // SAFETY: size query, then a read into a buffer of that size (64 KiB is the limit).
-        let vlen = unsafe { libc::lgetxattr(c.as_ptr(), cn.as_ptr(), std::ptr::null_mut(), 0) };
-        if vlen < 0 {
-            return Err(Error::new(
-                errno(),
-                format!("lgetxattr: {}", strerror(errno())),
-            ));
-        }
-        let mut val = vec![0u8; (vlen as usize).min(65536)];
-        let vlen = unsafe {
-            libc::lgetxattr(
-                c.as_ptr(),
-                cn.as_ptr(),
-                val.as_mut_ptr() as *mut libc::c_void,
-                val.len(),
-            )
-        };
-        if vlen < 0 {
-            return Err(Error::new(
-                errno(),
-                format!("lgetxattr: {}", strerror(errno())),
-            ));
-        }
-        val.truncate(vlen as usize);
+        // 64 KiB is the kernel's limit for a value.
+        let val = read_sized("lgetxattr", 65536, |buf, len| unsafe {
+            libc::lgetxattr(c.as_ptr(), cn.as_ptr(), buf as *mut libc::c_void, len)
+        })?;
         out.push((String::from_utf8_lossy(name).into_owned(), val));
     }
     Ok(out)
+}
+
+/// A size query then a read into a buffer of that size (at most `limit` bytes), for the
+/// syscalls that work that way (`f(NULL, 0)` returns the size). A race gives ERANGE.
+fn read_sized(call: &str, limit: usize, f: impl Fn(*mut u8, usize) -> isize) -> Result<Vec<u8>> {
+    let failed = || {
+        let e = errno();
+        Error::new(e, format!("{}: {}", call, strerror(e)))
+    };
+    let len = f(std::ptr::null_mut(), 0);
+    if len < 0 {
+        return Err(failed());
+    }
+    let mut buf = vec![0u8; (len as usize).min(limit)];
+    let len = f(buf.as_mut_ptr(), buf.len());
+    if len < 0 {
+        return Err(failed());
+    }
+    buf.truncate(len as usize);
+    Ok(buf)
 }
 
 pub fn readlinklist(sysroot: &str, dir: &str, names: &[String]) -> Vec<String> {

@@ -310,6 +310,29 @@ pub fn decode_all<T: Xdr>(bytes: &[u8]) -> Result<T> {
     Ok(v)
 }
 
+/// The largest `pread` libguestfs allows: replies must fit in a protocol message.
+pub const PREAD_MAX: i64 = 2 * 1024 * 1024;
+
+/// Checks `pread`'s count and offset as libguestfs's daemon does (both backends use it).
+pub fn pread_args(count: i32, offset: i64) -> Result<(u64, u64)> {
+    if count < 0 {
+        return Err(Error::new(libc::EINVAL, "count is negative"));
+    }
+    if offset < 0 {
+        return Err(Error::new(libc::EINVAL, "offset is negative"));
+    }
+    if count as i64 > PREAD_MAX {
+        return Err(Error::new(
+            libc::EINVAL,
+            format!(
+                "count is too large for the protocol, use smaller reads (max {})",
+                PREAD_MAX
+            ),
+        ));
+    }
+    Ok((count as u64, offset as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

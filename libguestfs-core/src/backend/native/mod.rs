@@ -707,7 +707,7 @@ impl Backend for NativeBackend {
 
     fn pread(&mut self, path: &str, count: i32, offset: i64) -> Result<Vec<u8>> {
         self.pathname("pread", path)?;
-        let (count, offset) = pread_args(count, offset)?;
+        let (count, offset) = crate::protocol::pread_args(count, offset)?;
         let loc = self
             .mounts
             .resolve(path, true)
@@ -721,7 +721,7 @@ impl Backend for NativeBackend {
     }
 
     fn pread_device(&mut self, device: &str, count: i32, offset: i64) -> Result<Vec<u8>> {
-        let (count, offset) = pread_args(count, offset)?;
+        let (count, offset) = crate::protocol::pread_args(count, offset)?;
         let dev = self.devices.get(device)?.device()?.clone();
         let end = offset.saturating_add(count).min(dev.size());
         let mut out = Vec::new();
@@ -964,29 +964,6 @@ impl Backend for NativeBackend {
             .map(|p| p.uuid.replace('-', ""))
             .collect())
     }
-}
-
-/// The largest `pread` libguestfs allows: replies must fit in a protocol message.
-const PREAD_MAX: i64 = 2 * 1024 * 1024;
-
-/// Checks `pread`'s count and offset like the daemon does.
-fn pread_args(count: i32, offset: i64) -> Result<(u64, u64)> {
-    if count < 0 {
-        return Err(Error::new(libc::EINVAL, "count is negative"));
-    }
-    if offset < 0 {
-        return Err(Error::new(libc::EINVAL, "offset is negative"));
-    }
-    if count as i64 > PREAD_MAX {
-        return Err(Error::new(
-            libc::EINVAL,
-            format!(
-                "count is too large for the protocol, use smaller reads (max {})",
-                PREAD_MAX
-            ),
-        ));
-    }
-    Ok((count as u64, offset as u64))
 }
 
 /// Streams a byte range of a block device.
