@@ -6,6 +6,7 @@
 
 pub mod backend;
 pub mod block;
+pub mod bytes;
 pub mod checksum;
 pub mod copy_out;
 pub mod error;

@@ -27,6 +27,7 @@
 
 use super::{DirEntry, FileType, Filesystem, Ino, Probe};
 use crate::block::{BlockDevice, Device};
+use crate::bytes::{le16, le32};
 use crate::error::{Error, Result};
 use crate::types::{Stat, StatVfs, S_IFDIR, S_IFREG};
 use std::collections::HashMap;
@@ -80,20 +81,6 @@ pub enum FatType {
     Fat12,
     Fat16,
     Fat32,
-}
-
-fn le16(b: &[u8], off: usize) -> u16 {
-    match b.get(off..off + 2) {
-        Some(s) => u16::from_le_bytes([s[0], s[1]]),
-        None => 0,
-    }
-}
-
-fn le32(b: &[u8], off: usize) -> u32 {
-    match b.get(off..off + 4) {
-        Some(s) => u32::from_le_bytes([s[0], s[1], s[2], s[3]]),
-        None => 0,
-    }
 }
 
 fn read_at(dev: &dyn BlockDevice, offset: u64, len: usize) -> Option<Vec<u8>> {

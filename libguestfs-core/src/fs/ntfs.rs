@@ -33,6 +33,7 @@
 
 use super::{DirEntry, FileType, Filesystem, Ino, Probe};
 use crate::block::{BlockDevice, Device};
+use crate::bytes::{le16, le32, le64};
 use crate::error::{Error, Result};
 use crate::types::{
     makedev, Stat, StatVfs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK,
@@ -143,27 +144,6 @@ const MAX_ATTRIBUTE_LIST: u64 = 256 << 10;
 const MAX_REPARSE_DATA: u64 = 16 << 10;
 const MAX_ATTRIBUTES: usize = 4096;
 const DIR_CACHE_ENTRIES: usize = 16;
-
-fn le16(b: &[u8], off: usize) -> u16 {
-    match b.get(off..off.saturating_add(2)) {
-        Some(s) => u16::from_le_bytes([s[0], s[1]]),
-        None => 0,
-    }
-}
-
-fn le32(b: &[u8], off: usize) -> u32 {
-    match b.get(off..off.saturating_add(4)) {
-        Some(s) => u32::from_le_bytes([s[0], s[1], s[2], s[3]]),
-        None => 0,
-    }
-}
-
-fn le64(b: &[u8], off: usize) -> u64 {
-    match b.get(off..off.saturating_add(8)) {
-        Some(s) => u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]),
-        None => 0,
-    }
-}
 
 fn utf16le_units(b: &[u8]) -> Vec<u16> {
     b.chunks_exact(2)

@@ -11,6 +11,7 @@
 
 use super::Probe;
 use crate::block::BlockDevice;
+use crate::bytes::{be16, be32, be64, le16, le32, le64};
 
 fn read_at(dev: &dyn BlockDevice, offset: u64, len: usize) -> Option<Vec<u8>> {
     let end = offset.checked_add(len as u64)?;
@@ -20,48 +21,6 @@ fn read_at(dev: &dyn BlockDevice, offset: u64, len: usize) -> Option<Vec<u8>> {
     let mut buf = vec![0u8; len];
     dev.read_exact_at(&mut buf, offset).ok()?;
     Some(buf)
-}
-
-fn le16(b: &[u8], off: usize) -> u16 {
-    match b.get(off..off.saturating_add(2)) {
-        Some(s) => u16::from_le_bytes([s[0], s[1]]),
-        None => 0,
-    }
-}
-
-fn le32(b: &[u8], off: usize) -> u32 {
-    match b.get(off..off.saturating_add(4)) {
-        Some(s) => u32::from_le_bytes([s[0], s[1], s[2], s[3]]),
-        None => 0,
-    }
-}
-
-fn be16(b: &[u8], off: usize) -> u16 {
-    match b.get(off..off.saturating_add(2)) {
-        Some(s) => u16::from_be_bytes([s[0], s[1]]),
-        None => 0,
-    }
-}
-
-fn be32(b: &[u8], off: usize) -> u32 {
-    match b.get(off..off.saturating_add(4)) {
-        Some(s) => u32::from_be_bytes([s[0], s[1], s[2], s[3]]),
-        None => 0,
-    }
-}
-
-fn le64(b: &[u8], off: usize) -> u64 {
-    match b.get(off..off.saturating_add(8)) {
-        Some(s) => u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]),
-        None => 0,
-    }
-}
-
-fn be64(b: &[u8], off: usize) -> u64 {
-    match b.get(off..off.saturating_add(8)) {
-        Some(s) => u64::from_be_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]),
-        None => 0,
-    }
 }
 
 /// blkid's `blkid_probe_set_uuid`: the standard 8-4-4-4-12 form, nothing for an all-zero UUID.

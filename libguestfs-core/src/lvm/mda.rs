@@ -5,6 +5,7 @@
 
 use super::label::{calc_crc, DiskLocn, INITIAL_CRC};
 use crate::block::BlockDevice;
+use crate::bytes::{le32, le64};
 use crate::error::{Error, Result};
 
 /// `MDA_HEADER_SIZE`: the header occupies the area's first 512 bytes.
@@ -57,22 +58,6 @@ pub enum MdaText {
     Ignored,
     /// The committed metadata text (up to its terminating NUL) and its `raw_locn`.
     Text { text: Vec<u8>, locn: RawLocn },
-}
-
-fn le32(b: &[u8], at: usize) -> u32 {
-    let mut a = [0u8; 4];
-    if let Some(s) = b.get(at..at + 4) {
-        a.copy_from_slice(s);
-    }
-    u32::from_le_bytes(a)
-}
-
-fn le64(b: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    if let Some(s) = b.get(at..at + 8) {
-        a.copy_from_slice(s);
-    }
-    u64::from_le_bytes(a)
 }
 
 /// Parses and checks an `mda_header` read from byte `start` of the device.

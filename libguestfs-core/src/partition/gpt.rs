@@ -13,6 +13,7 @@
 use super::mbr;
 use super::{PartitionEntry, PartitionTable, TableType};
 use crate::block::BlockDevice;
+use crate::bytes::{le32, le64};
 use crate::error::Result;
 
 /// "EFI PART".
@@ -51,18 +52,6 @@ pub struct GptEntry {
     pub attributes: u64,
     /// Name, UTF-16LE in 36 code units, NUL-terminated when shorter.
     pub partition_name: String,
-}
-
-fn le32(b: &[u8], at: usize) -> u32 {
-    let mut a = [0u8; 4];
-    a.copy_from_slice(&b[at..at + 4]);
-    u32::from_le_bytes(a)
-}
-
-fn le64(b: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(a)
 }
 
 fn guid(b: &[u8], at: usize) -> [u8; 16] {

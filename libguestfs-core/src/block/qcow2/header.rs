@@ -5,6 +5,7 @@
 
 use super::MAGIC;
 use crate::block::{BlockDevice, ImageFormat};
+use crate::bytes::{be32, be64};
 use crate::error::{Error, Result};
 
 /// Smallest and largest cluster size qemu supports (512 B – 2 MiB).
@@ -77,18 +78,6 @@ pub struct Header {
     pub backing_format: Option<ImageFormat>,
     /// The feature name table, if present.
     pub feature_names: Vec<FeatureName>,
-}
-
-fn be32(b: &[u8], at: usize) -> u32 {
-    let mut a = [0u8; 4];
-    a.copy_from_slice(&b[at..at + 4]);
-    u32::from_be_bytes(a)
-}
-
-fn be64(b: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[at..at + 8]);
-    u64::from_be_bytes(a)
 }
 
 /// Bytes up to the first NUL, as qemu's C strings see them.

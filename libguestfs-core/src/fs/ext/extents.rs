@@ -2,10 +2,10 @@
 //! logical blocks to physical blocks. Nodes are checked like `__ext4_ext_check` (magic,
 //! depth, counts, sorted entries, blocks inside the filesystem); the depth is bounded by 5.
 
-use super::bytes::{le16, le32};
 use super::inode::Inode;
 use super::superblock::Geometry;
 use super::{ExtFs, Run};
+use crate::bytes::{le16, le32};
 use crate::error::{Error, Result};
 
 const EXT4_EXT_MAGIC: u16 = 0xf30a;

@@ -2,11 +2,11 @@
 //! descriptor blocks live (plain, or meta_bg), which groups carry superblock backups
 //! (sparse_super, sparse_super2), and the per-group metadata overhead `statfs` subtracts.
 
-use super::bytes::{le16, le32};
 use super::superblock::{
     Geometry, Superblock, COMPAT_SPARSE_SUPER2, INCOMPAT_FLEX_BG, INCOMPAT_META_BG,
     RO_COMPAT_BIGALLOC, RO_COMPAT_SPARSE_SUPER,
 };
+use crate::bytes::{le16, le32};
 use crate::error::{Error, Result};
 
 /// What this reader keeps of one group descriptor.

@@ -1,10 +1,10 @@
 //! The ext2/ext3 block map: 12 direct pointers in `i_block`, then one single-, one double-
 //! and one triple-indirect block. A zero pointer at any level is a hole.
 
-use super::bytes::le32;
 use super::extents::block_range_valid;
 use super::inode::Inode;
 use super::{ExtFs, Run};
+use crate::bytes::le32;
 use crate::error::{Error, Result};
 use std::sync::Arc;
 

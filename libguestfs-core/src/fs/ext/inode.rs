@@ -1,10 +1,10 @@
 //! Inodes (`struct ext4_inode`): decoding, the checks `__ext4_iget` makes, and the
 //! attributes as the kernel reports them through `stat(2)`.
 
-use super::bytes::{le16, le32};
 use super::extents;
 use super::superblock::{Geometry, Superblock, INCOMPAT_64BIT, RO_COMPAT_HUGE_FILE};
 use super::xattr;
+use crate::bytes::{le16, le32};
 use crate::error::{Error, Result};
 use crate::types::{makedev, Stat, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
 

@@ -9,10 +9,10 @@
 //! checksum), revoke records are collected, and the tagged blocks of each committed
 //! transaction are mapped unless a revoke of the same or a later transaction covers them.
 
-use super::bytes::{be16, be32};
 use super::crc32c::crc32c;
 use super::inode::Inode;
 use super::{ExtFs, Run};
+use crate::bytes::{be16, be32};
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 

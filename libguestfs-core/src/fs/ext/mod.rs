@@ -8,7 +8,6 @@
 //! [`group`] (group descriptors, backups, overhead), [`inode`], [`extents`] and [`indirect`]
 //! (block mapping), [`dir`] (directory entries), [`xattr`], [`journal`] (jbd2 replay).
 
-mod bytes;
 mod cache;
 mod crc32c;
 mod dir;
@@ -473,7 +472,7 @@ impl ExtFs {
         if dir.inline.is_some() {
             let data = Self::inline_bytes(dir, Self::inline_size(dir));
             // The first word is the parent's inode number; entries follow.
-            let parent = bytes::le32(&data, 0);
+            let parent = crate::bytes::le32(&data, 0);
             if !f(parent, b"..", 2) {
                 return Ok(());
             }
@@ -716,7 +715,9 @@ impl Filesystem for ExtFs {
         }
         if inode.file_acl != 0 {
             let block = self.meta_block(inode.file_acl)?;
-            if bytes::le32(&block, 0) != xattr::XATTR_MAGIC || bytes::le32(&block, 8) != 1 {
+            if crate::bytes::le32(&block, 0) != xattr::XATTR_MAGIC
+                || crate::bytes::le32(&block, 8) != 1
+            {
                 return Err(Error::corrupt(format!(
                     "ext4: inode #{}: bad extended attribute block {}",
                     ino, inode.file_acl

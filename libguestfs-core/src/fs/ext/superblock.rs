@@ -1,8 +1,8 @@
 //! The ext2/3/4 superblock (`struct ext4_super_block`, 1024 bytes at byte 1024), its feature
 //! flags, the checks the kernel makes before mounting, and blkid's naming of the variants.
 
-use super::bytes::{le16, le32};
 use super::crc32c::crc32c;
+use crate::bytes::{le16, le32};
 use crate::error::{Error, Result};
 
 /// Byte offset of the primary superblock.

@@ -2,7 +2,7 @@
 //! and in one external block (`struct ext4_xattr_header`), with the name-index prefixes the
 //! kernel lists and the on-disk POSIX ACL format converted to the one `getxattr` returns.
 
-use super::bytes::{le16, le32, u8_at};
+use crate::bytes::{le16, le32, u8_at};
 use crate::error::{Error, Result};
 
 pub const XATTR_MAGIC: u32 = 0xea02_0000;

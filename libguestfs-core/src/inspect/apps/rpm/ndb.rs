@@ -7,6 +7,7 @@
 //! package index, generation, length) followed by the header blob itself.
 
 use super::bdb::PageSource;
+use crate::bytes::le32;
 
 const RPMPKG_HDR_MAGIC: u32 = u32::from_le_bytes(*b"RpmP");
 const SLOT_MAGIC: u32 = u32::from_le_bytes(*b"Slot");
@@ -22,12 +23,6 @@ const HDR_OFF_VERSION: usize = 4;
 const HDR_OFF_SLOTNPAGES: usize = 12;
 /// rpm refuses headers bigger than this anyway.
 const MAX_BLOB: u32 = 256 << 20;
-
-fn le32(b: &[u8], off: usize) -> u32 {
-    b.get(off..off + 4)
-        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-        .unwrap_or(0)
-}
 
 /// Every (package index, header blob) pair, sorted by package index as rpm lists them.
 /// None if the file is not an ndb package database.

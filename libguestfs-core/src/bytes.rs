@@ -16,12 +16,20 @@ pub fn le32(b: &[u8], off: usize) -> u32 {
     u32::from_le_bytes(field(b, off))
 }
 
+pub fn le64(b: &[u8], off: usize) -> u64 {
+    u64::from_le_bytes(field(b, off))
+}
+
 pub fn be16(b: &[u8], off: usize) -> u16 {
     u16::from_be_bytes(field(b, off))
 }
 
 pub fn be32(b: &[u8], off: usize) -> u32 {
     u32::from_be_bytes(field(b, off))
+}
+
+pub fn be64(b: &[u8], off: usize) -> u64 {
+    u64::from_be_bytes(field(b, off))
 }
 
 pub fn u8_at(b: &[u8], off: usize) -> u8 {
@@ -39,5 +47,7 @@ mod tests {
         assert_eq!(le32(&b, 0), 0);
         assert_eq!(be16(&b, usize::MAX), 0);
         assert_eq!(u8_at(&b, 3), 0);
+        assert_eq!(le64(&[1, 0, 0, 0, 0, 0, 0, 0], 0), 1);
+        assert_eq!(be64(&b, usize::MAX - 3), 0);
     }
 }
