@@ -38,11 +38,19 @@ pub fn check_range(size: u64, offset: u64, len: usize) -> io::Result<()> {
     }
 }
 
-/// Reads `len` bytes at `offset` into a new buffer. `len` must already be bounded by the caller.
+/// Reads `len` bytes at `offset` into a new buffer. The range is checked against the device
+/// before the buffer is allocated, so a length read from disk cannot ask for more memory than
+/// the device holds.
 pub fn read_vec(dev: &dyn BlockDevice, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+    check_range(dev.size(), offset, len)?;
     let mut buf = vec![0u8; len];
     dev.read_exact_at(&mut buf, offset)?;
     Ok(buf)
+}
+
+/// [`read_vec`] for probes, where bytes that are not there just mean "no".
+pub fn read_in_range(dev: &dyn BlockDevice, offset: u64, len: usize) -> Option<Vec<u8>> {
+    read_vec(dev, offset, len).ok()
 }
 
 /// A window `[start, start+len)` of another device: a partition, or a linear LVM segment.

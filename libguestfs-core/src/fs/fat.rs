@@ -26,6 +26,7 @@
 //! inode numbers, and can only reach a file by walking its path from the root.
 
 use super::{DirEntry, FileType, Filesystem, Ino, Probe};
+use crate::block::read_in_range;
 use crate::block::{BlockDevice, Device};
 use crate::bytes::{le16, le32};
 use crate::error::{Error, Result};
@@ -83,16 +84,6 @@ pub enum FatType {
     Fat32,
 }
 
-fn read_at(dev: &dyn BlockDevice, offset: u64, len: usize) -> Option<Vec<u8>> {
-    let end = offset.checked_add(len as u64)?;
-    if end > dev.size() {
-        return None;
-    }
-    let mut buf = vec![0u8; len];
-    dev.read_exact_at(&mut buf, offset).ok()?;
-    Some(buf)
-}
-
 // ---------------------------------------------------------------------------------------------
 // blkid
 // ---------------------------------------------------------------------------------------------
@@ -117,7 +108,7 @@ const NO_NAME: &[u8; 11] = b"NO NAME    ";
 fn search_fat_label(dev: &dyn BlockDevice, offset: u64, entries: u32) -> Option<[u8; 11]> {
     let len = (entries as usize).checked_mul(DIR_ENTRY_SIZE as usize)?;
     // blkid reads the whole area at once; an area past the end of the device finds nothing.
-    let buf = read_at(dev, offset, len.min(64 << 20))?;
+    let buf = read_in_range(dev, offset, len.min(64 << 20))?;
     for ent in buf.chunks_exact(DIR_ENTRY_SIZE as usize) {
         if ent[0] == 0 {
             break;
@@ -152,7 +143,7 @@ pub(crate) fn label_string(raw: &[u8]) -> String {
 /// Identifies a FAT volume as blkid does: TYPE `vfat`, LABEL from the root directory's
 /// volume-label entry (else the boot sector's), UUID the volume serial as `XXXX-XXXX`.
 pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
-    let bs = read_at(dev, 0, 512)?;
+    let bs = read_in_range(dev, 0, 512)?;
     let magic = VFAT_MAGICS
         .iter()
         .find(|(off, m)| bs.get(*off..*off + m.len()) == Some(*m))?;
@@ -242,7 +233,7 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
                 break;
             }
             let fat_entry_off = u64::from(reserved) * u64::from(sector_size) + u64::from(next) * 4;
-            match read_at(dev, fat_entry_off, 4) {
+            match read_in_range(dev, fat_entry_off, 4) {
                 Some(b) => next = le32(&b, 0) & 0x0fff_ffff,
                 None => break,
             }
@@ -257,7 +248,7 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
         // FAT32 needs a valid FSInfo signature (or all zeros) when it has an FSInfo sector.
         let fsinfo_sect = u64::from(le16(&bs, 48));
         if fsinfo_sect != 0 {
-            let fsinfo = read_at(dev, fsinfo_sect * u64::from(sector_size), 512)?;
+            let fsinfo = read_in_range(dev, fsinfo_sect * u64::from(sector_size), 512)?;
             let sig1 = &fsinfo[0..4];
             if sig1 != b"RRaA" && sig1 != b"RRdA" && sig1 != [0, 0, 0, 0] {
                 return None;
@@ -589,7 +580,7 @@ pub struct FatFs {
 impl FatFs {
     /// Opens a FAT volume, refusing what Linux would refuse to mount.
     pub fn open(dev: Device) -> Result<FatFs> {
-        let bs = read_at(&*dev, 0, 512).ok_or_else(|| {
+        let bs = read_in_range(&*dev, 0, 512).ok_or_else(|| {
             Error::new(libc::EINVAL, "not a valid FAT filesystem: device too small")
         })?;
         let geo = Geometry::parse(&bs)?;

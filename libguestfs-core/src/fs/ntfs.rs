@@ -32,6 +32,7 @@
 //! the appliance's `/sysroot` (where libguestfs mounts the guest's root).
 
 use super::{DirEntry, FileType, Filesystem, Ino, Probe};
+use crate::block::read_in_range;
 use crate::block::{BlockDevice, Device};
 use crate::bytes::{le16, le32, le64};
 use crate::error::{Error, Result};
@@ -247,31 +248,21 @@ impl BootSector {
     }
 }
 
-fn read_at(dev: &dyn BlockDevice, offset: u64, len: usize) -> Option<Vec<u8>> {
-    let end = offset.checked_add(len as u64)?;
-    if end > dev.size() {
-        return None;
-    }
-    let mut buf = vec![0u8; len];
-    dev.read_exact_at(&mut buf, offset).ok()?;
-    Some(buf)
-}
-
 /// Identifies an NTFS volume as blkid does. Like blkid, it reads `$Volume` assuming the first
 /// records of the MFT are contiguous and without applying update-sequence fix-ups.
 pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
-    let bs = read_at(dev, 0, 512)?;
+    let bs = read_in_range(dev, 0, 512)?;
     let boot = BootSector::parse(&bs)?;
     let rs = boot.mft_record_size;
     if !(4..=1 << 20).contains(&rs) {
         return None;
     }
     let mft_off = boot.mft_lcn.checked_mul(boot.cluster_size())?;
-    let mft = read_at(dev, mft_off, rs as usize)?;
+    let mft = read_in_range(dev, mft_off, rs as usize)?;
     if &mft[0..4] != b"FILE" {
         return None;
     }
-    let vol = read_at(dev, mft_off.checked_add(FILE_VOLUME * rs)?, rs as usize)?;
+    let vol = read_in_range(dev, mft_off.checked_add(FILE_VOLUME * rs)?, rs as usize)?;
     if &vol[0..4] != b"FILE" {
         return None;
     }
@@ -727,7 +718,7 @@ impl NtfsFs {
                 format!("not a valid NTFS filesystem: {}", why),
             )
         };
-        let bs = read_at(&*dev, 0, 512).ok_or_else(|| bad("device too small"))?;
+        let bs = read_in_range(&*dev, 0, 512).ok_or_else(|| bad("device too small"))?;
         let boot = BootSector::parse(&bs).ok_or_else(|| bad("bad boot sector"))?;
         if bs[510] != 0x55 || bs[511] != 0xaa {
             return Err(bad("bad boot sector signature"));

@@ -10,18 +10,9 @@
 //! btrfs.
 
 use super::Probe;
+use crate::block::read_in_range;
 use crate::block::BlockDevice;
 use crate::bytes::{be16, be32, be64, le16, le32, le64};
-
-fn read_at(dev: &dyn BlockDevice, offset: u64, len: usize) -> Option<Vec<u8>> {
-    let end = offset.checked_add(len as u64)?;
-    if end > dev.size() {
-        return None;
-    }
-    let mut buf = vec![0u8; len];
-    dev.read_exact_at(&mut buf, offset).ok()?;
-    Some(buf)
-}
 
 /// blkid's `blkid_probe_set_uuid`: the standard 8-4-4-4-12 form, nothing for an all-zero UUID.
 fn uuid_string(u: &[u8]) -> String {
@@ -97,7 +88,7 @@ const MD_RESERVED_BYTES: u64 = 0x10000;
 /// md superblock 0.90: 64 KiB from the (64 KiB-aligned) end, in either byte order.
 fn probe_raid0(dev: &dyn BlockDevice, off: u64) -> Option<Probe> {
     let size = dev.size();
-    let sb = read_at(dev, off, 64)?;
+    let sb = read_in_range(dev, off, 64)?;
     let (uuid, sb_size): ([u8; 16], u64) = if le32(&sb, 0) == MD_SB_MAGIC {
         // blkid byte-swaps each little-endian word, so the UUID reads as mdadm prints it.
         let mut u = [0u8; 16];
@@ -147,7 +138,7 @@ fn md1_checksum(sb: &[u8], max_dev: usize) -> u32 {
 
 /// md superblock 1.x at `off`.
 fn probe_raid1(dev: &dyn BlockDevice, off: u64) -> Option<Probe> {
-    let head = read_at(dev, off, 256)?;
+    let head = read_in_range(dev, off, 256)?;
     if le32(&head, 0) != MD_SB_MAGIC || le32(&head, 4) != 1 || le64(&head, 144) != off >> 9 {
         return None;
     }
@@ -155,7 +146,7 @@ fn probe_raid1(dev: &dyn BlockDevice, off: u64) -> Option<Probe> {
     if max_dev > 32768 {
         return None;
     }
-    let sb = read_at(dev, off, 256 + max_dev * 2)?;
+    let sb = read_in_range(dev, off, 256 + max_dev * 2)?;
     if md1_checksum(&sb, max_dev) != le32(&sb, 216) {
         return None;
     }
@@ -204,7 +195,7 @@ fn lvm2_crc(data: &[u8]) -> u32 {
 /// with dashes after characters 6, 10, 14, 18, 22 and 26.
 fn probe_lvm2(dev: &dyn BlockDevice) -> Option<Probe> {
     for sector in 0u64..4 {
-        let Some(buf) = read_at(dev, sector * 512, 512) else {
+        let Some(buf) = read_in_range(dev, sector * 512, 512) else {
             continue;
         };
         if &buf[0..8] != b"LABELONE" || &buf[24..32] != b"LVM2 001" {
@@ -244,12 +235,12 @@ fn probe_luks(dev: &dyn BlockDevice) -> Option<Probe> {
             _ => probe("crypto_LUKS", String::new(), uuid),
         }
     };
-    let h = read_at(dev, 0, 512)?;
+    let h = read_in_range(dev, 0, 512)?;
     if valid(&h, b"LUKS\xba\xbe", 0) {
         return attributes(&h);
     }
     for off in SECONDARY {
-        let h = read_at(dev, off, 512)?;
+        let h = read_in_range(dev, off, 512)?;
         if valid(&h, b"SKUL\xba\xbe", off) {
             return attributes(&h);
         }
@@ -259,7 +250,7 @@ fn probe_luks(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// `BitLocker`: a BitLocker boot sector (Vista, Windows 7 or To Go) with valid FVE metadata.
 fn probe_bitlocker(dev: &dyn BlockDevice) -> Option<Probe> {
-    let buf = read_at(dev, 0, 512)?;
+    let buf = read_in_range(dev, 0, 512)?;
     let kind = if buf[0..11] == *b"\xeb\x52\x90-FVE-FS-" {
         0
     } else if buf[0..11] == *b"\xeb\x58\x90-FVE-FS-" {
@@ -278,7 +269,7 @@ fn probe_bitlocker(dev: &dyn BlockDevice) -> Option<Probe> {
         if off == 0 || off % 64 != 0 {
             return None;
         }
-        let fve = read_at(dev, off, 12)?;
+        let fve = read_in_range(dev, off, 12)?;
         if &fve[0..8] != b"-FVE-FS-" {
             return None;
         }
@@ -305,7 +296,7 @@ fn probe_bitlocker(dev: &dyn BlockDevice) -> Option<Probe> {
 fn probe_swap(dev: &dyn BlockDevice) -> Option<Probe> {
     const TOI_MAGIC: &[u8] = b"\xed\xc3\x02\xe9\x98\x56\xe5\x0c";
     for page in [0x1000u64, 0x2000, 0x4000, 0x8000, 0x10000] {
-        let Some(magic) = read_at(dev, page - 10, 10) else {
+        let Some(magic) = read_in_range(dev, page - 10, 10) else {
             continue;
         };
         let v0 = magic == b"SWAP-SPACE";
@@ -313,14 +304,14 @@ fn probe_swap(dev: &dyn BlockDevice) -> Option<Probe> {
         if !v0 && !v1 {
             continue;
         }
-        let start = read_at(dev, 0, 8)?;
+        let start = read_in_range(dev, 0, 8)?;
         if start == TOI_MAGIC {
             return None;
         }
         if v0 {
             return probe("swap", String::new(), String::new());
         }
-        let hdr = read_at(dev, 1024, 512)?;
+        let hdr = read_in_range(dev, 1024, 512)?;
         let version = le32(&hdr, 0);
         // blkid tries only the first magic it finds.
         if version != 1 && version.swap_bytes() != 1 {
@@ -344,7 +335,7 @@ fn probe_swap(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// `xfs`: the superblock's sanity checks, and its CRC on version 5.
 fn probe_xfs(dev: &dyn BlockDevice) -> Option<Probe> {
-    let sb = read_at(dev, 0, 512)?;
+    let sb = read_in_range(dev, 0, 512)?;
     if &sb[0..4] != b"XFSB" {
         return None;
     }
@@ -388,7 +379,7 @@ fn probe_xfs(dev: &dyn BlockDevice) -> Option<Probe> {
         if versionnum & 0x8000 == 0 || features2 & 0x100 == 0 {
             return None;
         }
-        let sector = read_at(dev, 0, usize::from(sectsize))?;
+        let sector = read_in_range(dev, 0, usize::from(sectsize))?;
         let mut crc = crc32c(&sector[..224], !0);
         crc = crc32c(&[0, 0, 0, 0], crc);
         crc = crc32c(&sector[228..], crc);
@@ -408,7 +399,7 @@ fn probe_xfs(dev: &dyn BlockDevice) -> Option<Probe> {
 /// one, the UUID from the modification (else creation) date.
 fn probe_iso9660(dev: &dyn BlockDevice) -> Option<Probe> {
     const SECTOR: u64 = 2048;
-    let first = read_at(dev, 16 * SECTOR, 6)?;
+    let first = read_in_range(dev, 16 * SECTOR, 6)?;
     if &first[1..6] != b"CD001" {
         return None;
     }
@@ -419,7 +410,7 @@ fn probe_iso9660(dev: &dyn BlockDevice) -> Option<Probe> {
         if pvd.is_some() && joliet.is_some() && boot {
             break;
         }
-        let Some(desc) = read_at(dev, (16 + i) * SECTOR, 2048) else {
+        let Some(desc) = read_in_range(dev, (16 + i) * SECTOR, 2048) else {
             break;
         };
         match desc[0] {
@@ -483,7 +474,7 @@ fn probe_iso9660(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// `squashfs` (version 4) and `squashfs3` (older versions, either byte order).
 fn probe_squashfs(dev: &dyn BlockDevice) -> Option<Probe> {
-    let sb = read_at(dev, 0, 96)?;
+    let sb = read_in_range(dev, 0, 96)?;
     if &sb[0..4] == b"hsqs" {
         if le16(&sb, 28) >= 4 {
             return probe("squashfs", String::new(), String::new());
@@ -498,7 +489,7 @@ fn probe_squashfs(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// `btrfs`: the superblock at 64 KiB (checksum verified when it is CRC-32C).
 fn probe_btrfs(dev: &dyn BlockDevice) -> Option<Probe> {
-    let sb = read_at(dev, 0x10000, 4096)?;
+    let sb = read_in_range(dev, 0x10000, 4096)?;
     if &sb[64..72] != b"_BHRfS_M" {
         return None;
     }
