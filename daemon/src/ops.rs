@@ -4,7 +4,7 @@
 use crate::devices::{disks, from_kernel, kernel_partitions, to_kernel};
 use crate::sys::{cstr, errno, perror, run};
 use guestfs::error::{strerror, Error, Result};
-use guestfs::types::{Dirent, Partition, Stat, StatVfs};
+use guestfs::types::{Dirent, Partition, StatNs, StatVfs};
 use std::collections::HashMap;
 use std::ffi::CStr;
 use std::fs::File;
@@ -38,8 +38,8 @@ impl Drop for Chroot {
     }
 }
 
-fn stat_of(st: &libc::stat64) -> Stat {
-    Stat {
+fn stat_of(st: &libc::stat64) -> StatNs {
+    StatNs {
         st_dev: st.st_dev as i64,
         st_ino: st.st_ino as i64,
         st_mode: st.st_mode as i64,
@@ -847,14 +847,14 @@ pub fn umount_all(sysroot: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn stat(sysroot: &str, path: &str, follow: bool) -> Result<Stat> {
+pub fn stat(sysroot: &str, path: &str, follow: bool) -> Result<StatNs> {
     let _c = chroot_in(sysroot)?;
     raw_stat(path, follow)
         .map(|st| stat_of(&st))
         .map_err(|e| Error::path(e, path))
 }
 
-pub fn lstatnslist(sysroot: &str, dir: &str, names: &[String]) -> Vec<Stat> {
+pub fn lstatnslist(sysroot: &str, dir: &str, names: &[String]) -> Vec<StatNs> {
     let Ok(_c) = chroot_in(sysroot) else {
         return Vec::new();
     };
@@ -863,7 +863,7 @@ pub fn lstatnslist(sysroot: &str, dir: &str, names: &[String]) -> Vec<Stat> {
         .map(|n| {
             raw_stat(&join(dir, n), false)
                 .map(|st| stat_of(&st))
-                .unwrap_or(Stat {
+                .unwrap_or(StatNs {
                     st_ino: -1,
                     ..Default::default()
                 })

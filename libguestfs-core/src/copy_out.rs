@@ -10,7 +10,7 @@
 use crate::error::{Error, Result};
 use crate::handle::Handle;
 use crate::types::{
-    major_minor, Stat, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG,
+    major_minor, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG,
 };
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -137,7 +137,7 @@ impl LocalDir {
     }
 
     /// Ownership (as root), permissions and times of entry `name`, not following symlinks.
-    fn set_attributes(&self, name: &CString, st: &Stat, symlink: bool) {
+    fn set_attributes(&self, name: &CString, st: &StatNs, symlink: bool) {
         // SAFETY: *at calls on a descriptor we own with AT_SYMLINK_NOFOLLOW; failures are not
         // fatal, as with tar, which also only warns.
         unsafe {
@@ -188,9 +188,9 @@ struct Copy {
 impl Handle {
     /// Copies a guest file or directory (recursively) into the existing local directory
     /// `localdir`. Guest names can never place anything outside `localdir`.
-    pub fn copy_out(&mut self, remotepath: &str, localdir: &Path) -> Result<()> {
-        let result = self.copy_out_inner(remotepath, localdir);
-        self.finish_library_call("copy_out", result)
+    pub(crate) fn impl_copy_out(&mut self, remotepath: &str, localdir: &str) -> Result<()> {
+        self.copy_out_inner(remotepath, Path::new(localdir))
+            .map_err(|e| if e.reported { e } else { e.context("copy_out") })
     }
 
     fn copy_out_inner(&mut self, remotepath: &str, localdir: &Path) -> Result<()> {
@@ -216,7 +216,7 @@ impl Handle {
                 )
             })?;
             let mut f = root.create_file(&name, &base)?;
-            self.download(remotepath, &mut f)?;
+            self.download_to(remotepath, &mut f)?;
             root.set_attributes(&name, &st, false);
             return Ok(());
         }
@@ -300,7 +300,7 @@ impl Handle {
                             .insert((st.st_dev, st.st_ino), join_components(&child_rel));
                     }
                     let mut f = local.create_file(&cname, name)?;
-                    self.download(&path, &mut f)?;
+                    self.download_to(&path, &mut f)?;
                     drop(f);
                     local.set_attributes(&cname, &st, false);
                 }

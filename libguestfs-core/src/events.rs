@@ -13,6 +13,8 @@ pub enum EventKind {
     Warning,
     /// A `-x` trace line (call and result).
     Trace,
+    /// A call starts (the message is its name).
+    Enter,
 }
 
 /// One event. `message` is empty for progress events.

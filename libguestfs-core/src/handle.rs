@@ -1,8 +1,11 @@
 //! The libguestfs handle: drives are added in CONFIG state, `launch` starts a backend
 //! (LAUNCHING → READY), and every operation runs against that backend.
 
-use crate::backend::{Backend, TraceArg};
+use crate::backend::Backend;
 use crate::block::ImageFormat;
+use crate::calls::TraceLine;
+use guestfs_protocol::calls::AddDriveOpts;
+use guestfs_protocol::meta::{Action, RetType};
 use crate::error::{Error, Result};
 use crate::events::{Event, EventCallback, EventKind};
 use std::path::PathBuf;
@@ -13,19 +16,6 @@ pub enum State {
     Config,
     Launching,
     Ready,
-}
-
-/// Options of `add_drive_opts`.
-#[derive(Debug, Clone, Default)]
-pub struct DriveOptions {
-    /// `raw` or `qcow2`; None means detect.
-    pub format: Option<String>,
-    /// Open the drive read-only (always true for the native backend).
-    pub readonly: bool,
-    /// A label, so the drive can be named `/dev/disk/guestfs/LABEL`.
-    pub label: Option<String>,
-    /// The sector size (512 or 4096); None means 512.
-    pub blocksize: Option<u32>,
 }
 
 /// A drive added to the handle.
@@ -105,32 +95,39 @@ impl Handle {
         self.state
     }
 
-    pub fn set_verbose(&mut self, verbose: bool) {
+    pub(crate) fn impl_set_verbose(&mut self, verbose: bool) -> Result<()> {
         self.verbose = verbose;
+        Ok(())
     }
-    pub fn get_verbose(&self) -> bool {
-        self.verbose
+    pub(crate) fn impl_get_verbose(&mut self) -> Result<bool> {
+        Ok(self.verbose)
     }
-    pub fn set_trace(&mut self, trace: bool) {
+    pub(crate) fn impl_set_trace(&mut self, trace: bool) -> Result<()> {
         self.trace = trace;
+        Ok(())
     }
-    pub fn get_trace(&self) -> bool {
-        self.trace
+    pub(crate) fn impl_get_trace(&mut self) -> Result<bool> {
+        Ok(self.trace)
     }
 
     /// Chooses the backend for the next launch: `auto`, `native`, `direct`/`appliance`, or
     /// `unix:PATH`.
-    pub fn set_backend(&mut self, backend: &str) -> Result<()> {
+    pub(crate) fn impl_set_backend(&mut self, backend: &str) -> Result<()> {
         self.backend_setting = backend.to_string();
         Ok(())
     }
 
     /// The configured backend, or once launched the backend actually in use.
-    pub fn get_backend(&self) -> String {
-        match &self.backend {
+    pub(crate) fn impl_get_backend(&mut self) -> Result<String> {
+        Ok(match &self.backend {
             Some(b) => b.name().to_string(),
             None => self.backend_setting.clone(),
-        }
+        })
+    }
+
+    /// Whether debug messages are wanted, without a call (for library code).
+    pub fn is_verbose(&self) -> bool {
+        self.verbose
     }
 
     /// The drives added so far.
@@ -218,7 +215,7 @@ impl Handle {
     }
 
     /// A debug message (shown with `-v` / `LIBGUESTFS_DEBUG=1`).
-    pub fn debug(&mut self, message: &str) {
+    pub fn log_debug(&mut self, message: &str) {
         if self.verbose
             || self
                 .callbacks
@@ -247,65 +244,57 @@ impl Handle {
         err
     }
 
-    fn check_state(&mut self, call: &str, wanted: State) -> Result<()> {
-        if self.state == wanted {
-            return Ok(());
+    /// `add_drive`: adds a disk image (CONFIG state only).
+    pub(crate) fn impl_add_drive(&mut self, path: &str, opts: AddDriveOpts) -> Result<()> {
+        if self.state != State::Config {
+            return Err(Error::new(
+                libc::EINVAL,
+                "add_drive: this function can only be called in the config state",
+            ));
         }
-        let msg = match wanted {
-            State::Config => "this function can only be called in the config state",
-            State::Ready => "call launch before using this function\n(in guestfish, don't forget to use the 'run' command)",
-            State::Launching => "this function can only be called in the launching state",
-        };
-        Err(self.report_error(call, Error::new(libc::EINVAL, msg)))
-    }
-
-    /// `add_drive_opts`: adds a disk image (CONFIG state only).
-    pub fn add_drive_opts(&mut self, path: &str, opts: DriveOptions) -> Result<()> {
-        self.check_state("add_drive_opts", State::Config)?;
-        self.trace_line(&format!("add_drive_opts \"{}\"", path));
         let format = match opts.format.as_deref() {
             None | Some("") => None,
-            Some(f) => match ImageFormat::parse(f) {
-                Ok(f) => Some(f),
-                Err(e) => return Err(self.report_error("add_drive_opts", e)),
-            },
+            Some(f) => Some(ImageFormat::parse(f)?),
         };
         let blocksize = opts.blocksize.unwrap_or(512);
         if blocksize != 512 && blocksize != 4096 {
-            let e = Error::new(
+            return Err(Error::new(
                 libc::EINVAL,
                 format!("invalid blocksize {}: must be 512 or 4096", blocksize),
-            );
-            return Err(self.report_error("add_drive_opts", e));
+            ));
         }
         if let Err(e) = std::fs::File::open(path) {
-            return Err(self.report_error("add_drive_opts", Error::from(e).context(path)));
+            return Err(Error::from(e).context(path));
         }
         self.drives.push(Drive {
             path: PathBuf::from(path),
             format,
-            readonly: opts.readonly,
+            readonly: opts.readonly.unwrap_or(false),
             label: opts.label,
-            blocksize,
+            blocksize: blocksize as u32,
         });
         Ok(())
     }
 
     /// `add_drive_ro`: adds a disk image read-only with detected format.
-    pub fn add_drive_ro(&mut self, path: &str) -> Result<()> {
-        self.add_drive_opts(
+    pub(crate) fn impl_add_drive_ro(&mut self, path: &str) -> Result<()> {
+        self.add_drive(
             path,
-            DriveOptions {
-                readonly: true,
+            AddDriveOpts {
+                readonly: Some(true),
                 ..Default::default()
             },
         )
     }
 
     /// Starts the backend: CONFIG → LAUNCHING → READY. On failure the handle stays in CONFIG.
-    pub fn launch(&mut self) -> Result<()> {
-        self.check_state("launch", State::Config)?;
-        self.trace_line("launch");
+    pub(crate) fn impl_launch(&mut self) -> Result<()> {
+        if self.state != State::Config {
+            return Err(Error::new(
+                libc::EINVAL,
+                "the libguestfs handle has already been launched",
+            ));
+        }
         self.state = State::Launching;
         let setting = self.backend_setting.clone();
         let drives = self.drives.clone();
@@ -313,38 +302,34 @@ impl Handle {
         let result = crate::backend::launch_backend(&setting, &drives, self.verbose, &mut log);
         for (kind, m) in log {
             if kind == EventKind::Library {
-                self.debug(&m);
+                self.log_debug(&m);
             } else {
                 self.emit(kind, &m);
             }
         }
         match result {
             Ok(backend) => {
-                self.debug(&format!("launched backend {}", backend.name()));
+                self.log_debug(&format!("launched backend {}", backend.name()));
                 self.backend = Some(backend);
                 self.state = State::Ready;
                 self.after_backend_call();
-                self.trace_line("launch = 0");
                 Ok(())
             }
             Err(e) => {
                 self.state = State::Config;
-                Err(self.report_error("launch", e))
+                Err(e)
             }
         }
     }
 
     /// Stops the backend; the handle returns to CONFIG (drives stay added).
-    pub fn shutdown(&mut self) -> Result<()> {
-        self.trace_line("shutdown");
+    pub(crate) fn impl_shutdown(&mut self) -> Result<()> {
         self.inspection = Default::default();
         self.hive = None;
         self.journal = None;
         if let Some(mut b) = self.backend.take() {
             self.state = State::Config;
-            if let Err(e) = b.shutdown() {
-                return Err(self.report_error("shutdown", e));
-            }
+            b.shutdown()?;
         }
         self.state = State::Config;
         Ok(())
@@ -379,73 +364,124 @@ impl Handle {
         self.backend.as_deref_mut()
     }
 
-    fn trace_line(&mut self, line: &str) {
-        if self.trace
+    /// True when trace lines are wanted (`set_trace`, or a trace event callback).
+    pub(crate) fn tracing(&self) -> bool {
+        self.trace
             || self
                 .callbacks
                 .iter()
                 .any(|(k, _)| k.contains(&EventKind::Trace))
-        {
-            self.emit(EventKind::Trace, line);
-        }
     }
 
-    /// Reports the error of a call built on other calls, unless one of those already did.
-    pub(crate) fn finish_library_call<T>(&mut self, call: &str, result: Result<T>) -> Result<T> {
-        match result {
-            Err(e) if !e.reported => Err(self.report_error(call, e)),
-            other => other,
-        }
+    pub(crate) fn send_trace(&mut self, line: TraceLine) {
+        self.emit(EventKind::Trace, &line.0);
     }
 
-    /// Checks the handle is READY and traces the call; used by the generated operations.
-    pub(crate) fn enter_call(&mut self, name: &str, args: &[&dyn TraceArg]) -> Result<()> {
-        if self.trace
-            || self
-                .callbacks
-                .iter()
-                .any(|(k, _)| k.contains(&EventKind::Trace))
-        {
-            let mut line = name.to_string();
-            for a in args {
-                line.push(' ');
-                line.push_str(&a.trace());
+    /// The start of every generated call: the config-state check of config-only calls, then
+    /// the ENTER event.
+    pub(crate) fn enter_call(&mut self, action: &Action) -> Result<()> {
+        if action.config_only && self.state != State::Config {
+            let e = Error::new(
+                libc::EINVAL,
+                "this function can only be called in the config state",
+            );
+            return Err(self.report_error(action.name, e));
+        }
+        self.emit(EventKind::Enter, action.name);
+        Ok(())
+    }
+
+    /// A `GUID` argument must look like one (checked before the call, as libguestfs does).
+    pub(crate) fn check_guid(&mut self, call: &str, arg: &str, guid: &str) -> Result<()> {
+        if crate::guid::is_valid(guid) {
+            return Ok(());
+        }
+        let e = Error::new(libc::EINVAL, format!("{}: parameter is not a valid GUID", arg));
+        Err(self.report_error(call, e))
+    }
+
+    /// A `StringList(Filename)` argument must hold names without `/`.
+    pub(crate) fn check_filenames(&mut self, call: &str, arg: &str, names: &[String]) -> Result<()> {
+        match names.iter().find(|n| n.contains('/')) {
+            None => Ok(()),
+            Some(n) => {
+                let e = Error::new(libc::EINVAL, format!("{}: '{}' is not a file name", arg, n));
+                Err(self.report_error(call, e))
             }
-            self.emit(EventKind::Trace, &line);
         }
-        self.check_state(name, State::Ready)
     }
 
-    /// Traces the result and reports an error; used by the generated operations.
-    pub(crate) fn leave_call<T: TraceArg>(&mut self, name: &str, result: Result<T>) -> Result<T> {
+    /// A daemon call needs a launched handle.
+    pub(crate) fn require_ready(&mut self, _action: &Action) -> Result<()> {
+        if self.state == State::Ready && self.backend.is_some() {
+            return Ok(());
+        }
+        Err(Error::new(
+            libc::EINVAL,
+            "call launch before using this function\n(in guestfish, don't forget to use the 'run' command)",
+        ))
+    }
+
+    /// Runs a daemon call on the backend, then passes its events on.
+    pub(crate) fn with_backend<T>(
+        &mut self,
+        action: &Action,
+        f: impl FnOnce(&mut dyn Backend) -> Result<T>,
+    ) -> Result<T> {
+        self.require_ready(action)?;
+        let Some(backend) = self.backend.as_deref_mut() else {
+            unreachable!("require_ready checked the backend");
+        };
+        let result = f(backend);
+        self.after_backend_call();
+        result
+    }
+
+    /// A failure on the local side of a file transfer: reported as libguestfs words it, without
+    /// the call's name.
+    pub(crate) fn fail_local<T>(&mut self, action: &Action, e: Error) -> Result<T> {
+        self.trace_error(action);
+        Err(self.report_error("", e))
+    }
+
+    fn trace_error(&mut self, action: &Action) {
+        if !self.tracing() {
+            return;
+        }
+        let code = match action.ret {
+            RetType::Err | RetType::Int | RetType::Int64 | RetType::Bool => "-1",
+            RetType::ConstOptString => return,
+            _ => "NULL",
+        };
+        self.emit(EventKind::Trace, &format!("{} = {} (error)", action.name, code));
+    }
+
+    /// The end of every generated call: the result traced, an error reported (daemon calls
+    /// prefix their name, as libguestfs's stubs do; library calls word their own errors).
+    pub(crate) fn leave_call<T>(
+        &mut self,
+        action: &Action,
+        result: Result<T>,
+        trace: impl FnOnce(&mut TraceLine, &T),
+    ) -> Result<T> {
         match result {
             Ok(v) => {
-                if self.trace {
-                    let line = format!("{} = {}", name, v.trace());
-                    self.emit(EventKind::Trace, &line);
+                if self.tracing() {
+                    let mut t = TraceLine::result(action.name);
+                    trace(&mut t, &v);
+                    self.send_trace(t);
                 }
                 Ok(v)
             }
             Err(e) => {
-                if self.trace {
-                    let line = format!("{} = -1 (error)", name);
-                    self.emit(EventKind::Trace, &line);
+                self.trace_error(action);
+                if e.reported {
+                    return Err(e);
                 }
-                Err(self.report_error(wire_name(name), e))
+                let prefix = if action.is_daemon() { action.name } else { "" };
+                Err(self.report_error(prefix, e))
             }
         }
-    }
-}
-
-/// The name libguestfs's error messages use for an operation: library-side calls report the
-/// daemon call they are built on.
-fn wire_name(name: &str) -> &str {
-    match name {
-        "ls" => "ls0",
-        "find" => "find0",
-        "lstatnslist" => "lstatnslist",
-        "read_file" => "read_file",
-        other => other,
     }
 }
 

@@ -5,7 +5,9 @@
 //! path), then [`crate::journal::Journal`] reads them. Like libguestfs (where the journal lives
 //! in the daemon), one journal is open per handle; `shutdown` closes it.
 
-use crate::backend::{Backend, TraceArg};
+use crate::backend::ext::BackendExt;
+use crate::backend::Backend;
+use guestfs_protocol::structs::Xattr;
 use crate::error::{strerror, Error, Result};
 use crate::handle::Handle;
 use crate::journal::format::{Header, HEADER_SIZE_KNOWN};
@@ -17,15 +19,6 @@ pub const JOURNAL_MAX_TOTAL_SIZE: u64 = 1 << 30;
 
 /// The most journal files `journal_open` reads (EMFILE beyond).
 pub const JOURNAL_MAX_FILES: usize = 4096;
-
-/// The field list `journal_get` returns, for trace lines.
-struct Fields(Vec<(String, Vec<u8>)>);
-
-impl TraceArg for Fields {
-    fn trace(&self) -> String {
-        format!("<struct xattr list of {} entries>", self.0.len())
-    }
-}
 
 fn not_open() -> Error {
     Error::new(
@@ -88,7 +81,7 @@ fn read_prefix(backend: &mut dyn Backend, path: &str, size: u64) -> Result<Vec<u
         buf: Vec::with_capacity(limit.min(16 << 20)),
         limit,
     };
-    backend.download_offset(path, 0, size as i64, &mut w)?;
+    backend.download_range(path, 0, size as i64, &mut w)?;
     Ok(w.buf)
 }
 
@@ -99,7 +92,7 @@ fn journal_paths(
     directory: &str,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<String>> {
-    if !backend.is_dir(directory, true)? {
+    if !backend.is_dir_follow(directory, true)? {
         let errno = if backend.exists(directory)? {
             libc::ENOTDIR
         } else {
@@ -128,14 +121,14 @@ fn journal_paths(
         }
         Ok(())
     };
-    for name in backend.ls(directory)? {
+    for name in backend.ls_names(directory)? {
         let path = join(directory, &name);
         if is_journal_file_name(&name) {
-            if backend.is_file(&path, true)? {
+            if backend.is_file_follow(&path, true)? {
                 add(&mut paths, path)?;
             }
-        } else if is_id128(&name) && backend.is_dir(&path, true)? {
-            let names = match backend.ls(&path) {
+        } else if is_id128(&name) && backend.is_dir_follow(&path, true)? {
+            let names = match backend.ls_names(&path) {
                 Ok(n) => n,
                 Err(e) => {
                     warnings.push(format!("{}: ignored: {}", path, e));
@@ -144,7 +137,7 @@ fn journal_paths(
             };
             for sub in names {
                 let subpath = join(&path, &sub);
-                if is_journal_file_name(&sub) && backend.is_file(&subpath, true)? {
+                if is_journal_file_name(&sub) && backend.is_file_follow(&subpath, true)? {
                     add(&mut paths, subpath)?;
                 }
             }
@@ -216,81 +209,71 @@ impl Handle {
     /// `/var/log/journal`), closing any journal already open. Reads its `*.journal` files and
     /// those of its machine-ID subdirectories; unreadable files are skipped, as sd-journal
     /// does (see the debug messages).
-    pub fn journal_open(&mut self, directory: &str) -> Result<()> {
-        self.enter_call("journal_open", &[&directory])?;
+    pub(crate) fn impl_journal_open(&mut self, directory: &str) -> Result<()> {
         self.journal = None;
-        let result = match self.backend_mut() {
-            Some(backend) => read_journal_directory(backend, directory),
-            None => Err(Error::new(libc::EINVAL, "the handle is not launched")),
+        let (journal, warnings) = match self.backend_mut() {
+            Some(backend) => read_journal_directory(backend, directory)?,
+            None => return Err(Error::new(libc::EINVAL, "the handle is not launched")),
         };
-        let result = result.map(|(journal, warnings)| {
-            for w in &warnings {
-                self.debug(&format!("journal_open: {}", w));
-            }
-            let n = journal.len();
-            self.journal = Some(journal);
-            self.debug(&format!("journal_open: {}: {} entries", directory, n));
-        });
-        self.leave_call("journal_open", result)
+        for w in &warnings {
+            self.log_debug(&format!("journal_open: {}", w));
+        }
+        let n = journal.len();
+        self.journal = Some(journal);
+        self.log_debug(&format!("journal_open: {}: {} entries", directory, n));
+        Ok(())
     }
 
     /// `journal_close`: closes the journal opened by `journal_open`.
-    pub fn journal_close(&mut self) -> Result<()> {
-        self.enter_call("journal_close", &[])?;
-        let result = match self.journal.take() {
+    pub(crate) fn impl_journal_close(&mut self) -> Result<()> {
+        match self.journal.take() {
             Some(_) => Ok(()),
             None => Err(not_open()),
-        };
-        self.leave_call("journal_close", result)
+        }
     }
 
     /// `journal_next`: moves to the next entry; false at the end of the journal.
-    pub fn journal_next(&mut self) -> Result<bool> {
-        self.enter_call("journal_next", &[])?;
-        let result = match self.journal.as_mut() {
+    pub(crate) fn impl_journal_next(&mut self) -> Result<bool> {
+        match self.journal.as_mut() {
             Some(j) => Ok(j.next_entry()),
             None => Err(not_open()),
-        };
-        self.leave_call("journal_next", result)
+        }
     }
 
     /// `journal_skip`: skips `skip` entries forward (or back when negative); returns how many
     /// were skipped (≥ 0; fewer than |skip| at either end of the journal).
-    pub fn journal_skip(&mut self, skip: i64) -> Result<i64> {
-        self.enter_call("journal_skip", &[&skip])?;
-        let result = match self.journal.as_mut() {
+    pub(crate) fn impl_journal_skip(&mut self, skip: i64) -> Result<i64> {
+        match self.journal.as_mut() {
             Some(j) => Ok(j.skip(skip)),
             None => Err(not_open()),
-        };
-        self.leave_call("journal_skip", result)
+        }
     }
 
     /// `journal_get`: the fields of the current entry as (name, value) pairs, in the entry's
     /// order. Values are bytes; a `NAME=value` longer than the data threshold is cut to it.
-    pub fn journal_get(&mut self) -> Result<Vec<(String, Vec<u8>)>> {
-        self.enter_call("journal_get", &[])?;
-        let result = match self.journal.as_ref() {
-            Some(j) => j.entry().map(|e| Fields(e.fields)),
-            None => Err(not_open()),
+    pub(crate) fn impl_journal_get(&mut self) -> Result<Vec<Xattr>> {
+        let fields = match self.journal.as_ref() {
+            Some(j) => j.entry()?.fields,
+            None => return Err(not_open()),
         };
-        self.leave_call("journal_get", result).map(|f| f.0)
+        Ok(fields
+            .into_iter()
+            .map(|(attrname, attrval)| Xattr { attrname, attrval })
+            .collect())
     }
 
     /// `journal_get_data_threshold`: the data threshold (0 = unlimited).
-    pub fn journal_get_data_threshold(&mut self) -> Result<i64> {
-        self.enter_call("journal_get_data_threshold", &[])?;
-        let result = match self.journal.as_ref() {
+    pub(crate) fn impl_journal_get_data_threshold(&mut self) -> Result<i64> {
+        match self.journal.as_ref() {
             Some(j) => Ok(i64::try_from(j.data_threshold()).unwrap_or(i64::MAX)),
             None => Err(not_open()),
-        };
-        self.leave_call("journal_get_data_threshold", result)
+        }
     }
 
     /// `journal_set_data_threshold`: field payloads longer than `threshold` bytes are cut by
     /// `journal_get`; 0 means unlimited (compressed payloads up to 64 MiB).
-    pub fn journal_set_data_threshold(&mut self, threshold: i64) -> Result<()> {
-        self.enter_call("journal_set_data_threshold", &[&threshold])?;
-        let result = match (self.journal.as_mut(), usize::try_from(threshold)) {
+    pub(crate) fn impl_journal_set_data_threshold(&mut self, threshold: i64) -> Result<()> {
+        match (self.journal.as_mut(), usize::try_from(threshold)) {
             (None, _) => Err(not_open()),
             (Some(_), Err(_)) => Err(Error::new(
                 libc::EINVAL,
@@ -300,19 +283,16 @@ impl Handle {
                 j.set_data_threshold(t);
                 Ok(())
             }
-        };
-        self.leave_call("journal_set_data_threshold", result)
+        }
     }
 
     /// `journal_get_realtime_usec`: the current entry's time in µs since the epoch.
-    pub fn journal_get_realtime_usec(&mut self) -> Result<i64> {
-        self.enter_call("journal_get_realtime_usec", &[])?;
-        let result = match self.journal.as_ref() {
+    pub(crate) fn impl_journal_get_realtime_usec(&mut self) -> Result<i64> {
+        match self.journal.as_ref() {
             // Valid realtime timestamps are below 2^55, so they fit.
             Some(j) => j.realtime_usec().map(|t| t as i64),
             None => Err(not_open()),
-        };
-        self.leave_call("journal_get_realtime_usec", result)
+        }
     }
 }
 

@@ -1,32 +1,41 @@
-//! libguestfs in Rust: a [`Handle`] to look inside virtual machine disk images.
+//! libguestfs in Rust: a [`Handle`] to look inside and change virtual machine disk images.
 //!
-//! Add drives, `launch`, then call operations with libguestfs's names (`list_filesystems`,
-//! `mount_ro`, `ls`, `download`, …). The native backend reads images in-process; the
-//! appliance backend runs a small Linux VM and talks to a daemon inside it.
+//! Add drives, `launch`, then call any of libguestfs 1.48's actions with its name
+//! (`list_filesystems`, `mount_ro`, `ls`, `download`, `mkfs`, …): every one is a `Handle`
+//! method generated from the declaration in `api/`. The native backend reads images
+//! in-process; the appliance backend runs a small Linux VM and talks to a daemon inside it.
 
 pub mod backend;
 pub mod block;
 pub mod bytes;
+#[allow(non_snake_case)]
+pub mod calls;
 pub mod checksum;
 pub mod copy_out;
-pub mod error;
 pub mod events;
 pub mod fs;
+pub mod guid;
 pub mod handle;
 pub mod hive;
 pub mod hivex_api;
 pub mod inspect;
 pub mod journal;
 pub mod journal_api;
+pub mod library;
 pub mod ll;
 pub mod lvm;
-pub mod output;
 pub mod partition;
-pub mod protocol;
 pub mod tar_out;
 pub mod time;
-pub mod types;
 
-pub use error::{Error, Result};
+pub use calls::{RetValue, Value};
 pub use events::{Event, EventKind};
-pub use handle::{DriveOptions, Handle, State};
+pub use guestfs_protocol as protocol;
+pub use guestfs_protocol::calls::*;
+pub use guestfs_protocol::device_name;
+pub use guestfs_protocol::error;
+pub use guestfs_protocol::meta::{action, Action};
+pub use guestfs_protocol::structs as types;
+pub use guestfs_protocol::structs::*;
+pub use guestfs_protocol::{Error, Result, ACTIONS};
+pub use handle::{Handle, State};

@@ -53,7 +53,7 @@ struct Line {
 
 impl Handle {
     /// The text of `ls -la DIR`.
-    pub fn ll(&mut self, directory: &str) -> Result<String> {
+    pub(crate) fn impl_ll(&mut self, directory: &str) -> Result<String> {
         let entries = self.readdir(directory)?;
         let mut names: Vec<String> = entries.into_iter().map(|e| e.name).collect();
         names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));

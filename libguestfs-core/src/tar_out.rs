@@ -3,23 +3,14 @@
 //! writes it.
 
 use crate::error::{Error, Result};
+use guestfs_protocol::calls::TarOutOpts;
 use crate::handle::Handle;
 use crate::types::{
-    major_minor, Stat, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG,
+    major_minor, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG,
 };
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-/// Options of `tar_out`.
-#[derive(Debug, Clone, Default)]
-pub struct TarOutOptions {
-    /// `gzip` (or none). Other compressors are not available.
-    pub compress: Option<String>,
-    /// Store numeric ids only, no user and group names.
-    pub numeric_owner: bool,
-    /// Glob-free exclusions: entries whose relative path (`./a/b`) equals one of these.
-    pub excludes: Vec<String>,
-}
 
 const BLOCK: usize = 512;
 
@@ -62,7 +53,7 @@ impl TarWriter<'_> {
     fn header(
         &mut self,
         name: &str,
-        st: &Stat,
+        st: &StatNs,
         kind: tar::EntryType,
         size: u64,
         link: Option<&str>,
@@ -164,23 +155,22 @@ impl Write for Exact<'_> {
 }
 
 impl Handle {
-    /// Writes a tar archive of guest directory `directory` to `out`.
-    pub fn tar_out(
+    /// `tar_out`: writes a tar archive of guest directory `directory` to `out`. The options
+    /// `xattrs`, `selinux` and `acls` are not supported.
+    pub(crate) fn impl_tar_out(
         &mut self,
         directory: &str,
         out: &mut dyn Write,
-        opts: &TarOutOptions,
+        opts: &TarOutOpts,
     ) -> Result<()> {
-        let result = self.tar_out_compressed(directory, out, opts);
-        self.finish_library_call("tar_out", result)
-    }
-
-    fn tar_out_compressed(
-        &mut self,
-        directory: &str,
-        out: &mut dyn Write,
-        opts: &TarOutOptions,
-    ) -> Result<()> {
+        for (given, name) in [(opts.xattrs, "xattrs"), (opts.selinux, "selinux"), (opts.acls, "acls")] {
+            if given == Some(true) {
+                return Err(Error::new(
+                    libc::ENOTSUP,
+                    format!("the {} option is not supported", name),
+                ));
+            }
+        }
         match opts.compress.as_deref() {
             None | Some("") => self.tar_out_plain(directory, out, opts),
             Some("gzip") => {
@@ -200,7 +190,7 @@ impl Handle {
         &mut self,
         directory: &str,
         out: &mut dyn Write,
-        opts: &TarOutOptions,
+        opts: &TarOutOpts,
     ) -> Result<()> {
         let st = self.statns(directory)?;
         if !st.is_dir() {
@@ -212,7 +202,7 @@ impl Handle {
         };
         let mut tw = TarWriter {
             out: &mut counted,
-            numeric_owner: opts.numeric_owner,
+            numeric_owner: opts.numericowner.unwrap_or(false),
             links: HashMap::new(),
             copied: 0,
             last_progress: std::time::Instant::now(),
@@ -234,7 +224,7 @@ impl Handle {
         tw: &mut TarWriter,
         dir: &str,
         rel: &str,
-        opts: &TarOutOptions,
+        opts: &TarOutOpts,
         depth: usize,
     ) -> Result<()> {
         if depth > MAX_DEPTH {
@@ -260,6 +250,7 @@ impl Handle {
             if opts
                 .excludes
                 .iter()
+                .flatten()
                 .any(|x| x == &name || x.trim_start_matches("./") == &name[2..])
             {
                 continue;
@@ -290,7 +281,7 @@ impl Handle {
                         out: &mut *tw.out,
                         remaining: size,
                     };
-                    self.download(&path, &mut exact)?;
+                    self.download_to(&path, &mut exact)?;
                     let short = exact.remaining;
                     if short > 0 {
                         io::copy(&mut io::Read::take(io::repeat(0), short), &mut *tw.out)?;

@@ -6,7 +6,7 @@ use guestfs::block::raw::RawImage;
 use guestfs::block::{BlockDevice, Device, Slice};
 use guestfs::fs::ext::{probe, ExtFs};
 use guestfs::fs::{FileType, Filesystem, Ino};
-use guestfs::types::Stat;
+use guestfs::types::StatNs;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::CString;
@@ -355,9 +355,9 @@ impl Drop for Mount {
     }
 }
 
-fn kernel_stat(p: &Path) -> Stat {
+fn kernel_stat(p: &Path) -> StatNs {
     let m = std::fs::symlink_metadata(p).unwrap();
-    Stat {
+    StatNs {
         st_dev: 0,
         st_ino: m.ino() as i64,
         st_mode: m.mode() as i64,

@@ -4,7 +4,7 @@
 
 use guestfs::block::{raw::RawImage, BlockDevice, Device, Slice};
 use guestfs::fs::{self, FileType, Filesystem, Ino};
-use guestfs::types::Stat;
+use guestfs::types::StatNs;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -644,14 +644,14 @@ fn coreos_fixture_efi_partition() {
 /// What the host's ntfs-3g shows for one path.
 #[derive(Debug)]
 struct HostEntry {
-    stat: Stat,
+    stat: StatNs,
     link: Option<String>,
     sha: Option<String>,
     children: Option<Vec<String>>,
 }
 
-fn host_stat(m: &std::fs::Metadata) -> Stat {
-    Stat {
+fn host_stat(m: &std::fs::Metadata) -> StatNs {
+    StatNs {
         st_dev: 0,
         st_ino: m.ino() as i64,
         st_mode: m.mode() as i64,
@@ -877,7 +877,7 @@ fn ntfs_matches_ntfs_3g() {
     for (path, host) in &tree {
         let ino = resolve(&*f, path).unwrap_or_else(|| panic!("lookup {}", path));
         let ours = f.stat(ino).unwrap();
-        let mut theirs = Stat {
+        let mut theirs = StatNs {
             st_dev: 0,
             ..host.stat
         };

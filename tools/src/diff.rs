@@ -5,7 +5,7 @@ use crate::common::listing::{now, stat_fields, time_style, FieldOptions};
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
 use guestfs::output::Record;
-use guestfs::types::Stat;
+use guestfs::types::StatNs;
 use guestfs::Handle;
 use std::io::Write;
 
@@ -137,7 +137,7 @@ fn command() -> Command {
 /// One file of a guest tree.
 struct File {
     path: String,
-    st: Stat,
+    st: StatNs,
     link: Option<String>,
     xattrs: Vec<(String, Vec<u8>)>,
     checksum: Option<String>,
@@ -311,7 +311,7 @@ fn visit(
 fn make_file(
     g: &mut Handle,
     path: String,
-    mut st: Stat,
+    mut st: StatNs,
     link: Option<String>,
     o: &Options,
 ) -> guestfs::Result<File> {

@@ -5,7 +5,7 @@ use crate::common::listing::{file_type_char, now, stat_fields, time_style, Field
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
 use guestfs::output::Record;
-use guestfs::types::Stat;
+use guestfs::types::StatNs;
 use guestfs::Handle;
 use std::io::Write;
 
@@ -299,7 +299,7 @@ fn show_file(
     ctx: &Ctx,
     g: &mut Handle,
     path: &str,
-    st: &Stat,
+    st: &StatNs,
     link: Option<&str>,
     listing: &Listing,
     out: &mut dyn Write,

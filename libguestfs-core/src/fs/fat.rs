@@ -30,7 +30,7 @@ use crate::block::read_in_range;
 use crate::block::{BlockDevice, Device};
 use crate::bytes::{le16, le32};
 use crate::error::{Error, Result};
-use crate::types::{Stat, StatVfs, S_IFDIR, S_IFREG};
+use crate::types::{StatNs, StatVfs, S_IFDIR, S_IFREG};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -977,20 +977,20 @@ impl FatFs {
         (size.div_ceil(cs).saturating_mul(cs) >> 9) as i64
     }
 
-    fn root_stat(&self) -> Result<Stat> {
+    fn root_stat(&self) -> Result<StatNs> {
         let size = if self.geo.fat_type == FatType::Fat32 {
             self.chain_len(self.geo.root_cluster)? * self.geo.cluster_size
         } else {
             self.geo.root_dir_size
         };
-        Ok(Stat {
+        Ok(StatNs {
             st_ino: ROOT_INO as i64,
             st_mode: S_IFDIR | 0o755,
             st_nlink: self.subdirs(ROOT_INO)? + 2,
             st_size: size as i64,
             st_blksize: self.geo.cluster_size as i64,
             st_blocks: self.blocks(size),
-            ..Stat::default()
+            ..StatNs::default()
         })
     }
 }
@@ -1109,7 +1109,7 @@ impl Filesystem for FatFs {
         ROOT_INO
     }
 
-    fn stat(&self, ino: Ino) -> Result<Stat> {
+    fn stat(&self, ino: Ino) -> Result<StatNs> {
         if ino == ROOT_INO {
             return self.root_stat();
         }
@@ -1135,7 +1135,7 @@ impl Filesystem for FatFs {
         };
         let mtime = fat_time_to_unix(le16(&raw, 22), le16(&raw, 24));
         let atime = fat_time_to_unix(0, le16(&raw, 18));
-        Ok(Stat {
+        Ok(StatNs {
             st_ino: ino as i64,
             st_mode: mode,
             st_nlink: nlink,
@@ -1145,7 +1145,7 @@ impl Filesystem for FatFs {
             st_atime_sec: atime,
             st_mtime_sec: mtime,
             st_ctime_sec: mtime,
-            ..Stat::default()
+            ..StatNs::default()
         })
     }
 

@@ -13,7 +13,7 @@ pub mod signatures;
 
 use crate::block::{BlockDevice, Device};
 use crate::error::{Error, Result};
-use crate::types::{Stat, StatVfs};
+use crate::types::{StatNs, StatVfs};
 use std::sync::Arc;
 
 /// A filesystem's own name for a file (the inode number, or an equivalent the format defines).
@@ -85,7 +85,7 @@ pub trait Filesystem: Send + Sync {
 
     /// The inode's attributes as `stat` gives them. `st_dev` is left 0: the mount table
     /// fills it in from the device the filesystem lives on.
-    fn stat(&self, ino: Ino) -> Result<Stat>;
+    fn stat(&self, ino: Ino) -> Result<StatNs>;
 
     /// The entries of a directory (without `.` and `..`), in on-disk order.
     fn read_dir(&self, dir: Ino) -> Result<Vec<DirEntry>>;

@@ -37,7 +37,7 @@ use crate::block::{BlockDevice, Device};
 use crate::bytes::{le16, le32, le64};
 use crate::error::{Error, Result};
 use crate::types::{
-    makedev, Stat, StatVfs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK,
+    makedev, StatNs, StatVfs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK,
 };
 use ntfs::{Ntfs, NtfsAttributeType, NtfsFile, NtfsReadSeek};
 use std::io::{self, Read, Seek, SeekFrom};
@@ -1379,15 +1379,15 @@ impl NtfsFs {
         &self,
         cur: &mut DevCursor<'_>,
         inode: &Inode<'_>,
-    ) -> Result<(Stat, Option<String>)> {
+    ) -> Result<(StatNs, Option<String>)> {
         let si = self.standard_information(inode)?;
         let data = inode.stream(AT_DATA, &[]).unwrap_or_default();
         let is_dir = inode.base.flags() & MFT_RECORD_IS_DIRECTORY != 0;
         let reparse = si.file_attributes & FILE_ATTR_REPARSE_POINT != 0;
-        let mut st = Stat {
+        let mut st = StatNs {
             st_ino: inode.number as i64,
             st_blksize: self.blksize(),
-            ..Stat::default()
+            ..StatNs::default()
         };
         let mut link = None;
         if is_dir || reparse {
@@ -1541,7 +1541,7 @@ impl Filesystem for NtfsFs {
         FILE_ROOT
     }
 
-    fn stat(&self, ino: Ino) -> Result<Stat> {
+    fn stat(&self, ino: Ino) -> Result<StatNs> {
         let mut cur = self.cursor();
         let inode = self.inode(&mut cur, ino)?;
         Ok(self.stat_inode(&mut cur, &inode)?.0)

@@ -4,6 +4,7 @@
 //! an ASCII logo) and Windows XP/7 (`wrestool`/`bmptopnm`/`pnmtopng` on explorer.exe); for
 //! these no icon is returned.
 
+use crate::backend::ext::BackendExt;
 use super::apps::read_db_file;
 use super::io::Io;
 use super::InspectionData;
@@ -32,7 +33,7 @@ fn get_png(
     max_size: u64,
     reported: &mut Vec<Error>,
 ) -> Result<Option<Vec<u8>>> {
-    if !io.be.is_file(path, true)? {
+    if !io.be.is_file_follow(path, true)? {
         return Ok(None);
     }
     let Ok(real) = io.be.realpath(path) else {
@@ -82,7 +83,7 @@ fn icon_windows_8(io: &mut Io, reported: &mut Vec<Error>) -> Result<Option<Vec<u
     else {
         return Ok(None);
     };
-    if !io.be.is_file(&p, true)? {
+    if !io.be.is_file_follow(&p, true)? {
         return Ok(None);
     }
     match read_db_file(io, &p, 8192) {

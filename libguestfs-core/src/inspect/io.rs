@@ -5,9 +5,10 @@
 //! reported as errors. Every read is bounded: a file's size is checked before it is read, and
 //! reads go in pieces the protocol can carry.
 
+use crate::backend::ext::BackendExt;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
-use crate::types::Stat;
+use crate::types::StatNs;
 
 /// "Small files" (release files, hostname files, rc.conf, boot.ini): libguestfs's limit of
 /// `2 * 1048 * 1024` bytes (sic, a typo for 1024 kept for fidelity).
@@ -31,21 +32,21 @@ impl<'a> Io<'a> {
 
     /// `is_file`; errors count as "no".
     pub fn is_file(&mut self, path: &str, follow: bool) -> bool {
-        self.be.is_file(path, follow).unwrap_or(false)
+        self.be.is_file_follow(path, follow).unwrap_or(false)
     }
 
     /// `is_dir`; errors count as "no".
     pub fn is_dir(&mut self, path: &str, follow: bool) -> bool {
-        self.be.is_dir(path, follow).unwrap_or(false)
+        self.be.is_dir_follow(path, follow).unwrap_or(false)
     }
 
     /// lstat, or None.
-    pub fn lstat(&mut self, path: &str) -> Option<Stat> {
+    pub fn lstat(&mut self, path: &str) -> Option<StatNs> {
         self.be.lstatns(path).ok()
     }
 
     /// stat (following symlinks), or None.
-    pub fn stat(&mut self, path: &str) -> Option<Stat> {
+    pub fn stat(&mut self, path: &str) -> Option<StatNs> {
         self.be.statns(path).ok()
     }
 

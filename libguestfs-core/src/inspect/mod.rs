@@ -17,11 +17,10 @@ pub mod osinfo;
 pub mod text;
 pub mod windows;
 
-use crate::backend::TraceArg;
 use crate::error::{Error, Result};
-use crate::events::EventKind;
 use crate::handle::Handle;
-use crate::types::Application2;
+use crate::types::{Application, Application2};
+use guestfs_protocol::calls::InspectGetIconOpts;
 use io::Io;
 use text::Rx;
 
@@ -434,53 +433,19 @@ pub fn canonical_device_name_with(device: &str, lvs: &mut dyn FnMut() -> Vec<Str
 
 // --- the public API ------------------------------------------------------------------------
 
-impl TraceArg for Application2 {
-    fn trace(&self) -> String {
-        "<struct Application2>".to_string()
-    }
-}
-impl TraceArg for Vec<Application2> {
-    fn trace(&self) -> String {
-        format!("<struct Application2 list of {} entries>", self.len())
-    }
-}
-
 impl Handle {
-    /// Traces a library-side call's result and reports its error without a call-name prefix
-    /// (the message names the inner call that failed, as libguestfs's does).
-    fn leave_library_call<T: TraceArg>(&mut self, name: &str, result: Result<T>) -> Result<T> {
-        match result {
-            Ok(v) => {
-                if self.get_trace() {
-                    self.emit(EventKind::Trace, &format!("{} = {}", name, v.trace()));
-                }
-                Ok(v)
-            }
-            Err(e) => {
-                if self.get_trace() {
-                    self.emit(EventKind::Trace, &format!("{} = -1 (error)", name));
-                }
-                Err(self.report_error("", e))
-            }
-        }
-    }
-
     /// A getter over the cached data of one root.
-    fn inspect_getter<T: TraceArg>(
-        &mut self,
-        name: &str,
+    fn inspect_getter<T>(
+        &self,
         root: &str,
         f: impl FnOnce(&InspectionData) -> Result<T>,
     ) -> Result<T> {
-        self.enter_call(name, &[&root])?;
-        let result = self.inspection.root(root).and_then(f);
-        self.leave_call(name, result)
+        self.inspection.root(root).and_then(f)
     }
 
     /// `inspect_os`: inspects every filesystem and returns the roots of the operating
     /// systems found (empty if none).
-    pub fn inspect_os(&mut self) -> Result<Vec<String>> {
-        self.enter_call("inspect_os", &[])?;
+    pub(crate) fn impl_inspect_os(&mut self) -> Result<Vec<String>> {
         let result = match self.backend_mut() {
             Some(be) => inspect_filesystems(&mut Io::new(be)),
             None => Err(Error::new(
@@ -492,63 +457,61 @@ impl Handle {
             self.inspection = InspectionCache { fses };
             self.inspection.roots()
         });
-        self.leave_call("inspect_os", result)
+        result
     }
 
     /// The roots found by the last `inspect_os` (empty if it was not called).
-    pub fn inspect_get_roots(&mut self) -> Result<Vec<String>> {
-        self.enter_call("inspect_get_roots", &[])?;
-        let roots = self.inspection.roots();
-        self.leave_call("inspect_get_roots", Ok(roots))
+    pub(crate) fn impl_inspect_get_roots(&mut self) -> Result<Vec<String>> {
+        Ok(self.inspection.roots())
     }
 
     /// `linux`, `windows`, `freebsd`, … or `unknown`.
-    pub fn inspect_get_type(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_type", root, |d| {
+    pub(crate) fn impl_inspect_get_type(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |d| {
             Ok(d.os_type.unwrap_or("unknown").to_string())
         })
     }
 
-    pub fn inspect_get_distro(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_distro", root, |d| {
+    pub(crate) fn impl_inspect_get_distro(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |d| {
             Ok(d.distro.unwrap_or("unknown").to_string())
         })
     }
 
-    pub fn inspect_get_product_name(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_product_name", root, |d| {
+    pub(crate) fn impl_inspect_get_product_name(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |d| {
             Ok(d.product_name.clone().unwrap_or_else(|| "unknown".into()))
         })
     }
 
-    pub fn inspect_get_product_variant(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_product_variant", root, |d| {
+    pub(crate) fn impl_inspect_get_product_variant(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |d| {
             Ok(d.product_variant
                 .clone()
                 .unwrap_or_else(|| "unknown".into()))
         })
     }
 
-    pub fn inspect_get_major_version(&mut self, root: &str) -> Result<i32> {
-        self.inspect_getter("inspect_get_major_version", root, |d| {
+    pub(crate) fn impl_inspect_get_major_version(&mut self, root: &str) -> Result<i32> {
+        self.inspect_getter(root, |d| {
             Ok(d.version.map(|v| v.0 as i32).unwrap_or(0))
         })
     }
 
-    pub fn inspect_get_minor_version(&mut self, root: &str) -> Result<i32> {
-        self.inspect_getter("inspect_get_minor_version", root, |d| {
+    pub(crate) fn impl_inspect_get_minor_version(&mut self, root: &str) -> Result<i32> {
+        self.inspect_getter(root, |d| {
             Ok(d.version.map(|v| v.1 as i32).unwrap_or(0))
         })
     }
 
-    pub fn inspect_get_arch(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_arch", root, |d| {
+    pub(crate) fn impl_inspect_get_arch(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |d| {
             Ok(d.arch.clone().unwrap_or_else(|| "unknown".into()))
         })
     }
 
-    pub fn inspect_get_hostname(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_hostname", root, |d| {
+    pub(crate) fn impl_inspect_get_hostname(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |d| {
             Ok(d.hostname.clone().unwrap_or_else(|| "unknown".into()))
         })
     }
@@ -556,28 +519,28 @@ impl Handle {
     /// os-release `BUILD_ID` or Windows `CurrentBuildNumber` (an extension: libguestfs 1.48
     /// has no such call, and its virt-inspector prints no `<build_id>`).
     pub fn inspect_get_build_id(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_build_id", root, |d| {
+        self.inspect_getter(root, |d| {
             Ok(d.build_id.clone().unwrap_or_else(|| "unknown".into()))
         })
     }
 
-    pub fn inspect_get_package_format(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_package_format", root, |d| {
+    pub(crate) fn impl_inspect_get_package_format(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |d| {
             Ok(d.package_format.unwrap_or("unknown").to_string())
         })
     }
 
-    pub fn inspect_get_package_management(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_package_management", root, |d| {
+    pub(crate) fn impl_inspect_get_package_management(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |d| {
             Ok(d.package_management.unwrap_or("unknown").to_string())
         })
     }
 
     /// (mountpoint, mountable) pairs: the fstab entries whose mountpoint starts with `/`, in
     /// fstab order; just `("/", root)` when there is no fstab information.
-    pub fn inspect_get_mountpoints(&mut self, root: &str) -> Result<Vec<(String, String)>> {
+    pub(crate) fn impl_inspect_get_mountpoints(&mut self, root: &str) -> Result<Vec<(String, String)>> {
         let r = root.to_string();
-        self.inspect_getter("inspect_get_mountpoints", root, move |d| {
+        self.inspect_getter(root, move |d| {
             Ok(if d.fstab.is_empty() {
                 vec![("/".to_string(), r)]
             } else {
@@ -592,9 +555,9 @@ impl Handle {
 
     /// Every fstab entry's mountable (swap and `none` included); just the root when there is
     /// no fstab information.
-    pub fn inspect_get_filesystems(&mut self, root: &str) -> Result<Vec<String>> {
+    pub(crate) fn impl_inspect_get_filesystems(&mut self, root: &str) -> Result<Vec<String>> {
         let r = root.to_string();
-        self.inspect_getter("inspect_get_filesystems", root, move |d| {
+        self.inspect_getter(root, move |d| {
             Ok(if d.fstab.is_empty() {
                 vec![r]
             } else {
@@ -604,14 +567,14 @@ impl Handle {
     }
 
     /// (drive letter, device) pairs of a Windows guest; empty otherwise.
-    pub fn inspect_get_drive_mappings(&mut self, root: &str) -> Result<Vec<(String, String)>> {
-        self.inspect_getter("inspect_get_drive_mappings", root, |d| {
+    pub(crate) fn impl_inspect_get_drive_mappings(&mut self, root: &str) -> Result<Vec<(String, String)>> {
+        self.inspect_getter(root, |d| {
             Ok(d.drive_mappings.clone())
         })
     }
 
-    pub fn inspect_get_windows_systemroot(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_windows_systemroot", root, |d| {
+    pub(crate) fn impl_inspect_get_windows_systemroot(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |d| {
             d.windows_systemroot.clone().ok_or_else(|| {
                 Error::new(
                     libc::EINVAL,
@@ -621,8 +584,8 @@ impl Handle {
         })
     }
 
-    pub fn inspect_get_windows_current_control_set(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_windows_current_control_set", root, |d| {
+    pub(crate) fn impl_inspect_get_windows_current_control_set(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |d| {
             d.windows_current_control_set.clone().ok_or_else(|| {
                 Error::new(
                     libc::EINVAL,
@@ -632,8 +595,8 @@ impl Handle {
         })
     }
 
-    pub fn inspect_get_windows_software_hive(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_windows_software_hive", root, |d| {
+    pub(crate) fn impl_inspect_get_windows_software_hive(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |d| {
             d.windows_software_hive.clone().ok_or_else(|| {
                 Error::new(
                     libc::EINVAL,
@@ -643,8 +606,8 @@ impl Handle {
         })
     }
 
-    pub fn inspect_get_windows_system_hive(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_windows_system_hive", root, |d| {
+    pub(crate) fn impl_inspect_get_windows_system_hive(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |d| {
             d.windows_system_hive.clone().ok_or_else(|| {
                 Error::new(
                     libc::EINVAL,
@@ -655,29 +618,28 @@ impl Handle {
     }
 
     /// Always `installed` (install media detection was removed in libguestfs 1.38).
-    pub fn inspect_get_format(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter("inspect_get_format", root, |_| Ok("installed".to_string()))
+    pub(crate) fn impl_inspect_get_format(&mut self, root: &str) -> Result<String> {
+        self.inspect_getter(root, |_| Ok("installed".to_string()))
     }
 
     /// Always false.
-    pub fn inspect_is_live(&mut self, root: &str) -> Result<bool> {
-        self.inspect_getter("inspect_is_live", root, |_| Ok(false))
+    pub(crate) fn impl_inspect_is_live(&mut self, root: &str) -> Result<bool> {
+        self.inspect_getter(root, |_| Ok(false))
     }
 
     /// Always false.
-    pub fn inspect_is_netinst(&mut self, root: &str) -> Result<bool> {
-        self.inspect_getter("inspect_is_netinst", root, |_| Ok(false))
+    pub(crate) fn impl_inspect_is_netinst(&mut self, root: &str) -> Result<bool> {
+        self.inspect_getter(root, |_| Ok(false))
     }
 
     /// Always false.
-    pub fn inspect_is_multipart(&mut self, root: &str) -> Result<bool> {
-        self.inspect_getter("inspect_is_multipart", root, |_| Ok(false))
+    pub(crate) fn impl_inspect_is_multipart(&mut self, root: &str) -> Result<bool> {
+        self.inspect_getter(root, |_| Ok(false))
     }
 
     /// The libosinfo short ID (`fedora14`, `win7`, …) or `unknown`.
-    pub fn inspect_get_osinfo(&mut self, root: &str) -> Result<String> {
-        self.enter_call("inspect_get_osinfo", &[&root])?;
-        let result = self
+    pub(crate) fn impl_inspect_get_osinfo(&mut self, root: &str) -> Result<String> {
+        self
             .inspection
             .root(root)
             .map_err(|e| e.context("inspect_get_type"))
@@ -691,8 +653,7 @@ impl Handle {
                     product_name: d.product_name.as_deref().unwrap_or("unknown"),
                     product_variant: d.product_variant.as_deref().unwrap_or("unknown"),
                 })
-            });
-        self.leave_library_call("inspect_get_osinfo", result)
+            })
     }
 
     /// The cached data of a root for a library-side call (errors worded as the getter's).
@@ -705,8 +666,7 @@ impl Handle {
 
     /// The installed applications of a root, sorted by name. The guest must be mounted (at
     /// the mountpoints `inspect_get_mountpoints` gives).
-    pub fn inspect_list_applications2(&mut self, root: &str) -> Result<Vec<Application2>> {
-        self.enter_call("inspect_list_applications2", &[&root])?;
+    pub(crate) fn impl_inspect_list_applications2(&mut self, root: &str) -> Result<Vec<Application2>> {
         let mut reported = Vec::new();
         let result = self
             .root_data_for_library(root)
@@ -720,17 +680,39 @@ impl Handle {
         for e in reported {
             self.report_error("", e);
         }
-        self.leave_library_call("inspect_list_applications2", result)
+        result
+    }
+
+    /// The deprecated form of [`Handle::inspect_list_applications2`].
+    pub(crate) fn impl_inspect_list_applications(&mut self, root: &str) -> Result<Vec<Application>> {
+        let apps = self.impl_inspect_list_applications2(root)?;
+        Ok(apps
+            .into_iter()
+            .map(|a| Application {
+                app_name: a.app2_name,
+                app_display_name: a.app2_display_name,
+                app_epoch: a.app2_epoch,
+                app_version: a.app2_version,
+                app_release: a.app2_release,
+                app_install_path: a.app2_install_path,
+                app_trans_path: a.app2_trans_path,
+                app_publisher: a.app2_publisher,
+                app_url: a.app2_url,
+                app_source_package: a.app2_source_package,
+                app_summary: a.app2_summary,
+                app_description: a.app2_description,
+            })
+            .collect())
     }
 
     /// The guest's icon as PNG bytes, or an empty buffer. `highquality` disables `favicon`.
-    pub fn inspect_get_icon(
+    pub(crate) fn impl_inspect_get_icon(
         &mut self,
         root: &str,
-        favicon: bool,
-        highquality: bool,
+        opts: InspectGetIconOpts,
     ) -> Result<Vec<u8>> {
-        self.enter_call("inspect_get_icon", &[&root, &favicon, &highquality])?;
+        let favicon = opts.favicon.unwrap_or(true);
+        let highquality = opts.highquality.unwrap_or(false);
         let mut reported = Vec::new();
         let result = self
             .root_data_for_library(root)
@@ -746,23 +728,16 @@ impl Handle {
         for e in reported {
             self.report_error("", e);
         }
-        self.leave_library_call("inspect_get_icon", result)
+        result
     }
 
     /// The canonical form of a device name, as virt-inspector prints it.
-    pub fn canonical_device_name(&mut self, device: &str) -> Result<String> {
-        if self.get_trace() {
-            self.emit(
-                EventKind::Trace,
-                &format!("canonical_device_name \"{}\"", device),
-            );
-        }
+    pub(crate) fn impl_canonical_device_name(&mut self, device: &str) -> Result<String> {
         let mut lvs = || match self.backend_mut() {
             Some(be) => be.lvs().unwrap_or_default(),
             None => Vec::new(),
         };
-        let r = canonical_device_name_with(device, &mut lvs);
-        self.leave_library_call("canonical_device_name", Ok(r))
+        Ok(canonical_device_name_with(device, &mut lvs))
     }
 }
 

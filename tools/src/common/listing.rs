@@ -3,7 +3,7 @@
 
 use super::human::human_size;
 use guestfs::types::{
-    major_minor, Stat, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
+    major_minor, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
 };
 
 /// How times are shown.
@@ -56,7 +56,7 @@ pub fn now() -> i64 {
 }
 
 /// The stat fields of one file, before the checksum and the path.
-pub fn stat_fields(st: &Stat, o: &FieldOptions) -> Vec<String> {
+pub fn stat_fields(st: &StatNs, o: &FieldOptions) -> Vec<String> {
     let mut fields = vec![
         file_type_char(st.st_mode).to_string(),
         format!("{:04o}", st.st_mode & 0o7777),

@@ -1,7 +1,8 @@
 //! The library side of the protocol: one call at a time over a byte stream to the daemon.
 
 use crate::error::{Error, Result};
-use crate::protocol::{self, Chunk, ErrorBody, Frame, Header, Xdr, XdrReader, XdrWriter};
+use crate::protocol::client::Request;
+use crate::protocol::{self, Chunk, ErrorBody, Frame, Header, XdrReader};
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
@@ -59,7 +60,8 @@ impl Conn {
         let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
         Conn {
             stream,
-            serial: 0x1000,
+            // libguestfs's first serial number.
+            serial: 0x0012_3400,
             progress: Vec::new(),
             dead: None,
             watch,
@@ -104,12 +106,12 @@ impl Conn {
         }
     }
 
-    fn send(&mut self, proc_nr: i32, optargs: u64, args: &[u8]) -> Result<Header> {
+    fn send(&mut self, proc_nr: i32, optargs: u64, progress_hint: u64, args: &[u8]) -> Result<Header> {
         if let Some(why) = &self.dead {
             return Err(Error::new(libc::EPIPE, why.clone()));
         }
+        let hdr = Header::call(proc_nr, self.serial, optargs, progress_hint);
         self.serial = self.serial.wrapping_add(1);
-        let hdr = Header::call(proc_nr, self.serial, optargs, 0);
         let msg = protocol::frame_message(&hdr, args)?;
         if let Err(e) = self.stream.write_all(&msg) {
             return Err(self.lost(Error::from(e)));
@@ -158,28 +160,28 @@ impl Conn {
         }
     }
 
-    /// A call with an XDR result.
-    pub fn call<T: Xdr>(&mut self, proc_nr: i32, optargs: u64, args: XdrWriter) -> Result<T> {
-        let hdr = self.send(proc_nr, optargs, &args.buf)?;
+    /// Sends a request (with its FileIn data, if any) and returns the reply body, after
+    /// receiving its FileOut data into the request's writer.
+    pub fn request(&mut self, req: Request<'_, '_>) -> Result<Vec<u8>> {
+        let progress_hint = req.file_in.as_ref().map(|f| f.size_hint).unwrap_or(0);
+        let hdr = self.send(req.proc_nr, req.optargs_bitmask, progress_hint, &req.body)?;
+        if let Some(input) = req.file_in {
+            if let Some(local) = self.send_file(input)? {
+                // The daemon answers the cancelled upload with an error, which is discarded.
+                let _ = self.reply(&hdr);
+                return Err(local);
+            }
+        }
         let body = self.reply(&hdr)?;
-        protocol::decode_all(&body).map_err(|e| {
-            Error::new(
-                libc::EIO,
-                format!("could not decode the daemon's reply: {}", e),
-            )
-        })
+        if let Some(out) = req.file_out {
+            self.receive_file(&hdr, out)?;
+        }
+        Ok(body)
     }
 
-    /// A FileOut call: the reply, then the chunk stream written to `out`. A write error on our
+    /// A FileOut call's chunk stream after its reply, written to `out`. A write error on our
     /// side cancels the transfer (the daemon then ends the stream with a cancel chunk).
-    pub fn call_file_out(
-        &mut self,
-        proc_nr: i32,
-        args: XdrWriter,
-        out: &mut dyn Write,
-    ) -> Result<()> {
-        let hdr = self.send(proc_nr, 0, &args.buf)?;
-        self.reply(&hdr)?;
+    fn receive_file(&mut self, hdr: &Header, out: &mut dyn Write) -> Result<()> {
         let mut write_error: Option<Error> = None;
         loop {
             match self.read_frame()? {
@@ -222,24 +224,10 @@ impl Conn {
         }
     }
 
-    /// A FileIn call: the request, then `input` as chunks, then the reply. A CANCEL word from
-    /// the daemon (it gave up) makes us end the stream with a cancel chunk and read its error.
-    pub fn call_file_in(
-        &mut self,
-        proc_nr: i32,
-        args: XdrWriter,
-        input: &mut dyn Read,
-        size_hint: u64,
-    ) -> Result<()> {
-        if let Some(why) = &self.dead {
-            return Err(Error::new(libc::EPIPE, why.clone()));
-        }
-        self.serial = self.serial.wrapping_add(1);
-        let hdr = Header::call(proc_nr, self.serial, 0, size_hint);
-        let msg = protocol::frame_message(&hdr, &args.buf)?;
-        self.stream
-            .write_all(&msg)
-            .map_err(|e| self.lost(Error::from(e)))?;
+    /// A FileIn call's data after its request, as chunks. A CANCEL word from the daemon (it
+    /// gave up) makes us end the stream with a cancel chunk; the reply then has its error.
+    /// Returns the local read error that cancelled the upload, if one did.
+    fn send_file(&mut self, input: &mut dyn Read) -> Result<Option<Error>> {
         let mut buf = vec![0u8; protocol::MAX_CHUNK_SIZE];
         let mut local_error = None;
         loop {
@@ -264,11 +252,7 @@ impl Conn {
                 break;
             }
         }
-        let r = self.reply(&hdr);
-        match local_error {
-            Some(e) => Err(e),
-            None => r.map(|_| ()),
-        }
+        Ok(local_error)
     }
 
     /// Checks, without waiting, for a CANCEL word (or progress) from the daemon.

@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::fs::{FileType, Filesystem, Ino};
-use crate::types::Stat;
+use crate::types::StatNs;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -87,7 +87,7 @@ impl MountTable {
     }
 
     /// stat of a resolved location, with `st_dev` filled in.
-    pub fn stat(&self, loc: &Location) -> Result<Stat> {
+    pub fn stat(&self, loc: &Location) -> Result<StatNs> {
         let mount = &self.mounts[loc.mount];
         let mut st = mount.fs.stat(loc.ino)?;
         st.st_dev = mount.devno;
@@ -203,13 +203,6 @@ impl MountTable {
                 path: child_path,
             },
         }
-    }
-
-    /// Reads a whole file, following symlinks.
-    pub fn read_file(&self, path: &str) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.copy_file(path, &mut out)?;
-        Ok(out)
     }
 
     /// Streams a file, following symlinks. Directories are refused.

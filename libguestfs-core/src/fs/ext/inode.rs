@@ -6,7 +6,7 @@ use super::superblock::{Geometry, Superblock, INCOMPAT_64BIT, RO_COMPAT_HUGE_FIL
 use super::xattr;
 use crate::bytes::{le16, le32};
 use crate::error::{Error, Result};
-use crate::types::{makedev, Stat, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
+use crate::types::{makedev, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
 
 // i_flags
 pub const EXT4_IMMUTABLE_FL: u32 = 0x0000_0010;
@@ -242,7 +242,7 @@ impl Inode {
     }
 
     /// `stat(2)` as the kernel's ext4 driver fills it (`st_dev` left 0).
-    pub fn stat(&self, block_size: u64) -> Stat {
+    pub fn stat(&self, block_size: u64) -> StatNs {
         let ft = self.file_type();
         let rdev = if ft == S_IFCHR || ft == S_IFBLK {
             let b = self.i_block();
@@ -266,7 +266,7 @@ impl Inode {
         if ft == S_IFREG && self.inline.is_some() {
             blocks = blocks.wrapping_add(self.size.div_ceil(512));
         }
-        Stat {
+        StatNs {
             st_dev: 0,
             st_ino: self.ino as i64,
             st_mode: i64::from(self.mode),
@@ -283,6 +283,7 @@ impl Inode {
             st_mtime_nsec: self.mtime.1,
             st_ctime_sec: self.ctime.0,
             st_ctime_nsec: self.ctime.1,
+            ..Default::default()
         }
     }
 }

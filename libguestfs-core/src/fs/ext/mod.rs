@@ -22,7 +22,7 @@ mod xattr;
 use super::{DirEntry, Filesystem, Ino, Probe};
 use crate::block::{BlockDevice, Device};
 use crate::error::{Error, Result};
-use crate::types::{Stat, StatVfs};
+use crate::types::{StatNs, StatVfs};
 use cache::BlockCache;
 use group::GroupDesc;
 use inode::{Inode, EXT4_ENCRYPT_FL, I_BLOCK_SIZE, ROOT_INO};
@@ -568,7 +568,7 @@ impl Filesystem for ExtFs {
         ROOT_INO
     }
 
-    fn stat(&self, ino: Ino) -> Result<Stat> {
+    fn stat(&self, ino: Ino) -> Result<StatNs> {
         Ok(self.inode(ino)?.stat(self.geo.block_size))
     }
 

@@ -17,27 +17,6 @@ const UNINSTALL_PATHS: [&[&str]; 2] = [
     ],
 ];
 
-/// Words in a name or publisher that make an application an antivirus (the `class` field,
-/// which libguestfs 1.48 does not have; computed as later libguestfs versions do).
-const ANTIVIRUS_WORDS: [&str; 7] = [
-    "virus",
-    "kaspersky",
-    "mcafee",
-    "norton",
-    "sophos",
-    "apexonent",
-    "avg technologies",
-];
-
-fn is_antivirus(a: &Application2) -> bool {
-    [&a.app2_name, &a.app2_display_name, &a.app2_publisher]
-        .iter()
-        .any(|s| {
-            let l = s.to_ascii_lowercase();
-            ANTIVIRUS_WORDS.iter().any(|w| l.contains(w))
-        })
-}
-
 /// A string value by name (case-insensitive lookup); "" when missing or not a string.
 fn string_value(h: &Hive, node: NodeHandle, name: &str) -> Option<String> {
     let v = h.node_get_value(node, name).ok()??;
@@ -69,9 +48,6 @@ fn list_from_path(h: &Hive, path: &[&str], apps: &mut Vec<Application2>) {
         a.app2_publisher = string_value(h, child, "Publisher").unwrap_or_default();
         a.app2_url = string_value(h, child, "URLInfoAbout").unwrap_or_default();
         a.app2_description = string_value(h, child, "Comments").unwrap_or_default();
-        if is_antivirus(&a) {
-            a.app2_class = "antivirus".into();
-        }
         apps.push(a);
     }
 }

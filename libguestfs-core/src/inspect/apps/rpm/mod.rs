@@ -7,6 +7,7 @@ pub mod bdb;
 pub mod header;
 pub mod ndb;
 
+use crate::backend::ext::BackendExt;
 use super::new_app;
 use crate::error::{Error, Result};
 use crate::inspect::io::{Io, SMALL_FILE_MAX};
@@ -138,7 +139,7 @@ fn guest_db_config(io: &mut Io) -> (Option<String>, Option<Backend>) {
     let mut defs = HashMap::new();
     let mut files: Vec<String> = vec![MACRO_FILES[0].to_string()];
     for (dir, prefix) in MACRO_DIRS {
-        if let Ok(mut names) = io.be.ls(dir) {
+        if let Ok(mut names) = io.be.ls_names(dir) {
             names.retain(|n| n.starts_with(prefix));
             names.sort();
             files.extend(names.into_iter().map(|n| format!("{}/{}", dir, n)));

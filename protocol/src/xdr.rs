@@ -53,6 +53,16 @@ impl XdrWriter {
         let pad = (4 - n % 4) % 4;
         self.buf.extend_from_slice(&[0u8; 3][..pad]);
     }
+    /// An optional string (`string *`): 0, or 1 and the string.
+    pub fn opt_string(&mut self, s: Option<&str>) {
+        match s {
+            None => self.u32(0),
+            Some(s) => {
+                self.u32(1);
+                self.string(s);
+            }
+        }
+    }
     pub fn string_list<S: AsRef<str>>(&mut self, list: &[S]) {
         self.u32(list.len() as u32);
         for s in list {
@@ -162,6 +172,14 @@ impl<'a> XdrReader<'a> {
             return Err(truncated());
         }
         Ok(n)
+    }
+    /// An optional string (`string *`).
+    pub fn opt_string(&mut self) -> Result<Option<String>> {
+        match self.u32()? {
+            0 => Ok(None),
+            1 => Ok(Some(self.string()?)),
+            _ => Err(Error::new(libc::EIO, "XDR decoding failed: bad optional")),
+        }
     }
     pub fn string_list(&mut self) -> Result<Vec<String>> {
         let n = self.count(4)?;

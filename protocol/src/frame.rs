@@ -1,18 +1,13 @@
-//! The libguestfs wire protocol between the library and the daemon (guestfsd), shared by the
-//! appliance backend and the `daemon` crate.
+//! The framing of the libguestfs wire protocol between the library and the daemon.
 //!
 //! A byte stream carries units that each start with a 4-byte big-endian word: one of three
 //! flags ([`LAUNCH_FLAG`], [`CANCEL_FLAG`], [`PROGRESS_FLAG`] + 24 bytes) or the length of an
 //! XDR payload of at most [`MESSAGE_MAX`] bytes: a message (40-byte [`Header`] + arguments,
 //! return value or [`ErrorBody`]) or a file [`Chunk`].
 
-pub mod procs;
-mod structs;
-pub mod xdr;
-
 use crate::error::{Error, Result};
+use crate::xdr::{Xdr, XdrReader, XdrWriter};
 use std::io::{self, Read, Write};
-pub use xdr::{decode_list, encode_list, Xdr, XdrReader, XdrWriter};
 
 pub const PROGRAM: u32 = 0x2000_F5F5;
 pub const PROTOCOL_VERSION: u32 = 4;
@@ -342,7 +337,7 @@ mod tests {
         let mut body = XdrWriter::new();
         body.string("/dev/sda1");
         body.string("/");
-        let msg = frame_message(&Header::call(procs::MOUNT, 0x1000, 0, 0), &body.buf).unwrap();
+        let msg = frame_message(&Header::call(crate::proc_nr::MOUNT, 0x1000, 0, 0), &body.buf).unwrap();
         let hex: String = msg.iter().map(|b| format!("{:02x}", b)).collect();
         assert_eq!(
             hex,

@@ -1,0 +1,173 @@
+//! The filesystems calls the native backend answers.
+
+use super::super::*;
+use guestfs_protocol::calls as api;
+
+impl api::Filesystems for NativeBackend {
+    fn list_filesystems(&mut self) -> Result<Vec<(String, String)>> {
+        let mut candidates = Vec::new();
+        for node in &self.devices.nodes {
+            match &node.kind {
+                NodeKind::Disk { table: Some(_), .. } => continue,
+                NodeKind::Disk { table: None, .. } | NodeKind::LogicalVolume { .. } => {}
+                NodeKind::Partition { entry, .. } => {
+                    if entry.is_extended
+                        || entry.mbr_id.is_some_and(|id| MBR_EXTENDED.contains(&id))
+                    {
+                        continue;
+                    }
+                    if entry
+                        .gpt_type
+                        .as_deref()
+                        .is_some_and(|t| GPT_NOT_FILESYSTEMS.contains(&t))
+                    {
+                        continue;
+                    }
+                }
+            }
+            candidates.push(node);
+        }
+        // Order: whole devices, partitions, then LVs sorted by name.
+        let mut out = Vec::new();
+        let mut lvs = Vec::new();
+        for node in candidates {
+            let t = node.vfs_type();
+            if t.ends_with("_member") || t == "crypto_LUKS" || t == "BitLocker" {
+                continue;
+            }
+            let t = if t.is_empty() {
+                "unknown".to_string()
+            } else {
+                t.to_string()
+            };
+            if matches!(node.kind, NodeKind::LogicalVolume { .. }) {
+                lvs.push((node.name.clone(), t));
+            } else {
+                out.push((node.name.clone(), t));
+            }
+        }
+        lvs.sort();
+        out.extend(lvs);
+        Ok(out)
+    }
+
+    fn vfs_type(&mut self, mountable: &str) -> Result<String> {
+        Ok(self.devices.get(mountable)?.vfs_type().to_string())
+    }
+
+    fn vfs_label(&mut self, mountable: &str) -> Result<String> {
+        Ok(self
+            .devices
+            .get(mountable)?
+            .probe()
+            .map(|p| p.label.clone())
+            .unwrap_or_default())
+    }
+
+    fn vfs_uuid(&mut self, mountable: &str) -> Result<String> {
+        Ok(self
+            .devices
+            .get(mountable)?
+            .probe()
+            .map(|p| p.uuid.clone())
+            .unwrap_or_default())
+    }
+
+    /// The native backend never writes: a plain mount is a read-only one, and writing calls
+    /// are refused.
+    fn mount(&mut self, mountable: &str, mountpoint: &str) -> Result<()> {
+        self.mount_fs("mount", "", None, mountable, mountpoint)
+    }
+
+    fn mount_ro(&mut self, mountable: &str, mountpoint: &str) -> Result<()> {
+        self.mount_fs("mount_ro", "ro", None, mountable, mountpoint)
+    }
+
+    fn mount_options(&mut self, options: &str, mountable: &str, mountpoint: &str) -> Result<()> {
+        self.mount_fs("mount_options", options, None, mountable, mountpoint)
+    }
+
+    fn mount_vfs(
+        &mut self,
+        options: &str,
+        vfstype: &str,
+        mountable: &str,
+        mountpoint: &str,
+    ) -> Result<()> {
+        self.mount_fs("mount_vfs", options, Some(vfstype), mountable, mountpoint)
+    }
+
+    fn umount(&mut self, pathordevice: &str, _opts: &UmountOpts) -> Result<()> {
+        let canonical = canonical_name(pathordevice);
+        let idx = self
+            .mounts
+            .mounts
+            .iter()
+            .rposition(|m| m.mountpoint == pathordevice || m.device == canonical)
+            .ok_or_else(|| {
+                Error::new(
+                    libc::EINVAL,
+                    format!("umount: {}: not mounted.", pathordevice),
+                )
+            })?;
+        let mp = self.mounts.mounts[idx].mountpoint.clone();
+        let prefix = if mp == "/" {
+            "/".to_string()
+        } else {
+            format!("{}/", mp)
+        };
+        if self
+            .mounts
+            .mounts
+            .iter()
+            .skip(idx + 1)
+            .any(|m| m.mountpoint.starts_with(&prefix))
+        {
+            return Err(Error::new(
+                libc::EBUSY,
+                format!("umount: /sysroot{}: target is busy.", sysroot_suffix(&mp)),
+            ));
+        }
+        self.mounts.mounts.remove(idx);
+        Ok(())
+    }
+
+    fn umount_all(&mut self) -> Result<()> {
+        self.mounts.mounts.clear();
+        Ok(())
+    }
+
+    fn mounts(&mut self) -> Result<Vec<String>> {
+        Ok(self
+            .mounts
+            .mounts
+            .iter()
+            .map(|m| m.device.clone())
+            .collect())
+    }
+
+    fn mountpoints(&mut self) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .mounts
+            .mounts
+            .iter()
+            .map(|m| (m.device.clone(), m.mountpoint.clone()))
+            .collect())
+    }
+
+    fn findfs_uuid(&mut self, uuid: &str) -> Result<String> {
+        self.findfs(|p| p.uuid == uuid, "UUID", uuid)
+    }
+
+    fn findfs_label(&mut self, label: &str) -> Result<String> {
+        self.findfs(|p| p.label == label, "LABEL", label)
+    }
+
+    fn statvfs(&mut self, path: &str) -> Result<StatVfs> {
+        let loc = self
+            .mounts
+            .resolve(path, true)
+            .map_err(|e| prefix_path(e, path))?;
+        self.mounts.fs(&loc).statvfs()
+    }
+}

@@ -1,0 +1,7 @@
+//! Generates the calls, structs, client stubs and daemon dispatch from `api/`.
+
+fn main() {
+    let out = std::env::var_os("OUT_DIR").expect("OUT_DIR");
+    guestfs_generator::write_protocol(std::path::Path::new(&out));
+    println!("cargo:rerun-if-changed=build.rs");
+}
