@@ -2,7 +2,7 @@
 
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
-use guestfs::output::Record;
+use crate::common::output::Record;
 use std::io::Write;
 
 pub static SPEC: ToolSpec = ToolSpec {

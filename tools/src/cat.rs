@@ -2,7 +2,7 @@
 
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::Command;
-use guestfs::output::Record;
+use crate::common::output::Record;
 use std::io::Write;
 
 pub static SPEC: ToolSpec = ToolSpec {
@@ -83,7 +83,7 @@ fn run(ctx: &mut Ctx) -> i32 {
             inner: stdout.lock(),
             count: 0,
         };
-        match g.download(&path, &mut out) {
+        match g.download_to(&path, &mut out) {
             Ok(()) => {
                 let _ = out.flush();
                 ctx.record(

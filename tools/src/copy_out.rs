@@ -3,7 +3,7 @@
 
 use crate::common::{fish, Ctx, ToolSpec, LIBGUESTFS_VERSION};
 use clap::Command;
-use guestfs::output::Record;
+use crate::common::output::Record;
 
 pub static SPEC: ToolSpec = ToolSpec {
     name: "virt-copy-out",
@@ -50,7 +50,7 @@ fn run(ctx: &mut Ctx) -> i32 {
         Err(code) => return code,
     };
     for remote in remotes {
-        if g.copy_out(&remote, &localdir).is_err() {
+        if g.copy_out(&remote, &localdir.to_string_lossy()).is_err() {
             return 1;
         }
         ctx.record(

@@ -4,7 +4,7 @@ use crate::common::csv::csv_field;
 use crate::common::listing::{now, stat_fields, time_style, FieldOptions};
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
-use guestfs::output::Record;
+use crate::common::output::Record;
 use guestfs::types::StatNs;
 use guestfs::Handle;
 use std::io::Write;
@@ -334,7 +334,11 @@ fn make_file(
         _ => None,
     };
     let xattrs = if o.xattrs {
-        g.lgetxattrs(&path).unwrap_or_default()
+        g.lgetxattrs(&path)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|x| (x.attrname, x.attrval))
+            .collect()
     } else {
         Vec::new()
     };
@@ -475,9 +479,9 @@ fn diff_content(
     let (f1, f2) = (dir.join("a"), dir.join("b"));
     let result = (|| -> Result<(), i32> {
         let mut w1 = std::fs::File::create(&f1).map_err(|_| 1)?;
-        g1.download(path, &mut w1).map_err(|_| 1)?;
+        g1.download_to(path, &mut w1).map_err(|_| 1)?;
         let mut w2 = std::fs::File::create(&f2).map_err(|_| 1)?;
-        g2.download(path, &mut w2).map_err(|_| 1)?;
+        g2.download_to(path, &mut w2).map_err(|_| 1)?;
         let _ = out.flush();
         let output = std::process::Command::new("diff")
             .arg("-u")

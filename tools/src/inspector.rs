@@ -3,7 +3,7 @@
 use crate::common::xml::XmlWriter;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
-use guestfs::output::{Json, Record};
+use crate::common::output::{Json, Record};
 use guestfs::Handle;
 use std::io::Write;
 
@@ -287,7 +287,13 @@ fn output_root(
             record = record.field("applications", Json::List(app_json));
         }
         if icon {
-            if let Ok(png) = g.inspect_get_icon(root, false, false) {
+            if let Ok(png) = g.inspect_get_icon(
+                root,
+                guestfs::InspectGetIconOpts {
+                    favicon: Some(false),
+                    highquality: Some(false),
+                },
+            ) {
                 if !png.is_empty() {
                     w.start("icon");
                     w.base64(&png);

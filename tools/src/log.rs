@@ -2,7 +2,7 @@
 
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, Command};
-use guestfs::output::Record;
+use crate::common::output::Record;
 use guestfs::Handle;
 use std::io::Write;
 
@@ -86,10 +86,10 @@ fn run(ctx: &mut Ctx) -> i32 {
             return journal(ctx, &mut g);
         }
         for log in ["/var/log/syslog", "/var/log/messages"] {
-            if g.is_file(log, true).unwrap_or(false) {
+            if g.is_file(log, guestfs::IsFileOpts { followsymlinks: Some(true) }).unwrap_or(false) {
                 let stdout = std::io::stdout();
                 let mut out = stdout.lock();
-                g.download(log, &mut out).map_err(|_| 1)?;
+                g.download_to(log, &mut out).map_err(|_| 1)?;
                 let _ = out.flush();
                 ctx.record(Record::new("logfile").field("path", log));
                 return Ok(());
@@ -113,10 +113,15 @@ fn journal(ctx: &Ctx, g: &mut Handle) -> Result<(), i32> {
             Ok(false) => break,
             Err(_) => return Err(1),
         }
-        let fields = g.journal_get().map_err(|_| 1)?;
+        let fields: Vec<(String, Vec<u8>)> = g
+            .journal_get()
+            .map_err(|_| 1)?
+            .into_iter()
+            .map(|x| (x.attrname, x.attrval))
+            .collect();
         let usec = g.journal_get_realtime_usec().map_err(|_| 1)?;
         // Bytes, not text: journal messages need not be UTF-8 and are printed as they are.
-        if let Some(line) = guestfs::journal_api::format_short_bytes(&fields, usec) {
+        if let Some(line) = crate::common::journal_line::format_short_bytes(&fields, usec) {
             let _ = out.write_all(&line);
             let _ = out.write_all(b"\n");
         }
@@ -149,7 +154,7 @@ fn windows_evtx(ctx: &Ctx, g: &mut Handle) -> Result<(), i32> {
     }
     let path = "/Windows/System32/winevt/Logs/System.evtx";
     let real = g.case_sensitive_path(path).map_err(|_| 1)?;
-    if !g.is_file(&real, true).unwrap_or(false) {
+    if !g.is_file(&real, guestfs::IsFileOpts { followsymlinks: Some(true) }).unwrap_or(false) {
         eprintln!("{}: Windows Event Log file ({}) not found", ctx.prog, path);
         return Err(1);
     }
@@ -157,7 +162,7 @@ fn windows_evtx(ctx: &Ctx, g: &mut Handle) -> Result<(), i32> {
     let result = (|| -> Result<(), i32> {
         let mut f = std::fs::File::create(&tmp)
             .map_err(|e| ctx.error(&format!("{}: {}", tmp.display(), e)))?;
-        g.download(&real, &mut f).map_err(|_| 1)?;
+        g.download_to(&real, &mut f).map_err(|_| 1)?;
         let status = std::process::Command::new("evtxdump.py")
             .arg(&tmp)
             .status()

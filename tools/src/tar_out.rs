@@ -3,7 +3,7 @@
 
 use crate::common::{fish, Ctx, ToolSpec, LIBGUESTFS_VERSION};
 use clap::Command;
-use guestfs::tar_out::TarOutOptions;
+use guestfs::TarOutOpts;
 use std::io::Write;
 
 pub static SPEC: ToolSpec = ToolSpec {
@@ -36,17 +36,18 @@ fn run(ctx: &mut Ctx) -> i32 {
     }
     let directory = ctx.operands[0].clone();
     let tarfile = ctx.operands[1].clone();
-    let mut opts = TarOutOptions::default();
+    let mut opts = TarOutOpts::default();
     for extra in &ctx.operands[2..] {
         match extra.split_once(':') {
             Some(("compress", v)) => opts.compress = Some(v.to_string()),
-            Some(("numericowner", v)) => opts.numeric_owner = v == "true" || v == "1",
+            Some(("numericowner", v)) => opts.numericowner = Some(v == "true" || v == "1"),
             Some(("excludes", v)) => {
-                opts.excludes = v
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect()
+                opts.excludes = Some(
+                    v.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                )
             }
             _ => {
                 eprintln!("{}: error: {}: unknown optional argument", ctx.prog, extra);
@@ -61,7 +62,7 @@ fn run(ctx: &mut Ctx) -> i32 {
     let result = if tarfile == "-" {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-        let r = g.tar_out(&directory, &mut out, &opts);
+        let r = g.tar_out_to(&directory, &mut out, opts.clone());
         r.and_then(|_| out.flush().map_err(guestfs::Error::from))
     } else {
         let file = match std::fs::File::create(&tarfile) {
@@ -72,7 +73,7 @@ fn run(ctx: &mut Ctx) -> i32 {
             }
         };
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        let r = g.tar_out(&directory, &mut out, &opts);
+        let r = g.tar_out_to(&directory, &mut out, opts.clone());
         r.and_then(|_| out.flush().map_err(guestfs::Error::from))
     };
     match result {

@@ -4,7 +4,7 @@
 
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, LIBGUESTFS_VERSION};
 use clap::{Arg, ArgAction, Command};
-use guestfs::{DriveOptions, EventKind, Handle};
+use guestfs::{AddDriveOpts, EventKind, Handle};
 
 pub static SPEC: ToolSpec = ToolSpec {
     name: "libguestfs-test-tool",
@@ -93,11 +93,11 @@ fn run(ctx: &mut Ctx) -> i32 {
         .filter(|b| b != "auto" && b != "native" && !b.is_empty());
     let backend = backend.unwrap_or_else(|| "direct".to_string());
     let mut g = Handle::new();
-    g.set_verbose(true);
+    let _ = g.set_verbose(true);
     if let Err(e) = g.set_backend(&backend) {
         return ctx.error(&e.message);
     }
-    println!("guestfs_get_backend: {}", g.get_backend());
+    println!("guestfs_get_backend: {}", g.get_backend().unwrap_or_default());
     println!("guestfs_get_verbose: 1");
     match guestfs::backend::appliance::qemu::qemu_binary() {
         Ok(q) => {
@@ -168,9 +168,9 @@ fn self_test(
 ) -> Result<(), String> {
     g.add_drive_opts(
         &disk.to_string_lossy(),
-        DriveOptions {
+        AddDriveOpts {
             format: Some("raw".into()),
-            readonly: true,
+            readonly: Some(true),
             ..Default::default()
         },
     )

@@ -5,8 +5,8 @@ use crate::common::{
     getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION, LIBGUESTFS_VERSION,
 };
 use clap::{Arg, ArgAction, Command};
-use guestfs::hivex_api::HivexOpenOptions;
-use guestfs::output::Record;
+use guestfs::HivexOpenOpts;
+use crate::common::output::Record;
 use guestfs::Handle;
 use std::io::Write;
 
@@ -191,7 +191,7 @@ fn run(ctx: &mut Ctx) -> i32 {
         .case_sensitive_path(&hive_path)
         .unwrap_or(hive_path.clone());
     g.push_error_handler_quiet();
-    let opened = g.hivex_open(&real, HivexOpenOptions::default());
+    let opened = g.hivex_open(&real, HivexOpenOpts::default());
     g.pop_error_handler();
     if let Err(e) = opened {
         return die(&format!(
@@ -298,6 +298,7 @@ fn export(
         let _ = writeln!(out, "[{}{}]", prefix, path);
         let mut values = Vec::new();
         for v in g.hivex_node_values(node).map_err(|e| e.message)? {
+            let v = v.hivex_value_h;
             let name = g.hivex_value_key(v).map_err(|e| e.message)?;
             let vtype = g.hivex_value_type(v).map_err(|e| e.message)?;
             let data = g.hivex_value_value(v).map_err(|e| e.message)?;
@@ -332,6 +333,7 @@ fn export(
         let _ = writeln!(out);
         let mut children = Vec::new();
         for c in g.hivex_node_children(node).map_err(|e| e.message)? {
+            let c = c.hivex_node_h;
             children.push((g.hivex_node_name(c).map_err(|e| e.message)?, c));
         }
         children.sort_by(|a, b| a.0.cmp(&b.0));

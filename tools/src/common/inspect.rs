@@ -115,7 +115,7 @@ impl Ctx {
             let mut last_error = None;
             for key in keys {
                 g.push_error_handler_quiet();
-                let r = g.cryptsetup_open(&dev, &key, &mapname);
+                let r = g.cryptsetup_open(&dev, &key, &mapname, Default::default());
                 g.pop_error_handler();
                 match r {
                     Ok(()) => {

@@ -6,15 +6,17 @@ pub mod fish;
 pub mod getopt;
 pub mod human;
 pub mod inspect;
+pub mod journal_line;
 pub mod listing;
+pub mod output;
 pub mod progress;
 pub mod xml;
 pub mod xpath;
 
 use clap::{ArgMatches, Command};
 use getopt::{GetoptTables, Parsed};
-use guestfs::output::{self, MachineOutput, Record};
-use guestfs::{DriveOptions, Handle};
+use output::{MachineOutput, Record};
+use guestfs::{AddDriveOpts, Handle};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -283,11 +285,11 @@ impl Ctx {
     pub fn launch_drives(&self, second: bool, readonly: bool) -> Result<Handle, Exit> {
         let mut g = self.handle();
         for d in self.drives.iter().filter(|d| d.second == second) {
-            let opts = DriveOptions {
+            let opts = AddDriveOpts {
                 format: d.format.clone(),
-                readonly,
-                label: None,
-                blocksize: d.blocksize,
+                readonly: Some(readonly),
+                blocksize: d.blocksize.map(|b| b as i32),
+                ..Default::default()
             };
             if g.add_drive_opts(&d.path, opts).is_err() {
                 return Err(1);
@@ -304,10 +306,10 @@ impl Ctx {
     pub fn handle(&self) -> Handle {
         let mut g = Handle::new();
         if self.verbose {
-            g.set_verbose(true);
+            let _ = g.set_verbose(true);
         }
         if self.trace {
-            g.set_trace(true);
+            let _ = g.set_trace(true);
         }
         if let Some(m) = &self.machine {
             let m1 = m.clone();
@@ -394,10 +396,10 @@ fn suggested_mount(mountable: &str) -> String {
     let device = match device.strip_prefix("/dev/sd") {
         Some(name) => {
             let letters: String = name.chars().take_while(char::is_ascii_lowercase).collect();
-            match guestfs::backend::native::drive_index(&letters) {
+            match guestfs::device_name::drive_index(&letters) {
                 Some(i) => format!(
                     "/dev/sd{}{}",
-                    guestfs::backend::native::drive_letters(i + 1),
+                    guestfs::device_name::drive_letters(i + 1),
                     &name[letters.len()..]
                 ),
                 None => device.to_string(),

@@ -1,7 +1,7 @@
 //! Progress of long copies: a bar on stderr when it is a terminal and the copy has taken more
 //! than a second, and `progress` records in machine-readable mode.
 
-use guestfs::output::{MachineOutput, Record};
+use crate::common::output::{MachineOutput, Record};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};

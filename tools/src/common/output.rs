@@ -16,7 +16,6 @@ pub enum Json {
     Int(i64),
     Float(f64),
     Bool(bool),
-    Null,
     List(Vec<Json>),
     Object(Vec<(String, Json)>),
 }
@@ -91,7 +90,7 @@ impl Json {
             Json::Str(s) => escape_into(out, s),
             Json::Int(n) => out.push_str(&n.to_string()),
             Json::Float(f) if f.is_finite() => out.push_str(&f.to_string()),
-            Json::Float(_) | Json::Null => out.push_str("null"),
+            Json::Float(_) => out.push_str("null"),
             Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Json::List(items) => {
                 out.push('[');
@@ -247,12 +246,12 @@ pub fn timestamp_now() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let (tm, offset) = crate::time::local(now.as_secs() as i64);
+    let (tm, offset) = guestfs::time::local(now.as_secs() as i64);
     let sign = if offset < 0 { '-' } else { '+' };
     let off = offset.unsigned_abs();
     format!(
         "{}.{:09}{}{:02}:{:02}",
-        crate::time::format_tm(&tm, "%Y-%m-%dT%H:%M:%S"),
+        guestfs::time::format_tm(&tm, "%Y-%m-%dT%H:%M:%S"),
         now.subsec_nanos(),
         sign,
         off / 3600,
