@@ -599,8 +599,8 @@ fn library_handle(img: &Path) -> guestfs::Handle {
     g.set_backend("native").unwrap();
     g.add_drive_opts(
         s(img),
-        guestfs::DriveOptions {
-            readonly: true,
+        guestfs::AddDriveOpts {
+            readonly: Some(true),
             format: Some("raw".into()),
             ..Default::default()
         },
@@ -662,7 +662,7 @@ fn tar_out_member_names_never_leave_the_archive_root() {
     let before = hostile::fingerprint(&img);
     let mut g = library_handle(&img);
     let mut archive = Vec::new();
-    g.tar_out("/", &mut archive, &Default::default()).unwrap();
+    g.tar_out_to("/", &mut archive, Default::default()).unwrap();
     drop(g);
     assert_eq!(hostile::fingerprint(&img), before);
     let members = tar_members(&archive);
@@ -706,10 +706,10 @@ fn copy_out_never_writes_outside_the_destination() {
     let before = sb.snapshot();
     let mut g = library_handle(&img);
     g.set_error_handler_quiet();
-    let first = g.copy_out("/", &sb.dest);
+    let first = g.copy_out("/", &sb.dest.to_string_lossy());
     // Again into the same destination: now it holds the guest's symlinks to the outside,
     // which a second extraction must replace or refuse, never write through.
-    let second = g.copy_out("/", &sb.dest);
+    let second = g.copy_out("/", &sb.dest.to_string_lossy());
     drop(g);
     assert_eq!(hostile::fingerprint(&img), before_img);
     assert_eq!(
@@ -769,9 +769,9 @@ fn copy_out_into_a_destination_with_planted_symlinks() {
     let before = sb.snapshot();
     let mut g = library_handle(&img);
     g.set_error_handler_quiet();
-    let _ = g.copy_out("/", &sb.dest);
-    let _ = g.copy_out("/dir", &sb.dest);
-    let _ = g.copy_out("/hello", &sb.dest);
+    let _ = g.copy_out("/", &sb.dest.to_string_lossy());
+    let _ = g.copy_out("/dir", &sb.dest.to_string_lossy());
+    let _ = g.copy_out("/hello", &sb.dest.to_string_lossy());
     drop(g);
     assert_eq!(
         sb.snapshot(),
@@ -795,11 +795,11 @@ fn copy_out_of_a_directory_with_slash_names() {
     g.set_error_handler(Box::new(move |msg: &str| {
         m.lock().unwrap().push(msg.to_string())
     }));
-    let whole = g.copy_out("/", &sb.dest);
-    let bad = g.copy_out("/bad", &sb.dest);
-    let good = g.copy_out("/good", &sb.dest);
+    let whole = g.copy_out("/", &sb.dest.to_string_lossy());
+    let bad = g.copy_out("/bad", &sb.dest.to_string_lossy());
+    let good = g.copy_out("/good", &sb.dest.to_string_lossy());
     let mut archive = Vec::new();
-    let tar = g.tar_out("/bad", &mut archive, &Default::default());
+    let tar = g.tar_out_to("/bad", &mut archive, Default::default());
     drop(g);
     assert_eq!(sb.snapshot(), before);
     assert!(

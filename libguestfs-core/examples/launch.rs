@@ -16,7 +16,7 @@ fn main() {
     let ok = g.set_backend(&backend).is_ok()
         && g.add_drive_opts(
             disk.to_str().unwrap_or(""),
-            guestfs::DriveOptions {
+            guestfs::AddDriveOpts {
                 format: Some("raw".into()),
                 ..Default::default()
             },

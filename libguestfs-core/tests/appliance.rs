@@ -3,7 +3,7 @@
 //! (select them with `cargo test -p guestfs --test appliance slow_`); they need qemu and a
 //! kernel (scripts/install-deps.sh) and build the daemon with cargo first.
 
-use guestfs::{DriveOptions, Handle};
+use guestfs::{AddDriveOpts as DriveOptions, Handle};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -188,21 +188,21 @@ fn survey(g: &mut Handle) -> Vec<String> {
         String::from_utf8_lossy(&g.read_file("/etc/hostname").unwrap())
     ));
     let mut buf = Vec::new();
-    g.download("/etc/sub/data.bin", &mut buf).unwrap();
+    g.download_to("/etc/sub/data.bin", &mut buf).unwrap();
     out.push(format!(
         "download {} {}",
         buf.len(),
         buf.iter().all(|&b| b == 7)
     ));
     let mut part = Vec::new();
-    g.download_offset("/etc/hostname", 2, 3, &mut part).unwrap();
+    g.download_offset_to("/etc/hostname", &mut part, 2, 3).unwrap();
     out.push(format!(
         "download_offset {:?}",
         String::from_utf8_lossy(&part)
     ));
     out.push(format!(
         "download dir {:?}",
-        g.download("/etc", &mut Vec::new()).is_err()
+        g.download_to("/etc", &mut Vec::new()).is_err()
     ));
     out.push(format!(
         "checksum {}",
@@ -214,11 +214,11 @@ fn survey(g: &mut Handle) -> Vec<String> {
     ));
     out.push(format!(
         "is_file {} {} {} is_dir {} {} is_symlink {} exists {} {}",
-        g.is_file("/etc/hostname", false).unwrap(),
-        g.is_file("/link", false).unwrap(),
-        g.is_file("/link", true).unwrap(),
-        g.is_dir("/etc", false).unwrap(),
-        g.is_dir("/rel", true).unwrap(),
+        g.is_file("/etc/hostname", guestfs::IsFileOpts { followsymlinks: Some(false) }).unwrap(),
+        g.is_file("/link", guestfs::IsFileOpts { followsymlinks: Some(false) }).unwrap(),
+        g.is_file("/link", guestfs::IsFileOpts { followsymlinks: Some(true) }).unwrap(),
+        g.is_dir("/etc", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap(),
+        g.is_dir("/rel", guestfs::IsDirOpts { followsymlinks: Some(true) }).unwrap(),
         g.is_symlink("/link").unwrap(),
         g.exists("/etc").unwrap(),
         g.exists("/nope").unwrap()
@@ -260,7 +260,7 @@ fn slow_appliance_survey() {
     let img = make_disk(&dir);
     let before = std::fs::read(&img).unwrap();
     let mut direct = launch("direct", &img, None);
-    assert_eq!(direct.get_backend(), "direct");
+    assert_eq!(direct.get_backend().unwrap(), "direct");
     let b = survey(&mut direct);
     direct.shutdown().unwrap();
     assert_eq!(
@@ -548,7 +548,7 @@ fn unix_backend_talks_to_a_listening_daemon() {
     let mut g = Handle::new();
     g.set_backend(&format!("unix:{}", sock.display())).unwrap();
     g.launch().unwrap();
-    assert!(g.is_dir("/etc", false).unwrap());
+    assert!(g.is_dir("/etc", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap());
     assert!(g.ls("/").unwrap().contains(&"etc".to_string()));
     let e = g.statns("/no/such/file").unwrap_err();
     assert_eq!(e.errno, libc::ENOENT);
@@ -702,7 +702,7 @@ fn slow_fixture_windows_ntfs() {
     );
     g.mount_ro("/dev/sda2", "/").unwrap();
     assert_eq!(g.mounts().unwrap(), vec!["/dev/sda2".to_string()]);
-    assert!(g.is_dir("/Windows/System32", false).unwrap());
+    assert!(g.is_dir("/Windows/System32", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap());
     assert_eq!(
         g.case_sensitive_path("/windows/system32").unwrap(),
         "/Windows/System32"
@@ -751,7 +751,7 @@ fn slow_xfs_and_btrfs_on_two_drives() {
         g.add_drive_opts(
             p.to_str().unwrap(),
             DriveOptions {
-                readonly: true,
+                readonly: Some(true),
                 format: Some("raw".into()),
                 ..Default::default()
             },
@@ -789,7 +789,7 @@ fn launch_all(backend: &str, imgs: &[&Path], format: Option<&str>) -> Handle {
     g.set_backend(backend).unwrap();
     for img in imgs {
         let opts = DriveOptions {
-            readonly: true,
+            readonly: Some(true),
             format: format.map(str::to_string),
             ..Default::default()
         };
@@ -865,10 +865,10 @@ fn slow_luks_volume_opens_and_inspects() {
     let uuid = g.vfs_uuid("/dev/sda").unwrap();
     let mapname = format!("luks-{}", uuid);
     let e = g
-        .cryptsetup_open("/dev/sda", "wrong", &mapname)
+        .cryptsetup_open("/dev/sda", "wrong", &mapname, Default::default())
         .unwrap_err();
     assert!(e.message.contains("No key available"), "{}", e.message);
-    g.cryptsetup_open("/dev/sda", "secret", &mapname).unwrap();
+    g.cryptsetup_open("/dev/sda", "secret", &mapname, Default::default()).unwrap();
     let opened = format!("/dev/mapper/{}", mapname);
     assert_eq!(
         g.list_filesystems().unwrap(),
@@ -914,6 +914,6 @@ fn slow_btrfs_subvolumes_are_listed_and_mountable() {
     assert_eq!(g.vfs_label("btrfsvol:/dev/sda/home").unwrap(), "BT");
     g.mount_ro("btrfsvol:/dev/sda/root", "/").unwrap();
     assert_eq!(g.read_file("/etc/hostname").unwrap(), b"subvolumed\n");
-    assert!(g.is_dir("/nested", false).unwrap());
+    assert!(g.is_dir("/nested", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -374,6 +374,7 @@ fn kernel_stat(p: &Path) -> StatNs {
         st_mtime_nsec: m.mtime_nsec(),
         st_ctime_sec: m.ctime(),
         st_ctime_nsec: m.ctime_nsec(),
+        ..Default::default()
     }
 }
 

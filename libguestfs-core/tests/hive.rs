@@ -7,7 +7,7 @@
 //! hives must give errors, never panics or huge allocations.
 
 use guestfs::hive::{self, Hive, NodeHandle, OpenOptions, ValueHandle};
-use guestfs::hivex_api::HivexOpenOptions;
+use guestfs::HivexOpenOpts as HivexOpenOptions;
 use guestfs::{Error, EventKind, Handle};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -1515,7 +1515,7 @@ fn handle_hivex_calls() {
     g.hivex_open(
         &dev,
         HivexOpenOptions {
-            unsafe_mode: Some(true),
+            r#unsafe: Some(true),
             ..Default::default()
         },
     )
@@ -1527,7 +1527,12 @@ fn handle_hivex_calls() {
     assert_eq!(g.hivex_node_name(ms).unwrap(), "Microsoft");
     assert_eq!(g.hivex_node_parent(ms).unwrap(), root);
     assert_eq!(g.hivex_node_get_child(root, "NoSuchKey").unwrap(), 0);
-    let children = g.hivex_node_children(root).unwrap();
+    let children: Vec<i64> = g
+        .hivex_node_children(root)
+        .unwrap()
+        .iter()
+        .map(|n| n.hivex_node_h)
+        .collect();
     let expected: Vec<i64> = reference
         .node_children(reference.root())
         .unwrap()
@@ -1540,7 +1545,12 @@ fn handle_hivex_calls() {
     for name in ["Microsoft", "Windows NT", "CurrentVersion"] {
         cv = g.hivex_node_get_child(cv, name).unwrap();
     }
-    let values = g.hivex_node_values(cv).unwrap();
+    let values: Vec<i64> = g
+        .hivex_node_values(cv)
+        .unwrap()
+        .iter()
+        .map(|v| v.hivex_value_h)
+        .collect();
     assert_eq!(values.len(), 3);
     let pn = g.hivex_node_get_value(cv, "productname").unwrap();
     assert!(values.contains(&pn));
@@ -1662,7 +1672,7 @@ fn handle_hivex_trace() {
     g.hivex_open(
         &dev,
         HivexOpenOptions {
-            unsafe_mode: Some(true),
+            r#unsafe: Some(true),
             verbose: Some(true),
             ..Default::default()
         },

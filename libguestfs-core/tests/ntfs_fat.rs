@@ -668,6 +668,7 @@ fn host_stat(m: &std::fs::Metadata) -> StatNs {
         st_mtime_nsec: m.mtime_nsec(),
         st_ctime_sec: m.ctime(),
         st_ctime_nsec: m.ctime_nsec(),
+        ..Default::default()
     }
 }
 
