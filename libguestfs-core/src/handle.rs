@@ -53,7 +53,7 @@ pub struct Handle {
     last_error: Option<Error>,
     pub(crate) inspection: crate::inspect::InspectionCache,
     pub(crate) hive: Option<crate::hive::Hive>,
-    /// The journal opened by `journal_open` (see journal_api.rs).
+    /// The journal opened by `journal_open` (see library/journal.rs).
     pub(crate) journal: Option<crate::journal::Journal>,
 }
 

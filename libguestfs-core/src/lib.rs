@@ -11,21 +11,16 @@ pub mod bytes;
 #[allow(non_snake_case)]
 pub mod calls;
 pub mod checksum;
-pub mod copy_out;
 pub mod events;
 pub mod fs;
 pub mod guid;
 pub mod handle;
 pub mod hive;
-pub mod hivex_api;
 pub mod inspect;
 pub mod journal;
-pub mod journal_api;
 pub mod library;
-pub mod ll;
 pub mod lvm;
 pub mod partition;
-pub mod tar_out;
 pub mod time;
 
 pub use calls::{RetValue, Value};

@@ -18,9 +18,6 @@ pub mod text;
 pub mod windows;
 
 use crate::error::{Error, Result};
-use crate::handle::Handle;
-use crate::types::{Application, Application2};
-use guestfs_protocol::calls::InspectGetIconOpts;
 use io::Io;
 use text::Rx;
 
@@ -115,7 +112,7 @@ impl FsRecord {
 /// What `inspect_os` found, kept on the handle for the `inspect_get_*` calls.
 #[derive(Default)]
 pub struct InspectionCache {
-    fses: Vec<FsRecord>,
+    pub(crate) fses: Vec<FsRecord>,
 }
 
 impl InspectionCache {
@@ -124,7 +121,7 @@ impl InspectionCache {
         &self.fses
     }
 
-    fn roots(&self) -> Vec<String> {
+    pub(crate) fn roots(&self) -> Vec<String> {
         self.fses
             .iter()
             .filter(|f| matches!(f.role, Role::Root(_)))
@@ -133,7 +130,7 @@ impl InspectionCache {
     }
 
     /// The data of a root, or libguestfs's errors.
-    fn root(&self, root: &str) -> Result<&InspectionData> {
+    pub(crate) fn root(&self, root: &str) -> Result<&InspectionData> {
         if self.fses.is_empty() {
             return Err(Error::new(
                 libc::EINVAL,
@@ -429,316 +426,6 @@ pub fn canonical_device_name_with(device: &str, lvs: &mut dyn FnMut() -> Vec<Str
         }
     }
     device.to_string()
-}
-
-// --- the public API ------------------------------------------------------------------------
-
-impl Handle {
-    /// A getter over the cached data of one root.
-    fn inspect_getter<T>(
-        &self,
-        root: &str,
-        f: impl FnOnce(&InspectionData) -> Result<T>,
-    ) -> Result<T> {
-        self.inspection.root(root).and_then(f)
-    }
-
-    /// `inspect_os`: inspects every filesystem and returns the roots of the operating
-    /// systems found (empty if none).
-    pub(crate) fn impl_inspect_os(&mut self) -> Result<Vec<String>> {
-        let result = match self.backend_mut() {
-            Some(be) => inspect_filesystems(&mut Io::new(be)),
-            None => Err(Error::new(
-                libc::EINVAL,
-                "call launch before using this function",
-            )),
-        };
-        let result = result.map(|fses| {
-            self.inspection = InspectionCache { fses };
-            self.inspection.roots()
-        });
-        result
-    }
-
-    /// The roots found by the last `inspect_os` (empty if it was not called).
-    pub(crate) fn impl_inspect_get_roots(&mut self) -> Result<Vec<String>> {
-        Ok(self.inspection.roots())
-    }
-
-    /// `linux`, `windows`, `freebsd`, … or `unknown`.
-    pub(crate) fn impl_inspect_get_type(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.os_type.unwrap_or("unknown").to_string())
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_distro(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.distro.unwrap_or("unknown").to_string())
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_product_name(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.product_name.clone().unwrap_or_else(|| "unknown".into()))
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_product_variant(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.product_variant
-                .clone()
-                .unwrap_or_else(|| "unknown".into()))
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_major_version(&mut self, root: &str) -> Result<i32> {
-        self.inspect_getter(root, |d| {
-            Ok(d.version.map(|v| v.0 as i32).unwrap_or(0))
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_minor_version(&mut self, root: &str) -> Result<i32> {
-        self.inspect_getter(root, |d| {
-            Ok(d.version.map(|v| v.1 as i32).unwrap_or(0))
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_arch(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.arch.clone().unwrap_or_else(|| "unknown".into()))
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_hostname(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.hostname.clone().unwrap_or_else(|| "unknown".into()))
-        })
-    }
-
-    /// os-release `BUILD_ID` or Windows `CurrentBuildNumber` (an extension: libguestfs 1.48
-    /// has no such call, and its virt-inspector prints no `<build_id>`).
-    pub fn inspect_get_build_id(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.build_id.clone().unwrap_or_else(|| "unknown".into()))
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_package_format(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.package_format.unwrap_or("unknown").to_string())
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_package_management(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.package_management.unwrap_or("unknown").to_string())
-        })
-    }
-
-    /// (mountpoint, mountable) pairs: the fstab entries whose mountpoint starts with `/`, in
-    /// fstab order; just `("/", root)` when there is no fstab information.
-    pub(crate) fn impl_inspect_get_mountpoints(&mut self, root: &str) -> Result<Vec<(String, String)>> {
-        let r = root.to_string();
-        self.inspect_getter(root, move |d| {
-            Ok(if d.fstab.is_empty() {
-                vec![("/".to_string(), r)]
-            } else {
-                d.fstab
-                    .iter()
-                    .filter(|(_, mp)| mp.starts_with('/'))
-                    .map(|(m, mp)| (mp.clone(), m.clone()))
-                    .collect()
-            })
-        })
-    }
-
-    /// Every fstab entry's mountable (swap and `none` included); just the root when there is
-    /// no fstab information.
-    pub(crate) fn impl_inspect_get_filesystems(&mut self, root: &str) -> Result<Vec<String>> {
-        let r = root.to_string();
-        self.inspect_getter(root, move |d| {
-            Ok(if d.fstab.is_empty() {
-                vec![r]
-            } else {
-                d.fstab.iter().map(|(m, _)| m.clone()).collect()
-            })
-        })
-    }
-
-    /// (drive letter, device) pairs of a Windows guest; empty otherwise.
-    pub(crate) fn impl_inspect_get_drive_mappings(&mut self, root: &str) -> Result<Vec<(String, String)>> {
-        self.inspect_getter(root, |d| {
-            Ok(d.drive_mappings.clone())
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_windows_systemroot(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            d.windows_systemroot.clone().ok_or_else(|| {
-                Error::new(
-                    libc::EINVAL,
-                    "not a Windows guest, or systemroot could not be determined",
-                )
-            })
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_windows_current_control_set(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            d.windows_current_control_set.clone().ok_or_else(|| {
-                Error::new(
-                    libc::EINVAL,
-                    "not a Windows guest, or CurrentControlSet could not be determined",
-                )
-            })
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_windows_software_hive(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            d.windows_software_hive.clone().ok_or_else(|| {
-                Error::new(
-                    libc::EINVAL,
-                    "not a Windows guest, or software hive not found",
-                )
-            })
-        })
-    }
-
-    pub(crate) fn impl_inspect_get_windows_system_hive(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            d.windows_system_hive.clone().ok_or_else(|| {
-                Error::new(
-                    libc::EINVAL,
-                    "not a Windows guest, or system hive not found",
-                )
-            })
-        })
-    }
-
-    /// Always `installed` (install media detection was removed in libguestfs 1.38).
-    pub(crate) fn impl_inspect_get_format(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |_| Ok("installed".to_string()))
-    }
-
-    /// Always false.
-    pub(crate) fn impl_inspect_is_live(&mut self, root: &str) -> Result<bool> {
-        self.inspect_getter(root, |_| Ok(false))
-    }
-
-    /// Always false.
-    pub(crate) fn impl_inspect_is_netinst(&mut self, root: &str) -> Result<bool> {
-        self.inspect_getter(root, |_| Ok(false))
-    }
-
-    /// Always false.
-    pub(crate) fn impl_inspect_is_multipart(&mut self, root: &str) -> Result<bool> {
-        self.inspect_getter(root, |_| Ok(false))
-    }
-
-    /// The libosinfo short ID (`fedora14`, `win7`, …) or `unknown`.
-    pub(crate) fn impl_inspect_get_osinfo(&mut self, root: &str) -> Result<String> {
-        self
-            .inspection
-            .root(root)
-            .map_err(|e| e.context("inspect_get_type"))
-            .map(|d| {
-                let (major, minor) = d.version.unwrap_or((0, 0));
-                osinfo::osinfo(&osinfo::OsinfoInput {
-                    os_type: d.os_type.unwrap_or("unknown"),
-                    distro: d.distro.unwrap_or("unknown"),
-                    major: major as i32,
-                    minor: minor as i32,
-                    product_name: d.product_name.as_deref().unwrap_or("unknown"),
-                    product_variant: d.product_variant.as_deref().unwrap_or("unknown"),
-                })
-            })
-    }
-
-    /// The cached data of a root for a library-side call (errors worded as the getter's).
-    fn root_data_for_library(&self, root: &str) -> Result<InspectionData> {
-        self.inspection
-            .root(root)
-            .cloned()
-            .map_err(|e| e.context("inspect_get_type"))
-    }
-
-    /// The installed applications of a root, sorted by name. The guest must be mounted (at
-    /// the mountpoints `inspect_get_mountpoints` gives).
-    pub(crate) fn impl_inspect_list_applications2(&mut self, root: &str) -> Result<Vec<Application2>> {
-        let mut reported = Vec::new();
-        let result = self
-            .root_data_for_library(root)
-            .and_then(|data| match self.backend_mut() {
-                Some(be) => apps::list_applications(&mut Io::new(be), &data, &mut reported),
-                None => Err(Error::new(
-                    libc::EINVAL,
-                    "call launch before using this function",
-                )),
-            });
-        for e in reported {
-            self.report_error("", e);
-        }
-        result
-    }
-
-    /// The deprecated form of [`Handle::inspect_list_applications2`].
-    pub(crate) fn impl_inspect_list_applications(&mut self, root: &str) -> Result<Vec<Application>> {
-        let apps = self.impl_inspect_list_applications2(root)?;
-        Ok(apps
-            .into_iter()
-            .map(|a| Application {
-                app_name: a.app2_name,
-                app_display_name: a.app2_display_name,
-                app_epoch: a.app2_epoch,
-                app_version: a.app2_version,
-                app_release: a.app2_release,
-                app_install_path: a.app2_install_path,
-                app_trans_path: a.app2_trans_path,
-                app_publisher: a.app2_publisher,
-                app_url: a.app2_url,
-                app_source_package: a.app2_source_package,
-                app_summary: a.app2_summary,
-                app_description: a.app2_description,
-            })
-            .collect())
-    }
-
-    /// The guest's icon as PNG bytes, or an empty buffer. `highquality` disables `favicon`.
-    pub(crate) fn impl_inspect_get_icon(
-        &mut self,
-        root: &str,
-        opts: InspectGetIconOpts,
-    ) -> Result<Vec<u8>> {
-        let favicon = opts.favicon.unwrap_or(true);
-        let highquality = opts.highquality.unwrap_or(false);
-        let mut reported = Vec::new();
-        let result = self
-            .root_data_for_library(root)
-            .and_then(|data| match self.backend_mut() {
-                Some(be) => {
-                    icon::get_icon(&mut Io::new(be), &data, favicon, highquality, &mut reported)
-                }
-                None => Err(Error::new(
-                    libc::EINVAL,
-                    "call launch before using this function",
-                )),
-            });
-        for e in reported {
-            self.report_error("", e);
-        }
-        result
-    }
-
-    /// The canonical form of a device name, as virt-inspector prints it.
-    pub(crate) fn impl_canonical_device_name(&mut self, device: &str) -> Result<String> {
-        let mut lvs = || match self.backend_mut() {
-            Some(be) => be.lvs().unwrap_or_default(),
-            None => Vec::new(),
-        };
-        Ok(canonical_device_name_with(device, &mut lvs))
-    }
 }
 
 #[cfg(test)]
