@@ -21,7 +21,12 @@ fn handle_params(c: &Call) -> String {
 
 fn trace_args(o: &mut String, c: &Call, stream_name: Option<&str>) {
     writeln!(o, "        if self.tracing() {{").unwrap();
-    writeln!(o, "            let mut trace_line = TraceLine::new({});", lit(&c.name)).unwrap();
+    writeln!(
+        o,
+        "            let mut trace_line = TraceLine::new({});",
+        lit(&c.name)
+    )
+    .unwrap();
     for (n, t) in &c.args {
         let v = ident(n);
         let line = match t {
@@ -137,12 +142,20 @@ fn daemon_body(o: &mut String, c: &Call, file_in: &str, file_out: &str) {
         if !c.optargs.is_empty() {
             pass.push("&opts".into());
         }
-        writeln!(o, "        let result = self.require_ready(action).and_then(|()| {{").unwrap();
+        writeln!(
+            o,
+            "        let result = self.require_ready(action).and_then(|()| {{"
+        )
+        .unwrap();
         buffer_checks(o, c, "            ");
         writeln!(o, "            self.impl_{}({})", c.name, pass.join(", ")).unwrap();
         writeln!(o, "        }});").unwrap();
     } else {
-        writeln!(o, "        let result = self.with_backend(action, |daemon| {{").unwrap();
+        writeln!(
+            o,
+            "        let result = self.with_backend(action, |daemon| {{"
+        )
+        .unwrap();
         buffer_checks(o, c, "            ");
         writeln!(
             o,
@@ -182,14 +195,27 @@ pub fn handle(api: &Api) -> String {
     for (idx, c) in api.calls.iter().enumerate() {
         let ret = ret_type(&c.ret, "");
         o.push_str(&doc(c));
-        writeln!(o, "    pub fn {}(&mut self, {}) -> Result<{}> {{", c.name, handle_params(c), ret).unwrap();
+        writeln!(
+            o,
+            "    pub fn {}(&mut self, {}) -> Result<{}> {{",
+            c.name,
+            handle_params(c),
+            ret
+        )
+        .unwrap();
         writeln!(o, "        let action = &ACTIONS[{}];", idx).unwrap();
         writeln!(o, "        self.enter_call(action)?;").unwrap();
         validity(&mut o, c);
         trace_args(&mut o, c, None);
         if c.is_daemon() {
-            let file_in = c.args.iter().find(|(_, t)| *t == ArgType::Str(StrKind::FileIn));
-            let file_out = c.args.iter().find(|(_, t)| *t == ArgType::Str(StrKind::FileOut));
+            let file_in = c
+                .args
+                .iter()
+                .find(|(_, t)| *t == ArgType::Str(StrKind::FileIn));
+            let file_out = c
+                .args
+                .iter()
+                .find(|(_, t)| *t == ArgType::Str(StrKind::FileOut));
             if let Some((n, _)) = file_in {
                 writeln!(
                     o,
@@ -210,20 +236,41 @@ pub fn handle(api: &Api) -> String {
             if file_out.is_some() {
                 writeln!(o, "        if let Err(e) = local_out.finish_after(&result) {{\n            return self.fail_local(action, e);\n        }}").unwrap();
             }
-            writeln!(o, "        self.leave_call(action, result, {})", trace_ret(&c.ret)).unwrap();
+            writeln!(
+                o,
+                "        self.leave_call(action, result, {})",
+                trace_ret(&c.ret)
+            )
+            .unwrap();
         } else {
             let mut pass: Vec<String> = c.args.iter().map(|(n, _)| ident(n)).collect();
             if !c.optargs.is_empty() {
                 pass.push("opts".into());
             }
-            writeln!(o, "        let result = self.impl_{}({});", c.name, pass.join(", ")).unwrap();
-            writeln!(o, "        self.leave_call(action, result, {})", trace_ret(&c.ret)).unwrap();
+            writeln!(
+                o,
+                "        let result = self.impl_{}({});",
+                c.name,
+                pass.join(", ")
+            )
+            .unwrap();
+            writeln!(
+                o,
+                "        self.leave_call(action, result, {})",
+                trace_ret(&c.ret)
+            )
+            .unwrap();
         }
         writeln!(o, "    }}\n").unwrap();
 
         // Aliases under the names C programs know (`add_drive_opts`, `mkfs_opts`, …).
         for a in &c.c_aliases {
-            writeln!(o, "    /// The same as [`Handle::{}`] (libguestfs's C name).", c.name).unwrap();
+            writeln!(
+                o,
+                "    /// The same as [`Handle::{}`] (libguestfs's C name).",
+                c.name
+            )
+            .unwrap();
             let mut pass: Vec<String> = c.args.iter().map(|(n, _)| ident(n)).collect();
             if !c.optargs.is_empty() {
                 pass.push("opts".into());
@@ -287,10 +334,20 @@ pub fn handle(api: &Api) -> String {
             validity(&mut o, c);
             trace_args(&mut o, c, Some(&stream));
             if kind == StrKind::FileIn {
-                writeln!(o, "        let mut stream_in = crate::FileIn {{ reader: {}, size_hint: 0 }};", ident(&stream)).unwrap();
+                writeln!(
+                    o,
+                    "        let mut stream_in = crate::FileIn {{ reader: {}, size_hint: 0 }};",
+                    ident(&stream)
+                )
+                .unwrap();
             }
             daemon_body(&mut o, c, "&mut stream_in", &ident(&stream));
-            writeln!(o, "        self.leave_call(action, result, {})", trace_ret(&c.ret)).unwrap();
+            writeln!(
+                o,
+                "        self.leave_call(action, result, {})",
+                trace_ret(&c.ret)
+            )
+            .unwrap();
             writeln!(o, "    }}\n").unwrap();
         }
     }
@@ -345,10 +402,22 @@ fn dynamic(api: &Api) -> String {
     let mut o = String::new();
     writeln!(o, "impl Handle {{").unwrap();
     writeln!(o, "    /// Runs `action` with required arguments `args` (one [`Value`] each, in order) and the").unwrap();
-    writeln!(o, "    /// optional arguments `optargs` (by index into the action's optional arguments).").unwrap();
-    writeln!(o, "    /// A value of the wrong type is an `EINVAL` error naming the argument.").unwrap();
+    writeln!(
+        o,
+        "    /// optional arguments `optargs` (by index into the action's optional arguments)."
+    )
+    .unwrap();
+    writeln!(
+        o,
+        "    /// A value of the wrong type is an `EINVAL` error naming the argument."
+    )
+    .unwrap();
     writeln!(o, "    pub fn call_dynamic(&mut self, action: &'static Action, args: &[Value], optargs: &[(usize, Value)]) -> Result<RetValue> {{").unwrap();
-    writeln!(o, "        let a = DynamicArgs::new(action, args, optargs)?;").unwrap();
+    writeln!(
+        o,
+        "        let a = DynamicArgs::new(action, args, optargs)?;"
+    )
+    .unwrap();
     writeln!(o, "        match action.name {{").unwrap();
     for c in &api.calls {
         if c.args.iter().any(|(_, t)| matches!(t, ArgType::Pointer(_))) {
@@ -357,7 +426,14 @@ fn dynamic(api: &Api) -> String {
         writeln!(o, "            {} => {{", lit(&c.name)).unwrap();
         let mut pass = Vec::new();
         for (i, (n, t)) in c.args.iter().enumerate() {
-            writeln!(o, "                let {} = a.{}({})?;", ident(n), value_getter(t), i).unwrap();
+            writeln!(
+                o,
+                "                let {} = a.{}({})?;",
+                ident(n),
+                value_getter(t),
+                i
+            )
+            .unwrap();
             pass.push(match t {
                 ArgType::StringList(_) | ArgType::BufferIn => format!("&{}", ident(n)),
                 ArgType::OptString => format!("{}.as_deref()", ident(n)),
@@ -365,10 +441,18 @@ fn dynamic(api: &Api) -> String {
             });
         }
         if !c.optargs.is_empty() {
-            writeln!(o, "                let mut opts = {}::default();", opts_type(c)).unwrap();
+            writeln!(o, "                let opts = {} {{", opts_type(c)).unwrap();
             for (i, (n, t)) in c.optargs.iter().enumerate() {
-                writeln!(o, "                opts.{} = a.{}({})?;", ident(n), opt_getter(*t), i).unwrap();
+                writeln!(
+                    o,
+                    "                    {}: a.{}({})?,",
+                    ident(n),
+                    opt_getter(*t),
+                    i
+                )
+                .unwrap();
             }
+            writeln!(o, "                }};").unwrap();
             pass.push("opts".into());
         }
         writeln!(

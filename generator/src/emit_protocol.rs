@@ -82,8 +82,17 @@ pub fn structs(api: &Api) -> String {
         writeln!(o, "}}\n").unwrap();
 
         writeln!(o, "impl StructFields for {} {{", ty).unwrap();
-        writeln!(o, "    fn info(&self) -> &'static StructInfo {{\n        &{}\n    }}", konst).unwrap();
-        writeln!(o, "    fn fields(&self) -> Vec<Field<'_>> {{\n        vec![").unwrap();
+        writeln!(
+            o,
+            "    fn info(&self) -> &'static StructInfo {{\n        &{}\n    }}",
+            konst
+        )
+        .unwrap();
+        writeln!(
+            o,
+            "    fn fields(&self) -> Vec<Field<'_>> {{\n        vec!["
+        )
+        .unwrap();
         for (n, t) in &s.fields {
             let f = format!("self.{}", ident(n));
             let v = match t {
@@ -170,7 +179,13 @@ pub fn actions(api: &Api) -> String {
     let mut daemon: Vec<&Call> = api.daemon_calls().collect();
     daemon.sort_by_key(|c| c.proc_nr);
     for c in &daemon {
-        writeln!(o, "    pub const {}: i32 = {};", proc_const(c), c.proc_nr.unwrap()).unwrap();
+        writeln!(
+            o,
+            "    pub const {}: i32 = {};",
+            proc_const(c),
+            c.proc_nr.unwrap()
+        )
+        .unwrap();
     }
     writeln!(o, "}}\n").unwrap();
     writeln!(o, "/// The highest procedure number in use.").unwrap();
@@ -199,13 +214,24 @@ pub fn actions(api: &Api) -> String {
         writeln!(o, "        visibility: Visibility::{:?},", c.visibility).unwrap();
         writeln!(o, "        args: &[").unwrap();
         for (n, t) in &c.args {
-            writeln!(o, "            Arg {{ name: {}, ty: {} }},", lit(n), arg_meta(t)).unwrap();
+            writeln!(
+                o,
+                "            Arg {{ name: {}, ty: {} }},",
+                lit(n),
+                arg_meta(t)
+            )
+            .unwrap();
         }
         writeln!(o, "        ],").unwrap();
         writeln!(o, "        optargs: &[").unwrap();
         for (n, t) in &c.optargs {
-            writeln!(o, "            OptArg {{ name: {}, ty: OptArgType::{:?} }},", lit(n), t)
-                .unwrap();
+            writeln!(
+                o,
+                "            OptArg {{ name: {}, ty: OptArgType::{:?} }},",
+                lit(n),
+                t
+            )
+            .unwrap();
         }
         writeln!(o, "        ],").unwrap();
         writeln!(o, "        ret: {},", ret_meta(&c.ret)).unwrap();
@@ -230,7 +256,12 @@ pub fn actions(api: &Api) -> String {
         writeln!(o, "        progress: {},", c.progress).unwrap();
         writeln!(o, "        cancellable: {},", c.cancellable).unwrap();
         writeln!(o, "        config_only: {},", c.config_only).unwrap();
-        writeln!(o, "        protocol_limit_warning: {},", c.protocol_limit_warning).unwrap();
+        writeln!(
+            o,
+            "        protocol_limit_warning: {},",
+            c.protocol_limit_warning
+        )
+        .unwrap();
         writeln!(o, "        library_answers: {},", c.library_answers).unwrap();
         writeln!(o, "        added: {},", lit(&c.added)).unwrap();
         writeln!(o, "        summary: {},", lit(&c.summary)).unwrap();
@@ -247,13 +278,21 @@ pub fn actions(api: &Api) -> String {
     writeln!(o, "];\n").unwrap();
 
     writeln!(o, "/// The action a daemon procedure number belongs to.").unwrap();
-    writeln!(o, "pub fn daemon_action(proc_nr: i32) -> Option<&'static Action> {{").unwrap();
+    writeln!(
+        o,
+        "pub fn daemon_action(proc_nr: i32) -> Option<&'static Action> {{"
+    )
+    .unwrap();
     writeln!(o, "    let index = match proc_nr {{").unwrap();
     for c in &daemon {
         let i = api.calls.iter().position(|x| x.name == c.name).unwrap();
         writeln!(o, "        {} => {},", c.proc_nr.unwrap(), i).unwrap();
     }
-    writeln!(o, "        _ => return None,\n    }};\n    ACTIONS.get(index)\n}}").unwrap();
+    writeln!(
+        o,
+        "        _ => return None,\n    }};\n    ACTIONS.get(index)\n}}"
+    )
+    .unwrap();
     o
 }
 
@@ -286,7 +325,12 @@ pub fn calls(api: &Api) -> String {
             continue;
         }
         let ty = opts_type(c);
-        writeln!(o, "/// The optional arguments of `{}`; `None` means not given.", c.name).unwrap();
+        writeln!(
+            o,
+            "/// The optional arguments of `{}`; `None` means not given.",
+            c.name
+        )
+        .unwrap();
         writeln!(o, "#[derive(Debug, Clone, Default, PartialEq, Eq)]").unwrap();
         writeln!(o, "pub struct {} {{", ty).unwrap();
         for (n, t) in &c.optargs {
@@ -294,20 +338,30 @@ pub fn calls(api: &Api) -> String {
         }
         writeln!(o, "}}\n").unwrap();
         writeln!(o, "impl {} {{", ty).unwrap();
-        writeln!(o, "    /// The header's optargs bitmask: bit i for the i-th optional argument given.").unwrap();
-        writeln!(o, "    pub fn bitmask(&self) -> u64 {{\n        let mut m = 0u64;").unwrap();
+        writeln!(
+            o,
+            "    /// The header's optargs bitmask: bit i for the i-th optional argument given."
+        )
+        .unwrap();
+        writeln!(
+            o,
+            "    pub fn bitmask(&self) -> u64 {{\n        let mut m = 0u64;"
+        )
+        .unwrap();
         for (i, (n, _)) in c.optargs.iter().enumerate() {
-            writeln!(o, "        if self.{}.is_some() {{\n            m |= 1 << {};\n        }}", ident(n), i)
-                .unwrap();
+            writeln!(
+                o,
+                "        if self.{}.is_some() {{\n            m |= 1 << {};\n        }}",
+                ident(n),
+                i
+            )
+            .unwrap();
         }
         writeln!(o, "        m\n    }}\n}}\n").unwrap();
     }
 
     for f in &api.families {
-        let calls: Vec<&Call> = api
-            .daemon_calls()
-            .filter(|c| c.family == f.name)
-            .collect();
+        let calls: Vec<&Call> = api.daemon_calls().filter(|c| c.family == f.name).collect();
         if calls.is_empty() {
             continue;
         }
@@ -344,11 +398,23 @@ pub fn calls(api: &Api) -> String {
     )
     .unwrap();
 
-    writeln!(o, "/// Each daemon call with its arguments checked by kind first (paths absolute, devices").unwrap();
-    writeln!(o, "/// resolved, the root mounted where a path is used) and device names in its result").unwrap();
+    writeln!(
+        o,
+        "/// Each daemon call with its arguments checked by kind first (paths absolute, devices"
+    )
+    .unwrap();
+    writeln!(
+        o,
+        "/// resolved, the root mounted where a path is used) and device names in its result"
+    )
+    .unwrap();
     writeln!(o, "/// translated back, through [`ArgChecks`]: the daemon and in-process backends call these.").unwrap();
     writeln!(o, "pub mod checked {{").unwrap();
-    writeln!(o, "    #![allow(clippy::too_many_arguments, clippy::needless_borrow)]").unwrap();
+    writeln!(
+        o,
+        "    #![allow(clippy::too_many_arguments, clippy::needless_borrow)]"
+    )
+    .unwrap();
     writeln!(o, "    use super::*;").unwrap();
     for c in api.daemon_calls() {
         writeln!(
@@ -369,12 +435,20 @@ pub fn calls(api: &Api) -> String {
                 ArgType::Str(StrKind::Device) => {
                     writeln!(o, "        let {v} = daemon.device({}, {v})?;", call, v = v).unwrap()
                 }
-                ArgType::Str(StrKind::Mountable) => {
-                    writeln!(o, "        let {v} = daemon.mountable({}, {v})?;", call, v = v).unwrap()
-                }
-                ArgType::Str(StrKind::DevOrPath) => {
-                    writeln!(o, "        let {v} = daemon.dev_or_path({}, {v})?;", call, v = v).unwrap()
-                }
+                ArgType::Str(StrKind::Mountable) => writeln!(
+                    o,
+                    "        let {v} = daemon.mountable({}, {v})?;",
+                    call,
+                    v = v
+                )
+                .unwrap(),
+                ArgType::Str(StrKind::DevOrPath) => writeln!(
+                    o,
+                    "        let {v} = daemon.dev_or_path({}, {v})?;",
+                    call,
+                    v = v
+                )
+                .unwrap(),
                 ArgType::Str(StrKind::MountableOrPath) => writeln!(
                     o,
                     "        let {v} = daemon.mountable_or_path({}, {v})?;",
@@ -385,9 +459,13 @@ pub fn calls(api: &Api) -> String {
                 ArgType::StringList(StrKind::Filename) => {
                     writeln!(o, "        daemon.filenames({}, {})?;", call, v).unwrap()
                 }
-                ArgType::StringList(StrKind::Device) => {
-                    writeln!(o, "        let {v} = daemon.devices({}, {v})?;", call, v = v).unwrap()
-                }
+                ArgType::StringList(StrKind::Device) => writeln!(
+                    o,
+                    "        let {v} = daemon.devices({}, {v})?;",
+                    call,
+                    v = v
+                )
+                .unwrap(),
                 _ => {}
             }
         }
@@ -488,7 +566,7 @@ fn decode_ret(r: &Ret) -> String {
 
 fn encode_ret(r: &Ret) -> &'static str {
     match r {
-        Ret::Err => "let _ = ret;",
+        Ret::Err => unreachable!("no reply body"),
         Ret::Int => "w.i32(ret);",
         Ret::Int64 => "w.i64(ret);",
         Ret::Bool => "w.bool(ret);",
@@ -510,7 +588,12 @@ pub fn client(api: &Api) -> String {
         if calls.is_empty() {
             continue;
         }
-        writeln!(o, "impl<T: Transport> {} for RemoteDaemon<T> {{", family_trait(&f.name)).unwrap();
+        writeln!(
+            o,
+            "impl<T: Transport> {} for RemoteDaemon<T> {{",
+            family_trait(&f.name)
+        )
+        .unwrap();
         for c in calls {
             assert!(
                 !c.has_fileout() || c.ret == Ret::Err,
@@ -525,7 +608,11 @@ pub fn client(api: &Api) -> String {
                 ret_type(&c.ret, "crate::")
             )
             .unwrap();
-            writeln!(o, "        #[allow(unused_mut)]\n        let mut w = XdrWriter::new();").unwrap();
+            writeln!(
+                o,
+                "        #[allow(unused_mut)]\n        let mut w = XdrWriter::new();"
+            )
+            .unwrap();
             for (n, t) in &c.args {
                 encode_arg(&mut o, n, t);
             }
@@ -582,7 +669,12 @@ fn decode_arg(o: &mut String, name: &str, t: &ArgType) {
         ArgType::Int64 => "r.i64()",
         ArgType::BufferIn => "r.opaque().map(|b| b.to_vec())",
     };
-    writeln!(o, "            let {} = {}.map_err(|_| bad_arguments())?;", v, expr).unwrap();
+    writeln!(
+        o,
+        "            let {} = {}.map_err(|_| bad_arguments())?;",
+        v, expr
+    )
+    .unwrap();
 }
 
 fn decode_optarg(o: &mut String, i: usize, name: &str, t: OptType) {
@@ -606,8 +698,16 @@ fn decode_optarg(o: &mut String, i: usize, name: &str, t: OptType) {
 /// `server.rs`: the daemon's dispatch of every call, as 1.48's generated stubs order it.
 pub fn server(api: &Api) -> String {
     let mut o = String::new();
-    writeln!(o, "/// Decodes the arguments of call `proc_nr`, checks them, runs the call on `s` and").unwrap();
-    writeln!(o, "/// returns the encoded reply body. FileIn/FileOut data goes through `files`.").unwrap();
+    writeln!(
+        o,
+        "/// Decodes the arguments of call `proc_nr`, checks them, runs the call on `s` and"
+    )
+    .unwrap();
+    writeln!(
+        o,
+        "/// returns the encoded reply body. FileIn/FileOut data goes through `files`."
+    )
+    .unwrap();
     writeln!(o, "#[allow(clippy::needless_borrow)]").unwrap();
     writeln!(
         o,
@@ -615,14 +715,23 @@ pub fn server(api: &Api) -> String {
     )
     .unwrap();
     writeln!(o, "    let _ = &file_channel;").unwrap();
-    writeln!(o, "    #[allow(unused_mut, unused_variables)]\n    let mut r = XdrReader::new(body);").unwrap();
+    writeln!(
+        o,
+        "    #[allow(unused_mut, unused_variables)]\n    let mut r = XdrReader::new(body);"
+    )
+    .unwrap();
     writeln!(o, "    match proc_nr {{").unwrap();
     for c in api.daemon_calls() {
         writeln!(o, "        proc_nr::{} => {{", proc_const(c)).unwrap();
         if let Some(g) = &c.group {
             writeln!(o, "            s.require_group({})?;", lit(g)).unwrap();
         }
-        writeln!(o, "            check_bitmask(bitmask, {})?;", c.optargs.len()).unwrap();
+        writeln!(
+            o,
+            "            check_bitmask(bitmask, {})?;",
+            c.optargs.len()
+        )
+        .unwrap();
         for (n, t) in &c.args {
             decode_arg(&mut o, n, t);
         }
@@ -651,25 +760,28 @@ pub fn server(api: &Api) -> String {
         // Bool/Int/Int64 are passed by value.
         let pass: Vec<String> = pass
             .into_iter()
-            .zip(
-                c.args
-                    .iter()
-                    .map(Some)
-                    .chain(std::iter::repeat(None)),
-            )
+            .zip(c.args.iter().map(Some).chain(std::iter::repeat(None)))
             .map(|(p, a)| match a {
                 Some((n, ArgType::Bool | ArgType::Int | ArgType::Int64)) => ident(n),
                 _ => p,
             })
             .collect();
-        writeln!(o, "            #[allow(clippy::let_unit_value)]").unwrap();
-        writeln!(o, "            let ret = checked::{}(s, {})?;", c.name, pass.join(", ")).unwrap();
-        writeln!(o, "            #[allow(unused_mut)]\n            let mut w = XdrWriter::new();").unwrap();
-        writeln!(o, "            {}", encode_ret(&c.ret)).unwrap();
-        writeln!(o, "            Ok(w.buf)").unwrap();
+        let call = format!("checked::{}(s, {})?", c.name, pass.join(", "));
+        if c.ret == Ret::Err {
+            writeln!(o, "            {};\n            Ok(Vec::new())", call).unwrap();
+        } else {
+            writeln!(o, "            let ret = {};", call).unwrap();
+            writeln!(o, "            let mut w = XdrWriter::new();").unwrap();
+            writeln!(o, "            {}", encode_ret(&c.ret)).unwrap();
+            writeln!(o, "            Ok(w.buf)").unwrap();
+        }
         writeln!(o, "        }}").unwrap();
     }
-    writeln!(o, "        _ => Err(unknown_procedure(proc_nr)),\n    }}\n}}").unwrap();
+    writeln!(
+        o,
+        "        _ => Err(unknown_procedure(proc_nr)),\n    }}\n}}"
+    )
+    .unwrap();
     let _ = arg_names;
     o
 }

@@ -213,19 +213,29 @@ impl Call {
     /// Whether guestfish has it as a command.
     pub fn in_guestfish(&self) -> bool {
         matches!(self.visibility, Visibility::Public | Visibility::Debug)
-            && !self.args.iter().any(|(_, t)| matches!(t, ArgType::Pointer(_)))
+            && !self
+                .args
+                .iter()
+                .any(|(_, t)| matches!(t, ArgType::Pointer(_)))
     }
     /// The required arguments that travel in the message body (not FileIn/FileOut).
     pub fn wire_args(&self) -> impl Iterator<Item = &(String, ArgType)> {
         self.args.iter().filter(|(_, t)| {
-            !matches!(t, ArgType::Str(StrKind::FileIn) | ArgType::Str(StrKind::FileOut))
+            !matches!(
+                t,
+                ArgType::Str(StrKind::FileIn) | ArgType::Str(StrKind::FileOut)
+            )
         })
     }
     pub fn has_filein(&self) -> bool {
-        self.args.iter().any(|(_, t)| *t == ArgType::Str(StrKind::FileIn))
+        self.args
+            .iter()
+            .any(|(_, t)| *t == ArgType::Str(StrKind::FileIn))
     }
     pub fn has_fileout(&self) -> bool {
-        self.args.iter().any(|(_, t)| *t == ArgType::Str(StrKind::FileOut))
+        self.args
+            .iter()
+            .any(|(_, t)| *t == ArgType::Str(StrKind::FileOut))
     }
 }
 
@@ -375,7 +385,10 @@ fn parse_optarg(call: &str, decl: &str) -> (String, OptType) {
         "OInt64" => OptType::Int64,
         "OString" => OptType::String,
         "OStringList" => OptType::StringList,
-        _ => panic!("api: {}: unknown optional argument type in `{}`", call, decl),
+        _ => panic!(
+            "api: {}: unknown optional argument type in `{}`",
+            call, decl
+        ),
     };
     (name.to_string(), t)
 }
@@ -425,7 +438,8 @@ fn parse_visibility(call: &str, v: Option<&str>) -> Visibility {
 /// Parses the declaration: `families` is (family name, file text) for each `api/calls/*.toml`,
 /// `structs` the text of `api/structs.toml`. Panics (a build error) on any inconsistency.
 pub fn parse(families: &[(&str, &str)], structs: &str) -> Api {
-    let sf: StructFile = toml::from_str(structs).unwrap_or_else(|e| panic!("api/structs.toml: {}", e));
+    let sf: StructFile =
+        toml::from_str(structs).unwrap_or_else(|e| panic!("api/structs.toml: {}", e));
     let structs: Vec<Struct> = sf
         .structs
         .into_iter()
@@ -437,8 +451,9 @@ pub fn parse(families: &[(&str, &str)], structs: &str) -> Api {
                     let (t, n) = f
                         .split_once(' ')
                         .unwrap_or_else(|| panic!("api: struct {}: bad field `{}`", s.name, f));
-                    let ft = FieldType::parse(t)
-                        .unwrap_or_else(|| panic!("api: struct {}: bad field type `{}`", s.name, f));
+                    let ft = FieldType::parse(t).unwrap_or_else(|| {
+                        panic!("api: struct {}: bad field type `{}`", s.name, f)
+                    });
                     (n.to_string(), ft)
                 })
                 .collect(),
@@ -505,7 +520,11 @@ fn check(api: &Api) {
     let mut names = BTreeSet::new();
     let mut procs = BTreeMap::new();
     for c in &api.calls {
-        assert!(names.insert(c.name.clone()), "api: {} declared twice", c.name);
+        assert!(
+            names.insert(c.name.clone()),
+            "api: {} declared twice",
+            c.name
+        );
         for a in c.c_aliases.iter() {
             assert!(names.insert(a.clone()), "api: alias {} clashes", a);
         }
@@ -524,9 +543,17 @@ fn check(api: &Api) {
                 c.name
             );
         } else {
-            assert!(!c.library_answers, "api: {}: library_answers is for daemon calls", c.name);
+            assert!(
+                !c.library_answers,
+                "api: {}: library_answers is for daemon calls",
+                c.name
+            );
         }
-        assert!(c.optargs.len() <= 63, "api: {} has more than 63 optional arguments", c.name);
+        assert!(
+            c.optargs.len() <= 63,
+            "api: {} has more than 63 optional arguments",
+            c.name
+        );
         match &c.ret {
             Ret::Struct(s) | Ret::StructList(s) => {
                 api.struct_(s);
@@ -544,10 +571,20 @@ fn check(api: &Api) {
         assert!(!c.summary.is_empty(), "api: {} has no summary", c.name);
         let mut seen = BTreeSet::new();
         for (n, _) in &c.args {
-            assert!(seen.insert(n.clone()), "api: {}: argument {} twice", c.name, n);
+            assert!(
+                seen.insert(n.clone()),
+                "api: {}: argument {} twice",
+                c.name,
+                n
+            );
         }
         for (n, _) in &c.optargs {
-            assert!(seen.insert(n.clone()), "api: {}: argument {} twice", c.name, n);
+            assert!(
+                seen.insert(n.clone()),
+                "api: {}: argument {} twice",
+                c.name,
+                n
+            );
         }
     }
 }

@@ -228,7 +228,9 @@ impl LocalOut {
                         Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
                         Err(e) => {
                             self.error = Some(local_error(
-                                std::io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO)),
+                                std::io::Error::from_raw_os_error(
+                                    e.raw_os_error().unwrap_or(libc::EIO),
+                                ),
                                 name,
                             ));
                             return Err(e);
@@ -254,7 +256,10 @@ impl LocalOut {
         let flushed = self.open().and_then(|f| f.flush());
         match flushed {
             Ok(()) => Ok(()),
-            Err(e) => Err(self.error.take().unwrap_or_else(|| Error::from(e).context(&name))),
+            Err(e) => Err(self
+                .error
+                .take()
+                .unwrap_or_else(|| Error::from(e).context(&name))),
         }
     }
 }
@@ -394,7 +399,11 @@ impl<'a> DynamicArgs<'a> {
         }
     }
     fn opt(&self, i: usize) -> Option<&'a Value> {
-        self.optargs.iter().rev().find(|(j, _)| *j == i).map(|(_, v)| v)
+        self.optargs
+            .iter()
+            .rev()
+            .find(|(j, _)| *j == i)
+            .map(|(_, v)| v)
     }
     fn opt_wrong(&self, i: usize) -> Error {
         wrong_type(self.action, self.action.optargs[i].name)

@@ -4,10 +4,10 @@
 use crate::backend::Backend;
 use crate::block::ImageFormat;
 use crate::calls::TraceLine;
-use guestfs_protocol::calls::AddDriveOpts;
-use guestfs_protocol::meta::{Action, RetType};
 use crate::error::{Error, Result};
 use crate::events::{Event, EventCallback, EventKind};
+use guestfs_protocol::calls::AddDriveOpts;
+use guestfs_protocol::meta::{Action, RetType};
 use std::path::PathBuf;
 
 /// The states of the libguestfs state machine.
@@ -396,12 +396,20 @@ impl Handle {
         if crate::guid::is_valid(guid) {
             return Ok(());
         }
-        let e = Error::new(libc::EINVAL, format!("{}: parameter is not a valid GUID", arg));
+        let e = Error::new(
+            libc::EINVAL,
+            format!("{}: parameter is not a valid GUID", arg),
+        );
         Err(self.report_error(call, e))
     }
 
     /// A `StringList(Filename)` argument must hold names without `/`.
-    pub(crate) fn check_filenames(&mut self, call: &str, arg: &str, names: &[String]) -> Result<()> {
+    pub(crate) fn check_filenames(
+        &mut self,
+        call: &str,
+        arg: &str,
+        names: &[String],
+    ) -> Result<()> {
         match names.iter().find(|n| n.contains('/')) {
             None => Ok(()),
             Some(n) => {
@@ -453,7 +461,10 @@ impl Handle {
             RetType::ConstOptString => return,
             _ => "NULL",
         };
-        self.emit(EventKind::Trace, &format!("{} = {} (error)", action.name, code));
+        self.emit(
+            EventKind::Trace,
+            &format!("{} = {} (error)", action.name, code),
+        );
     }
 
     /// The end of every generated call: the result traced, an error reported (daemon calls

@@ -195,7 +195,8 @@ fn survey(g: &mut Handle) -> Vec<String> {
         buf.iter().all(|&b| b == 7)
     ));
     let mut part = Vec::new();
-    g.download_offset_to("/etc/hostname", &mut part, 2, 3).unwrap();
+    g.download_offset_to("/etc/hostname", &mut part, 2, 3)
+        .unwrap();
     out.push(format!(
         "download_offset {:?}",
         String::from_utf8_lossy(&part)
@@ -214,11 +215,41 @@ fn survey(g: &mut Handle) -> Vec<String> {
     ));
     out.push(format!(
         "is_file {} {} {} is_dir {} {} is_symlink {} exists {} {}",
-        g.is_file("/etc/hostname", guestfs::IsFileOpts { followsymlinks: Some(false) }).unwrap(),
-        g.is_file("/link", guestfs::IsFileOpts { followsymlinks: Some(false) }).unwrap(),
-        g.is_file("/link", guestfs::IsFileOpts { followsymlinks: Some(true) }).unwrap(),
-        g.is_dir("/etc", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap(),
-        g.is_dir("/rel", guestfs::IsDirOpts { followsymlinks: Some(true) }).unwrap(),
+        g.is_file(
+            "/etc/hostname",
+            guestfs::IsFileOpts {
+                followsymlinks: Some(false)
+            }
+        )
+        .unwrap(),
+        g.is_file(
+            "/link",
+            guestfs::IsFileOpts {
+                followsymlinks: Some(false)
+            }
+        )
+        .unwrap(),
+        g.is_file(
+            "/link",
+            guestfs::IsFileOpts {
+                followsymlinks: Some(true)
+            }
+        )
+        .unwrap(),
+        g.is_dir(
+            "/etc",
+            guestfs::IsDirOpts {
+                followsymlinks: Some(false)
+            }
+        )
+        .unwrap(),
+        g.is_dir(
+            "/rel",
+            guestfs::IsDirOpts {
+                followsymlinks: Some(true)
+            }
+        )
+        .unwrap(),
         g.is_symlink("/link").unwrap(),
         g.exists("/etc").unwrap(),
         g.exists("/nope").unwrap()
@@ -548,7 +579,14 @@ fn unix_backend_talks_to_a_listening_daemon() {
     let mut g = Handle::new();
     g.set_backend(&format!("unix:{}", sock.display())).unwrap();
     g.launch().unwrap();
-    assert!(g.is_dir("/etc", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap());
+    assert!(g
+        .is_dir(
+            "/etc",
+            guestfs::IsDirOpts {
+                followsymlinks: Some(false)
+            }
+        )
+        .unwrap());
     assert!(g.ls("/").unwrap().contains(&"etc".to_string()));
     let e = g.statns("/no/such/file").unwrap_err();
     assert_eq!(e.errno, libc::ENOENT);
@@ -702,7 +740,14 @@ fn slow_fixture_windows_ntfs() {
     );
     g.mount_ro("/dev/sda2", "/").unwrap();
     assert_eq!(g.mounts().unwrap(), vec!["/dev/sda2".to_string()]);
-    assert!(g.is_dir("/Windows/System32", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap());
+    assert!(g
+        .is_dir(
+            "/Windows/System32",
+            guestfs::IsDirOpts {
+                followsymlinks: Some(false)
+            }
+        )
+        .unwrap());
     assert_eq!(
         g.case_sensitive_path("/windows/system32").unwrap(),
         "/Windows/System32"
@@ -868,7 +913,8 @@ fn slow_luks_volume_opens_and_inspects() {
         .cryptsetup_open("/dev/sda", "wrong", &mapname, Default::default())
         .unwrap_err();
     assert!(e.message.contains("No key available"), "{}", e.message);
-    g.cryptsetup_open("/dev/sda", "secret", &mapname, Default::default()).unwrap();
+    g.cryptsetup_open("/dev/sda", "secret", &mapname, Default::default())
+        .unwrap();
     let opened = format!("/dev/mapper/{}", mapname);
     assert_eq!(
         g.list_filesystems().unwrap(),
@@ -914,6 +960,13 @@ fn slow_btrfs_subvolumes_are_listed_and_mountable() {
     assert_eq!(g.vfs_label("btrfsvol:/dev/sda/home").unwrap(), "BT");
     g.mount_ro("btrfsvol:/dev/sda/root", "/").unwrap();
     assert_eq!(g.read_file("/etc/hostname").unwrap(), b"subvolumed\n");
-    assert!(g.is_dir("/nested", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap());
+    assert!(g
+        .is_dir(
+            "/nested",
+            guestfs::IsDirOpts {
+                followsymlinks: Some(false)
+            }
+        )
+        .unwrap());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1668,7 +1668,7 @@ fn handle_hivex_trace() {
         &[EventKind::Trace, EventKind::Library],
         Box::new(move |e| sink.lock().unwrap().push(e.message.to_string())),
     );
-    g.set_trace(true);
+    g.set_trace(true).unwrap();
     g.hivex_open(
         &dev,
         HivexOpenOptions {

@@ -311,7 +311,15 @@ fn compare_with_expected(g: &mut Handle, xml: &str) -> Vec<String> {
         }
         Err(e) => diffs.push(format!("applications: error {}", e)),
     }
-    let icon = g.inspect_get_icon(&root, guestfs::InspectGetIconOpts { favicon: Some(false), highquality: Some(false) }).unwrap();
+    let icon = g
+        .inspect_get_icon(
+            &root,
+            guestfs::InspectGetIconOpts {
+                favicon: Some(false),
+                highquality: Some(false),
+            },
+        )
+        .unwrap();
     if icon.is_empty() != elem(os, "icon").is_none() {
         diffs.push("icon presence differs".into());
     }
@@ -630,7 +638,16 @@ fn phony_debian_whole_disk() {
     );
     assert_eq!(apps[2].app2_source_package, "glibc");
     assert_eq!(apps[2].app2_release, "9+deb12u4");
-    assert!(g.inspect_get_icon(r, guestfs::InspectGetIconOpts { favicon: Some(true), highquality: Some(false) }).unwrap().is_empty());
+    assert!(g
+        .inspect_get_icon(
+            r,
+            guestfs::InspectGetIconOpts {
+                favicon: Some(true),
+                highquality: Some(false)
+            }
+        )
+        .unwrap()
+        .is_empty());
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -1066,7 +1083,16 @@ fn phony_windows_mbr() {
         apps[2].app2_install_path,
         "C:\\Program Files\\Red Hat\\test3"
     );
-    assert!(g.inspect_get_icon(r, guestfs::InspectGetIconOpts { favicon: Some(true), highquality: Some(false) }).unwrap().is_empty());
+    assert!(g
+        .inspect_get_icon(
+            r,
+            guestfs::InspectGetIconOpts {
+                favicon: Some(true),
+                highquality: Some(false)
+            }
+        )
+        .unwrap()
+        .is_empty());
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -1917,7 +1943,15 @@ fn phony_icons() {
     assert_eq!(g.inspect_os().unwrap().len(), 3);
     let icon = |g: &mut Handle, r: &str, fav: bool, hq: bool| {
         g.mount_ro(r, "/").unwrap();
-        let i = g.inspect_get_icon(r, guestfs::InspectGetIconOpts { favicon: Some(fav), highquality: Some(hq) }).unwrap();
+        let i = g
+            .inspect_get_icon(
+                r,
+                guestfs::InspectGetIconOpts {
+                    favicon: Some(fav),
+                    highquality: Some(hq),
+                },
+            )
+            .unwrap();
         g.umount_all().unwrap();
         i
     };

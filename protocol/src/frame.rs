@@ -337,7 +337,11 @@ mod tests {
         let mut body = XdrWriter::new();
         body.string("/dev/sda1");
         body.string("/");
-        let msg = frame_message(&Header::call(crate::proc_nr::MOUNT, 0x1000, 0, 0), &body.buf).unwrap();
+        let msg = frame_message(
+            &Header::call(crate::proc_nr::MOUNT, 0x1000, 0, 0),
+            &body.buf,
+        )
+        .unwrap();
         let hex: String = msg.iter().map(|b| format!("{:02x}", b)).collect();
         assert_eq!(
             hex,

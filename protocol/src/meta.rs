@@ -213,7 +213,7 @@ pub fn write_struct(out: &mut String, s: &dyn StructFields, linesep: &str, inden
                 // Exactly the 32 bytes of the wire field.
                 let mut b: Vec<u8> = v.bytes().take(32).collect();
                 b.resize(32, 0);
-                out.push_str(&String::from_utf8_lossy(&b).replace('\0', "\u{0}"));
+                out.push_str(&String::from_utf8_lossy(&b));
             }
             Field::Buffer(v) => {
                 for &c in v {
@@ -246,7 +246,13 @@ pub fn format_g(v: f64) -> String {
         return "0".into();
     }
     if !v.is_finite() {
-        return if v.is_nan() { "nan".into() } else if v > 0.0 { "inf".into() } else { "-inf".into() };
+        return if v.is_nan() {
+            "nan".into()
+        } else if v > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
     }
     let exp = format!("{:.5e}", v);
     let (mantissa, e) = exp.split_once('e').unwrap_or((&exp, "0"));

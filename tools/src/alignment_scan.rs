@@ -1,8 +1,8 @@
 //! virt-alignment-scan: check alignment of virtual machine partitions.
 
+use crate::common::output::Record;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
-use crate::common::output::Record;
 use std::io::Write;
 
 pub static SPEC: ToolSpec = ToolSpec {

@@ -1,8 +1,8 @@
 //! virt-cat: display files in a virtual machine.
 
+use crate::common::output::Record;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::Command;
-use crate::common::output::Record;
 use std::io::Write;
 
 pub static SPEC: ToolSpec = ToolSpec {

@@ -1,9 +1,9 @@
 //! virt-copy-out: copy files and directories out of a virtual machine (the guestfish
 //! `copy-out` wrapper: `virt-copy-out -a disk.img /file|dir [...] LOCALDIR`).
 
+use crate::common::output::Record;
 use crate::common::{fish, Ctx, ToolSpec, LIBGUESTFS_VERSION};
 use clap::Command;
-use crate::common::output::Record;
 
 pub static SPEC: ToolSpec = ToolSpec {
     name: "virt-copy-out",

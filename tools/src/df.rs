@@ -2,9 +2,9 @@
 
 use crate::common::csv::csv_field;
 use crate::common::human::human_size_scaled;
+use crate::common::output::Record;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
-use crate::common::output::Record;
 use guestfs::types::StatVfs;
 use std::io::Write;
 

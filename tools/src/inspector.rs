@@ -1,9 +1,9 @@
 //! virt-inspector: display information about a virtual machine.
 
+use crate::common::output::{Json, Record};
 use crate::common::xml::XmlWriter;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
-use crate::common::output::{Json, Record};
 use guestfs::Handle;
 use std::io::Write;
 

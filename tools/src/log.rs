@@ -1,8 +1,8 @@
 //! virt-log: display log files in a virtual machine.
 
+use crate::common::output::Record;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, Command};
-use crate::common::output::Record;
 use guestfs::Handle;
 use std::io::Write;
 
@@ -86,7 +86,14 @@ fn run(ctx: &mut Ctx) -> i32 {
             return journal(ctx, &mut g);
         }
         for log in ["/var/log/syslog", "/var/log/messages"] {
-            if g.is_file(log, guestfs::IsFileOpts { followsymlinks: Some(true) }).unwrap_or(false) {
+            if g.is_file(
+                log,
+                guestfs::IsFileOpts {
+                    followsymlinks: Some(true),
+                },
+            )
+            .unwrap_or(false)
+            {
                 let stdout = std::io::stdout();
                 let mut out = stdout.lock();
                 g.download_to(log, &mut out).map_err(|_| 1)?;
@@ -154,7 +161,15 @@ fn windows_evtx(ctx: &Ctx, g: &mut Handle) -> Result<(), i32> {
     }
     let path = "/Windows/System32/winevt/Logs/System.evtx";
     let real = g.case_sensitive_path(path).map_err(|_| 1)?;
-    if !g.is_file(&real, guestfs::IsFileOpts { followsymlinks: Some(true) }).unwrap_or(false) {
+    if !g
+        .is_file(
+            &real,
+            guestfs::IsFileOpts {
+                followsymlinks: Some(true),
+            },
+        )
+        .unwrap_or(false)
+    {
         eprintln!("{}: Windows Event Log file ({}) not found", ctx.prog, path);
         return Err(1);
     }

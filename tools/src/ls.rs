@@ -2,9 +2,9 @@
 
 use crate::common::csv::csv_field;
 use crate::common::listing::{file_type_char, now, stat_fields, time_style, FieldOptions};
+use crate::common::output::Record;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
-use crate::common::output::Record;
 use guestfs::types::StatNs;
 use guestfs::Handle;
 use std::io::Write;

@@ -1,8 +1,8 @@
 //! virt-tail: follow (tail) files in a virtual machine.
 
+use crate::common::output::Record;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
-use crate::common::output::Record;
 use guestfs::Handle;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -97,7 +97,10 @@ fn run(ctx: &mut Ctx) -> i32 {
     if let Err(e) = g.set_backend(&backend) {
         return ctx.error(&e.message);
     }
-    println!("guestfs_get_backend: {}", g.get_backend().unwrap_or_default());
+    println!(
+        "guestfs_get_backend: {}",
+        g.get_backend().unwrap_or_default()
+    );
     println!("guestfs_get_verbose: 1");
     match guestfs::backend::appliance::qemu::qemu_binary() {
         Ok(q) => {

@@ -1,13 +1,13 @@
 //! virt-win-reg: export entries from a Windows guest's registry, in regedit's `.reg` format
 //! exactly as 1.48 (which is Perl with Win::Hivex::Regedit) writes it.
 
+use crate::common::output::Record;
 use crate::common::{
     getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION, LIBGUESTFS_VERSION,
 };
 use clap::{Arg, ArgAction, Command};
-use guestfs::HivexOpenOpts;
-use crate::common::output::Record;
 use guestfs::Handle;
+use guestfs::HivexOpenOpts;
 use std::io::Write;
 
 pub static SPEC: ToolSpec = ToolSpec {

@@ -26,8 +26,13 @@ pub trait BackendExt {
     /// Every path below a directory, relative to it, sorted bytewise.
     fn find_names(&mut self, dir: &str) -> Result<Vec<String>>;
     /// `size` bytes of a file or device from `offset`.
-    fn download_range(&mut self, path: &str, offset: i64, size: i64, out: &mut dyn Write)
-        -> Result<()>;
+    fn download_range(
+        &mut self,
+        path: &str,
+        offset: i64,
+        size: i64,
+        out: &mut dyn Write,
+    ) -> Result<()>;
 }
 
 impl BackendExt for dyn Backend + '_ {

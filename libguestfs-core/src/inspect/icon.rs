@@ -4,10 +4,10 @@
 //! an ASCII logo) and Windows XP/7 (`wrestool`/`bmptopnm`/`pnmtopng` on explorer.exe); for
 //! these no icon is returned.
 
-use crate::backend::ext::BackendExt;
 use super::apps::read_db_file;
 use super::io::Io;
 use super::InspectionData;
+use crate::backend::ext::BackendExt;
 use crate::error::{Error, Result};
 
 /// The PNG signature and the IHDR chunk header `file(1)` requires right after it.

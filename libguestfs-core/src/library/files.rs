@@ -126,7 +126,11 @@ impl Handle {
         Ok(out)
     }
 
-    pub(crate) fn impl_readlinklist(&mut self, path: &str, names: &[String]) -> Result<Vec<String>> {
+    pub(crate) fn impl_readlinklist(
+        &mut self,
+        path: &str,
+        names: &[String],
+    ) -> Result<Vec<String>> {
         let mut out = Vec::with_capacity(names.len());
         for batch in names.chunks(LIST_BATCH) {
             out.extend(self.internal_readlinklist(path, batch)?);
@@ -143,11 +147,7 @@ impl Handle {
     }
 
     pub(crate) fn impl_lstatlist(&mut self, path: &str, names: &[String]) -> Result<Vec<Stat>> {
-        Ok(self
-            .lstatnslist(path, names)?
-            .iter()
-            .map(stat_of)
-            .collect())
+        Ok(self.lstatnslist(path, names)?.iter().map(stat_of).collect())
     }
 }
 

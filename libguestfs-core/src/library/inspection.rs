@@ -23,18 +23,17 @@ impl Handle {
     /// `inspect_os`: inspects every filesystem and returns the roots of the operating
     /// systems found (empty if none).
     pub(crate) fn impl_inspect_os(&mut self) -> Result<Vec<String>> {
-        let result = match self.backend_mut() {
-            Some(be) => inspect_filesystems(&mut Io::new(be)),
-            None => Err(Error::new(
-                libc::EINVAL,
-                "call launch before using this function",
-            )),
+        let fses = match self.backend_mut() {
+            Some(be) => inspect_filesystems(&mut Io::new(be))?,
+            None => {
+                return Err(Error::new(
+                    libc::EINVAL,
+                    "call launch before using this function",
+                ))
+            }
         };
-        let result = result.map(|fses| {
-            self.inspection = InspectionCache { fses };
-            self.inspection.roots()
-        });
-        result
+        self.inspection = InspectionCache { fses };
+        Ok(self.inspection.roots())
     }
 
     /// The roots found by the last `inspect_os` (empty if it was not called).
@@ -44,15 +43,11 @@ impl Handle {
 
     /// `linux`, `windows`, `freebsd`, … or `unknown`.
     pub(crate) fn impl_inspect_get_type(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.os_type.unwrap_or("unknown").to_string())
-        })
+        self.inspect_getter(root, |d| Ok(d.os_type.unwrap_or("unknown").to_string()))
     }
 
     pub(crate) fn impl_inspect_get_distro(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.distro.unwrap_or("unknown").to_string())
-        })
+        self.inspect_getter(root, |d| Ok(d.distro.unwrap_or("unknown").to_string()))
     }
 
     pub(crate) fn impl_inspect_get_product_name(&mut self, root: &str) -> Result<String> {
@@ -70,15 +65,11 @@ impl Handle {
     }
 
     pub(crate) fn impl_inspect_get_major_version(&mut self, root: &str) -> Result<i32> {
-        self.inspect_getter(root, |d| {
-            Ok(d.version.map(|v| v.0 as i32).unwrap_or(0))
-        })
+        self.inspect_getter(root, |d| Ok(d.version.map(|v| v.0 as i32).unwrap_or(0)))
     }
 
     pub(crate) fn impl_inspect_get_minor_version(&mut self, root: &str) -> Result<i32> {
-        self.inspect_getter(root, |d| {
-            Ok(d.version.map(|v| v.1 as i32).unwrap_or(0))
-        })
+        self.inspect_getter(root, |d| Ok(d.version.map(|v| v.1 as i32).unwrap_or(0)))
     }
 
     pub(crate) fn impl_inspect_get_arch(&mut self, root: &str) -> Result<String> {
@@ -115,7 +106,10 @@ impl Handle {
 
     /// (mountpoint, mountable) pairs: the fstab entries whose mountpoint starts with `/`, in
     /// fstab order; just `("/", root)` when there is no fstab information.
-    pub(crate) fn impl_inspect_get_mountpoints(&mut self, root: &str) -> Result<Vec<(String, String)>> {
+    pub(crate) fn impl_inspect_get_mountpoints(
+        &mut self,
+        root: &str,
+    ) -> Result<Vec<(String, String)>> {
         let r = root.to_string();
         self.inspect_getter(root, move |d| {
             Ok(if d.fstab.is_empty() {
@@ -144,10 +138,11 @@ impl Handle {
     }
 
     /// (drive letter, device) pairs of a Windows guest; empty otherwise.
-    pub(crate) fn impl_inspect_get_drive_mappings(&mut self, root: &str) -> Result<Vec<(String, String)>> {
-        self.inspect_getter(root, |d| {
-            Ok(d.drive_mappings.clone())
-        })
+    pub(crate) fn impl_inspect_get_drive_mappings(
+        &mut self,
+        root: &str,
+    ) -> Result<Vec<(String, String)>> {
+        self.inspect_getter(root, |d| Ok(d.drive_mappings.clone()))
     }
 
     pub(crate) fn impl_inspect_get_windows_systemroot(&mut self, root: &str) -> Result<String> {
@@ -161,7 +156,10 @@ impl Handle {
         })
     }
 
-    pub(crate) fn impl_inspect_get_windows_current_control_set(&mut self, root: &str) -> Result<String> {
+    pub(crate) fn impl_inspect_get_windows_current_control_set(
+        &mut self,
+        root: &str,
+    ) -> Result<String> {
         self.inspect_getter(root, |d| {
             d.windows_current_control_set.clone().ok_or_else(|| {
                 Error::new(
@@ -216,8 +214,7 @@ impl Handle {
 
     /// The libosinfo short ID (`fedora14`, `win7`, …) or `unknown`.
     pub(crate) fn impl_inspect_get_osinfo(&mut self, root: &str) -> Result<String> {
-        self
-            .inspection
+        self.inspection
             .root(root)
             .map_err(|e| e.context("inspect_get_type"))
             .map(|d| {
@@ -243,7 +240,10 @@ impl Handle {
 
     /// The installed applications of a root, sorted by name. The guest must be mounted (at
     /// the mountpoints `inspect_get_mountpoints` gives).
-    pub(crate) fn impl_inspect_list_applications2(&mut self, root: &str) -> Result<Vec<Application2>> {
+    pub(crate) fn impl_inspect_list_applications2(
+        &mut self,
+        root: &str,
+    ) -> Result<Vec<Application2>> {
         let mut reported = Vec::new();
         let result = self
             .root_data_for_library(root)
@@ -261,7 +261,10 @@ impl Handle {
     }
 
     /// The deprecated form of [`Handle::inspect_list_applications2`].
-    pub(crate) fn impl_inspect_list_applications(&mut self, root: &str) -> Result<Vec<Application>> {
+    pub(crate) fn impl_inspect_list_applications(
+        &mut self,
+        root: &str,
+    ) -> Result<Vec<Application>> {
         let apps = self.impl_inspect_list_applications2(root)?;
         Ok(apps
             .into_iter()
@@ -317,4 +320,3 @@ impl Handle {
         Ok(canonical_device_name_with(device, &mut lvs))
     }
 }
-

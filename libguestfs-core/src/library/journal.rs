@@ -7,11 +7,11 @@
 
 use crate::backend::ext::BackendExt;
 use crate::backend::Backend;
-use guestfs_protocol::structs::Xattr;
 use crate::error::{strerror, Error, Result};
 use crate::handle::Handle;
 use crate::journal::format::{Header, HEADER_SIZE_KNOWN};
 use crate::journal::Journal;
+use guestfs_protocol::structs::Xattr;
 use std::io::{self, Write};
 
 /// The most bytes `journal_open` reads from the guest in all (EFBIG beyond).

@@ -17,6 +17,7 @@ fn pending(call: &str) -> Error {
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 impl Handle {
     pub(crate) fn impl_add_cdrom(&mut self, _filename: &str) -> Result<()> {
         Err(pending("add_cdrom"))
@@ -26,11 +27,19 @@ impl Handle {
         Err(pending("add_domain"))
     }
 
-    pub(crate) fn impl_add_drive_ro_with_if(&mut self, _filename: &str, _iface: &str) -> Result<()> {
+    pub(crate) fn impl_add_drive_ro_with_if(
+        &mut self,
+        _filename: &str,
+        _iface: &str,
+    ) -> Result<()> {
         Err(pending("add_drive_ro_with_if"))
     }
 
-    pub(crate) fn impl_add_drive_scratch(&mut self, _size: i64, _opts: AddDriveScratchOpts) -> Result<()> {
+    pub(crate) fn impl_add_drive_scratch(
+        &mut self,
+        _size: i64,
+        _opts: AddDriveScratchOpts,
+    ) -> Result<()> {
         Err(pending("add_drive_scratch"))
     }
 
@@ -38,7 +47,11 @@ impl Handle {
         Err(pending("add_drive_with_if"))
     }
 
-    pub(crate) fn impl_add_libvirt_dom(&mut self, _dom: usize, _opts: AddLibvirtDomOpts) -> Result<i32> {
+    pub(crate) fn impl_add_libvirt_dom(
+        &mut self,
+        _dom: usize,
+        _opts: AddLibvirtDomOpts,
+    ) -> Result<i32> {
         Err(pending("add_libvirt_dom"))
     }
 
@@ -70,7 +83,13 @@ impl Handle {
         Err(pending("device_index"))
     }
 
-    pub(crate) fn impl_disk_create(&mut self, _filename: &str, _format: &str, _size: i64, _opts: DiskCreateOpts) -> Result<()> {
+    pub(crate) fn impl_disk_create(
+        &mut self,
+        _filename: &str,
+        _format: &str,
+        _size: i64,
+        _opts: DiskCreateOpts,
+    ) -> Result<()> {
         Err(pending("disk_create"))
     }
 
@@ -134,15 +153,24 @@ impl Handle {
         Err(pending("get_identifier"))
     }
 
-    pub(crate) fn impl_get_libvirt_requested_credential_challenge(&mut self, _index: i32) -> Result<String> {
+    pub(crate) fn impl_get_libvirt_requested_credential_challenge(
+        &mut self,
+        _index: i32,
+    ) -> Result<String> {
         Err(pending("get_libvirt_requested_credential_challenge"))
     }
 
-    pub(crate) fn impl_get_libvirt_requested_credential_defresult(&mut self, _index: i32) -> Result<String> {
+    pub(crate) fn impl_get_libvirt_requested_credential_defresult(
+        &mut self,
+        _index: i32,
+    ) -> Result<String> {
         Err(pending("get_libvirt_requested_credential_defresult"))
     }
 
-    pub(crate) fn impl_get_libvirt_requested_credential_prompt(&mut self, _index: i32) -> Result<String> {
+    pub(crate) fn impl_get_libvirt_requested_credential_prompt(
+        &mut self,
+        _index: i32,
+    ) -> Result<String> {
         Err(pending("get_libvirt_requested_credential_prompt"))
     }
 
@@ -206,11 +234,26 @@ impl Handle {
         Err(pending("internal_get_console_socket"))
     }
 
-    pub(crate) fn impl_internal_test(&mut self, _str: &str, _optstr: Option<&str>, _strlist: &[String], _b: bool, _integer: i32, _integer64: i64, _filein: &str, _fileout: &str, _bufferin: &[u8], _opts: InternalTestOpts) -> Result<()> {
+    pub(crate) fn impl_internal_test(
+        &mut self,
+        _str: &str,
+        _optstr: Option<&str>,
+        _strlist: &[String],
+        _b: bool,
+        _integer: i32,
+        _integer64: i64,
+        _filein: &str,
+        _fileout: &str,
+        _bufferin: &[u8],
+        _opts: InternalTestOpts,
+    ) -> Result<()> {
         Err(pending("internal_test"))
     }
 
-    pub(crate) fn impl_internal_test_63_optargs(&mut self, _opts: InternalTest63OptargsOpts) -> Result<()> {
+    pub(crate) fn impl_internal_test_63_optargs(
+        &mut self,
+        _opts: InternalTest63OptargsOpts,
+    ) -> Result<()> {
         Err(pending("internal_test_63_optargs"))
     }
 
@@ -218,7 +261,10 @@ impl Handle {
         Err(pending("internal_test_close_output"))
     }
 
-    pub(crate) fn impl_internal_test_only_optargs(&mut self, _opts: InternalTestOnlyOptargsOpts) -> Result<()> {
+    pub(crate) fn impl_internal_test_only_optargs(
+        &mut self,
+        _opts: InternalTestOnlyOptargsOpts,
+    ) -> Result<()> {
         Err(pending("internal_test_only_optargs"))
     }
 
@@ -238,7 +284,10 @@ impl Handle {
         Err(pending("internal_test_rbufferouterr"))
     }
 
-    pub(crate) fn impl_internal_test_rconstoptstring(&mut self, _val: &str) -> Result<Option<String>> {
+    pub(crate) fn impl_internal_test_rconstoptstring(
+        &mut self,
+        _val: &str,
+    ) -> Result<Option<String>> {
         Err(pending("internal_test_rconstoptstring"))
     }
 
@@ -254,7 +303,10 @@ impl Handle {
         Err(pending("internal_test_rconststringerr"))
     }
 
-    pub(crate) fn impl_internal_test_rhashtable(&mut self, _val: &str) -> Result<Vec<(String, String)>> {
+    pub(crate) fn impl_internal_test_rhashtable(
+        &mut self,
+        _val: &str,
+    ) -> Result<Vec<(String, String)>> {
         Err(pending("internal_test_rhashtable"))
     }
 
@@ -338,7 +390,11 @@ impl Handle {
         Err(pending("max_disks"))
     }
 
-    pub(crate) fn impl_mount_local(&mut self, _localmountpoint: &str, _opts: MountLocalOpts) -> Result<()> {
+    pub(crate) fn impl_mount_local(
+        &mut self,
+        _localmountpoint: &str,
+        _opts: MountLocalOpts,
+    ) -> Result<()> {
         Err(pending("mount_local"))
     }
 
@@ -402,11 +458,18 @@ impl Handle {
         Err(pending("set_identifier"))
     }
 
-    pub(crate) fn impl_set_libvirt_requested_credential(&mut self, _index: i32, _cred: &[u8]) -> Result<()> {
+    pub(crate) fn impl_set_libvirt_requested_credential(
+        &mut self,
+        _index: i32,
+        _cred: &[u8],
+    ) -> Result<()> {
         Err(pending("set_libvirt_requested_credential"))
     }
 
-    pub(crate) fn impl_set_libvirt_supported_credentials(&mut self, _creds: &[String]) -> Result<()> {
+    pub(crate) fn impl_set_libvirt_supported_credentials(
+        &mut self,
+        _creds: &[String],
+    ) -> Result<()> {
         Err(pending("set_libvirt_supported_credentials"))
     }
 

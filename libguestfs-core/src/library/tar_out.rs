@@ -3,14 +3,13 @@
 //! writes it.
 
 use crate::error::{Error, Result};
-use guestfs_protocol::calls::TarOutOpts;
 use crate::handle::Handle;
 use crate::types::{
     major_minor, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG,
 };
+use guestfs_protocol::calls::TarOutOpts;
 use std::collections::HashMap;
 use std::io::{self, Write};
-
 
 const BLOCK: usize = 512;
 
@@ -163,7 +162,11 @@ impl Handle {
         out: &mut dyn Write,
         opts: &TarOutOpts,
     ) -> Result<()> {
-        for (given, name) in [(opts.xattrs, "xattrs"), (opts.selinux, "selinux"), (opts.acls, "acls")] {
+        for (given, name) in [
+            (opts.xattrs, "xattrs"),
+            (opts.selinux, "selinux"),
+            (opts.acls, "acls"),
+        ] {
             if given == Some(true) {
                 return Err(Error::new(
                     libc::ENOTSUP,

@@ -492,7 +492,11 @@ pub(super) fn lv_row(
         seg_count: lv.segments.len() as i64,
         origin,
         snap_percent: None,
-        copy_percent: if redundant && active { Some(100.0) } else { None },
+        copy_percent: if redundant && active {
+            Some(100.0)
+        } else {
+            None
+        },
         move_pv: String::new(),
         lv_tags: join_tags(&lv.tags),
         mirror_log,

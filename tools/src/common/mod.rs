@@ -15,8 +15,8 @@ pub mod xpath;
 
 use clap::{ArgMatches, Command};
 use getopt::{GetoptTables, Parsed};
-use output::{MachineOutput, Record};
 use guestfs::{AddDriveOpts, Handle};
+use output::{MachineOutput, Record};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 

@@ -106,7 +106,13 @@ impl Conn {
         }
     }
 
-    fn send(&mut self, proc_nr: i32, optargs: u64, progress_hint: u64, args: &[u8]) -> Result<Header> {
+    fn send(
+        &mut self,
+        proc_nr: i32,
+        optargs: u64,
+        progress_hint: u64,
+        args: &[u8],
+    ) -> Result<Header> {
         if let Some(why) = &self.dead {
             return Err(Error::new(libc::EPIPE, why.clone()));
         }

@@ -1,7 +1,6 @@
 //! The native backend's block devices: drives, their partitions and LVM logical volumes,
 //! named and numbered as the Linux kernel inside the libguestfs appliance names them.
 
-use guestfs_protocol::device_name::{canonical_name, drive_letters, natural_cmp};
 use crate::block::{self, Device, Slice};
 use crate::error::{Error, Result};
 use crate::fs::{self, Probe};
@@ -9,6 +8,7 @@ use crate::handle::Drive;
 use crate::lvm;
 use crate::partition::{self, PartitionEntry, PartitionTable};
 use crate::types::makedev;
+use guestfs_protocol::device_name::{canonical_name, drive_letters, natural_cmp};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 

@@ -7,8 +7,8 @@ pub mod bdb;
 pub mod header;
 pub mod ndb;
 
-use crate::backend::ext::BackendExt;
 use super::new_app;
+use crate::backend::ext::BackendExt;
 use crate::error::{Error, Result};
 use crate::inspect::io::{Io, SMALL_FILE_MAX};
 use crate::types::Application2;
