@@ -169,22 +169,7 @@ fn daemon_body(o: &mut String, c: &Call, file_in: &str, file_out: &str) {
 }
 
 fn doc(c: &Call) -> String {
-    let mut d = doc_lines("    ", &c.summary, &c.description);
-    if let Some(by) = &c.deprecated_by {
-        d.push_str(&format!(
-            "    ///\n    /// Deprecated: use [`Handle::{}`] instead.\n",
-            by
-        ));
-    } else if c.deprecated {
-        d.push_str("    ///\n    /// Deprecated, with no replacement.\n");
-    }
-    if let Some(g) = &c.group {
-        d.push_str(&format!(
-            "    ///\n    /// Needs the optional feature group `{}` (see `available`).\n",
-            g
-        ));
-    }
-    d
+    doc_lines("    ", &c.summary, &c.description)
 }
 
 /// `handle_calls.rs`: the `Handle` method of every action.
