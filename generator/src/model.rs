@@ -569,7 +569,11 @@ fn check(api: &Api) {
             );
         }
         assert!(!c.summary.is_empty(), "api: {} has no summary", c.name);
-        assert!(!c.description.is_empty(), "api: {} has no description", c.name);
+        assert!(
+            !c.description.is_empty(),
+            "api: {} has no description",
+            c.name
+        );
         let mut seen = BTreeSet::new();
         for (n, _) in &c.args {
             assert!(

@@ -1699,11 +1699,20 @@ fn handle_hivex_trace() {
     );
     assert!(lines.contains(&"hivex_root = 4128".to_string()));
     assert!(lines.contains(&"hivex_node_children 4128".to_string()));
+    // libguestfs 1.48's trace of a struct list, and of a failed call returning a string.
     assert!(
-        lines.contains(&"hivex_node_children = <struct hivex_node list of 3 entries>".to_string()),
+        lines.contains(
+            &"hivex_node_children = <struct guestfs_hivex_node_list(3) = [0]{hivex_node_h: 8672, } [1]{hivex_node_h: 8488, } [2]{hivex_node_h: 8224, }>".to_string()
+        ),
         "{:?}",
         lines
     );
-    assert!(lines.contains(&"hivex_node_name = -1 (error)".to_string()));
+    assert!(lines.contains(&"hivex_node_name = NULL (error)".to_string()));
+    // hivex_open is a daemon call in libguestfs: it reads the hive without an inner call.
+    assert!(
+        !lines.iter().any(|l| l.starts_with("download")),
+        "{:?}",
+        lines
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::handle::Handle;
 use crate::hive::{Hive, NodeHandle, OpenOptions, ValueHandle};
-use guestfs_protocol::calls::HivexOpenOpts;
+use guestfs_protocol::calls::{checked, HivexOpenOpts};
 use guestfs_protocol::structs::{HivexNode, HivexValue};
 use std::io::{self, Write};
 
@@ -81,7 +81,11 @@ impl Handle {
             limit: MAX_HIVE_FILE_SIZE,
             exceeded: false,
         };
-        let downloaded = self.download_to(filename, &mut buf);
+        // A daemon call in libguestfs: the file is read without an inner (traced) call.
+        let downloaded = match self.backend_mut() {
+            Some(backend) => checked::download(backend, filename, &mut buf),
+            None => Err(Error::new(libc::EINVAL, "the handle is not launched")),
+        };
         if buf.exceeded {
             return Err(Error::new(
                 libc::EFBIG,

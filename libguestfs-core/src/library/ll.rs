@@ -5,6 +5,7 @@
 use crate::error::Result;
 use crate::handle::Handle;
 use crate::types::*;
+use guestfs_protocol::calls::checked;
 
 /// Half a Gregorian year: coreutils shows the year instead of the time for files older.
 const SIX_MONTHS: i64 = 31_556_952 / 2;
@@ -54,7 +55,14 @@ struct Line {
 impl Handle {
     /// The text of `ls -la DIR`.
     pub(crate) fn impl_ll(&mut self, directory: &str) -> Result<String> {
-        let entries = self.readdir(directory)?;
+        // A daemon call in libguestfs: it reads the directory without inner (traced) calls.
+        let Some(be) = self.backend_mut() else {
+            return Err(crate::error::Error::new(
+                libc::EINVAL,
+                "the handle is not launched",
+            ));
+        };
+        let entries = checked::readdir(be, directory)?;
         let mut names: Vec<String> = entries.into_iter().map(|e| e.name).collect();
         names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         let now = std::time::SystemTime::now()
@@ -70,7 +78,7 @@ impl Handle {
                 n if directory.ends_with('/') => format!("{}{}", directory, n),
                 n => format!("{}/{}", directory, n),
             };
-            let st = match self.lstatns(&path) {
+            let st = match checked::lstatns(be, &path) {
                 Ok(st) => st,
                 Err(_) => continue,
             };
@@ -90,7 +98,7 @@ impl Handle {
             };
             let mut shown = name.clone();
             if st.is_symlink() {
-                if let Ok(target) = self.readlink(&path) {
+                if let Ok(target) = checked::readlink(be, &path) {
                     shown = format!("{} -> {}", name, target);
                 }
             }
