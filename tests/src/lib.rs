@@ -83,6 +83,7 @@ pub fn tool_dir() -> PathBuf {
             "virt-win-reg",
             "virt-diff",
             "virt-alignment-scan",
+            "guestfish",
         ] {
             let link = dir.join(name);
             let _ = std::fs::remove_file(&link);

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Captures the expected outputs of every script here from libguestfs 1.48's own guestfish
+# and appliance (the reference; never needed to run the tests):
+#   tests/calls/regenerate.sh [SCRIPT.fish …]
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+command -v guestfish >/dev/null || { echo "regenerate.sh: libguestfs 1.48's guestfish is not installed" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$here/make-iso.sh" "$work/test.iso"
+[ $# -gt 0 ] || set -- "$here"/*.fish
+cd "$work"
+for script in "$@"; do
+  name=$(basename "$script" .fish)
+  script="$here/$name.fish"
+  [ "$name" = prelude ] && continue
+  { sed "s|@ISO@|$work/test.iso|" "$here/prelude.fish"; cat "$script"; } > "$work/$name.fish"
+  rc=0
+  LIBGUESTFS_BACKEND_SETTINGS=force_tcg guestfish < "$work/$name.fish" \
+    > "$here/expected/$name.out" 2> "$here/expected/$name.err" || rc=$?
+  echo "$rc" > "$here/expected/$name.rc"
+  echo "$name: exit $rc"
+done
