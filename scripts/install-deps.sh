@@ -12,6 +12,8 @@ for p in e2fsprogs fdisk gdisk qemu-utils lvm2 dosfstools mtools ntfs-3g cryptse
          debootstrap sqlite3 xz-utils attr binutils bc hyperfine; do
   want "$p"
 done
+reference_missing=0
+dpkg-query -W -f='${Status}' libguestfs-tools 2>/dev/null | grep -q "install ok installed" || reference_missing=1
 qemu_missing=0
 dpkg-query -W -f='${Status}' qemu-system-x86 2>/dev/null | grep -q "install ok installed" || qemu_missing=1
 # The tests make btrfs subvolumes offline with mkfs.btrfs --subvol (btrfs-progs 6.7+, in
@@ -19,7 +21,7 @@ dpkg-query -W -f='${Status}' qemu-system-x86 2>/dev/null | grep -q "install ok i
 btrfs_old=0
 mkfs.btrfs --help 2>&1 | grep -q -- '--subvol' || btrfs_old=1
 
-if [ -z "$need" ] && [ "$qemu_missing" = 0 ] && [ "$btrfs_old" = 0 ]; then
+if [ -z "$need" ] && [ "$qemu_missing" = 0 ] && [ "$btrfs_old" = 0 ] && [ "$reference_missing" = 0 ]; then
   exit 0
 fi
 
@@ -39,6 +41,11 @@ fi
 if [ -n "$need" ]; then
   # shellcheck disable=SC2086
   $SUDO apt-get install -y -q $need
+fi
+# libguestfs 1.48 itself, for the tests that compare with it (never used by the product). After
+# qemu from bookworm-backports, so that apt keeps that qemu.
+if [ "$reference_missing" = 1 ]; then
+  $SUDO apt-get install -y -q libguestfs-tools
 fi
 if ! mkfs.btrfs --help 2>&1 | grep -q -- '--subvol'; then
   $SUDO apt-get install -y -q -t bookworm-backports btrfs-progs || true
