@@ -142,16 +142,33 @@ fn daemon_body(o: &mut String, c: &Call, file_in: &str, file_out: &str) {
         writeln!(o, "            self.impl_{}({})", c.name, pass.join(", ")).unwrap();
         writeln!(o, "        }});").unwrap();
     } else {
+        // A file transfer watches for `user_cancel`.
+        let transfer = c.has_filein() || c.has_fileout();
+        if transfer {
+            writeln!(o, "        let cancel = self.begin_transfer();").unwrap();
+        }
         writeln!(o, "        let result = self.with_backend(action, |daemon| {{").unwrap();
         buffer_checks(o, c, "            ");
+        if c.has_filein() {
+            let value = file_in.strip_prefix("&mut ").unwrap_or(file_in);
+            writeln!(o, "            let mut plain_in = {};", value).unwrap();
+            writeln!(o, "            let mut guarded_in = Cancellable::new(&mut plain_in, &cancel);").unwrap();
+        }
         writeln!(
             o,
             "            checked::{}(daemon, {})",
             c.name,
-            call_pass(c, file_in, file_out)
+            call_pass(
+                c,
+                "&mut guarded_in.file_in()",
+                &format!("&mut Cancellable::new({}, &cancel)", file_out)
+            )
         )
         .unwrap();
         writeln!(o, "        }});").unwrap();
+        if transfer {
+            writeln!(o, "        let result = self.finish_transfer(result, &cancel);").unwrap();
+        }
     }
 }
 

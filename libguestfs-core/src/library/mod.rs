@@ -1,5 +1,16 @@
-//! The calls the library answers itself (libguestfs's library-side actions), by family. The
-//! daemon calls are answered by the backends; see [`crate::backend`].
+//! The calls the library answers itself (libguestfs's library-side actions), by family, as
+//! `impl_*` functions the generated `Handle` methods call. The daemon calls are answered by
+//! the backends; see [`crate::backend`].
 
+pub mod available;
+mod bindtests;
+mod command;
+pub(crate) mod copy;
+pub(crate) mod disk;
+pub mod drives;
 mod files;
-mod pending;
+mod forensics;
+mod fuse;
+pub(crate) mod handle;
+mod launch;
+mod mountable;
