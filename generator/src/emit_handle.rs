@@ -20,7 +20,7 @@ fn handle_params(c: &Call) -> String {
 }
 
 fn trace_args(o: &mut String, c: &Call, stream_name: Option<&str>) {
-    writeln!(o, "        if self.tracing() {{").unwrap();
+    writeln!(o, "        if traced {{").unwrap();
     writeln!(o, "            let mut trace_line = TraceLine::new({});", lit(&c.name)).unwrap();
     for (n, t) in &c.args {
         let v = ident(n);
@@ -201,7 +201,7 @@ pub fn handle(api: &Api) -> String {
         o.push_str(&doc(c));
         writeln!(o, "    pub fn {}(&mut self, {}) -> Result<{}> {{", c.name, handle_params(c), ret).unwrap();
         writeln!(o, "        let action = &ACTIONS[{}];", idx).unwrap();
-        writeln!(o, "        self.enter_call(action)?;").unwrap();
+        writeln!(o, "        let traced = self.enter_call(action)?;").unwrap();
         validity(&mut o, c);
         trace_args(&mut o, c, None);
         if c.is_daemon() {
@@ -210,7 +210,7 @@ pub fn handle(api: &Api) -> String {
             if let Some((n, _)) = file_in {
                 writeln!(
                     o,
-                    "        let mut local_in = match LocalIn::open_in({}) {{\n            Ok(f) => f,\n            Err(e) => return self.fail_local(action, e),\n        }};",
+                    "        let mut local_in = match LocalIn::open_in({}) {{\n            Ok(f) => f,\n            Err(e) => return self.fail_local(action, traced, e),\n        }};",
                     ident(n)
                 )
                 .unwrap();
@@ -218,23 +218,23 @@ pub fn handle(api: &Api) -> String {
             if let Some((n, _)) = file_out {
                 writeln!(
                     o,
-                    "        let mut local_out = match LocalOut::open_out({}) {{\n            Ok(f) => f,\n            Err(e) => return self.fail_local(action, e),\n        }};",
+                    "        let mut local_out = match LocalOut::open_out({}) {{\n            Ok(f) => f,\n            Err(e) => return self.fail_local(action, traced, e),\n        }};",
                     ident(n)
                 )
                 .unwrap();
             }
             daemon_body(&mut o, c, "&mut local_in.file_in()", "&mut local_out");
             if file_out.is_some() {
-                writeln!(o, "        if let Err(e) = local_out.finish_after(&result) {{\n            return self.fail_local(action, e);\n        }}").unwrap();
+                writeln!(o, "        if let Err(e) = local_out.finish_after(&result) {{\n            return self.fail_local(action, traced, e);\n        }}").unwrap();
             }
-            writeln!(o, "        self.leave_call(action, result, {})", trace_ret(&c.ret)).unwrap();
+            writeln!(o, "        self.leave_call(action, traced, result, {})", trace_ret(&c.ret)).unwrap();
         } else {
             let mut pass: Vec<String> = c.args.iter().map(|(n, _)| ident(n)).collect();
             if !c.optargs.is_empty() {
                 pass.push("opts".into());
             }
             writeln!(o, "        let result = self.impl_{}({});", c.name, pass.join(", ")).unwrap();
-            writeln!(o, "        self.leave_call(action, result, {})", trace_ret(&c.ret)).unwrap();
+            writeln!(o, "        self.leave_call(action, traced, result, {})", trace_ret(&c.ret)).unwrap();
         }
         writeln!(o, "    }}\n").unwrap();
 
@@ -300,14 +300,14 @@ pub fn handle(api: &Api) -> String {
             )
             .unwrap();
             writeln!(o, "        let action = &ACTIONS[{}];", idx).unwrap();
-            writeln!(o, "        self.enter_call(action)?;").unwrap();
+            writeln!(o, "        let traced = self.enter_call(action)?;").unwrap();
             validity(&mut o, c);
             trace_args(&mut o, c, Some(&stream));
             if kind == StrKind::FileIn {
                 writeln!(o, "        let mut stream_in = crate::FileIn {{ reader: {}, size_hint: 0 }};", ident(&stream)).unwrap();
             }
             daemon_body(&mut o, c, "&mut stream_in", &ident(&stream));
-            writeln!(o, "        self.leave_call(action, result, {})", trace_ret(&c.ret)).unwrap();
+            writeln!(o, "        self.leave_call(action, traced, result, {})", trace_ret(&c.ret)).unwrap();
             writeln!(o, "    }}\n").unwrap();
         }
     }
@@ -360,6 +360,7 @@ fn ret_value(r: &Ret) -> &'static str {
 /// `Handle::call_dynamic`: any action from [`Value`]s, for guestfish and remote control.
 fn dynamic(api: &Api) -> String {
     let mut o = String::new();
+    writeln!(o, "#[allow(clippy::field_reassign_with_default)]").unwrap();
     writeln!(o, "impl Handle {{").unwrap();
     writeln!(o, "    /// Runs `action` with required arguments `args` (one [`Value`] each, in order) and the").unwrap();
     writeln!(o, "    /// optional arguments `optargs` (by index into the action's optional arguments).").unwrap();

@@ -230,7 +230,9 @@ impl LocalOut {
                         Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
                         Err(e) => {
                             self.error = Some(local_error(
-                                std::io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO)),
+                                std::io::Error::from_raw_os_error(
+                                    e.raw_os_error().unwrap_or(libc::EIO),
+                                ),
                                 name,
                             ));
                             return Err(e);
@@ -256,7 +258,10 @@ impl LocalOut {
         let flushed = self.open().and_then(|f| f.flush());
         match flushed {
             Ok(()) => Ok(()),
-            Err(e) => Err(self.error.take().unwrap_or_else(|| Error::from(e).context(&name))),
+            Err(e) => Err(self
+                .error
+                .take()
+                .unwrap_or_else(|| Error::from(e).context(&name))),
         }
     }
 }
@@ -291,10 +296,7 @@ impl<'c, T> Cancellable<'c, T> {
 
     fn check(&self) -> std::io::Result<()> {
         if self.cancel.load(Ordering::SeqCst) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::Other,
-                USER_CANCELLED,
-            ));
+            return Err(std::io::Error::other(USER_CANCELLED));
         }
         Ok(())
     }
@@ -334,7 +336,11 @@ const USER_CANCELLED: &str = "operation cancelled by user";
 impl Handle {
     /// The end of a file transfer: a failure after `user_cancel` is reported as the
     /// cancellation (EINTR, without the call's name, as libguestfs words it).
-    pub(crate) fn finish_transfer<T>(&mut self, result: Result<T>, cancel: &AtomicBool) -> Result<T> {
+    pub(crate) fn finish_transfer<T>(
+        &mut self,
+        result: Result<T>,
+        cancel: &AtomicBool,
+    ) -> Result<T> {
         match result {
             Err(e) if !e.reported && cancel.load(Ordering::SeqCst) => {
                 Err(self.report_error("", Error::new(libc::EINTR, USER_CANCELLED)))
@@ -467,7 +473,11 @@ impl<'a> DynamicArgs<'a> {
         }
     }
     fn opt(&self, i: usize) -> Option<&'a Value> {
-        self.optargs.iter().rev().find(|(j, _)| *j == i).map(|(_, v)| v)
+        self.optargs
+            .iter()
+            .rev()
+            .find(|(j, _)| *j == i)
+            .map(|(_, v)| v)
     }
     fn opt_wrong(&self, i: usize) -> Error {
         wrong_type(self.action, self.action.optargs[i].name)

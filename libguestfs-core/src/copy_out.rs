@@ -204,7 +204,10 @@ impl Handle {
         let root = LocalDir::open_path(local)?;
         if is_file {
             let name = component(&base).ok_or_else(|| {
-                Error::new(libc::EINVAL, format!("{}: cannot copy out this path", remotepath))
+                Error::new(
+                    libc::EINVAL,
+                    format!("{}: cannot copy out this path", remotepath),
+                )
             })?;
             let mut f = root.create_file(&name, &base)?;
             return self.download_to(remotepath, &mut f);

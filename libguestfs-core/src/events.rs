@@ -305,7 +305,10 @@ mod tests {
             [0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80, 0x100, 0x200]
         );
         assert_eq!(mask(&EventKind::ALL), EVENT_ALL);
-        assert_eq!(EventKind::from_name("subprocess_quit"), Some(EventKind::SubprocessQuit));
+        assert_eq!(
+            EventKind::from_name("subprocess_quit"),
+            Some(EventKind::SubprocessQuit)
+        );
         assert_eq!(EventKind::from_name("nope"), None);
     }
 
@@ -323,8 +326,14 @@ mod tests {
             default_line(EventKind::Warning, "g1", "w"),
             b"libguestfs: warning: w\n"
         );
-        assert_eq!(default_line(EventKind::Appliance, "", "a\r\nb\x00"), b"a\r\nb\\0");
-        assert_eq!(default_line(EventKind::Library, "", "x\ny"), b"libguestfs: x\\ny\n");
+        assert_eq!(
+            default_line(EventKind::Appliance, "", "a\r\nb\x00"),
+            b"a\r\nb\\0"
+        );
+        assert_eq!(
+            default_line(EventKind::Library, "", "x\ny"),
+            b"libguestfs: x\\ny\n"
+        );
         assert_eq!(
             default_line(EventKind::Trace, "", "caf\u{e9}"),
             b"libguestfs: trace: caf\\xc3\\xa9\n"
@@ -339,7 +348,11 @@ mod tests {
         let h0 = hub
             .register(
                 EventKind::Warning.bit(),
-                Box::new(move |e| s1.lock().unwrap().push((e.event_handle, e.message.to_string()))),
+                Box::new(move |e| {
+                    s1.lock()
+                        .unwrap()
+                        .push((e.event_handle, e.message.to_string()))
+                }),
             )
             .unwrap();
         let s2 = seen.clone();
@@ -369,15 +382,22 @@ mod tests {
         );
         // Deleting the last slot frees it.
         hub.delete(h1);
-        assert_eq!(hub.register(EventKind::Close.bit(), Box::new(|_| {})), Some(1));
+        assert_eq!(
+            hub.register(EventKind::Close.bit(), Box::new(|_| {})),
+            Some(1)
+        );
     }
 
     #[test]
     fn registrations_are_limited() {
         let hub = EventHub::default();
         for _ in 0..MAX_CALLBACKS {
-            assert!(hub.register(EventKind::Close.bit(), Box::new(|_| {})).is_some());
+            assert!(hub
+                .register(EventKind::Close.bit(), Box::new(|_| {}))
+                .is_some());
         }
-        assert!(hub.register(EventKind::Close.bit(), Box::new(|_| {})).is_none());
+        assert!(hub
+            .register(EventKind::Close.bit(), Box::new(|_| {}))
+            .is_none());
     }
 }

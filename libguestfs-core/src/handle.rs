@@ -300,8 +300,9 @@ impl Handle {
     }
 
     /// The start of every generated call: the config-state check of config-only calls, then
-    /// the ENTER event.
-    pub(crate) fn enter_call(&mut self, action: &Action) -> Result<()> {
+    /// the ENTER event. Returns whether the call is traced: decided here, at its start, as
+    /// libguestfs does (so `set_trace` itself is traced as it was off before).
+    pub(crate) fn enter_call(&mut self, action: &Action) -> Result<bool> {
         if action.config_only && self.state != State::Config {
             let e = Error::new(
                 libc::EINVAL,
@@ -309,8 +310,9 @@ impl Handle {
             );
             return Err(self.report_error(action.name, e));
         }
+        let traced = self.tracing();
         self.events.message(EventKind::Enter, action.name);
-        Ok(())
+        Ok(traced)
     }
 
     /// A `GUID` argument must look like one (checked before the call, as libguestfs does).
@@ -318,12 +320,20 @@ impl Handle {
         if crate::guid::is_valid(guid) {
             return Ok(());
         }
-        let e = Error::new(libc::EINVAL, format!("{}: parameter is not a valid GUID", arg));
+        let e = Error::new(
+            libc::EINVAL,
+            format!("{}: parameter is not a valid GUID", arg),
+        );
         Err(self.report_error(call, e))
     }
 
     /// A `StringList(Filename)` argument must hold names without `/`.
-    pub(crate) fn check_filenames(&mut self, call: &str, arg: &str, names: &[String]) -> Result<()> {
+    pub(crate) fn check_filenames(
+        &mut self,
+        call: &str,
+        arg: &str,
+        names: &[String],
+    ) -> Result<()> {
         match names.iter().find(|n| n.contains('/')) {
             None => Ok(()),
             Some(n) => {
@@ -333,15 +343,17 @@ impl Handle {
         }
     }
 
-    /// A daemon call needs a launched handle.
-    pub(crate) fn require_ready(&mut self, _action: &Action) -> Result<()> {
+    /// A daemon call needs a launched handle. The error is reported at once (before the
+    /// call's trace line, as libguestfs's stubs do).
+    pub(crate) fn require_ready(&mut self, action: &Action) -> Result<()> {
         if self.state == State::Ready && self.backend.is_some() {
             return Ok(());
         }
-        Err(Error::new(
+        let e = Error::new(
             libc::EINVAL,
             "call launch before using this function\n(in guestfish, don't forget to use the 'run' command)",
-        ))
+        );
+        Err(self.report_error(action.name, e))
     }
 
     /// Runs a daemon call on the backend, then passes its events on.
@@ -368,15 +380,16 @@ impl Handle {
 
     /// A failure on the local side of a file transfer: reported as libguestfs words it, without
     /// the call's name.
-    pub(crate) fn fail_local<T>(&mut self, action: &Action, e: Error) -> Result<T> {
-        self.trace_error(action);
-        Err(self.report_error("", e))
+    pub(crate) fn fail_local<T>(&mut self, action: &Action, traced: bool, e: Error) -> Result<T> {
+        let e = self.report_error("", e);
+        self.trace_error(action, traced);
+        Err(e)
     }
 
     /// The trace line of a failed call (`= -1 (error)`, `= NULL (error)`); a call returning
     /// an optional constant string cannot fail in libguestfs and traces `"NULL"`.
-    fn trace_error(&mut self, action: &Action) {
-        if !self.tracing() {
+    fn trace_error(&mut self, action: &Action, traced: bool) {
+        if !traced {
             return;
         }
         let line = match action.ret {
@@ -390,29 +403,38 @@ impl Handle {
     }
 
     /// The end of every generated call: the result traced, an error reported (daemon calls
-    /// prefix their name, as libguestfs's stubs do; library calls word their own errors).
+    /// prefix their name, as libguestfs's stubs do; library calls word their own errors) in
+    /// libguestfs's order.
     pub(crate) fn leave_call<T>(
         &mut self,
         action: &Action,
+        traced: bool,
         result: Result<T>,
         trace: impl FnOnce(&mut TraceLine, &T),
     ) -> Result<T> {
         match result {
             Ok(v) => {
-                if self.tracing() {
+                if traced {
                     let mut t = TraceLine::result(action.name);
                     trace(&mut t, &v);
                     self.send_trace(t);
                 }
                 Ok(v)
             }
+            // libguestfs traces a daemon's error reply before reporting it, and reports
+            // every other error (the library's own, a nested call's) before the trace.
+            Err(e) if e.reported || !action.is_daemon() => {
+                let e = if e.reported {
+                    e
+                } else {
+                    self.report_error("", e)
+                };
+                self.trace_error(action, traced);
+                Err(e)
+            }
             Err(e) => {
-                self.trace_error(action);
-                if e.reported {
-                    return Err(e);
-                }
-                let prefix = if action.is_daemon() { action.name } else { "" };
-                Err(self.report_error(prefix, e))
+                self.trace_error(action, traced);
+                Err(self.report_error(action.name, e))
             }
         }
     }

@@ -572,11 +572,15 @@ fn handle_journal_calls() {
 
     assert_eq!(g.journal_skip(-3).unwrap(), 3);
     let f = g.journal_get().unwrap();
-    assert!(f.iter().any(|x| x.attrname == "MESSAGE" && x.attrval == b"b4"));
+    assert!(f
+        .iter()
+        .any(|x| x.attrname == "MESSAGE" && x.attrval == b"b4"));
     assert_eq!(g.journal_skip(100).unwrap(), 3);
     assert_eq!(g.journal_skip(-100).unwrap(), 7);
     let f = g.journal_get().unwrap();
-    assert!(f.iter().any(|x| x.attrname == "MESSAGE" && x.attrval == b"a1"));
+    assert!(f
+        .iter()
+        .any(|x| x.attrname == "MESSAGE" && x.attrval == b"a1"));
 
     g.journal_close().unwrap();
     assert!(g.journal_next().is_err());
@@ -584,6 +588,8 @@ fn handle_journal_calls() {
     // shutdown closes the journal
     g.journal_open("/var/log/journal").unwrap();
     g.shutdown().unwrap();
+    // Shutdown also forgets the drives, as libguestfs does.
+    g.add_drive_ro(img.to_str().unwrap()).unwrap();
     g.launch().unwrap();
     assert!(g.journal_next().is_err());
 }

@@ -34,8 +34,9 @@ pub(crate) enum Chosen {
 pub(crate) fn launch_backend(setting: &str, drives: &[Drive], events: &EventHub) -> Result<Chosen> {
     let mut log = |m: String| events.debug(&m);
     match setting {
-        "native" => native::NativeBackend::launch(drives, &mut log)
-            .map(|b| Chosen::Running(Box::new(b))),
+        "native" => {
+            native::NativeBackend::launch(drives, &mut log).map(|b| Chosen::Running(Box::new(b)))
+        }
         "direct" => Ok(Chosen::Appliance),
         "auto" => {
             match native::NativeBackend::launch(drives, &mut log) {

@@ -5,7 +5,9 @@
 
 use crate::error::{Error, Result};
 use crate::handle::Handle;
-use guestfs_protocol::calls::{InternalTest63OptargsOpts, InternalTestOnlyOptargsOpts, InternalTestOpts};
+use guestfs_protocol::calls::{
+    InternalTest63OptargsOpts, InternalTestOnlyOptargsOpts, InternalTestOpts,
+};
 use guestfs_protocol::structs::LvmPv;
 use std::io::Write;
 
@@ -53,10 +55,14 @@ fn scan(s: &str, radix: u32) -> Option<i128> {
 
 /// A count for the list tests (`%zu`/`%u`, where a negative number wraps), bounded.
 fn scan_count(call: &str, val: &str, what: &str) -> Result<u64> {
-    let n = scan(val, 10).ok_or_else(|| Error::msg(format!("{}: expecting {} argument", call, what)))?;
+    let n = scan(val, 10)
+        .ok_or_else(|| Error::msg(format!("{}: expecting {} argument", call, what)))?;
     let n = n.rem_euclid(1 << 64) as u64;
     if n > MAX_TEST_ITEMS {
-        return Err(Error::new(libc::ENOMEM, format!("{}: {}: too many items", call, n)));
+        return Err(Error::new(
+            libc::ENOMEM,
+            format!("{}: {}: too many items", call, n),
+        ));
     }
     Ok(n)
 }
@@ -158,12 +164,18 @@ impl Handle {
         self.test_print(&out)
     }
 
-    pub(crate) fn impl_internal_test_only_optargs(&mut self, opts: InternalTestOnlyOptargsOpts) -> Result<()> {
+    pub(crate) fn impl_internal_test_only_optargs(
+        &mut self,
+        opts: InternalTestOnlyOptargsOpts,
+    ) -> Result<()> {
         let line = optarg_line("test", opts.test.map(|v| v.to_string()));
         self.test_print(&line)
     }
 
-    pub(crate) fn impl_internal_test_63_optargs(&mut self, opts: InternalTest63OptargsOpts) -> Result<()> {
+    pub(crate) fn impl_internal_test_63_optargs(
+        &mut self,
+        opts: InternalTest63OptargsOpts,
+    ) -> Result<()> {
         let all = numbered_optargs!(opts;
             opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12, opt13,
             opt14, opt15, opt16, opt17, opt18, opt19, opt20, opt21, opt22, opt23, opt24, opt25,
@@ -206,7 +218,10 @@ impl Handle {
     pub(crate) fn impl_internal_test_rconststringerr(&mut self) -> Result<String> {
         Err(test_error())
     }
-    pub(crate) fn impl_internal_test_rconstoptstring(&mut self, _val: &str) -> Result<Option<String>> {
+    pub(crate) fn impl_internal_test_rconstoptstring(
+        &mut self,
+        _val: &str,
+    ) -> Result<Option<String>> {
         Ok(Some("static string".to_string()))
     }
     pub(crate) fn impl_internal_test_rconstoptstringerr(&mut self) -> Result<Option<String>> {
@@ -238,7 +253,10 @@ impl Handle {
     pub(crate) fn impl_internal_test_rstructlisterr(&mut self) -> Result<Vec<LvmPv>> {
         Err(test_error())
     }
-    pub(crate) fn impl_internal_test_rhashtable(&mut self, val: &str) -> Result<Vec<(String, String)>> {
+    pub(crate) fn impl_internal_test_rhashtable(
+        &mut self,
+        val: &str,
+    ) -> Result<Vec<(String, String)>> {
         let n = scan_count("internal_test_rhashtable", val, "int")?;
         Ok((0..n).map(|i| (i.to_string(), i.to_string())).collect())
     }

@@ -215,10 +215,7 @@ impl Handle {
         if !info.0.is_object() {
             return Err(Error::msg("qemu-img info: JSON output was not an object"));
         }
-        Ok(info
-            .0
-            .get("backing-filename")
-            .is_some_and(|v| !v.is_null()))
+        Ok(info.0.get("backing-filename").is_some_and(|v| !v.is_null()))
     }
 }
 
@@ -300,9 +297,7 @@ fn discard_block_device(filename: &str) -> Result<()> {
         .write(true)
         .custom_flags(libc::O_NOCTTY)
         .open(filename)
-        .map_err(|e| {
-            Error::from(e).context(&format!("cannot open block device: {}", filename))
-        })?;
+        .map_err(|e| Error::from(e).context(&format!("cannot open block device: {}", filename)))?;
     const BLKGETSIZE64: libc::c_ulong = 0x8008_1272;
     const BLKDISCARD: libc::c_ulong = 0x1277;
     let mut size: u64 = 0;
@@ -338,7 +333,12 @@ pub(crate) fn local_virtual_size(file: &Path, format: &str) -> Option<u64> {
 /// Writes an empty qcow2 (version 3, 64 KiB clusters) of `size` bytes over the backing file
 /// `backing` (an absolute name) of format `backing_format`: what `qemu-img create -f qcow2 -b
 /// BACKING -F FORMAT` makes, in microseconds instead of a process start.
-pub(crate) fn write_overlay(path: &Path, backing: &str, backing_format: &str, size: u64) -> Result<()> {
+pub(crate) fn write_overlay(
+    path: &Path,
+    backing: &str,
+    backing_format: &str,
+    size: u64,
+) -> Result<()> {
     const CLUSTER_BITS: u32 = 16;
     const CLUSTER: u64 = 1 << CLUSTER_BITS;
     const HEADER_LENGTH: usize = 104;

@@ -4,7 +4,9 @@
 
 use crate::error::{Error, Result};
 use crate::handle::{Handle, State};
-use guestfs_protocol::calls::{AddDomainOpts, AddDriveOpts, AddDriveScratchOpts, AddLibvirtDomOpts};
+use guestfs_protocol::calls::{
+    AddDomainOpts, AddDriveOpts, AddDriveScratchOpts, AddLibvirtDomOpts,
+};
 use std::path::Path;
 
 /// The most drives the appliance takes (the virtio-scsi targets the daemon scans).
@@ -180,9 +182,8 @@ impl Drive {
 fn string_is_valid(s: &str, min: usize, max: usize, digits: bool, extra: &str) -> bool {
     s.len() >= min
         && (max == 0 || s.len() <= max)
-        && s.chars().all(|c| {
-            c.is_ascii_alphabetic() || (digits && c.is_ascii_digit()) || extra.contains(c)
-        })
+        && s.chars()
+            .all(|c| c.is_ascii_alphabetic() || (digits && c.is_ascii_digit()) || extra.contains(c))
 }
 
 fn valid_format_or_iface(s: &str) -> bool {
@@ -343,7 +344,10 @@ fn check_network_drive(d: &mut Drive) -> Result<()> {
 /// (the file checks and `/dev/null` come after).
 fn drive_from_opts(filename: &str, opts: AddDriveOpts) -> Result<Drive> {
     let servers = match &opts.server {
-        Some(list) => list.iter().map(|s| parse_server(s)).collect::<Result<Vec<_>>>()?,
+        Some(list) => list
+            .iter()
+            .map(|s| parse_server(s))
+            .collect::<Result<Vec<_>>>()?,
         None => Vec::new(),
     };
     let discard = match opts.discard.as_deref() {
@@ -504,7 +508,11 @@ impl Handle {
 
     /// A new empty raw disk of `size` bytes in the handle's temporary directory, removed with
     /// the handle.
-    pub(crate) fn impl_add_drive_scratch(&mut self, size: i64, opts: AddDriveScratchOpts) -> Result<()> {
+    pub(crate) fn impl_add_drive_scratch(
+        &mut self,
+        size: i64,
+        opts: AddDriveScratchOpts,
+    ) -> Result<()> {
         let filename = self.temp_file("scratch", Some("img"))?;
         let filename = filename.display().to_string();
         self.disk_create(&filename, "raw", size, Default::default())?;
@@ -529,7 +537,11 @@ impl Handle {
         Err(Error::msg(NO_LIBVIRT_DOMAINS))
     }
 
-    pub(crate) fn impl_add_libvirt_dom(&mut self, _dom: usize, _opts: AddLibvirtDomOpts) -> Result<i32> {
+    pub(crate) fn impl_add_libvirt_dom(
+        &mut self,
+        _dom: usize,
+        _opts: AddLibvirtDomOpts,
+    ) -> Result<i32> {
         Err(Error::msg(NO_LIBVIRT_DOMAINS))
     }
 

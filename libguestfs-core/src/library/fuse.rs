@@ -14,7 +14,11 @@ fn fuse_not_available() -> Error {
 }
 
 impl Handle {
-    pub(crate) fn impl_mount_local(&mut self, _localmountpoint: &str, _opts: MountLocalOpts) -> Result<()> {
+    pub(crate) fn impl_mount_local(
+        &mut self,
+        _localmountpoint: &str,
+        _opts: MountLocalOpts,
+    ) -> Result<()> {
         Err(fuse_not_available())
     }
 

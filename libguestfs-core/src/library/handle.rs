@@ -313,7 +313,10 @@ impl Handle {
 
     pub(crate) fn impl_set_smp(&mut self, smp: i32) -> Result<()> {
         if smp > MAX_SMP {
-            return Err(Error::msg(format!("unsupported number of smp vcpus: {}", smp)));
+            return Err(Error::msg(format!(
+                "unsupported number of smp vcpus: {}",
+                smp
+            )));
         }
         if smp < 1 {
             return Err(Error::msg(format!("invalid smp parameter: {}", smp)));
@@ -511,22 +514,38 @@ impl Handle {
         Ok(self.state as i32)
     }
 
-    pub(crate) fn impl_set_libvirt_supported_credentials(&mut self, _creds: &[String]) -> Result<()> {
+    pub(crate) fn impl_set_libvirt_supported_credentials(
+        &mut self,
+        _creds: &[String],
+    ) -> Result<()> {
         Err(Error::msg(NO_LIBVIRT_AUTH))
     }
     pub(crate) fn impl_get_libvirt_requested_credentials(&mut self) -> Result<Vec<String>> {
         Err(Error::msg(NO_LIBVIRT_AUTH))
     }
-    pub(crate) fn impl_get_libvirt_requested_credential_prompt(&mut self, _index: i32) -> Result<String> {
+    pub(crate) fn impl_get_libvirt_requested_credential_prompt(
+        &mut self,
+        _index: i32,
+    ) -> Result<String> {
         Err(Error::msg(NO_LIBVIRT_AUTH))
     }
-    pub(crate) fn impl_get_libvirt_requested_credential_challenge(&mut self, _index: i32) -> Result<String> {
+    pub(crate) fn impl_get_libvirt_requested_credential_challenge(
+        &mut self,
+        _index: i32,
+    ) -> Result<String> {
         Err(Error::msg(NO_LIBVIRT_AUTH))
     }
-    pub(crate) fn impl_get_libvirt_requested_credential_defresult(&mut self, _index: i32) -> Result<String> {
+    pub(crate) fn impl_get_libvirt_requested_credential_defresult(
+        &mut self,
+        _index: i32,
+    ) -> Result<String> {
         Err(Error::msg(NO_LIBVIRT_AUTH))
     }
-    pub(crate) fn impl_set_libvirt_requested_credential(&mut self, _index: i32, _cred: &[u8]) -> Result<()> {
+    pub(crate) fn impl_set_libvirt_requested_credential(
+        &mut self,
+        _index: i32,
+        _cred: &[u8],
+    ) -> Result<()> {
         Err(Error::msg(NO_LIBVIRT_AUTH))
     }
 }
@@ -563,9 +582,8 @@ impl Settings {
     pub(crate) fn backend_setting_bool(&self, name: &str) -> Result<bool> {
         match backend_setting(&self.backend_settings, name) {
             None => Ok(false),
-            Some(v) => parse_bool(v).ok_or_else(|| {
-                Error::msg(format!("{}={}: non-boolean backend setting", name, v))
-            }),
+            Some(v) => parse_bool(v)
+                .ok_or_else(|| Error::msg(format!("{}={}: non-boolean backend setting", name, v))),
         }
     }
 }
@@ -624,7 +642,9 @@ pub(crate) fn make_private_dir(base: &Path) -> Result<PathBuf> {
     // SAFETY: mkdtemp rewrites the XXXXXX of our NUL-terminated buffer in place.
     if unsafe { libc::mkdtemp(buf.as_mut_ptr() as *mut libc::c_char) }.is_null() {
         let e = std::io::Error::last_os_error();
-        return Err(Error::from(e).context(&format!("{}: cannot create temporary directory", shown)));
+        return Err(
+            Error::from(e).context(&format!("{}: cannot create temporary directory", shown))
+        );
     }
     buf.pop();
     let dir = PathBuf::from(std::ffi::OsString::from_vec(buf));

@@ -164,7 +164,12 @@ impl Handle {
 
     /// A qcow2 overlay over a read-only drive in the temporary directory: written here for
     /// local raw and qcow2 images, made by qemu-img (`disk_create`) for anything else.
-    fn make_overlay(&mut self, d: &Drive, source: &str, format: Option<&str>) -> Result<std::path::PathBuf> {
+    fn make_overlay(
+        &mut self,
+        d: &Drive,
+        source: &str,
+        format: Option<&str>,
+    ) -> Result<std::path::PathBuf> {
         let overlay = self.temp_file("overlay", Some("qcow2"))?;
         let local_size = match (d.protocol, format) {
             (Protocol::File, Some(f)) => local_virtual_size(std::path::Path::new(source), f),
@@ -223,7 +228,11 @@ impl Handle {
     }
 
     pub(crate) fn impl_get_pid(&mut self) -> Result<i32> {
-        let Some(b) = self.backend.as_deref().filter(|_| self.state == State::Ready) else {
+        let Some(b) = self
+            .backend
+            .as_deref()
+            .filter(|_| self.state == State::Ready)
+        else {
             return Err(Error::msg("get-pid can only be called after launch"));
         };
         b.pid().map(|p| p as i32).ok_or_else(|| {
@@ -238,9 +247,7 @@ impl Handle {
     /// library stops reading it.
     pub(crate) fn impl_internal_get_console_socket(&mut self) -> Result<i32> {
         match self.backend.as_deref_mut() {
-            None => Err(Error::msg(
-                "no console socket, the handle must be launched",
-            )),
+            None => Err(Error::msg("no console socket, the handle must be launched")),
             Some(b) => b.console_socket(),
         }
     }

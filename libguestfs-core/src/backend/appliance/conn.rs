@@ -13,6 +13,9 @@ pub trait Liveness: Send {
     fn died(&mut self) -> Option<String>;
 }
 
+/// Receives progress messages as `[proc_nr, serial, position, total]`.
+pub type ProgressSink = Box<dyn FnMut(&[u64; 4]) + Send>;
+
 /// A connection to a daemon.
 pub struct Conn {
     stream: UnixStream,
@@ -21,7 +24,7 @@ pub struct Conn {
     pub progress: Vec<(u64, u64)>,
     /// Where progress messages go as they arrive (`[proc_nr, serial, position, total]`);
     /// without one they are kept in `progress`.
-    pub on_progress: Option<Box<dyn FnMut(&[u64; 4]) + Send>>,
+    pub on_progress: Option<ProgressSink>,
     /// Set when the connection is unusable (end of stream, protocol desync).
     pub dead: Option<String>,
     pub watch: Option<Box<dyn Liveness>>,

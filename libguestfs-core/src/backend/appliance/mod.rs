@@ -51,7 +51,11 @@ pub(crate) struct LaunchConfig<'a> {
 /// the launch is retried with TCG and KVM is not tried again in this boot of the host.
 pub(crate) fn launch_direct(cfg: LaunchConfig<'_>) -> Result<ApplianceBackend> {
     let events = cfg.events;
-    let overlays: Vec<PathBuf> = cfg.drives.iter().filter_map(|d| d.overlay.clone()).collect();
+    let overlays: Vec<PathBuf> = cfg
+        .drives
+        .iter()
+        .filter_map(|d| d.overlay.clone())
+        .collect();
     let launched = launch_qemu(&cfg);
     match launched {
         Ok((q, stream)) => {
@@ -104,10 +108,9 @@ fn launch_qemu(cfg: &LaunchConfig<'_>) -> Result<(Qemu, UnixStream)> {
     }
     let daemon = guestfs_appliance::find_daemon();
     let cache = guestfs_appliance::cache_dir_in(&cfg.cachedir);
-    let appliance = guestfs_appliance::get_in(&daemon, &cfg.settings.path, &cache, &mut |m| {
-        debug(m)
-    })
-    .map_err(|e| Error::new(libc::EIO, e.0))?;
+    let appliance =
+        guestfs_appliance::get_in(&daemon, &cfg.settings.path, &cache, &mut |m| debug(m))
+            .map_err(|e| Error::new(libc::EIO, e.0))?;
     let kernel_version = guestfs_appliance::find_kernel().ok().map(|k| k.version);
     debug(format!(
         "appliance: {} + {} ({:.3} s)",

@@ -274,7 +274,11 @@ pub fn network_source(d: &Drive) -> String {
     let server = |f: &dyn Fn(&Server) -> String| first.map(f).unwrap_or_default();
     match d.protocol {
         Protocol::File => d.path.clone(),
-        Protocol::Ftp | Protocol::Ftps | Protocol::Http | Protocol::Https | Protocol::Ssh
+        Protocol::Ftp
+        | Protocol::Ftps
+        | Protocol::Http
+        | Protocol::Https
+        | Protocol::Ssh
         | Protocol::Tftp => server(&|s| uri(d.protocol.name(), d, s, Some(&d.path))),
         Protocol::Gluster => server(&|s| match s.transport {
             Transport::Unspecified => uri("gluster", d, s, Some(&d.path)),
@@ -685,7 +689,13 @@ fn read_console(
             continue;
         }
         // SAFETY: reading into our buffer from a descriptor we own.
-        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr() as *mut libc::c_void, buf.len()) };
+        let n = unsafe {
+            libc::read(
+                fd.as_raw_fd(),
+                buf.as_mut_ptr() as *mut libc::c_void,
+                buf.len(),
+            )
+        };
         if n <= 0 {
             if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
                 continue;
@@ -1052,10 +1062,12 @@ mod tests {
 
     #[test]
     fn kernel_command_line_follows_the_settings() {
-        let mut s = Settings::default();
-        s.identifier = "g1".into();
-        s.append = Some("foo=1 bar".into());
-        s.network = true;
+        let s = Settings {
+            identifier: "g1".into(),
+            append: Some("foo=1 bar".into()),
+            network: true,
+            ..Default::default()
+        };
         let c = kernel_cmdline(2, Accel::Kvm, false, None, &s);
         assert!(c.contains(" guestfs_ndisks=2 selinux=0 quiet guestfs_network=1 TERM="));
         assert!(c.ends_with(" guestfs_identifier=g1 foo=1 bar"), "{}", c);

@@ -1,7 +1,6 @@
 //! The native backend's block devices: drives, their partitions and LVM logical volumes,
 //! named and numbered as the Linux kernel inside the libguestfs appliance names them.
 
-use guestfs_protocol::device_name::{canonical_name, drive_letters, natural_cmp};
 use crate::block::{self, Device, Slice};
 use crate::error::{Error, Result};
 use crate::fs::{self, Probe};
@@ -9,6 +8,7 @@ use crate::library::drives::Drive;
 use crate::lvm;
 use crate::partition::{self, PartitionEntry, PartitionTable};
 use crate::types::makedev;
+use guestfs_protocol::device_name::{canonical_name, drive_letters, natural_cmp};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -97,7 +97,11 @@ impl Devices {
                     ),
                 )
             })?;
-            let format = drive.format.as_deref().map(block::ImageFormat::parse).transpose()?;
+            let format = drive
+                .format
+                .as_deref()
+                .map(block::ImageFormat::parse)
+                .transpose()?;
             let (dev, format) = block::open_image(path, format)?;
             let name = format!("/dev/sd{}", drive_letters(index));
             log(format!(
