@@ -771,3 +771,57 @@ fn guestfish_trace(script: &str) -> Option<Vec<String>> {
             .collect(),
     )
 }
+
+/// `copy_in` and `copy_out` check their arguments as libguestfs 1.48 does (on the native
+/// backend, which cannot write: `copy_in` then fails in `tar_in`).
+#[test]
+fn copy_in_and_copy_out_arguments() {
+    let d = tmpdir("copy");
+    let src = d.join("src");
+    std::fs::create_dir_all(src.join("dir")).unwrap();
+    std::fs::write(src.join("file"), b"data").unwrap();
+    std::os::unix::fs::symlink("file", src.join("link")).unwrap();
+    let img = d.join("fs.img");
+    let st = std::process::Command::new("mkfs.ext4")
+        .args(["-q", "-F", "-d"])
+        .arg(&src)
+        .arg(&img)
+        .arg("4M")
+        .status();
+    if !st.is_ok_and(|s| s.success()) {
+        eprintln!("mkfs.ext4 is not installed: test skipped");
+        return;
+    }
+    let mut g = handle();
+    g.set_backend("native").unwrap();
+    g.add_drive_ro(img.to_str().unwrap()).unwrap();
+    g.launch().unwrap();
+    g.mount_ro("/dev/sda", "/").unwrap();
+    let out = d.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let out_s = out.to_str().unwrap();
+    assert_eq!(
+        message(g.copy_in("/nonexistent", "/")),
+        "source ‘/nonexistent’ does not exist (or cannot be read)"
+    );
+    let file = src.join("file");
+    assert_eq!(
+        message(g.copy_in(file.to_str().unwrap(), "/file")),
+        "target ‘/file’ is not a directory"
+    );
+    assert!(message(g.copy_in(file.to_str().unwrap(), "/dir")).starts_with("tar_in: "));
+    assert_eq!(
+        message(g.copy_out("/file", "/etc/passwd")),
+        "target ‘/etc/passwd’ is not a directory"
+    );
+    // A symlink is neither a file nor a directory here: libguestfs does not follow it.
+    assert_eq!(
+        message(g.copy_out("/link", out_s)),
+        "‘/link’ is not a file or directory"
+    );
+    g.copy_out("/file", out_s).unwrap();
+    assert_eq!(std::fs::read(out.join("file")).unwrap(), b"data");
+    g.copy_out("/dir", out_s).unwrap();
+    assert!(out.join("dir").is_dir());
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -134,6 +134,9 @@ impl Handle {
         let drives = self.drives.clone();
         let mut out = Vec::with_capacity(drives.len());
         for d in drives {
+            if let Some(path) = d.file() {
+                check_disk_image(path)?;
+            }
             let format = drive_format(&d)?;
             let source = match d.file() {
                 Some(path) => std::fs::canonicalize(path)
@@ -259,4 +262,22 @@ impl Handle {
         self.user_cancel_handle().cancel();
         Ok(())
     }
+}
+
+/// A local drive must be a regular file or a block device: qemu would take a directory as a
+/// virtual FAT disk.
+fn check_disk_image(path: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let md =
+        std::fs::metadata(path).map_err(|e| Error::from(e).context(&path.display().to_string()))?;
+    if md.is_file() || md.file_type().is_block_device() {
+        return Ok(());
+    }
+    Err(Error::new(
+        libc::EINVAL,
+        format!(
+            "{}: not a disk image (it is not a regular file or a block device)",
+            path.display()
+        ),
+    ))
 }

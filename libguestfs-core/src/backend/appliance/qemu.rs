@@ -1061,6 +1061,58 @@ mod tests {
     }
 
     #[test]
+    fn the_settings_are_on_the_command_line() {
+        let appliance = guestfs_appliance::Appliance {
+            kernel: PathBuf::from("/a/kernel"),
+            initrd: PathBuf::from("/a/initrd"),
+            dir: PathBuf::from("/a"),
+            fixed: true,
+        };
+        let mut s = Settings {
+            memsize: 777,
+            smp: 3,
+            network: true,
+            ..Default::default()
+        };
+        s.hv_params = vec![
+            ("-set".into(), Some("device.x.y=z".into())),
+            ("-no-hpet".into(), None),
+        ];
+        let a = qemu_args(
+            &appliance,
+            &[],
+            Path::new("/s/sock"),
+            Accel::Tcg,
+            false,
+            None,
+            &s,
+        )
+        .unwrap();
+        let joined = a.join(" ");
+        assert!(joined.contains(" -smp 3 -m 777 "), "{}", joined);
+        assert!(joined.contains(
+            " -netdev user,id=usernet,net=169.254.0.0/16 -device virtio-net-pci,netdev=usernet "
+        ));
+        assert!(
+            joined.ends_with(" -set device.x.y=z -no-hpet"),
+            "{}",
+            joined
+        );
+        s.smp = 1;
+        let a = qemu_args(
+            &appliance,
+            &[],
+            Path::new("/s"),
+            Accel::Tcg,
+            false,
+            None,
+            &s,
+        )
+        .unwrap();
+        assert!(!a.contains(&"-smp".to_string()));
+    }
+
+    #[test]
     fn kernel_command_line_follows_the_settings() {
         let s = Settings {
             identifier: "g1".into(),
