@@ -92,6 +92,102 @@ impl Handle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::Backend;
+    use crate::handle::State;
+    use guestfs_protocol::calls::{self as api, ArgChecks, IsDirOpts, Unimplemented};
+    use std::sync::{Arc, Mutex};
+
+    /// A backend with one directory, `/dir`, that keeps what `tar_in` receives.
+    struct TarSink(Arc<Mutex<Vec<u8>>>);
+
+    impl Unimplemented for TarSink {}
+    impl ArgChecks for TarSink {}
+    impl api::Devices for TarSink {}
+    impl api::Partitions for TarSink {}
+    impl api::Filesystems for TarSink {}
+    impl api::Attributes for TarSink {}
+    impl api::Lvm for TarSink {}
+    impl api::Encryption for TarSink {}
+    impl api::Md for TarSink {}
+    impl api::Btrfs for TarSink {}
+    impl api::Ldm for TarSink {}
+    impl api::Augeas for TarSink {}
+    impl api::Hivex for TarSink {}
+    impl api::Journal for TarSink {}
+    impl api::Inspection for TarSink {}
+    impl api::Commands for TarSink {}
+    impl api::Daemon for TarSink {}
+    impl api::Forensics for TarSink {}
+    impl api::Files for TarSink {
+        fn is_dir(&mut self, path: &str, _opts: &IsDirOpts) -> Result<bool> {
+            Ok(path == "/dir")
+        }
+    }
+    impl api::Archives for TarSink {
+        fn tar_in(
+            &mut self,
+            tarfile: &mut guestfs_protocol::FileIn<'_>,
+            directory: &str,
+            _opts: &TarInOpts,
+        ) -> Result<()> {
+            assert_eq!(directory, "/dir");
+            let mut data = Vec::new();
+            tarfile.read_to_end(&mut data)?;
+            self.0.lock().unwrap().extend(data);
+            Ok(())
+        }
+    }
+    impl Backend for TarSink {
+        fn name(&self) -> &str {
+            "tar-sink"
+        }
+        fn shutdown(&mut self) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn copy_in_sends_a_tar_of_the_local_tree() {
+        let d = std::env::temp_dir().join(format!("guestfs-copy-in-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("tree/sub")).unwrap();
+        std::fs::write(d.join("tree/sub/f"), b"contents").unwrap();
+        std::os::unix::fs::symlink("sub/f", d.join("tree/link")).unwrap();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let mut g = Handle::new_no_environment();
+        g.set_error_handler_quiet();
+        g.backend = Some(Box::new(TarSink(received.clone())));
+        g.state = State::Ready;
+        let tree = d.join("tree").display().to_string();
+        g.copy_in(&tree, "/dir").unwrap();
+        assert_eq!(
+            g.copy_in(&tree, "/file").unwrap_err().message,
+            "target ‘/file’ is not a directory"
+        );
+        let data = received.lock().unwrap().clone();
+        let mut archive = tar::Archive::new(&data[..]);
+        let mut names: Vec<(String, Option<String>)> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let name = e.path().unwrap().display().to_string();
+                let link = e.link_name().unwrap().map(|l| l.display().to_string());
+                (name, link)
+            })
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                ("tree/".to_string(), None),
+                ("tree/link".to_string(), Some("sub/f".to_string())),
+                ("tree/sub/".to_string(), None),
+                ("tree/sub/f".to_string(), None),
+            ]
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
 
     #[test]
     fn split_like_libguestfs() {
