@@ -50,6 +50,27 @@ fn taken(lines: &Arc<Mutex<Vec<String>>>) -> Vec<String> {
     std::mem::take(&mut *lines.lock().unwrap())
 }
 
+/// A native handle with an ext4 filesystem (of `contents`) mounted read-only on `/`; None
+/// (and a note) without mkfs.ext4.
+fn mounted_ext4(dir: &Path, contents: Option<&Path>) -> Option<Handle> {
+    let img = dir.join("fs.img");
+    let mut mkfs = std::process::Command::new("mkfs.ext4");
+    mkfs.args(["-q", "-F"]);
+    if let Some(c) = contents {
+        mkfs.arg("-d").arg(c);
+    }
+    if !mkfs.arg(&img).arg("4M").status().is_ok_and(|s| s.success()) {
+        eprintln!("mkfs.ext4 is not installed: test skipped");
+        return None;
+    }
+    let mut g = handle();
+    g.set_backend("native").unwrap();
+    g.add_drive_ro(img.to_str().unwrap()).unwrap();
+    g.launch().unwrap();
+    g.mount_ro("/dev/sda", "/").unwrap();
+    Some(g)
+}
+
 #[test]
 fn defaults_are_libguestfs_1_48s() {
     let mut g = handle();
@@ -592,21 +613,9 @@ fn native_groups_are_truthful() {
     use guestfs::calls::Value;
     use guestfs::protocol::meta::{ArgType, StrKind};
     let d = tmpdir("groups");
-    let img = d.join("disk.img");
-    let st = std::process::Command::new("mkfs.ext4")
-        .args(["-q", "-F"])
-        .arg(&img)
-        .arg("4M")
-        .status();
-    if !st.is_ok_and(|s| s.success()) {
-        eprintln!("mkfs.ext4 is not installed: test skipped");
+    let Some(mut g) = mounted_ext4(&d, None) else {
         return;
-    }
-    let mut g = handle();
-    g.set_backend("native").unwrap();
-    g.add_drive_ro(img.to_str().unwrap()).unwrap();
-    g.launch().unwrap();
-    g.mount_ro("/dev/sda", "/").unwrap();
+    };
     let not_here = "is not available in the native backend";
     let value = |kind: StrKind| match kind {
         StrKind::Pathname => "/",
@@ -781,22 +790,9 @@ fn copy_in_and_copy_out_arguments() {
     std::fs::create_dir_all(src.join("dir")).unwrap();
     std::fs::write(src.join("file"), b"data").unwrap();
     std::os::unix::fs::symlink("file", src.join("link")).unwrap();
-    let img = d.join("fs.img");
-    let st = std::process::Command::new("mkfs.ext4")
-        .args(["-q", "-F", "-d"])
-        .arg(&src)
-        .arg(&img)
-        .arg("4M")
-        .status();
-    if !st.is_ok_and(|s| s.success()) {
-        eprintln!("mkfs.ext4 is not installed: test skipped");
+    let Some(mut g) = mounted_ext4(&d, Some(&src)) else {
         return;
-    }
-    let mut g = handle();
-    g.set_backend("native").unwrap();
-    g.add_drive_ro(img.to_str().unwrap()).unwrap();
-    g.launch().unwrap();
-    g.mount_ro("/dev/sda", "/").unwrap();
+    };
     let out = d.join("out");
     std::fs::create_dir_all(&out).unwrap();
     let out_s = out.to_str().unwrap();
