@@ -1106,6 +1106,10 @@ fn slow_appliance_events_progress_and_cancel() {
     assert!(w.1 < 64 << 20);
     // The connection is still in step.
     assert_eq!(g.list_devices().unwrap(), ["/dev/sda"]);
+    // The console is handed over as a descriptor (virt-rescue's).
+    let fd = g.internal_get_console_socket().unwrap();
+    // SAFETY: F_GETFD only asks whether the descriptor is open.
+    assert!(fd > 2 && unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1);
     g.shutdown().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
