@@ -15,7 +15,7 @@ use crate::library::drives::MAX_DISKS;
 use crate::library::handle::Settings;
 use crate::protocol::client::{RemoteDaemon, Request, Transport};
 use conn::Conn;
-use qemu::{Accel, Qemu, QemuDrive, QemuWatch, RunOptions, SockDir};
+use qemu::{Accel, LaunchLog, Qemu, QemuDrive, QemuWatch, RunOptions, SockDir};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -160,8 +160,11 @@ fn launch_qemu(cfg: &LaunchConfig<'_>) -> Result<(Qemu, UnixStream)> {
             cfg.settings,
         )?;
         let deadline = qemu::deadline_for(accel, Instant::now());
-        let mut qlog = |m: String| debug(m);
-        match qemu::start(&qemu_bin, &args, accel, run, &listener, deadline, &mut qlog) {
+        let log = LaunchLog {
+            debug: &mut |m: String| debug(m),
+            console: &mut |line: String| cfg.events.message(EventKind::Appliance, &line),
+        };
+        match qemu::start(&qemu_bin, &args, accel, run, &listener, deadline, log) {
             Ok(started) => {
                 debug(format!(
                     "appliance is up ({:?}, {:.3} s)",

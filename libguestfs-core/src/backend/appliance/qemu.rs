@@ -715,8 +715,15 @@ fn read_console(
     }
 }
 
-/// Starts qemu, waits for it to connect and for the daemon's launch flag. On any failure qemu
-/// is killed before returning.
+/// Where `start` sends the debug log and the console's lines as they come.
+pub struct LaunchLog<'a> {
+    pub debug: &'a mut dyn FnMut(String),
+    pub console: &'a mut dyn FnMut(String),
+}
+
+/// Starts qemu, waits for it to connect and for the daemon's launch flag, passing the console
+/// on as it boots (so a failed boot shows its log). On any failure qemu is killed before
+/// returning.
 pub fn start(
     qemu_bin: &Path,
     args: &[String],
@@ -724,8 +731,24 @@ pub fn start(
     run: RunOptions,
     listener: &UnixListener,
     deadline: Instant,
-    log: &mut dyn FnMut(String),
+    log: LaunchLog<'_>,
 ) -> Result<(Qemu, UnixStream)> {
+    let mut q = spawn(qemu_bin, args, accel, run, log.debug)?;
+    let waited = wait_for_daemon(&mut q, listener, deadline, log.console);
+    while let Ok(line) = q.console.try_recv() {
+        (log.console)(line);
+    }
+    waited.map(|stream| (q, stream))
+}
+
+/// Runs qemu with its console on a socket (or this process's terminal in direct mode).
+fn spawn(
+    qemu_bin: &Path,
+    args: &[String],
+    accel: Accel,
+    run: RunOptions,
+    log: &mut dyn FnMut(String),
+) -> Result<Qemu> {
     let command_line = format!(
         "{} {}",
         qemu_bin.display(),
@@ -783,7 +806,7 @@ pub fn start(
         let (t, h) = (tail.clone(), handed_over.clone());
         std::thread::spawn(move || read_console(fd, h, tx, t));
     }
-    let mut q = Qemu {
+    Ok(Qemu {
         child: Some(child),
         console: rx,
         tail,
@@ -791,9 +814,21 @@ pub fn start(
         command_line,
         console_sock,
         handed_over,
-    };
+    })
+}
+
+/// Waits for qemu to connect to the socket and for the daemon's launch flag.
+fn wait_for_daemon(
+    q: &mut Qemu,
+    listener: &UnixListener,
+    deadline: Instant,
+    console: &mut dyn FnMut(String),
+) -> Result<UnixStream> {
     let _ = listener.set_nonblocking(true);
     let stream = loop {
+        while let Ok(line) = q.console.try_recv() {
+            console(line);
+        }
         match listener.accept() {
             Ok((s, _)) => break s,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
@@ -812,6 +847,9 @@ pub fn start(
     let mut word = [0u8; 4];
     let mut got = 0;
     while got < 4 {
+        while let Ok(line) = q.console.try_recv() {
+            console(line);
+        }
         match std::io::Read::read(&mut &stream, &mut word[got..]) {
             Ok(0) => {
                 std::thread::sleep(Duration::from_millis(20));
@@ -842,7 +880,7 @@ pub fn start(
             "launch failed: the daemon did not send the launch flag (protocol mismatch)",
         ));
     }
-    Ok((q, stream))
+    Ok(stream)
 }
 
 fn console_hint(q: &Qemu) -> String {
