@@ -96,8 +96,8 @@ fn defaults_are_libguestfs_1_48s() {
     assert_eq!((v.major, v.minor, v.extra.as_str()), (1, 48, ""));
     // The handle's number stays the same when the handle moves.
     let p = g.c_pointer().unwrap();
-    let mut moved = vec![g];
-    assert_eq!(moved[0].c_pointer().unwrap(), p);
+    let mut moved = Box::new(g);
+    assert_eq!(moved.c_pointer().unwrap(), p);
 }
 
 #[test]

@@ -835,10 +835,10 @@ fn wait_for_daemon(
             Err(e) => return Err(Error::from(e).context("accept")),
         }
         if let Some(why) = q.exited() {
-            return Err(launch_failed(&q, &why));
+            return Err(launch_failed(q, &why));
         }
         if Instant::now() > deadline {
-            return Err(launch_timeout(&q));
+            return Err(launch_timeout(q));
         }
         std::thread::sleep(Duration::from_millis(2));
     };
@@ -856,7 +856,7 @@ fn wait_for_daemon(
                 let why = q
                     .exited()
                     .unwrap_or_else(|| "the daemon closed the channel".into());
-                return Err(launch_failed(&q, &why));
+                return Err(launch_failed(q, &why));
             }
             Ok(n) => got += n,
             Err(e)
@@ -868,10 +868,10 @@ fn wait_for_daemon(
             Err(e) => return Err(Error::from(e).context("reading the launch flag")),
         }
         if let Some(why) = q.exited() {
-            return Err(launch_failed(&q, &why));
+            return Err(launch_failed(q, &why));
         }
         if Instant::now() > deadline {
-            return Err(launch_timeout(&q));
+            return Err(launch_timeout(q));
         }
     }
     if u32::from_be_bytes(word) != crate::protocol::LAUNCH_FLAG {
