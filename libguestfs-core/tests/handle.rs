@@ -750,6 +750,56 @@ fn trace_lines_match_guestfish() {
     assert_eq!(ours, theirs);
 }
 
+/// Trace lines of optional arguments (in their declared order), Int64 and BufferIn
+/// arguments, against 1.48's guestfish.
+#[test]
+fn trace_lines_of_optargs_int64_and_buffers_match_guestfish() {
+    let d = tmpdir("trace-optargs");
+    let img = d.join("a.img");
+    std::fs::write(&img, vec![0u8; 65536]).unwrap();
+    let created = d.join("b.img");
+    let (img, created) = (img.to_str().unwrap(), created.to_str().unwrap());
+    let script = format!(
+        "add-drive {} format:raw label:abc cachemode:unsafe blocksize:4096 copyonread:true\ndisk-create {} raw 65536 preallocation:sparse\nset-libvirt-requested-credential 0 \"a\\tc\"\n",
+        img, created
+    );
+    let Some(theirs) = guestfish_trace(&script) else {
+        return;
+    };
+    let mut g = handle();
+    let lines = record(&mut g, EventKind::Trace.bit());
+    g.set_trace(true).unwrap();
+    g.add_drive(
+        img,
+        AddDriveOpts {
+            blocksize: Some(4096),
+            copyonread: Some(true),
+            cachemode: Some("unsafe".into()),
+            label: Some("abc".into()),
+            format: Some("raw".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    g.disk_create(
+        created,
+        "raw",
+        65536,
+        DiskCreateOpts {
+            preallocation: Some("sparse".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let _ = g.set_libvirt_requested_credential(0, b"a\tc");
+    let ours: Vec<String> = taken(&lines)
+        .into_iter()
+        .map(|l| l.trim_start_matches("trace: ").to_string())
+        .collect();
+    assert_eq!(ours, theirs);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
 /// The `trace:` lines guestfish -x prints for a script, or None when 1.48 is not installed.
 fn guestfish_trace(script: &str) -> Option<Vec<String>> {
     use std::io::Write;
