@@ -794,6 +794,11 @@ pub fn cache_dir() -> PathBuf {
         .or_else(|| std::env::var_os("TMPDIR"))
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/var/tmp"));
+    cache_dir_in(&base)
+}
+
+/// The cache directory under `base` (a handle's `get_cachedir`): `.guestfs-rs-UID`.
+pub fn cache_dir_in(base: &Path) -> PathBuf {
     // SAFETY: geteuid has no preconditions.
     base.join(format!(".guestfs-rs-{}", unsafe { libc::geteuid() }))
 }
@@ -801,7 +806,15 @@ pub fn cache_dir() -> PathBuf {
 /// A fixed appliance in a `LIBGUESTFS_PATH` directory (`README.fixed`, `initrd`, and
 /// `vmlinux` or `kernel`).
 pub fn find_fixed() -> Option<Appliance> {
-    let path = std::env::var("LIBGUESTFS_PATH").ok()?;
+    find_fixed_in(&std::env::var("LIBGUESTFS_PATH").ok()?)
+}
+
+/// A fixed appliance in one of the directories of a colon-separated search path (a handle's
+/// `get_path`). An empty path has none.
+pub fn find_fixed_in(path: &str) -> Option<Appliance> {
+    if path.is_empty() {
+        return None;
+    }
     for d in path.split(':') {
         let dir = PathBuf::from(if d.is_empty() { "." } else { d });
         if !dir.join("README.fixed").is_file() || !dir.join("initrd").is_file() {
@@ -832,12 +845,24 @@ fn random_suffix() -> String {
 /// The appliance to boot: a fixed one from `LIBGUESTFS_PATH`, or the cached build for these
 /// inputs (built now if missing). `log` receives progress messages.
 pub fn get(daemon: &Path, log: &mut dyn FnMut(String)) -> Result<Appliance> {
-    if let Some(a) = find_fixed() {
+    let path = std::env::var("LIBGUESTFS_PATH").unwrap_or_default();
+    get_in(daemon, &path, &cache_dir(), log)
+}
+
+/// [`get`] with the search path for a fixed appliance and the cache directory given (a
+/// handle's settings) instead of taken from the environment.
+pub fn get_in(
+    daemon: &Path,
+    search_path: &str,
+    cache: &Path,
+    log: &mut dyn FnMut(String),
+) -> Result<Appliance> {
+    if let Some(a) = find_fixed_in(search_path) {
         log(format!("using the fixed appliance in {}", a.dir.display()));
         return Ok(a);
     }
     let inputs = Inputs::gather(daemon)?;
-    let cache = cache_dir();
+    let cache = cache.to_path_buf();
     if let Err(e) = std::fs::create_dir_all(&cache) {
         return err(format!(
             "cannot create the appliance cache directory {}: {} (set LIBGUESTFS_CACHEDIR to a writable directory)",

@@ -20,13 +20,8 @@ fn handle_params(c: &Call) -> String {
 }
 
 fn trace_args(o: &mut String, c: &Call, stream_name: Option<&str>) {
-    writeln!(o, "        if self.tracing() {{").unwrap();
-    writeln!(
-        o,
-        "            let mut trace_line = TraceLine::new({});",
-        lit(&c.name)
-    )
-    .unwrap();
+    writeln!(o, "        if traced {{").unwrap();
+    writeln!(o, "            let mut trace_line = TraceLine::new({});", lit(&c.name)).unwrap();
     for (n, t) in &c.args {
         let v = ident(n);
         let line = match t {
@@ -151,20 +146,33 @@ fn daemon_body(o: &mut String, c: &Call, file_in: &str, file_out: &str) {
         writeln!(o, "            self.impl_{}({})", c.name, pass.join(", ")).unwrap();
         writeln!(o, "        }});").unwrap();
     } else {
-        writeln!(
-            o,
-            "        let result = self.with_backend(action, |daemon| {{"
-        )
-        .unwrap();
+        // A file transfer watches for `user_cancel`.
+        let transfer = c.has_filein() || c.has_fileout();
+        if transfer {
+            writeln!(o, "        let cancel = self.begin_transfer();").unwrap();
+        }
+        writeln!(o, "        let result = self.with_backend(action, |daemon| {{").unwrap();
         buffer_checks(o, c, "            ");
+        if c.has_filein() {
+            let value = file_in.strip_prefix("&mut ").unwrap_or(file_in);
+            writeln!(o, "            let mut plain_in = {};", value).unwrap();
+            writeln!(o, "            let mut guarded_in = Cancellable::new(&mut plain_in, &cancel);").unwrap();
+        }
         writeln!(
             o,
             "            checked::{}(daemon, {})",
             c.name,
-            call_pass(c, file_in, file_out)
+            call_pass(
+                c,
+                "&mut guarded_in.file_in()",
+                &format!("&mut Cancellable::new({}, &cancel)", file_out)
+            )
         )
         .unwrap();
         writeln!(o, "        }});").unwrap();
+        if transfer {
+            writeln!(o, "        let result = self.finish_transfer(result, &cancel);").unwrap();
+        }
     }
 }
 
@@ -189,7 +197,7 @@ pub fn handle(api: &Api) -> String {
         )
         .unwrap();
         writeln!(o, "        let action = &ACTIONS[{}];", idx).unwrap();
-        writeln!(o, "        self.enter_call(action)?;").unwrap();
+        writeln!(o, "        let traced = self.enter_call(action)?;").unwrap();
         validity(&mut o, c);
         trace_args(&mut o, c, None);
         if c.is_daemon() {
@@ -204,7 +212,7 @@ pub fn handle(api: &Api) -> String {
             if let Some((n, _)) = file_in {
                 writeln!(
                     o,
-                    "        let mut local_in = match LocalIn::open_in({}) {{\n            Ok(f) => f,\n            Err(e) => return self.fail_local(action, e),\n        }};",
+                    "        let mut local_in = match LocalIn::open_in({}) {{\n            Ok(f) => f,\n            Err(e) => return self.fail_local(action, traced, e),\n        }};",
                     ident(n)
                 )
                 .unwrap();
@@ -212,39 +220,23 @@ pub fn handle(api: &Api) -> String {
             if let Some((n, _)) = file_out {
                 writeln!(
                     o,
-                    "        let mut local_out = match LocalOut::open_out({}) {{\n            Ok(f) => f,\n            Err(e) => return self.fail_local(action, e),\n        }};",
+                    "        let mut local_out = match LocalOut::open_out({}) {{\n            Ok(f) => f,\n            Err(e) => return self.fail_local(action, traced, e),\n        }};",
                     ident(n)
                 )
                 .unwrap();
             }
             daemon_body(&mut o, c, "&mut local_in.file_in()", "&mut local_out");
             if file_out.is_some() {
-                writeln!(o, "        if let Err(e) = local_out.finish_after(&result) {{\n            return self.fail_local(action, e);\n        }}").unwrap();
+                writeln!(o, "        if let Err(e) = local_out.finish_after(&result) {{\n            return self.fail_local(action, traced, e);\n        }}").unwrap();
             }
-            writeln!(
-                o,
-                "        self.leave_call(action, result, {})",
-                trace_ret(&c.ret)
-            )
-            .unwrap();
+            writeln!(o, "        self.leave_call(action, traced, result, {})", trace_ret(&c.ret)).unwrap();
         } else {
             let mut pass: Vec<String> = c.args.iter().map(|(n, _)| ident(n)).collect();
             if !c.optargs.is_empty() {
                 pass.push("opts".into());
             }
-            writeln!(
-                o,
-                "        let result = self.impl_{}({});",
-                c.name,
-                pass.join(", ")
-            )
-            .unwrap();
-            writeln!(
-                o,
-                "        self.leave_call(action, result, {})",
-                trace_ret(&c.ret)
-            )
-            .unwrap();
+            writeln!(o, "        let result = self.impl_{}({});", c.name, pass.join(", ")).unwrap();
+            writeln!(o, "        self.leave_call(action, traced, result, {})", trace_ret(&c.ret)).unwrap();
         }
         writeln!(o, "    }}\n").unwrap();
 
@@ -315,7 +307,7 @@ pub fn handle(api: &Api) -> String {
             )
             .unwrap();
             writeln!(o, "        let action = &ACTIONS[{}];", idx).unwrap();
-            writeln!(o, "        self.enter_call(action)?;").unwrap();
+            writeln!(o, "        let traced = self.enter_call(action)?;").unwrap();
             validity(&mut o, c);
             trace_args(&mut o, c, Some(&stream));
             if kind == StrKind::FileIn {
@@ -327,12 +319,7 @@ pub fn handle(api: &Api) -> String {
                 .unwrap();
             }
             daemon_body(&mut o, c, "&mut stream_in", &ident(&stream));
-            writeln!(
-                o,
-                "        self.leave_call(action, result, {})",
-                trace_ret(&c.ret)
-            )
-            .unwrap();
+            writeln!(o, "        self.leave_call(action, traced, result, {})", trace_ret(&c.ret)).unwrap();
             writeln!(o, "    }}\n").unwrap();
         }
     }
@@ -385,6 +372,7 @@ fn ret_value(r: &Ret) -> &'static str {
 /// `Handle::call_dynamic`: any action from [`Value`]s, for guestfish and remote control.
 fn dynamic(api: &Api) -> String {
     let mut o = String::new();
+    writeln!(o, "#[allow(clippy::field_reassign_with_default)]").unwrap();
     writeln!(o, "impl Handle {{").unwrap();
     writeln!(o, "    /// Runs `action` with required arguments `args` (one [`Value`] each, in order) and the").unwrap();
     writeln!(

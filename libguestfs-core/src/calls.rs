@@ -11,6 +11,8 @@ use guestfs_protocol::ACTIONS;
 #[allow(unused_imports)]
 use guestfs_protocol::*;
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 include!(concat!(env!("OUT_DIR"), "/handle_calls.rs"));
 
@@ -272,6 +274,78 @@ impl Write for LocalOut {
         match self.file.as_mut() {
             Some(f) => f.flush(),
             None => Ok(()),
+        }
+    }
+}
+
+/// The local side of a file transfer, which fails once `user_cancel` is asked for: the
+/// connection then cancels the transfer with the daemon, as libguestfs's `send_file` and
+/// `recv_file` do.
+pub(crate) struct Cancellable<'c, T> {
+    inner: T,
+    cancel: &'c AtomicBool,
+}
+
+impl<'c, T> Cancellable<'c, T> {
+    pub(crate) fn new(inner: T, cancel: &'c Arc<AtomicBool>) -> Self {
+        Cancellable {
+            inner,
+            cancel: cancel.as_ref(),
+        }
+    }
+
+    fn check(&self) -> std::io::Result<()> {
+        if self.cancel.load(Ordering::SeqCst) {
+            return Err(std::io::Error::other(USER_CANCELLED));
+        }
+        Ok(())
+    }
+}
+
+impl<'c, 'f> Cancellable<'c, &mut FileIn<'f>> {
+    /// The guarded stream, as the FileIn a call takes.
+    pub(crate) fn file_in(&mut self) -> FileIn<'_> {
+        let size_hint = self.inner.size_hint;
+        FileIn {
+            reader: self,
+            size_hint,
+        }
+    }
+}
+
+impl<R: Read> Read for Cancellable<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.check()?;
+        self.inner.read(buf)
+    }
+}
+
+impl<W: Write> Write for Cancellable<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.check()?;
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// libguestfs's message for a transfer cancelled by `user_cancel`.
+const USER_CANCELLED: &str = "operation cancelled by user";
+
+impl Handle {
+    /// The end of a file transfer: a failure after `user_cancel` is reported as the
+    /// cancellation (EINTR, without the call's name, as libguestfs words it).
+    pub(crate) fn finish_transfer<T>(
+        &mut self,
+        result: Result<T>,
+        cancel: &AtomicBool,
+    ) -> Result<T> {
+        match result {
+            Err(e) if !e.reported && cancel.load(Ordering::SeqCst) => {
+                Err(self.report_error("", Error::new(libc::EINTR, USER_CANCELLED)))
+            }
+            other => other,
         }
     }
 }

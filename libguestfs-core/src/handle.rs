@@ -1,31 +1,26 @@
-//! The libguestfs handle: drives are added in CONFIG state, `launch` starts a backend
-//! (LAUNCHING → READY), and every operation runs against that backend.
+//! The libguestfs handle: the CONFIG → LAUNCHING → READY state machine, what every generated
+//! call goes through (config-state check, ENTER event, trace lines, error reporting), events,
+//! and closing (the CLOSE event, the backend stopped, temporary files removed).
 
 use crate::backend::Backend;
-use crate::block::ImageFormat;
 use crate::calls::TraceLine;
 use crate::error::{Error, Result};
-use crate::events::{Event, EventCallback, EventKind};
-use guestfs_protocol::calls::AddDriveOpts;
+use crate::events::{EventCallback, EventHub, EventKind};
+use crate::library::handle::{Settings, TempDir};
 use guestfs_protocol::meta::{Action, RetType};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-/// The states of the libguestfs state machine.
+pub use crate::library::drives::Drive;
+
+/// The states of the libguestfs state machine (with libguestfs's numbers, which `get_state`
+/// returns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
-    Config,
-    Launching,
-    Ready,
-}
-
-/// A drive added to the handle.
-#[derive(Debug, Clone)]
-pub struct Drive {
-    pub path: PathBuf,
-    pub format: Option<ImageFormat>,
-    pub readonly: bool,
-    pub label: Option<String>,
-    pub blocksize: u32,
+    Config = 0,
+    Launching = 1,
+    Ready = 2,
 }
 
 /// What the library does with an error after it is returned.
@@ -38,15 +33,34 @@ enum ErrorHandler {
     Custom(Box<dyn FnMut(&str) + Send>),
 }
 
+/// Cancels the file transfer running on a handle from another thread or an event callback
+/// (libguestfs's `guestfs_user_cancel`, which is safe to call from a signal handler).
+#[derive(Clone)]
+pub struct UserCancel(Arc<AtomicBool>);
+
+impl UserCancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
 /// A libguestfs handle.
 pub struct Handle {
-    state: State,
-    drives: Vec<Drive>,
-    backend_setting: String,
-    backend: Option<Box<dyn Backend>>,
-    verbose: bool,
-    trace: bool,
-    callbacks: Vec<(Vec<EventKind>, EventCallback)>,
+    pub(crate) state: State,
+    pub(crate) drives: Vec<Drive>,
+    pub(crate) backend: Option<Box<dyn Backend>>,
+    pub(crate) settings: Settings,
+    pub(crate) events: EventHub,
+    /// The private temporary directory (made on first use).
+    pub(crate) tmp: TempDir,
+    /// `internal_feature_available` answers of this launch.
+    pub(crate) features: Vec<(String, i32)>,
+    /// Where the bindtests print (`internal_test_set_output`); None: standard output.
+    pub(crate) test_output: Option<std::fs::File>,
+    /// Whether `qemu-img info` takes `-U` (asked once).
+    pub(crate) qemu_img_u: Option<bool>,
+    /// Set by `user_cancel`; cleared when a transfer starts.
+    pub(crate) cancel: Arc<AtomicBool>,
     error_handler: ErrorHandler,
     /// Handlers saved by `push_error_handler_quiet`.
     saved_error_handlers: Vec<ErrorHandler>,
@@ -63,25 +77,30 @@ impl Default for Handle {
     }
 }
 
-fn env_flag(name: &str) -> bool {
-    matches!(std::env::var(name).as_deref(), Ok("1"))
-}
-
 impl Handle {
-    /// A new handle in CONFIG state, configured from `LIBGUESTFS_DEBUG`, `LIBGUESTFS_TRACE`
-    /// and `LIBGUESTFS_BACKEND` (or its old name `LIBGUESTFS_ATTACH_METHOD`).
+    /// A new handle in CONFIG state, configured from the `LIBGUESTFS_*` environment variables
+    /// (`parse_environment`; a bad value is reported and otherwise ignored, as libguestfs's
+    /// `guestfs_create` does).
     pub fn new() -> Handle {
-        let backend_setting = std::env::var("LIBGUESTFS_BACKEND")
-            .or_else(|_| std::env::var("LIBGUESTFS_ATTACH_METHOD"))
-            .unwrap_or_else(|_| "auto".to_string());
+        let mut g = Handle::new_no_environment();
+        let _ = g.parse_environment();
+        g.debug_created();
+        g
+    }
+
+    /// A new handle that ignores the environment (`GUESTFS_CREATE_NO_ENVIRONMENT`).
+    pub fn new_no_environment() -> Handle {
         Handle {
             state: State::Config,
             drives: Vec::new(),
-            backend_setting,
             backend: None,
-            verbose: env_flag("LIBGUESTFS_DEBUG"),
-            trace: env_flag("LIBGUESTFS_TRACE"),
-            callbacks: Vec::new(),
+            settings: Settings::default(),
+            events: EventHub::default(),
+            tmp: TempDir::default(),
+            features: Vec::new(),
+            test_output: None,
+            qemu_img_u: None,
+            cancel: Arc::new(AtomicBool::new(false)),
             error_handler: ErrorHandler::Print,
             saved_error_handlers: Vec::new(),
             last_error: None,
@@ -91,43 +110,21 @@ impl Handle {
         }
     }
 
+    fn debug_created(&self) {
+        self.events.debug(&format!(
+            "create: flags = 0, handle = {:#x}, program = {}",
+            self.events.address(),
+            self.settings.program
+        ));
+    }
+
     pub fn state(&self) -> State {
         self.state
     }
 
-    pub(crate) fn impl_set_verbose(&mut self, verbose: bool) -> Result<()> {
-        self.verbose = verbose;
-        Ok(())
-    }
-    pub(crate) fn impl_get_verbose(&mut self) -> Result<bool> {
-        Ok(self.verbose)
-    }
-    pub(crate) fn impl_set_trace(&mut self, trace: bool) -> Result<()> {
-        self.trace = trace;
-        Ok(())
-    }
-    pub(crate) fn impl_get_trace(&mut self) -> Result<bool> {
-        Ok(self.trace)
-    }
-
-    /// Chooses the backend for the next launch: `auto`, `native`, `direct`/`appliance`, or
-    /// `unix:PATH`.
-    pub(crate) fn impl_set_backend(&mut self, backend: &str) -> Result<()> {
-        self.backend_setting = backend.to_string();
-        Ok(())
-    }
-
-    /// The configured backend, or once launched the backend actually in use.
-    pub(crate) fn impl_get_backend(&mut self) -> Result<String> {
-        Ok(match &self.backend {
-            Some(b) => b.name().to_string(),
-            None => self.backend_setting.clone(),
-        })
-    }
-
     /// Whether debug messages are wanted, without a call (for library code).
     pub fn is_verbose(&self) -> bool {
-        self.verbose
+        self.events.verbose()
     }
 
     /// The drives added so far.
@@ -135,10 +132,30 @@ impl Handle {
         &self.drives
     }
 
-    /// Registers a callback for some kinds of events. Events of a kind no callback takes are
-    /// printed on stderr the way libguestfs does (debug and trace only when enabled).
-    pub fn set_event_callback(&mut self, kinds: &[EventKind], callback: EventCallback) {
-        self.callbacks.push((kinds.to_vec(), callback));
+    /// The backend actually running (`native` or `direct` when the setting is `auto`), once
+    /// launched.
+    pub fn backend_in_use(&self) -> Option<&str> {
+        self.backend.as_deref().map(|b| b.name())
+    }
+
+    /// Registers a callback for the events in `events` (a bitmask of
+    /// [`EventKind::bit`]s, `EVENT_ALL` for all) and returns its event handle. While a callback
+    /// takes them, message events are no longer printed on stderr.
+    pub fn set_event_callback(&mut self, callback: EventCallback, events: u64) -> Result<i32> {
+        match self.events.register(events, callback) {
+            Some(h) => Ok(h),
+            None => Err(self.report_error("", Error::msg("too many event callbacks registered"))),
+        }
+    }
+
+    /// Removes a callback; an unknown handle is ignored.
+    pub fn delete_event_callback(&mut self, event_handle: i32) {
+        self.events.delete(event_handle);
+    }
+
+    /// A handle to cancel this handle's file transfers from another thread or a callback.
+    pub fn user_cancel_handle(&self) -> UserCancel {
+        UserCancel(self.cancel.clone())
     }
 
     /// Errors are printed as `libguestfs: error: …` (the default).
@@ -173,57 +190,26 @@ impl Handle {
         self.last_error.as_ref()
     }
 
-    /// Sends an event to the callbacks registered for its kind, or prints it by default.
+    /// Sends a message event to the callbacks registered for its kind, or prints it by
+    /// default.
     pub fn emit(&mut self, kind: EventKind, message: &str) {
-        self.emit_event(&Event {
-            kind,
-            message,
-            position: 0,
-            total: 0,
-        });
+        self.events.message(kind, message);
     }
 
-    /// Sends a progress event.
+    /// Sends a progress event of work done in the library itself.
     pub fn emit_progress(&mut self, position: u64, total: u64) {
-        self.emit_event(&Event {
-            kind: EventKind::Progress,
-            message: "",
-            position,
-            total,
-        });
+        self.events
+            .array(EventKind::Progress, &[0, 0, position, total]);
     }
 
-    fn emit_event(&mut self, event: &Event) {
-        let mut handled = false;
-        for (kinds, cb) in self.callbacks.iter_mut() {
-            if kinds.contains(&event.kind) {
-                cb(event);
-                handled = true;
-            }
-        }
-        if handled {
-            return;
-        }
-        match event.kind {
-            EventKind::Library | EventKind::Appliance if self.verbose => {
-                eprintln!("libguestfs: {}", event.message)
-            }
-            EventKind::Trace if self.trace => eprintln!("libguestfs: trace: {}", event.message),
-            EventKind::Warning => eprintln!("libguestfs: warning: {}", event.message),
-            _ => {}
-        }
-    }
-
-    /// A debug message (shown with `-v` / `LIBGUESTFS_DEBUG=1`).
+    /// A debug message (sent only in verbose mode: `-v`, `LIBGUESTFS_DEBUG=1`).
     pub fn log_debug(&mut self, message: &str) {
-        if self.verbose
-            || self
-                .callbacks
-                .iter()
-                .any(|(k, _)| k.contains(&EventKind::Library))
-        {
-            self.emit(EventKind::Library, message);
-        }
+        self.events.debug(message);
+    }
+
+    /// A warning.
+    pub fn warning(&mut self, message: &str) {
+        self.events.message(EventKind::Warning, message);
     }
 
     /// Records and reports an error of call `call`, and returns it.
@@ -244,99 +230,28 @@ impl Handle {
         err
     }
 
-    /// `add_drive`: adds a disk image (CONFIG state only).
-    pub(crate) fn impl_add_drive(&mut self, path: &str, opts: AddDriveOpts) -> Result<()> {
-        if self.state != State::Config {
-            return Err(Error::new(
-                libc::EINVAL,
-                "add_drive: this function can only be called in the config state",
-            ));
-        }
-        let format = match opts.format.as_deref() {
-            None | Some("") => None,
-            Some(f) => Some(ImageFormat::parse(f)?),
-        };
-        let blocksize = opts.blocksize.unwrap_or(512);
-        if blocksize != 512 && blocksize != 4096 {
-            return Err(Error::new(
-                libc::EINVAL,
-                format!("invalid blocksize {}: must be 512 or 4096", blocksize),
-            ));
-        }
-        if let Err(e) = std::fs::File::open(path) {
-            return Err(Error::from(e).context(path));
-        }
-        self.drives.push(Drive {
-            path: PathBuf::from(path),
-            format,
-            readonly: opts.readonly.unwrap_or(false),
-            label: opts.label,
-            blocksize: blocksize as u32,
-        });
-        Ok(())
+    /// A new file name in the handle's temporary directory, made (with a traced
+    /// `get_tmpdir`, as libguestfs does) the first time.
+    pub(crate) fn temp_file(&mut self, name: &str, ext: Option<&str>) -> Result<PathBuf> {
+        let base = self.temp_base()?;
+        self.tmp.file(&base, name, ext)
     }
 
-    /// `add_drive_ro`: adds a disk image read-only with detected format.
-    pub(crate) fn impl_add_drive_ro(&mut self, path: &str) -> Result<()> {
-        self.add_drive(
-            path,
-            AddDriveOpts {
-                readonly: Some(true),
-                ..Default::default()
-            },
-        )
+    /// The handle's temporary directory, made now if needed.
+    pub(crate) fn temp_dir(&mut self) -> Result<PathBuf> {
+        let base = self.temp_base()?;
+        self.tmp.get(&base)
     }
 
-    /// Starts the backend: CONFIG → LAUNCHING → READY. On failure the handle stays in CONFIG.
-    pub(crate) fn impl_launch(&mut self) -> Result<()> {
-        if self.state != State::Config {
-            return Err(Error::new(
-                libc::EINVAL,
-                "the libguestfs handle has already been launched",
-            ));
+    fn temp_base(&mut self) -> Result<PathBuf> {
+        if self.tmp.exists() {
+            return Ok(self.settings.tmpdir());
         }
-        self.state = State::Launching;
-        let setting = self.backend_setting.clone();
-        let drives = self.drives.clone();
-        let mut log = Vec::new();
-        let result = crate::backend::launch_backend(&setting, &drives, self.verbose, &mut log);
-        for (kind, m) in log {
-            if kind == EventKind::Library {
-                self.log_debug(&m);
-            } else {
-                self.emit(kind, &m);
-            }
-        }
-        match result {
-            Ok(backend) => {
-                self.log_debug(&format!("launched backend {}", backend.name()));
-                self.backend = Some(backend);
-                self.state = State::Ready;
-                self.after_backend_call();
-                Ok(())
-            }
-            Err(e) => {
-                self.state = State::Config;
-                Err(e)
-            }
-        }
-    }
-
-    /// Stops the backend; the handle returns to CONFIG (drives stay added).
-    pub(crate) fn impl_shutdown(&mut self) -> Result<()> {
-        self.inspection = Default::default();
-        self.hive = None;
-        self.journal = None;
-        if let Some(mut b) = self.backend.take() {
-            self.state = State::Config;
-            b.shutdown()?;
-        }
-        self.state = State::Config;
-        Ok(())
+        self.get_tmpdir().map(PathBuf::from)
     }
 
     /// Passes on the events of the last backend call; a backend that died (qemu exited) is
-    /// dropped and the handle returns to CONFIG.
+    /// dropped and the handle returns to CONFIG, with no drives, as libguestfs does.
     pub(crate) fn after_backend_call(&mut self) {
         let Some(b) = self.backend.as_mut() else {
             return;
@@ -345,18 +260,29 @@ impl Handle {
         let alive = b.is_alive();
         for e in events {
             match e {
-                crate::backend::BackendEvent::Log(kind, m) => self.emit(kind, &m),
+                crate::backend::BackendEvent::Log(kind, m) => self.events.message(kind, &m),
                 crate::backend::BackendEvent::Progress(p, t) => self.emit_progress(p, t),
             }
         }
         if !alive {
+            self.events.debug("child_cleanup: child process died");
             if let Some(mut b) = self.backend.take() {
                 let _ = b.shutdown();
             }
-            self.inspection = Default::default();
-            self.hive = None;
-            self.state = State::Config;
+            self.forget_launch();
+            self.events.void(EventKind::SubprocessQuit);
         }
+    }
+
+    /// What a launch leaves behind, dropped when the backend stops: drives, availability
+    /// answers, open hives and journals, inspection results.
+    pub(crate) fn forget_launch(&mut self) {
+        self.drives.clear();
+        self.features.clear();
+        self.inspection = Default::default();
+        self.hive = None;
+        self.journal = None;
+        self.state = State::Config;
     }
 
     /// The running backend (READY state), for library code built on the operations.
@@ -364,22 +290,19 @@ impl Handle {
         self.backend.as_deref_mut()
     }
 
-    /// True when trace lines are wanted (`set_trace`, or a trace event callback).
+    /// True when trace lines are wanted (`set_trace`, `LIBGUESTFS_TRACE=1`).
     pub(crate) fn tracing(&self) -> bool {
-        self.trace
-            || self
-                .callbacks
-                .iter()
-                .any(|(k, _)| k.contains(&EventKind::Trace))
+        self.settings.trace
     }
 
     pub(crate) fn send_trace(&mut self, line: TraceLine) {
-        self.emit(EventKind::Trace, &line.0);
+        self.events.message(EventKind::Trace, &line.0);
     }
 
     /// The start of every generated call: the config-state check of config-only calls, then
-    /// the ENTER event.
-    pub(crate) fn enter_call(&mut self, action: &Action) -> Result<()> {
+    /// the ENTER event. Returns whether the call is traced: decided here, at its start, as
+    /// libguestfs does (so `set_trace` itself is traced as it was off before).
+    pub(crate) fn enter_call(&mut self, action: &Action) -> Result<bool> {
         if action.config_only && self.state != State::Config {
             let e = Error::new(
                 libc::EINVAL,
@@ -387,8 +310,9 @@ impl Handle {
             );
             return Err(self.report_error(action.name, e));
         }
-        self.emit(EventKind::Enter, action.name);
-        Ok(())
+        let traced = self.tracing();
+        self.events.message(EventKind::Enter, action.name);
+        Ok(traced)
     }
 
     /// A `GUID` argument must look like one (checked before the call, as libguestfs does).
@@ -419,15 +343,17 @@ impl Handle {
         }
     }
 
-    /// A daemon call needs a launched handle.
-    pub(crate) fn require_ready(&mut self, _action: &Action) -> Result<()> {
+    /// A daemon call needs a launched handle. The error is reported at once (before the
+    /// call's trace line, as libguestfs's stubs do).
+    pub(crate) fn require_ready(&mut self, action: &Action) -> Result<()> {
         if self.state == State::Ready && self.backend.is_some() {
             return Ok(());
         }
-        Err(Error::new(
+        let e = Error::new(
             libc::EINVAL,
             "call launch before using this function\n(in guestfish, don't forget to use the 'run' command)",
-        ))
+        );
+        Err(self.report_error(action.name, e))
     }
 
     /// Runs a daemon call on the backend, then passes its events on.
@@ -445,61 +371,92 @@ impl Handle {
         result
     }
 
-    /// A failure on the local side of a file transfer: reported as libguestfs words it, without
-    /// the call's name.
-    pub(crate) fn fail_local<T>(&mut self, action: &Action, e: Error) -> Result<T> {
-        self.trace_error(action);
-        Err(self.report_error("", e))
+    /// The start of a file transfer: a cancellation asked for before it is forgotten, as
+    /// libguestfs forgets it. Returns the flag the transfer watches.
+    pub(crate) fn begin_transfer(&mut self) -> Arc<AtomicBool> {
+        self.cancel.store(false, Ordering::SeqCst);
+        self.cancel.clone()
     }
 
-    fn trace_error(&mut self, action: &Action) {
-        if !self.tracing() {
+    /// A failure on the local side of a file transfer: reported as libguestfs words it, without
+    /// the call's name.
+    pub(crate) fn fail_local<T>(&mut self, action: &Action, traced: bool, e: Error) -> Result<T> {
+        let e = self.report_error("", e);
+        self.trace_error(action, traced);
+        Err(e)
+    }
+
+    /// The trace line of a failed call (`= -1 (error)`, `= NULL (error)`); a call returning
+    /// an optional constant string cannot fail in libguestfs and traces `"NULL"`.
+    fn trace_error(&mut self, action: &Action, traced: bool) {
+        if !traced {
             return;
         }
-        let code = match action.ret {
-            RetType::Err | RetType::Int | RetType::Int64 | RetType::Bool => "-1",
-            RetType::ConstOptString => return,
-            _ => "NULL",
+        let line = match action.ret {
+            RetType::Err | RetType::Int | RetType::Int64 | RetType::Bool => {
+                format!("{} = -1 (error)", action.name)
+            }
+            RetType::ConstOptString => format!("{} = \"NULL\"", action.name),
+            _ => format!("{} = NULL (error)", action.name),
         };
-        self.emit(
-            EventKind::Trace,
-            &format!("{} = {} (error)", action.name, code),
-        );
+        self.events.message(EventKind::Trace, &line);
     }
 
     /// The end of every generated call: the result traced, an error reported (daemon calls
-    /// prefix their name, as libguestfs's stubs do; library calls word their own errors).
+    /// prefix their name, as libguestfs's stubs do; library calls word their own errors) in
+    /// libguestfs's order.
     pub(crate) fn leave_call<T>(
         &mut self,
         action: &Action,
+        traced: bool,
         result: Result<T>,
         trace: impl FnOnce(&mut TraceLine, &T),
     ) -> Result<T> {
         match result {
             Ok(v) => {
-                if self.tracing() {
+                if traced {
                     let mut t = TraceLine::result(action.name);
                     trace(&mut t, &v);
                     self.send_trace(t);
                 }
                 Ok(v)
             }
+            // libguestfs traces a daemon's error reply before reporting it, and reports
+            // every other error (the library's own, a nested call's) before the trace.
+            Err(e) if e.reported || !action.is_daemon() => {
+                let e = if e.reported {
+                    e
+                } else {
+                    self.report_error("", e)
+                };
+                self.trace_error(action, traced);
+                Err(e)
+            }
             Err(e) => {
-                self.trace_error(action);
-                if e.reported {
-                    return Err(e);
-                }
-                let prefix = if action.is_daemon() { action.name } else { "" };
-                Err(self.report_error(prefix, e))
+                self.trace_error(action, traced);
+                Err(self.report_error(action.name, e))
             }
         }
     }
 }
 
 impl Drop for Handle {
+    /// Closing: the `close` trace line, the backend shut down (with autosync), the CLOSE
+    /// event, then the temporary files removed.
     fn drop(&mut self) {
-        if let Some(mut b) = self.backend.take() {
-            let _ = b.shutdown();
+        if self.tracing() {
+            self.events.message(EventKind::Trace, "close");
         }
+        self.events.debug(&format!(
+            "closing guestfs handle {:#x} (state {})",
+            self.events.address(),
+            self.state as i32
+        ));
+        if self.state != State::Config {
+            let _ = self.stop_backend();
+        }
+        self.events.void(EventKind::Close);
+        self.test_output = None;
+        self.tmp.remove();
     }
 }

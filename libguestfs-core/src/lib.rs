@@ -33,4 +33,4 @@ pub use guestfs_protocol::meta::{action, Action};
 pub use guestfs_protocol::structs as types;
 pub use guestfs_protocol::structs::*;
 pub use guestfs_protocol::{Error, Result, ACTIONS};
-pub use handle::{Handle, State};
+pub use handle::{Handle, State, UserCancel};

@@ -588,6 +588,8 @@ fn handle_journal_calls() {
     // shutdown closes the journal
     g.journal_open("/var/log/journal").unwrap();
     g.shutdown().unwrap();
+    // Shutdown also forgets the drives, as libguestfs does.
+    g.add_drive_ro(img.to_str().unwrap()).unwrap();
     g.launch().unwrap();
     assert!(g.journal_next().is_err());
 }

@@ -102,7 +102,7 @@ fn run(ctx: &mut Ctx) -> i32 {
         g.get_backend().unwrap_or_default()
     );
     println!("guestfs_get_verbose: 1");
-    match guestfs::backend::appliance::qemu::qemu_binary() {
+    match guestfs::backend::appliance::qemu::hypervisor(&g.get_hv().unwrap_or_default()) {
         Ok(q) => {
             println!("qemu: {}", q.display());
             if let Ok(out) = std::process::Command::new(&q).arg("-version").output() {
@@ -138,9 +138,13 @@ fn run(ctx: &mut Ctx) -> i32 {
     );
 
     // Events go to stdout with the rest, so one redirect captures the whole report.
-    g.set_event_callback(
-        &[EventKind::Library, EventKind::Appliance, EventKind::Warning],
-        Box::new(|e| println!("libguestfs: {}", e.message)),
+    // The appliance's console comes with its own line ends.
+    let _ = g.set_event_callback(
+        Box::new(|e| match e.kind {
+            EventKind::Appliance => print!("{}", e.message),
+            _ => println!("libguestfs: {}", e.message),
+        }),
+        guestfs::events::mask(&[EventKind::Library, EventKind::Appliance, EventKind::Warning]),
     );
     let dir = std::env::temp_dir().join(format!("libguestfs-test-tool-{}", std::process::id()));
     let disk = dir.join("test.img");

@@ -6,7 +6,9 @@ pub mod appliance;
 pub mod ext;
 pub mod native;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::events::EventHub;
+use crate::library::drives::Drive;
 use guestfs_protocol::calls::{ArgChecks, DaemonCalls};
 
 /// Something a backend wants the handle to pass on as an event after a call.
@@ -18,66 +20,53 @@ pub enum BackendEvent {
     Progress(u64, u64),
 }
 
-/// Starts the backend a `LIBGUESTFS_BACKEND` setting names: `native`; `direct`/`appliance`;
-/// `unix:PATH`; or `auto` (also ""): native when it can read everything on the drives,
-/// otherwise the appliance. Log messages go to `log`.
-pub fn launch_backend(
-    setting: &str,
-    drives: &[crate::handle::Drive],
-    verbose: bool,
-    log: &mut Vec<(crate::events::EventKind, String)>,
-) -> Result<Box<dyn Backend>> {
-    use crate::events::EventKind;
+/// What a backend setting leads to.
+pub(crate) enum Chosen {
+    /// A backend already running (native, or a daemon reached through `unix:`).
+    Running(Box<dyn Backend>),
+    /// The appliance, which the handle launches with the drives' overlays.
+    Appliance,
+}
+
+/// Starts the backend a setting names: `native`; `direct`; `unix:PATH`; or `auto`: native
+/// when it can read everything on the drives, otherwise the appliance. Debug messages go to
+/// the handle's events.
+pub(crate) fn launch_backend(setting: &str, drives: &[Drive], events: &EventHub) -> Result<Chosen> {
+    let mut log = |m: String| events.debug(&m);
     match setting {
         "native" => {
-            native::NativeBackend::launch(drives, &mut |m| log.push((EventKind::Library, m)))
-                .map(|b| Box::new(b) as Box<dyn Backend>)
+            native::NativeBackend::launch(drives, &mut log).map(|b| Chosen::Running(Box::new(b)))
         }
-        "direct" | "appliance" => {
-            appliance::launch_direct(drives, verbose, &mut |k, m| log.push((k, m)))
-                .map(|b| Box::new(b) as Box<dyn Backend>)
-        }
-        "auto" | "" => {
-            match native::NativeBackend::launch(drives, &mut |m| log.push((EventKind::Library, m)))
-            {
+        "direct" => Ok(Chosen::Appliance),
+        "auto" => {
+            match native::NativeBackend::launch(drives, &mut log) {
                 Ok(b) => {
                     let why = b.unsupported_content();
                     if why.is_empty() {
-                        return Ok(Box::new(b));
+                        return Ok(Chosen::Running(Box::new(b)));
                     }
-                    log.push((
-                        EventKind::Library,
-                        format!("auto backend: using the appliance for: {}", why.join(", ")),
+                    log(format!(
+                        "auto backend: using the appliance for: {}",
+                        why.join(", ")
                     ));
                 }
-                Err(e) => log.push((
-                    EventKind::Library,
-                    format!(
-                        "auto backend: native backend failed ({}), using the appliance",
-                        e
-                    ),
+                Err(e) => log(format!(
+                    "auto backend: native backend failed ({}), using the appliance",
+                    e
                 )),
             }
-            appliance::launch_direct(drives, verbose, &mut |k, m| log.push((k, m)))
-                .map(|b| Box::new(b) as Box<dyn Backend>)
+            Ok(Chosen::Appliance)
         }
-        s if s.starts_with("unix:") => {
-            appliance::connect_unix(&s["unix:".len()..]).map(|b| Box::new(b) as Box<dyn Backend>)
-        }
-        other => Err(crate::error::Error::new(
-            libc::EINVAL,
-            format!(
-                "invalid backend: {} (use native, auto, direct, appliance or unix:PATH)",
-                other
-            ),
-        )),
+        s if s.starts_with("unix:") => appliance::connect_unix(&s["unix:".len()..], events)
+            .map(|b| Chosen::Running(Box::new(b))),
+        other => Err(Error::msg(format!("invalid backend: {}", other))),
     }
 }
 
 /// A launched backend: every daemon call (the family traits of [`guestfs_protocol::calls`],
 /// each method defaulting to an ENOTSUP error), the argument checks, and its life cycle.
 pub trait Backend: DaemonCalls + ArgChecks + Send {
-    /// The backend's name as `get_backend` reports it (`native`, `direct`, …).
+    /// The backend's name (`native`, `direct`, `unix`).
     fn name(&self) -> &str;
     /// Stops the backend (the appliance is shut down); the handle returns to CONFIG.
     fn shutdown(&mut self) -> Result<()>;
@@ -88,5 +77,16 @@ pub trait Backend: DaemonCalls + ArgChecks + Send {
     /// False once the backend has died (e.g. qemu exited): the handle then returns to CONFIG.
     fn is_alive(&mut self) -> bool {
         true
+    }
+    /// The hypervisor's process id, for backends that run one.
+    fn pid(&self) -> Option<u32> {
+        None
+    }
+    /// The appliance's console, handed to the caller (virt-rescue).
+    fn console_socket(&mut self) -> Result<i32> {
+        Err(Error::new(
+            libc::ENOTSUP,
+            "connection class does not support getting the console socket",
+        ))
     }
 }

@@ -9,6 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::handle::Handle;
+use crate::library::copy::split_path;
 use crate::types::{
     major_minor, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG,
 };
@@ -189,26 +190,19 @@ impl Handle {
     /// Copies a guest file or directory (recursively) into the existing local directory
     /// `localdir`. Guest names can never place anything outside `localdir`.
     pub(crate) fn impl_copy_out(&mut self, remotepath: &str, localdir: &str) -> Result<()> {
-        self.copy_out_inner(remotepath, Path::new(localdir))
-            .map_err(|e| if e.reported { e } else { e.context("copy_out") })
-    }
-
-    fn copy_out_inner(&mut self, remotepath: &str, localdir: &Path) -> Result<()> {
-        if !localdir.is_dir() {
-            return Err(Error::new(
-                libc::ENOTDIR,
-                format!("{}: target is not a directory", localdir.display()),
-            ));
+        let local = Path::new(localdir);
+        if !local.is_dir() {
+            return Err(Error::msg(format!(
+                "target ‘{}’ is not a directory",
+                localdir
+            )));
         }
-        let st = self.statns(remotepath)?;
-        let base = remotepath
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .to_string();
-        let root = LocalDir::open_path(localdir)?;
-        if !st.is_dir() {
+        // As libguestfs: a regular file (not through a symlink) is downloaded, a directory
+        // copied recursively, anything else refused.
+        let is_file = self.is_file(remotepath, Default::default())?;
+        let (_, base) = split_path(remotepath)?;
+        let root = LocalDir::open_path(local)?;
+        if is_file {
             let name = component(&base).ok_or_else(|| {
                 Error::new(
                     libc::EINVAL,
@@ -216,16 +210,22 @@ impl Handle {
                 )
             })?;
             let mut f = root.create_file(&name, &base)?;
-            self.download_to(remotepath, &mut f)?;
-            root.set_attributes(&name, &st, false);
-            return Ok(());
+            return self.download_to(remotepath, &mut f);
         }
+        if !self.is_dir(remotepath, Default::default())? {
+            return Err(Error::msg(format!(
+                "‘{}’ is not a file or directory",
+                remotepath
+            )));
+        }
+        let st = self.statns(remotepath)?;
         let mut copy = Copy {
             root,
             links: HashMap::new(),
         };
         match component(&base) {
-            // Copying `/` (or `dir/`) puts its contents straight into the destination.
+            // Copying `/` (basename "", which tar writes as ".") puts its contents straight
+            // into the destination.
             None => {
                 let root = LocalDir {
                     fd: copy.root.fd.try_clone()?,

@@ -1,11 +1,22 @@
-//! The calls the library answers itself (libguestfs's library-side actions), by family. The
-//! daemon calls are answered by the backends; see [`crate::backend`].
+//! The calls the library answers itself (libguestfs's library-side actions, and the daemon
+//! calls marked `library_answers`), by family, as `impl_*` functions the generated `Handle`
+//! methods call. The daemon calls are answered by the backends; see [`crate::backend`].
 
+pub mod available;
+mod bindtests;
+mod command;
+pub(crate) mod copy;
 mod copy_out;
+pub(crate) mod disk;
+pub mod drives;
 mod files;
+mod forensics;
+mod fuse;
+pub(crate) mod handle;
 mod hivex;
 mod inspection;
 mod journal;
+mod launch;
 mod ll;
-mod pending;
+mod mountable;
 mod tar_out;

@@ -320,20 +320,24 @@ impl Ctx {
                 }
             }));
             let m2 = m.clone();
-            g.set_event_callback(
-                &[guestfs::EventKind::Warning],
+            let _ = g.set_event_callback(
                 Box::new(move |ev: &guestfs::Event| {
                     eprintln!("libguestfs: warning: {}", ev.message);
                     if let Ok(mut m) = m2.lock() {
                         let _ = m.message("warning", ev.message);
                     }
                 }),
+                guestfs::EventKind::Warning.bit(),
             );
         }
         let mut display = progress::ProgressDisplay::new(self.machine.clone());
-        g.set_event_callback(
-            &[guestfs::EventKind::Progress],
-            Box::new(move |ev: &guestfs::Event| display.update(ev.position, ev.total)),
+        let _ = g.set_event_callback(
+            Box::new(move |ev: &guestfs::Event| {
+                if let Some((position, total)) = ev.progress() {
+                    display.update(position, total)
+                }
+            }),
+            guestfs::EventKind::Progress.bit(),
         );
         g
     }

@@ -13,12 +13,18 @@ pub trait Liveness: Send {
     fn died(&mut self) -> Option<String>;
 }
 
+/// Receives progress messages as `[proc_nr, serial, position, total]`.
+pub type ProgressSink = Box<dyn FnMut(&[u64; 4]) + Send>;
+
 /// A connection to a daemon.
 pub struct Conn {
     stream: UnixStream,
     serial: u32,
     /// Progress messages received (position, total), drained by the backend.
     pub progress: Vec<(u64, u64)>,
+    /// Where progress messages go as they arrive (`[proc_nr, serial, position, total]`);
+    /// without one they are kept in `progress`.
+    pub on_progress: Option<ProgressSink>,
     /// Set when the connection is unusable (end of stream, protocol desync).
     pub dead: Option<String>,
     pub watch: Option<Box<dyn Liveness>>,
@@ -63,8 +69,16 @@ impl Conn {
             // libguestfs's first serial number.
             serial: 0x0012_3400,
             progress: Vec::new(),
+            on_progress: None,
             dead: None,
             watch,
+        }
+    }
+
+    fn note_progress(&mut self, p: &protocol::Progress) {
+        match self.on_progress.as_mut() {
+            Some(sink) => sink(&[p.proc_nr as u64, p.serial as u64, p.position, p.total]),
+            None => self.progress.push((p.position, p.total)),
         }
     }
 
@@ -131,7 +145,7 @@ impl Conn {
             match self.read_frame()? {
                 Frame::Progress(p) => {
                     if p.proc_nr == call.proc_nr && p.serial == call.serial {
-                        self.progress.push((p.position, p.total));
+                        self.note_progress(&p);
                     }
                 }
                 // A late cancel from an earlier transfer.
@@ -193,7 +207,7 @@ impl Conn {
             match self.read_frame()? {
                 Frame::Progress(p) => {
                     if p.serial == hdr.serial {
-                        self.progress.push((p.position, p.total));
+                        self.note_progress(&p);
                     }
                 }
                 Frame::Cancel | Frame::Launch => {
@@ -277,7 +291,7 @@ impl Conn {
         match self.read_frame()? {
             Frame::Cancel => Ok(true),
             Frame::Progress(p) => {
-                self.progress.push((p.position, p.total));
+                self.note_progress(&p);
                 Ok(false)
             }
             _ => Err(self.lost(Error::new(

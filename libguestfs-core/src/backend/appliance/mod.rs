@@ -10,13 +10,14 @@ pub use guestfs_appliance as builder;
 
 use super::{Backend, BackendEvent};
 use crate::error::{Error, Result};
-use crate::events::EventKind;
-use crate::handle::Drive;
+use crate::events::{EventHub, EventKind};
+use crate::library::drives::MAX_DISKS;
+use crate::library::handle::Settings;
 use crate::protocol::client::{RemoteDaemon, Request, Transport};
-use crate::protocol::Daemon;
 use conn::Conn;
-use qemu::{Accel, Qemu, QemuWatch, SockDir};
+use qemu::{Accel, LaunchLog, Qemu, QemuDrive, QemuWatch, RunOptions, SockDir};
 use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,149 +28,156 @@ pub struct Appliance {
     qemu: Option<Qemu>,
     name: &'static str,
     events: Vec<BackendEvent>,
+    /// The read-only drives' overlays, removed with the appliance.
+    overlays: Vec<PathBuf>,
 }
 
 /// The appliance backend: every daemon call sent to the daemon.
 pub type ApplianceBackend = RemoteDaemon<Appliance>;
 
-/// How the appliance was started (for libguestfs-test-tool and the benchmarks).
-#[derive(Debug, Clone)]
-pub struct LaunchInfo {
-    pub command_line: String,
-    pub accel: Accel,
-    pub kernel: std::path::PathBuf,
-    pub initrd: std::path::PathBuf,
+/// What the appliance is launched with.
+pub(crate) struct LaunchConfig<'a> {
+    pub drives: Vec<QemuDrive>,
+    pub settings: &'a Settings,
+    pub verbose: bool,
+    /// Where the appliance is built and cached (the handle's `get_cachedir`).
+    pub cachedir: PathBuf,
+    /// Where the daemon's socket is made (the handle's `get_sockdir`).
+    pub sockdir: PathBuf,
+    pub events: &'a EventHub,
 }
 
 /// Launches qemu with the appliance. KVM is used when it works; when it fails or hangs here
 /// the launch is retried with TCG and KVM is not tried again in this boot of the host.
-pub fn launch_direct(
-    drives: &[Drive],
-    verbose: bool,
-    log: &mut dyn FnMut(EventKind, String),
-) -> Result<ApplianceBackend> {
-    if drives.is_empty() {
-        return Err(Error::new(
-            libc::EINVAL,
+pub(crate) fn launch_direct(cfg: LaunchConfig<'_>) -> Result<ApplianceBackend> {
+    let events = cfg.events;
+    let overlays: Vec<PathBuf> = cfg
+        .drives
+        .iter()
+        .filter_map(|d| d.overlay.clone())
+        .collect();
+    let launched = launch_qemu(&cfg);
+    match launched {
+        Ok((q, stream)) => {
+            let pid = Arc::new(Mutex::new(q.pid()));
+            let mut conn = Conn::new(stream, Some(Box::new(QemuWatch(pid))));
+            let hub = events.clone();
+            conn.on_progress = Some(Box::new(move |p: &[u64; 4]| {
+                hub.array(EventKind::Progress, p)
+            }));
+            let mut a = Appliance {
+                conn,
+                qemu: Some(q),
+                name: "direct",
+                events: Vec::new(),
+                overlays,
+            };
+            a.drain_console();
+            Ok(RemoteDaemon { transport: a })
+        }
+        Err(e) => {
+            for o in overlays {
+                let _ = std::fs::remove_file(o);
+            }
+            Err(e)
+        }
+    }
+}
+
+fn launch_qemu(cfg: &LaunchConfig<'_>) -> Result<(Qemu, UnixStream)> {
+    let debug = |m: String| cfg.events.debug(&m);
+    if cfg.drives.is_empty() {
+        return Err(Error::msg(
             "you must call guestfs_add_drive before guestfs_launch",
         ));
     }
-    if drives.len() > 255 {
-        return Err(Error::new(
-            libc::EINVAL,
-            "too many drives have been added: the appliance supports at most 255",
-        ));
+    if cfg.drives.len() > MAX_DISKS as usize {
+        return Err(Error::msg(format!(
+            "too many drives have been added, the current backend only supports {} drives",
+            MAX_DISKS
+        )));
     }
     let start = Instant::now();
-    let qemu_bin = qemu::qemu_binary()?;
-    let settings = qemu::backend_settings();
-    let force_tcg = settings.iter().any(|s| s == "force_tcg");
-    let force_kvm = settings.iter().any(|s| s == "force_kvm");
+    let qemu_bin = qemu::hypervisor(&cfg.settings.hv)?;
+    let force_tcg = cfg.settings.backend_setting_bool("force_tcg")?;
+    let force_kvm = cfg.settings.backend_setting_bool("force_kvm")?;
     if force_tcg && force_kvm {
-        return Err(Error::new(
-            libc::EINVAL,
-            "both force_kvm and force_tcg backend settings supplied",
+        return Err(Error::msg(
+            "Both force_kvm and force_tcg backend settings supplied.",
         ));
     }
-    let mut formats = Vec::new();
-    for d in drives {
-        let md = std::fs::metadata(&d.path)
-            .map_err(|e| Error::from(e).context(&d.path.display().to_string()))?;
-        use std::os::unix::fs::FileTypeExt;
-        if !(md.is_file() || md.file_type().is_block_device()) {
-            return Err(Error::new(
-                libc::EINVAL,
-                format!(
-                    "{}: not a disk image (it is not a regular file or a block device)",
-                    d.path.display()
-                ),
-            ));
-        }
-        let f = qemu::drive_format(d)?;
-        formats.push((d.clone(), f));
-    }
     let daemon = guestfs_appliance::find_daemon();
-    let mut alog = |m: String| log(EventKind::Library, m);
+    let cache = guestfs_appliance::cache_dir_in(&cfg.cachedir);
     let appliance =
-        guestfs_appliance::get(&daemon, &mut alog).map_err(|e| Error::new(libc::EIO, e.0))?;
+        guestfs_appliance::get_in(&daemon, &cfg.settings.path, &cache, &mut |m| debug(m))
+            .map_err(|e| Error::new(libc::EIO, e.0))?;
     let kernel_version = guestfs_appliance::find_kernel().ok().map(|k| k.version);
-    log(
-        EventKind::Library,
-        format!(
-            "appliance: {} + {} ({:.3} s)",
-            appliance.kernel.display(),
-            appliance.initrd.display(),
-            start.elapsed().as_secs_f64()
-        ),
-    );
+    debug(format!(
+        "appliance: {} + {} ({:.3} s)",
+        appliance.kernel.display(),
+        appliance.initrd.display(),
+        start.elapsed().as_secs_f64()
+    ));
+    let kvm = qemu::kvm_usable();
+    debug(format!(
+        "qemu KVM: {}",
+        if kvm { "enabled" } else { "disabled" }
+    ));
     let mut accels = Vec::new();
     if force_kvm {
-        if !qemu::kvm_usable() {
-            return Err(Error::new(libc::ENODEV, "force_kvm backend setting set, but KVM is not available (/dev/kvm cannot be opened)"));
+        if !kvm {
+            return Err(Error::msg("force_kvm supplied but kvm not available."));
         }
         accels.push(Accel::Kvm);
-    } else if force_tcg || !qemu::kvm_usable() || qemu::kvm_known_broken(&qemu_bin) {
+    } else if force_tcg || !kvm || qemu::kvm_known_broken(&qemu_bin) {
         accels.push(Accel::Tcg);
     } else {
         accels.extend([Accel::Kvm, Accel::Tcg]);
     }
+    let run = RunOptions {
+        direct: cfg.settings.direct,
+        pgroup: cfg.settings.pgroup,
+        recovery: cfg.settings.recovery_proc,
+    };
     let mut last_err = None;
     for accel in accels {
-        let sockdir = SockDir::new()?;
+        let sockdir = SockDir::new(&cfg.sockdir)?;
         let sock = sockdir.0.join("guestfsd.sock");
         if sock.as_os_str().len() >= 108 {
-            return Err(Error::new(
-                libc::ENAMETOOLONG,
-                format!("socket path too long: {}", sock.display()),
-            ));
+            return Err(Error::msg(format!(
+                "socket path too long: {}",
+                sock.display()
+            )));
         }
-        let listener = UnixListener::bind(&sock)
-            .map_err(|e| Error::from(e).context(&sock.display().to_string()))?;
+        let listener = UnixListener::bind(&sock).map_err(|e| Error::from(e).context("bind"))?;
         let args = qemu::qemu_args(
             &appliance,
-            &formats,
+            &cfg.drives,
             &sock,
             accel,
-            verbose,
+            cfg.verbose,
             kernel_version.as_deref(),
-        );
-        let t0 = Instant::now();
-        let deadline = qemu::deadline_for(accel, t0);
-        let mut qlog = |m: String| log(EventKind::Library, m);
-        match qemu::start(&qemu_bin, &args, accel, &listener, deadline, &mut qlog) {
-            Ok((q, stream)) => {
-                drop(listener);
-                drop(sockdir);
-                log(
-                    EventKind::Library,
-                    format!(
-                        "appliance is up ({:?}, {:.3} s)",
-                        accel,
-                        start.elapsed().as_secs_f64()
-                    ),
-                );
-                let pid = Arc::new(Mutex::new(q_pid(&q)));
-                let conn = Conn::new(stream, Some(Box::new(QemuWatch(pid))));
-                let mut a = Appliance {
-                    conn,
-                    qemu: Some(q),
-                    name: "direct",
-                    events: Vec::new(),
-                };
-                a.drain_console();
-                return Ok(RemoteDaemon { transport: a });
+            cfg.settings,
+        )?;
+        let deadline = qemu::deadline_for(accel, Instant::now());
+        let log = LaunchLog {
+            debug: &mut |m: String| debug(m),
+            console: &mut |line: String| cfg.events.message(EventKind::Appliance, &line),
+        };
+        match qemu::start(&qemu_bin, &args, accel, run, &listener, deadline, log) {
+            Ok(started) => {
+                debug(format!(
+                    "appliance is up ({:?}, {:.3} s)",
+                    accel,
+                    start.elapsed().as_secs_f64()
+                ));
+                return Ok(started);
             }
             Err(e) => {
-                log(
-                    EventKind::Library,
-                    format!("launch with {:?} failed: {}", accel, e.message),
-                );
+                debug(format!("launch with {:?} failed: {}", accel, e.message));
                 if accel == Accel::Kvm && !force_kvm {
                     qemu::mark_kvm_broken(&qemu_bin);
-                    log(
-                        EventKind::Library,
-                        "KVM does not work here: falling back to TCG".to_string(),
-                    );
+                    debug("KVM does not work here: falling back to TCG".to_string());
                 }
                 last_err = Some(e);
             }
@@ -178,21 +186,18 @@ pub fn launch_direct(
     Err(last_err.unwrap_or_else(|| Error::msg("appliance launch failed")))
 }
 
-fn q_pid(q: &Qemu) -> Option<u32> {
-    q.pid()
-}
-
 /// `unix:PATH`: connects to a daemon already listening there (`guestfsd --listen --channel
 /// PATH`) and waits for its launch flag.
-pub fn connect_unix(path: &str) -> Result<ApplianceBackend> {
+pub(crate) fn connect_unix(path: &str, events: &EventHub) -> Result<ApplianceBackend> {
     if path.len() >= 108 {
-        return Err(Error::new(
-            libc::ENAMETOOLONG,
-            format!("socket path too long: {}", path),
-        ));
+        return Err(Error::msg(format!("socket path too long: {}", path)));
     }
     let stream = UnixStream::connect(path).map_err(|e| Error::from(e).context(path))?;
     let mut conn = Conn::new(stream, None);
+    let hub = events.clone();
+    conn.on_progress = Some(Box::new(move |p: &[u64; 4]| {
+        hub.array(EventKind::Progress, p)
+    }));
     conn.wait_launch_flag()?;
     Ok(RemoteDaemon {
         transport: Appliance {
@@ -200,6 +205,7 @@ pub fn connect_unix(path: &str) -> Result<ApplianceBackend> {
             qemu: None,
             name: "unix",
             events: Vec::new(),
+            overlays: Vec::new(),
         },
     })
 }
@@ -227,6 +233,12 @@ impl Appliance {
             self.events.push(BackendEvent::Progress(p, t));
         }
     }
+
+    fn remove_overlays(&mut self) {
+        for o in self.overlays.drain(..) {
+            let _ = std::fs::remove_file(o);
+        }
+    }
 }
 
 impl Transport for Appliance {
@@ -243,14 +255,12 @@ impl Backend for ApplianceBackend {
     }
 
     fn shutdown(&mut self) -> Result<()> {
-        if self.transport.conn.dead.is_none() {
-            let _ = self.internal_autosync();
-        }
         let a = &mut self.transport;
         a.conn.dead = Some("the appliance was shut down".into());
         if let Some(mut q) = a.qemu.take() {
             q.stop(Duration::from_secs(3));
         }
+        a.remove_overlays();
         Ok(())
     }
 
@@ -262,6 +272,22 @@ impl Backend for ApplianceBackend {
     fn is_alive(&mut self) -> bool {
         self.transport.conn.dead.is_none()
     }
+
+    fn pid(&self) -> Option<u32> {
+        self.transport.qemu.as_ref().and_then(Qemu::pid)
+    }
+
+    fn console_socket(&mut self) -> Result<i32> {
+        match &self.transport.qemu {
+            None => Err(Error::new(
+                libc::ENOTSUP,
+                "connection class does not support getting the console socket",
+            )),
+            Some(q) => q
+                .console_socket()
+                .ok_or_else(|| Error::msg("console socket not connected")),
+        }
+    }
 }
 
 impl Drop for Appliance {
@@ -269,5 +295,6 @@ impl Drop for Appliance {
         if let Some(mut q) = self.qemu.take() {
             q.stop(Duration::from_millis(500));
         }
+        self.remove_overlays();
     }
 }

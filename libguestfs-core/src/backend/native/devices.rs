@@ -4,7 +4,7 @@
 use crate::block::{self, Device, Slice};
 use crate::error::{Error, Result};
 use crate::fs::{self, Probe};
-use crate::handle::Drive;
+use crate::library::drives::Drive;
 use crate::lvm;
 use crate::partition::{self, PartitionEntry, PartitionTable};
 use crate::types::makedev;
@@ -87,16 +87,31 @@ impl Devices {
         let mut nodes: Vec<Node> = Vec::new();
         let mut partitions: Vec<Node> = Vec::new();
         for (index, drive) in drives.iter().enumerate() {
-            let (dev, format) = block::open_image(&drive.path, drive.format)?;
+            let path = drive.file().ok_or_else(|| {
+                Error::new(
+                    libc::ENOTSUP,
+                    format!(
+                        "{}: the native backend only opens local files, not {} drives (use LIBGUESTFS_BACKEND=direct)",
+                        drive.path,
+                        drive.protocol.name()
+                    ),
+                )
+            })?;
+            let format = drive
+                .format
+                .as_deref()
+                .map(block::ImageFormat::parse)
+                .transpose()?;
+            let (dev, format) = block::open_image(path, format)?;
             let name = format!("/dev/sd{}", drive_letters(index));
             log(format!(
                 "{}: {} ({} format, {} bytes)",
                 name,
-                drive.path.display(),
+                drive.path,
                 format.name(),
                 dev.size()
             ));
-            let table = match partition::read(dev.as_ref(), drive.blocksize as u64) {
+            let table = match partition::read(dev.as_ref(), drive.sector_size() as u64) {
                 Ok(t) => t,
                 Err(e) => {
                     log(format!(
@@ -127,7 +142,7 @@ impl Devices {
                 name,
                 kind: NodeKind::Disk {
                     table,
-                    sector_size: drive.blocksize,
+                    sector_size: drive.sector_size(),
                 },
                 device: Ok(dev),
                 devno: sd_devno(index, 0),

@@ -4,6 +4,15 @@ use super::super::*;
 use guestfs_protocol::calls as api;
 
 impl api::Filesystems for NativeBackend {
+    /// Every mountable here is a device (the native backend lists no btrfs subvolumes).
+    fn internal_parse_mountable(&mut self, mountable: &str) -> Result<InternalMountable> {
+        Ok(InternalMountable {
+            im_type: 0,
+            im_device: self.devices.get(mountable)?.name.clone(),
+            im_volume: String::new(),
+        })
+    }
+
     fn list_filesystems(&mut self) -> Result<Vec<(String, String)>> {
         let mut candidates = Vec::new();
         for node in &self.devices.nodes {

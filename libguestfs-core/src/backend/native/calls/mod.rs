@@ -2,6 +2,7 @@
 //! keeps its trait's default (an ENOTSUP error).
 
 mod attributes;
+mod daemon;
 mod devices;
 mod encryption;
 mod files;
@@ -18,7 +19,6 @@ impl api::Archives for NativeBackend {}
 impl api::Augeas for NativeBackend {}
 impl api::Btrfs for NativeBackend {}
 impl api::Commands for NativeBackend {}
-impl api::Daemon for NativeBackend {}
 impl api::Forensics for NativeBackend {}
 impl api::Hivex for NativeBackend {}
 impl api::Inspection for NativeBackend {}

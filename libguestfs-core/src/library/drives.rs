@@ -1,0 +1,749 @@
+//! Drives: `add_drive` with every optional argument and libguestfs 1.48's checks and messages
+//! (files, `/dev/null`, network protocols), the calls built on it (`add_drive_ro`,
+//! `add_drive_scratch`, `add_cdrom`, …), `debug_drives`, `device_index` and `max_disks`.
+
+use crate::error::{Error, Result};
+use crate::handle::{Handle, State};
+use guestfs_protocol::calls::{
+    AddDomainOpts, AddDriveOpts, AddDriveScratchOpts, AddLibvirtDomOpts,
+};
+use std::path::Path;
+
+/// The most drives the appliance takes (the virtio-scsi targets the daemon scans).
+pub(crate) const MAX_DISKS: i32 = 255;
+/// The port of `nbd` in /etc/services.
+const NBD_PORT: u16 = 10809;
+const NO_LIBVIRT_DOMAINS: &str =
+    "add-domain API not available since this version of libguestfs was compiled without libvirt";
+const NO_HOTPLUG: &str = "hotplugging support was removed in libguestfs 1.48";
+
+/// How a drive is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    File,
+    Ftp,
+    Ftps,
+    Gluster,
+    Http,
+    Https,
+    Iscsi,
+    Nbd,
+    Rbd,
+    Sheepdog,
+    Ssh,
+    Tftp,
+}
+
+impl Protocol {
+    const ALL: [Protocol; 12] = [
+        Protocol::File,
+        Protocol::Ftp,
+        Protocol::Ftps,
+        Protocol::Gluster,
+        Protocol::Http,
+        Protocol::Https,
+        Protocol::Iscsi,
+        Protocol::Nbd,
+        Protocol::Rbd,
+        Protocol::Sheepdog,
+        Protocol::Ssh,
+        Protocol::Tftp,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::File => "file",
+            Protocol::Ftp => "ftp",
+            Protocol::Ftps => "ftps",
+            Protocol::Gluster => "gluster",
+            Protocol::Http => "http",
+            Protocol::Https => "https",
+            Protocol::Iscsi => "iscsi",
+            Protocol::Nbd => "nbd",
+            Protocol::Rbd => "rbd",
+            Protocol::Sheepdog => "sheepdog",
+            Protocol::Ssh => "ssh",
+            Protocol::Tftp => "tftp",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Protocol> {
+        Protocol::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The protocols qemu reaches through curl.
+    fn is_curl(self) -> bool {
+        matches!(
+            self,
+            Protocol::Ftp | Protocol::Ftps | Protocol::Http | Protocol::Https | Protocol::Tftp
+        )
+    }
+}
+
+/// How a server is reached: `tcp:` or nothing given, or a Unix socket (`unix:PATH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Unspecified,
+    Tcp,
+    Unix,
+}
+
+/// One `server` of a network drive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    pub transport: Transport,
+    /// The host name, or the socket path for [`Transport::Unix`].
+    pub host: String,
+    /// 0 when not given.
+    pub port: u16,
+}
+
+/// The `discard` optional argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discard {
+    Disable,
+    Enable,
+    BestEffort,
+}
+
+/// A drive added to the handle.
+#[derive(Debug, Clone)]
+pub struct Drive {
+    pub protocol: Protocol,
+    pub servers: Vec<Server>,
+    /// The file name (file protocol), or the path, export, volume or target on the server.
+    pub path: String,
+    pub username: Option<String>,
+    pub secret: Option<String>,
+    pub format: Option<String>,
+    pub readonly: bool,
+    pub iface: Option<String>,
+    pub name: Option<String>,
+    pub label: Option<String>,
+    pub cachemode: Option<String>,
+    pub discard: Discard,
+    pub copyonread: bool,
+    /// 0 when not given (the disk's own, 512).
+    pub blocksize: u32,
+}
+
+impl Drive {
+    /// The local file (or block device) of a file-protocol drive.
+    pub fn file(&self) -> Option<&Path> {
+        (self.protocol == Protocol::File).then(|| Path::new(&self.path))
+    }
+
+    /// The sector size the guest sees.
+    pub fn sector_size(&self) -> u32 {
+        if self.blocksize == 0 {
+            512
+        } else {
+            self.blocksize
+        }
+    }
+
+    /// The line `debug_drives` prints for the drive.
+    fn describe(&self) -> String {
+        let mut s = self.path.clone();
+        if self.readonly {
+            s.push_str(" readonly");
+        }
+        if let Some(f) = &self.format {
+            s.push_str(&format!(" format={}", f));
+        }
+        s.push_str(&format!(" protocol={}", self.protocol.name()));
+        for (key, value) in [
+            ("iface", &self.iface),
+            ("name", &self.name),
+            ("label", &self.label),
+            ("cache", &self.cachemode),
+        ] {
+            if let Some(v) = value {
+                s.push_str(&format!(" {}={}", key, v));
+            }
+        }
+        match self.discard {
+            Discard::Disable => {}
+            Discard::Enable => s.push_str(" discard=enable"),
+            Discard::BestEffort => s.push_str(" discard=besteffort"),
+        }
+        if self.copyonread {
+            s.push_str(" copyonread");
+        }
+        if self.blocksize != 0 {
+            s.push_str(&format!(" blocksize={}", self.blocksize));
+        }
+        s
+    }
+}
+
+/// libguestfs's `string_is_valid`: a length in `min..=max` (max 0: no limit), every character
+/// an ASCII letter, a digit when `digits`, or one of `extra`.
+fn string_is_valid(s: &str, min: usize, max: usize, digits: bool, extra: &str) -> bool {
+    s.len() >= min
+        && (max == 0 || s.len() <= max)
+        && s.chars()
+            .all(|c| c.is_ascii_alphabetic() || (digits && c.is_ascii_digit()) || extra.contains(c))
+}
+
+fn valid_format_or_iface(s: &str) -> bool {
+    string_is_valid(s, 1, 0, true, "-_")
+}
+
+fn valid_hostname(s: &str) -> bool {
+    string_is_valid(s, 1, 255, true, "-.:[]")
+}
+
+/// One `server` string: `tcp:HOST[:PORT]`, `unix:SOCKET`, or `HOST[:PORT]`.
+fn parse_server(server: &str) -> Result<Server> {
+    let (transport, rest) = if let Some(r) = server.strip_prefix("tcp:") {
+        (Transport::Tcp, r)
+    } else if let Some(socket) = server.strip_prefix("unix:") {
+        if socket.is_empty() {
+            return Err(Error::msg("missing Unix domain socket path"));
+        }
+        return Ok(Server {
+            transport: Transport::Unix,
+            host: socket.to_string(),
+            port: 0,
+        });
+    } else {
+        (Transport::Unspecified, server)
+    };
+    // HOST:DIGITS, the host taking as much as it can.
+    if let Some((host, port)) = rest.rsplit_once(':') {
+        if !port.is_empty() && port.bytes().all(|c| c.is_ascii_digit()) {
+            let port = match port.parse::<u32>() {
+                Ok(p) if (1..=65535).contains(&p) => p as u16,
+                _ => return Err(Error::msg(format!("invalid port number ‘{}’", port))),
+            };
+            if !valid_hostname(host) {
+                return Err(Error::msg(format!("invalid hostname ‘{}’", host)));
+            }
+            return Ok(Server {
+                transport,
+                host: host.to_string(),
+                port,
+            });
+        }
+    }
+    if !valid_hostname(rest) {
+        return Err(Error::msg(format!(
+            "invalid hostname or server string ‘{}’",
+            rest
+        )));
+    }
+    Ok(Server {
+        transport,
+        host: rest.to_string(),
+        port: 0,
+    })
+}
+
+/// The per-protocol checks of a network drive (libguestfs's `create_drive_*`).
+fn check_network_drive(d: &mut Drive) -> Result<()> {
+    let p = d.protocol.name();
+    let fail = |what: &str| Err(Error::msg(format!("{}: {}", p, what)));
+    let no_credentials = |d: &Drive| {
+        if d.username.is_some() {
+            return fail("you cannot specify a username with this protocol");
+        }
+        if d.secret.is_some() {
+            return fail("you cannot specify a secret with this protocol");
+        }
+        Ok(())
+    };
+    let one_server = |d: &Drive| {
+        if d.servers.len() != 1 {
+            return fail("you must specify exactly one server");
+        }
+        Ok(())
+    };
+    let tcp_only = |d: &Drive| {
+        if d.servers.iter().any(|s| s.transport == Transport::Unix) {
+            return fail("only tcp transport is supported");
+        }
+        Ok(())
+    };
+    let ports_given = |d: &Drive| {
+        if d.servers.iter().any(|s| s.port == 0) {
+            return fail("port number must be specified");
+        }
+        Ok(())
+    };
+    let starts_with_slash = d.path.starts_with('/');
+    match d.protocol {
+        Protocol::File => unreachable!("file drives are not network drives"),
+        pr if pr.is_curl() || pr == Protocol::Ssh => {
+            one_server(d)?;
+            tcp_only(d)?;
+            if d.path.is_empty() {
+                return fail("pathname should not be an empty string");
+            }
+            if !starts_with_slash {
+                return fail("pathname must begin with a '/'");
+            }
+            if pr == Protocol::Ssh && d.username.as_deref() == Some("") {
+                return fail("username should not be an empty string");
+            }
+        }
+        Protocol::Gluster => {
+            no_credentials(d)?;
+            one_server(d)?;
+            if d.path.is_empty() {
+                return fail("volume name parameter should not be an empty string");
+            }
+            if starts_with_slash {
+                return fail("volume/image must not begin with a '/'");
+            }
+        }
+        Protocol::Nbd => {
+            no_credentials(d)?;
+            one_server(d)?;
+            if d.servers[0].port == 0 {
+                d.servers[0].port = NBD_PORT;
+            }
+        }
+        Protocol::Rbd => {
+            tcp_only(d)?;
+            ports_given(d)?;
+            if d.path.is_empty() {
+                return fail("image name parameter should not be an empty string");
+            }
+            if starts_with_slash {
+                return fail("image name must not begin with a '/'");
+            }
+        }
+        Protocol::Sheepdog => {
+            no_credentials(d)?;
+            tcp_only(d)?;
+            ports_given(d)?;
+            if d.path.is_empty() {
+                return fail("volume parameter should not be an empty string");
+            }
+            if starts_with_slash {
+                return fail("volume parameter must not begin with a '/'");
+            }
+        }
+        Protocol::Iscsi => {
+            one_server(d)?;
+            tcp_only(d)?;
+            if d.path.is_empty() {
+                return fail("target name should not be an empty string");
+            }
+            if starts_with_slash {
+                return fail("target string must not begin with a '/'");
+            }
+        }
+        _ => unreachable!("every protocol is handled above"),
+    }
+    Ok(())
+}
+
+/// `add_drive`'s optional arguments checked in 1.48's order, as a drive of `filename`
+/// (the file checks and `/dev/null` come after).
+fn drive_from_opts(filename: &str, opts: AddDriveOpts) -> Result<Drive> {
+    let servers = match &opts.server {
+        Some(list) => list
+            .iter()
+            .map(|s| parse_server(s))
+            .collect::<Result<Vec<_>>>()?,
+        None => Vec::new(),
+    };
+    let discard = match opts.discard.as_deref() {
+        None | Some("disable") => Discard::Disable,
+        Some("enable") => Discard::Enable,
+        Some("besteffort") => Discard::BestEffort,
+        Some(_) => {
+            return Err(Error::msg(
+                "discard parameter must be ‘disable’, ‘enable’ or ‘besteffort’",
+            ))
+        }
+    };
+    let readonly = opts.readonly.unwrap_or(false);
+    if readonly && discard == Discard::Enable {
+        return Err(Error::msg(
+            "discard support cannot be enabled on read-only drives",
+        ));
+    }
+    for (what, value) in [("format", &opts.format), ("iface", &opts.iface)] {
+        if value.as_deref().is_some_and(|v| !valid_format_or_iface(v)) {
+            return Err(Error::msg(format!(
+                "{} parameter is empty or contains disallowed characters",
+                what
+            )));
+        }
+    }
+    if opts
+        .label
+        .as_deref()
+        .is_some_and(|l| !string_is_valid(l, 1, 20, false, ""))
+    {
+        return Err(Error::msg(
+            "label parameter is empty, too long, or contains disallowed characters",
+        ));
+    }
+    if opts
+        .cachemode
+        .as_deref()
+        .is_some_and(|c| c != "writeback" && c != "unsafe")
+    {
+        return Err(Error::msg(
+            "cachemode parameter must be ‘writeback’ (default) or ‘unsafe’",
+        ));
+    }
+    let blocksize = match opts.blocksize {
+        None | Some(0) => 0,
+        Some(b @ (512 | 4096)) => b as u32,
+        Some(_) => return Err(Error::msg("blocksize parameter is invalid")),
+    };
+    let protocol_name = opts.protocol.as_deref().unwrap_or("file");
+    let protocol = Protocol::parse(protocol_name)
+        .ok_or_else(|| Error::msg(format!("unknown protocol ‘{}’", protocol_name)))?;
+    Ok(Drive {
+        protocol,
+        servers,
+        path: filename.to_string(),
+        username: opts.username,
+        secret: opts.secret,
+        format: opts.format,
+        readonly,
+        iface: opts.iface,
+        name: opts.name,
+        label: opts.label,
+        cachemode: opts.cachemode,
+        discard,
+        copyonread: opts.copyonread.unwrap_or(false),
+        blocksize,
+    })
+}
+
+impl Handle {
+    /// Adds a disk image, a network disk, or `/dev/null` (an empty 4 KiB disk).
+    pub(crate) fn impl_add_drive(&mut self, filename: &str, opts: AddDriveOpts) -> Result<()> {
+        let mut drive = drive_from_opts(filename, opts)?;
+        if drive.protocol == Protocol::File {
+            if !drive.servers.is_empty() {
+                return Err(Error::msg(
+                    "you cannot specify a server with file-backed disks",
+                ));
+            }
+            if drive.username.is_some() {
+                return Err(Error::msg(
+                    "you cannot specify a username with file-backed disks",
+                ));
+            }
+            if drive.secret.is_some() {
+                return Err(Error::msg(
+                    "you cannot specify a secret with file-backed disks",
+                ));
+            }
+            if filename == "/dev/null" {
+                self.null_drive(&mut drive)?;
+            } else {
+                check_readable(filename)?;
+            }
+        } else {
+            check_network_drive(&mut drive)?;
+        }
+        if self.state != State::Config {
+            return Err(Error::msg(NO_HOTPLUG));
+        }
+        self.drives.push(drive);
+        Ok(())
+    }
+
+    /// `/dev/null` becomes an empty raw disk of 4 KiB in the handle's temporary directory
+    /// (writable: no overlay is needed for a throw-away file).
+    fn null_drive(&mut self, drive: &mut Drive) -> Result<()> {
+        match drive.format.as_deref() {
+            None => drive.format = Some("raw".to_string()),
+            Some("raw") => {}
+            Some(_) => return Err(Error::msg("for device ‘/dev/null’, format must be ‘raw’")),
+        }
+        let tmpfile = self.temp_file("devnull", Some("img"))?;
+        let tmpfile = tmpfile.display().to_string();
+        self.disk_create(&tmpfile, "raw", 4096, Default::default())?;
+        drive.path = tmpfile;
+        drive.readonly = false;
+        drive.discard = Discard::Disable;
+        drive.copyonread = false;
+        Ok(())
+    }
+
+    pub(crate) fn impl_add_drive_ro(&mut self, filename: &str) -> Result<()> {
+        self.add_drive(
+            filename,
+            AddDriveOpts {
+                readonly: Some(true),
+                ..Default::default()
+            },
+        )
+    }
+
+    pub(crate) fn impl_add_drive_with_if(&mut self, filename: &str, iface: &str) -> Result<()> {
+        self.add_drive(
+            filename,
+            AddDriveOpts {
+                iface: Some(iface.to_string()),
+                ..Default::default()
+            },
+        )
+    }
+
+    pub(crate) fn impl_add_drive_ro_with_if(&mut self, filename: &str, iface: &str) -> Result<()> {
+        self.add_drive(
+            filename,
+            AddDriveOpts {
+                readonly: Some(true),
+                iface: Some(iface.to_string()),
+                ..Default::default()
+            },
+        )
+    }
+
+    pub(crate) fn impl_add_cdrom(&mut self, filename: &str) -> Result<()> {
+        self.impl_add_drive_ro(filename)
+    }
+
+    /// A new empty raw disk of `size` bytes in the handle's temporary directory, removed with
+    /// the handle.
+    pub(crate) fn impl_add_drive_scratch(
+        &mut self,
+        size: i64,
+        opts: AddDriveScratchOpts,
+    ) -> Result<()> {
+        let filename = self.temp_file("scratch", Some("img"))?;
+        let filename = filename.display().to_string();
+        self.disk_create(&filename, "raw", size, Default::default())?;
+        self.add_drive(
+            &filename,
+            AddDriveOpts {
+                format: Some("raw".to_string()),
+                cachemode: Some("unsafe".to_string()),
+                name: opts.name,
+                label: opts.label,
+                blocksize: opts.blocksize,
+                ..Default::default()
+            },
+        )
+    }
+
+    pub(crate) fn impl_remove_drive(&mut self, _label: &str) -> Result<()> {
+        Err(Error::msg(NO_HOTPLUG))
+    }
+
+    pub(crate) fn impl_add_domain(&mut self, _dom: &str, _opts: AddDomainOpts) -> Result<i32> {
+        Err(Error::msg(NO_LIBVIRT_DOMAINS))
+    }
+
+    pub(crate) fn impl_add_libvirt_dom(
+        &mut self,
+        _dom: usize,
+        _opts: AddLibvirtDomOpts,
+    ) -> Result<i32> {
+        Err(Error::msg(NO_LIBVIRT_DOMAINS))
+    }
+
+    pub(crate) fn impl_debug_drives(&mut self) -> Result<Vec<String>> {
+        Ok(self.drives.iter().map(Drive::describe).collect())
+    }
+
+    /// How many drives the configured backend takes; `unix:` cannot tell.
+    pub(crate) fn impl_max_disks(&mut self) -> Result<i32> {
+        if self.settings.backend.starts_with("unix:") {
+            return Err(Error::new(
+                libc::ENOTSUP,
+                "the current backend does not allow max disks to be queried",
+            ));
+        }
+        Ok(MAX_DISKS)
+    }
+
+    /// The index of a whole-disk name (`/dev/sdb` → 1, `/dev/vdab` → 27), as libguestfs
+    /// computes it from the name alone.
+    pub(crate) fn impl_device_index(&mut self, device: &str) -> Result<i32> {
+        device_index(device).ok_or_else(|| Error::msg(format!("{}: device not found", device)))
+    }
+}
+
+/// `access (filename, R_OK)`: the drive must be readable now.
+fn check_readable(filename: &str) -> Result<()> {
+    let c = std::ffi::CString::new(filename)
+        .map_err(|_| Error::new(libc::EINVAL, format!("{}: invalid file name", filename)))?;
+    // SAFETY: access with a valid C string.
+    if unsafe { libc::access(c.as_ptr(), libc::R_OK) } == -1 {
+        return Err(Error::from(std::io::Error::last_os_error()).context(filename));
+    }
+    Ok(())
+}
+
+/// `/dev/` then one or two letters up to the first `d` (`sd`, `hd`, `vd`, `xvd`), then the
+/// drive letters; not LVs (`/dev/VG/LV`) nor md devices.
+fn device_index(device: &str) -> Option<i32> {
+    let name = device.strip_prefix("/dev/")?;
+    if name.contains('/') || name.starts_with('m') {
+        return None;
+    }
+    let prefix = name.find('d').unwrap_or(name.len());
+    if prefix == 0 || prefix > 2 || prefix == name.len() {
+        return None;
+    }
+    let letters = &name[prefix + 1..];
+    let mut index: i64 = 0;
+    for c in letters.bytes() {
+        if !c.is_ascii_lowercase() {
+            return None;
+        }
+        index = index.checked_mul(26)?.checked_add((c - b'a') as i64 + 1)?;
+    }
+    i32::try_from(index - 1).ok().filter(|&i| i >= 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_indexes() {
+        assert_eq!(device_index("/dev/sda"), Some(0));
+        assert_eq!(device_index("/dev/sdb"), Some(1));
+        assert_eq!(device_index("/dev/vdaa"), Some(26));
+        assert_eq!(device_index("/dev/xvdc"), Some(2));
+        assert_eq!(device_index("/dev/sdb1"), None);
+        assert_eq!(device_index("/dev/md0"), None);
+        assert_eq!(device_index("/dev/VG/LV"), None);
+        assert_eq!(device_index("/dev/sd"), None);
+        assert_eq!(device_index("/dev/abcd"), None);
+    }
+
+    #[test]
+    fn servers() {
+        assert_eq!(
+            parse_server("example.com:10809").unwrap(),
+            Server {
+                transport: Transport::Unspecified,
+                host: "example.com".into(),
+                port: 10809
+            }
+        );
+        assert_eq!(parse_server("tcp:h").unwrap().transport, Transport::Tcp);
+        assert_eq!(parse_server("unix:/s").unwrap().host, "/s");
+        assert_eq!(
+            parse_server("unix:").unwrap_err().message,
+            "missing Unix domain socket path"
+        );
+        assert_eq!(
+            parse_server("h:0").unwrap_err().message,
+            "invalid port number ‘0’"
+        );
+        assert_eq!(
+            parse_server("h/x:1").unwrap_err().message,
+            "invalid hostname ‘h/x’"
+        );
+        assert_eq!(
+            parse_server("a b").unwrap_err().message,
+            "invalid hostname or server string ‘a b’"
+        );
+        assert_eq!(parse_server("[::1]:22").unwrap().host, "[::1]");
+    }
+
+    #[test]
+    fn option_checks_in_order() {
+        let err = |o: AddDriveOpts| drive_from_opts("x", o).unwrap_err().message;
+        assert_eq!(
+            err(AddDriveOpts {
+                readonly: Some(true),
+                discard: Some("enable".into()),
+                ..Default::default()
+            }),
+            "discard support cannot be enabled on read-only drives"
+        );
+        assert_eq!(
+            err(AddDriveOpts {
+                format: Some("qcow 2".into()),
+                ..Default::default()
+            }),
+            "format parameter is empty or contains disallowed characters"
+        );
+        assert_eq!(
+            err(AddDriveOpts {
+                label: Some("a123".into()),
+                ..Default::default()
+            }),
+            "label parameter is empty, too long, or contains disallowed characters"
+        );
+        assert_eq!(
+            err(AddDriveOpts {
+                blocksize: Some(1024),
+                ..Default::default()
+            }),
+            "blocksize parameter is invalid"
+        );
+        assert_eq!(
+            err(AddDriveOpts {
+                protocol: Some("smb".into()),
+                ..Default::default()
+            }),
+            "unknown protocol ‘smb’"
+        );
+    }
+
+    #[test]
+    fn network_checks() {
+        let check = |protocol: &str, path: &str, servers: &[&str]| {
+            let mut d = drive_from_opts(
+                path,
+                AddDriveOpts {
+                    protocol: Some(protocol.into()),
+                    server: Some(servers.iter().map(|s| s.to_string()).collect()),
+                    ..Default::default()
+                },
+            )?;
+            check_network_drive(&mut d).map(|()| d)
+        };
+        assert_eq!(check("nbd", "", &["h"]).unwrap().servers[0].port, 10809);
+        assert_eq!(
+            check("http", "x", &["h"]).unwrap_err().message,
+            "http: pathname must begin with a '/'"
+        );
+        assert_eq!(
+            check("rbd", "pool/img", &["h"]).unwrap_err().message,
+            "rbd: port number must be specified"
+        );
+        assert_eq!(
+            check("iscsi", "iqn/0", &["h", "g"]).unwrap_err().message,
+            "iscsi: you must specify exactly one server"
+        );
+        assert_eq!(
+            check("ssh", "/d", &["unix:/s"]).unwrap_err().message,
+            "ssh: only tcp transport is supported"
+        );
+    }
+
+    #[test]
+    fn describe_like_debug_drives() {
+        let mut d = drive_from_opts(
+            "/a.img",
+            AddDriveOpts {
+                readonly: Some(true),
+                format: Some("raw".into()),
+                label: Some("L".into()),
+                blocksize: Some(4096),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            d.describe(),
+            "/a.img readonly format=raw protocol=file label=L blocksize=4096"
+        );
+        d.readonly = false;
+        d.discard = Discard::BestEffort;
+        d.copyonread = true;
+        assert_eq!(
+            d.describe(),
+            "/a.img format=raw protocol=file label=L discard=besteffort copyonread blocksize=4096"
+        );
+    }
+}
