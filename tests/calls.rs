@@ -22,8 +22,12 @@ fn full_script(name: &str, iso: &Path) -> String {
 }
 
 fn expected(name: &str, ext: &str) -> String {
-    std::fs::read_to_string(calls_dir().join("expected").join(format!("{}.{}", name, ext)))
-        .unwrap_or_else(|e| panic!("expected/{}.{}: {}", name, ext, e))
+    std::fs::read_to_string(
+        calls_dir()
+            .join("expected")
+            .join(format!("{}.{}", name, ext)),
+    )
+    .unwrap_or_else(|e| panic!("expected/{}.{}: {}", name, ext, e))
 }
 
 /// Runs one script with `guestfish` (ours, or another given as a command) in `work`.
@@ -55,7 +59,12 @@ fn check(name: &str) {
     let (out, err, rc) = run_script(guestfish, name, &work);
     assert_eq!(err, expected(name, "err"), "{}: standard error", name);
     assert_eq!(out, expected(name, "out"), "{}: standard output", name);
-    assert_eq!(rc.to_string(), expected(name, "rc").trim(), "{}: exit status", name);
+    assert_eq!(
+        rc.to_string(),
+        expected(name, "rc").trim(),
+        "{}: exit status",
+        name
+    );
 }
 
 #[test]

@@ -21,7 +21,12 @@ fn handle_params(c: &Call) -> String {
 
 fn trace_args(o: &mut String, c: &Call, stream_name: Option<&str>) {
     writeln!(o, "        if traced {{").unwrap();
-    writeln!(o, "            let mut trace_line = TraceLine::new({});", lit(&c.name)).unwrap();
+    writeln!(
+        o,
+        "            let mut trace_line = TraceLine::new({});",
+        lit(&c.name)
+    )
+    .unwrap();
     for (n, t) in &c.args {
         let v = ident(n);
         let line = match t {
@@ -151,12 +156,20 @@ fn daemon_body(o: &mut String, c: &Call, file_in: &str, file_out: &str) {
         if transfer {
             writeln!(o, "        let cancel = self.begin_transfer();").unwrap();
         }
-        writeln!(o, "        let result = self.with_backend(action, |daemon| {{").unwrap();
+        writeln!(
+            o,
+            "        let result = self.with_backend(action, |daemon| {{"
+        )
+        .unwrap();
         buffer_checks(o, c, "            ");
         if c.has_filein() {
             let value = file_in.strip_prefix("&mut ").unwrap_or(file_in);
             writeln!(o, "            let mut plain_in = {};", value).unwrap();
-            writeln!(o, "            let mut guarded_in = Cancellable::new(&mut plain_in, &cancel);").unwrap();
+            writeln!(
+                o,
+                "            let mut guarded_in = Cancellable::new(&mut plain_in, &cancel);"
+            )
+            .unwrap();
         }
         writeln!(
             o,
@@ -171,7 +184,11 @@ fn daemon_body(o: &mut String, c: &Call, file_in: &str, file_out: &str) {
         .unwrap();
         writeln!(o, "        }});").unwrap();
         if transfer {
-            writeln!(o, "        let result = self.finish_transfer(result, &cancel);").unwrap();
+            writeln!(
+                o,
+                "        let result = self.finish_transfer(result, &cancel);"
+            )
+            .unwrap();
         }
     }
 }
@@ -229,14 +246,30 @@ pub fn handle(api: &Api) -> String {
             if file_out.is_some() {
                 writeln!(o, "        if let Err(e) = local_out.finish_after(&result) {{\n            return self.fail_local(action, traced, e);\n        }}").unwrap();
             }
-            writeln!(o, "        self.leave_call(action, traced, result, {})", trace_ret(&c.ret)).unwrap();
+            writeln!(
+                o,
+                "        self.leave_call(action, traced, result, {})",
+                trace_ret(&c.ret)
+            )
+            .unwrap();
         } else {
             let mut pass: Vec<String> = c.args.iter().map(|(n, _)| ident(n)).collect();
             if !c.optargs.is_empty() {
                 pass.push("opts".into());
             }
-            writeln!(o, "        let result = self.impl_{}({});", c.name, pass.join(", ")).unwrap();
-            writeln!(o, "        self.leave_call(action, traced, result, {})", trace_ret(&c.ret)).unwrap();
+            writeln!(
+                o,
+                "        let result = self.impl_{}({});",
+                c.name,
+                pass.join(", ")
+            )
+            .unwrap();
+            writeln!(
+                o,
+                "        self.leave_call(action, traced, result, {})",
+                trace_ret(&c.ret)
+            )
+            .unwrap();
         }
         writeln!(o, "    }}\n").unwrap();
 
@@ -319,7 +352,12 @@ pub fn handle(api: &Api) -> String {
                 .unwrap();
             }
             daemon_body(&mut o, c, "&mut stream_in", &ident(&stream));
-            writeln!(o, "        self.leave_call(action, traced, result, {})", trace_ret(&c.ret)).unwrap();
+            writeln!(
+                o,
+                "        self.leave_call(action, traced, result, {})",
+                trace_ret(&c.ret)
+            )
+            .unwrap();
             writeln!(o, "    }}\n").unwrap();
         }
     }

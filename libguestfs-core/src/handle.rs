@@ -6,13 +6,13 @@ use crate::backend::Backend;
 use crate::calls::TraceLine;
 use crate::error::{Error, Result};
 use crate::events::{EventCallback, EventHub, EventKind};
-use crate::library::handle::{Settings, TempDir};
+use crate::settings::{Settings, TempDir};
 use guestfs_protocol::meta::{Action, RetType};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-pub use crate::library::drives::Drive;
+pub use crate::drive::Drive;
 
 /// The states of the libguestfs state machine (with libguestfs's numbers, which `get_state`
 /// returns).

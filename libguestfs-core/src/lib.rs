@@ -11,6 +11,7 @@ pub mod bytes;
 #[allow(non_snake_case)]
 pub mod calls;
 pub mod checksum;
+pub mod drive;
 pub mod events;
 pub mod fs;
 pub mod guid;
@@ -21,6 +22,7 @@ pub mod journal;
 pub mod library;
 pub mod lvm;
 pub mod partition;
+pub(crate) mod settings;
 pub mod time;
 
 pub use calls::{RetValue, Value};

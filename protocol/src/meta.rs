@@ -157,6 +157,14 @@ pub fn action(name: &str) -> Option<&'static Action> {
     }
 }
 
+/// Every optional feature group some action needs (`available`), sorted.
+pub fn feature_groups() -> Vec<&'static str> {
+    let mut groups: Vec<&'static str> = crate::ACTIONS.iter().filter_map(|a| a.group).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
+}
+
 /// A struct field's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {

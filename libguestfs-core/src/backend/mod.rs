@@ -6,9 +6,9 @@ pub mod appliance;
 pub mod ext;
 pub mod native;
 
+use crate::drive::Drive;
 use crate::error::{Error, Result};
 use crate::events::EventHub;
-use crate::library::drives::Drive;
 use guestfs_protocol::calls::{ArgChecks, DaemonCalls};
 
 /// Something a backend wants the handle to pass on as an event after a call.

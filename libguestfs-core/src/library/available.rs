@@ -5,20 +5,11 @@
 
 use crate::error::{Error, Result};
 use crate::handle::Handle;
-use guestfs_protocol::ACTIONS;
 
 /// `internal_feature_available`'s answers.
 const AVAILABLE: i32 = 0;
 const NOT_AVAILABLE: i32 = 1;
 const UNKNOWN_GROUP: i32 = 2;
-
-/// Every optional group of the API, sorted (what `available_all_groups` lists).
-pub fn all_groups() -> Vec<&'static str> {
-    let mut groups: Vec<&'static str> = ACTIONS.iter().filter_map(|a| a.group).collect();
-    groups.sort_unstable();
-    groups.dedup();
-    groups
-}
 
 /// The groups this library implements itself on every backend (hive and journal readers).
 const LIBRARY_GROUPS: [&str; 2] = ["hivex", "journal"];
@@ -71,10 +62,11 @@ impl Handle {
 mod tests {
     use super::*;
     use guestfs_protocol::meta::Visibility;
+    use guestfs_protocol::ACTIONS;
 
     #[test]
     fn the_groups_of_1_48() {
-        let g = all_groups();
+        let g = guestfs_protocol::meta::feature_groups();
         assert_eq!(g.len(), 36);
         assert_eq!(g.first(), Some(&"acl"));
         assert_eq!(g.last(), Some(&"zerofree"));

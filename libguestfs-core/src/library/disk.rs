@@ -4,6 +4,7 @@
 //! throw-away qcow2 overlays that keep read-only drives unchanged.
 
 use super::command::Limits;
+use crate::backend::appliance::qemu::qemu_escape;
 use crate::error::{Error, Result};
 use crate::handle::Handle;
 use crate::inspect::text::Rx;
@@ -28,11 +29,6 @@ fn qemu_img_path(filename: &str) -> String {
     } else {
         format!("./{}", filename)
     }
-}
-
-/// Commas doubled, for a qemu option value.
-pub(crate) fn qemu_escape(s: &str) -> String {
-    s.replace(',', ",,")
 }
 
 fn valid_backing_format(f: &str) -> bool {

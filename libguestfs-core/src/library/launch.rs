@@ -5,11 +5,11 @@
 use crate::backend::appliance::qemu::{drive_format, network_source, QemuDrive};
 use crate::backend::appliance::{self, LaunchConfig};
 use crate::backend::{launch_backend, Backend, Chosen};
+use crate::drive::{Drive, Protocol};
 use crate::error::{Error, Result};
 use crate::events::EventKind;
 use crate::handle::{Handle, State};
 use crate::library::disk::{local_virtual_size, write_overlay};
-use crate::library::drives::{Drive, Protocol};
 use guestfs_protocol::calls::DiskCreateOpts;
 use std::time::{Duration, Instant};
 

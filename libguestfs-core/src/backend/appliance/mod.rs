@@ -9,11 +9,11 @@ pub mod qemu;
 pub use guestfs_appliance as builder;
 
 use super::{Backend, BackendEvent};
+use crate::drive::MAX_DISKS;
 use crate::error::{Error, Result};
 use crate::events::{EventHub, EventKind};
-use crate::library::drives::MAX_DISKS;
-use crate::library::handle::Settings;
 use crate::protocol::client::{RemoteDaemon, Request, Transport};
+use crate::settings::Settings;
 use conn::Conn;
 use qemu::{Accel, LaunchLog, Qemu, QemuDrive, QemuWatch, RunOptions, SockDir};
 use std::os::unix::net::{UnixListener, UnixStream};

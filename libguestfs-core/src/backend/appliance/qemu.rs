@@ -3,10 +3,9 @@
 //! KVM with a fall-back to TCG, and making sure qemu never outlives the program.
 
 use super::conn::Liveness;
+use crate::drive::{Discard, Drive, Protocol, Server, Transport};
 use crate::error::{Error, Result};
-use crate::library::disk::qemu_escape;
-use crate::library::drives::{Discard, Drive, Protocol, Server, Transport};
-use crate::library::handle::Settings;
+use crate::settings::Settings;
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -628,7 +627,7 @@ pub struct SockDir(pub PathBuf);
 
 impl SockDir {
     pub fn new(base: &Path) -> Result<SockDir> {
-        crate::library::handle::make_private_dir(base).map(SockDir)
+        crate::settings::make_private_dir(base).map(SockDir)
     }
 }
 
@@ -955,10 +954,15 @@ pub fn drive_format(d: &Drive) -> Result<Option<String>> {
     }
 }
 
+/// Commas doubled, for a qemu option value.
+pub(crate) fn qemu_escape(s: &str) -> String {
+    s.replace(',', ",,")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::library::drives::Discard;
+    use crate::drive::Discard;
 
     fn drive(path: &str) -> Drive {
         Drive {

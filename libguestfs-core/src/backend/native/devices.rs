@@ -2,9 +2,9 @@
 //! named and numbered as the Linux kernel inside the libguestfs appliance names them.
 
 use crate::block::{self, Device, Slice};
+use crate::drive::Drive;
 use crate::error::{Error, Result};
 use crate::fs::{self, Probe};
-use crate::library::drives::Drive;
 use crate::lvm;
 use crate::partition::{self, PartitionEntry, PartitionTable};
 use crate::types::makedev;

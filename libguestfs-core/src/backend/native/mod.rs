@@ -6,9 +6,9 @@ mod vfs;
 
 use super::Backend;
 use crate::checksum::Checksummer;
+use crate::drive::Drive;
 use crate::error::{strerror, Error, Result};
 use crate::fs::Filesystem;
-use crate::handle::Drive;
 use crate::types::*;
 use devices::{no_table, Devices, NodeKind};
 use guestfs_protocol::calls::*;

@@ -18,7 +18,7 @@ impl api::Daemon for NativeBackend {
     fn internal_feature_available(&mut self, group: &str) -> Result<i32> {
         Ok(if NATIVE_GROUPS.contains(&group) {
             0
-        } else if crate::library::available::all_groups().contains(&group) {
+        } else if guestfs_protocol::meta::feature_groups().contains(&group) {
             1
         } else {
             2
@@ -26,7 +26,7 @@ impl api::Daemon for NativeBackend {
     }
 
     fn available_all_groups(&mut self) -> Result<Vec<String>> {
-        Ok(crate::library::available::all_groups()
+        Ok(guestfs_protocol::meta::feature_groups()
             .into_iter()
             .map(str::to_string)
             .collect())
