@@ -2,8 +2,7 @@
 
 use crate::devices::from_kernel;
 use crate::sys::run_ok;
-use guestfs::error::{Error, Result};
-use guestfs::types::{LvmLv, LvmPv, LvmVg};
+use guestfs_protocol::{Error, LvmLv, LvmPv, LvmVg, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Our own LVM configuration: no devices file, no udev (there is none in the appliance).
@@ -94,12 +93,10 @@ fn lines(out: &str) -> Vec<String> {
 
 pub fn pvs() -> Result<Vec<String>> {
     activate();
-    Ok(
-        lines(&run_ok("lvm", &["pvs", "-o", "pv_name", "--noheadings"])?)
-            .iter()
-            .map(|p| from_kernel(p))
-            .collect(),
-    )
+    Ok(lines(&run_ok(
+        "lvm",
+        &["pvs", "-o", "pv_name", "--noheadings"],
+    )?))
 }
 
 pub fn vgs() -> Result<Vec<String>> {
@@ -178,12 +175,8 @@ fn int(s: &str) -> i64 {
     s.trim().parse().unwrap_or(0)
 }
 
-fn pct(s: &str) -> f32 {
-    if s.trim().is_empty() {
-        -1.0
-    } else {
-        s.trim().parse().unwrap_or(-1.0)
-    }
+fn pct(s: &str) -> Option<f32> {
+    s.trim().parse().ok()
 }
 
 fn uuid(s: &str) -> String {
