@@ -161,6 +161,8 @@ pub const PROGRAMS: &[&str] = &[
     "mv",
     "rm",
     "ln",
+    // parted reads `dmidecode` through popen(3), which needs a shell (without one it crashes).
+    "sh",
 ];
 
 const PROGRAM_DIRS: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
@@ -571,7 +573,16 @@ pub fn write_fixed(inputs: &Inputs, dir: &Path) -> Result<Appliance> {
     let root = dir.join("root");
     let _ = std::fs::remove_file(&root);
     let made = Command::new("mke2fs")
-        .args(["-q", "-F", "-t", "ext2", "-U", "random", "-L", "guestfs-root"])
+        .args([
+            "-q",
+            "-F",
+            "-t",
+            "ext2",
+            "-U",
+            "random",
+            "-L",
+            "guestfs-root",
+        ])
         .arg(&root)
         .arg("1M")
         .stdin(Stdio::null())

@@ -45,7 +45,10 @@ fn scan() -> Vec<String> {
     if let Ok(rd) = std::fs::read_dir("/sys/block") {
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if ["sd", "vd", "hd", "ubd"].iter().any(|p| name.starts_with(p)) {
+            if ["sd", "vd", "hd", "ubd"]
+                .iter()
+                .any(|p| name.starts_with(p))
+            {
                 let addr = scsi_address(&name).unwrap_or([u64::MAX; 4]);
                 found.push((addr, name));
             }
@@ -91,7 +94,8 @@ fn ext_uuid(device: &str) -> Option<String> {
 fn split_appliance(mut disks: Vec<String>, root_uuid: Option<&str>) -> Disks {
     let appliance = match (root_uuid, disks.last()) {
         (Some(uuid), Some(last))
-            if ext_uuid(&format!("/dev/{}", last)).is_some_and(|u| u.eq_ignore_ascii_case(uuid)) =>
+            if ext_uuid(&format!("/dev/{}", last))
+                .is_some_and(|u| u.eq_ignore_ascii_case(uuid)) =>
         {
             disks.pop()
         }
@@ -271,7 +275,10 @@ mod tests {
 
     #[test]
     fn btrfs_volumes_need_a_device() {
-        assert_eq!(split_btrfsvol("/dev/null/vol", false), Some(("/dev/null".into(), "vol")));
+        assert_eq!(
+            split_btrfsvol("/dev/null/vol", false),
+            Some(("/dev/null".into(), "vol"))
+        );
         assert_eq!(split_btrfsvol("nodev", false), None);
     }
 }

@@ -260,15 +260,12 @@ pub fn lvs_full() -> Result<Vec<LvmLv>> {
 pub fn one_uuid(cmd: &str, col: &str, object: &str) -> Result<String> {
     activate();
     let out = run_ok("lvm", &[cmd, "-o", col, "--noheadings", object])?;
-    // libguestfs 1.48's lvuuid keeps LVM's dashes; pvuuid and vguuid drop them.
-    if col == "lv_uuid" {
-        return Ok(out.trim().to_string());
-    }
-    Ok(uuid(out.trim()))
+    // LVM's own form, with its dashes (only the *_full structs carry 32 bare characters).
+    Ok(out.trim().to_string())
 }
 
 pub fn uuid_list(cmd: &str, col: &str, object: &str) -> Result<Vec<String>> {
     activate();
     let out = run_ok("lvm", &[cmd, "-o", col, "--noheadings", object])?;
-    Ok(lines(&out).iter().map(|u| uuid(u)).collect())
+    Ok(lines(&out))
 }

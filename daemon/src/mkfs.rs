@@ -160,7 +160,9 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            mkfs_command("ext4", "/dev/sda1", &long).unwrap_err().message,
+            mkfs_command("ext4", "/dev/sda1", &long)
+                .unwrap_err()
+                .message,
             "a-label-longer-than-16: ext2/3/4 labels are limited to 16 bytes"
         );
         let bad = MkfsOpts {

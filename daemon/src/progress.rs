@@ -44,7 +44,11 @@ impl Notifier {
     pub fn notify(&mut self, position: u64, total: u64) {
         let now = Instant::now();
         let final_one = self.sent > 0 && position == total;
-        let wait = if self.sent == 0 { INITIAL_DELAY } else { PERIOD };
+        let wait = if self.sent == 0 {
+            INITIAL_DELAY
+        } else {
+            PERIOD
+        };
         if !final_one && now.duration_since(self.last) < wait {
             return;
         }

@@ -215,7 +215,7 @@ pub fn command(program: &str, args: &[&str], fold: bool) -> Result<Outcome> {
         let mut all = Vec::new();
         let _ = std::io::Read::read_to_end(&mut { r }, &mut all);
         let st = child.wait().map_err(spawn_error)?;
-        (st, Vec::new(), all)
+        (st, all.clone(), all)
     } else {
         let out = cmd.output().map_err(spawn_error)?;
         (out.status, out.stdout, out.stderr)
@@ -227,6 +227,35 @@ pub fn command(program: &str, args: &[&str], fold: bool) -> Result<Outcome> {
     }
     let text = String::from_utf8_lossy(&stderr);
     Ok(Outcome::Failure(text.trim_end_matches('\n').to_string()))
+}
+
+/// 1.48's OCaml `command`: Ok(stdout), or the error `PROG exited with status N: STDERR`.
+pub fn ocaml_command(program: &str, args: &[&str], fold: bool) -> Result<String> {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null());
+    let out = cmd.output().map_err(|e| {
+        Error::new(
+            e.raw_os_error().unwrap_or(libc::EIO),
+            format!("{}: {}", program, e),
+        )
+    })?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if fold {
+        stderr = stdout.clone() + &stderr;
+    }
+    match out.status.code() {
+        Some(0) => Ok(if fold { stderr } else { stdout }),
+        code => Err(Error::msg(format!(
+            "{} exited with status {}: {}",
+            program,
+            code.unwrap_or(1),
+            stderr.strip_suffix('\n').unwrap_or(&stderr)
+        ))),
+    }
 }
 
 /// [`command`] with the failure as an error `PREFIX: ERROR TEXT`, or the error text alone

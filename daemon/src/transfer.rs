@@ -103,10 +103,7 @@ impl ChunkReader<'_> {
         if self.state != Incoming::Open {
             return;
         }
-        if (&*self.chan)
-            .write_all(&CANCEL_FLAG.to_be_bytes())
-            .is_err()
-        {
+        if (&*self.chan).write_all(&CANCEL_FLAG.to_be_bytes()).is_err() {
             self.state = Incoming::Broken;
             return;
         }

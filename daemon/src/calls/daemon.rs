@@ -8,10 +8,16 @@ use guestfs_protocol::{Result, ACTIONS};
 /// appliance. A group is available only when its calls are implemented here and every one of
 /// its programs is present, so `available` never promises what a call would then refuse.
 const GROUPS: &[(&str, &[&str])] = &[
+    ("gdisk", &["sgdisk"]),
+    // The kernel's own: no program needed.
+    ("linuxxattrs", &[]),
     ("lvm2", &["lvm"]),
     ("luks", &["cryptsetup"]),
     ("wipefs", &["wipefs"]),
 ];
+
+/// Groups that no call belongs to any more, which 1.48 still lists and reports as available.
+const RETIRED_GROUPS: &[&str] = &["augeas", "realpath"];
 
 /// The directories the daemon runs programs from.
 pub const PROGRAM_PATH: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
@@ -23,10 +29,11 @@ fn have_program(name: &str) -> bool {
 }
 
 pub fn group_available(group: &str) -> bool {
-    GROUPS
-        .iter()
-        .find(|(g, _)| *g == group)
-        .is_some_and(|(_, programs)| programs.iter().all(|p| have_program(p)))
+    RETIRED_GROUPS.contains(&group)
+        || GROUPS
+            .iter()
+            .find(|(g, _)| *g == group)
+            .is_some_and(|(_, programs)| programs.iter().all(|p| have_program(p)))
 }
 
 /// Every optional group of the API, sorted (1.48 lists them all, available or not).
@@ -35,6 +42,7 @@ fn all_groups() -> Vec<String> {
         .iter()
         .filter(|a| a.is_daemon())
         .filter_map(|a| a.group.map(str::to_string))
+        .chain(RETIRED_GROUPS.iter().map(|g| g.to_string()))
         .collect();
     v.sort();
     v.dedup();

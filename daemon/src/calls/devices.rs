@@ -85,9 +85,8 @@ impl calls::Devices for Daemon {
         while pos < size {
             let n = (size - pos).min(ZERO_BLOCK as u64) as usize;
             // Blocks that are already zero are not written (thin disks stay thin).
-            f.read_exact_at(&mut buf[..n], pos).map_err(|e| {
-                io_error(&e, &format!("pread: {} at offset {}", device, pos))
-            })?;
+            f.read_exact_at(&mut buf[..n], pos)
+                .map_err(|e| io_error(&e, &format!("pread: {} at offset {}", device, pos)))?;
             if buf[..n].iter().any(|&b| b != 0) {
                 f.write_all_at(&zeroes[..n], pos).map_err(|e| {
                     io_error(
@@ -99,6 +98,7 @@ impl calls::Devices for Daemon {
             pos += n as u64;
             self.progress.notify(pos, size);
         }
-        f.sync_all().map_err(|e| io_error(&e, &format!("close: {}", device)))
+        f.sync_all()
+            .map_err(|e| io_error(&e, &format!("close: {}", device)))
     }
 }

@@ -218,7 +218,13 @@ impl Daemon {
     }
 
     /// 1.48's `upload`: the incoming file into a device or a guest file.
-    fn upload_to(&mut self, file: &mut FileIn, target: &str, truncate: bool, offset: i64) -> Result<()> {
+    fn upload_to(
+        &mut self,
+        file: &mut FileIn,
+        target: &str,
+        truncate: bool,
+        offset: i64,
+    ) -> Result<()> {
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true)
             .mode(0o666)
@@ -280,7 +286,10 @@ impl Daemon {
     }
 
     /// A system call on a guest path inside the chroot; Err(errno).
-    fn in_guest<T>(&self, f: impl FnOnce() -> std::result::Result<T, i32>) -> Result<std::result::Result<T, i32>> {
+    fn in_guest<T>(
+        &self,
+        f: impl FnOnce() -> std::result::Result<T, i32>,
+    ) -> Result<std::result::Result<T, i32>> {
         let _c = Chroot::enter(&self.sysroot)?;
         Ok(f())
     }
@@ -600,7 +609,8 @@ impl calls::Files for Daemon {
                 .map_err(|e| io_error(&e, &format!("open: {}", path)))?
         };
         // SAFETY: a valid descriptor; NULL times mean "now".
-        let r = unsafe { libc::futimens(std::os::unix::io::AsRawFd::as_raw_fd(&f), std::ptr::null()) };
+        let r =
+            unsafe { libc::futimens(std::os::unix::io::AsRawFd::as_raw_fd(&f), std::ptr::null()) };
         if r == -1 {
             return Err(perror(&format!("futimens: {}", path)));
         }
@@ -679,9 +689,7 @@ impl calls::Files for Daemon {
         let c = cstr(path)?;
         // SAFETY: valid C string.
         self.in_guest(|| check(unsafe { libc::chmod(c.as_ptr(), mode as libc::mode_t) }))?
-            .map_err(|e| {
-                Error::new(e, format!("{}: 0{:o}: {}", path, mode, strerror(e)))
-            })
+            .map_err(|e| Error::new(e, format!("{}: 0{:o}: {}", path, mode, strerror(e))))
     }
 
     fn chown(&mut self, owner: i32, group: i32, path: &str) -> Result<()> {
@@ -690,12 +698,7 @@ impl calls::Files for Daemon {
         self.in_guest(|| {
             check(unsafe { libc::chown(c.as_ptr(), owner as libc::uid_t, group as libc::gid_t) })
         })?
-        .map_err(|e| {
-            Error::new(
-                e,
-                format!("{}: {}.{}: {}", path, owner, group, strerror(e)),
-            )
-        })
+        .map_err(|e| Error::new(e, format!("{}: {}.{}: {}", path, owner, group, strerror(e))))
     }
 
     fn ln_s(&mut self, target: &str, linkname: &str) -> Result<()> {

@@ -99,10 +99,11 @@ fn findfs(tag: &str, value: &str) -> Result<String> {
         .unwrap_or("")
         .to_string();
     if out.status != 0 || dev.is_empty() {
-        return Err(Error::new(
-            libc::ENOENT,
-            format!("findfs: unable to resolve '{}'", spec),
-        ));
+        // 1.48 runs findfs(8) and quotes its failure.
+        return Err(Error::msg(format!(
+            "findfs exited with status 1: findfs: unable to resolve '{}'",
+            spec
+        )));
     }
     Ok(canonical_device(&dev))
 }
@@ -535,7 +536,6 @@ impl calls::Filesystems for Daemon {
         crate::mkfs::mkfs(fstype, device, opts)
     }
 }
-
 
 #[cfg(test)]
 mod tests {

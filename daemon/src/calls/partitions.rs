@@ -3,7 +3,7 @@
 
 use crate::daemon::Daemon;
 use crate::devices::{disks, kernel_partitions};
-use crate::sys::{command_ok, run};
+use crate::sys::{command, command_ok, ocaml_command, run, Outcome};
 use guestfs_protocol::calls;
 use guestfs_protocol::{Error, Partition, Result};
 
@@ -13,7 +13,6 @@ pub struct TablePart {
     pub start: i64,
     pub size: i64,
     pub ptype: String,
-    pub uuid: String,
 }
 
 /// A partition table as `sfdisk --dump` describes it.
@@ -53,7 +52,6 @@ pub fn sfdisk_dump(kernel_disk: &str) -> Option<Table> {
                 start: 0,
                 size: 0,
                 ptype: String::new(),
-                uuid: String::new(),
             };
             for field in rest.split(',') {
                 if let Some((k, v)) = field.split_once('=') {
@@ -62,7 +60,6 @@ pub fn sfdisk_dump(kernel_disk: &str) -> Option<Table> {
                         "start" => p.start = v.parse().unwrap_or(0),
                         "size" => p.size = v.parse().unwrap_or(0),
                         "type" => p.ptype = v.to_string(),
-                        "uuid" => p.uuid = v.to_string(),
                         _ => {}
                     }
                 }
@@ -85,32 +82,11 @@ fn table_of(device: &str) -> Result<Table> {
     })
 }
 
-fn find_part<'t>(t: &'t Table, device: &str, partnum: i32) -> Result<&'t TablePart> {
-    t.parts.iter().find(|p| p.num == partnum).ok_or_else(|| {
-        Error::new(
-            libc::EINVAL,
-            format!(
-                "{}: partition {} not found",
-                super::filesystems::user_names(device),
-                partnum
-            ),
-        )
-    })
-}
-
 /// The whole disk (kernel name) and number of a partition, from sysfs.
 fn partition_info(partition: &str) -> Result<(String, i32)> {
     let name = partition.strip_prefix("/dev/").unwrap_or(partition);
     let sys = format!("/sys/class/block/{}", name);
-    let not_partition = || {
-        Error::new(
-            libc::EINVAL,
-            format!(
-                "device name is not a partition: {}",
-                super::filesystems::user_names(partition)
-            ),
-        )
-    };
+    let not_partition = || Error::msg("device name is not a partition");
     let num: i32 = std::fs::read_to_string(format!("{}/partition", sys))
         .map_err(|_| not_partition())?
         .trim()
@@ -123,6 +99,28 @@ fn partition_info(partition: &str) -> Result<(String, i32)> {
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(not_partition)?;
     Ok((format!("/dev/{}", disk), num))
+}
+
+/// A GUID field of `sgdisk -i N` (1.48's `sgdisk_info_extract_field`).
+fn sgdisk_info_field(device: &str, partnum: i32, field: &str) -> Result<String> {
+    check_partnum(partnum)?;
+    let out = match command("sgdisk", &[device, "-i", &partnum.to_string()], true)? {
+        Outcome::Success(out) => out,
+        Outcome::Failure(err) => return Err(Error::msg(format!("sgdisk: {}", err))),
+    };
+    for line in out.trim().lines() {
+        if let Some(value) = line.strip_prefix(field).and_then(|v| v.strip_prefix(':')) {
+            return Ok(value
+                .trim_start()
+                .chars()
+                .take_while(|c| *c == '-' || c.is_ascii_digit() || ('A'..='F').contains(c))
+                .collect());
+        }
+    }
+    Err(Error::msg(format!(
+        "{}: sgdisk output did not contain '{}'",
+        device, field
+    )))
 }
 
 /// 1.48's accepted partition table types, with its aliases.
@@ -191,43 +189,29 @@ impl calls::Partitions for Daemon {
     }
 
     fn part_get_mbr_id(&mut self, device: &str, partnum: i32) -> Result<i32> {
-        let t = table_of(device)?;
-        let p = find_part(&t, device, partnum)?;
-        if t.label != "dos" {
-            return Err(Error::new(
-                libc::EINVAL,
-                "part_get_mbr_id can only be used on MBR partition tables",
-            ));
-        }
-        i32::from_str_radix(&p.ptype, 16).map_err(|_| {
-            Error::new(
-                libc::EINVAL,
-                format!("could not parse MBR type: {}", p.ptype),
-            )
-        })
+        check_partnum(partnum)?;
+        let out = ocaml_command(
+            "sfdisk",
+            &["--part-type", device, &partnum.to_string()],
+            false,
+        )?;
+        // Printed in hex; like 1.48's `sscanf " %x"`, a GPT type GUID reads up to its dash.
+        let hex: String = out
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+        u32::from_str_radix(&hex, 16)
+            .map(|v| v as i32)
+            .map_err(|_| Error::msg(format!("scanf failed: {}", out.trim_end())))
     }
 
     fn part_get_gpt_type(&mut self, device: &str, partnum: i32) -> Result<String> {
-        let t = table_of(device)?;
-        let p = find_part(&t, device, partnum)?;
-        if t.label != "gpt" {
-            return Err(Error::new(
-                libc::EINVAL,
-                "part_get_gpt_type can only be used on GPT partition tables",
-            ));
-        }
-        Ok(p.ptype.to_uppercase())
+        sgdisk_info_field(device, partnum, "Partition GUID code")
     }
 
     fn part_get_gpt_guid(&mut self, device: &str, partnum: i32) -> Result<String> {
-        let t = table_of(device)?;
-        if t.label != "gpt" {
-            return Err(Error::new(
-                libc::EINVAL,
-                "part_get_gpt_guid can only be used on GPT partition tables",
-            ));
-        }
-        Ok(find_part(&t, device, partnum)?.uuid.to_uppercase())
+        sgdisk_info_field(device, partnum, "Partition unique GUID")
     }
 
     fn part_to_dev(&mut self, partition: &str) -> Result<String> {
@@ -243,7 +227,13 @@ impl calls::Partitions for Daemon {
         parted(device, &["mklabel", parttype])
     }
 
-    fn part_add(&mut self, device: &str, prlogex: &str, startsect: i64, endsect: i64) -> Result<()> {
+    fn part_add(
+        &mut self,
+        device: &str,
+        prlogex: &str,
+        startsect: i64,
+        endsect: i64,
+    ) -> Result<()> {
         let prlogex = match prlogex {
             "primary" | "logical" | "extended" => prlogex,
             "p" => "primary",
@@ -262,7 +252,10 @@ impl calls::Partitions for Daemon {
         let parttype = check_parttype(parttype)?;
         // Partitions aligned to 128 sectors, the last 128 sectors left free (1.48's layout).
         let name = if parttype == "gpt" { "p1" } else { "primary" };
-        parted(device, &["mklabel", parttype, "mkpart", name, "128s", "-128s"])
+        parted(
+            device,
+            &["mklabel", parttype, "mkpart", name, "128s", "-128s"],
+        )
     }
 
     fn part_del(&mut self, device: &str, partnum: i32) -> Result<()> {

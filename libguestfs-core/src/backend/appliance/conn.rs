@@ -13,6 +13,10 @@ pub trait Liveness: Send {
     fn died(&mut self) -> Option<String>;
 }
 
+/// How often a read that waits for the daemon checks that qemu is still there (a look at
+/// /proc, cheap next to a call's round trip under TCG).
+const LIVENESS_PERIOD: Duration = Duration::from_millis(200);
+
 /// A connection to a daemon.
 pub struct Conn {
     stream: UnixStream,
@@ -24,8 +28,8 @@ pub struct Conn {
     pub watch: Option<Box<dyn Liveness>>,
 }
 
-/// Reads from the stream in one-second slices, so a dead peer is noticed within a second even
-/// when the socket stays open.
+/// Reads from the stream in slices of [`LIVENESS_PERIOD`], so a dead peer is noticed well
+/// within a second even when the socket stays open.
 struct WatchedReader<'a> {
     stream: &'a mut UnixStream,
     watch: &'a mut Option<Box<dyn Liveness>>,
@@ -57,7 +61,7 @@ impl Read for WatchedReader<'_> {
 
 impl Conn {
     pub fn new(stream: UnixStream, watch: Option<Box<dyn Liveness>>) -> Conn {
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+        let _ = stream.set_read_timeout(Some(LIVENESS_PERIOD));
         Conn {
             stream,
             // libguestfs's first serial number.
@@ -106,7 +110,13 @@ impl Conn {
         }
     }
 
-    fn send(&mut self, proc_nr: i32, optargs: u64, progress_hint: u64, args: &[u8]) -> Result<Header> {
+    fn send(
+        &mut self,
+        proc_nr: i32,
+        optargs: u64,
+        progress_hint: u64,
+        args: &[u8],
+    ) -> Result<Header> {
         if let Some(why) = &self.dead {
             return Err(Error::new(libc::EPIPE, why.clone()));
         }
