@@ -81,8 +81,15 @@ fn run(r: &Runner) -> (String, String, i32) {
     prepare(dir.path());
     let mut cmd = Command::new(&r.guestfish);
     cmd.current_dir(dir.path())
-        .args(["--format=raw", "-a", "sda.img", "-a", "sdb.img", "-f"])
-        .arg(dir.join("calls.fish"))
+        .args([
+            "--format=raw",
+            "-a",
+            "sda.img",
+            "-a",
+            "sdb.img",
+            "-f",
+            "calls.fish",
+        ])
         .env("LIBGUESTFS_BACKEND", "direct")
         .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
         .env("LC_ALL", "C")

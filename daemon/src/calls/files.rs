@@ -371,7 +371,7 @@ impl calls::Files for Daemon {
 
     fn readlink(&mut self, path: &str) -> Result<String> {
         self.in_guest(|| raw_readlink(path))?
-            .map_err(|e| Error::path(e, path))
+            .map_err(|e| Error::new(e, format!("readlink: {}: {}", path, strerror(e))))
     }
 
     fn internal_readlinklist(&mut self, path: &str, names: &[String]) -> Result<Vec<String>> {

@@ -2,7 +2,7 @@
 
 use crate::daemon::Daemon;
 use crate::devices::{disks, from_kernel, kernel_partitions, split_btrfsvol};
-use crate::sys::{self, cstr, perror, run, Chroot};
+use crate::sys::{self, command_ok, cstr, perror, run, Chroot};
 use guestfs_protocol::calls;
 use guestfs_protocol::device_name::drive_letters;
 use guestfs_protocol::{Error, MkfsOpts, Result, StatVfs, UmountOpts};
@@ -336,22 +336,23 @@ fn mount(
         },
         None => (mountable.to_string(), None),
     };
-    if !mountpoint.starts_with('/') {
-        return Err(Error::msg("path must start with a / character"));
-    }
     let mp = if mountpoint == "/" {
         sysroot.to_string()
     } else {
         format!("{}{}", sysroot, mountpoint)
     };
-    let mut opts = options.to_string();
-    if let Some(v) = subvol {
-        if !opts.is_empty() {
-            opts.push(',');
-        }
-        opts.push_str("subvol=");
-        opts.push_str(&v);
+    if !std::path::Path::new(&mp).is_dir() {
+        return Err(Error::msg(format!(
+            "mount: {}: mount point is not a directory",
+            mountpoint
+        )));
     }
+    // 1.48 puts the subvolume before the caller's options.
+    let opts = match (subvol, options) {
+        (None, o) => o.to_string(),
+        (Some(v), "") => format!("subvol={}", v),
+        (Some(v), o) => format!("subvol={},{}", v, o),
+    };
     let mut args: Vec<&str> = Vec::new();
     if !opts.is_empty() {
         args.extend(["-o", opts.as_str()]);
@@ -375,7 +376,8 @@ fn mount(
     Ok(())
 }
 
-/// (device, mountpoint) of the guest mounts in mount order, devices in kernel names.
+/// (device, mountpoint) of the guest mounts in mount order, devices in kernel names except
+/// LVs, which are named /dev/VG/LV (1.48, RHBZ#646432).
 fn mounts(sysroot: &str) -> Vec<(String, String)> {
     if sysroot.is_empty() {
         return Vec::new();
@@ -391,7 +393,7 @@ fn mounts(sysroot: &str) -> Vec<(String, String)> {
                     .filter(|r| r.starts_with('/'))?
                     .to_string()
             };
-            Some((m.source, rel))
+            Some((canonical_device(&m.source), rel))
         })
         .collect()
 }
@@ -484,17 +486,7 @@ impl calls::Filesystems for Daemon {
             args.push("-l");
         }
         args.push(&target);
-        let out = run("umount", &args)?;
-        if out.status != 0 {
-            let sr = &self.sysroot;
-            let msg = out
-                .stderr
-                .trim_end()
-                .replace(&format!("{}/", sr), "/")
-                .replace(&format!(" {}:", sr), " /:");
-            return Err(Error::new(libc::EINVAL, user_names(&msg)));
-        }
-        Ok(())
+        command_ok("umount", &args, false, pathordevice).map(|_| ())
     }
 
     fn umount_all(&mut self) -> Result<()> {

@@ -5,6 +5,7 @@ use crate::daemon::Daemon;
 use crate::devices::{disks, kernel_partitions};
 use crate::sys::{command, command_ok, ocaml_command, run, Outcome};
 use guestfs_protocol::calls;
+use guestfs_protocol::error::strerror;
 use guestfs_protocol::{Error, Partition, Result};
 
 /// One partition of an `sfdisk --dump`.
@@ -71,15 +72,26 @@ pub fn sfdisk_dump(kernel_disk: &str) -> Option<Table> {
 }
 
 fn table_of(device: &str) -> Result<Table> {
-    sfdisk_dump(device).ok_or_else(|| {
-        Error::new(
+    sfdisk_dump(device).ok_or_else(|| parted_print_error(device))
+}
+
+/// Why there is no partition table, in 1.48's words: it runs `parted -m print`, whose
+/// "unrecognised disk label" becomes EINVAL.
+fn parted_print_error(device: &str) -> Error {
+    let args = ["-m", "-s", "--", device, "unit", "b", "print"];
+    match ocaml_command("parted", &args, false) {
+        Err(e) if e.message.contains("unrecognised disk label") => Error::new(
             libc::EINVAL,
             format!(
-                "parted: {}: unrecognised disk label",
-                super::filesystems::user_names(device)
+                "parted: {}: {}: {}",
+                device,
+                e.message,
+                strerror(libc::EINVAL)
             ),
-        )
-    })
+        ),
+        Err(e) => e,
+        Ok(_) => Error::msg(format!("{}: cannot parse the output of parted", device)),
+    }
 }
 
 /// The whole disk (kernel name) and number of a partition, from sysfs.
