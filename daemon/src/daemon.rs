@@ -44,7 +44,7 @@ impl Unimplemented for Daemon {
         Error::new(
             libc::ENOTSUP,
             format!(
-                "{}: this call is not implemented by this daemon (guestfsd in Rust)",
+                "{} is not implemented by this daemon (guestfsd in Rust)",
                 call
             ),
         )

@@ -58,32 +58,6 @@ pub fn rescan(activate: bool) -> Result<()> {
     .map(|_| ())
 }
 
-/// Opens an encrypted device as /dev/mapper/MAPNAME with `cryptsetup`. The key goes through
-/// a file in the appliance's private tmpfs, never on a command line.
-pub fn luks_open(device: &str, key: &str, mapname: &str) -> Result<()> {
-    if mapname.is_empty() || mapname.contains('/') {
-        return Err(Error::new(
-            libc::EINVAL,
-            format!("{}: invalid device-mapper name", mapname),
-        ));
-    }
-    crate::modules::load("dm_mod");
-    crate::modules::load("dm_crypt");
-    let keyfile = format!("/tmp/luks-key-{}", std::process::id());
-    std::fs::write(&keyfile, key.as_bytes()).map_err(|e| {
-        Error::new(
-            e.raw_os_error().unwrap_or(libc::EIO),
-            format!("{}: {}", keyfile, e),
-        )
-    })?;
-    let result = run_ok(
-        "cryptsetup",
-        &["open", "--key-file", &keyfile, device, mapname],
-    );
-    let _ = std::fs::remove_file(&keyfile);
-    result.map(|_| ())
-}
-
 fn lines(out: &str) -> Vec<String> {
     out.lines()
         .map(|l| l.trim().to_string())

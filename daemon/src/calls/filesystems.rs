@@ -86,6 +86,11 @@ fn blkid_tag(mountable: &str, tag: &str) -> Result<String> {
     }
 }
 
+/// blkid's TYPE of a device ("" when it has none).
+pub fn blkid_type(device: &str) -> Result<String> {
+    blkid_tag(device, "TYPE")
+}
+
 /// The device holding the filesystem whose TAG (UUID or LABEL) is `value`.
 fn findfs(tag: &str, value: &str) -> Result<String> {
     let _ = disks();
