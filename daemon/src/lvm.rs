@@ -44,18 +44,13 @@ pub fn activate() {
     let _ = crate::sys::run("lvm", &["vgchange", "--sysinit", "-a", "ay"]);
 }
 
-/// Scans for volume groups again (new PVs appear after a LUKS device is opened) and
-/// activates or deactivates them all.
-pub fn rescan(activate: bool) -> Result<()> {
+/// Scans the devices for volume groups again (new PVs appear after a LUKS device is opened);
+/// the devices are set up for LVM first.
+pub fn rescan() {
     LVM_ACTIVE.store(true, Ordering::SeqCst);
     crate::modules::load("dm_mod");
     prepare();
     let _ = crate::sys::run("lvm", &["vgscan", "--mknodes"]);
-    run_ok(
-        "lvm",
-        &["vgchange", "-a", if activate { "ay" } else { "an" }],
-    )
-    .map(|_| ())
 }
 
 fn lines(out: &str) -> Vec<String> {

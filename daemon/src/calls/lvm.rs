@@ -15,7 +15,25 @@ fn lvm_command(args: &[&str]) -> Result<()> {
 
 impl calls::Lvm for Daemon {
     fn vg_activate_all(&mut self, activate: bool) -> Result<()> {
-        lvm::rescan(activate)
+        self.vg_activate(activate, &[])
+    }
+
+    fn vg_activate(&mut self, activate: bool, volgroups: &[String]) -> Result<()> {
+        lvm::rescan();
+        let mut args = vec!["vgchange", "-a", if activate { "y" } else { "n" }];
+        args.extend(volgroups.iter().map(String::as_str));
+        command_ok("lvm", &args, false, "vgchange").map(|_| ())
+    }
+
+    /// 1.48 runs `pvscan --cache [--activate ay]`; without lvmetad or udev here, a rescan
+    /// and (when asked) activating every complete volume group does the same.
+    fn lvm_scan(&mut self, activate: bool) -> Result<()> {
+        lvm::rescan();
+        if activate {
+            command_ok("lvm", &["vgchange", "-a", "ay"], false, "").map(|_| ())
+        } else {
+            Ok(())
+        }
     }
 
     fn pvs(&mut self) -> Result<Vec<String>> {
