@@ -918,3 +918,36 @@ fn slow_btrfs_subvolumes_are_listed_and_mountable() {
     assert!(g.is_dir("/nested", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A fixed appliance (what `libguestfs-make-fixed-appliance` writes) holds what libguestfs
+/// 1.48 looks for, and this library boots it from `LIBGUESTFS_PATH` without building one.
+#[test]
+fn slow_fixed_appliance_from_libguestfs_path() {
+    use guestfs::backend::appliance::builder;
+    build_daemon();
+    let dir = tmpdir("fixed");
+    let fixed = dir.join("appliance");
+    let inputs = builder::Inputs::gather(&builder::find_daemon()).unwrap();
+    builder::write_fixed(&inputs, &fixed).unwrap();
+    for f in ["kernel", "initrd", "root", "README.fixed"] {
+        assert!(fixed.join(f).is_file(), "{} missing", f);
+    }
+    // `root` is an ext2 filesystem: 1.48 reads its UUID for `root=UUID=`.
+    let root = std::fs::read(fixed.join("root")).unwrap();
+    assert_eq!(&root[0x438..0x43a], &[0x53, 0xef]);
+    let cache = dir.join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let out = run_launch_example(&[
+        ("LIBGUESTFS_PATH", fixed.as_os_str()),
+        ("LIBGUESTFS_CACHEDIR", cache.as_os_str()),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let built: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .flat_map(|e| std::fs::read_dir(e.path()).into_iter().flatten().flatten())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("appliance-"))
+        .collect();
+    assert!(built.is_empty(), "an appliance was built: {:?}", built);
+    let _ = std::fs::remove_dir_all(&dir);
+}
