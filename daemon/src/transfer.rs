@@ -232,16 +232,17 @@ impl<'a> Transfer<'a> {
         let mut result = result;
         if file_in {
             match self.reader.state {
+                // The library cancelled while the call was reading.
+                Incoming::Cancelled => {
+                    result = Err(guestfs_protocol::Error::msg("file upload cancelled"))
+                }
+                // The call failed first: the daemon cancels, and its error stands.
                 Incoming::Open if result.is_err() => self.reader.cancel(),
                 Incoming::Open => self.reader.drain(),
                 _ => {}
             }
-            match self.reader.state {
-                Incoming::Cancelled => {
-                    result = Err(guestfs_protocol::Error::msg("file upload cancelled"))
-                }
-                Incoming::Broken => return false,
-                _ => {}
+            if self.reader.state == Incoming::Broken {
+                return false;
             }
         }
         let w = &mut self.writer;
