@@ -222,21 +222,19 @@ fn slow_guestfish_1_48_gets_the_same_answers_from_this_daemon() {
     assert_eq!(reference.2, 0, "the reference run failed:\n{}", reference.1);
     let mut failures = Vec::new();
     for (name, got) in &runs[1..] {
-        if got.0 != reference.0 {
-            failures.push(format!(
-                "{}: stdout differs from {}:\n{}",
-                name,
-                ref_name,
-                first_differences(&reference.0, &got.0)
-            ));
-        }
-        if got.1 != reference.1 {
-            failures.push(format!(
-                "{}: stderr differs from {}:\n{}",
-                name,
-                ref_name,
-                first_differences(&reference.1, &got.1)
-            ));
+        for (stream, ours, theirs) in [
+            ("stdout", &got.0, &reference.0),
+            ("stderr", &got.1, &reference.1),
+        ] {
+            if ours != theirs {
+                failures.push(format!(
+                    "{}: {} differs from {}:\n{}",
+                    name,
+                    stream,
+                    ref_name,
+                    first_differences(theirs, ours)
+                ));
+            }
         }
         if got.2 != reference.2 {
             failures.push(format!(
