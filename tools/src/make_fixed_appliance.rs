@@ -28,7 +28,13 @@ pub static SPEC: ToolSpec = ToolSpec {
 fn command() -> Command {
     Command::new("libguestfs-make-fixed-appliance")
         .about("make libguestfs fixed appliance")
-        .arg(args::help())
+        // Its own id, so that this tool prints 1.48's usage text itself.
+        .arg(
+            Arg::new("usage")
+                .long("help")
+                .action(ArgAction::SetTrue)
+                .help("Display brief help"),
+        )
         .arg(args::version())
         .arg(
             Arg::new("xz")
@@ -39,13 +45,29 @@ fn command() -> Command {
         .arg(Arg::new("outputdir").action(ArgAction::Append).hide(true))
 }
 
+/// 1.48's usage text (on stdout, as its script prints it).
+fn usage(prog: &str) -> String {
+    format!(
+        "Usage:\n  {p} [--options] OUTPUTDIR\n  {p} [--options] --xz\n\nRead {p}(1) man page for more information.\n",
+        p = prog
+    )
+}
+
 fn run(ctx: &mut Ctx) -> i32 {
+    if ctx.flag("usage") {
+        print!("{}", usage(&ctx.prog));
+        return 0;
+    }
     let dirs = ctx.values("outputdir");
     let xz = ctx.flag("xz");
-    match (xz, dirs.len()) {
-        (true, 0) | (false, 1) => {}
-        (true, _) => return ctx.error("extra parameters on the command line"),
-        (false, _) => return ctx.error("missing output directory"),
+    let problem = match (xz, dirs.len()) {
+        (true, 0) | (false, 1) => None,
+        (true, _) => Some("extra parameters on the command line"),
+        (false, _) => Some("missing output directory"),
+    };
+    if let Some(p) = problem {
+        print!("error: {}: {}\n\n{}", ctx.prog, p, usage(&ctx.prog));
+        return 1;
     }
     let inputs = match builder::Inputs::gather(&builder::find_daemon()) {
         Ok(i) => i,
