@@ -195,7 +195,8 @@ fn survey(g: &mut Handle) -> Vec<String> {
         buf.iter().all(|&b| b == 7)
     ));
     let mut part = Vec::new();
-    g.download_offset_to("/etc/hostname", &mut part, 2, 3).unwrap();
+    g.download_offset_to("/etc/hostname", &mut part, 2, 3)
+        .unwrap();
     out.push(format!(
         "download_offset {:?}",
         String::from_utf8_lossy(&part)
@@ -214,11 +215,41 @@ fn survey(g: &mut Handle) -> Vec<String> {
     ));
     out.push(format!(
         "is_file {} {} {} is_dir {} {} is_symlink {} exists {} {}",
-        g.is_file("/etc/hostname", guestfs::IsFileOpts { followsymlinks: Some(false) }).unwrap(),
-        g.is_file("/link", guestfs::IsFileOpts { followsymlinks: Some(false) }).unwrap(),
-        g.is_file("/link", guestfs::IsFileOpts { followsymlinks: Some(true) }).unwrap(),
-        g.is_dir("/etc", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap(),
-        g.is_dir("/rel", guestfs::IsDirOpts { followsymlinks: Some(true) }).unwrap(),
+        g.is_file(
+            "/etc/hostname",
+            guestfs::IsFileOpts {
+                followsymlinks: Some(false)
+            }
+        )
+        .unwrap(),
+        g.is_file(
+            "/link",
+            guestfs::IsFileOpts {
+                followsymlinks: Some(false)
+            }
+        )
+        .unwrap(),
+        g.is_file(
+            "/link",
+            guestfs::IsFileOpts {
+                followsymlinks: Some(true)
+            }
+        )
+        .unwrap(),
+        g.is_dir(
+            "/etc",
+            guestfs::IsDirOpts {
+                followsymlinks: Some(false)
+            }
+        )
+        .unwrap(),
+        g.is_dir(
+            "/rel",
+            guestfs::IsDirOpts {
+                followsymlinks: Some(true)
+            }
+        )
+        .unwrap(),
         g.is_symlink("/link").unwrap(),
         g.exists("/etc").unwrap(),
         g.exists("/nope").unwrap()
@@ -384,7 +415,10 @@ fn slow_qemu_death_returns_to_config() {
     sh(&format!("kill -9 {}", pid));
     let t = std::time::Instant::now();
     let e = g.list_devices().unwrap_err();
-    println!("qemu killed: the call failed after {:.3} s", t.elapsed().as_secs_f64());
+    println!(
+        "qemu killed: the call failed after {:.3} s",
+        t.elapsed().as_secs_f64()
+    );
     assert!(t.elapsed().as_secs() < 5);
     assert!(
         e.message.contains("died") || e.message.contains("closed"),
@@ -549,7 +583,14 @@ fn unix_backend_talks_to_a_listening_daemon() {
     let mut g = Handle::new();
     g.set_backend(&format!("unix:{}", sock.display())).unwrap();
     g.launch().unwrap();
-    assert!(g.is_dir("/etc", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap());
+    assert!(g
+        .is_dir(
+            "/etc",
+            guestfs::IsDirOpts {
+                followsymlinks: Some(false)
+            }
+        )
+        .unwrap());
     assert!(g.ls("/").unwrap().contains(&"etc".to_string()));
     let e = g.statns("/no/such/file").unwrap_err();
     assert_eq!(e.errno, libc::ENOENT);
@@ -704,7 +745,14 @@ fn slow_fixture_windows_ntfs() {
     );
     g.mount_ro("/dev/sda2", "/").unwrap();
     assert_eq!(g.mounts().unwrap(), vec!["/dev/sda2".to_string()]);
-    assert!(g.is_dir("/Windows/System32", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap());
+    assert!(g
+        .is_dir(
+            "/Windows/System32",
+            guestfs::IsDirOpts {
+                followsymlinks: Some(false)
+            }
+        )
+        .unwrap());
     assert_eq!(
         g.case_sensitive_path("/windows/system32").unwrap(),
         "/Windows/System32"
@@ -870,7 +918,8 @@ fn slow_luks_volume_opens_and_inspects() {
         .cryptsetup_open("/dev/sda", "wrong", &mapname, Default::default())
         .unwrap_err();
     assert!(e.message.contains("No key available"), "{}", e.message);
-    g.cryptsetup_open("/dev/sda", "secret", &mapname, Default::default()).unwrap();
+    g.cryptsetup_open("/dev/sda", "secret", &mapname, Default::default())
+        .unwrap();
     let opened = format!("/dev/mapper/{}", mapname);
     assert_eq!(
         g.list_filesystems().unwrap(),
@@ -916,7 +965,14 @@ fn slow_btrfs_subvolumes_are_listed_and_mountable() {
     assert_eq!(g.vfs_label("btrfsvol:/dev/sda/home").unwrap(), "BT");
     g.mount_ro("btrfsvol:/dev/sda/root", "/").unwrap();
     assert_eq!(g.read_file("/etc/hostname").unwrap(), b"subvolumed\n");
-    assert!(g.is_dir("/nested", guestfs::IsDirOpts { followsymlinks: Some(false) }).unwrap());
+    assert!(g
+        .is_dir(
+            "/nested",
+            guestfs::IsDirOpts {
+                followsymlinks: Some(false)
+            }
+        )
+        .unwrap());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -942,7 +998,11 @@ fn slow_fixed_appliance_from_libguestfs_path() {
         ("LIBGUESTFS_PATH", fixed.as_os_str()),
         ("LIBGUESTFS_CACHEDIR", cache.as_os_str()),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let built: Vec<_> = std::fs::read_dir(&cache)
         .unwrap()
         .flatten()
@@ -950,5 +1010,48 @@ fn slow_fixed_appliance_from_libguestfs_path() {
         .filter(|e| e.file_name().to_string_lossy().starts_with("appliance-"))
         .collect();
     assert!(built.is_empty(), "an appliance was built: {:?}", built);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// qemu killed while a long call runs: the call fails at once and the handle is back in
+/// CONFIG (the library polls qemu's liveness while it waits for a reply).
+#[test]
+fn slow_qemu_death_mid_call_fails_the_call() {
+    build_daemon();
+    let dir = tmpdir("midcall");
+    // A large sparse disk: zero_device reads all of it (a long call under TCG).
+    let img = dir.join("big.img");
+    std::fs::File::create(&img)
+        .unwrap()
+        .set_len(8 << 30)
+        .unwrap();
+    let mut g = launch("direct", &img, Some("raw"));
+    let me = std::process::id().to_string();
+    let pattern = img.to_str().unwrap().to_string();
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let out = Command::new("pgrep")
+            .args(["-P", &me, "-f", &pattern])
+            .output()
+            .unwrap();
+        let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(!pid.is_empty(), "qemu not found");
+        sh(&format!("kill -9 {}", pid));
+        std::time::Instant::now()
+    });
+    let e = g.zero_device("/dev/sda").unwrap_err();
+    let failed = std::time::Instant::now();
+    let killed = killer.join().unwrap();
+    println!(
+        "qemu killed mid-call: the call failed {:.3} s later: {}",
+        failed.duration_since(killed).as_secs_f64(),
+        e.message
+    );
+    assert!(
+        e.message.contains("died") || e.message.contains("closed"),
+        "{}",
+        e.message
+    );
+    assert_eq!(g.state(), guestfs::State::Config);
     let _ = std::fs::remove_dir_all(&dir);
 }
