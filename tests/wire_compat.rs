@@ -65,12 +65,36 @@ fn build_daemon() {
     assert!(cmd.status().unwrap().success(), "building guestfsd failed");
 }
 
-/// The test's input files in `dir`: two blank disks and a file to upload.
+/// The test's input files in `dir`: two blank disks, a LUKS volume and a file to upload.
 fn prepare(dir: &Path) {
-    for (name, size) in [("sda.img", 256u64 << 20), ("sdb.img", 64 << 20)] {
+    for (name, size) in [
+        ("sda.img", 256u64 << 20),
+        ("sdb.img", 64 << 20),
+        ("sdc.img", 32 << 20),
+    ] {
         let f = std::fs::File::create(dir.join(name)).unwrap();
         f.set_len(size).unwrap();
     }
+    std::fs::write(dir.join("luks.key"), "secret").unwrap();
+    // The passphrases the script's cryptsetup and luks calls read, in order.
+    std::fs::write(
+        dir.join("passphrases"),
+        "secret\nsecret\nwrong\nsecret\nsecret\nsecret\n",
+    )
+    .unwrap();
+    let st = Command::new("cryptsetup")
+        .args(["luksFormat", "-q", "--type", "luks2", "--pbkdf", "pbkdf2"])
+        .args([
+            "--pbkdf-force-iterations",
+            "1000",
+            "--key-file",
+            "luks.key",
+            "sdc.img",
+        ])
+        .current_dir(dir)
+        .status()
+        .expect("cryptsetup (install cryptsetup-bin)");
+    assert!(st.success(), "cryptsetup luksFormat failed");
     let data: Vec<u8> = (0..20000u32).map(|i| (i * 7 + 3) as u8).collect();
     std::fs::write(dir.join("upload.bin"), data).unwrap();
 }
@@ -79,6 +103,7 @@ fn prepare(dir: &Path) {
 fn run(r: &Runner) -> (String, String, i32) {
     let dir = TempDir::new("wire-compat");
     prepare(dir.path());
+    std::fs::write(dir.join("calls.fish"), SCRIPT).unwrap();
     let mut cmd = Command::new(&r.guestfish);
     cmd.current_dir(dir.path())
         .args([
@@ -87,9 +112,11 @@ fn run(r: &Runner) -> (String, String, i32) {
             "sda.img",
             "-a",
             "sdb.img",
-            "-f",
-            "calls.fish",
+            "-a",
+            "sdc.img",
         ])
+        .arg("--keys-from-stdin")
+        .stdin(std::fs::File::open(dir.join("calls.fish")).unwrap())
         .env("LIBGUESTFS_BACKEND", "direct")
         .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
         .env("LC_ALL", "C")
@@ -97,7 +124,6 @@ fn run(r: &Runner) -> (String, String, i32) {
     for (k, v) in &r.env {
         cmd.env(k, v);
     }
-    std::fs::write(dir.join("calls.fish"), SCRIPT).unwrap();
     let out = cmd.output().unwrap();
     (
         normalise(&String::from_utf8_lossy(&out.stdout)),

@@ -1,6 +1,8 @@
-# Every daemon call this project implements, through guestfish, on two blank disks:
-# /dev/sda (256 MiB, MBR, filesystems, LVM) and /dev/sdb (64 MiB, GPT). A leading "-" lets a
-# call fail without ending the script: its error message is part of the output compared.
+# Every daemon call this project implements, through guestfish (reading this script on its
+# standard input), on three disks: /dev/sda
+# (256 MiB, blank: MBR, filesystems, LVM), /dev/sdb (64 MiB, blank: GPT) and /dev/sdc (a LUKS
+# volume, passphrase "secret"). A leading "-" lets a call fail without ending the script: its
+# error message is part of the output compared.
 run
 
 # The daemon itself.
@@ -147,6 +149,19 @@ readlinklist /dir "link file"
 case-sensitive-path /DIR/FILE
 case-sensitive-path /dir/NEW
 lgetxattrs /dir/file
+setxattr user.colour blue 4 /dir/file
+lsetxattr user.shape round 5 /dir/file
+getxattrs /dir/file
+lgetxattrs /dir/link
+getxattr /dir/file user.colour
+lgetxattr /dir/file user.shape
+lxattrlist /dir "file link nothere"
+removexattr user.colour /dir/file
+lremovexattr user.shape /dir/file
+getxattrs /dir/file
+-getxattr /dir/file user.nothere
+-removexattr user.nothere /dir/file
+-getxattrs /dir/nothere
 truncate-size /dir/file 3
 cat /dir/file
 rm /dir/moved
@@ -203,6 +218,29 @@ umount-all
 mounts
 -ls /
 
+# Encrypted volumes. guestfish reads the script from standard input with
+# --keys-from-stdin: the line after a call that takes a passphrase is that passphrase.
+vfs-type /dev/sdc
+cryptsetup-open /dev/sdc lukstest
+secret
+mkfs ext4 /dev/mapper/lukstest label:vault
+list-filesystems
+-cryptsetup-open /dev/sdc lukstest
+secret
+cryptsetup-close /dev/mapper/lukstest
+-cryptsetup-close /dev/sdc
+-cryptsetup-open /dev/sdc lukstest
+wrong
+-cryptsetup-open /dev/sda1 notluks
+secret
+luks-open /dev/sdc ro1
+secret
+vfs-label /dev/mapper/ro1
+luks-close /dev/mapper/ro1
+luks-open-ro /dev/sdc ro2
+secret
+luks-close /dev/mapper/ro2
+
 # Removing volumes, signatures and data.
 lvremove /dev/vg0/lv1
 lvs
@@ -217,5 +255,14 @@ zero-device /dev/sdb
 pread-device /dev/sdb 16 0
 -part-get-parttype /dev/sdb
 list-md-devices
+pvcreate /dev/sda2
+vgcreate vg1 /dev/sda2
+lvcreate lv0 vg1 8
+vg-activate false "vg1"
+lvs
 vg-activate-all true
+lvm-scan true
+lvm-scan false
+lvs
+-vg-activate true "nosuchvg"
 sync
