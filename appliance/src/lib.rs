@@ -128,8 +128,9 @@ pub const MODULES: &[&str] = &[
 
 /// Programs the daemon runs, looked up in the host's sbin and bin directories. Only what
 /// the daemon's calls use: every extra program (and its libraries) is more initramfs to
-/// unpack at each boot. Writing calls (mkfs, e2fsck, …) will bring their own programs.
+/// unpack at each boot.
 pub const PROGRAMS: &[&str] = &[
+    // Reading: probing, mounting, volumes.
     "blkid",
     "mount",
     "umount",
@@ -141,6 +142,27 @@ pub const PROGRAMS: &[&str] = &[
     "mount.ntfs-3g",
     "sfdisk",
     "btrfs",
+    // Writing: partition tables, filesystems, signatures, and the coreutils whose error
+    // messages 1.48's cp, mv, rm_rf and ln_s calls pass on.
+    "parted",
+    "sgdisk",
+    "wipefs",
+    "mkfs",
+    "mke2fs",
+    "mkfs.ext2",
+    "mkfs.ext3",
+    "mkfs.ext4",
+    "mkfs.fat",
+    "mkfs.vfat",
+    "mkfs.msdos",
+    "mkfs.xfs",
+    "mkfs.btrfs",
+    "cp",
+    "mv",
+    "rm",
+    "ln",
+    // parted reads `dmidecode` through popen(3), which needs a shell (without one it crashes).
+    "sh",
 ];
 
 const PROGRAM_DIRS: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
@@ -504,7 +526,7 @@ fn extract_vmlinux(bzimage: &Path, out: &Path) -> Option<()> {
     (status.success() && &head == b"\x7fELF").then_some(())
 }
 
-/// Writes the appliance (kernel + initrd + README.fixed) into `dir`, which must exist.
+/// Writes the appliance (kernel + initrd) into `dir`, which must exist.
 pub fn write_appliance(inputs: &Inputs, dir: &Path) -> Result<Appliance> {
     let io = |what: &Path, e: std::io::Error| BuildError(format!("{}: {}", what.display(), e));
     let vmlinux = dir.join("vmlinux");
@@ -521,21 +543,76 @@ pub fn write_appliance(inputs: &Inputs, dir: &Path) -> Result<Appliance> {
     let mut w = cpio::CpioWriter::new(BufWriter::with_capacity(1 << 20, f));
     write_initramfs(inputs, &mut w).map_err(|e| io(&initrd, e))?;
     w.finish().map_err(|e| io(&initrd, e))?;
-    let readme = dir.join("README.fixed");
-    std::fs::write(
-        &readme,
-        format!(
-            "This is a fixed appliance for the Rust libguestfs (kernel {}).\nUse it with LIBGUESTFS_PATH={}\n",
-            inputs.kernel.version,
-            dir.display()
-        ),
-    )
-    .map_err(|e| io(&readme, e))?;
     Ok(Appliance {
         kernel,
         initrd,
         dir: dir.to_path_buf(),
         fixed: false,
+    })
+}
+
+/// Writes a fixed appliance into `dir` (created if missing): what libguestfs 1.48 expects of
+/// one (`kernel`, `initrd`, `root`, `README.fixed`) and what this library boots from
+/// `LIBGUESTFS_PATH` (the same kernel as `vmlinux` when it is an ELF image, for the firmware
+/// that jumps straight to it).
+///
+/// `root` is a small empty ext2 filesystem: 1.48 attaches it as the last disk and names its
+/// UUID on the kernel command line (`root=UUID=…`); the appliance runs from its initramfs and
+/// the daemon hides that disk.
+pub fn write_fixed(inputs: &Inputs, dir: &Path) -> Result<Appliance> {
+    let io = |what: &Path, e: std::io::Error| BuildError(format!("{}: {}", what.display(), e));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let a = write_appliance(inputs, dir)?;
+    let kernel = dir.join("kernel");
+    if a.kernel != kernel {
+        let _ = std::fs::remove_file(&kernel);
+        std::fs::hard_link(&a.kernel, &kernel)
+            .or_else(|_| std::fs::copy(&a.kernel, &kernel).map(|_| ()))
+            .map_err(|e| io(&kernel, e))?;
+    }
+    let root = dir.join("root");
+    let _ = std::fs::remove_file(&root);
+    let made = Command::new("mke2fs")
+        .args([
+            "-q",
+            "-F",
+            "-t",
+            "ext2",
+            "-U",
+            "random",
+            "-L",
+            "guestfs-root",
+        ])
+        .arg(&root)
+        .arg("1M")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| BuildError(format!("mke2fs: {} (install e2fsprogs)", e)))?;
+    if !made.status.success() {
+        return err(format!(
+            "mke2fs {}: {}",
+            root.display(),
+            String::from_utf8_lossy(&made.stderr).trim_end()
+        ));
+    }
+    let readme = dir.join("README.fixed");
+    std::fs::write(
+        &readme,
+        format!(
+            "A fixed appliance of virt-tools (libguestfs in Rust), kernel {}.\n\n\
+             Point LIBGUESTFS_PATH at this directory to use it, with this project's library\n\
+             or with libguestfs 1.48 (its direct backend boots kernel + initrd and attaches\n\
+             root; the daemon inside speaks the libguestfs 1.48 protocol).\n\n\
+             Files: kernel (and vmlinux, the same), initrd, root, README.fixed.\n",
+            inputs.kernel.version
+        ),
+    )
+    .map_err(|e| io(&readme, e))?;
+    Ok(Appliance {
+        kernel: a.kernel,
+        initrd: a.initrd,
+        dir: dir.to_path_buf(),
+        fixed: true,
     })
 }
 

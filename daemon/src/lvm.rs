@@ -2,8 +2,7 @@
 
 use crate::devices::from_kernel;
 use crate::sys::run_ok;
-use guestfs::error::{Error, Result};
-use guestfs::types::{LvmLv, LvmPv, LvmVg};
+use guestfs_protocol::{Error, LvmLv, LvmPv, LvmVg, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Our own LVM configuration: no devices file, no udev (there is none in the appliance).
@@ -45,44 +44,13 @@ pub fn activate() {
     let _ = crate::sys::run("lvm", &["vgchange", "--sysinit", "-a", "ay"]);
 }
 
-/// Scans for volume groups again (new PVs appear after a LUKS device is opened) and
-/// activates or deactivates them all.
-pub fn rescan(activate: bool) -> Result<()> {
+/// Scans the devices for volume groups again (new PVs appear after a LUKS device is opened);
+/// the devices are set up for LVM first.
+pub fn rescan() {
     LVM_ACTIVE.store(true, Ordering::SeqCst);
     crate::modules::load("dm_mod");
     prepare();
     let _ = crate::sys::run("lvm", &["vgscan", "--mknodes"]);
-    run_ok(
-        "lvm",
-        &["vgchange", "-a", if activate { "ay" } else { "an" }],
-    )
-    .map(|_| ())
-}
-
-/// Opens an encrypted device as /dev/mapper/MAPNAME with `cryptsetup`. The key goes through
-/// a file in the appliance's private tmpfs, never on a command line.
-pub fn luks_open(device: &str, key: &str, mapname: &str) -> Result<()> {
-    if mapname.is_empty() || mapname.contains('/') {
-        return Err(Error::new(
-            libc::EINVAL,
-            format!("{}: invalid device-mapper name", mapname),
-        ));
-    }
-    crate::modules::load("dm_mod");
-    crate::modules::load("dm_crypt");
-    let keyfile = format!("/tmp/luks-key-{}", std::process::id());
-    std::fs::write(&keyfile, key.as_bytes()).map_err(|e| {
-        Error::new(
-            e.raw_os_error().unwrap_or(libc::EIO),
-            format!("{}: {}", keyfile, e),
-        )
-    })?;
-    let result = run_ok(
-        "cryptsetup",
-        &["open", "--key-file", &keyfile, device, mapname],
-    );
-    let _ = std::fs::remove_file(&keyfile);
-    result.map(|_| ())
 }
 
 fn lines(out: &str) -> Vec<String> {
@@ -94,12 +62,10 @@ fn lines(out: &str) -> Vec<String> {
 
 pub fn pvs() -> Result<Vec<String>> {
     activate();
-    Ok(
-        lines(&run_ok("lvm", &["pvs", "-o", "pv_name", "--noheadings"])?)
-            .iter()
-            .map(|p| from_kernel(p))
-            .collect(),
-    )
+    Ok(lines(&run_ok(
+        "lvm",
+        &["pvs", "-o", "pv_name", "--noheadings"],
+    )?))
 }
 
 pub fn vgs() -> Result<Vec<String>> {
@@ -178,12 +144,8 @@ fn int(s: &str) -> i64 {
     s.trim().parse().unwrap_or(0)
 }
 
-fn pct(s: &str) -> f32 {
-    if s.trim().is_empty() {
-        -1.0
-    } else {
-        s.trim().parse().unwrap_or(-1.0)
-    }
+fn pct(s: &str) -> Option<f32> {
+    s.trim().parse().ok()
 }
 
 fn uuid(s: &str) -> String {
@@ -267,15 +229,12 @@ pub fn lvs_full() -> Result<Vec<LvmLv>> {
 pub fn one_uuid(cmd: &str, col: &str, object: &str) -> Result<String> {
     activate();
     let out = run_ok("lvm", &[cmd, "-o", col, "--noheadings", object])?;
-    // libguestfs 1.48's lvuuid keeps LVM's dashes; pvuuid and vguuid drop them.
-    if col == "lv_uuid" {
-        return Ok(out.trim().to_string());
-    }
-    Ok(uuid(out.trim()))
+    // LVM's own form, with its dashes (only the *_full structs carry 32 bare characters).
+    Ok(out.trim().to_string())
 }
 
 pub fn uuid_list(cmd: &str, col: &str, object: &str) -> Result<Vec<String>> {
     activate();
     let out = run_ok("lvm", &[cmd, "-o", col, "--noheadings", object])?;
-    Ok(lines(&out).iter().map(|u| uuid(u)).collect())
+    Ok(lines(&out))
 }

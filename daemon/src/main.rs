@@ -5,13 +5,17 @@
 //! a module; otherwise it serves one connection: `--channel PATH|fd:N` (default: the
 //! virtio-serial port), `--listen` (PATH is a Unix socket to create and accept one client on).
 
+mod calls;
+mod daemon;
 mod devices;
 mod init;
 mod lvm;
+mod mkfs;
 mod modules;
-mod ops;
+mod progress;
 mod server;
 mod sys;
+mod transfer;
 
 use std::path::Path;
 

@@ -204,7 +204,7 @@ fn load_compressed(path: &str, params: &std::ffi::CStr) -> bool {
         eprintln!(
             "guestfsd: {}: init_module: {}",
             path,
-            guestfs::error::strerror(e)
+            guestfs_protocol::error::strerror(e)
         );
     }
     r == 0 || e == libc::EEXIST

@@ -1,6 +1,6 @@
 //! Thin wrappers over the system calls and commands the daemon uses.
 
-use guestfs::error::{strerror, Error, Result};
+use guestfs_protocol::error::{strerror, Error, Result};
 use std::ffi::CString;
 use std::os::unix::io::RawFd;
 use std::process::{Command, Stdio};
@@ -102,47 +102,185 @@ pub fn run_ok(program: &str, args: &[&str]) -> Result<String> {
     Ok(out.stdout)
 }
 
-/// Size of a block device in bytes.
-pub fn blockdev_size64(path: &str) -> Result<i64> {
-    let f = std::fs::File::open(path).map_err(|e| Error::from(e).context(path))?;
-    let mut size: u64 = 0;
-    // BLKGETSIZE64 = _IOR(0x12, 114, size_t)
-    const BLKGETSIZE64: libc::c_ulong = 0x8008_1272;
-    // SAFETY: the ioctl writes one u64 to `size`.
-    let r = unsafe {
-        libc::ioctl(
-            std::os::unix::io::AsRawFd::as_raw_fd(&f),
-            BLKGETSIZE64,
-            &mut size,
-        )
-    };
-    if r == -1 {
-        return Err(Error::path(errno(), path));
-    }
-    Ok(size as i64)
-}
-
-/// Logical sector size of a block device.
-pub fn blockdev_ss(path: &str) -> Result<i32> {
-    let f = std::fs::File::open(path).map_err(|e| Error::from(e).context(path))?;
-    let mut ss: libc::c_int = 0;
-    const BLKSSZGET: libc::c_ulong = 0x1268;
-    // SAFETY: the ioctl writes one int to `ss`.
-    let r = unsafe {
-        libc::ioctl(
-            std::os::unix::io::AsRawFd::as_raw_fd(&f),
-            BLKSSZGET,
-            &mut ss,
-        )
-    };
-    if r == -1 {
-        return Err(Error::path(errno(), path));
-    }
-    Ok(ss)
-}
-
 /// `PATH: strerror` for the current errno.
 pub fn perror(path: &str) -> Error {
     let e = errno();
     Error::new(e, format!("{}: {}", path, strerror(e)))
+}
+
+/// One line of /proc/mounts.
+pub struct MountEntry {
+    pub source: String,
+    pub dir: String,
+}
+
+/// The mounts of the appliance, in mount order.
+pub fn mount_table() -> Vec<MountEntry> {
+    let text = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let mut it = l.split(' ');
+            Some(MountEntry {
+                source: unoctal(it.next()?),
+                dir: unoctal(it.next()?),
+            })
+        })
+        .collect()
+}
+
+/// /proc/mounts escapes space, tab, newline and backslash as `\ooo`.
+pub fn unoctal(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// While alive, the process's root is the sysroot, so guest paths (and the symlinks in them)
+/// resolve inside the guest. Dropping it returns to the real root (the working directory stays
+/// at the real `/`, so `chroot(".")` goes back).
+pub struct Chroot(bool);
+
+impl Chroot {
+    pub fn enter(sysroot: &str) -> Result<Chroot> {
+        if sysroot.is_empty() {
+            return Ok(Chroot(false));
+        }
+        let c = cstr(sysroot)?;
+        // SAFETY: valid C string.
+        if unsafe { libc::chroot(c.as_ptr()) } == -1 {
+            return Err(perror(sysroot));
+        }
+        Ok(Chroot(true))
+    }
+}
+
+impl Drop for Chroot {
+    fn drop(&mut self) {
+        if self.0 {
+            // SAFETY: valid C string; the cwd is the real root.
+            unsafe { libc::chroot(c".".as_ptr()) };
+        }
+    }
+}
+
+/// An io::Error as the daemon reports it: `WHAT: strerror` with its errno.
+pub fn io_error(e: &std::io::Error, what: &str) -> Error {
+    Error::path(e.raw_os_error().unwrap_or(libc::EIO), what)
+}
+
+/// How a program run by [`command`] ended.
+pub enum Outcome {
+    /// Exit status 0: its standard output.
+    Success(String),
+    /// Anything else: its standard error (with its standard output when folded), without
+    /// trailing newlines, as 1.48's daemon quotes it in error messages.
+    Failure(String),
+}
+
+/// Runs a program as 1.48's daemon `command` does. With `fold` the program's standard output
+/// goes to the error text too (COMMAND_FLAG_FOLD_STDOUT_ON_STDERR), in the order written.
+pub fn command(program: &str, args: &[&str], fold: bool) -> Result<Outcome> {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("LC_ALL", "C")
+        .env("LVM_SYSTEM_DIR", crate::lvm::LVM_SYSTEM_DIR)
+        .env("LVM_SUPPRESS_FD_WARNINGS", "1")
+        .stdin(Stdio::null());
+    let spawn_error = |e: std::io::Error| {
+        Error::new(
+            e.raw_os_error().unwrap_or(libc::EIO),
+            format!("{}: {}", program, e),
+        )
+    };
+    let (status, stdout, stderr) = if fold {
+        let (r, w) = pipe().map_err(spawn_error)?;
+        let w2 = w.try_clone().map_err(spawn_error)?;
+        cmd.stdout(w).stderr(w2);
+        let mut child = cmd.spawn().map_err(spawn_error)?;
+        drop(cmd);
+        let mut all = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut { r }, &mut all);
+        let st = child.wait().map_err(spawn_error)?;
+        (st, all.clone(), all)
+    } else {
+        let out = cmd.output().map_err(spawn_error)?;
+        (out.status, out.stdout, out.stderr)
+    };
+    if status.success() {
+        return Ok(Outcome::Success(
+            String::from_utf8_lossy(&stdout).into_owned(),
+        ));
+    }
+    let text = String::from_utf8_lossy(&stderr);
+    Ok(Outcome::Failure(text.trim_end_matches('\n').to_string()))
+}
+
+/// 1.48's OCaml `command`: Ok(stdout), or the error `PROG exited with status N: STDERR`.
+pub fn ocaml_command(program: &str, args: &[&str], fold: bool) -> Result<String> {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null());
+    let out = cmd.output().map_err(|e| {
+        Error::new(
+            e.raw_os_error().unwrap_or(libc::EIO),
+            format!("{}: {}", program, e),
+        )
+    })?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if fold {
+        stderr = stdout.clone() + &stderr;
+    }
+    match out.status.code() {
+        Some(0) => Ok(if fold { stderr } else { stdout }),
+        code => Err(Error::msg(format!(
+            "{} exited with status {}: {}",
+            program,
+            code.unwrap_or(1),
+            stderr.strip_suffix('\n').unwrap_or(&stderr)
+        ))),
+    }
+}
+
+/// [`command`] with the failure as an error `PREFIX: ERROR TEXT`, or the error text alone
+/// when `prefix` is empty (no errno, as 1.48's `reply_with_error`).
+pub fn command_ok(program: &str, args: &[&str], fold: bool, prefix: &str) -> Result<String> {
+    match command(program, args, fold)? {
+        Outcome::Success(out) => Ok(out),
+        Outcome::Failure(err) if prefix.is_empty() => Err(Error::msg(err)),
+        Outcome::Failure(err) => Err(Error::msg(format!("{}: {}", prefix, err))),
+    }
+}
+
+/// A pipe (read end, write end), closed on exec.
+fn pipe() -> std::io::Result<(std::fs::File, std::fs::File)> {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe2 fills two descriptors we then own.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors were just created and are owned by nothing else.
+    Ok(unsafe {
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::fs::File::from_raw_fd(fds[1]),
+        )
+    })
 }

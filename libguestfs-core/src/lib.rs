@@ -10,7 +10,7 @@ pub mod block;
 pub mod bytes;
 #[allow(non_snake_case)]
 pub mod calls;
-pub mod checksum;
+pub use guestfs_protocol::checksum;
 pub mod drive;
 pub mod events;
 pub mod fs;

@@ -11,6 +11,7 @@
 
 #[allow(non_snake_case)]
 pub mod calls;
+pub mod checksum;
 #[allow(non_snake_case)]
 pub mod client;
 pub mod device_name;

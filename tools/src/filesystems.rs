@@ -479,8 +479,10 @@ fn vgs(g: &mut Handle, t: &mut Table) -> guestfs::Result<()> {
             let names: Vec<String> = uuids
                 .iter()
                 .filter_map(|u| {
+                    // vgpvuuids gives LVM's dashed form, pvs_full the 32 bare characters.
+                    let bare = u.replace('-', "");
                     pvs.iter()
-                        .find(|p| &p.pv_uuid == u)
+                        .find(|p| p.pv_uuid == bare)
                         .map(|p| p.pv_name.clone())
                 })
                 .collect();

@@ -13,6 +13,7 @@ mod filesystems;
 mod inspector;
 mod log;
 mod ls;
+mod make_fixed_appliance;
 mod man;
 mod tail;
 mod tar_out;
@@ -32,6 +33,7 @@ static TOOLS: &[&ToolSpec] = &[
     &inspector::SPEC,
     &log::SPEC,
     &ls::SPEC,
+    &make_fixed_appliance::SPEC,
     &tail::SPEC,
     &tar_out::SPEC,
     &test_tool::SPEC,

@@ -15,6 +15,9 @@ pub trait Liveness: Send {
 
 /// Receives progress messages as `[proc_nr, serial, position, total]`.
 pub type ProgressSink = Box<dyn FnMut(&[u64; 4]) + Send>;
+/// How often a read that waits for the daemon checks that qemu is still there (a look at
+/// /proc, cheap next to a call's round trip under TCG).
+const LIVENESS_PERIOD: Duration = Duration::from_millis(200);
 
 /// A connection to a daemon.
 pub struct Conn {
@@ -30,8 +33,8 @@ pub struct Conn {
     pub watch: Option<Box<dyn Liveness>>,
 }
 
-/// Reads from the stream in one-second slices, so a dead peer is noticed within a second even
-/// when the socket stays open.
+/// Reads from the stream in slices of [`LIVENESS_PERIOD`], so a dead peer is noticed well
+/// within a second even when the socket stays open.
 struct WatchedReader<'a> {
     stream: &'a mut UnixStream,
     watch: &'a mut Option<Box<dyn Liveness>>,
@@ -63,7 +66,7 @@ impl Read for WatchedReader<'_> {
 
 impl Conn {
     pub fn new(stream: UnixStream, watch: Option<Box<dyn Liveness>>) -> Conn {
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+        let _ = stream.set_read_timeout(Some(LIVENESS_PERIOD));
         Conn {
             stream,
             // libguestfs's first serial number.
