@@ -33,14 +33,34 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The methods defined inside `impl … for …` blocks of family traits in `dir`.
+/// The trait of a family (`filesystems` → `Filesystems`).
+fn family_trait(family: &str) -> String {
+    family
+        .split('_')
+        .map(|p| p[..1].to_ascii_uppercase() + &p[1..])
+        .collect()
+}
+
+/// Whether a line opens an `impl FAMILY for …` block (the trait possibly with a path).
+fn opens_family_impl(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix("impl ") else {
+        return false;
+    };
+    let Some((tr, _)) = rest.split_once(" for ") else {
+        return false;
+    };
+    let tr = tr.rsplit("::").next().unwrap_or(tr);
+    ACTIONS.iter().any(|a| family_trait(a.family) == tr)
+}
+
+/// The methods defined inside the `impl FAMILY for …` blocks in `dir`.
 fn trait_methods(dir: &Path) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for f in sources(dir) {
         let text = std::fs::read_to_string(&f).unwrap();
         let mut in_impl = false;
         for line in text.lines() {
-            if line.starts_with("impl ") && line.contains(" for ") {
+            if opens_family_impl(line) {
                 in_impl = true;
             } else if line.starts_with('}') {
                 in_impl = false;
