@@ -65,7 +65,10 @@ pub fn command(name: &'static str) -> Command {
         .arg(args::connect())
         .arg(flag("csh").long("csh"))
         .arg(args::domain())
-        .arg(flag("no-dest-paths").short('D').long("no-dest-paths"))
+        .arg(flag("no-dest-paths").long("no-dest-paths"))
+        // `-D` is a separate option (the deprecated spelling), not the short form of
+        // `--no-dest-paths`: glibc tells long options apart by their short letter.
+        .arg(flag("D").short('D').hide(true))
         .arg(args::echo_keys())
         .arg(
             Arg::new("file")

@@ -283,14 +283,16 @@ fn resolve_long<'a, 'b>(
         [] => Err(UsageError(format!("unrecognized option '{}'", whole))),
         [one] => Ok(one),
         [first, rest @ ..] => {
-            if rest
+            // glibc lists the first match and the later ones that differ from it.
+            let differing: Vec<&&LongOpt> = rest
                 .iter()
-                .all(|o| o.has_arg == first.has_arg && o.val == first.val)
-            {
+                .filter(|o| o.has_arg != first.has_arg || o.val != first.val)
+                .collect();
+            if differing.is_empty() {
                 Ok(first)
             } else {
-                let names: Vec<String> = candidates
-                    .iter()
+                let names: Vec<String> = std::iter::once(first)
+                    .chain(differing)
                     .map(|o| format!("'--{}'", o.name))
                     .collect();
                 let shown = whole.split('=').next().unwrap_or(whole);

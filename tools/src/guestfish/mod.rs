@@ -136,6 +136,7 @@ fn start(prog: &str, args: &[String]) -> Result<(), Exit> {
         if let Some(l) = listener {
             l.serve(&mut fish)?;
         }
+        shell::save_history(&fish.history);
         return Ok(());
     }
 
@@ -180,5 +181,9 @@ fn start(prog: &str, args: &[String]) -> Result<(), Exit> {
         shell::command_line(&mut fish, &s.words)?;
     }
 
-    fish.g.shutdown().map_err(|_| 1)
+    fish.g.shutdown().map_err(|_| 1)?;
+    let history = std::mem::take(&mut fish.history);
+    drop(fish);
+    shell::save_history(&history);
+    Ok(())
 }

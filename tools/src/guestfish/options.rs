@@ -233,13 +233,12 @@ pub fn apply(
                     return Err(1);
                 }
             }
-            "no-dest-paths" => {
-                if o.value.is_none() && is_short(args, o, 'D') {
-                    stderr_line(&format!(
-                        "{}: warning: -D option is deprecated, use --no-dest-paths instead",
-                        prog
-                    ));
-                }
+            "no-dest-paths" => fish.settings.complete_dest_paths = false,
+            "D" => {
+                stderr_line(&format!(
+                    "{}: warning: -D option is deprecated, use --no-dest-paths instead",
+                    prog
+                ));
                 fish.settings.complete_dest_paths = false;
             }
             "key" => s.keys.push(key_selector(&value).map_err(|m| fail(&m))?),
@@ -349,12 +348,6 @@ pub fn apply(
         return Err(1);
     }
     Ok(s)
-}
-
-/// Whether the occurrence was the short letter `c` (not its long name).
-fn is_short(args: &[String], o: &Occurrence, c: char) -> bool {
-    let word = o.next.checked_sub(1).and_then(|i| args.get(i));
-    word.is_some_and(|w| !w.starts_with("--") && w.starts_with('-') && w.contains(c))
 }
 
 /// Prints `text` on stdout and ends guestfish with status 0.

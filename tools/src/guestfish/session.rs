@@ -69,6 +69,8 @@ pub struct Fish {
     pub progress: Option<ProgressBars>,
     /// The root `-i` mounted, for the interactive banner.
     pub inspected_root: Option<String>,
+    /// The lines typed in this session, for the history file.
+    pub history: Vec<String>,
     /// A write to stdout failed during the current command.
     stdout_failed: bool,
 }
@@ -84,6 +86,7 @@ impl Fish {
             events: EventHandlers::default(),
             progress: None,
             inspected_root: None,
+            history: Vec::new(),
             stdout_failed: false,
         }
     }
@@ -167,6 +170,12 @@ pub fn stderr_line(line: &str) {
 /// `guestfish: MSG` on stderr.
 pub fn error(msg: &str) {
     stderr_line(&format!("guestfish: {}", msg));
+}
+
+/// What 1.48 prints where it calls `perror` although nothing failed (after a command that
+/// exited with a non-zero status): the errno its own `isatty(0)` check left, ENOTTY.
+pub fn perror_stale(context: &str) {
+    perror(context, &std::io::Error::from_raw_os_error(libc::ENOTTY));
 }
 
 /// `CONTEXT: ERRNO-TEXT` on stderr, like C's `perror`.

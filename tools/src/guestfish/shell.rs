@@ -7,7 +7,7 @@ use super::args::read_chunk;
 use super::complete::FishHelper;
 use super::dispatch::issue_command;
 use super::line::{self, Line};
-use super::session::{error, stderr_line, system, Exit, Fish};
+use super::session::{error, system, Exit, Fish};
 use std::io::{BufRead, Write};
 
 /// Runs one input line. `exit_on_error` (script mode) makes a failure end guestfish, unless
@@ -82,7 +82,7 @@ fn execute_and_inline(fish: &mut Fish, cmd: &[u8], exit_on_error: bool) -> Resul
     match child.wait() {
         Ok(s) if s.success() => Ok(true),
         _ => {
-            stderr_line("pclose: Success");
+            super::session::perror_stale("pclose");
             Ok(false)
         }
     }
@@ -215,15 +215,13 @@ pub fn interactive(fish: &mut Fish) -> Result<(), Exit> {
             }
         };
     editor.set_helper(Some(FishHelper::new(fish.settings.complete_dest_paths)));
-    let history = history_file();
-    if let Some(h) = &history {
+    if let Some(h) = history_file() {
         if let Ok(text) = std::fs::read(h) {
             for l in String::from_utf8_lossy(&text).lines() {
                 let _ = editor.history_mut().add(l);
             }
         }
     }
-    let mut new_lines: Vec<String> = Vec::new();
 
     let mut banner = String::new();
     if let Some(init) = &ps_init {
@@ -266,7 +264,7 @@ pub fn interactive(fish: &mut Fish) -> Result<(), Exit> {
         };
         if !line.is_empty() {
             let _ = editor.history_mut().add(&line);
-            new_lines.push(line.clone());
+            fish.history.push(line.clone());
         }
         fish.input.next_line();
         if let Err(code) = run_line(fish, line.as_bytes(), false) {
@@ -276,15 +274,17 @@ pub fn interactive(fish: &mut Fish) -> Result<(), Exit> {
     }
     fish.out(b"\n");
     fish.flush_stdout();
-    if let Some(h) = history {
-        save_history(&h, &new_lines);
-    }
     result
 }
 
-/// Appends this session's lines to the history file (created with mode 0600).
-fn save_history(path: &std::path::Path, lines: &[String]) {
+/// At a normal end, in every mode as 1.48 does: the history file is created (mode 0600) if
+/// missing and this session's interactive lines are appended.
+pub fn save_history(lines: &[String]) {
     use std::os::unix::fs::OpenOptionsExt;
+    let Some(path) = history_file() else {
+        return;
+    };
+    let path = path.as_path();
     let f = std::fs::OpenOptions::new()
         .append(true)
         .create(true)

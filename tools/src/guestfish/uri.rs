@@ -156,7 +156,7 @@ mod tests {
         assert_eq!(u.server, Some(vec!["tcp:host".to_string()]));
         let u = parse("nbd+unix:///?socket=/tmp/s").unwrap();
         assert_eq!(u.server, Some(vec!["unix:/tmp/s".to_string()]));
-        assert_eq!(u.path, "");
+        assert_eq!(u.path, "/");
         assert!(parse("nbd://h/x?socket=/s").is_err());
     }
 }

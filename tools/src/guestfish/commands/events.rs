@@ -157,14 +157,14 @@ pub fn run_list_events(fish: &mut Fish, _cmd: &str, args: &[Vec<u8>]) -> CmdResu
         stderr_line("use ‘list-events’ to list event handlers");
         return Err(Failed);
     }
-    // Grouped by name in order of first registration; within a name 1.48 lists the first
-    // handler, then the later ones newest first.
+    // 1.48 keeps the handlers in a gnulib hash table and lists its buckets in order.
     let mut names: Vec<&str> = Vec::new();
     for e in &fish.events.entries {
         if !names.contains(&e.name.as_str()) {
             names.push(&e.name);
         }
     }
+    let names = hash_table_order(&names);
     let mut text = String::new();
     for name in names {
         let group: Vec<&Entry> = fish
@@ -188,6 +188,31 @@ pub fn run_list_events(fish: &mut Fish, _cmd: &str, args: &[Vec<u8>]) -> CmdResu
     }
     fish.out(text.as_bytes());
     Ok(())
+}
+
+/// gnulib's `hash_pjw` of a name for a table of `buckets` buckets (C's `char` is signed).
+fn hash_pjw(name: &str, buckets: u64) -> u64 {
+    let h = name.bytes().fold(0u64, |h, c| {
+        (c as i8 as i64 as u64).wrapping_add(h.rotate_left(9))
+    });
+    h % buckets
+}
+
+/// The order gnulib's hash table (64 entries requested: 83 buckets) lists names inserted in
+/// `inserted` order: by bucket, and within a bucket the first one, then the others newest
+/// first. (The table grows past 66 used buckets; guestfish sessions never have that many
+/// handler names.)
+fn hash_table_order<'a>(inserted: &[&'a str]) -> Vec<&'a str> {
+    let mut keyed: Vec<(u64, usize, &str)> = Vec::new();
+    for (i, name) in inserted.iter().enumerate() {
+        let bucket = hash_pjw(name, 83);
+        let earlier = keyed.iter().filter(|(b, _, _)| *b == bucket).count();
+        // Rank in the bucket: the head stays first, later ones go right after it.
+        let rank = if earlier == 0 { 0 } else { usize::MAX - i };
+        keyed.push((bucket, rank, name));
+    }
+    keyed.sort_by_key(|(b, rank, _)| (*b, *rank));
+    keyed.into_iter().map(|(_, _, n)| n).collect()
 }
 
 /// The handle's event API as guestfish uses it: register a callback for a set of events and
@@ -320,6 +345,15 @@ mod tests {
         assert_eq!(
             parse_event_set("closex"),
             Err("unknown event name: closex".to_string())
+        );
+    }
+
+    #[test]
+    fn listed_in_hash_table_order() {
+        // Observed with 1.48: "first", "third", "second".
+        assert_eq!(
+            hash_table_order(&["first", "second", "third"]),
+            ["first", "third", "second"]
         );
     }
 

@@ -2,7 +2,7 @@
 //! `hexedit`, and `man` for the manual. The program runs through the shell, as 1.48 runs it.
 
 use super::super::args::win_prefix;
-use super::super::session::{perror, stderr_line, system, CmdResult, Failed, Fish};
+use super::super::session::{perror, perror_stale, stderr_line, system, CmdResult, Failed, Fish};
 use super::super::tempfile::{self, TempPath};
 use super::alloc::parse_size;
 use super::words;
@@ -13,10 +13,9 @@ use std::time::Duration;
 /// Files larger than this need an explicit range in `hexedit`.
 const HEXEDIT_MAX: i64 = 16 * 1024 * 1024;
 
-/// A new empty temporary file in the handle's temporary directory.
-fn temp_file(fish: &mut Fish, prefix: &str) -> Result<TempPath, Failed> {
-    let tmpdir = fish.g.get_tmpdir().map_err(|_| Failed)?;
-    match tempfile::create(&tmpdir, prefix) {
+/// A new empty temporary file in the temporary directory `tmpdir` (the handle's).
+fn temp_file(tmpdir: Result<String, Failed>, prefix: &str) -> Result<TempPath, Failed> {
+    match tempfile::create(&tmpdir?, prefix) {
         Ok((_, path)) => Ok(TempPath(path)),
         Err(e) => {
             perror("mkstemp", &e);
@@ -31,7 +30,7 @@ fn view(command: &str) -> CmdResult {
     match system(command) {
         Ok(s) if s.success() => Ok(()),
         Ok(_) => {
-            stderr_line(&format!("{}: Success", command));
+            perror_stale(command);
             Err(Failed)
         }
         Err(e) => {
@@ -41,7 +40,14 @@ fn view(command: &str) -> CmdResult {
     }
 }
 
+/// The handle's temporary directory. `more` and `display` ask for it before looking at their
+/// arguments, as 1.48 does (it shows in traces and events).
+fn tmpdir(fish: &mut Fish) -> Result<String, Failed> {
+    fish.g.get_tmpdir().map_err(|_| Failed)
+}
+
 pub fn run_more(fish: &mut Fish, cmd: &str, args: &[Vec<u8>]) -> CmdResult {
+    let dir = tmpdir(fish);
     let [file] = &words(args)[..] else {
         stderr_line(&format!("use '{} filename' to page a file", cmd));
         return Err(Failed);
@@ -52,7 +58,7 @@ pub fn run_more(fish: &mut Fish, cmd: &str, args: &[Vec<u8>]) -> CmdResult {
         std::env::var("PAGER").unwrap_or_else(|_| "more".to_string())
     };
     let remote = win_prefix(fish, file).ok_or(Failed)?;
-    let tmp = temp_file(fish, "guestfish")?;
+    let tmp = temp_file(dir, "guestfish")?;
     fish.g
         .download(&remote, &tmp.as_str())
         .map_err(|_| Failed)?;
@@ -60,13 +66,14 @@ pub fn run_more(fish: &mut Fish, cmd: &str, args: &[Vec<u8>]) -> CmdResult {
 }
 
 pub fn run_display(fish: &mut Fish, _cmd: &str, args: &[Vec<u8>]) -> CmdResult {
+    let dir = tmpdir(fish);
     let [file] = &words(args)[..] else {
         stderr_line("display filename");
         return Err(Failed);
     };
     let viewer = std::env::var("GUESTFISH_DISPLAY_IMAGE").unwrap_or_else(|_| "display".to_string());
     let remote = win_prefix(fish, file).ok_or(Failed)?;
-    let tmp = temp_file(fish, "guestfish")?;
+    let tmp = temp_file(dir, "guestfish")?;
     fish.g
         .download(&remote, &tmp.as_str())
         .map_err(|_| Failed)?;
@@ -109,7 +116,7 @@ pub fn run_edit(fish: &mut Fish, cmd: &str, args: &[Vec<u8>]) -> CmdResult {
         std::env::var("EDITOR").unwrap_or_else(|_| "vi".to_string())
     };
     let remote = win_prefix(fish, file).ok_or(Failed)?;
-    let tmp = temp_file(fish, "libguestfs")?;
+    let tmp = temp_file(tmpdir(fish), "libguestfs")?;
     let local = tmp.as_str();
     fish.g.download(&remote, &local).map_err(|_| Failed)?;
     // Set the times 5 s back, so that an edit within the same second is still seen.
@@ -139,7 +146,7 @@ pub fn run_edit(fish: &mut Fish, cmd: &str, args: &[Vec<u8>]) -> CmdResult {
     match system(&command) {
         Ok(s) if s.code().unwrap_or(0) == 0 => {}
         Ok(_) => {
-            stderr_line(&format!("{}: Success", command));
+            perror_stale(&command);
             return Err(Failed);
         }
         Err(e) => {
@@ -235,7 +242,7 @@ pub fn run_hexedit(fish: &mut Fish, _cmd: &str, args: &[Vec<u8>]) -> CmdResult {
         stderr_line("hexedit: invalid range");
         return Err(Failed);
     }
-    let tmp = temp_file(fish, "guestfish")?;
+    let tmp = temp_file(tmpdir(fish), "guestfish")?;
     let local = tmp.as_str();
     let editor = std::env::var("HEXEDITOR").unwrap_or_else(|_| "hexedit".to_string());
     fish.g
