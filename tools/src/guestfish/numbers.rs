@@ -121,29 +121,27 @@ fn parse_suffix(rest: &[u8]) -> (u64, u32, u32) {
     (base, power, trailing)
 }
 
-/// gnulib `xstrtoll(s, NULL, 0, &v, "0kKMGTPEZY")`: the value, or the error code.
-pub fn xstrtoll(s: &str) -> Result<i64, u32> {
-    let s = s.as_bytes();
+/// The shared part of both parsers: the number and its suffix, clamped to `[min, max]` the
+/// way `strtol` and gnulib's scaling clamp, with the error bits they report.
+fn xstrtol(s: &[u8], min: i128, max: i128) -> Result<i128, u32> {
     let r = strtol_base0(s);
     let (mut value, mut err, rest) = if r.end == 0 {
         // No number: a lone valid suffix means 1 of it.
         match s.first() {
-            Some(c) if VALID_SUFFIXES.contains(c) => (1i64, 0, s),
+            Some(c) if VALID_SUFFIXES.contains(c) => (1i128, 0, s),
             _ => return Err(LONGINT_INVALID),
         }
     } else {
-        let limit = if r.negative {
-            i64::MIN.unsigned_abs()
+        let magnitude = if r.overflow {
+            i128::MAX
         } else {
-            i64::MAX as u64
+            r.magnitude as i128
         };
-        if r.overflow || r.magnitude > limit {
-            let v = if r.negative { i64::MIN } else { i64::MAX };
-            (v, LONGINT_OVERFLOW, &s[r.end..])
-        } else if r.negative {
-            ((r.magnitude as i64).wrapping_neg(), 0, &s[r.end..])
+        let v = if r.negative { -magnitude } else { magnitude };
+        if v > max || v < min {
+            (v.clamp(min, max), LONGINT_OVERFLOW, &s[r.end..])
         } else {
-            (r.magnitude as i64, 0, &s[r.end..])
+            (v, 0, &s[r.end..])
         }
     };
     let (base, power, suffix_err) = parse_suffix(rest);
@@ -151,12 +149,10 @@ pub fn xstrtoll(s: &str) -> Result<i64, u32> {
         return Err(err | suffix_err);
     }
     for _ in 0..power {
-        match value.checked_mul(base as i64) {
-            Some(v) => value = v,
-            None => {
-                value = if value < 0 { i64::MIN } else { i64::MAX };
-                err |= LONGINT_OVERFLOW;
-            }
+        value *= base as i128;
+        if value > max || value < min {
+            value = value.clamp(min, max);
+            err |= LONGINT_OVERFLOW;
         }
     }
     err |= suffix_err;
@@ -167,6 +163,11 @@ pub fn xstrtoll(s: &str) -> Result<i64, u32> {
     }
 }
 
+/// gnulib `xstrtoll(s, NULL, 0, &v, "0kKMGTPEZY")`: the value, or the error code.
+pub fn xstrtoll(s: &str) -> Result<i64, u32> {
+    xstrtol(s.as_bytes(), i64::MIN as i128, i64::MAX as i128).map(|v| v as i64)
+}
+
 /// gnulib `xstrtoull(s, NULL, 0, &v, "0kKMGTPEZY")` (a leading `-` is invalid).
 pub fn xstrtoull(s: &str) -> Result<u64, u32> {
     let bytes = s.as_bytes();
@@ -174,36 +175,7 @@ pub fn xstrtoull(s: &str) -> Result<u64, u32> {
     if first.is_some_and(|i| bytes[i] == b'-') {
         return Err(LONGINT_INVALID);
     }
-    let r = strtol_base0(bytes);
-    let (mut value, mut err, rest) = if r.end == 0 {
-        match bytes.first() {
-            Some(c) if VALID_SUFFIXES.contains(c) => (1u64, 0, bytes),
-            _ => return Err(LONGINT_INVALID),
-        }
-    } else if r.overflow {
-        (u64::MAX, LONGINT_OVERFLOW, &bytes[r.end..])
-    } else {
-        (r.magnitude, 0, &bytes[r.end..])
-    };
-    let (base, power, suffix_err) = parse_suffix(rest);
-    if suffix_err != 0 && power == 0 {
-        return Err(err | suffix_err);
-    }
-    for _ in 0..power {
-        match value.checked_mul(base) {
-            Some(v) => value = v,
-            None => {
-                value = u64::MAX;
-                err |= LONGINT_OVERFLOW;
-            }
-        }
-    }
-    err |= suffix_err;
-    if err != 0 {
-        Err(err)
-    } else {
-        Ok(value)
-    }
+    xstrtol(bytes, 0, u64::MAX as i128).map(|v| v as u64)
 }
 
 #[cfg(test)]

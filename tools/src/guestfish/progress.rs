@@ -12,7 +12,6 @@ use std::time::Instant;
 const COLS_OVERHEAD: usize = 15;
 
 /// Running mean and standard deviation of the total-time estimates.
-#[derive(Default)]
 struct Rmsd {
     mean: f64,
     samples: f64,
@@ -20,12 +19,12 @@ struct Rmsd {
 }
 
 impl Rmsd {
-    fn reset(&mut self) {
-        *self = Rmsd {
+    fn new() -> Rmsd {
+        Rmsd {
             mean: 0.0,
             samples: 1.0,
             q: 0.0,
-        };
+        }
     }
     fn add(&mut self, x: f64) {
         let next = self.mean + (x - self.mean) / self.samples;
@@ -89,11 +88,7 @@ impl ProgressBars {
         ProgressBars(Arc::new(Mutex::new(Bar {
             start: Instant::now(),
             count: 0,
-            rmsd: Rmsd {
-                mean: 0.0,
-                samples: 1.0,
-                q: 0.0,
-            },
+            rmsd: Rmsd::new(),
             utf8: utf8_locale(),
             terminfo: !term.is_empty(),
             tty: std::fs::OpenOptions::new()
@@ -117,7 +112,7 @@ impl ProgressBars {
         if let Ok(mut b) = self.0.lock() {
             b.start = Instant::now();
             b.count = 0;
-            b.rmsd.reset();
+            b.rmsd = Rmsd::new();
         }
     }
 
@@ -236,11 +231,7 @@ mod tests {
         Bar {
             start: Instant::now(),
             count: 0,
-            rmsd: Rmsd {
-                mean: 0.0,
-                samples: 1.0,
-                q: 0.0,
-            },
+            rmsd: Rmsd::new(),
             utf8: false,
             terminfo: true,
             tty: None,

@@ -125,25 +125,44 @@ fn read_call(r: &mut impl Read) -> std::io::Result<Call> {
     })
 }
 
-/// Sends our stdout descriptor over the socket (with the one data byte Linux needs).
-fn send_stdout(sock: &UnixStream) -> std::io::Result<()> {
-    let mut byte = [0u8; 1];
-    let mut iov = libc::iovec {
+/// A message of one data byte with room for one descriptor, as both ends of the stdout
+/// passing use it. The returned buffers must outlive every use of the header.
+fn fd_message(byte: &mut [u8; 1], control: &mut Vec<u8>, iov: &mut libc::iovec) -> libc::msghdr {
+    // SAFETY: CMSG_SPACE only computes a size.
+    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) } as usize;
+    control.clear();
+    control.resize(space, 0);
+    *iov = libc::iovec {
         iov_base: byte.as_mut_ptr().cast(),
         iov_len: 1,
     };
-    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) } as usize;
-    let mut control = vec![0u8; space];
+    // SAFETY: msghdr is plain data; all-zero is a valid empty header.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
+    msg.msg_iov = iov;
     msg.msg_iovlen = 1;
     msg.msg_control = control.as_mut_ptr().cast();
     msg.msg_controllen = space;
-    // SAFETY: the control buffer has room for one header and one descriptor (CMSG_SPACE);
-    // the pointers stay valid during sendmsg.
+    msg
+}
+
+fn cmsg_len() -> usize {
+    // SAFETY: CMSG_LEN only computes a size.
+    unsafe { libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as usize }
+}
+
+/// Sends our stdout descriptor over the socket (with the one data byte Linux needs).
+fn send_stdout(sock: &UnixStream) -> std::io::Result<()> {
+    let (mut byte, mut control) = ([0u8; 1], Vec::new());
+    let mut iov = libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    };
+    let msg = fd_message(&mut byte, &mut control, &mut iov);
+    // SAFETY: the control buffer has room for one header and one descriptor; the pointers
+    // stay valid during sendmsg.
     let r = unsafe {
         let cmsg = libc::CMSG_FIRSTHDR(&msg);
-        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as usize;
+        (*cmsg).cmsg_len = cmsg_len();
         (*cmsg).cmsg_level = libc::SOL_SOCKET;
         (*cmsg).cmsg_type = libc::SCM_RIGHTS;
         std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>(), 1);
@@ -157,18 +176,12 @@ fn send_stdout(sock: &UnixStream) -> std::io::Result<()> {
 
 /// Receives the client's stdout descriptor; the error is the message 1.48 gives.
 fn receive_stdout(sock: &UnixStream) -> Result<OwnedFd, String> {
-    let mut byte = [0u8; 1];
+    let (mut byte, mut control) = ([0u8; 1], Vec::new());
     let mut iov = libc::iovec {
-        iov_base: byte.as_mut_ptr().cast(),
-        iov_len: 1,
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
     };
-    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) } as usize;
-    let mut control = vec![0u8; space];
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr().cast();
-    msg.msg_controllen = space;
+    let mut msg = fd_message(&mut byte, &mut control, &mut iov);
     // SAFETY: recvmsg fills the buffers described by `msg`, which outlive the call.
     let n = unsafe { libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
     if n < 0 {
@@ -184,7 +197,7 @@ fn receive_stdout(sock: &UnixStream) -> Result<OwnedFd, String> {
     }
     // SAFETY: cmsg points to a header inside `control`.
     let (len, level, ty) = unsafe { ((*cmsg).cmsg_len, (*cmsg).cmsg_level, (*cmsg).cmsg_type) };
-    if len != unsafe { libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) } as usize {
+    if len != cmsg_len() {
         return Err("cmsg_len != CMSG_LEN (sizeof (int))".to_string());
     }
     if level != libc::SOL_SOCKET {

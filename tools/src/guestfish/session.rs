@@ -172,10 +172,11 @@ pub fn error(msg: &str) {
     stderr_line(&format!("guestfish: {}", msg));
 }
 
-/// What 1.48 prints where it calls `perror` although nothing failed (after a command that
-/// exited with a non-zero status): the errno its own `isatty(0)` check left, ENOTTY.
-pub fn perror_stale(context: &str) {
-    perror(context, &std::io::Error::from_raw_os_error(libc::ENOTTY));
+/// What 1.48 prints where it calls `perror` although nothing failed (after a program that
+/// exited with a non-zero status): the text of the errno earlier calls left. `errno` is what
+/// 1.48 shows there: 0 ("Success") after a library call, ENOTTY after its own `isatty(0)`.
+pub fn perror_stale(context: &str, errno: i32) {
+    stderr_line(&format!("{}: {}", context, guestfs::error::strerror(errno)));
 }
 
 /// `CONTEXT: ERRNO-TEXT` on stderr, like C's `perror`.

@@ -82,7 +82,7 @@ fn execute_and_inline(fish: &mut Fish, cmd: &[u8], exit_on_error: bool) -> Resul
     match child.wait() {
         Ok(s) if s.success() => Ok(true),
         _ => {
-            super::session::perror_stale("pclose");
+            super::session::perror_stale("pclose", libc::ENOTTY);
             Ok(false)
         }
     }

@@ -13,34 +13,32 @@ fn add_drives(fish: &mut Fish, s: &mut Startup) -> Result<Vec<(usize, String)>, 
     let mut index = 0usize;
     let mut prepared = Vec::new();
     for (i, d) in s.drives.iter().enumerate() {
+        let with_options = |format: &Option<String>, blocksize: &Option<i32>| AddDriveOpts {
+            readonly: read_only.then_some(true),
+            format: format.clone(),
+            blocksize: *blocksize,
+            ..Default::default()
+        };
         let added = match d {
             Drive::File {
                 path,
                 format,
                 blocksize,
-            } => {
-                let opts = AddDriveOpts {
-                    readonly: read_only.then_some(true),
-                    format: format.clone(),
-                    blocksize: *blocksize,
-                    ..Default::default()
-                };
-                fish.g.add_drive(path, opts).map(|()| 1)
-            }
+            } => fish
+                .g
+                .add_drive(path, with_options(format, blocksize))
+                .map(|()| 1),
             Drive::Uri {
                 uri,
                 format,
                 blocksize,
             } => {
                 let opts = AddDriveOpts {
-                    readonly: read_only.then_some(true),
-                    format: format.clone(),
                     protocol: Some(uri.protocol.clone()),
                     server: uri.server.clone(),
                     username: uri.username.clone(),
                     secret: uri.password.clone(),
-                    blocksize: *blocksize,
-                    ..Default::default()
+                    ..with_options(format, blocksize)
                 };
                 fish.g.add_drive(&uri.path, opts).map(|()| 1)
             }
@@ -137,7 +135,7 @@ pub fn print_inspect_prompt(fish: &mut Fish, root: &str) {
         }
     }
     if let Ok(mut mps) = fish.g.inspect_get_mountpoints(root) {
-        mps.sort_by(|a, b| a.0.to_ascii_lowercase().cmp(&b.0.to_ascii_lowercase()));
+        mps.sort_by_key(|m| m.0.to_ascii_lowercase());
         for (mp, dev) in mps {
             let shown = fish.g.canonical_device_name(&dev).unwrap_or(dev);
             text.push_str(&format!("{} mounted on {}\n", shown, mp));

@@ -355,6 +355,7 @@ mod tests {
             hash_table_order(&["first", "second", "third"]),
             ["first", "third", "second"]
         );
+        assert_eq!(hash_table_order(&["ld", "cl", "en"]), ["cl", "en", "ld"]);
     }
 
     #[test]

@@ -30,7 +30,7 @@ fn view(command: &str) -> CmdResult {
     match system(command) {
         Ok(s) if s.success() => Ok(()),
         Ok(_) => {
-            perror_stale(command);
+            perror_stale(command, 0);
             Err(Failed)
         }
         Err(e) => {
@@ -57,12 +57,22 @@ pub fn run_more(fish: &mut Fish, cmd: &str, args: &[Vec<u8>]) -> CmdResult {
     } else {
         std::env::var("PAGER").unwrap_or_else(|_| "more".to_string())
     };
+    download_and_view(fish, dir, file, &pager)
+}
+
+/// Downloads a guest file to a temporary file and runs `program` on it.
+fn download_and_view(
+    fish: &mut Fish,
+    dir: Result<String, Failed>,
+    file: &str,
+    program: &str,
+) -> CmdResult {
     let remote = win_prefix(fish, file).ok_or(Failed)?;
     let tmp = temp_file(dir, "guestfish")?;
     fish.g
         .download(&remote, &tmp.as_str())
         .map_err(|_| Failed)?;
-    view(&format!("{} {}", pager, tmp.as_str()))
+    view(&format!("{} {}", program, tmp.as_str()))
 }
 
 pub fn run_display(fish: &mut Fish, _cmd: &str, args: &[Vec<u8>]) -> CmdResult {
@@ -72,12 +82,7 @@ pub fn run_display(fish: &mut Fish, _cmd: &str, args: &[Vec<u8>]) -> CmdResult {
         return Err(Failed);
     };
     let viewer = std::env::var("GUESTFISH_DISPLAY_IMAGE").unwrap_or_else(|_| "display".to_string());
-    let remote = win_prefix(fish, file).ok_or(Failed)?;
-    let tmp = temp_file(dir, "guestfish")?;
-    fish.g
-        .download(&remote, &tmp.as_str())
-        .map_err(|_| Failed)?;
-    view(&format!("{} {}", viewer, tmp.as_str()))
+    download_and_view(fish, dir, file, &viewer)
 }
 
 pub fn run_man(_fish: &mut Fish, _cmd: &str, args: &[Vec<u8>]) -> CmdResult {
@@ -146,7 +151,7 @@ pub fn run_edit(fish: &mut Fish, cmd: &str, args: &[Vec<u8>]) -> CmdResult {
     match system(&command) {
         Ok(s) if s.code().unwrap_or(0) == 0 => {}
         Ok(_) => {
-            perror_stale(&command);
+            perror_stale(&command, 0);
             return Err(Failed);
         }
         Err(e) => {
