@@ -33,25 +33,26 @@ pub fn fish_actions() -> impl Iterator<Item = &'static Action> {
     guestfs::ACTIONS.iter().filter(|a| a.in_guestfish())
 }
 
-/// The lookup table: each name (with underscores and with dashes) and alias, lower case.
+/// The lookup table: each name (with underscores and with dashes) and alias, in lower case
+/// (names like `mke2fs_J` have capitals).
 fn table() -> &'static HashMap<String, Target> {
     static TABLE: OnceLock<HashMap<String, Target>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut t = HashMap::new();
         for a in fish_actions() {
             let target = Target::Action(a);
-            t.insert(a.name.to_string(), target);
-            t.insert(a.fish_name(), target);
+            t.insert(a.name.to_ascii_lowercase(), target);
+            t.insert(a.fish_name().to_ascii_lowercase(), target);
             for alias in action_aliases(a) {
                 t.insert(alias.to_ascii_lowercase(), target);
             }
         }
         for c in COMMANDS {
             let target = Target::Fish(c);
-            t.insert(c.name.to_string(), target);
-            t.insert(c.name.replace('_', "-"), target);
+            t.insert(c.name.to_ascii_lowercase(), target);
+            t.insert(c.name.replace('_', "-").to_ascii_lowercase(), target);
             for alias in c.aliases {
-                t.insert(alias.to_string(), target);
+                t.insert(alias.to_ascii_lowercase(), target);
             }
         }
         t

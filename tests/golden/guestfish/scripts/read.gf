@@ -11,7 +11,6 @@ stat /home/user/hello.txt
 lstat /etc/localtime
 statns /home/user/hello.txt
 lstatnslist /etc "hostname nosuch"
-readdir /home/user
 statvfs /
 checksum sha256 /etc/hostname
 download /etc/hostname -
