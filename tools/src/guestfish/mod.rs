@@ -41,7 +41,7 @@ pub static SPEC: ToolSpec = ToolSpec {
 };
 
 fn command() -> clap::Command {
-    fish_options::command("guestfish").about(SPEC.description)
+    options::described_command().about(SPEC.description)
 }
 
 /// guestfish reads its own command line (see [`main`]); the binary's tool table routes it

@@ -46,49 +46,163 @@ pub struct Startup {
     pub words: Vec<String>,
 }
 
+/// The options as `--help` lists them: the option id, how it is written, what it does
+/// (`{prog}` is the program's name). The manual's option list uses the same texts.
+const HELP: &[(&str, &str, &str)] = &[
+    ("cmd-help", "-h|--cmd-help", "List available commands"),
+    (
+        "cmd-help",
+        "-h|--cmd-help cmd",
+        "Display detailed help on ‘cmd’",
+    ),
+    ("add", "-a|--add image", "Add image"),
+    (
+        "blocksize",
+        "--blocksize[=512|4096]",
+        "Set sector size of the disk for -a option",
+    ),
+    (
+        "connect",
+        "-c|--connect uri",
+        "Specify libvirt URI for -d option",
+    ),
+    ("csh", "--csh", "Make --listen csh-compatible"),
+    (
+        "domain",
+        "-d|--domain guest",
+        "Add disks from libvirt guest",
+    ),
+    (
+        "echo-keys",
+        "--echo-keys",
+        "Don’t turn off echo for passphrases",
+    ),
+    ("file", "-f|--file file", "Read commands from file"),
+    (
+        "format",
+        "--format[=raw|..]",
+        "Force disk format for -a option",
+    ),
+    ("help", "--help", "Display brief help"),
+    (
+        "inspector",
+        "-i|--inspector",
+        "Automatically mount filesystems",
+    ),
+    ("key", "--key selector", "Specify a LUKS key"),
+    (
+        "keys-from-stdin",
+        "--keys-from-stdin",
+        "Read passphrases from stdin",
+    ),
+    ("listen", "--listen", "Listen for remote commands"),
+    (
+        "mount",
+        "-m|--mount dev[:mnt[:opts[:fstype]]]",
+        "Mount dev on mnt (if omitted, /)",
+    ),
+    ("network", "--network", "Enable network"),
+    (
+        "new",
+        "-N|--new [filename=]type",
+        "Create prepared disk (test<N>.img or filename)",
+    ),
+    ("no-sync", "-n|--no-sync", "Don’t autosync"),
+    (
+        "no-dest-paths",
+        "--no-dest-paths",
+        "Don’t tab-complete paths from guest fs",
+    ),
+    (
+        "pipe-error",
+        "--pipe-error",
+        "Pipe commands can detect write errors",
+    ),
+    (
+        "progress-bars",
+        "--progress-bars",
+        "Enable progress bars even when not interactive",
+    ),
+    (
+        "no-progress-bars",
+        "--no-progress-bars",
+        "Disable progress bars",
+    ),
+    ("remote", "--remote[=pid]", "Send commands to remote {prog}"),
+    ("ro", "-r|--ro", "Mount read-only"),
+    (
+        "selinux",
+        "--selinux",
+        "For backwards compat only, does nothing",
+    ),
+    ("verbose", "-v|--verbose", "Verbose messages"),
+    ("version", "-V|--version", "Display version and exit"),
+    ("rw", "-w|--rw", "Mount read-write"),
+    ("trace", "-x", "Echo each command before executing it"),
+];
+
+/// What the manual says about the options `--help` does not list.
+const UNLISTED: &[(&str, &str)] = &[
+    ("D", "Deprecated spelling of --no-dest-paths"),
+    ("live", "Removed in libguestfs 1.48: an error"),
+];
+
+/// The value an option's `--help` spelling shows: `image` in `-a|--add image`, `pid` in
+/// `--remote[=pid]`.
+fn value_name(shown: &str) -> Option<&str> {
+    if let Some((_, v)) = shown.split_once("[=") {
+        return v.strip_suffix(']');
+    }
+    shown.split_once(' ').map(|(_, v)| v)
+}
+
+/// guestfish's options with their help texts and value names, for the manual.
+pub fn described_command() -> clap::Command {
+    let mut cmd = fish_options::shell_command("guestfish");
+    for (i, (id, _, help)) in HELP.iter().enumerate() {
+        if HELP[..i].iter().any(|(earlier, _, _)| earlier == id) {
+            continue;
+        }
+        let help = help.replace("{prog}", "guestfish");
+        let value = HELP
+            .iter()
+            .filter(|(other, _, _)| other == id)
+            .find_map(|(_, shown, _)| value_name(shown));
+        cmd = cmd.mut_arg(*id, |a| {
+            let a = a.help(help);
+            match value {
+                Some(v) => a.value_name(v),
+                None => a,
+            }
+        });
+    }
+    for (id, help) in UNLISTED {
+        cmd = cmd.mut_arg(*id, |a| a.help(*help));
+    }
+    cmd
+}
+
 /// `--help`.
 pub fn usage(prog: &str) -> String {
-    format!(
+    let mut s = format!(
         "{p}: guest filesystem shell\n\
          {p} lets you edit virtual machine filesystems\n\
          Copyright (C) 2009-2020 Red Hat Inc.\n\
          Usage:\n\
          \x20 {p} [--options] cmd [: cmd : cmd ...]\n\
-         Options:\n\
-         \x20 -h|--cmd-help        List available commands\n\
-         \x20 -h|--cmd-help cmd    Display detailed help on ‘cmd’\n\
-         \x20 -a|--add image       Add image\n\
-         \x20 --blocksize[=512|4096]\n\
-         \x20                      Set sector size of the disk for -a option\n\
-         \x20 -c|--connect uri     Specify libvirt URI for -d option\n\
-         \x20 --csh                Make --listen csh-compatible\n\
-         \x20 -d|--domain guest    Add disks from libvirt guest\n\
-         \x20 --echo-keys          Don’t turn off echo for passphrases\n\
-         \x20 -f|--file file       Read commands from file\n\
-         \x20 --format[=raw|..]    Force disk format for -a option\n\
-         \x20 --help               Display brief help\n\
-         \x20 -i|--inspector       Automatically mount filesystems\n\
-         \x20 --key selector       Specify a LUKS key\n\
-         \x20 --keys-from-stdin    Read passphrases from stdin\n\
-         \x20 --listen             Listen for remote commands\n\
-         \x20 -m|--mount dev[:mnt[:opts[:fstype]]]\n\
-         \x20                      Mount dev on mnt (if omitted, /)\n\
-         \x20 --network            Enable network\n\
-         \x20 -N|--new [filename=]type\n\
-         \x20                      Create prepared disk (test<N>.img or filename)\n\
-         \x20 -n|--no-sync         Don’t autosync\n\
-         \x20 --no-dest-paths      Don’t tab-complete paths from guest fs\n\
-         \x20 --pipe-error         Pipe commands can detect write errors\n\
-         \x20 --progress-bars      Enable progress bars even when not interactive\n\
-         \x20 --no-progress-bars   Disable progress bars\n\
-         \x20 --remote[=pid]       Send commands to remote {p}\n\
-         \x20 -r|--ro              Mount read-only\n\
-         \x20 --selinux            For backwards compat only, does nothing\n\
-         \x20 -v|--verbose         Verbose messages\n\
-         \x20 -V|--version         Display version and exit\n\
-         \x20 -w|--rw              Mount read-write\n\
-         \x20 -x                   Echo each command before executing it\n\
-         \n\
+         Options:\n",
+        p = prog
+    );
+    for (_, shown, help) in HELP {
+        let help = help.replace("{prog}", prog);
+        if shown.chars().count() <= 20 {
+            s.push_str(&format!("  {:<20} {}\n", shown, help));
+        } else {
+            s.push_str(&format!("  {}\n{:23}{}\n", shown, "", help));
+        }
+    }
+    s.push_str(&format!(
+        "\n\
          To examine a disk image, ISO, hard disk, filesystem etc:\n\
          \x20 {p} [--ro|--rw] -i -a /path/to/disk.img\n\
          or\n\
@@ -101,12 +215,13 @@ pub fn usage(prog: &str) -> String {
          \n\
          For more information, see the manpage {p}(1).\n",
         p = prog
-    )
+    ));
+    s
 }
 
 /// The words of the command line read with getopt's rules, stopping at the first error.
 pub fn scan(args: &[String]) -> (Vec<Occurrence>, Vec<String>, Option<String>) {
-    let cmd = fish_options::command("guestfish");
+    let cmd = fish_options::shell_command("guestfish");
     let (parsed, err) = getopt::getopt_partial(&cmd, &fish_options::TABLES, args);
     (parsed.options, parsed.operands, err.map(|e| e.0))
 }

@@ -84,7 +84,7 @@ fn tools_context(fish: &Fish, s: &Startup) -> Ctx {
     if fish.settings.echo_keys {
         flags.insert(0, "--echo-keys".to_string());
     }
-    let matches = crate::common::fish::command("guestfish")
+    let matches = crate::common::fish::shell_command("guestfish")
         .no_binary_name(true)
         .disable_help_flag(true)
         .disable_version_flag(true)
