@@ -10,6 +10,11 @@ root=$(cd "$here/../../.." && pwd)
 cargo build --quiet --manifest-path "$root/Cargo.toml" -p virt-tools-tests --bin make-test-images
 images=${IMAGES:-/tmp/virt-tools-golden-images}
 [ -f "$images/gpt.img" ] || "$root/target/debug/make-test-images" "$images" >/dev/null
+# The fixture images (../shared/fixtures, when present) serve the cases named fixture-*.
+fixtures=${FIXTURES:-/tmp/virt-tools-golden-fixtures}
+if [ -x "$root/../shared/fixtures/unpack.sh" ] && [ ! -f "$fixtures/windows.img" ]; then
+  "$root/../shared/fixtures/unpack.sh" "$fixtures" >/dev/null
+fi
 work=$(mktemp -d /tmp/guestfish-golden.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export LIBGUESTFS_BACKEND_SETTINGS=force_tcg TZ=UTC LANG=C LC_ALL=C PATH=/usr/bin:/bin
@@ -25,6 +30,10 @@ grep -v '^#' "$here/cases.txt" | while IFS='	' read -r name cmd; do
   dir="$work/$name"
   mkdir -p "$dir/home"
   for i in "$images"/*.img; do ln -s "$i" "$dir/"; done
+  case $name in fixture-*)
+    [ -f "$fixtures/windows.img" ] || { echo "$name: no fixtures, skipped"; continue; }
+    for i in "$fixtures"/*.img; do ln -s "$i" "$dir/"; done ;;
+  esac
   cp -r "$here/scripts" "$dir/scripts"
   printf '%s\n' "$cmd" > "$here/$name.cmd"
   rc=0

@@ -155,10 +155,62 @@ impl rustyline::Helper for FishHelper {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustyline::history::MemHistory;
+
+    fn complete(h: &FishHelper, line: &str) -> (usize, Vec<String>) {
+        let history = MemHistory::new();
+        let (start, c) = h
+            .complete(line, line.len(), &Context::new(&history))
+            .unwrap();
+        (start, c.into_iter().map(|p| p.replacement).collect())
+    }
 
     #[test]
-    fn prefix() {
-        assert!(starts_with_ci("mount-ro", "MOUNT"));
-        assert!(!starts_with_ci("ls", "lsx"));
+    fn commands_in_any_case() {
+        let h = FishHelper::new(true);
+        assert_eq!(complete(&h, "mount-r"), (0, vec!["mount-ro ".to_string()]));
+        assert_eq!(complete(&h, "LIST-FILES").1, ["list-filesystems "]);
+        let (_, c) = complete(&h, "allo");
+        assert_eq!(c, ["alloc ", "allocate "]);
+    }
+
+    #[test]
+    fn guest_paths_and_devices() {
+        let dir = std::env::temp_dir().join(format!("fish-complete-{}", std::process::id()));
+        let src = dir.join("src");
+        std::fs::create_dir_all(src.join("etc/ssh")).unwrap();
+        std::fs::write(src.join("etc/hostname"), "h\n").unwrap();
+        std::fs::write(src.join("etc/hosts"), "").unwrap();
+        let img = dir.join("fs.img");
+        let made = std::process::Command::new("mkfs.ext4")
+            .args(["-q", "-F", "-d"])
+            .arg(&src)
+            .arg(&img)
+            .arg("8M")
+            .status();
+        if !made.is_ok_and(|s| s.success()) {
+            println!("SKIPPED: mkfs.ext4 is not available");
+            return;
+        }
+        let mut g = Handle::new();
+        g.set_backend("native").unwrap();
+        g.add_drive(&img.to_string_lossy(), Default::default())
+            .unwrap();
+        g.launch().unwrap();
+        g.mount_ro("/dev/sda", "/").unwrap();
+        let mut h = FishHelper::new(true);
+        h.lend(g);
+        assert_eq!(
+            complete(&h, "cat /etc/ho").1,
+            ["/etc/hostname ", "/etc/hosts "]
+        );
+        assert_eq!(
+            complete(&h, "ls /etc/s"),
+            (3, vec!["/etc/ssh/".to_string()])
+        );
+        assert_eq!(complete(&h, "ls /E").1, ["/etc/"]);
+        assert_eq!(complete(&h, "mount-ro /dev/sd").1, ["/dev/sda "]);
+        assert!(h.take_back().is_some());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
