@@ -314,15 +314,20 @@ fn file_in(fish: &mut Fish, word: &str) -> Option<(String, Option<std::path::Pat
 /// What C's `fgets` with an 8 KiB buffer returns: up to and including the next newline, or
 /// 8191 bytes, or what is left at the end of input (`None` at the end).
 pub fn read_chunk(input: &mut dyn BufRead) -> std::io::Result<Option<Vec<u8>>> {
-    const MAX: usize = 8191;
+    read_line_bounded(input, 8191)
+}
+
+/// Reads up to and including the next newline, or at most `max` bytes (`None` at the end of
+/// input). Lines 1.48 reads without a limit are cut into pieces this size, so that a line
+/// never takes unbounded memory.
+pub fn read_line_bounded(input: &mut dyn BufRead, max: usize) -> std::io::Result<Option<Vec<u8>>> {
     let mut out = Vec::new();
-    while out.len() < MAX {
+    while out.len() < max {
         let buf = input.fill_buf()?;
         if buf.is_empty() {
             break;
         }
-        let room = MAX - out.len();
-        let take = buf.len().min(room);
+        let take = buf.len().min(max - out.len());
         match buf[..take].iter().position(|&c| c == b'\n') {
             Some(i) => {
                 out.extend_from_slice(&buf[..=i]);
@@ -337,6 +342,9 @@ pub fn read_chunk(input: &mut dyn BufRead) -> std::io::Result<Option<Vec<u8>>> {
     }
     Ok(if out.is_empty() { None } else { Some(out) })
 }
+
+/// The longest line guestfish reads where 1.48 has no limit (passphrases, `<!` output).
+pub const LONG_LINE: usize = 1 << 20;
 
 /// Reads a passphrase for argument `name`: from /dev/tty with echo off (unless
 /// `--echo-keys`), or from stdin with `--keys-from-stdin` or when there is no terminal. The
@@ -417,18 +425,16 @@ fn read_key_at(
             saved = Some(orig);
         }
     }
-    let mut line = Vec::new();
-    let r = input.read_until(b'\n', &mut line);
+    let r = read_line_bounded(input, LONG_LINE);
     if let Some(orig) = saved {
         let mut stdout = std::io::stdout();
         let _ = stdout.write_all(b"\n");
         let _ = stdout.flush();
         unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &orig) };
     }
-    r?;
-    if line.is_empty() {
+    let Some(mut line) = r? else {
         return Ok(None);
-    }
+    };
     if line.last() == Some(&b'\n') {
         line.pop();
     }

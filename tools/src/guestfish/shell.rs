@@ -3,12 +3,12 @@
 //! history in `~/.guestfish`, completion, the `GUESTFISH_PS1`/`OUTPUT`/`INIT` strings); and
 //! what a line can be besides a command: `!shell`, `<!shell` (its output run as commands).
 
-use super::args::read_chunk;
+use super::args::{read_chunk, read_line_bounded, LONG_LINE};
 use super::complete::FishHelper;
 use super::dispatch::issue_command;
 use super::line::{self, Line};
 use super::session::{error, system, Exit, Fish};
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 /// Runs one input line. `exit_on_error` (script mode) makes a failure end guestfish, unless
 /// the line starts with `-`.
@@ -65,18 +65,11 @@ fn execute_and_inline(fish: &mut Fish, cmd: &[u8], exit_on_error: bool) -> Resul
     };
     if let Some(out) = child.stdout.take() {
         let mut reader = std::io::BufReader::new(out);
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            match reader.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if line.last() == Some(&b'\n') {
-                        line.pop();
-                    }
-                    run_line(fish, &line, exit_on_error)?;
-                }
+        while let Ok(Some(mut line)) = read_line_bounded(&mut reader, LONG_LINE) {
+            if line.last() == Some(&b'\n') {
+                line.pop();
             }
+            run_line(fish, &line, exit_on_error)?;
         }
     }
     match child.wait() {

@@ -105,25 +105,26 @@ pub fn run_reopen(fish: &mut Fish, _cmd: &str, args: &[Vec<u8>]) -> CmdResult {
         return Err(Failed);
     }
     fish.g.shutdown().map_err(|_| Failed)?;
-    let mut g2 = guestfs::Handle::new();
-    // The settings guestfish itself sets are carried over.
-    if let Ok(v) = fish.g.get_verbose() {
-        let _ = g2.set_verbose(v);
-    }
-    if let Ok(t) = fish.g.get_trace() {
-        let _ = g2.set_trace(t);
-    }
-    if let Ok(a) = fish.g.get_autosync() {
-        let _ = g2.set_autosync(a);
-    }
-    if let Ok(p) = fish.g.get_path() {
-        let _ = g2.set_path(Some(&p));
-    }
-    if let Ok(p) = fish.g.get_pgroup() {
-        let _ = g2.set_pgroup(p);
-    }
-    fish.g = g2;
+    // The new handle gets guestfish's error handler first, then the settings guestfish itself
+    // sets are carried over.
+    let mut old = std::mem::replace(&mut fish.g, guestfs::Handle::new());
     fish.install_error_handler();
+    if let Ok(v) = old.get_verbose() {
+        let _ = fish.g.set_verbose(v);
+    }
+    if let Ok(t) = old.get_trace() {
+        let _ = fish.g.set_trace(t);
+    }
+    if let Ok(a) = old.get_autosync() {
+        let _ = fish.g.set_autosync(a);
+    }
+    if let Ok(p) = old.get_path() {
+        let _ = fish.g.set_path(Some(&p));
+    }
+    if let Ok(p) = old.get_pgroup() {
+        let _ = fish.g.set_pgroup(p);
+    }
+    drop(old);
     // Event handlers belonged to the old handle.
     fish.events.clear();
     if let Some(bars) = fish.progress.clone() {
