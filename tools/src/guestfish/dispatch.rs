@@ -4,7 +4,8 @@
 
 use super::args::{self, ArgsError};
 use super::commands::{FishCommand, COMMANDS};
-use super::session::{error, stderr_line, CmdResult, Failed, Fish};
+use super::output::Flushed;
+use super::session::{error, perror, stderr_line, CmdResult, Failed, Fish};
 use super::{help, print, remote};
 use guestfs::protocol::meta::{Action, RetType};
 use std::collections::HashMap;
@@ -94,13 +95,24 @@ pub fn issue_command(
     } else {
         run_action(fish, cmd, args)
     };
-    if !fish.flush_stdout() && (pipe.is_none() || fish.settings.pipe_error) {
-        error(if pipe.is_some() {
-            "write error on pipe"
-        } else {
-            "write error"
-        });
-        r = Err(Failed);
+    match fish.flush_stdout() {
+        Flushed::Ok => {}
+        Flushed::FlushError(errno) => {
+            perror(
+                "failed to flush standard output",
+                &std::io::Error::from_raw_os_error(errno),
+            );
+            r = Err(Failed);
+        }
+        Flushed::WriteError if pipe.is_none() || fish.settings.pipe_error => {
+            error(if pipe.is_some() {
+                "write error on pipe"
+            } else {
+                "write error"
+            });
+            r = Err(Failed);
+        }
+        Flushed::WriteError => {}
     }
     if let Some(redirect) = redirect {
         if redirect.finish().is_err() {
@@ -172,8 +184,11 @@ struct PipeOutput {
 impl PipeOutput {
     fn start(fish: &mut Fish, pipeline: &[u8]) -> Result<PipeOutput, Failed> {
         use std::os::unix::ffi::OsStrExt;
-        if !fish.flush_stdout() {
-            error("failed to flush standard output");
+        if let Flushed::FlushError(errno) = fish.flush_stdout() {
+            perror(
+                "failed to flush standard output",
+                &std::io::Error::from_raw_os_error(errno),
+            );
             return Err(Failed);
         }
         let mut fds = [0; 2];

@@ -12,6 +12,7 @@ pub mod help;
 mod line;
 mod numbers;
 mod options;
+mod output;
 mod prep;
 mod print;
 mod progress;

@@ -2,6 +2,7 @@
 //! comes from (for `FILE:LINE:` error prefixes), and what commands share between them.
 
 use super::commands::events::EventHandlers;
+use super::output::{Flushed, Stdout};
 use super::progress::ProgressBars;
 use guestfs::Handle;
 use std::io::Write;
@@ -71,8 +72,8 @@ pub struct Fish {
     pub inspected_root: Option<String>,
     /// The lines typed in this session, for the history file.
     pub history: Vec<String>,
-    /// A write to stdout failed during the current command.
-    stdout_failed: bool,
+    /// Command output, buffered as stdio buffers it.
+    stdout: Stdout,
 }
 
 impl Fish {
@@ -87,24 +88,18 @@ impl Fish {
             progress: None,
             inspected_root: None,
             history: Vec::new(),
-            stdout_failed: false,
+            stdout: Stdout::new(),
         }
     }
 
-    /// Writes command output to stdout; a failure is remembered and reported after the
-    /// command like 1.48 (`write error`).
+    /// Writes command output to stdout (buffered; see [`Stdout`]).
     pub fn out(&mut self, bytes: &[u8]) {
-        if std::io::stdout().write_all(bytes).is_err() {
-            self.stdout_failed = true;
-        }
+        self.stdout.write(bytes);
     }
 
-    /// Flushes stdout; returns false (and remembers it) when something could not be written.
-    pub fn flush_stdout(&mut self) -> bool {
-        if std::io::stdout().flush().is_err() {
-            self.stdout_failed = true;
-        }
-        !std::mem::take(&mut self.stdout_failed)
+    /// Writes the buffered output, as guestfish does after each command.
+    pub fn flush_stdout(&mut self) -> Flushed {
+        self.stdout.flush()
     }
 
     /// In script and command-line modes errors carry the input position:
