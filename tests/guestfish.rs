@@ -375,6 +375,49 @@ fn remote_control_between_our_server_and_client() {
         pid
     );
     assert!(!Path::new(&socket).exists());
+
+    // A server started with drives has them launched and mounted before it answers.
+    let mounted = listen(&ours, &dir, &["--ro", "-a", "demo.img", "-i"]);
+    let mut c = Command::new(&ours);
+    c.args(["--remote", "cat", "/etc/hostname", ":", "nosuch"])
+        .stdin(Stdio::null());
+    fish_env(&mut c, &dir);
+    c.env("GUESTFISH_PID", mounted.0.to_string());
+    let o = c.output().expect("remote cat");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "demo.example.invalid\n\n"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    drop(mounted);
+
+    // A server whose startup fails exits with its status and prints nothing on stdout.
+    let mut c = Command::new(&ours);
+    c.args(["--listen", "-a", "nosuch.img"])
+        .stdin(Stdio::null());
+    fish_env(&mut c, &dir);
+    let o = c.output().expect("listen");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.stdout, b"");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "guestfish: access: nosuch.img: No such file or directory\n"
+    );
+
+    // `quit` ends a server too, and its socket goes.
+    let quitting = listen(&ours, &dir, &[]);
+    let mut c = Command::new(&ours);
+    c.args(["--remote", "quit"]).stdin(Stdio::null());
+    fish_env(&mut c, &dir);
+    c.env("GUESTFISH_PID", quitting.0.to_string());
+    assert_eq!(c.output().expect("quit").status.code(), Some(0));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let socket = format!(
+        "/tmp/.guestfish-{}/socket-{}",
+        unsafe { libc::geteuid() },
+        quitting.0
+    );
+    assert!(!Path::new(&socket).exists(), "{}", socket);
 }
 
 #[test]

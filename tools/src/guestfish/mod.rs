@@ -118,8 +118,7 @@ fn start(prog: &str, args: &[String]) -> Result<(), Exit> {
         None
     };
 
-    let listen = s.listen;
-    startup::prepare(&mut fish, &mut s, listen)?;
+    startup::prepare(&mut fish, &mut s)?;
 
     if s.listen {
         if fish.settings.remote_pid.is_some() {

@@ -104,13 +104,13 @@ fn tools_context(fish: &Fish, s: &Startup) -> Ctx {
 }
 
 /// Drives, then (for `-i`, `-m`, `-N`) launch, inspection, prepared disks and mounts.
-pub fn prepare(fish: &mut Fish, s: &mut Startup, listening: bool) -> Result<(), Exit> {
+///
+/// A `--listen` server gets here after forking (1.48 launches first, then forks, so it must
+/// turn the library's recovery process off; launching in the server itself keeps it).
+pub fn prepare(fish: &mut Fish, s: &mut Startup) -> Result<(), Exit> {
     let prepared = add_drives(fish, s)?;
     if prepared.is_empty() && s.mounts.is_empty() && !s.inspector {
         return Ok(());
-    }
-    if listening && fish.g.set_recovery_proc(false).is_err() {
-        return Err(1);
     }
     fish.launch().map_err(|_| 1)?;
     let ctx = tools_context(fish, s);
