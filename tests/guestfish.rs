@@ -280,6 +280,12 @@ impl Drop for Server {
     fn drop(&mut self) {
         // SAFETY: signals the server this test started (if it is still there).
         unsafe { libc::kill(self.0, libc::SIGTERM) };
+        // A server killed by a signal leaves its socket behind.
+        let _ = std::fs::remove_file(format!(
+            "/tmp/.guestfish-{}/socket-{}",
+            unsafe { libc::geteuid() },
+            self.0
+        ));
     }
 }
 
