@@ -16,29 +16,30 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/guestfish")
 }
 
-/// A directory with `guestfish` → the binary under test.
-fn bin_dir() -> PathBuf {
+/// The test images, built once and kept (they are reproducible): a fresh build is moved into
+/// place only if no other test process got there first.
+fn images() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("guestfish-bin-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("bin dir");
-        let link = dir.join("guestfish");
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(binary(), &link).expect("symlink");
+        let dir = std::env::temp_dir().join("virt-tools-guestfish-images");
+        if !dir.join("gpt.img").exists() {
+            let build = std::env::temp_dir().join(format!(
+                "virt-tools-guestfish-images.{}",
+                std::process::id()
+            ));
+            virt_tools_tests::images::test_images(&build);
+            if std::fs::rename(&build, &dir).is_err() {
+                let _ = std::fs::remove_dir_all(&build);
+            }
+        }
         dir
     })
     .clone()
 }
 
-/// The test images, built once per run.
-fn images() -> PathBuf {
-    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("guestfish-images-{}", std::process::id()));
-        virt_tools_tests::images::test_images(&dir);
-        dir
-    })
-    .clone()
+/// The binary under test as `guestfish`, in a case directory's `bin`.
+fn guestfish_in(dir: &Path) -> PathBuf {
+    dir.join("bin/guestfish")
 }
 
 /// The images made by libguestfs's own scripts (../shared/fixtures), unpacked once, when
@@ -72,6 +73,8 @@ fn link_images(from: &Path, dir: &Path) {
 fn case_dir(parent: &Path, name: &str) -> PathBuf {
     let dir = parent.join(name);
     std::fs::create_dir_all(dir.join("home")).expect("case dir");
+    std::fs::create_dir_all(dir.join("bin")).expect("bin dir");
+    std::os::unix::fs::symlink(binary(), guestfish_in(&dir)).expect("symlink");
     link_images(&images(), &dir);
     if name.starts_with("fixture-") {
         if let Some(f) = fixtures() {
@@ -92,7 +95,10 @@ fn case_dir(parent: &Path, name: &str) -> PathBuf {
 /// The environment every case runs in (the same as regenerate.sh's).
 fn fish_env(c: &mut Command, dir: &Path) {
     c.current_dir(dir)
-        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir().display()))
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", dir.join("bin").display()),
+        )
         .env("HOME", dir.join("home"))
         .env("LC_ALL", "C")
         .env("LANG", "C")
@@ -212,7 +218,7 @@ fn goldens_match_guestfish_1_48() {
 /// Runs our guestfish with `args` and `stdin`, in a fresh case directory.
 fn fish(dir: &Path, args: &[&str], stdin: &str) -> (String, String, i32) {
     use std::io::Write;
-    let mut c = Command::new(bin_dir().join("guestfish"));
+    let mut c = Command::new(guestfish_in(dir));
     c.args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -319,7 +325,7 @@ fn listen(prog: &Path, dir: &Path, extra: &[&str]) -> Server {
 fn remote_control_between_our_server_and_client() {
     let work = TempDir::new("guestfish-remote");
     let dir = case_dir(work.path(), "remote");
-    let ours = bin_dir().join("guestfish");
+    let ours = guestfish_in(&dir);
     let server = listen(&ours, &dir, &["--csh"]);
     let pid = server.0;
     let socket = format!(
@@ -332,7 +338,7 @@ fn remote_control_between_our_server_and_client() {
     let remote = |args: &[&str], stdin: &str| {
         let mut a = vec!["--remote"];
         a.extend_from_slice(args);
-        let mut c = Command::new(bin_dir().join("guestfish"));
+        let mut c = Command::new(guestfish_in(&dir));
         c.args(&a)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -448,7 +454,7 @@ fn remote_control_with_libguestfs_1_48() {
             o.status.code().unwrap_or(-1),
         )
     };
-    let ours = bin_dir().join("guestfish");
+    let ours = guestfish_in(&dir);
     let theirs = PathBuf::from("/usr/bin/guestfish");
     for (server, client) in [(&theirs, &ours), (&ours, &theirs)] {
         let running = listen(server, &dir, &[]);
@@ -473,7 +479,7 @@ fn remote_control_with_libguestfs_1_48() {
 /// Runs our guestfish on a pseudo-terminal (util-linux `script`), typing `input`.
 fn on_terminal(dir: &Path, args: &str, env: &[(&str, &str)], input: &str) -> String {
     use std::io::Write;
-    let fish = bin_dir().join("guestfish");
+    let fish = guestfish_in(dir);
     let mut c = Command::new("script");
     c.args(["-qec", &format!("{} {}", fish.display(), args), "/dev/null"])
         .stdin(Stdio::piped())
