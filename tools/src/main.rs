@@ -10,6 +10,7 @@ mod copy_out;
 mod df;
 mod diff;
 mod filesystems;
+mod guestfish;
 mod inspector;
 mod log;
 mod ls;
@@ -30,6 +31,7 @@ static TOOLS: &[&ToolSpec] = &[
     &df::SPEC,
     &diff::SPEC,
     &filesystems::SPEC,
+    &guestfish::SPEC,
     &inspector::SPEC,
     &log::SPEC,
     &ls::SPEC,
@@ -113,6 +115,11 @@ fn main() {
         None => std::process::exit(1),
     };
     let rest: Vec<String> = args.into_iter().skip(1).collect();
-    let code = common::run_tool(spec, &prog, rest);
+    // guestfish acts on its options one by one as it reads them: it parses its own.
+    let code = if spec.name == guestfish::SPEC.name {
+        guestfish::main(&prog, rest)
+    } else {
+        common::run_tool(spec, &prog, rest)
+    };
     std::process::exit(code);
 }

@@ -45,6 +45,9 @@ pub fn render(spec: &ToolSpec) -> String {
     if !options_done {
         out.push_str(&options(&cmd));
     }
+    if spec.name == crate::guestfish::SPEC.name {
+        out.push_str(&crate::guestfish::help::man_reference());
+    }
     out.push_str(".SH SEE ALSO\nvirt\\-tools(1), guestfs(3), http://libguestfs.org/\n");
     out.push_str(".SH LICENCE\nGPL\\-2.0\\-or\\-later; the library is LGPL\\-2.1\\-or\\-later.\n");
     out

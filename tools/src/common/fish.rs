@@ -49,8 +49,17 @@ fn flag(id: &'static str) -> Arg {
     Arg::new(id).action(ArgAction::SetTrue)
 }
 
-/// guestfish's options, for a wrapper named `name`.
+/// guestfish's options, for a wrapper named `name` (with this project's `--machine-readable`).
 pub fn command(name: &'static str) -> Command {
+    shell_command(name).args(
+        args::hidden()
+            .into_iter()
+            .filter(|a| a.get_id() == "machine-readable"),
+    )
+}
+
+/// guestfish's own options: 1.48's, and the bash-completion listings.
+pub fn shell_command(name: &'static str) -> Command {
     Command::new(name)
         .arg(args::add())
         .arg(args::blocksize())
@@ -65,7 +74,10 @@ pub fn command(name: &'static str) -> Command {
         .arg(args::connect())
         .arg(flag("csh").long("csh"))
         .arg(args::domain())
-        .arg(flag("no-dest-paths").short('D').long("no-dest-paths"))
+        .arg(flag("no-dest-paths").long("no-dest-paths"))
+        // `-D` is a separate option (the deprecated spelling), not the short form of
+        // `--no-dest-paths`: glibc tells long options apart by their short letter.
+        .arg(flag("D").short('D').hide(true))
         .arg(args::echo_keys())
         .arg(
             Arg::new("file")
@@ -105,7 +117,11 @@ pub fn command(name: &'static str) -> Command {
         .arg(args::verbose())
         .arg(args::version())
         .arg(args::trace())
-        .args(args::hidden())
+        .args(
+            args::hidden()
+                .into_iter()
+                .filter(|a| a.get_id() != "machine-readable"),
+        )
         .arg(Arg::new("words").num_args(0..))
 }
 

@@ -130,6 +130,9 @@ fn short_id(cmd: &Command, c: char) -> Option<String> {
 pub struct Occurrence {
     pub id: String,
     pub value: Option<String>,
+    /// The index in the argument list of the first word after this option (what C's
+    /// `argv[optind]` is when the option is returned: guestfish's `-h CMD` reads it).
+    pub next: usize,
 }
 
 /// The command line, read with getopt_long's rules.
@@ -141,9 +144,33 @@ pub struct Parsed {
 
 /// Reads `args` (without the program name).
 pub fn getopt(cmd: &Command, tables: &GetoptTables, args: &[String]) -> Result<Parsed, UsageError> {
-    let longs = long_table(cmd, tables);
+    match getopt_partial(cmd, tables, args) {
+        (parsed, None) => Ok(parsed),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// Reads `args` up to the first error: the options before it (for programs that act on each
+/// option as getopt returns it, like guestfish) and the error.
+pub fn getopt_partial(
+    cmd: &Command,
+    tables: &GetoptTables,
+    args: &[String],
+) -> (Parsed, Option<UsageError>) {
     let mut options = Vec::new();
     let mut operands = Vec::new();
+    let error = scan(cmd, tables, args, &mut options, &mut operands).err();
+    (Parsed { options, operands }, error)
+}
+
+fn scan(
+    cmd: &Command,
+    tables: &GetoptTables,
+    args: &[String],
+    options: &mut Vec<Occurrence>,
+    operands: &mut Vec<String>,
+) -> Result<(), UsageError> {
+    let longs = long_table(cmd, tables);
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -186,6 +213,7 @@ pub fn getopt(cmd: &Command, tables: &GetoptTables, args: &[String]) -> Result<P
             options.push(Occurrence {
                 id: opt.id.clone(),
                 value,
+                next: i,
             });
             continue;
         }
@@ -233,13 +261,13 @@ pub fn getopt(cmd: &Command, tables: &GetoptTables, args: &[String]) -> Result<P
                         }
                     }
                 };
-                options.push(Occurrence { id, value });
+                options.push(Occurrence { id, value, next: i });
             }
             continue;
         }
         operands.push(arg.clone());
     }
-    Ok(Parsed { options, operands })
+    Ok(())
 }
 
 fn resolve_long<'a, 'b>(
@@ -255,14 +283,16 @@ fn resolve_long<'a, 'b>(
         [] => Err(UsageError(format!("unrecognized option '{}'", whole))),
         [one] => Ok(one),
         [first, rest @ ..] => {
-            if rest
+            // glibc lists the first match and the later ones that differ from it.
+            let differing: Vec<&&LongOpt> = rest
                 .iter()
-                .all(|o| o.has_arg == first.has_arg && o.val == first.val)
-            {
+                .filter(|o| o.has_arg != first.has_arg || o.val != first.val)
+                .collect();
+            if differing.is_empty() {
                 Ok(first)
             } else {
-                let names: Vec<String> = candidates
-                    .iter()
+                let names: Vec<String> = std::iter::once(first)
+                    .chain(differing)
                     .map(|o| format!("'--{}'", o.name))
                     .collect();
                 let shown = whole.split('=').next().unwrap_or(whole);

@@ -1,0 +1,1 @@
+guestfish -N disk:16M -N part:16M -N fs:ext3:32M -N lv:/dev/VG1/LV1:32M -N lvfs:/dev/VG2/LV2:ext2:32M -N bootroot:ext2:ext4:64M:16M -N bootrootlv:/dev/VG3/LV3:ext2:ext2:64M:16M:gpt list-filesystems : lvs : part-list /dev/sdf

@@ -1,0 +1,1 @@
+guestfish -N lv:nolvname

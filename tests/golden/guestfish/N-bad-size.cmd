@@ -1,0 +1,1 @@
+guestfish -N disk:1x

@@ -1,0 +1,1 @@
+guestfish -N fs:nosuchfs:16M

@@ -1,0 +1,1 @@
+guestfish -a demo.img run : alloc x.img 1M

@@ -1,0 +1,1 @@
+guestfish -a demo.img --blocksize=512

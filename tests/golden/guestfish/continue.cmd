@@ -1,0 +1,1 @@
+guestfish < scripts/continue.gf

@@ -1,0 +1,1 @@
+guestfish -N fs:ext2:32M -m /dev/sda1 < scripts/copy.gf

@@ -1,0 +1,1 @@
+guestfish --ro -a demo.img < scripts/events-appliance.gf

@@ -1,0 +1,1 @@
+guestfish --ro -a windows.img -i < scripts/win-fixture.gf

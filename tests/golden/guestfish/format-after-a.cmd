@@ -1,0 +1,1 @@
+guestfish -a demo.img --format=raw

@@ -1,0 +1,1 @@
+guestfish -h | head -n 3

@@ -1,0 +1,1 @@
+guestfish help </dev/null

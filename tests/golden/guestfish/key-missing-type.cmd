@@ -1,0 +1,1 @@
+guestfish --key foo

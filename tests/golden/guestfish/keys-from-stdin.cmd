@@ -1,0 +1,1 @@
+guestfish --keys-from-stdin < scripts/keys.gf

@@ -1,0 +1,1 @@
+guestfish --listen --remote=1

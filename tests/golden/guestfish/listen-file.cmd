@@ -1,0 +1,1 @@
+guestfish --listen -f scripts/quit.gf

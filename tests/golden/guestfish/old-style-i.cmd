@@ -1,0 +1,1 @@
+echo cat /etc/hostname | guestfish --ro -i demo.img

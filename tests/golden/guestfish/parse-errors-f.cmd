@@ -1,0 +1,1 @@
+guestfish -f scripts/parse-errors.gf

@@ -1,0 +1,1 @@
+guestfish < scripts/parse-errors.gf

@@ -1,0 +1,1 @@
+guestfish echo a : quit : echo b

@@ -1,0 +1,1 @@
+HOME=/home/fishtest guestfish < scripts/quoting.gf

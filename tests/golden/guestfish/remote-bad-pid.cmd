@@ -1,0 +1,1 @@
+guestfish --remote=abc echo x

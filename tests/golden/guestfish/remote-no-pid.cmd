@@ -1,0 +1,1 @@
+env -u GUESTFISH_PID guestfish --remote echo x

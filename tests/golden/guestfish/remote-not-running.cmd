@@ -1,0 +1,1 @@
+guestfish --remote=2147483000 echo x

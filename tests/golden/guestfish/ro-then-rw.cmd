@@ -1,0 +1,1 @@
+guestfish --ro --rw echo x

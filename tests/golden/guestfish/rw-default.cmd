@@ -1,0 +1,1 @@
+cp demo.img rw.img && guestfish -a rw.img -i ls / && rm rw.img

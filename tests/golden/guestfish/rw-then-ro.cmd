@@ -1,0 +1,1 @@
+guestfish --rw --ro echo ok

@@ -1,0 +1,3 @@
+-luks-open /dev/sda1 mapname
+secret
+echo after key

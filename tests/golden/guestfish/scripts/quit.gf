@@ -1,0 +1,3 @@
+echo before
+Q
+echo never

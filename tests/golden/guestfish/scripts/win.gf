@@ -1,0 +1,3 @@
+-ls win:c:\windows
+-ls win:
+echo end

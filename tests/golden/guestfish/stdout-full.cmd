@@ -1,0 +1,1 @@
+guestfish help : echo never > /dev/full

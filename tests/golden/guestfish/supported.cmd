@@ -1,0 +1,1 @@
+guestfish --ro -a demo.img run : supported | head -n 5

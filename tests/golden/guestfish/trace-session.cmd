@@ -1,0 +1,1 @@
+guestfish -x -a demo.img get-trace : echo x : get-verbose

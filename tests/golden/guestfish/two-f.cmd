@@ -1,0 +1,1 @@
+guestfish -f a.gf -f b.gf

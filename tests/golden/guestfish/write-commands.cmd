@@ -1,0 +1,1 @@
+guestfish -N fs:ext4:64M -m /dev/sda1 < scripts/write.gf

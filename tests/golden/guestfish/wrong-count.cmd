@@ -1,0 +1,1 @@
+guestfish mount /dev/sda1 </dev/null
