@@ -1021,16 +1021,9 @@ fn slow_qemu_death_mid_call_fails_the_call() {
         .set_len(8 << 30)
         .unwrap();
     let mut g = launch("direct", &img, Some("raw"));
-    let me = std::process::id().to_string();
-    let pattern = img.to_str().unwrap().to_string();
+    let pid = g.get_pid().unwrap();
     let killer = std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_millis(1500));
-        let out = Command::new("pgrep")
-            .args(["-P", &me, "-f", &pattern])
-            .output()
-            .unwrap();
-        let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        assert!(!pid.is_empty(), "qemu not found");
         sh(&format!("kill -9 {}", pid));
         std::time::Instant::now()
     });

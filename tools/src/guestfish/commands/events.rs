@@ -1,28 +1,10 @@
 //! `event`, `delete-event`, `list-events`: shell commands run when the handle emits events.
 //!
-//! Everything that touches the handle's event API is in [`adapter`], so that the move to the
-//! library's bitmask API (callback handles, deletion) is one change there.
+//! The handle's event API is used through [`adapter`] only.
 
 use super::super::session::{stderr_line, CmdResult, Failed, Fish};
 use super::words;
-use std::sync::{Arc, Mutex};
-
-/// libguestfs's events: name and bit (`GUESTFS_EVENT_*`), in bit order.
-pub const EVENTS: [(&str, u64); 10] = [
-    ("close", 0x1),
-    ("subprocess_quit", 0x2),
-    ("launch_done", 0x4),
-    ("progress", 0x8),
-    ("appliance", 0x10),
-    ("library", 0x20),
-    ("trace", 0x40),
-    ("enter", 0x80),
-    ("libvirt_auth", 0x100),
-    ("warning", 0x200),
-];
-
-/// Every event.
-pub const EVENT_ALL: u64 = 0x3ff;
+use guestfs::events::{EventKind, EVENT_ALL};
 
 /// An event set: `*`, or names separated by commas. As in 1.48 a name matches any event it
 /// is a prefix of (the first in bit order), so `l` means `launch_done`. The error names the
@@ -36,8 +18,8 @@ pub fn parse_event_set(arg: &str) -> Result<u64, String> {
     while !rest.is_empty() {
         let n = rest.find(',').unwrap_or(rest.len());
         let token = &rest[..n];
-        match EVENTS.iter().find(|(name, _)| name.starts_with(token)) {
-            Some((_, bit)) => mask |= bit,
+        match EventKind::ALL.iter().find(|k| k.name().starts_with(token)) {
+            Some(k) => mask |= k.bit(),
             None => return Err(format!("unknown event name: {}", rest)),
         }
         rest = &rest[n..];
@@ -49,10 +31,10 @@ pub fn parse_event_set(arg: &str) -> Result<u64, String> {
 /// The names of the events in a set, sorted by name and separated by commas
 /// (`guestfs_event_to_string`).
 pub fn event_to_string(mask: u64) -> String {
-    let mut names: Vec<&str> = EVENTS
+    let mut names: Vec<&str> = EventKind::ALL
         .iter()
-        .filter(|(_, bit)| mask & bit != 0)
-        .map(|(n, _)| *n)
+        .filter(|k| mask & k.bit() != 0)
+        .map(|k| k.name())
         .collect();
     names.sort();
     names.join(",")
@@ -215,80 +197,44 @@ fn hash_table_order<'a>(inserted: &[&'a str]) -> Vec<&'a str> {
     keyed.into_iter().map(|(_, _, n)| n).collect()
 }
 
-/// The handle's event API as guestfish uses it: register a callback for a set of events and
-/// get its handle number; delete it by number. Numbers follow 1.48: one per registration in
-/// order from 0, the last one reused once deleted.
-///
-/// The library's event API is being reworked to 1.48's bitmask with callback handles and
-/// deletion; until then registrations are kept here: the handle gets one callback per event
-/// kind it knows, which dispatches to the live registrations. Events the current API does not
-/// carry (close, subprocess_quit, launch_done, libvirt_auth) are not delivered, and progress
-/// events carry no procedure or serial number (0 is passed).
+/// The handle's event API as guestfish uses it: register a callback for a set of events
+/// (a bitmask) and get its handle number; delete it by number. The handle numbers its
+/// callbacks as 1.48 does (one per registration from 0, the last one reused once deleted).
 pub mod adapter {
-    use super::{Arc, Mutex};
     use guestfs::{Event, EventKind, Handle};
 
-    type Callback = Box<dyn FnMut(u64, Option<&str>, &[u64]) + Send>;
-
-    struct Registration {
-        handle: i32,
-        mask: u64,
-        callback: Callback,
-    }
-
+    /// The callbacks guestfish registered (the handle keeps them; nothing to hold here).
     #[derive(Default)]
-    pub struct Registrations {
-        live: Arc<Mutex<Vec<Registration>>>,
-        /// The event kinds the handle already sends to `live`.
-        hooked: Vec<EventKind>,
-        /// The number the next registration gets.
-        next_handle: i32,
-    }
+    pub struct Registrations;
 
-    fn kind_bit(kind: EventKind) -> u64 {
-        match kind {
-            EventKind::Progress => 0x8,
-            EventKind::Appliance => 0x10,
-            EventKind::Library => 0x20,
-            EventKind::Trace => 0x40,
-            EventKind::Enter => 0x80,
-            EventKind::Warning => 0x200,
-        }
+    /// Whether an event of this kind carries a message (the others carry numbers or nothing).
+    fn has_message(kind: EventKind) -> bool {
+        matches!(
+            kind,
+            EventKind::Appliance
+                | EventKind::Library
+                | EventKind::Trace
+                | EventKind::Enter
+                | EventKind::Warning
+                | EventKind::LibvirtAuth
+        )
     }
-
-    const KINDS: [EventKind; 6] = [
-        EventKind::Progress,
-        EventKind::Appliance,
-        EventKind::Library,
-        EventKind::Trace,
-        EventKind::Enter,
-        EventKind::Warning,
-    ];
 
     impl Registrations {
         pub fn register(
             &mut self,
             g: &mut Handle,
             mask: u64,
-            callback: impl FnMut(u64, Option<&str>, &[u64]) + Send + 'static,
+            mut callback: impl FnMut(u64, Option<&str>, &[u64]) + Send + 'static,
         ) -> i32 {
-            let handle = self.next_handle;
-            self.next_handle += 1;
-            if let Ok(mut live) = self.live.lock() {
-                live.push(Registration {
-                    handle,
-                    mask,
-                    callback: Box::new(callback),
-                });
-            }
-            for kind in KINDS {
-                if mask & kind_bit(kind) != 0 && !self.hooked.contains(&kind) {
-                    self.hooked.push(kind);
-                    let live = self.live.clone();
-                    g.set_event_callback(&[kind], Box::new(move |ev: &Event| dispatch(&live, ev)));
-                }
-            }
-            handle
+            g.set_event_callback(
+                Box::new(move |ev: &Event| {
+                    let message = has_message(ev.kind).then_some(ev.message);
+                    callback(ev.kind.bit(), message, ev.array)
+                }),
+                mask,
+            )
+            .unwrap_or(-1)
         }
 
         pub fn register_progress(
@@ -296,33 +242,18 @@ pub mod adapter {
             g: &mut Handle,
             mut callback: impl FnMut(u64, u64) + Send + 'static,
         ) {
-            self.next_handle += 1;
-            g.set_event_callback(
-                &[EventKind::Progress],
-                Box::new(move |ev: &Event| callback(ev.position, ev.total)),
+            let _ = g.set_event_callback(
+                Box::new(move |ev: &Event| {
+                    if let Some((position, total)) = ev.progress() {
+                        callback(position, total)
+                    }
+                }),
+                EventKind::Progress.bit(),
             );
         }
 
-        pub fn delete(&mut self, _g: &mut Handle, handle: i32) {
-            if let Ok(mut live) = self.live.lock() {
-                live.retain(|r| r.handle != handle);
-            }
-            if handle == self.next_handle - 1 {
-                self.next_handle -= 1;
-            }
-        }
-    }
-
-    fn dispatch(live: &Mutex<Vec<Registration>>, ev: &Event) {
-        let bit = kind_bit(ev.kind);
-        let Ok(mut live) = live.lock() else {
-            return;
-        };
-        for r in live.iter_mut().filter(|r| r.mask & bit != 0) {
-            match ev.kind {
-                EventKind::Progress => (r.callback)(bit, None, &[0, 0, ev.position, ev.total]),
-                _ => (r.callback)(bit, Some(ev.message), &[]),
-            }
+        pub fn delete(&mut self, g: &mut Handle, handle: i32) {
+            g.delete_event_callback(handle);
         }
     }
 }
