@@ -4,11 +4,11 @@
 //!
 //! (a) libguestfs 1.48's guestfish with 1.48's own appliance — the reference;
 //! (b) libguestfs 1.48's guestfish with this project's fixed appliance (`LIBGUESTFS_PATH`),
-//!     so 1.48's library drives this project's daemon over the wire.
+//!     so 1.48's library drives this project's daemon over the wire;
+//! (c) this project's guestfish with its own appliance.
 //!
-//! A third runner, this project's guestfish with its own appliance, is one more line in
-//! [`runners`]. Runs when libguestfs 1.48 is installed; says visibly that it was skipped
-//! otherwise. Slow (1.48 boots under TCG): named `slow_*`.
+//! Runs when libguestfs 1.48 is installed; says visibly that it was skipped otherwise. Slow
+//! (1.48 boots under TCG): named `slow_*`.
 //!
 //! Only what is truly non-deterministic is normalised ([`normalise`]): UUIDs and GUIDs made
 //! at random by mkfs, parted, sgdisk and LVM, file times, inode numbers (ext4 places top-level
@@ -17,7 +17,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use virt_tools_tests::{binary, TempDir};
+use virt_tools_tests::{binary, tool_dir, TempDir};
 
 const SCRIPT: &str = include_str!("wire_compat/calls.fish");
 
@@ -48,7 +48,11 @@ fn runners(lg148: &Path, fixed: &Path) -> Vec<Runner> {
             guestfish: lg148.to_path_buf(),
             env: vec![("LIBGUESTFS_PATH", fixed.display().to_string())],
         },
-        // (c) Runner { name: "(c) this project's guestfish and appliance", guestfish: tool("guestfish"), env: vec![] },
+        Runner {
+            name: "(c) this project's guestfish and appliance",
+            guestfish: tool_dir().join("guestfish"),
+            env: vec![],
+        },
     ]
 }
 

@@ -9,7 +9,7 @@ blockdev-getsz /dev/sda
 blockdev-getss /dev/sda
 blockdev-getsize64 /dev/sdc
 -blockdev-getsize64 /dev/sdz
--blockdev-getsize64 /etc/passwd
+-blockdev-getsize64 /dev/null
 echo == mbr
 part-init /dev/sda mbr
 part-add /dev/sda p 64 1000

@@ -8,6 +8,7 @@ use guestfs_protocol::{Error, Result};
 use std::os::unix::fs::FileExt;
 use std::os::unix::io::AsRawFd;
 
+const BLKROSET: libc::c_ulong = 0x125d;
 const BLKROGET: libc::c_ulong = 0x125e;
 const BLKSSZGET: libc::c_ulong = 0x1268;
 const BLKBSZGET: libc::c_ulong = 0x8008_1270;
@@ -22,6 +23,21 @@ fn blockdev_ioctl<T: Default>(device: &str, request: libc::c_ulong) -> Result<T>
         return Err(Error::path(errno(), device));
     }
     Ok(v)
+}
+
+/// Sets or clears a block device's read-only flag (what `blockdev --setro/--setrw` does).
+fn set_read_only(device: &str, read_only: bool) -> Result<()> {
+    let f = std::fs::File::open(device).map_err(|e| io_error(&e, device))?;
+    let flag: libc::c_int = read_only as libc::c_int;
+    // SAFETY: BLKROSET reads one int.
+    if unsafe { libc::ioctl(f.as_raw_fd(), BLKROSET, &flag as *const libc::c_int) } == -1 {
+        return Err(Error::msg(format!(
+            "blockdev: {}: {}",
+            device,
+            guestfs_protocol::error::strerror(errno())
+        )));
+    }
+    Ok(())
 }
 
 /// Size of a block device in bytes.
@@ -56,6 +72,14 @@ impl calls::Devices for Daemon {
 
     fn blockdev_getbsz(&mut self, device: &str) -> Result<i32> {
         blockdev_ioctl::<libc::c_int>(device, BLKBSZGET)
+    }
+
+    fn blockdev_setro(&mut self, device: &str) -> Result<()> {
+        set_read_only(device, true)
+    }
+
+    fn blockdev_setrw(&mut self, device: &str) -> Result<()> {
+        set_read_only(device, false)
     }
 
     fn blockdev_getro(&mut self, device: &str) -> Result<bool> {

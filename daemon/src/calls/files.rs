@@ -624,6 +624,16 @@ impl calls::Files for Daemon {
             .map_err(|e| Error::path(e, path))
     }
 
+    fn mkdir_mode(&mut self, path: &str, mode: i32) -> Result<()> {
+        if mode < 0 {
+            return Err(Error::msg(format!("{}: mode is negative", path)));
+        }
+        let c = cstr(path)?;
+        // SAFETY: valid C string.
+        self.in_guest(|| check(unsafe { libc::mkdir(c.as_ptr(), mode as libc::mode_t) }))?
+            .map_err(|e| Error::path(e, path))
+    }
+
     fn mkdir_p(&mut self, path: &str) -> Result<()> {
         match self.in_guest(|| Ok(recursive_mkdir(path, 0)))? {
             Ok(Ok(())) => Ok(()),

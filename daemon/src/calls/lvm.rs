@@ -117,4 +117,24 @@ impl calls::Lvm for Daemon {
     fn pvremove(&mut self, device: &str) -> Result<()> {
         lvm_command(&["pvremove", "-ff", device])
     }
+
+    /// Every LV, then every VG, then every PV, each deactivated before it is removed (as
+    /// 1.48 does: `-f` alone does not always remove an active one).
+    fn lvm_remove_all(&mut self) -> Result<()> {
+        for lv in lvm::lvs()? {
+            let _ = command_ok("lvm", &["lvchange", "-an", &lv], false, "");
+            lvm_command(&["lvremove", "-f", &lv])
+                .map_err(|e| Error::msg(format!("lvremove: {}: {}", lv, e.message)))?;
+        }
+        for vg in lvm::vgs()? {
+            let _ = command_ok("lvm", &["vgchange", "-an", &vg], false, "");
+            lvm_command(&["vgremove", "-f", &vg])
+                .map_err(|e| Error::msg(format!("vgremove: {}: {}", vg, e.message)))?;
+        }
+        for pv in lvm::pvs()? {
+            lvm_command(&["pvremove", "-f", &pv])
+                .map_err(|e| Error::msg(format!("pvremove: {}: {}", pv, e.message)))?;
+        }
+        Ok(())
+    }
 }
