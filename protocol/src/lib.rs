@@ -18,6 +18,7 @@ pub mod device_name;
 pub mod error;
 pub mod frame;
 pub mod meta;
+pub mod paths;
 #[allow(non_snake_case)]
 pub mod server;
 pub mod structs;

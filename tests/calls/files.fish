@@ -94,5 +94,12 @@ mkdir /Case
 touch /Case/File
 case-sensitive-path /case/file
 case-sensitive-path /CASE/new
+case-sensitive-path /case//FILE
+case-sensitive-path /case/
+case-sensitive-path //
+-case-sensitive-path /case/x/y
+-case-sensitive-path /Case/File/sub
+-case-sensitive-path /case/./file
+-case-sensitive-path /case/..
 echo == statns
 lstatnslist / "new missing" | grep -E 'st_ino: -1|st_size'

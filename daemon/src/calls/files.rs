@@ -391,43 +391,13 @@ impl calls::Files for Daemon {
 
     fn case_sensitive_path(&mut self, path: &str) -> Result<String> {
         let _c = Chroot::enter(&self.sysroot)?;
-        let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
-        let mut out = String::new();
-        for (i, part) in parts.iter().enumerate() {
-            if *part == "." || *part == ".." {
-                return Err(Error::new(
-                    libc::EINVAL,
-                    format!("{}: path must not contain . or .. elements", path),
-                ));
-            }
-            let dir = if out.is_empty() { "/" } else { out.as_str() };
-            let names: Vec<String> = read_dir_raw(dir)
-                .unwrap_or_default()
+        guestfs_protocol::paths::case_sensitive_path(path, |dir| {
+            Ok(read_dir_raw(dir)?
                 .iter()
                 .map(|(_, _, n)| String::from_utf8_lossy(n).into_owned())
-                .collect();
-            let found = names
-                .iter()
-                .find(|n| n == part)
-                .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(part)));
-            match found {
-                Some(n) => {
-                    out.push('/');
-                    out.push_str(n);
-                }
-                None => {
-                    for p in &parts[i..] {
-                        out.push('/');
-                        out.push_str(p);
-                    }
-                    return Ok(out);
-                }
-            }
-        }
-        if out.is_empty() {
-            out.push('/');
-        }
-        Ok(out)
+                .filter(|n| n != "." && n != "..")
+                .collect())
+        })
     }
 
     fn exists(&mut self, path: &str) -> Result<bool> {

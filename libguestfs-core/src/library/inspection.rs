@@ -147,12 +147,10 @@ impl Handle {
 
     pub(crate) fn impl_inspect_get_windows_systemroot(&mut self, root: &str) -> Result<String> {
         self.inspect_getter(root, |d| {
-            d.windows_systemroot.clone().ok_or_else(|| {
-                Error::new(
-                    libc::EINVAL,
-                    "not a Windows guest, or systemroot could not be determined",
-                )
-            })
+            windows_only(
+                &d.windows_systemroot,
+                "not a Windows guest, or systemroot could not be determined",
+            )
         })
     }
 
@@ -161,34 +159,28 @@ impl Handle {
         root: &str,
     ) -> Result<String> {
         self.inspect_getter(root, |d| {
-            d.windows_current_control_set.clone().ok_or_else(|| {
-                Error::new(
-                    libc::EINVAL,
-                    "not a Windows guest, or CurrentControlSet could not be determined",
-                )
-            })
+            windows_only(
+                &d.windows_current_control_set,
+                "not a Windows guest, or CurrentControlSet could not be determined",
+            )
         })
     }
 
     pub(crate) fn impl_inspect_get_windows_software_hive(&mut self, root: &str) -> Result<String> {
         self.inspect_getter(root, |d| {
-            d.windows_software_hive.clone().ok_or_else(|| {
-                Error::new(
-                    libc::EINVAL,
-                    "not a Windows guest, or software hive not found",
-                )
-            })
+            windows_only(
+                &d.windows_software_hive,
+                "not a Windows guest, or software hive not found",
+            )
         })
     }
 
     pub(crate) fn impl_inspect_get_windows_system_hive(&mut self, root: &str) -> Result<String> {
         self.inspect_getter(root, |d| {
-            d.windows_system_hive.clone().ok_or_else(|| {
-                Error::new(
-                    libc::EINVAL,
-                    "not a Windows guest, or system hive not found",
-                )
-            })
+            windows_only(
+                &d.windows_system_hive,
+                "not a Windows guest, or system hive not found",
+            )
         })
     }
 
@@ -319,4 +311,11 @@ impl Handle {
         };
         Ok(canonical_device_name_with(device, &mut lvs))
     }
+}
+
+/// A Windows-only value of the inspection data, or 1.48's error naming what is missing.
+fn windows_only(value: &Option<String>, missing: &str) -> Result<String> {
+    value
+        .clone()
+        .ok_or_else(|| Error::new(libc::EINVAL, missing.to_string()))
 }

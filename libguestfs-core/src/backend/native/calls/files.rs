@@ -212,44 +212,17 @@ impl api::Files for NativeBackend {
     }
 
     fn case_sensitive_path(&mut self, path: &str) -> Result<String> {
-        let mut loc = self.mounts.resolve("/", true)?;
-        let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
-        let mut out = String::new();
-        for (i, part) in parts.iter().enumerate() {
-            if *part == "." || *part == ".." {
-                return Err(Error::new(
-                    libc::EINVAL,
-                    format!("{}: path must not contain . or .. elements", path),
-                ));
+        let mounts = &self.mounts;
+        guestfs_protocol::paths::case_sensitive_path(path, |dir| {
+            let loc = mounts.resolve(dir, true).map_err(|e| e.errno)?;
+            match mounts.stat(&loc) {
+                Ok(st) if st.is_dir() => {}
+                Ok(_) => return Err(libc::ENOTDIR),
+                Err(e) => return Err(e.errno),
             }
-            let entries = match self.mounts.stat(&loc) {
-                Ok(st) if st.is_dir() => self.mounts.read_dir(&loc)?,
-                _ => Vec::new(),
-            };
-            let found = entries
-                .iter()
-                .find(|e| e.name == *part)
-                .or_else(|| entries.iter().find(|e| e.name.eq_ignore_ascii_case(part)));
-            match found {
-                Some(e) => {
-                    out.push('/');
-                    out.push_str(&e.name);
-                    loc = self.mounts.child(&loc, &e.name, e.ino);
-                }
-                // Only the last element may be missing: it is kept as given, so the path can be
-                // created.
-                None if i + 1 == parts.len() => {
-                    out.push('/');
-                    out.push_str(part);
-                    return Ok(out);
-                }
-                None => return Err(Error::path(libc::ENOENT, path)),
-            }
-        }
-        if out.is_empty() {
-            out.push('/');
-        }
-        Ok(out)
+            let entries = mounts.read_dir(&loc).map_err(|e| e.errno)?;
+            Ok(entries.into_iter().map(|e| e.name).collect())
+        })
     }
 
     fn checksum(&mut self, csumtype: &str, path: &str) -> Result<String> {
