@@ -126,44 +126,16 @@ pub const MODULES: &[&str] = &[
     "efivarfs",
 ];
 
-/// Programs the daemon runs, looked up in the host's sbin and bin directories. Only what
-/// the daemon's calls use: every extra program (and its libraries) is more initramfs to
-/// unpack at each boot.
-pub const PROGRAMS: &[&str] = &[
-    // Reading: probing, mounting, volumes.
-    "blkid",
-    "mount",
-    "umount",
-    "lvm",
-    "cryptsetup",
-    "mdadm",
-    "ntfs-3g",
-    "mount.ntfs",
-    "mount.ntfs-3g",
-    "sfdisk",
-    "btrfs",
-    // Writing: partition tables, filesystems, signatures, and the coreutils whose error
-    // messages 1.48's cp, mv, rm_rf and ln_s calls pass on.
-    "parted",
-    "sgdisk",
-    "wipefs",
-    "mkfs",
-    "mke2fs",
-    "mkfs.ext2",
-    "mkfs.ext3",
-    "mkfs.ext4",
-    "mkfs.fat",
-    "mkfs.vfat",
-    "mkfs.msdos",
-    "mkfs.xfs",
-    "mkfs.btrfs",
-    "cp",
-    "mv",
-    "rm",
-    "ln",
-    // parted reads `dmidecode` through popen(3), which needs a shell (without one it crashes).
-    "sh",
-];
+// What the appliance carries besides the daemon and the modules: `contents/*.txt`, compiled
+// in by build.rs as `CONTENTS`.
+include!(concat!(env!("OUT_DIR"), "/contents.rs"));
+
+/// Every entry of every contents list.
+fn content_entries() -> impl Iterator<Item = &'static str> {
+    CONTENTS
+        .iter()
+        .flat_map(|(_, entries)| entries.iter().copied())
+}
 
 const PROGRAM_DIRS: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 const LIB_DIRS: &[&str] = &[
@@ -372,6 +344,24 @@ fn find_library(name: &str, runpath: &[String], origin: &Path) -> Option<PathBuf
 }
 
 impl FileSet {
+    /// Adds a host file, or a directory with everything below it (a missing path is skipped:
+    /// the calls that need it report what is missing).
+    fn add_tree(&mut self, host: &Path) {
+        let is_dir = std::fs::symlink_metadata(host).is_ok_and(|m| m.is_dir());
+        if !is_dir {
+            self.add(host, 0);
+            return;
+        }
+        let Ok(dir) = std::fs::read_dir(host) else {
+            return;
+        };
+        let mut children: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        children.sort();
+        for child in children {
+            self.add_tree(&child);
+        }
+    }
+
     /// Adds a host file (following symlinks, which become appliance symlinks) and, for ELF
     /// files, its interpreter and libraries.
     fn add(&mut self, host: &Path, depth: usize) {
@@ -436,19 +426,16 @@ impl Inputs {
         let module_paths = module_closure(&module_dep);
         let mut files = FileSet::default();
         files.add(daemon, 0);
-        for p in PROGRAMS {
-            if let Some(path) = which(p) {
+        for entry in content_entries() {
+            if entry.starts_with('/') {
+                files.add_tree(Path::new(entry));
+            } else if let Some(path) = which(entry) {
                 files.add(&path, 0);
             }
         }
         // glibc loads libgcc_s at run time (thread cancellation, unwinding).
         if let Some(l) = find_library("libgcc_s.so.1", &[], Path::new("/")) {
             files.add(&l, 0);
-        }
-        for extra in ["/etc/mke2fs.conf"] {
-            if Path::new(extra).is_file() {
-                files.add(Path::new(extra), 0);
-            }
         }
         Ok(Inputs {
             kernel,
@@ -474,7 +461,12 @@ impl Inputs {
         };
         stamp(Path::new(FORMAT_VERSION));
         // The lists compiled into the builder are inputs too.
-        for name in BOOT_MODULES.iter().chain(MODULES).chain(PROGRAMS) {
+        for name in BOOT_MODULES
+            .iter()
+            .chain(MODULES)
+            .copied()
+            .chain(content_entries())
+        {
             stamp(Path::new(name));
         }
         stamp(&self.kernel.image);
