@@ -7,6 +7,9 @@
 //!     so 1.48's library drives this project's daemon over the wire;
 //! (c) this project's guestfish with its own appliance.
 //!
+//! Every per-call script of `tests/calls/` is also run with (b), and must print what 1.48
+//! printed with its own appliance (`tests/calls/expected/`).
+//!
 //! Runs when libguestfs 1.48 is installed; says visibly that it was skipped otherwise. Slow
 //! (1.48 boots under TCG): named `slow_*`.
 //!
@@ -17,6 +20,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use virt_tools_tests::call_scripts::{check_all, compare, run_script};
 use virt_tools_tests::{binary, tool_dir, TempDir};
 
 const SCRIPT: &str = include_str!("wire_compat/calls.fish");
@@ -220,14 +224,19 @@ fn normalising_keeps_what_is_deterministic() {
     assert_eq!(replace_ids("/dev/sda1: ext4"), "/dev/sda1: ext4");
 }
 
-#[test]
-fn slow_guestfish_1_48_gets_the_same_answers_from_this_daemon() {
-    let Some(lg148) = guestfish_1_48() else {
+/// libguestfs 1.48's guestfish, or None after saying visibly that the test is skipped.
+fn guestfish_1_48_or_skip() -> Option<PathBuf> {
+    let found = guestfish_1_48();
+    if found.is_none() {
         let msg = "SKIPPED: libguestfs 1.48's guestfish is not installed; the wire-compatibility comparison was not run";
         println!("{}", msg);
         eprintln!("{}", msg);
-        return;
-    };
+    }
+    found
+}
+
+/// This project's fixed appliance, made in a temporary directory.
+fn fixed_appliance() -> TempDir {
     build_daemon();
     let fixed = TempDir::new("wire-compat-appliance");
     let made = Command::new(binary())
@@ -240,6 +249,33 @@ fn slow_guestfish_1_48_gets_the_same_answers_from_this_daemon() {
         "libguestfs-make-fixed-appliance failed: {}",
         String::from_utf8_lossy(&made.stderr)
     );
+    fixed
+}
+
+#[test]
+fn slow_guestfish_1_48_runs_every_call_script_on_this_daemon() {
+    let Some(lg148) = guestfish_1_48_or_skip() else {
+        return;
+    };
+    let fixed = fixed_appliance();
+    let failures = check_all(2, |name| {
+        let work = TempDir::new(&format!("wire-calls-{}", name));
+        let mut guestfish = Command::new(&lg148);
+        guestfish
+            .env("LIBGUESTFS_BACKEND", "direct")
+            .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
+            .env("LIBGUESTFS_PATH", fixed.path());
+        compare(name, run_script(guestfish, name, &work))
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn slow_guestfish_1_48_gets_the_same_answers_from_this_daemon() {
+    let Some(lg148) = guestfish_1_48_or_skip() else {
+        return;
+    };
+    let fixed = fixed_appliance();
     let runs: Vec<(&str, (String, String, i32))> = runners(&lg148, fixed.path())
         .iter()
         .map(|r| (r.name, run(r)))

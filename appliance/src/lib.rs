@@ -45,6 +45,9 @@ fn err<T>(msg: impl Into<String>) -> Result<T> {
 pub struct Appliance {
     pub kernel: PathBuf,
     pub initrd: PathBuf,
+    /// The appliance's disk (`root`, as libguestfs 1.48 names it): an ext2 filesystem with
+    /// the programs kept off the boot path, attached read-only after the user's drives.
+    pub root: Option<PathBuf>,
     /// The directory holding both.
     pub dir: PathBuf,
     /// True when it was found through `LIBGUESTFS_PATH` (a fixed appliance).
@@ -136,6 +139,19 @@ fn content_entries() -> impl Iterator<Item = &'static str> {
         .iter()
         .flat_map(|(_, entries)| entries.iter().copied())
 }
+
+/// The contents list carried on the boot path (in the initramfs); the others go on the
+/// appliance's disk.
+const BOOT_LIST: &str = "boot";
+
+/// Where the daemon mounts the appliance's disk. Every file of the disk is a symlink into
+/// this directory in the initramfs, so programs, their libraries and their data files are
+/// found at their usual paths once the disk is mounted.
+const DISK_MOUNTPOINT: &str = "/.appliance";
+
+/// The file of the initramfs telling the daemon where to mount the appliance's disk (the
+/// daemon does not link this crate).
+const DISK_MOUNTPOINT_FILE: &str = "etc/guestfsd/appliance-disk";
 
 const PROGRAM_DIRS: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 const LIB_DIRS: &[&str] = &[
@@ -344,6 +360,11 @@ fn find_library(name: &str, runpath: &[String], origin: &Path) -> Option<PathBuf
 }
 
 impl FileSet {
+    /// Whether the appliance path `at` is carried (as a file or a symlink).
+    fn contains(&self, at: &str) -> bool {
+        self.files.contains_key(at) || self.links.contains_key(at)
+    }
+
     /// Adds a host file, or a directory with everything below it (a missing path is skipped:
     /// the calls that need it report what is missing).
     fn add_tree(&mut self, host: &Path) {
@@ -410,7 +431,10 @@ pub struct Inputs {
     pub daemon: PathBuf,
     module_paths: BTreeSet<String>,
     module_dep: BTreeMap<String, (String, Vec<String>)>,
+    /// The boot path: carried in the initramfs.
     files: FileSet,
+    /// Everything else: carried on the appliance's disk, mounted on first use.
+    extras: FileSet,
 }
 
 impl Inputs {
@@ -426,23 +450,35 @@ impl Inputs {
         let module_paths = module_closure(&module_dep);
         let mut files = FileSet::default();
         files.add(daemon, 0);
-        for entry in content_entries() {
-            if entry.starts_with('/') {
-                files.add_tree(Path::new(entry));
-            } else if let Some(path) = which(entry) {
-                files.add(&path, 0);
+        let mut extras = FileSet::default();
+        for (list, entries) in CONTENTS {
+            let set = if *list == BOOT_LIST {
+                &mut files
+            } else {
+                &mut extras
+            };
+            for entry in entries.iter() {
+                if entry.starts_with('/') {
+                    set.add_tree(Path::new(entry));
+                } else if let Some(path) = which(entry) {
+                    set.add(&path, 0);
+                }
             }
         }
         // glibc loads libgcc_s at run time (thread cancellation, unwinding).
         if let Some(l) = find_library("libgcc_s.so.1", &[], Path::new("/")) {
             files.add(&l, 0);
         }
+        // What the boot path carries is not carried twice.
+        extras.files.retain(|k, _| !files.contains(k));
+        extras.links.retain(|k, _| !files.contains(k));
         Ok(Inputs {
             kernel,
             daemon: daemon.to_path_buf(),
             module_paths,
             module_dep,
             files,
+            extras,
         })
     }
 
@@ -475,12 +511,14 @@ impl Inputs {
         for m in &self.module_paths {
             stamp(&self.kernel.modules.join(m));
         }
-        for f in self.files.files.values() {
-            stamp(f);
-        }
-        for (k, v) in &self.files.links {
-            stamp(Path::new(k));
-            stamp(Path::new(v));
+        for set in [&self.files, &self.extras] {
+            for f in set.files.values() {
+                stamp(f);
+            }
+            for (k, v) in &set.links {
+                stamp(Path::new(k));
+                stamp(Path::new(v));
+            }
         }
         let mut s = String::from(FORMAT_VERSION);
         s.push_str(&self.kernel.version);
@@ -535,12 +573,76 @@ pub fn write_appliance(inputs: &Inputs, dir: &Path) -> Result<Appliance> {
     let mut w = cpio::CpioWriter::new(BufWriter::with_capacity(1 << 20, f));
     write_initramfs(inputs, &mut w).map_err(|e| io(&initrd, e))?;
     w.finish().map_err(|e| io(&initrd, e))?;
+    let root = dir.join("root");
+    write_disk(&inputs.extras, &root, &inputs.hash())?;
     Ok(Appliance {
         kernel,
         initrd,
+        root: Some(root),
         dir: dir.to_path_buf(),
         fixed: false,
     })
+}
+
+/// Writes the appliance's disk: an ext2 filesystem (the appliance kernel mounts it with the
+/// ext4 driver it carries anyway) holding `set` at its appliance paths, made by `mke2fs -d`
+/// from a staging tree. Its UUID comes from the inputs' hash, so a rebuild of the same
+/// inputs gives the same disk.
+fn write_disk(set: &FileSet, out: &Path, hash: &str) -> Result<()> {
+    let io = |what: &Path, e: std::io::Error| BuildError(format!("{}: {}", what.display(), e));
+    let staging = out.with_extension("d");
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(|e| io(&staging, e))?;
+    let mut bytes: u64 = 0;
+    for (at, host) in &set.files {
+        let dest = staging.join(at.trim_start_matches('/'));
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        bytes += std::fs::copy(host, &dest).map_err(|e| io(host, e))?;
+    }
+    for (at, target) in &set.links {
+        let dest = staging.join(at.trim_start_matches('/'));
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        std::os::unix::fs::symlink(target, &dest).map_err(|e| io(&dest, e))?;
+    }
+    // Room for the metadata of many small files (lenses, terminfo, …) besides the data.
+    let entries = (set.files.len() + set.links.len()) as u64;
+    let size_kib = bytes / 1024 * 5 / 4 + entries * 8 + 8192;
+    let hex: String = hash
+        .chars()
+        .chain(std::iter::repeat('0'))
+        .take(32)
+        .collect();
+    let uuid = format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    );
+    let _ = std::fs::remove_file(out);
+    let made = Command::new("mke2fs")
+        .args(["-q", "-F", "-t", "ext2", "-m", "0", "-L", "guestfs-root"])
+        .args(["-U", &uuid, "-d"])
+        .arg(&staging)
+        .arg(out)
+        .arg(format!("{}k", size_kib))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| BuildError(format!("mke2fs: {} (install e2fsprogs)", e)))?;
+    let _ = std::fs::remove_dir_all(&staging);
+    if !made.status.success() {
+        return err(format!(
+            "mke2fs {}: {}",
+            out.display(),
+            String::from_utf8_lossy(&made.stderr).trim_end()
+        ));
+    }
+    Ok(())
 }
 
 /// Writes a fixed appliance into `dir` (created if missing): what libguestfs 1.48 expects of
@@ -548,9 +650,9 @@ pub fn write_appliance(inputs: &Inputs, dir: &Path) -> Result<Appliance> {
 /// `LIBGUESTFS_PATH` (the same kernel as `vmlinux` when it is an ELF image, for the firmware
 /// that jumps straight to it).
 ///
-/// `root` is a small empty ext2 filesystem: 1.48 attaches it as the last disk and names its
-/// UUID on the kernel command line (`root=UUID=…`); the appliance runs from its initramfs and
-/// the daemon hides that disk.
+/// `root` is the appliance's disk (the programs off the boot path): 1.48 attaches it as the
+/// last disk and names its UUID on the kernel command line (`root=UUID=…`), as this library
+/// does; the appliance runs from its initramfs, mounts that disk on first use and hides it.
 pub fn write_fixed(inputs: &Inputs, dir: &Path) -> Result<Appliance> {
     let io = |what: &Path, e: std::io::Error| BuildError(format!("{}: {}", what.display(), e));
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
@@ -561,31 +663,6 @@ pub fn write_fixed(inputs: &Inputs, dir: &Path) -> Result<Appliance> {
         std::fs::hard_link(&a.kernel, &kernel)
             .or_else(|_| std::fs::copy(&a.kernel, &kernel).map(|_| ()))
             .map_err(|e| io(&kernel, e))?;
-    }
-    let root = dir.join("root");
-    let _ = std::fs::remove_file(&root);
-    let made = Command::new("mke2fs")
-        .args([
-            "-q",
-            "-F",
-            "-t",
-            "ext2",
-            "-U",
-            "random",
-            "-L",
-            "guestfs-root",
-        ])
-        .arg(&root)
-        .arg("1M")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| BuildError(format!("mke2fs: {} (install e2fsprogs)", e)))?;
-    if !made.status.success() {
-        return err(format!(
-            "mke2fs {}: {}",
-            root.display(),
-            String::from_utf8_lossy(&made.stderr).trim_end()
-        ));
     }
     let readme = dir.join("README.fixed");
     std::fs::write(
@@ -601,10 +678,55 @@ pub fn write_fixed(inputs: &Inputs, dir: &Path) -> Result<Appliance> {
     )
     .map_err(|e| io(&readme, e))?;
     Ok(Appliance {
-        kernel: a.kernel,
-        initrd: a.initrd,
-        dir: dir.to_path_buf(),
         fixed: true,
+        dir: dir.to_path_buf(),
+        ..a
+    })
+}
+
+/// The UUID of the appliance's disk (an ext2 filesystem), as the kernel command line names
+/// it (`root=UUID=…`) for the daemon to tell that disk from the user's.
+pub fn disk_uuid(root: &Path) -> Option<String> {
+    use std::os::unix::fs::FileExt;
+    let mut sb = [0u8; 0x80];
+    std::fs::File::open(root)
+        .ok()?
+        .read_exact_at(&mut sb, 0x400)
+        .ok()?;
+    if sb[0x38..0x3a] != [0x53, 0xef] {
+        return None;
+    }
+    let h: String = sb[0x68..0x78]
+        .iter()
+        .map(|b| format!("{:02x}", b))
+        .collect();
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    ))
+}
+
+/// The appliance in `dir`, if its kernel and initramfs are there.
+fn appliance_in(dir: &Path, fixed: bool) -> Option<Appliance> {
+    let initrd = dir.join("initrd");
+    if !initrd.is_file() {
+        return None;
+    }
+    let kernel = ["vmlinux", "kernel"]
+        .iter()
+        .map(|k| dir.join(k))
+        .find(|k| k.is_file())?;
+    let root = Some(dir.join("root")).filter(|r| r.is_file());
+    Some(Appliance {
+        kernel,
+        initrd,
+        root,
+        dir: dir.to_path_buf(),
+        fixed,
     })
 }
 
@@ -757,6 +879,11 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
         b"root:x:0:\ndisk:x:6:\n".to_vec(),
         0o644,
     ));
+    entries.push((
+        DISK_MOUNTPOINT_FILE.to_string(),
+        format!("{}\n", DISK_MOUNTPOINT).into_bytes(),
+        0o644,
+    ));
 
     let mut links: Vec<(String, String)> = inputs
         .files
@@ -764,6 +891,13 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
         .iter()
         .map(|(a, t)| (a.trim_start_matches('/').to_string(), t.clone()))
         .collect();
+    // What the appliance's disk carries, at its usual path once the disk is mounted.
+    for at in inputs.extras.files.keys().chain(inputs.extras.links.keys()) {
+        links.push((
+            at.trim_start_matches('/').to_string(),
+            format!("{}{}", DISK_MOUNTPOINT, at),
+        ));
+    }
     links.push(("init".to_string(), "/usr/sbin/guestfsd".to_string()));
     links.push((
         sbin.trim_start_matches('/').to_string(),
@@ -777,7 +911,18 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
         add_parents(p, &mut dirs);
     }
     for d in [
-        "dev", "proc", "sys", "tmp", "run", "sysroot", "root", "etc", "var", "var/tmp", "usr/sbin",
+        "dev",
+        "proc",
+        "sys",
+        "tmp",
+        "run",
+        "sysroot",
+        "root",
+        "etc",
+        "var",
+        "var/tmp",
+        "usr/sbin",
+        DISK_MOUNTPOINT.trim_start_matches('/'),
     ] {
         dirs.insert(d.to_string());
     }
@@ -886,18 +1031,11 @@ pub fn find_fixed_in(path: &str) -> Option<Appliance> {
     }
     for d in path.split(':') {
         let dir = PathBuf::from(if d.is_empty() { "." } else { d });
-        if !dir.join("README.fixed").is_file() || !dir.join("initrd").is_file() {
+        if !dir.join("README.fixed").is_file() {
             continue;
         }
-        for k in ["vmlinux", "kernel"] {
-            if dir.join(k).is_file() {
-                return Some(Appliance {
-                    kernel: dir.join(k),
-                    initrd: dir.join("initrd"),
-                    dir,
-                    fixed: true,
-                });
-            }
+        if let Some(a) = appliance_in(&dir, true) {
+            return Some(a);
         }
     }
     None
@@ -941,16 +1079,9 @@ pub fn get_in(
     }
     let hash = inputs.hash();
     let dir = cache.join(format!("appliance-{}", hash));
-    if dir.join("initrd").is_file() {
-        for k in ["vmlinux", "kernel"] {
-            if dir.join(k).is_file() {
-                return Ok(Appliance {
-                    kernel: dir.join(k),
-                    initrd: dir.join("initrd"),
-                    dir,
-                    fixed: false,
-                });
-            }
+    if dir.join("root").is_file() {
+        if let Some(a) = appliance_in(&dir, false) {
+            return Ok(a);
         }
     }
     log(format!(
@@ -974,7 +1105,7 @@ pub fn get_in(
     }
     match std::fs::rename(&tmp, &dir) {
         Ok(()) => {}
-        Err(_) if dir.join("initrd").is_file() => {
+        Err(_) if dir.join("root").is_file() => {
             // Another process built the same appliance first: use theirs.
             let _ = std::fs::remove_dir_all(&tmp);
         }
@@ -987,15 +1118,8 @@ pub fn get_in(
             ));
         }
     }
-    for k in ["vmlinux", "kernel"] {
-        if dir.join(k).is_file() {
-            return Ok(Appliance {
-                kernel: dir.join(k),
-                initrd: dir.join("initrd"),
-                dir,
-                fixed: false,
-            });
-        }
+    if let Some(a) = appliance_in(&dir, false) {
+        return Ok(a);
     }
     err(format!(
         "appliance in {} is incomplete: remove it and try again",

@@ -1,9 +1,9 @@
 //! Device names. The library names the user's drives `/dev/sda`, `/dev/sdb`, … in the order it
 //! added them, whatever names the appliance kernel gave them (SCSI probing is asynchronous):
 //! names are translated on the way in and back on the way out, as 1.48's daemon does with its
-//! `/dev/disk/by-path` cache. The appliance's own disk (the `root` drive libguestfs 1.48 adds
-//! after the user's drives when it boots a fixed appliance) is not one of them: it is hidden
-//! from listings and from translation.
+//! `/dev/disk/by-path` cache. The appliance's own disk (the `root` drive attached after the
+//! user's drives, by libguestfs 1.48 booting a fixed appliance as by this library) is not one
+//! of them: it is hidden from listings and from translation.
 
 use guestfs_protocol::device_name::{drive_index, drive_letters, natural_cmp};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -92,12 +92,14 @@ fn ext_uuid(device: &str) -> Option<String> {
 /// drive and names it on the kernel command line (`root=UUID=…`). Only the last disk is
 /// considered, so a guest disk carrying the same UUID is never hidden.
 fn split_appliance(mut disks: Vec<String>, root_uuid: Option<&str>) -> Disks {
-    let appliance = match (root_uuid, disks.last()) {
-        (Some(uuid), Some(last))
-            if ext_uuid(&format!("/dev/{}", last))
+    // The last SCSI disk: user drives on virtio-blk sort after every SCSI disk.
+    let last_scsi = disks.iter().rposition(|d| d.starts_with("sd"));
+    let appliance = match (root_uuid, last_scsi) {
+        (Some(uuid), Some(i))
+            if ext_uuid(&format!("/dev/{}", disks[i]))
                 .is_some_and(|u| u.eq_ignore_ascii_case(uuid)) =>
         {
-            disks.pop()
+            Some(disks.remove(i))
         }
         _ => None,
     };
@@ -134,6 +136,11 @@ fn disks_state() -> &'static Disks {
 /// The kernel names of the user's drives in drive order.
 pub fn disks() -> &'static [String] {
     &disks_state().user
+}
+
+/// The kernel name of the appliance's own disk, if one is attached.
+pub fn appliance_disk() -> Option<&'static str> {
+    disks_state().appliance.as_deref()
 }
 
 /// Whether `path` (a block device) is the appliance's own disk.

@@ -5,6 +5,7 @@
 //! a module; otherwise it serves one connection: `--channel PATH|fd:N` (default: the
 //! virtio-serial port), `--listen` (PATH is a Unix socket to create and accept one client on).
 
+mod appliance_disk;
 mod calls;
 mod daemon;
 mod devices;

@@ -66,6 +66,7 @@ pub struct Output {
 
 /// Runs a program with the appliance's environment and collects its output.
 pub fn run(program: &str, args: &[&str]) -> Result<Output> {
+    crate::appliance_disk::ensure_mounted();
     let out = Command::new(program)
         .args(args)
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
@@ -193,6 +194,7 @@ pub enum Outcome {
 /// Runs a program as 1.48's daemon `command` does. With `fold` the program's standard output
 /// goes to the error text too (COMMAND_FLAG_FOLD_STDOUT_ON_STDERR), in the order written.
 pub fn command(program: &str, args: &[&str], fold: bool) -> Result<Outcome> {
+    crate::appliance_disk::ensure_mounted();
     let mut cmd = Command::new(program);
     cmd.args(args)
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
@@ -231,6 +233,7 @@ pub fn command(program: &str, args: &[&str], fold: bool) -> Result<Outcome> {
 
 /// 1.48's OCaml `command`: Ok(stdout), or the error `PROG exited with status N: STDERR`.
 pub fn ocaml_command(program: &str, args: &[&str], fold: bool) -> Result<String> {
+    crate::appliance_disk::ensure_mounted();
     let mut cmd = Command::new(program);
     cmd.args(args)
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")

@@ -22,10 +22,13 @@ const RETIRED_GROUPS: &[&str] = &["augeas", "realpath"];
 /// The directories the daemon runs programs from.
 pub const PROGRAM_PATH: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
+/// Whether the appliance carries `name`: on its boot path, or (a symlink into the mount
+/// point of) its disk, mounted on first use.
 fn have_program(name: &str) -> bool {
-    PROGRAM_PATH
-        .iter()
-        .any(|d| std::path::Path::new(d).join(name).is_file())
+    PROGRAM_PATH.iter().any(|d| {
+        let p = std::path::Path::new(d).join(name);
+        p.is_file() || std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink())
+    })
 }
 
 pub fn group_available(group: &str) -> bool {

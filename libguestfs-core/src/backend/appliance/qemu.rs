@@ -466,6 +466,7 @@ fn drive_args(i: usize, q: &QemuDrive) -> Result<Vec<String>> {
 /// The kernel command line.
 fn kernel_cmdline(
     ndisks: usize,
+    root_uuid: Option<&str>,
     accel: Accel,
     verbose: bool,
     kernel_version: Option<&str>,
@@ -502,7 +503,14 @@ fn kernel_cmdline(
             a.push(format!("lpj={}", lpj));
         }
     }
-    a.push(format!("guestfs_ndisks={}", ndisks));
+    // The appliance's disk is one more for the daemon to wait for; it tells it by its UUID.
+    match root_uuid {
+        Some(uuid) => {
+            a.push(format!("guestfs_ndisks={}", ndisks + 1));
+            a.push(format!("root=UUID={}", uuid));
+        }
+        None => a.push(format!("guestfs_ndisks={}", ndisks)),
+    }
     // The deprecated SELinux setting, as libguestfs passes it.
     a.push(if settings.selinux {
         "selinux=1 enforcing=0".into()
@@ -584,6 +592,22 @@ pub(crate) fn qemu_args(
     for (i, d) in drives.iter().enumerate() {
         a.extend(drive_args(i, d)?);
     }
+    // The appliance's disk, after the user's drives as libguestfs 1.48 attaches it.
+    let root_uuid = appliance
+        .root
+        .as_deref()
+        .and_then(guestfs_appliance::disk_uuid);
+    if let (Some(root), Some(_)) = (&appliance.root, &root_uuid) {
+        a.extend([
+            "-drive".into(),
+            format!(
+                "file={},format=raw,if=none,id=appliance,readonly=on,cache=unsafe",
+                qemu_escape(&root.display().to_string())
+            ),
+            "-device".into(),
+            format!("scsi-hd,drive=appliance,scsi-id={},lun=0", drives.len()),
+        ]);
+    }
     a.extend(["-device".into(), "virtio-serial-pci".into()]);
     a.extend(["-serial".into(), "stdio".into()]);
     a.extend([
@@ -610,7 +634,14 @@ pub(crate) fn qemu_args(
     }
     a.extend([
         "-append".into(),
-        kernel_cmdline(drives.len(), accel, verbose, kernel_version, settings),
+        kernel_cmdline(
+            drives.len(),
+            root_uuid.as_deref(),
+            accel,
+            verbose,
+            kernel_version,
+            settings,
+        ),
     ]);
     // Last, so that `-set` can change what is above.
     for (param, value) in &settings.hv_params {
@@ -1107,6 +1138,7 @@ mod tests {
         let appliance = guestfs_appliance::Appliance {
             kernel: PathBuf::from("/a/kernel"),
             initrd: PathBuf::from("/a/initrd"),
+            root: None,
             dir: PathBuf::from("/a"),
             fixed: true,
         };
@@ -1162,7 +1194,7 @@ mod tests {
             network: true,
             ..Default::default()
         };
-        let c = kernel_cmdline(2, Accel::Kvm, false, None, &s);
+        let c = kernel_cmdline(2, None, Accel::Kvm, false, None, &s);
         assert!(c.contains(" guestfs_ndisks=2 selinux=0 quiet guestfs_network=1 TERM="));
         assert!(c.ends_with(" guestfs_identifier=g1 foo=1 bar"), "{}", c);
     }
