@@ -136,7 +136,7 @@ echo == zero
 zero /dev/sdc
 umount /
 zero /dev/sdb1
--mount /dev/sdb1 /
+-vfs-type /dev/sdb1
 -zero /dev/sdz
 echo == errors on a read-only and a full filesystem
 mkfs ext2 /dev/sdc
