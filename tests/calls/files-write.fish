@@ -120,7 +120,7 @@ glob is-dir /mkdtemp/tmp*
 mkdir /mktemp
 mktemp /mktemp/tmpXXXXXX | sed 's/tmp....../tmpNNNNNN/'
 mktemp /mktemp/tmpXXXXXX suffix:suff | sed 's/tmp....../tmpNNNNNN/'
-ls /mktemp | sed 's/tmp....../tmpNNNNNN/'
+ls /mktemp | sed 's/tmp....../tmpNNNNNN/' | sort
 -mktemp /mktemp/tmpXXXXXY suffix:suff
 -mktemp /mktemp/tmp
 echo == umask

@@ -13,8 +13,13 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd};
 
-/// The size of C's stdio buffer, which 1.48 reads and writes in.
+/// The size of C's stdio buffer, which 1.48 reads and writes in: a sparse copy still decides
+/// per block of this size whether to skip it.
 const BUFSIZ: usize = 8192;
+
+/// How much is read or written per system call here (a multiple of [`BUFSIZ`]): larger than
+/// 1.48's buffers, so big fills and copies take fewer calls, with the same results.
+const IO_SIZE: usize = 16 * BUFSIZ;
 
 /// glibc's GLOB_BRACE (a GNU extension the libc crate does not name).
 const GLOB_BRACE: libc::c_int = 1 << 10;
@@ -141,10 +146,10 @@ impl Daemon {
             std::io::Seek::seek(&mut output, std::io::SeekFrom::Start(range.destoffset))
                 .map_err(|e| failed(os_errno(&e), &format!("lseek: {}", dest.shown)))?;
         }
-        let mut buf = vec![0u8; BUFSIZ];
+        let mut buf = vec![0u8; IO_SIZE];
         let mut left = range.size;
         while left != Some(0) {
-            let n = left.map_or(BUFSIZ, |l| l.min(BUFSIZ as u64) as usize);
+            let n = left.map_or(IO_SIZE, |l| l.min(IO_SIZE as u64) as usize);
             let r = match input.read(&mut buf[..n]) {
                 Ok(r) => r,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -156,19 +161,7 @@ impl Daemon {
                 }
                 return Err(Error::msg(format!("{}: input too short", src_shown)));
             }
-            if range.sparse && is_zero(&buf[..r]) {
-                std::io::Seek::seek(&mut output, std::io::SeekFrom::Current(r as i64)).map_err(
-                    |e| {
-                        failed(
-                            os_errno(&e),
-                            &format!("{}: seek (because of sparse flag)", dest.shown),
-                        )
-                    },
-                )?;
-            } else {
-                write_fully(&output, &buf[..r])
-                    .map_err(|e| failed(e, &format!("{}: write", dest.shown)))?;
-            }
+            self.copy_out(&mut output, &buf[..r], dest, range.sparse)?;
             if let (Some(l), Some(total)) = (left.as_mut(), range.size) {
                 *l -= r as u64;
                 self.progress.notify(total - *l, total);
@@ -176,6 +169,35 @@ impl Daemon {
         }
         close(input, &format!("close: {}", src_shown))?;
         close(output, &format!("close: {}", dest.shown))
+    }
+
+    /// Writes what was read, leaving holes for the all-zero blocks of a sparse copy.
+    fn copy_out(
+        &self,
+        output: &mut File,
+        data: &[u8],
+        dest: &CopyDest,
+        sparse: bool,
+    ) -> Result<()> {
+        if !sparse {
+            return write_fully(output, data)
+                .map_err(|e| failed(e, &format!("{}: write", dest.shown)));
+        }
+        for block in data.chunks(BUFSIZ) {
+            if is_zero(block) {
+                std::io::Seek::seek(output, std::io::SeekFrom::Current(block.len() as i64))
+                    .map_err(|e| {
+                        failed(
+                            os_errno(&e),
+                            &format!("{}: seek (because of sparse flag)", dest.shown),
+                        )
+                    })?;
+            } else {
+                write_fully(output, block)
+                    .map_err(|e| failed(e, &format!("{}: write", dest.shown)))?;
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn copy_file_to_file(
@@ -224,9 +246,9 @@ impl Daemon {
         let output = open_raw(&d, flags, mode).map_err(|e| failed(e, dest))?;
         let total = size as u64;
         let mut position = 0u64;
-        let mut buf = vec![0u8; BUFSIZ];
+        let mut buf = vec![0u8; IO_SIZE];
         while position < total {
-            let n = (total - position).min(BUFSIZ as u64) as usize;
+            let n = (total - position).min(IO_SIZE as u64) as usize;
             let r = match (&input).read(&mut buf[..n]) {
                 Ok(0) => return Err(Error::msg(format!("{}: input file too short", src))),
                 Ok(r) => r,
@@ -290,7 +312,7 @@ impl Daemon {
         if len < 0 {
             return Err(Error::msg(format!("{}: length is < 0", len)));
         }
-        self.fill_with(&[c as u8; BUFSIZ], true, len as usize, path)
+        self.fill_with(&[c as u8; IO_SIZE], true, len as usize, path)
     }
 
     pub(super) fn fill_pattern(&mut self, pattern: &str, len: i32, path: &str) -> Result<()> {
@@ -302,7 +324,9 @@ impl Daemon {
         if len < 0 {
             return Err(Error::msg(format!("{}: length is < 0", len)));
         }
-        self.fill_with(pattern, false, len as usize, path)
+        // Whole repetitions of the pattern per write, so each write starts where it starts.
+        let chunk = pattern.repeat((IO_SIZE / pattern.len()).max(1));
+        self.fill_with(&chunk, false, len as usize, path)
     }
 
     pub(super) fn fill_dir(&mut self, dir: &str, nr: i32) -> Result<()> {
