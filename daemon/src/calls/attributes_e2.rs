@@ -87,3 +87,30 @@ impl Daemon {
         self.e2_program("chattr", &["-v", &g], file).map(|_| ())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chattr_arguments_are_checked_as_1_48_checks_them() {
+        assert_eq!(chattr_argument("", false).unwrap(), None);
+        assert_eq!(
+            chattr_argument("is", false).unwrap().as_deref(),
+            Some("+is")
+        );
+        assert_eq!(chattr_argument("iS", true).unwrap().as_deref(), Some("-iS"));
+        let err = |a: &str| chattr_argument(a, false).unwrap_err().message;
+        assert_eq!(err("R"), "bad file attribute 'R'");
+        assert_eq!(err("aa"), "duplicate file attribute 'a'");
+        assert_eq!(err("BabcdB"), "duplicate file attribute 'B'");
+        assert_eq!(err("a1"), "unknown file attribute '1'");
+    }
+
+    #[test]
+    fn generations_read_as_c_reads_them() {
+        assert_eq!(leading_integer("123456 ---- /sysroot/x\n"), Some(123456));
+        assert_eq!(leading_integer("  0x10 x"), Some(16));
+        assert_eq!(leading_integer("lsattr: x"), None);
+    }
+}

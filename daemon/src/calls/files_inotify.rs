@@ -184,3 +184,46 @@ impl Daemon {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(wd: i32, mask: u32, name: &[u8], len: u32) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&wd.to_ne_bytes());
+        v.extend_from_slice(&mask.to_ne_bytes());
+        v.extend_from_slice(&0u32.to_ne_bytes());
+        v.extend_from_slice(&len.to_ne_bytes());
+        let mut n = name.to_vec();
+        n.resize(len as usize, 0);
+        v.extend_from_slice(&n);
+        v
+    }
+
+    #[test]
+    fn whole_events_are_taken_and_a_partial_one_is_left() {
+        let mut buf = event(1, 256, b"a", 16);
+        buf.extend(event(1, 8, b"", 0));
+        let partial = event(2, 4, b"long-name", 16);
+        buf.extend_from_slice(&partial[..20]);
+        let mut space = BATCH_SPACE;
+        let (events, used) = parse_events(&buf, &mut space).unwrap();
+        assert_eq!(used, 32 + 16);
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].in_name, "a");
+        assert_eq!(events[1].in_name, "");
+        assert_eq!(events[1].in_mask, 8);
+        assert!(space < BATCH_SPACE);
+    }
+
+    #[test]
+    fn an_overlong_name_is_refused() {
+        let buf = event(1, 1, b"x", (PATH_MAX + 8) as u32);
+        let err = parse_events(&buf, &mut BATCH_SPACE.clone()).unwrap_err();
+        assert_eq!(
+            err.message,
+            format!("event->len = {} > PATH_MAX", PATH_MAX + 8)
+        );
+    }
+}
