@@ -77,6 +77,8 @@ lremovexattr user.ltest /dest
 -removexattr user.test /dest
 -getxattr /dest user.test
 -setxattr user.x y 1 /nonexistent
+-setxattr user.x y -1 /dest
+-setxattr user.x y 65537 /dest
 -getxattrs /nonexistent
 ln-s dest /destlink
 -lsetxattr user.x y 1 /destlink

@@ -151,8 +151,15 @@ impl Daemon {
         path: &str,
         follow: Follow,
     ) -> Result<()> {
-        if vallen as usize > XATTR_SIZE_MAX {
+        if vallen > XATTR_SIZE_MAX as i32 {
             return Err(Error::msg("extended attribute is too large"));
+        }
+        if vallen < 0 {
+            // 1.48 passes it on as a huge size_t, which the kernel refuses.
+            return Err(Error::new(
+                libc::E2BIG,
+                format!("setxattr: {}", strerror(libc::E2BIG)),
+            ));
         }
         // The value is the string's first `vallen` bytes (never past its end).
         let n = (vallen.max(0) as usize).min(val.len());
