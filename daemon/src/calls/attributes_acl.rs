@@ -106,7 +106,7 @@ impl Daemon {
 
     pub(super) fn acl_set_file(&mut self, path: &str, acltype: &str, text: &str) -> Result<()> {
         let t = acl_type(acltype)?;
-        let (c, ctext) = (cstr(path)?, cstr(text)?);
+        let ctext = cstr(text)?;
         // SAFETY: a valid C string.
         let acl = unsafe { acl_from_text(ctext.as_ptr()) };
         if acl.is_null() {
@@ -119,15 +119,8 @@ impl Daemon {
             ptr: acl,
             free: acl_free,
         };
-        let r = {
-            let _c = Chroot::enter(&self.sysroot)?;
-            // SAFETY: a valid C string and a live ACL.
-            unsafe { acl_set_file(c.as_ptr(), t, acl.ptr) }
-        };
-        if r == -1 {
-            return Err(perror(path));
-        }
-        Ok(())
+        // SAFETY: a valid C string and a live ACL.
+        self.set_in_guest(path, |p| unsafe { acl_set_file(p, t, acl.ptr) })
     }
 
     pub(super) fn acl_delete_def_file(&mut self, dir: &str) -> Result<()> {
@@ -164,7 +157,7 @@ impl Daemon {
     }
 
     pub(super) fn cap_set_file(&mut self, path: &str, text: &str) -> Result<()> {
-        let (c, ctext) = (cstr(path)?, cstr(text)?);
+        let ctext = cstr(text)?;
         // SAFETY: a valid C string.
         let cap = unsafe { cap_from_text(ctext.as_ptr()) };
         if cap.is_null() {
@@ -177,10 +170,17 @@ impl Daemon {
             ptr: cap,
             free: cap_free,
         };
+        // SAFETY: a valid C string and a live capability set.
+        self.set_in_guest(path, |p| unsafe { cap_set_file(p, cap.ptr) })
+    }
+
+    /// Runs a library's `*_set_file` on a guest path inside the chroot; failures read
+    /// `PATH: strerror`.
+    fn set_in_guest(&self, path: &str, set: impl FnOnce(*const c_char) -> c_int) -> Result<()> {
+        let c = cstr(path)?;
         let r = {
             let _c = Chroot::enter(&self.sysroot)?;
-            // SAFETY: a valid C string and a live capability set.
-            unsafe { cap_set_file(c.as_ptr(), cap.ptr) }
+            set(c.as_ptr())
         };
         if r == -1 {
             return Err(perror(path));
