@@ -51,6 +51,7 @@ stat /cp_r2/cp_a1/file | grep -E "^(uid|gid)"
 -cp-r /nonexistent /cp_r2
 -cp-r /cp_a1 /nodir/x
 echo == mknod and mkfifo
+available mknod
 mkfifo 0777 /mkfifo
 stat /mkfifo | grep mode
 -mkfifo 020777 /mkfifo-2
