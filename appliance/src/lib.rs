@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Bump when the layout of the appliance changes, so caches are rebuilt.
-const FORMAT_VERSION: &str = "guestfs-rs-appliance-6";
+const FORMAT_VERSION: &str = "guestfs-rs-appliance-7";
 
 /// A build failure: what went wrong and what to do about it, in one line.
 #[derive(Debug, Clone)]
@@ -869,16 +869,9 @@ fn write_initramfs<W: Write>(inputs: &Inputs, w: &mut cpio::CpioWriter<W>) -> st
         (BOOT_MODULES.join("\n") + "\n").into_bytes(),
         0o644,
     ));
-    entries.push((
-        "etc/passwd".to_string(),
-        b"root:x:0:0:root:/root:/bin/sh\n".to_vec(),
-        0o644,
-    ));
-    entries.push((
-        "etc/group".to_string(),
-        b"root:x:0:\ndisk:x:6:\n".to_vec(),
-        0o644,
-    ));
+    // No /etc/passwd or /etc/group: 1.48's appliance has none (they belong to no Debian
+    // package), so user and group ids stay numeric wherever programs or libraries print them
+    // (ACL text, tar headers, `ls -l`) and names are refused when parsed.
     entries.push((
         DISK_MOUNTPOINT_FILE.to_string(),
         format!("{}\n", DISK_MOUNTPOINT).into_bytes(),

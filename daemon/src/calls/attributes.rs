@@ -5,7 +5,9 @@ use crate::daemon::Daemon;
 use crate::sys::{cstr, errno, Chroot};
 use guestfs_protocol::calls;
 use guestfs_protocol::error::strerror;
-use guestfs_protocol::{Error, Result, Xattr};
+use guestfs_protocol::{
+    CopyAttributesOpts, Error, Result, SelinuxRelabelOpts, SetE2attrsOpts, Xattr,
+};
 use std::ffi::CString;
 
 /// The kernel's limit for one value (XATTR_SIZE_MAX).
@@ -149,8 +151,15 @@ impl Daemon {
         path: &str,
         follow: Follow,
     ) -> Result<()> {
-        if vallen as usize > XATTR_SIZE_MAX {
+        if vallen > XATTR_SIZE_MAX as i32 {
             return Err(Error::msg("extended attribute is too large"));
+        }
+        if vallen < 0 {
+            // 1.48 passes it on as a huge size_t, which the kernel refuses.
+            return Err(Error::new(
+                libc::E2BIG,
+                format!("setxattr: {}", strerror(libc::E2BIG)),
+            ));
         }
         // The value is the string's first `vallen` bytes (never past its end).
         let n = (vallen.max(0) as usize).min(val.len());
@@ -182,6 +191,89 @@ impl Daemon {
         };
         if r == -1 {
             return Err(perror("removexattr".into()));
+        }
+        Ok(())
+    }
+}
+
+impl Daemon {
+    /// 1.48's `copy_xattrs`: every (visible) extended attribute of `src` set on `dest`,
+    /// following symlinks.
+    fn copy_xattrs(&self, src: &str, dest: &str) -> Result<()> {
+        let _c = Chroot::enter(&self.sysroot)?;
+        let (s, d) = (cstr(src)?, cstr(dest)?);
+        let names = names(&s, Follow::Yes)
+            .map_err(|e| Error::new(e, format!("listxattr: {}: {}", src, strerror(e))))?;
+        for name in names {
+            let shown = String::from_utf8_lossy(&name).into_owned();
+            let cname = CString::new(name).map_err(|_| Error::msg("bad name"))?;
+            let len = get_into(&s, &cname, Follow::Yes, std::ptr::null_mut(), 0);
+            if len < 0 {
+                return Err(perror(format!("getxattr: {}, {}", src, shown)));
+            }
+            if len as usize > XATTR_SIZE_MAX {
+                return Err(Error::msg(format!(
+                    "{}: extended attribute is too large",
+                    shown
+                )));
+            }
+            let mut buf = vec![0u8; len as usize];
+            let got = get_into(&s, &cname, Follow::Yes, buf.as_mut_ptr(), buf.len());
+            if got < 0 {
+                return Err(perror(format!("getxattr: {}, {}", src, shown)));
+            }
+            // SAFETY: valid C strings, and `got` readable bytes in `buf`.
+            let r = unsafe {
+                libc::setxattr(
+                    d.as_ptr(),
+                    cname.as_ptr(),
+                    buf.as_ptr() as *const libc::c_void,
+                    got as usize,
+                    0,
+                )
+            };
+            if r == -1 {
+                return Err(perror(format!("setxattr: {}, {}", dest, shown)));
+            }
+        }
+        Ok(())
+    }
+
+    /// 1.48's `copy_attributes`: with `all`, each part not given explicitly is copied.
+    fn copy_attributes(&self, src: &str, dest: &str, o: &CopyAttributesOpts) -> Result<()> {
+        let all = o.all == Some(true);
+        let part = |v: Option<bool>| v.unwrap_or(all);
+        let (mode, xattributes, ownership) = (part(o.mode), part(o.xattributes), part(o.ownership));
+        let stat = |p: &str| -> Result<libc::stat64> {
+            let c = cstr(p)?;
+            let _c = Chroot::enter(&self.sysroot)?;
+            // SAFETY: st is written by the call.
+            let mut st: libc::stat64 = unsafe { std::mem::zeroed() };
+            // SAFETY: a valid C string and stat buffer.
+            if unsafe { libc::stat64(c.as_ptr(), &mut st) } == -1 {
+                return Err(perror(format!("stat: {}", p)));
+            }
+            Ok(st)
+        };
+        let (from, to) = (stat(src)?, stat(dest)?);
+        let d = cstr(dest)?;
+        const PERMISSIONS: libc::mode_t = 0o7777;
+        if mode && from.st_mode & PERMISSIONS != to.st_mode & PERMISSIONS {
+            let _c = Chroot::enter(&self.sysroot)?;
+            // SAFETY: a valid C string.
+            if unsafe { libc::chmod(d.as_ptr(), from.st_mode & PERMISSIONS) } == -1 {
+                return Err(perror(format!("chmod: {}", dest)));
+            }
+        }
+        if ownership && (from.st_uid != to.st_uid || from.st_gid != to.st_gid) {
+            let _c = Chroot::enter(&self.sysroot)?;
+            // SAFETY: a valid C string.
+            if unsafe { libc::chown(d.as_ptr(), from.st_uid, from.st_gid) } == -1 {
+                return Err(perror(format!("chown: {}", dest)));
+            }
+        }
+        if xattributes && crate::calls::daemon::group_available("linuxxattrs") {
+            self.copy_xattrs(src, dest)?;
         }
         Ok(())
     }
@@ -250,5 +342,68 @@ impl calls::Attributes for Daemon {
             out.extend(entries);
         }
         Ok(out)
+    }
+
+    fn copy_attributes(&mut self, src: &str, dest: &str, opts: &CopyAttributesOpts) -> Result<()> {
+        Daemon::copy_attributes(self, src, dest, opts)
+    }
+
+    // ACLs and capabilities: `attributes_acl.rs`.
+
+    fn acl_get_file(&mut self, path: &str, acltype: &str) -> Result<String> {
+        Daemon::acl_get_file(self, path, acltype)
+    }
+
+    fn acl_set_file(&mut self, path: &str, acltype: &str, acl: &str) -> Result<()> {
+        Daemon::acl_set_file(self, path, acltype, acl)
+    }
+
+    fn acl_delete_def_file(&mut self, dir: &str) -> Result<()> {
+        Daemon::acl_delete_def_file(self, dir)
+    }
+
+    fn cap_get_file(&mut self, path: &str) -> Result<String> {
+        Daemon::cap_get_file(self, path)
+    }
+
+    fn cap_set_file(&mut self, path: &str, cap: &str) -> Result<()> {
+        Daemon::cap_set_file(self, path, cap)
+    }
+
+    // ext2 attributes: `attributes_e2.rs`.
+
+    fn get_e2attrs(&mut self, file: &str) -> Result<String> {
+        Daemon::get_e2attrs(self, file)
+    }
+
+    fn set_e2attrs(&mut self, file: &str, attrs: &str, opts: &SetE2attrsOpts) -> Result<()> {
+        Daemon::set_e2attrs(self, file, attrs, opts.clear == Some(true))
+    }
+
+    fn get_e2generation(&mut self, file: &str) -> Result<i64> {
+        Daemon::get_e2generation(self, file)
+    }
+
+    fn set_e2generation(&mut self, file: &str, generation: i64) -> Result<()> {
+        Daemon::set_e2generation(self, file, generation)
+    }
+
+    // SELinux: `attributes_selinux.rs`.
+
+    fn getcon(&mut self) -> Result<String> {
+        Daemon::getcon(self)
+    }
+
+    fn setcon(&mut self, context: &str) -> Result<()> {
+        Daemon::setcon(self, context)
+    }
+
+    fn selinux_relabel(
+        &mut self,
+        specfile: &str,
+        path: &str,
+        opts: &SelinuxRelabelOpts,
+    ) -> Result<()> {
+        Daemon::selinux_relabel(self, specfile, path, opts.force == Some(true))
     }
 }

@@ -8,11 +8,21 @@ use guestfs_protocol::{Result, ACTIONS};
 /// appliance. A group is available only when its calls are implemented here and every one of
 /// its programs is present, so `available` never promises what a call would then refuse.
 const GROUPS: &[(&str, &[&str])] = &[
+    // libacl, linked into the daemon.
+    ("acl", &[]),
     ("gdisk", &["sgdisk"]),
     // The kernel's own: no program needed.
+    ("inotify", &[]),
+    // libcap, linked into the daemon.
+    ("linuxcaps", &[]),
     ("linuxxattrs", &[]),
     ("lvm2", &["lvm"]),
     ("luks", &["cryptsetup"]),
+    ("mknod", &[]),
+    ("scrub", &["scrub"]),
+    // The process's attr/current in /proc, as libselinux uses it.
+    ("selinux", &[]),
+    ("selinuxrelabel", &["setfiles"]),
     ("wipefs", &["wipefs"]),
 ];
 

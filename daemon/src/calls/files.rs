@@ -8,7 +8,10 @@ use crate::sys::{command_ok, cstr, errno, io_error, perror, Chroot};
 use guestfs_protocol::calls;
 use guestfs_protocol::checksum::Checksummer;
 use guestfs_protocol::error::strerror;
-use guestfs_protocol::{Dirent, Error, FileIn, IsDirOpts, IsFileOpts, Result, StatNs};
+use guestfs_protocol::{
+    CopyFileToFileOpts, Dirent, Error, FileIn, GlobExpandOpts, InotifyEvent, IsDirOpts, IsFileOpts,
+    MktempOpts, Result, StatNs,
+};
 use std::ffi::CStr;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -706,6 +709,172 @@ impl calls::Files for Daemon {
             return Err(perror(&format!("ftruncate: {}", path)));
         }
         Ok(())
+    }
+
+    // Writing calls: `files_write.rs`, inotify: `files_inotify.rs`.
+
+    fn copy_file_to_file(
+        &mut self,
+        src: &str,
+        dest: &str,
+        opts: &CopyFileToFileOpts,
+    ) -> Result<()> {
+        Daemon::copy_file_to_file(self, src, dest, opts)
+    }
+
+    fn copy_size(&mut self, src: &str, dest: &str, size: i64) -> Result<()> {
+        Daemon::copy_size(self, src, dest, size)
+    }
+
+    fn cp_a(&mut self, src: &str, dest: &str) -> Result<()> {
+        self.cp_with("-a", src, dest)
+    }
+
+    fn cp_r(&mut self, src: &str, dest: &str) -> Result<()> {
+        self.cp_with("-rP", src, dest)
+    }
+
+    fn fallocate(&mut self, path: &str, len: i32) -> Result<()> {
+        if len < 0 {
+            return Err(Error::msg("length < 0"));
+        }
+        Daemon::fallocate64(self, path, len as i64)
+    }
+
+    fn fallocate64(&mut self, path: &str, len: i64) -> Result<()> {
+        Daemon::fallocate64(self, path, len)
+    }
+
+    fn fill(&mut self, c: i32, len: i32, path: &str) -> Result<()> {
+        Daemon::fill(self, c, len, path)
+    }
+
+    fn fill_dir(&mut self, dir: &str, nr: i32) -> Result<()> {
+        Daemon::fill_dir(self, dir, nr)
+    }
+
+    fn fill_pattern(&mut self, pattern: &str, len: i32, path: &str) -> Result<()> {
+        Daemon::fill_pattern(self, pattern, len, path)
+    }
+
+    fn internal_upload(
+        &mut self,
+        filename: &mut FileIn<'_>,
+        tmpname: &str,
+        mode: i32,
+    ) -> Result<()> {
+        Daemon::internal_upload(self, filename, tmpname, mode)
+    }
+
+    fn lchown(&mut self, owner: i32, group: i32, path: &str) -> Result<()> {
+        Daemon::lchown(self, owner, group, path)
+    }
+
+    fn ln(&mut self, target: &str, linkname: &str) -> Result<()> {
+        self.hard_link(target, linkname, false)
+    }
+
+    fn ln_f(&mut self, target: &str, linkname: &str) -> Result<()> {
+        self.hard_link(target, linkname, true)
+    }
+
+    fn ln_sf(&mut self, target: &str, linkname: &str) -> Result<()> {
+        self.symlink_force(target, linkname)
+    }
+
+    fn mkdtemp(&mut self, tmpl: &str) -> Result<String> {
+        Daemon::mkdtemp(self, tmpl)
+    }
+
+    fn mkfifo(&mut self, mode: i32, path: &str) -> Result<()> {
+        self.mknod_typed(libc::S_IFIFO, mode, 0, 0, path)
+    }
+
+    fn mknod(&mut self, mode: i32, devmajor: i32, devminor: i32, path: &str) -> Result<()> {
+        Daemon::mknod(self, mode, devmajor, devminor, path)
+    }
+
+    fn mknod_b(&mut self, mode: i32, devmajor: i32, devminor: i32, path: &str) -> Result<()> {
+        self.mknod_typed(libc::S_IFBLK, mode, devmajor, devminor, path)
+    }
+
+    fn mknod_c(&mut self, mode: i32, devmajor: i32, devminor: i32, path: &str) -> Result<()> {
+        self.mknod_typed(libc::S_IFCHR, mode, devmajor, devminor, path)
+    }
+
+    fn mktemp(&mut self, tmpl: &str, opts: &MktempOpts) -> Result<String> {
+        Daemon::mktemp(self, tmpl, opts.suffix.as_deref())
+    }
+
+    fn pwrite(&mut self, path: &str, content: &[u8], offset: i64) -> Result<i32> {
+        Daemon::pwrite(self, path, content, offset)
+    }
+
+    fn rename(&mut self, oldpath: &str, newpath: &str) -> Result<()> {
+        Daemon::rename(self, oldpath, newpath)
+    }
+
+    fn scrub_file(&mut self, file: &str) -> Result<()> {
+        Daemon::scrub_file(self, file)
+    }
+
+    fn truncate(&mut self, path: &str) -> Result<()> {
+        calls::Files::truncate_size(self, path, 0)
+    }
+
+    fn utimens(
+        &mut self,
+        path: &str,
+        atsecs: i64,
+        atnsecs: i64,
+        mtsecs: i64,
+        mtnsecs: i64,
+    ) -> Result<()> {
+        Daemon::utimens(self, path, [(atsecs, atnsecs), (mtsecs, mtnsecs)])
+    }
+
+    fn write_file(&mut self, path: &str, content: &str, size: i32) -> Result<()> {
+        Daemon::write_file(self, path, content, size)
+    }
+
+    fn zero(&mut self, device: &str) -> Result<()> {
+        Daemon::zero(self, device)
+    }
+
+    fn get_umask(&mut self) -> Result<i32> {
+        Ok(super::files_write::get_umask())
+    }
+
+    fn umask(&mut self, mask: i32) -> Result<i32> {
+        super::files_write::set_umask(mask)
+    }
+
+    fn glob_expand(&mut self, pattern: &str, opts: &GlobExpandOpts) -> Result<Vec<String>> {
+        Daemon::glob_expand(self, pattern, opts.directoryslash != Some(false))
+    }
+
+    fn inotify_init(&mut self, maxevents: i32) -> Result<()> {
+        Daemon::inotify_init(self, maxevents)
+    }
+
+    fn inotify_add_watch(&mut self, path: &str, mask: i32) -> Result<i64> {
+        Daemon::inotify_add_watch(self, path, mask)
+    }
+
+    fn inotify_rm_watch(&mut self, wd: i32) -> Result<()> {
+        Daemon::inotify_rm_watch(self, wd)
+    }
+
+    fn inotify_read(&mut self) -> Result<Vec<InotifyEvent>> {
+        Daemon::inotify_read(self)
+    }
+
+    fn inotify_files(&mut self) -> Result<Vec<String>> {
+        Daemon::inotify_files(self)
+    }
+
+    fn inotify_close(&mut self) -> Result<()> {
+        Daemon::inotify_close(self)
     }
 }
 

@@ -5,10 +5,15 @@
 //! [`Unimplemented`]: guestfs_protocol::Unimplemented
 
 mod attributes;
+mod attributes_acl;
+mod attributes_e2;
+mod attributes_selinux;
 pub mod daemon;
 pub mod devices;
 mod encryption;
 mod files;
+mod files_inotify;
+pub mod files_write;
 pub mod filesystems;
 mod lvm;
 mod md;
