@@ -8,11 +8,17 @@ use guestfs_protocol::{Result, ACTIONS};
 /// appliance. A group is available only when its calls are implemented here and every one of
 /// its programs is present, so `available` never promises what a call would then refuse.
 const GROUPS: &[(&str, &[&str])] = &[
+    // Kernel ioctls: no program needed.
+    ("blkdiscard", &[]),
+    ("blkdiscardzeroes", &[]),
     ("gdisk", &["sgdisk"]),
+    ("ldm", &["ldmtool"]),
     // The kernel's own: no program needed.
     ("linuxxattrs", &[]),
-    ("lvm2", &["lvm"]),
     ("luks", &["cryptsetup"]),
+    ("lvm2", &["lvm"]),
+    ("mdadm", &["mdadm"]),
+    ("scrub", &["scrub"]),
     ("wipefs", &["wipefs"]),
 ];
 
@@ -22,7 +28,7 @@ const RETIRED_GROUPS: &[&str] = &["augeas", "realpath"];
 /// The directories the daemon runs programs from.
 pub const PROGRAM_PATH: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
-fn have_program(name: &str) -> bool {
+pub fn have_program(name: &str) -> bool {
     PROGRAM_PATH
         .iter()
         .any(|d| std::path::Path::new(d).join(name).is_file())

@@ -10,6 +10,7 @@ pub mod devices;
 mod encryption;
 mod files;
 pub mod filesystems;
+mod ldm;
 mod lvm;
 mod md;
 pub mod partitions;
@@ -26,4 +27,3 @@ impl calls::Forensics for Daemon {}
 impl calls::Hivex for Daemon {}
 impl calls::Inspection for Daemon {}
 impl calls::Journal for Daemon {}
-impl calls::Ldm for Daemon {}

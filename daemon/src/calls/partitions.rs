@@ -113,7 +113,8 @@ fn partition_info(partition: &str) -> Result<(String, i32)> {
     Ok((format!("/dev/{}", disk), num))
 }
 
-/// A GUID field of `sgdisk -i N` (1.48's `sgdisk_info_extract_field`).
+/// The value of a field of `sgdisk -i N` (1.48's `sgdisk_info_extract_field`), after the
+/// colon and its spaces.
 fn sgdisk_info_field(device: &str, partnum: i32, field: &str) -> Result<String> {
     check_partnum(partnum)?;
     let out = match command("sgdisk", &[device, "-i", &partnum.to_string()], true)? {
@@ -122,17 +123,156 @@ fn sgdisk_info_field(device: &str, partnum: i32, field: &str) -> Result<String> 
     };
     for line in out.trim().lines() {
         if let Some(value) = line.strip_prefix(field).and_then(|v| v.strip_prefix(':')) {
-            return Ok(value
-                .trim_start()
-                .chars()
-                .take_while(|c| *c == '-' || c.is_ascii_digit() || ('A'..='F').contains(c))
-                .collect());
+            if !value.is_empty() {
+                return Ok(value.trim_start().to_string());
+            }
         }
     }
     Err(Error::msg(format!(
         "{}: sgdisk output did not contain '{}'",
         device, field
     )))
+}
+
+/// The leading characters of `value` that are in `set`.
+fn leading(value: &str, set: &str) -> String {
+    value.chars().take_while(|c| set.contains(*c)).collect()
+}
+
+/// A GUID as sgdisk prints it, cut where it ends.
+fn leading_guid(value: &str) -> String {
+    leading(value, "-0123456789ABCDEF")
+}
+
+/// `sgdisk ARGS…` with its output folded into the error, failing with `PREFIX: OUTPUT`
+/// (`PREFIX` defaults to the command line, as 1.48 words most of these).
+fn sgdisk(args: &[&str], prefix: Option<&str>) -> Result<String> {
+    let line = format!("sgdisk {}", args.join(" "));
+    command_ok("sgdisk", args, true, prefix.unwrap_or(&line))
+}
+
+/// `parted -m -s -- DEVICE unit b print` (1.48's `print_partition_table`): "unrecognised
+/// disk label" is EINVAL.
+fn parted_print(device: &str) -> Result<String> {
+    let args = ["-m", "-s", "--", device, "unit", "b", "print"];
+    match command("parted", &args, false)? {
+        Outcome::Success(out) => Ok(out),
+        Outcome::Failure(err) => {
+            let errno = if err.contains("unrecognised disk label") {
+                libc::EINVAL
+            } else {
+                0
+            };
+            Err(Error::new(
+                errno,
+                format!("parted print: {}: {}", device, err),
+            ))
+        }
+    }
+}
+
+/// The row of `parted -m print` describing partition `partnum`.
+fn parted_row(device: &str, partnum: i32) -> Result<String> {
+    let out = parted_print(device)?;
+    let mut lines = out.lines();
+    match lines.next() {
+        Some("BYT;") => {}
+        first => {
+            return Err(Error::msg(format!(
+                "unknown signature, expected \"BYT;\" as first line of the output: {}",
+                first.unwrap_or("(signature was null)")
+            )))
+        }
+    }
+    if lines.next().is_none() {
+        return Err(Error::msg(
+            "parted didn't return a line describing the device",
+        ));
+    }
+    for line in lines {
+        let num: i32 = line
+            .split(':')
+            .next()
+            .and_then(|n| n.trim().parse().ok())
+            .ok_or_else(|| {
+                Error::msg(format!(
+                    "could not parse row from output of parted print command: {}",
+                    line
+                ))
+            })?;
+        if num == partnum {
+            return Ok(line.to_string());
+        }
+    }
+    Err(Error::msg(format!(
+        "partition number {} not found",
+        partnum
+    )))
+}
+
+/// Field `n` (from 0) of a `parted -m` row, fields ending in `:` or `;`.
+fn table_field(line: &str, n: usize) -> Result<String> {
+    line.split([':', ';'])
+        .nth(n)
+        .filter(|_| line.matches([':', ';']).count() >= n)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::msg(format!(
+                "not enough fields in output of parted print command: {}",
+                line
+            ))
+        })
+}
+
+/// `sfdisk [-N N] [-C C] [-H H] [-S S] [FLAG] DEVICE` with `lines` on its input, as 1.48's
+/// (deprecated) sfdisk calls run it; the partition table is read again afterwards.
+fn sfdisk_input(
+    device: &str,
+    partnum: i32,
+    geometry: [i32; 3],
+    flag: Option<&str>,
+    lines: &[String],
+) -> Result<()> {
+    let mut args: Vec<String> = Vec::new();
+    if partnum > 0 {
+        args.extend(["-N".to_string(), partnum.to_string()]);
+    }
+    for (opt, v) in ["-C", "-H", "-S"].iter().zip(geometry) {
+        if v != 0 {
+            args.extend([opt.to_string(), v.to_string()]);
+        }
+    }
+    args.extend(flag.map(str::to_string));
+    args.push(device.to_string());
+    let cmdline = format!("sfdisk {}", args.join(" "));
+    let failed = || Error::msg(format!("{}: external command failed", cmdline));
+    let mut child = std::process::Command::new("sfdisk")
+        .args(&args)
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("LC_ALL", "C")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| crate::sys::io_error(&e, &format!("failed to open pipe: {}", cmdline)))?;
+    let mut input = child.stdin.take().expect("piped stdin");
+    // sfdisk may exit before reading everything; its exit status tells.
+    for line in lines {
+        if std::io::Write::write_all(&mut input, format!("{}\n", line).as_bytes()).is_err() {
+            break;
+        }
+    }
+    drop(input);
+    let ok = child.wait().map(|s| s.success()).unwrap_or(false);
+    if !ok {
+        return Err(failed());
+    }
+    // sfdisk's own re-read can fail with EBUSY on fast machines (1.48 does this too).
+    let _ = run("blockdev", &["--rereadpt", device]);
+    Ok(())
+}
+
+/// `sfdisk FLAG DEVICE`, failing with `DEVICE: ERROR`.
+fn sfdisk_flag(device: &str, flag: &str) -> Result<String> {
+    command_ok("sfdisk", &[flag, device], false, device)
 }
 
 /// 1.48's accepted partition table types, with its aliases.
@@ -219,11 +359,143 @@ impl calls::Partitions for Daemon {
     }
 
     fn part_get_gpt_type(&mut self, device: &str, partnum: i32) -> Result<String> {
-        sgdisk_info_field(device, partnum, "Partition GUID code")
+        sgdisk_info_field(device, partnum, "Partition GUID code").map(|v| leading_guid(&v))
     }
 
     fn part_get_gpt_guid(&mut self, device: &str, partnum: i32) -> Result<String> {
-        sgdisk_info_field(device, partnum, "Partition unique GUID")
+        sgdisk_info_field(device, partnum, "Partition unique GUID").map(|v| leading_guid(&v))
+    }
+
+    fn part_get_gpt_attributes(&mut self, device: &str, partnum: i32) -> Result<i64> {
+        let value = sgdisk_info_field(device, partnum, "Attribute flags")?;
+        let hex = leading(&value, "0123456789ABCDEF");
+        // 1.48 parses 64 bits (OCaml's Int64.of_string "0x…"), but its daemon hands an
+        // OCaml call's int64 result back through a C `int`: only the low 32 bits, sign
+        // extended, reach the caller.
+        u64::from_str_radix(&hex, 16)
+            .map(|v| v as i32 as i64)
+            .map_err(|_| Error::msg("Int64.of_string"))
+    }
+
+    fn part_set_gpt_attributes(
+        &mut self,
+        device: &str,
+        partnum: i32,
+        attributes: i64,
+    ) -> Result<()> {
+        check_partnum(partnum)?;
+        let arg = format!("{}:=:{:X}", partnum, attributes);
+        sgdisk(&[device, "-A", &arg], Some("sgdisk")).map(|_| ())
+    }
+
+    fn part_set_gpt_guid(&mut self, device: &str, partnum: i32, guid: &str) -> Result<()> {
+        check_partnum(partnum)?;
+        let arg = format!("{}:{}", partnum, guid);
+        sgdisk(&[device, "-u", &arg], None).map(|_| ())
+    }
+
+    fn part_get_disk_guid(&mut self, device: &str) -> Result<String> {
+        let out = sgdisk(&[device, "-p"], None)?;
+        out.lines()
+            .find_map(|l| l.strip_prefix("Disk identifier (GUID):"))
+            .map(|v| leading_guid(v.trim_start_matches([' ', '\t'])))
+            .ok_or_else(|| {
+                Error::msg(
+                    "sgdisk output did not contain disk GUID. See LIBGUESTFS_DEBUG output for more details",
+                )
+            })
+    }
+
+    fn part_set_disk_guid(&mut self, device: &str, guid: &str) -> Result<()> {
+        sgdisk(&[device, "-U", guid], None).map(|_| ())
+    }
+
+    fn part_set_disk_guid_random(&mut self, device: &str) -> Result<()> {
+        sgdisk(&[device, "-U", "R"], None).map(|_| ())
+    }
+
+    fn part_expand_gpt(&mut self, device: &str) -> Result<()> {
+        sgdisk(&["-e", device], None).map(|_| ())
+    }
+
+    fn part_get_bootable(&mut self, device: &str, partnum: i32) -> Result<bool> {
+        check_partnum(partnum)?;
+        let row = parted_row(device, partnum)?;
+        Ok(table_field(&row, 6)?.contains("boot"))
+    }
+
+    fn part_get_name(&mut self, device: &str, partnum: i32) -> Result<String> {
+        if self.part_get_parttype(device)? != "gpt" {
+            return Err(Error::msg(
+                "part-get-name can only be used on GUID Partition Tables",
+            ));
+        }
+        let row = parted_row(device, partnum)?;
+        table_field(&row, 5)
+            .map_err(|_| Error::msg(format!("cannot get the name field from '{}'", row)))
+    }
+
+    fn part_get_mbr_part_type(&mut self, device: &str, partnum: i32) -> Result<String> {
+        let parttype = self.part_get_parttype(device)?;
+        let mbr_id = self.part_get_mbr_id(device, partnum)?;
+        Ok(match (parttype.as_str(), partnum, mbr_id) {
+            ("msdos", 1..=4, 0x05 | 0x0f) => "extended",
+            ("msdos", 1..=4, _) => "primary",
+            ("msdos", _, _) => "logical",
+            _ => "primary",
+        }
+        .to_string())
+    }
+
+    fn part_resize(&mut self, device: &str, partnum: i32, endsect: i64) -> Result<()> {
+        check_partnum(partnum)?;
+        let end = format!("{}s", endsect);
+        let args = ["-s", "--", device, "resizepart", &partnum.to_string(), &end];
+        match command("parted", &args, true)? {
+            Outcome::Success(_) => Ok(()),
+            // 1.48's wording ends in a colon.
+            Outcome::Failure(err) => Err(Error::msg(format!("parted: {}: {}:", device, err))),
+        }
+    }
+
+    fn sfdisk(
+        &mut self,
+        device: &str,
+        cyls: i32,
+        heads: i32,
+        sectors: i32,
+        lines: &[String],
+    ) -> Result<()> {
+        sfdisk_input(device, 0, [cyls, heads, sectors], None, lines)
+    }
+
+    fn sfdisk_N(
+        &mut self,
+        device: &str,
+        partnum: i32,
+        cyls: i32,
+        heads: i32,
+        sectors: i32,
+        line: &str,
+    ) -> Result<()> {
+        let lines = [line.to_string()];
+        sfdisk_input(device, partnum, [cyls, heads, sectors], None, &lines)
+    }
+
+    fn sfdiskM(&mut self, device: &str, lines: &[String]) -> Result<()> {
+        sfdisk_input(device, 0, [0; 3], Some("-uM"), lines)
+    }
+
+    fn sfdisk_l(&mut self, device: &str) -> Result<String> {
+        sfdisk_flag(device, "-l")
+    }
+
+    fn sfdisk_kernel_geometry(&mut self, device: &str) -> Result<String> {
+        sfdisk_flag(device, "-g")
+    }
+
+    fn sfdisk_disk_geometry(&mut self, device: &str) -> Result<String> {
+        sfdisk_flag(device, "-G")
     }
 
     fn part_to_dev(&mut self, partition: &str) -> Result<String> {
