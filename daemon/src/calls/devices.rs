@@ -102,12 +102,11 @@ fn disk_labels() -> Vec<(String, String)> {
     out
 }
 
-/// A disk's serial: SCSI VPD page 0x80 (4 header bytes, then the serial) or virtio-blk's.
+/// A SCSI disk's serial: VPD page 0x80 (4 header bytes, then the serial). Only SCSI disks,
+/// as 1.48's udev rules (they read `ID_SCSI_SERIAL`).
 fn disk_serial(disk: &str) -> Option<String> {
-    let serial = match std::fs::read(format!("/sys/block/{}/device/vpd_pg80", disk)) {
-        Ok(page) if page.len() > 4 => String::from_utf8_lossy(&page[4..]).into_owned(),
-        _ => std::fs::read_to_string(format!("/sys/block/{}/serial", disk)).ok()?,
-    };
+    let page = std::fs::read(format!("/sys/block/{}/device/vpd_pg80", disk)).ok()?;
+    let serial = String::from_utf8_lossy(page.get(4..)?).into_owned();
     let serial = serial.trim_matches(|c: char| c.is_whitespace() || c == '\0');
     (!serial.is_empty()).then(|| serial.to_string())
 }

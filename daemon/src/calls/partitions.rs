@@ -71,27 +71,88 @@ pub fn sfdisk_dump(kernel_disk: &str) -> Option<Table> {
     (!t.label.is_empty()).then_some(t)
 }
 
-fn table_of(device: &str) -> Result<Table> {
-    sfdisk_dump(device).ok_or_else(|| parted_print_error(device))
+/// A partition table as `parted -m … unit b print` describes it, which 1.48 reads (sfdisk's
+/// dump, read first, knows fewer kinds of table): parted's name for its kind (`loop` for a
+/// filesystem on the whole device) and its partitions in bytes.
+struct PartedTable {
+    label: Option<String>,
+    parts: Vec<Partition>,
 }
 
-/// Why there is no partition table, in 1.48's words: it runs `parted -m print`, whose
-/// "unrecognised disk label" becomes EINVAL.
-fn parted_print_error(device: &str) -> Error {
+fn parted_table(device: &str) -> Result<PartedTable> {
     let args = ["-m", "-s", "--", device, "unit", "b", "print"];
-    match ocaml_command("parted", &args, false) {
-        Err(e) if e.message.contains("unrecognised disk label") => Error::new(
-            libc::EINVAL,
-            format!(
-                "parted: {}: {}: {}",
-                device,
-                e.message,
-                strerror(libc::EINVAL)
-            ),
-        ),
-        Err(e) => e,
-        Ok(_) => Error::msg(format!("{}: cannot parse the output of parted", device)),
-    }
+    let out = match ocaml_command("parted", &args, false) {
+        // 1.48 turns "unrecognised disk label" into EINVAL.
+        Err(e) if e.message.contains("unrecognised disk label") => {
+            return Err(Error::new(
+                libc::EINVAL,
+                format!(
+                    "parted: {}: {}: {}",
+                    device,
+                    e.message,
+                    strerror(libc::EINVAL)
+                ),
+            ))
+        }
+        r => r?,
+    };
+    let lines: Vec<&str> = out.trim().split('\n').collect();
+    let (device_line, rows) = match lines.as_slice() {
+        ["BYT;", device_line, rows @ ..] => (*device_line, rows),
+        [] | [_] => {
+            return Err(Error::msg(
+                "too few rows of output from 'parted print' command",
+            ))
+        }
+        _ => {
+            return Err(Error::msg(
+                "did not see 'BYT;' magic value in 'parted print' command",
+            ))
+        }
+    };
+    let bytes = |f: &str| f.strip_suffix('B').and_then(|n| n.parse::<i64>().ok());
+    let parts = rows
+        .iter()
+        .map(|row| {
+            let parse = || {
+                let f: Vec<&str> = row.split(':').collect();
+                match f.as_slice() {
+                    [num, start, end, size, ..] => Some(Partition {
+                        part_num: num.parse().ok()?,
+                        part_start: bytes(start)?,
+                        part_end: bytes(end)?,
+                        part_size: bytes(size)?,
+                    }),
+                    _ => None,
+                }
+            };
+            parse().ok_or_else(|| {
+                Error::msg(format!(
+                    "could not parse row from output of 'parted print' command: {}",
+                    row
+                ))
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(PartedTable {
+        label: device_line.split(':').nth(5).map(str::to_string),
+        parts,
+    })
+}
+
+/// 1.48's `has_bogus_mbr`: the boot sector mkfs.fat (dosfstools 4.2+) writes on a whole
+/// device, a bootable FAT partition from sector 0 that parted does not recognise.
+fn has_bogus_mbr(device: &str) -> bool {
+    use std::os::unix::fs::FileExt;
+    let mut sec0 = [0u8; 512];
+    let read = std::fs::File::open(device).and_then(|f| f.read_exact_at(&mut sec0, 0));
+    let pte = &sec0[0x1be..0x1ce];
+    read.is_ok()
+        && sec0[0x1fe..0x200] == [0x55, 0xaa]
+        && &sec0[3..11] == b"mkfs.fat"
+        && pte[0..4] == [0x80, 0x00, 0x01, 0x00]
+        && [0x01, 0x04, 0x06, 0x0c, 0x0e].contains(&pte[4])
+        && pte[8..12] == [0, 0, 0, 0]
 }
 
 /// The whole disk (kernel name) and number of a partition, from sysfs.
@@ -316,7 +377,9 @@ impl calls::Partitions for Daemon {
     }
 
     fn part_list(&mut self, device: &str) -> Result<Vec<Partition>> {
-        let t = table_of(device)?;
+        let Some(t) = sfdisk_dump(device) else {
+            return parted_table(device).map(|t| t.parts);
+        };
         Ok(t.parts
             .iter()
             .map(|p| {
@@ -333,11 +396,21 @@ impl calls::Partitions for Daemon {
     }
 
     fn part_get_parttype(&mut self, device: &str) -> Result<String> {
-        let t = table_of(device)?;
-        Ok(match t.label.as_str() {
-            "dos" => "msdos".to_string(),
-            other => other.to_string(),
-        })
+        if let Some(t) = sfdisk_dump(device) {
+            return Ok(match t.label.as_str() {
+                "dos" => "msdos".to_string(),
+                other => other.to_string(),
+            });
+        }
+        match parted_table(device)?.label.as_deref() {
+            Some("loop") if has_bogus_mbr(device) => Ok("msdos".to_string()),
+            Some("loop") => Err(Error::msg(format!("{}: not a partitioned device", device))),
+            Some(label) => Ok(label.to_string()),
+            None => Err(Error::msg(format!(
+                "{}: cannot parse the output of parted",
+                device
+            ))),
+        }
     }
 
     fn part_get_mbr_id(&mut self, device: &str, partnum: i32) -> Result<i32> {
