@@ -305,3 +305,22 @@ impl calls::Lvm for Daemon {
         meta
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_accept_whole_disks_with_their_partitions() {
+        let devices = ["/dev/sda".to_string(), "/dev/sdb1".to_string()];
+        assert_eq!(
+            filter_rules(&devices),
+            [
+                "a|^/dev/sda$|",
+                "a|^/dev/sda[0-9]|",
+                "a|^/dev/sdb1$|",
+                "r|.*|"
+            ]
+        );
+    }
+}

@@ -645,3 +645,16 @@ impl calls::Partitions for Daemon {
         command_ok("sgdisk", &[device, "-t", &typecode], true, &prefix).map(|_| ())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parted_fields_end_in_colon_or_semicolon() {
+        let row = "1:1048576B:2097151B:1048576B:ext2:boot part:boot, esp;";
+        assert_eq!(table_field(row, 5).unwrap(), "boot part");
+        assert_eq!(table_field(row, 6).unwrap(), "boot, esp");
+        assert!(table_field("1:2B;", 6).is_err());
+    }
+}
