@@ -268,20 +268,33 @@ pub fn uuid_list(cmd: &str, col: &str, object: &str) -> Result<Vec<String>> {
     Ok(lines(&out))
 }
 
-/// The canonical `/dev/VG/LV` name of a device that is a logical volume (by any of its names:
-/// `/dev/mapper/VG-LV`, `/dev/dm-N`), found by device number as 1.48's `lv_canonical`.
-pub fn lv_canonical(device: &str) -> Result<Option<String>> {
+/// The device number of a path (symlinks followed), as `lv_canonical` compares them.
+fn rdev(path: &str) -> Result<u64> {
     use std::os::unix::fs::MetadataExt;
-    let rdev = |path: &str| {
-        std::fs::metadata(path)
-            .map(|m| m.rdev())
-            .map_err(|e| crate::sys::io_error(&e, &format!("stat: {}", path)))
-    };
+    std::fs::metadata(path)
+        .map(|m| m.rdev())
+        .map_err(|e| crate::sys::io_error(&e, &format!("stat: {}", path)))
+}
+
+/// Every logical volume's `/dev/VG/LV` name with its device number.
+pub fn lv_device_numbers() -> Result<Vec<(u64, String)>> {
+    lvs()?.into_iter().map(|lv| Ok((rdev(&lv)?, lv))).collect()
+}
+
+/// The canonical `/dev/VG/LV` name of a device that is a logical volume (by any of its names:
+/// `/dev/mapper/VG-LV`, `/dev/dm-N`), found by device number among `lvs` as 1.48's
+/// `lv_canonical` does.
+pub fn lv_canonical_among(device: &str, lvs: &[(u64, String)]) -> Result<Option<String>> {
     let want = rdev(device)?;
-    for lv in lvs()? {
-        if rdev(&lv)? == want {
-            return Ok(Some(lv));
-        }
-    }
-    Ok(None)
+    Ok(lvs
+        .iter()
+        .find(|(r, _)| *r == want)
+        .map(|(_, lv)| lv.clone()))
+}
+
+/// [`lv_canonical_among`] every logical volume.
+pub fn lv_canonical(device: &str) -> Result<Option<String>> {
+    // The device is checked first, as 1.48 does (its error comes before lvm's).
+    rdev(device)?;
+    lv_canonical_among(device, &lv_device_numbers()?)
 }

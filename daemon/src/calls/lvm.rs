@@ -212,10 +212,15 @@ impl calls::Lvm for Daemon {
             })
             .unwrap_or_default();
         names.sort();
+        let lvs = if names.is_empty() {
+            Vec::new()
+        } else {
+            lvm::lv_device_numbers()?
+        };
         let mut out = Vec::new();
         for n in names {
             let path = format!("/dev/mapper/{}", n);
-            if lvm::lv_canonical(&path)?.is_none() {
+            if lvm::lv_canonical_among(&path, &lvs)?.is_none() {
                 out.push(path);
             }
         }
