@@ -1,4 +1,7 @@
-# Windows dynamic disks (LDM) on disks that carry none (InitEmpty).
+# Windows dynamic disks (LDM) on disks that carry none (InitEmpty), after the optional groups
+# of the block device calls, which the appliance must truly have.
+feature-available "blkdiscard blkdiscardzeroes gdisk ldm luks lvm2 mdadm scrub"
+available "ldm mdadm scrub"
 ldmtool-scan
 ldmtool-scan-devices "/dev/sda /dev/sdb"
 ldmtool-create-all
