@@ -59,4 +59,12 @@ part-add /dev/md0 p 64 1000
 -part-add /dev/md0 p 1000000 2000000
 -part-resize /dev/md0 1 2000000
 -part-expand-gpt /dev/md0p1
+echo == a filesystem on the whole device
+wipefs /dev/md0
+mkfs ext2 /dev/md0
+part-list /dev/md0
+-part-get-parttype /dev/md0
+wipefs /dev/md0
+mkfs vfat /dev/md0
+-part-get-parttype /dev/md0
 md-stop /dev/md0

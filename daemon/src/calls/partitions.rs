@@ -71,9 +71,9 @@ pub fn sfdisk_dump(kernel_disk: &str) -> Option<Table> {
     (!t.label.is_empty()).then_some(t)
 }
 
-/// A partition table as `parted -m … unit b print` describes it, which 1.48 reads (sfdisk's
-/// dump, read first, knows fewer kinds of table): parted's name for its kind (`loop` for a
-/// filesystem on the whole device) and its partitions in bytes.
+/// A partition table as `parted -m … unit b print` describes it, which 1.48's part_list and
+/// part_get_parttype read: parted's name for its kind (`loop` for a filesystem on the whole
+/// device) and its partitions in bytes.
 struct PartedTable {
     label: Option<String>,
     parts: Vec<Partition>,
@@ -377,31 +377,10 @@ impl calls::Partitions for Daemon {
     }
 
     fn part_list(&mut self, device: &str) -> Result<Vec<Partition>> {
-        let Some(t) = sfdisk_dump(device) else {
-            return parted_table(device).map(|t| t.parts);
-        };
-        Ok(t.parts
-            .iter()
-            .map(|p| {
-                let start = p.start.saturating_mul(t.sector_size);
-                let size = p.size.saturating_mul(t.sector_size);
-                Partition {
-                    part_num: p.num,
-                    part_start: start,
-                    part_end: start + size - 1,
-                    part_size: size,
-                }
-            })
-            .collect())
+        parted_table(device).map(|t| t.parts)
     }
 
     fn part_get_parttype(&mut self, device: &str) -> Result<String> {
-        if let Some(t) = sfdisk_dump(device) {
-            return Ok(match t.label.as_str() {
-                "dos" => "msdos".to_string(),
-                other => other.to_string(),
-            });
-        }
         match parted_table(device)?.label.as_deref() {
             Some("loop") if has_bogus_mbr(device) => Ok("msdos".to_string()),
             Some("loop") => Err(Error::msg(format!("{}: not a partitioned device", device))),
