@@ -16,7 +16,7 @@ is-lv /dev/mapper/VG-LV2
 is-lv /dev/sda1
 lvm-canonical-lv-name /dev/mapper/VG-LV1
 lvm-canonical-lv-name /dev/VG/LV2
--lvm-canonical-lv-name /dev/sda1
+-lvm-canonical-lv-name /dev/mapper/control
 -lvm-canonical-lv-name /dev/nosuch
 -lvm-canonical-lv-name VG/LV1
 list-dm-devices
