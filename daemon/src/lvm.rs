@@ -4,19 +4,48 @@ use crate::devices::from_kernel;
 use crate::sys::run_ok;
 use guestfs_protocol::{Error, LvmLv, LvmPv, LvmVg, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 /// Our own LVM configuration: no devices file, no udev (there is none in the appliance).
 pub const LVM_SYSTEM_DIR: &str = "/run/lvm-guestfs";
 
-const LVM_CONF: &str = "devices {\n  use_devicesfile = 0\n  write_cache_state = 0\n  obtain_device_list_from_udev = 0\n  scan_lvs = 0\n}\nactivation {\n  udev_sync = 0\n  udev_rules = 0\n  verify_udev_operations = 1\n  monitoring = 0\n}\nglobal {\n  locking_dir = \"/run/lock/lvm\"\n}\nbackup {\n  backup = 0\n  archive = 0\n}\n";
+/// The configuration after the `devices` section's settings (which [`lvm_conf`] writes,
+/// with the filter when one is set).
+const LVM_CONF_REST: &str = "}\nactivation {\n  udev_sync = 0\n  udev_rules = 0\n  verify_udev_operations = 1\n  monitoring = 0\n}\nglobal {\n  locking_dir = \"/run/lock/lvm\"\n}\nbackup {\n  backup = 0\n  archive = 0\n}\n";
 
 static LVM_ACTIVE: AtomicBool = AtomicBool::new(false);
 static MD_ACTIVE: AtomicBool = AtomicBool::new(false);
 
-fn prepare() {
+/// The device filter `lvm_set_filter` set (LVM's `filter` and `global_filter` rules), if any.
+static FILTER: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Our lvm.conf: no devices file, no udev, and the filter when one is set.
+fn lvm_conf(filter: &[String]) -> String {
+    let mut conf = String::from(
+        "devices {\n  use_devicesfile = 0\n  write_cache_state = 0\n  obtain_device_list_from_udev = 0\n  scan_lvs = 0\n",
+    );
+    if !filter.is_empty() {
+        let rules: Vec<String> = filter.iter().map(|r| format!("\"{}\"", r)).collect();
+        for kind in ["filter", "global_filter"] {
+            conf.push_str(&format!("  {} = [ {} ]\n", kind, rules.join(", ")));
+        }
+    }
+    conf + LVM_CONF_REST
+}
+
+fn prepare() -> Result<()> {
     let _ = std::fs::create_dir_all(LVM_SYSTEM_DIR);
     let _ = std::fs::create_dir_all("/run/lock/lvm");
-    let _ = std::fs::write(format!("{}/lvm.conf", LVM_SYSTEM_DIR), LVM_CONF);
+    let filter = FILTER.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let path = format!("{}/lvm.conf", LVM_SYSTEM_DIR);
+    std::fs::write(&path, lvm_conf(&filter))
+        .map_err(|e| crate::sys::io_error(&e, &format!("open: {}", path)))
+}
+
+/// Replaces the device filter (empty: every device) and writes the configuration.
+pub fn set_filter(rules: Vec<String>) -> Result<()> {
+    *FILTER.lock().unwrap_or_else(|e| e.into_inner()) = rules;
+    prepare()
 }
 
 /// Assembles md arrays (once): the modules, then `mdadm --assemble --scan`.
@@ -40,7 +69,7 @@ pub fn activate() {
     crate::devices::disks();
     activate_md();
     crate::modules::load("dm_mod");
-    prepare();
+    let _ = prepare();
     let _ = crate::sys::run("lvm", &["vgchange", "--sysinit", "-a", "ay"]);
 }
 
@@ -49,7 +78,7 @@ pub fn activate() {
 pub fn rescan() {
     LVM_ACTIVE.store(true, Ordering::SeqCst);
     crate::modules::load("dm_mod");
-    prepare();
+    let _ = prepare();
     let _ = crate::sys::run("lvm", &["vgscan", "--mknodes"]);
 }
 
@@ -237,4 +266,35 @@ pub fn uuid_list(cmd: &str, col: &str, object: &str) -> Result<Vec<String>> {
     activate();
     let out = run_ok("lvm", &[cmd, "-o", col, "--noheadings", object])?;
     Ok(lines(&out))
+}
+
+/// The device number of a path (symlinks followed), as `lv_canonical` compares them.
+fn rdev(path: &str) -> Result<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .map(|m| m.rdev())
+        .map_err(|e| crate::sys::io_error(&e, &format!("stat: {}", path)))
+}
+
+/// Every logical volume's `/dev/VG/LV` name with its device number.
+pub fn lv_device_numbers() -> Result<Vec<(u64, String)>> {
+    lvs()?.into_iter().map(|lv| Ok((rdev(&lv)?, lv))).collect()
+}
+
+/// The canonical `/dev/VG/LV` name of a device that is a logical volume (by any of its names:
+/// `/dev/mapper/VG-LV`, `/dev/dm-N`), found by device number among `lvs` as 1.48's
+/// `lv_canonical` does.
+pub fn lv_canonical_among(device: &str, lvs: &[(u64, String)]) -> Result<Option<String>> {
+    let want = rdev(device)?;
+    Ok(lvs
+        .iter()
+        .find(|(r, _)| *r == want)
+        .map(|(_, lv)| lv.clone()))
+}
+
+/// [`lv_canonical_among`] every logical volume.
+pub fn lv_canonical(device: &str) -> Result<Option<String>> {
+    // The device is checked first, as 1.48 does (its error comes before lvm's).
+    rdev(device)?;
+    lv_canonical_among(device, &lv_device_numbers()?)
 }

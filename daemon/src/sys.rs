@@ -64,15 +64,23 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// Runs a program with the appliance's environment and collects its output.
-pub fn run(program: &str, args: &[&str]) -> Result<Output> {
+/// A program to run with the appliance's environment (its PATH, the C locale, LVM's
+/// settings), once the appliance's disk, where most programs live, is mounted. Every program
+/// the daemon runs starts here.
+pub fn program(name: &str) -> Command {
     crate::appliance_disk::ensure_mounted();
-    let out = Command::new(program)
-        .args(args)
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+    let mut cmd = Command::new(name);
+    cmd.env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .env("LC_ALL", "C")
         .env("LVM_SYSTEM_DIR", crate::lvm::LVM_SYSTEM_DIR)
-        .env("LVM_SUPPRESS_FD_WARNINGS", "1")
+        .env("LVM_SUPPRESS_FD_WARNINGS", "1");
+    cmd
+}
+
+/// Runs a program with the appliance's environment and collects its output.
+pub fn run(program: &str, args: &[&str]) -> Result<Output> {
+    let out = self::program(program)
+        .args(args)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| {
@@ -194,14 +202,8 @@ pub enum Outcome {
 /// Runs a program as 1.48's daemon `command` does. With `fold` the program's standard output
 /// goes to the error text too (COMMAND_FLAG_FOLD_STDOUT_ON_STDERR), in the order written.
 pub fn command(program: &str, args: &[&str], fold: bool) -> Result<Outcome> {
-    crate::appliance_disk::ensure_mounted();
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("LC_ALL", "C")
-        .env("LVM_SYSTEM_DIR", crate::lvm::LVM_SYSTEM_DIR)
-        .env("LVM_SUPPRESS_FD_WARNINGS", "1")
-        .stdin(Stdio::null());
+    let mut cmd = self::program(program);
+    cmd.args(args).stdin(Stdio::null());
     let spawn_error = |e: std::io::Error| {
         Error::new(
             e.raw_os_error().unwrap_or(libc::EIO),
@@ -233,12 +235,8 @@ pub fn command(program: &str, args: &[&str], fold: bool) -> Result<Outcome> {
 
 /// 1.48's OCaml `command`: Ok(stdout), or the error `PROG exited with status N: STDERR`.
 pub fn ocaml_command(program: &str, args: &[&str], fold: bool) -> Result<String> {
-    crate::appliance_disk::ensure_mounted();
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null());
+    let mut cmd = self::program(program);
+    cmd.args(args).stdin(Stdio::null());
     let out = cmd.output().map_err(|e| {
         Error::new(
             e.raw_os_error().unwrap_or(libc::EIO),

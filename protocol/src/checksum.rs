@@ -16,9 +16,9 @@ pub enum Checksummer {
 }
 
 impl Checksummer {
-    /// `csumtype` as libguestfs accepts it.
+    /// `csumtype` as libguestfs accepts it (in any case, as 1.48's `STRCASEEQ`).
     pub fn new(csumtype: &str) -> Result<Checksummer> {
-        Ok(match csumtype {
+        Ok(match csumtype.to_ascii_lowercase().as_str() {
             "crc" => Checksummer::Crc(Cksum::default()),
             "md5" => Checksummer::Md5(md5::Md5::new()),
             "sha1" => Checksummer::Sha1(sha1::Sha1::new()),

@@ -16,7 +16,8 @@ for script in "$@"; do
   [ "$name" = prelude ] && continue
   { sed "s|@ISO@|$work/test.iso|" "$here/prelude.fish"; cat "$script"; } > "$work/$name.fish"
   rc=0
-  LIBGUESTFS_BACKEND_SETTINGS=force_tcg guestfish < "$work/$name.fish" \
+  # setsid: no controlling terminal, so passphrases are read from the script itself.
+  LIBGUESTFS_BACKEND_SETTINGS=force_tcg setsid -w guestfish < "$work/$name.fish" \
     > "$here/expected/$name.out" 2> "$here/expected/$name.err" || rc=$?
   echo "$rc" > "$here/expected/$name.rc"
   echo "$name: exit $rc"

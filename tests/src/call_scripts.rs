@@ -53,6 +53,15 @@ pub fn run_script(mut guestfish: Command, name: &str, work: &TempDir) -> (String
         sh(Command::new(calls_dir().join("make-iso.sh")).arg(&iso));
     }
     let script = full_script(name, &iso);
+    // Without a controlling terminal guestfish reads passphrases from the script (the line
+    // after the command), as 1.48's does when regenerate.sh captured it.
+    // SAFETY: setsid is async-signal-safe and touches nothing of the parent's.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut guestfish, || {
+            libc::setsid();
+            Ok(())
+        });
+    }
     let mut child = guestfish
         .current_dir(work.path())
         .stdin(Stdio::piped())

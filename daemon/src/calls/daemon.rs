@@ -10,14 +10,19 @@ use guestfs_protocol::{Result, ACTIONS};
 const GROUPS: &[(&str, &[&str])] = &[
     // libacl, linked into the daemon.
     ("acl", &[]),
+    // Kernel ioctls: no program needed.
+    ("blkdiscard", &[]),
+    ("blkdiscardzeroes", &[]),
     ("gdisk", &["sgdisk"]),
     // The kernel's own: no program needed.
     ("inotify", &[]),
+    ("ldm", &["ldmtool"]),
     // libcap, linked into the daemon.
     ("linuxcaps", &[]),
     ("linuxxattrs", &[]),
-    ("lvm2", &["lvm"]),
     ("luks", &["cryptsetup"]),
+    ("lvm2", &["lvm"]),
+    ("mdadm", &["mdadm"]),
     ("mknod", &[]),
     ("scrub", &["scrub"]),
     // The process's attr/current in /proc, as libselinux uses it.
@@ -34,7 +39,7 @@ pub const PROGRAM_PATH: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
 /// Whether the appliance carries `name`: on its boot path, or (a symlink into the mount
 /// point of) its disk, mounted on first use.
-fn have_program(name: &str) -> bool {
+pub fn have_program(name: &str) -> bool {
     PROGRAM_PATH.iter().any(|d| {
         let p = std::path::Path::new(d).join(name);
         p.is_file() || std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink())

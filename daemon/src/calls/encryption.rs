@@ -3,7 +3,7 @@
 
 use crate::calls::filesystems::blkid_type;
 use crate::daemon::Daemon;
-use crate::sys::ocaml_command;
+use crate::sys::{command_ok, ocaml_command};
 use guestfs_protocol::calls;
 use guestfs_protocol::{CryptsetupOpenOpts, Error, Result};
 use std::io::Write;
@@ -13,8 +13,9 @@ use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 struct KeyFile(String);
 
 impl KeyFile {
-    fn new(key: &str) -> Result<KeyFile> {
-        let path = format!("/tmp/crypt{}.key", std::process::id());
+    /// `/tmp/NAMEPID.key`: one file per name (a call may need two keys).
+    fn new(key: &str, name: &str) -> Result<KeyFile> {
+        let path = format!("/tmp/{}{}.key", name, std::process::id());
         // One call at a time: a file left by a killed call is ours to replace.
         let _ = std::fs::remove_file(&path);
         let mut f = std::fs::OpenOptions::new()
@@ -58,7 +59,7 @@ fn cryptsetup_open(
     };
     crate::modules::load("dm_mod");
     crate::modules::load("dm_crypt");
-    let keyfile = KeyFile::new(key)?;
+    let keyfile = KeyFile::new(key, "crypt")?;
     let mut args = vec!["-d", keyfile.0.as_str()];
     if readonly {
         args.push("--readonly");
@@ -77,7 +78,67 @@ fn cryptsetup_close(device: &str) -> Result<()> {
     ocaml_command("cryptsetup", &["close", mapname], false).map(|_| ())
 }
 
+/// `cryptsetup ARGS…` as 1.48's C calls run it: a failure is cryptsetup's error output.
+fn cryptsetup(args: &[&str]) -> Result<String> {
+    crate::modules::load("dm_mod");
+    crate::modules::load("dm_crypt");
+    command_ok("cryptsetup", args, false, "")
+}
+
+fn luks_format(device: &str, key: &str, keyslot: i32, cipher: Option<&str>) -> Result<()> {
+    let keyfile = KeyFile::new(key, "luks")?;
+    let slot = keyslot.to_string();
+    let mut args = vec!["-q"];
+    if let Some(c) = cipher {
+        args.extend(["--cipher", c]);
+    }
+    args.extend(["--key-slot", &slot, "luksFormat", device, &keyfile.0]);
+    cryptsetup(&args).map(|_| ())
+}
+
 impl calls::Encryption for Daemon {
+    fn luks_format(&mut self, device: &str, key: &str, keyslot: i32) -> Result<()> {
+        luks_format(device, key, keyslot, None)
+    }
+
+    fn luks_format_cipher(
+        &mut self,
+        device: &str,
+        key: &str,
+        keyslot: i32,
+        cipher: &str,
+    ) -> Result<()> {
+        luks_format(device, key, keyslot, Some(cipher))
+    }
+
+    fn luks_add_key(&mut self, device: &str, key: &str, newkey: &str, keyslot: i32) -> Result<()> {
+        let keyfile = KeyFile::new(key, "luks")?;
+        let newkeyfile = KeyFile::new(newkey, "luksnew")?;
+        let slot = keyslot.to_string();
+        let args = [
+            "-q",
+            "-d",
+            &keyfile.0,
+            "--key-slot",
+            &slot,
+            "luksAddKey",
+            device,
+            &newkeyfile.0,
+        ];
+        cryptsetup(&args).map(|_| ())
+    }
+
+    fn luks_kill_slot(&mut self, device: &str, key: &str, keyslot: i32) -> Result<()> {
+        let keyfile = KeyFile::new(key, "luks")?;
+        let slot = keyslot.to_string();
+        let args = ["-q", "-d", &keyfile.0, "luksKillSlot", device, &slot];
+        cryptsetup(&args).map(|_| ())
+    }
+
+    fn luks_uuid(&mut self, device: &str) -> Result<String> {
+        cryptsetup(&["luksUUID", device]).map(|out| out.trim().to_string())
+    }
+
     fn cryptsetup_open(
         &mut self,
         device: &str,

@@ -15,6 +15,7 @@ mod files;
 mod files_inotify;
 pub mod files_write;
 pub mod filesystems;
+mod ldm;
 mod lvm;
 mod md;
 pub mod partitions;
@@ -31,4 +32,3 @@ impl calls::Forensics for Daemon {}
 impl calls::Hivex for Daemon {}
 impl calls::Inspection for Daemon {}
 impl calls::Journal for Daemon {}
-impl calls::Ldm for Daemon {}
