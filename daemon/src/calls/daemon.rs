@@ -13,7 +13,9 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("linuxxattrs", &[]),
     ("lvm2", &["lvm"]),
     ("luks", &["cryptsetup"]),
+    ("rsync", &["rsync"]),
     ("wipefs", &["wipefs"]),
+    ("xz", &["xz"]),
 ];
 
 /// Groups that no call belongs to any more, which 1.48 still lists and reports as available.

@@ -4,21 +4,23 @@
 //!
 //! [`Unimplemented`]: guestfs_protocol::Unimplemented
 
+mod archives;
 mod attributes;
 pub mod daemon;
 pub mod devices;
 mod encryption;
 mod files;
+mod files_read;
 pub mod filesystems;
 mod lvm;
 mod md;
 pub mod partitions;
+mod pipes;
 
 use crate::daemon::Daemon;
 use guestfs_protocol::calls;
 
 // Families with nothing implemented yet.
-impl calls::Archives for Daemon {}
 impl calls::Augeas for Daemon {}
 impl calls::Btrfs for Daemon {}
 impl calls::Commands for Daemon {}
