@@ -53,8 +53,8 @@ tar-out /src x.tar excludes:"link,sub/*"
 echo x.list: | cat - x.list
 echo == errors
 -tar-in src.tar /missing
--tar-out /missing x.tar
--tar-out /src/a x.tar
+-tgz-out /missing x.tgz
+-txz-out /src/a x.txz
 !echo garbage > bad.tar
 -tar-in bad.tar /dst
 -tgz-in src.tar /dst
