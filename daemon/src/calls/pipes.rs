@@ -7,6 +7,7 @@ use crate::sys::io_error;
 use guestfs_protocol::error::strerror;
 use guestfs_protocol::{Error, FileIn, Result, MAX_CHUNK_SIZE};
 use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
 use std::process::{Child, Command, ExitStatus, Stdio};
 
 /// A program with the environment the daemon runs every program in.
@@ -115,6 +116,7 @@ pub fn stream_out(mut cmd: Command, out: &mut dyn Write, what: &str) -> Result<(
     // Sends the OK reply now, as 1.48 does before reading anything.
     out.flush().map_err(Error::from)?;
     let mut stdout = child.stdout.take().expect("piped stdout");
+    widen(&stdout);
     let mut buf = vec![0u8; MAX_CHUNK_SIZE];
     let copied = loop {
         match stdout.read(&mut buf) {
@@ -137,10 +139,32 @@ pub fn stream_out(mut cmd: Command, out: &mut dyn Write, what: &str) -> Result<(
     Ok(())
 }
 
+/// Gives a pipe 1 MiB of buffer (the kernel's default is 64 KiB), so the program and the
+/// daemon switch less often: each switch costs much in an emulated appliance. Best effort.
+fn widen(pipe: &impl AsRawFd) {
+    // SAFETY: fcntl on a descriptor we own; failure leaves the pipe as it was.
+    unsafe { libc::fcntl(pipe.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
+}
+
 fn wait(child: &mut Child, what: &str) -> Result<ExitStatus> {
     child
         .wait()
         .map_err(|e| io_error(&e, &format!("waitpid: {}", what)))
+}
+
+/// Reads into `buf` until it is full or the data ends (fewer bytes then). Chunks are 8 KiB:
+/// writing several at once to a pipeline saves wake-ups, which cost much in an emulated
+/// appliance.
+fn fill(file: &mut FileIn<'_>, buf: &mut [u8]) -> Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(got) => n += got,
+            Err(e) => return Err(Error::from(e)),
+        }
+    }
+    Ok(n)
 }
 
 /// What became of a FileIn call's data written into a pipeline.
@@ -159,16 +183,19 @@ pub fn feed(mut cmd: Command, file: &mut FileIn<'_>, what: &str) -> Result<Fed> 
     cmd.stdin(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| spawn_error(what, e))?;
     let mut stdin = child.stdin.take().expect("piped stdin");
+    widen(&stdin);
     let mut buf = vec![0u8; 1 << 16];
     let mut write_failed = false;
     let copied = loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break Ok(()),
+        let n = match fill(file, &mut buf) {
             Ok(n) => n,
-            Err(e) => break Err(Error::from(e)),
+            Err(e) => break Err(e),
         };
-        if stdin.write_all(&buf[..n]).is_err() {
+        if n > 0 && stdin.write_all(&buf[..n]).is_err() {
             write_failed = true;
+            break Ok(());
+        }
+        if n < buf.len() {
             break Ok(());
         }
     };
