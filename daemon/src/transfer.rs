@@ -6,9 +6,9 @@
 //! the chunks away before its error reply (1.48's `cancel_receive`); a cancel chunk from the
 //! library ends the call with "file upload cancelled".
 //!
-//! FileOut: the OK reply is sent just before the first chunk (so a call that fails before
-//! writing anything gets an ordinary error reply), data goes out in chunks of up to 8 KiB, and
-//! a CANCEL word from the library ends the stream with a cancel chunk.
+//! FileOut: the OK reply is sent just before the first chunk or at the call's first `flush`
+//! (so a call that fails before either gets an ordinary error reply), data goes out in chunks
+//! of up to 8 KiB, and a CANCEL word from the library ends the stream with a cancel chunk.
 
 use guestfs_protocol::server::FileChannel;
 use guestfs_protocol::{
@@ -190,8 +190,14 @@ impl Write for ChunkWriter<'_> {
         Ok(n)
     }
 
+    /// Before any data: sends the call's OK reply now, committing the call to the stream (a
+    /// failure after this cancels the transfer, as 1.48 does for calls that reply before
+    /// running their program).
     fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+        if self.stopped {
+            return Err(io::Error::from(io::ErrorKind::BrokenPipe));
+        }
+        self.send_ok_reply()
     }
 }
 

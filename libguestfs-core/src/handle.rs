@@ -423,7 +423,7 @@ impl Handle {
             }
             // libguestfs traces a daemon's error reply before reporting it, and reports
             // every other error (the library's own, a nested call's) before the trace.
-            Err(e) if e.reported || !action.is_daemon() => {
+            Err(e) if e.reported || e.unprefixed || !action.is_daemon() => {
                 let e = if e.reported {
                     e
                 } else {

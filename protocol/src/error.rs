@@ -14,6 +14,9 @@ pub struct Error {
     /// Set once the handle has reported it (printed or passed to the error handler), so calls
     /// built on other calls do not report the same failure twice.
     pub reported: bool,
+    /// The library's own failure during a daemon call (a transfer the daemon cancelled),
+    /// which libguestfs reports without the call's name in front.
+    pub unprefixed: bool,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -24,6 +27,15 @@ impl Error {
             message: message.into(),
             errno,
             reported: false,
+            unprefixed: false,
+        }
+    }
+
+    /// An error the library reports without the call's name (see `unprefixed`).
+    pub fn unprefixed(errno: i32, message: impl Into<String>) -> Error {
+        Error {
+            unprefixed: true,
+            ..Error::new(errno, message)
         }
     }
 
@@ -48,6 +60,7 @@ impl Error {
             message: format!("{}: {}", what, self.message),
             errno: self.errno,
             reported: self.reported,
+            unprefixed: self.unprefixed,
         }
     }
 }

@@ -15,6 +15,16 @@ for script in "$@"; do
   script="$here/$name.fish"
   [ "$name" = prelude ] && continue
   { sed "s|@ISO@|$work/test.iso|" "$here/prelude.fish"; cat "$script"; } > "$work/$name.fish"
+  # A script's `# 1.48-packages: P…` line names Debian packages that 1.48's own appliance
+  # lacks: they are added to a copy of its supermin description for that script.
+  packages=$(sed -n 's/^# 1.48-packages: //p' "$script")
+  unset LIBGUESTFS_PATH
+  if [ -n "$packages" ]; then
+    mkdir -p "$work/lgpath/supermin.d"
+    ln -sf /usr/lib/x86_64-linux-gnu/guestfs/supermin.d/* "$work/lgpath/supermin.d/"
+    printf '%s\n' $packages > "$work/lgpath/supermin.d/packages-extra"
+    export LIBGUESTFS_PATH=$work/lgpath
+  fi
   rc=0
   # setsid: no controlling terminal, so passphrases are read from the script itself.
   LIBGUESTFS_BACKEND_SETTINGS=force_tcg setsid -w guestfish < "$work/$name.fish" \

@@ -28,7 +28,9 @@ const GROUPS: &[(&str, &[&str])] = &[
     // The process's attr/current in /proc, as libselinux uses it.
     ("selinux", &[]),
     ("selinuxrelabel", &["setfiles"]),
+    ("rsync", &["rsync"]),
     ("wipefs", &["wipefs"]),
+    ("xz", &["xz"]),
 ];
 
 /// Groups that no call belongs to any more, which 1.48 still lists and reports as available.

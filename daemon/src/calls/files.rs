@@ -2,16 +2,14 @@
 //! writing calls. Guest paths are resolved inside a chroot into the sysroot (as 1.48's daemon
 //! does), so absolute symlinks in the guest stay in the guest.
 
+use super::files_read::GrepFlags;
 use crate::daemon::Daemon;
 use crate::devices::is_device_parameter;
 use crate::sys::{command_ok, cstr, errno, io_error, perror, Chroot};
 use guestfs_protocol::calls;
 use guestfs_protocol::checksum::Checksummer;
 use guestfs_protocol::error::strerror;
-use guestfs_protocol::{
-    CopyFileToFileOpts, Dirent, Error, FileIn, GlobExpandOpts, InotifyEvent, IsDirOpts, IsFileOpts,
-    MktempOpts, Result, StatNs,
-};
+use guestfs_protocol::{CopyFileToFileOpts, Dirent, Error, FileIn, GlobExpandOpts, GrepOpts, InotifyEvent, IsBlockdevOpts, IsChardevOpts, IsDirOpts, IsFifoOpts, IsFileOpts, IsSocketOpts, MktempOpts, Result, StatNs};
 use std::ffi::CStr;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -347,6 +345,120 @@ fn recursive_mkdir(path: &str, depth: usize) -> std::result::Result<(), Option<i
 impl calls::Files for Daemon {
     // BEGIN reading calls (grep family, head/tail, wc, strings, hexdump, file, …): each a
     // one-line delegation to `files_read.rs`.
+    fn du(&mut self, path: &str) -> Result<i64> {
+        self.du_kb(path)
+    }
+    fn grep(&mut self, regex: &str, path: &str, opts: &GrepOpts) -> Result<Vec<String>> {
+        self.grep_lines(regex, path, GrepFlags::from(opts))
+    }
+    fn egrep(&mut self, regex: &str, path: &str) -> Result<Vec<String>> {
+        self.grep_lines(regex, path, GrepFlags::named("egrep"))
+    }
+    fn fgrep(&mut self, pattern: &str, path: &str) -> Result<Vec<String>> {
+        self.grep_lines(pattern, path, GrepFlags::named("fgrep"))
+    }
+    fn grepi(&mut self, regex: &str, path: &str) -> Result<Vec<String>> {
+        self.grep_lines(regex, path, GrepFlags::named("grepi"))
+    }
+    fn egrepi(&mut self, regex: &str, path: &str) -> Result<Vec<String>> {
+        self.grep_lines(regex, path, GrepFlags::named("egrepi"))
+    }
+    fn fgrepi(&mut self, pattern: &str, path: &str) -> Result<Vec<String>> {
+        self.grep_lines(pattern, path, GrepFlags::named("fgrepi"))
+    }
+    fn zgrep(&mut self, regex: &str, path: &str) -> Result<Vec<String>> {
+        self.grep_lines(regex, path, GrepFlags::named("zgrep"))
+    }
+    fn zegrep(&mut self, regex: &str, path: &str) -> Result<Vec<String>> {
+        self.grep_lines(regex, path, GrepFlags::named("zegrep"))
+    }
+    fn zfgrep(&mut self, pattern: &str, path: &str) -> Result<Vec<String>> {
+        self.grep_lines(pattern, path, GrepFlags::named("zfgrep"))
+    }
+    fn zgrepi(&mut self, regex: &str, path: &str) -> Result<Vec<String>> {
+        self.grep_lines(regex, path, GrepFlags::named("zgrepi"))
+    }
+    fn zegrepi(&mut self, regex: &str, path: &str) -> Result<Vec<String>> {
+        self.grep_lines(regex, path, GrepFlags::named("zegrepi"))
+    }
+    fn zfgrepi(&mut self, pattern: &str, path: &str) -> Result<Vec<String>> {
+        self.grep_lines(pattern, path, GrepFlags::named("zfgrepi"))
+    }
+    fn equal(&mut self, file1: &str, file2: &str) -> Result<bool> {
+        self.files_equal(file1, file2)
+    }
+    fn file(&mut self, path: &str) -> Result<String> {
+        self.file_type(path)
+    }
+    fn file_architecture(&mut self, filename: &str) -> Result<String> {
+        self.architecture(filename)
+    }
+    fn zfile(&mut self, meth: &str, path: &str) -> Result<String> {
+        self.zfile_type(meth, path)
+    }
+    fn head(&mut self, path: &str) -> Result<Vec<String>> {
+        self.head_tail("head", "10", path)
+    }
+    fn head_n(&mut self, nrlines: i32, path: &str) -> Result<Vec<String>> {
+        self.head_tail("head", &nrlines.to_string(), path)
+    }
+    fn tail(&mut self, path: &str) -> Result<Vec<String>> {
+        self.head_tail("tail", "10", path)
+    }
+    // 1.48: a negative count means "from line -N on", tail's +N.
+    fn tail_n(&mut self, nrlines: i32, path: &str) -> Result<Vec<String>> {
+        self.head_tail(
+            "tail",
+            &if nrlines >= 0 {
+                nrlines.to_string()
+            } else {
+                format!("+{}", -(nrlines as i64))
+            },
+            path,
+        )
+    }
+    fn hexdump(&mut self, path: &str) -> Result<String> {
+        self.hexdump_text(path)
+    }
+    fn initrd_cat(&mut self, initrdpath: &str, filename: &str) -> Result<Vec<u8>> {
+        self.initrd_member(initrdpath, filename)
+    }
+    fn initrd_list(&mut self, path: &str) -> Result<Vec<String>> {
+        self.initrd_names(path)
+    }
+    fn is_blockdev(&mut self, path: &str, opts: &IsBlockdevOpts) -> Result<bool> {
+        self.is_kind(path, opts.followsymlinks == Some(true), libc::S_IFBLK)
+    }
+    fn is_chardev(&mut self, path: &str, opts: &IsChardevOpts) -> Result<bool> {
+        self.is_kind(path, opts.followsymlinks == Some(true), libc::S_IFCHR)
+    }
+    fn is_fifo(&mut self, path: &str, opts: &IsFifoOpts) -> Result<bool> {
+        self.is_kind(path, opts.followsymlinks == Some(true), libc::S_IFIFO)
+    }
+    fn is_socket(&mut self, path: &str, opts: &IsSocketOpts) -> Result<bool> {
+        self.is_kind(path, opts.followsymlinks == Some(true), libc::S_IFSOCK)
+    }
+    fn is_zero(&mut self, path: &str) -> Result<bool> {
+        self.file_is_zero(path)
+    }
+    fn llz(&mut self, directory: &str) -> Result<String> {
+        self.llz_listing(directory)
+    }
+    fn strings(&mut self, path: &str) -> Result<Vec<String>> {
+        self.strings_lines("s", path)
+    }
+    fn strings_e(&mut self, encoding: &str, path: &str) -> Result<Vec<String>> {
+        self.strings_lines(encoding, path)
+    }
+    fn wc_c(&mut self, path: &str) -> Result<i32> {
+        self.wc("-c", path)
+    }
+    fn wc_l(&mut self, path: &str) -> Result<i32> {
+        self.wc("-l", path)
+    }
+    fn wc_w(&mut self, path: &str) -> Result<i32> {
+        self.wc("-w", path)
+    }
     // END reading calls
 
     fn statns(&mut self, path: &str) -> Result<StatNs> {

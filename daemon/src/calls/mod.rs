@@ -4,6 +4,7 @@
 //!
 //! [`Unimplemented`]: guestfs_protocol::Unimplemented
 
+mod archives;
 mod attributes;
 mod attributes_acl;
 mod attributes_e2;
@@ -14,17 +15,18 @@ mod encryption;
 mod files;
 mod files_inotify;
 pub mod files_write;
+mod files_read;
 pub mod filesystems;
 mod ldm;
 mod lvm;
 mod md;
 pub mod partitions;
+mod pipes;
 
 use crate::daemon::Daemon;
 use guestfs_protocol::calls;
 
 // Families with nothing implemented yet.
-impl calls::Archives for Daemon {}
 impl calls::Augeas for Daemon {}
 impl calls::Btrfs for Daemon {}
 impl calls::Commands for Daemon {}

@@ -223,7 +223,7 @@ impl Conn {
                     let chunk = Chunk::decode(&p).map_err(|e| self.lost(e))?;
                     if chunk.cancel != 0 {
                         return Err(write_error.unwrap_or_else(|| {
-                            Error::new(libc::EIO, "file receive cancelled by daemon")
+                            Error::unprefixed(libc::EIO, "file receive cancelled by daemon")
                         }));
                     }
                     if chunk.data.is_empty() {
