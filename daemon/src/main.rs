@@ -5,6 +5,7 @@
 //! a module; otherwise it serves one connection: `--channel PATH|fd:N` (default: the
 //! virtio-serial port), `--listen` (PATH is a Unix socket to create and accept one client on).
 
+mod augeas_lib;
 mod calls;
 mod daemon;
 mod devices;
@@ -12,6 +13,7 @@ mod init;
 mod lvm;
 mod mkfs;
 mod modules;
+mod network;
 mod progress;
 mod server;
 mod sys;
@@ -25,6 +27,8 @@ pub struct Options {
     pub channel: Option<String>,
     pub listen: bool,
     pub verbose: bool,
+    /// The appliance has a network (`--network`): commands in the guest get its resolv.conf.
+    pub network: bool,
     /// Where guest filesystems are mounted.
     pub sysroot: String,
 }
@@ -62,7 +66,8 @@ fn main() {
             }
             "--sysroot" => opts.sysroot = it.next().cloned().unwrap_or_else(|| usage()),
             "-r" => opts.sysroot = String::new(),
-            "-n" | "--network" | "-t" | "--test" => {}
+            "-n" | "--network" => opts.network = true,
+            "-t" | "--test" => {}
             "-h" | "--help" => usage(),
             other => {
                 eprintln!("guestfsd: unknown option {}", other);

@@ -8,6 +8,7 @@ use guestfs_protocol::{Result, ACTIONS};
 /// appliance. A group is available only when its calls are implemented here and every one of
 /// its programs is present, so `available` never promises what a call would then refuse.
 const GROUPS: &[(&str, &[&str])] = &[
+    ("btrfs", &["btrfs"]),
     ("gdisk", &["sgdisk"]),
     // The kernel's own: no program needed.
     ("linuxxattrs", &[]),

@@ -5,6 +5,9 @@
 //! [`Unimplemented`]: guestfs_protocol::Unimplemented
 
 mod attributes;
+mod augeas;
+mod btrfs;
+mod commands;
 pub mod daemon;
 pub mod devices;
 mod encryption;
@@ -19,9 +22,6 @@ use guestfs_protocol::calls;
 
 // Families with nothing implemented yet.
 impl calls::Archives for Daemon {}
-impl calls::Augeas for Daemon {}
-impl calls::Btrfs for Daemon {}
-impl calls::Commands for Daemon {}
 impl calls::Forensics for Daemon {}
 impl calls::Hivex for Daemon {}
 impl calls::Inspection for Daemon {}
