@@ -19,6 +19,8 @@ pub struct Daemon {
     pub network: bool,
     /// The Augeas handle of `aug_init`, until `aug_close`.
     pub augeas: Option<crate::augeas_lib::Augeas>,
+    /// What `debug bmap_file`/`bmap_device` opened for `debug bmap`.
+    pub bmap: Option<crate::calls::debug::BmapTarget>,
 }
 
 impl Daemon {
@@ -28,6 +30,7 @@ impl Daemon {
             progress,
             network: false,
             augeas: None,
+            bmap: None,
         }
     }
 

@@ -9,6 +9,7 @@ mod augeas;
 mod btrfs;
 mod commands;
 pub mod daemon;
+pub mod debug;
 pub mod devices;
 mod encryption;
 mod files;
