@@ -54,6 +54,16 @@ fn dlerror() -> String {
     unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
 }
 
+/// A function pointer of type `F` (the field it is stored in) from a symbol's address.
+///
+/// # Safety
+/// `p` must be the address of a function whose C signature is `F`.
+unsafe fn function<F: Copy>(p: *mut c_void) -> F {
+    assert_eq!(std::mem::size_of::<F>(), std::mem::size_of::<*mut c_void>());
+    // SAFETY: same size (checked); the caller vouches for the signature.
+    unsafe { std::mem::transmute_copy::<*mut c_void, F>(&p) }
+}
+
 impl Library {
     fn open() -> Result<Library, String> {
         // SAFETY: dlopen with a valid C string; the handle is never closed (the library
@@ -71,7 +81,7 @@ impl Library {
                 }
                 // SAFETY: the symbol is the Augeas function of this name, whose C
                 // signature is the field's type (augeas.h).
-                unsafe { std::mem::transmute::<*mut c_void, _>(p) }
+                unsafe { function(p) }
             }};
         }
         Ok(Library {

@@ -89,7 +89,15 @@ aug-init / 32
 aug-match /files/etc/hosts
 aug-load
 aug-match /files/etc/hostname/*
-aug-init / 4
+aug-init / 1
+aug-set /files/etc/hostname/hostname backup.example.com
+aug-save
+cat /etc/hostname.augsave
+aug-init / 2
+aug-set /files/etc/hostname/hostname new.example.com
+aug-save
+cat /etc/hostname.augnew
+cat /etc/hostname
 aug-close
 -aug-init /nosuchdir 0
 aug-close

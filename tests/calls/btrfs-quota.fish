@@ -22,13 +22,13 @@ btrfs-qgroup-assign 1/1000 2/1000 /
 btrfs-qgroup-limit / 10737418240
 btrfs-qgroup-limit /sub1 1073741824
 btrfs-filesystem-sync /
-btrfs-qgroup-show / | grep -E 'btrfsqgroup_id'
+btrfs-qgroup-show / | grep -E 'btrfsqgroup_id: [01]/'
 btrfs-qgroup-remove 1/1000 2/1000 /
 -btrfs-qgroup-remove 1/1000 2/1000 /
 btrfs-qgroup-destroy 2/1000 /
 -btrfs-qgroup-destroy 2/1000 /sub1
 -btrfs-qgroup-create junk /
 btrfs-filesystem-sync /
-btrfs-qgroup-show / | grep -E 'btrfsqgroup_id'
+btrfs-qgroup-show / | grep -E 'btrfsqgroup_id: [01]/'
 btrfs-quota-enable / false
 -btrfs-quota-rescan /
