@@ -6,7 +6,8 @@
 # The calls are timed inside the guestfish session (its `!cmd` runs a shell command), so the
 # launch, whose time varies by seconds under TCG, is not part of the figure.
 #
-# Usage: benches/sh-roundtrip.sh [CALLS]   (default 200)
+# Usage: benches/sh-roundtrip.sh [CALLS]   (default 200; BENCH_PROFILE=dev times the debug
+# build instead of the release one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=${1:-200}
@@ -48,8 +49,10 @@ measure() {
         "$(echo "$e - $s" | bc -l)" "$(echo "($e - $s) * 1000 / $calls" | bc -l)"
 }
 
-cargo build -q --release -p guestfsd -p virt-tools
-measure "this project" target/release/virt-tools guestfish
+profile=${BENCH_PROFILE:-release}
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+cargo build -q --profile "$profile" -p guestfsd -p virt-tools
+measure "this project" "target/$dir/virt-tools" guestfish
 if command -v guestfish >/dev/null 2>&1; then
     measure "libguestfs 1.48" guestfish
 else

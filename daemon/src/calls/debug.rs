@@ -123,11 +123,17 @@ fn bmap_file(d: &mut Daemon, args: &[String]) -> Result<String> {
     bmap_prepare(d, &at, path)
 }
 
+/// The appliance's name of a device argument (1.48's appliance names drives as the library
+/// does; this one may not, see [`crate::devices`]).
+fn kernel_name(device: &str) -> String {
+    crate::devices::to_kernel(device).unwrap_or_else(|_| device.to_string())
+}
+
 fn bmap_device(d: &mut Daemon, args: &[String]) -> Result<String> {
     let [device] = args else {
         return Err(Error::msg("bmap-device: missing device"));
     };
-    bmap_prepare(d, device, device)
+    bmap_prepare(d, &kernel_name(device), device)
 }
 
 /// Reads what `bmap_file`/`bmap_device` opened, after dropping the caches (so that the
@@ -183,6 +189,7 @@ fn device_speed(_: &mut Daemon, args: &[String]) -> Result<String> {
     let [device, mode, secs] = args else {
         return Err(bad());
     };
+    let device = &kernel_name(device);
     let writing = match mode.as_str() {
         "r" | "read" => false,
         "w" | "write" => true,
@@ -366,6 +373,7 @@ fn qtrace(_: &mut Daemon, args: &[String]) -> Result<String> {
     let [device, state] = args else {
         return Err(bad());
     };
+    let device = &kernel_name(device);
     let sectors: &[u64] = match state.as_str() {
         "on" => &[2, 21, 15, 2],
         "off" => &[2, 15, 21, 2],
@@ -416,8 +424,9 @@ fn sh(d: &mut Daemon, args: &[String]) -> Result<String> {
     {
         std::env::set_var("sd", prefix);
     }
+    // 1.48 answers with the folded error buffer, whose trailing newlines it strips.
     match command("/bin/sh", &["-c", &args.join(" ")], true)? {
-        Outcome::Success(out) => Ok(out),
+        Outcome::Success(out) => Ok(out.trim_end_matches('\n').to_string()),
         Outcome::Failure(err) => Err(Error::msg(err)),
     }
 }
