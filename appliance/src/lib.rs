@@ -88,6 +88,7 @@ pub const MODULES: &[&str] = &[
     "virtio_blk",
     "virtio_console",
     "virtio_rng",
+    "virtio_net",
     "sd_mod",
     "ext4",
     "xfs",

@@ -15,11 +15,23 @@ pub struct Daemon {
     pub sysroot: String,
     /// Progress messages of the call being served.
     pub progress: Notifier,
+    /// The appliance has a network (1.48's `enable_network`).
+    pub network: bool,
+    /// The Augeas handle of `aug_init`, until `aug_close`.
+    pub augeas: Option<crate::augeas_lib::Augeas>,
+    /// What `debug bmap_file`/`bmap_device` opened for `debug bmap`.
+    pub bmap: Option<crate::calls::debug::BmapTarget>,
 }
 
 impl Daemon {
     pub fn new(sysroot: String, progress: Notifier) -> Daemon {
-        Daemon { sysroot, progress }
+        Daemon {
+            sysroot,
+            progress,
+            network: false,
+            augeas: None,
+            bmap: None,
+        }
     }
 
     /// The appliance path of a guest path (`/etc` → `/sysroot/etc`).

@@ -189,6 +189,32 @@ pub fn to_kernel(name: &str) -> std::result::Result<String, i32> {
     Ok(path)
 }
 
+/// A text (a program's error message) with every appliance kernel name of a user's drive or
+/// partition (`/dev/sdb1`) replaced by the library's name for it: 1.48's appliance names its
+/// drives in drive order, so its messages name them as the user does.
+pub fn from_kernel_in_text(text: &str) -> String {
+    let disks = disks();
+    let renamed = |i: usize, d: &String| *d != format!("sd{}", drive_letters(i));
+    if !disks.iter().enumerate().any(|(i, d)| renamed(i, d)) || !text.contains("/dev/") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("/dev/") {
+        out.push_str(&rest[..at + 5]);
+        rest = &rest[at + 5..];
+        let n = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+        let whole = !rest[n..].starts_with(|c: char| c.is_ascii_alphabetic());
+        match disks.iter().position(|d| *d == rest[..n]) {
+            Some(i) if whole => out.push_str(&format!("sd{}", drive_letters(i))),
+            _ => out.push_str(&rest[..n]),
+        }
+        rest = &rest[n..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The appliance kernel's path of a disk or partition to the library's name; anything else
 /// unchanged.
 pub fn from_kernel(path: &str) -> String {

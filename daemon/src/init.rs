@@ -47,6 +47,8 @@ pub fn pid1() -> ! {
             }
         }
     }
+    let network = cmdline.split_whitespace().any(|w| w == "guestfs_network=1");
+    crate::network::set_up(network);
     if verbose {
         eprintln!("guestfsd: init: modules loaded: {}", uptime());
     }
@@ -55,6 +57,7 @@ pub fn pid1() -> ! {
     if child == 0 {
         let opts = crate::Options {
             verbose,
+            network,
             sysroot: "/sysroot".to_string(),
             ..Default::default()
         };

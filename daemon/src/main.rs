@@ -6,6 +6,7 @@
 //! virtio-serial port), `--listen` (PATH is a Unix socket to create and accept one client on).
 
 mod appliance_disk;
+mod augeas_lib;
 mod calls;
 mod daemon;
 mod devices;
@@ -13,6 +14,7 @@ mod init;
 mod lvm;
 mod mkfs;
 mod modules;
+mod network;
 mod progress;
 mod server;
 mod sys;
@@ -26,6 +28,8 @@ pub struct Options {
     pub channel: Option<String>,
     pub listen: bool,
     pub verbose: bool,
+    /// The appliance has a network (`--network`): commands in the guest get its resolv.conf.
+    pub network: bool,
     /// Where guest filesystems are mounted.
     pub sysroot: String,
 }
@@ -63,7 +67,8 @@ fn main() {
             }
             "--sysroot" => opts.sysroot = it.next().cloned().unwrap_or_else(|| usage()),
             "-r" => opts.sysroot = String::new(),
-            "-n" | "--network" | "-t" | "--test" => {}
+            "-n" | "--network" => opts.network = true,
+            "-t" | "--test" => {}
             "-h" | "--help" => usage(),
             other => {
                 eprintln!("guestfsd: unknown option {}", other);

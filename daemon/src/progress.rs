@@ -52,8 +52,14 @@ impl Notifier {
         if !final_one && now.duration_since(self.last) < wait {
             return;
         }
-        self.sent += 1;
         self.last = now;
+        self.notify_now(position, total);
+    }
+
+    /// A message sent at once, whatever the rate limit (1.48's
+    /// `notify_progress_no_ratelimit`).
+    pub fn notify_now(&mut self, position: u64, total: u64) {
+        self.sent += 1;
         let msg = Progress {
             proc_nr: self.proc_nr,
             serial: self.serial,

@@ -89,6 +89,7 @@ pub fn run(opts: Options) -> i32 {
         eprintln!("guestfsd: ready ({})", crate::init::uptime());
     }
     let mut daemon = Daemon::new(opts.sysroot.clone(), Notifier::new(chan.try_clone().ok()));
+    daemon.network = opts.network;
     loop {
         let mut word = [0u8; 4];
         if (&chan).read_exact(&mut word).is_err() {
@@ -172,7 +173,11 @@ fn serve(chan: &File, daemon: &mut Daemon, payload: &[u8], verbose: bool) -> Ser
         hdr.optargs_bitmask,
         body,
         &mut transfer,
-    );
+    )
+    .map_err(|mut e| {
+        e.message = crate::devices::from_kernel_in_text(&e.message);
+        e
+    });
     let ok = transfer.finish(result, file_in, file_out);
     if verbose {
         let t = started.elapsed();

@@ -293,6 +293,9 @@ impl FileChannel for Transfer<'_> {
     }
 }
 
+/// 1.48's error for a reply that does not fit in a message.
+pub const REPLY_TOO_LARGE: &str = "guestfsd: failed to encode reply body\n(maybe the reply exceeds the maximum message size in the protocol?)";
+
 /// Sends the reply to `call`: OK with `body`, or the error. A body too large for a message
 /// becomes 1.48's error about it.
 pub fn send_reply(
@@ -302,11 +305,7 @@ pub fn send_reply(
 ) -> io::Result<()> {
     let msg = match result {
         Ok(body) => guestfs_protocol::frame_message(&Header::reply_to(call, STATUS_OK), body)
-            .map_err(|_| {
-                guestfs_protocol::Error::msg(
-                    "guestfsd: failed to encode reply body\n(maybe the reply exceeds the maximum message size in the protocol?)",
-                )
-            }),
+            .map_err(|_| guestfs_protocol::Error::msg(REPLY_TOO_LARGE)),
         Err(e) => Err(e),
     };
     let msg = match msg {

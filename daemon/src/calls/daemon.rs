@@ -1,8 +1,12 @@
-//! The daemon itself: liveness, sync, optional feature groups.
+//! The daemon itself: liveness, sync, optional feature groups, kernel modules and caches, and
+//! the debugging calls.
 
 use crate::daemon::Daemon;
+use crate::sys::{self, command, Outcome};
 use guestfs_protocol::calls;
-use guestfs_protocol::{Result, ACTIONS};
+use guestfs_protocol::{Error, FileIn, Result, UtsName, ACTIONS};
+use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 
 /// The optional groups this daemon implements, each with the programs it needs in the
 /// appliance. A group is available only when its calls are implemented here and every one of
@@ -13,7 +17,9 @@ const GROUPS: &[(&str, &[&str])] = &[
     // Kernel ioctls: no program needed.
     ("blkdiscard", &[]),
     ("blkdiscardzeroes", &[]),
+    ("btrfs", &["btrfs"]),
     ("gdisk", &["sgdisk"]),
+    ("linuxmodules", &["modprobe"]),
     // The kernel's own: no program needed.
     ("inotify", &[]),
     ("ldm", &["ldmtool"]),
@@ -69,6 +75,35 @@ fn all_groups() -> Vec<String> {
     v
 }
 
+/// Whether /proc/filesystems lists `name` (a driver the kernel has now).
+fn kernel_has_filesystem(name: &str) -> Result<bool> {
+    let text = std::fs::read_to_string("/proc/filesystems")
+        .map_err(|e| sys::io_error(&e, "/proc/filesystems"))?;
+    Ok(text
+        .lines()
+        .any(|l| l.rsplit('\t').next().map(str::trim) == Some(name)))
+}
+
+/// The kernel's release, as uname(2) gives it.
+fn uname() -> Result<libc::utsname> {
+    // SAFETY: uname fills a caller-provided struct; all zeroes is a valid value.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: u is a valid out pointer.
+    if unsafe { libc::uname(&mut u) } == -1 {
+        return Err(sys::perror("utsname"));
+    }
+    Ok(u)
+}
+
+fn field(chars: &[libc::c_char]) -> String {
+    let bytes: Vec<u8> = chars
+        .iter()
+        .take_while(|c| **c != 0)
+        .map(|c| *c as u8)
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 /// Unmounts every guest filesystem and flushes everything to the disks.
 pub fn umount_all_and_sync(d: &mut Daemon) -> Result<()> {
     crate::calls::filesystems::umount_all(&d.sysroot)?;
@@ -112,5 +147,108 @@ impl calls::Daemon for Daemon {
 
     fn available_all_groups(&mut self) -> Result<Vec<String>> {
         Ok(all_groups())
+    }
+
+    fn debug(&mut self, subcmd: &str, extraargs: &[String]) -> Result<String> {
+        crate::calls::debug::debug(self, subcmd, extraargs)
+    }
+
+    /// Writes the incoming file to `tmpname` in the appliance (not in the guest).
+    fn debug_upload(&mut self, filename: &mut FileIn<'_>, tmpname: &str, mode: i32) -> Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode as u32)
+            .custom_flags(libc::O_NOCTTY | libc::O_CLOEXEC)
+            .open(tmpname)
+            .map_err(|e| sys::io_error(&e, tmpname))?;
+        let mut buf = vec![0u8; guestfs_protocol::MAX_CHUNK_SIZE];
+        loop {
+            let n = filename.read(&mut buf).map_err(Error::from)?;
+            if n == 0 {
+                return Ok(());
+            }
+            f.write_all(&buf[..n])
+                .map_err(|_| Error::msg(format!("write error: {}", tmpname)))?;
+        }
+    }
+
+    fn dmesg(&mut self) -> Result<String> {
+        match command("dmesg", &[], false)? {
+            Outcome::Success(out) => Ok(out),
+            Outcome::Failure(err) => Err(Error::msg(err)),
+        }
+    }
+
+    fn drop_caches(&mut self, whattodrop: i32) -> Result<()> {
+        crate::calls::debug::drop_caches(whattodrop)
+    }
+
+    fn filesystem_available(&mut self, filesystem: &str) -> Result<bool> {
+        if !filesystem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(Error::msg(
+                "filesystem name contains non-alphanumeric characters",
+            ));
+        }
+        if kernel_has_filesystem(filesystem)? {
+            return Ok(true);
+        }
+        if group_available("linuxmodules") {
+            crate::modules::load(filesystem);
+        }
+        kernel_has_filesystem(filesystem)
+    }
+
+    /// The regression test of RHBZ#914931: the daemon crashes while a file comes in, after
+    /// `count` chunks (one a second).
+    fn internal_rhbz914931(&mut self, filename: &mut FileIn<'_>, count: i32) -> Result<()> {
+        if count <= 0 || count > 1000 {
+            return Err(Error::msg("count out of range"));
+        }
+        let mut left = count;
+        let mut buf = vec![0u8; guestfs_protocol::MAX_CHUNK_SIZE];
+        loop {
+            if filename.read(&mut buf).map_err(Error::from)? == 0 {
+                return Ok(());
+            }
+            left -= 1;
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if left == 0 {
+                std::process::abort();
+            }
+        }
+    }
+
+    /// Loads a module with the appliance's module loader (1.48 runs kmod's modprobe; its
+    /// error for a module it cannot find is kept).
+    fn modprobe(&mut self, modulename: &str) -> Result<()> {
+        if crate::modules::load(modulename) {
+            return Ok(());
+        }
+        Err(Error::msg(format!(
+            "modprobe: FATAL: Module {} not found in directory /lib/modules/{}",
+            modulename,
+            field(&uname()?.release)
+        )))
+    }
+
+    /// A negative time sleeps not at all (1.48 would sleep for the unsigned reading of it).
+    fn sleep(&mut self, secs: i32) -> Result<()> {
+        std::thread::sleep(std::time::Duration::from_secs(secs.max(0) as u64));
+        Ok(())
+    }
+
+    fn utsname(&mut self) -> Result<UtsName> {
+        let u = uname()?;
+        Ok(UtsName {
+            uts_sysname: field(&u.sysname),
+            uts_release: field(&u.release),
+            uts_version: field(&u.version),
+            uts_machine: field(&u.machine),
+        })
     }
 }

@@ -9,7 +9,11 @@ mod attributes;
 mod attributes_acl;
 mod attributes_e2;
 mod attributes_selinux;
+mod augeas;
+mod btrfs;
+mod commands;
 pub mod daemon;
+pub mod debug;
 pub mod devices;
 mod encryption;
 mod files;
@@ -27,9 +31,6 @@ use crate::daemon::Daemon;
 use guestfs_protocol::calls;
 
 // Families with nothing implemented yet.
-impl calls::Augeas for Daemon {}
-impl calls::Btrfs for Daemon {}
-impl calls::Commands for Daemon {}
 impl calls::Forensics for Daemon {}
 impl calls::Hivex for Daemon {}
 impl calls::Inspection for Daemon {}
