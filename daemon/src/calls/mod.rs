@@ -5,14 +5,22 @@
 //! [`Unimplemented`]: guestfs_protocol::Unimplemented
 
 mod attributes;
+mod bootloaders;
 pub mod daemon;
 pub mod devices;
 mod encryption;
+pub mod ext;
 mod files;
 pub mod filesystems;
+mod free_space;
+mod iso;
+mod labels_uuids;
 mod lvm;
 mod md;
+mod ntfs;
 pub mod partitions;
+mod swap;
+pub mod xfs;
 
 use crate::daemon::Daemon;
 use guestfs_protocol::calls;
