@@ -279,6 +279,8 @@ pub fn mksquashfs(path: &str, dir: &str, o: &MksquashfsOpts, out: &mut dyn Write
     let args: Vec<&str> = a.iter().map(String::as_str).collect();
     command_ok("mksquashfs", &args, false, path)?;
     let mut f = std::fs::File::open(&image.0).map_err(|e| crate::sys::io_error(&e, &image.0))?;
+    // 1.48 replies here: a read error from now on cancels the transfer.
+    out.flush().map_err(Error::from)?;
     let mut buf = vec![0u8; MAX_CHUNK_SIZE];
     loop {
         let n = match f.read(&mut buf) {

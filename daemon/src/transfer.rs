@@ -190,8 +190,13 @@ impl Write for ChunkWriter<'_> {
         Ok(n)
     }
 
+    /// Sends the OK reply now if no data did yet: for calls that, as 1.48's, reply as soon as
+    /// their program started, so that its failure cancels the transfer instead of replying.
     fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+        if self.stopped {
+            return Err(io::Error::from(io::ErrorKind::BrokenPipe));
+        }
+        self.send_ok_reply()
     }
 }
 

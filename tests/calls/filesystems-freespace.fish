@@ -5,13 +5,13 @@ mkfs ext3 /dev/sda1
 mount /dev/sda1 /
 write /new "test file"
 zero-free-space /
--zero-free-space /nonexistent
+fstrim /
+fstrim / offset:0 length:1048576 minimumfreeextent:4096
 -fstrim / offset:-1
 -fstrim / length:0
 -fstrim / minimumfreeextent:0
 umount-all
 zerofree /dev/sda1
--zerofree /dev/sdc
 -zerofree /dev/sdz
 mount /dev/sda1 /
 cat /new
@@ -32,4 +32,3 @@ part-del /dev/sda 1
 part-add /dev/sda p 2048 -64
 f2fs-expand /dev/sda1
 vfs-type /dev/sda1
--f2fs-expand /dev/sdb1

@@ -29,7 +29,6 @@ set-uuid-random /dev/sda1
 vfs-uuid /dev/sda1 | wc -c
 -mkfs xfs /dev/sda1 label:thirteen-long
 echo == vfat
--mkfs vfat /dev/sda1 blocksize:4096
 mkfs vfat /dev/sda1 label:FATLABEL blocksize:16384
 vfs-type /dev/sda1
 vfs-label /dev/sda1
@@ -56,6 +55,14 @@ vfs-type /dev/sda1
 vfs-label /dev/sda1
 set-label /dev/sda1 newbtrfs
 vfs-label /dev/sda1
+set-uuid /dev/sda1 01234567-0123-0123-0123-0123456789ab
+vfs-uuid /dev/sda1
+set-uuid-random /dev/sda1
+vfs-uuid /dev/sda1 | wc -c
+-vfs-minimum-size /dev/sda1
+mount /dev/sda1 /
+vfs-minimum-size /dev/sda1
+umount-all
 -mkfs btrfs /dev/sda1 blocksize:4096
 echo == f2fs
 mkfs f2fs /dev/sda1 label:f2fslabel
@@ -67,13 +74,20 @@ mkfs minix /dev/sda1
 vfs-type /dev/sda1
 -mkfs minix /dev/sda1 label:x
 echo == mkfs errors
+# (On a logical volume: 1.48 quotes the appliance's names of disks, which change between runs.)
+pvcreate /dev/sdc
+vgcreate VG /dev/sdc
+lvcreate LV VG 8
+-mkfs nosuchfs /dev/VG/LV
+-mkfs vfat /dev/VG/LV blocksize:65536
+mkfs vfat /dev/VG/LV
+vfs-type /dev/VG/LV
 -mkfs ext4 /dev/sda1 blocksize:3000
 -mkfs ext4 /dev/sda1 blocksize:0
 -mkfs xfs /dev/sda1 inode:256
 -mkfs ext4 /dev/sda1 inode:-1
 -mkfs ext4 /dev/sda1 sectorsize:512
 -mkfs ext4 /dev/sda1 label:a-label-longer-than-16
--mkfs nosuchfs /dev/sda1
 -mkfs ext4 /dev/sdz1
 mkfs ext4 /dev/sda1 blocksize:1024 inode:256 features:^has_journal
 tune2fs-l /dev/sda1 | grep -E '^(Block size|Inode size|Filesystem features):'

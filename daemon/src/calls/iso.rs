@@ -70,7 +70,8 @@ fn read_pvd(f: &mut std::fs::File, name: &str) -> Result<IsoInfo> {
                 Ok(0) => break,
                 Ok(n) => got += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(crate::sys::io_error(&e, &format!("read: {}", name))),
+                // OCaml's Unix.read names no file.
+                Err(e) => return Err(crate::sys::io_error(&e, "read: ")),
             }
         }
     }

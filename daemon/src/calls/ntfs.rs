@@ -99,6 +99,12 @@ fn stream_out(program: &str, args: &[&str], out: &mut dyn Write) -> Result<()> {
         .spawn()
         .map_err(|e| crate::sys::io_error(&e, program))?;
     let mut stdout = child.stdout.take().expect("piped stdout");
+    // 1.48 replies once the program runs: its failure from now on cancels the transfer.
+    if let Err(e) = out.flush() {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(Error::from(e));
+    }
     let mut buf = vec![0u8; MAX_CHUNK_SIZE];
     loop {
         let n = match stdout.read(&mut buf) {
