@@ -2,15 +2,16 @@
 //! for everything else, with each filesystem's spelling of the optional arguments, after
 //! wiping the old signatures off the device.
 
+use crate::calls::ext::{is_extfs, EXT2_LABEL_MAX};
+use crate::calls::xfs::XFS_LABEL_MAX;
 use crate::sys::{command, command_ok, Outcome};
-use guestfs_protocol::{Error, MkfsOpts, Result};
+use guestfs_protocol::{Error, MkfsBtrfsOpts, MkfsOpts, MksquashfsOpts, Result, MAX_CHUNK_SIZE};
+use std::io::{Read, Write};
 
-/// Longest labels mke2fs and mkfs.xfs take.
-const EXT2_LABEL_MAX: usize = 16;
-const XFS_LABEL_MAX: usize = 12;
-
-fn is_extfs(fstype: &str) -> bool {
-    matches!(fstype, "ext2" | "ext3" | "ext4")
+/// Old signatures confuse the probing of what mkfs makes next (1.48's
+/// `wipe_device_before_mkfs`); whether wipefs succeeds does not matter.
+pub fn wipe_before_mkfs(device: &str) {
+    let _ = command("wipefs", &["-a", "--force", device], false);
 }
 
 fn is_fat(fstype: &str) -> bool {
@@ -134,11 +135,162 @@ fn mkfs_command(fstype: &str, device: &str, opts: &MkfsOpts) -> Result<Vec<Strin
 
 pub fn mkfs(fstype: &str, device: &str, opts: &MkfsOpts) -> Result<()> {
     let argv = mkfs_command(fstype, device, opts)?;
-    // Old signatures (btrfs especially) confuse the new filesystem's probing.
-    let _ = command("wipefs", &["-a", "--force", device], false);
+    wipe_before_mkfs(device);
     let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
     let prefix = format!("{}: {}", fstype, device);
     command_ok(&argv[0], &args, false, &prefix).map(|_| ())
+}
+
+fn power_of_2(n: i32) -> bool {
+    n > 0 && n.count_ones() == 1
+}
+
+/// 1.48's `mkfs_btrfs`: one filesystem over `devices`.
+pub fn mkfs_btrfs(devices: &[String], o: &MkfsBtrfsOpts) -> Result<()> {
+    if devices.is_empty() {
+        return Err(Error::msg("list of devices must be non-empty"));
+    }
+    let mut a: Vec<String> = Vec::new();
+    // `allocstart` (--alloc-start) left btrfs-progs in 4.14.1: accepted and ignored.
+    if let Some(v) = o.bytecount {
+        if v <= 0 {
+            return Err(Error::msg("bytecount must be > 0"));
+        }
+        a.extend(["--byte-count".into(), v.to_string()]);
+    }
+    let profiles = ["raid0", "raid1", "raid10", "single"];
+    if let Some(t) = &o.datatype {
+        if !profiles.contains(&t.as_str()) {
+            return Err(Error::msg("datatype not one of the allowed values"));
+        }
+        a.extend(["--data".into(), t.clone()]);
+    }
+    if let Some(v) = o.leafsize {
+        if !power_of_2(v) {
+            return Err(Error::msg("leafsize must be > 0 and a power of two"));
+        }
+        a.extend(["--leafsize".into(), v.to_string()]);
+    }
+    if let Some(l) = &o.label {
+        a.extend(["--label".into(), l.clone()]);
+    }
+    if let Some(m) = &o.metadata {
+        if !profiles.contains(&m.as_str()) {
+            return Err(Error::msg("metadata not one of the allowed values"));
+        }
+        a.extend(["--metadata".into(), m.clone()]);
+    }
+    for (value, name, flag) in [
+        (o.nodesize, "nodesize", "--nodesize"),
+        (o.sectorsize, "sectorsize", "--sectorsize"),
+    ] {
+        if let Some(v) = value {
+            if !power_of_2(v) {
+                return Err(Error::msg(format!(
+                    "{} must be > 0 and a power of two",
+                    name
+                )));
+            }
+            a.extend([flag.into(), v.to_string()]);
+        }
+    }
+    a.extend(devices.iter().cloned());
+    for d in devices {
+        wipe_before_mkfs(d);
+    }
+    let args: Vec<&str> = a.iter().map(String::as_str).collect();
+    command_ok("mkfs.btrfs", &args, false, &devices[0]).map(|_| ())
+}
+
+/// A temporary file removed when dropped.
+struct TempFile(String);
+
+impl TempFile {
+    /// A new empty file `PREFIX.XXXXXX` (mkstemp).
+    fn create(prefix: &str) -> Result<TempFile> {
+        let mut template = format!("{}.XXXXXX\0", prefix).into_bytes();
+        // SAFETY: template is a writable NUL-terminated buffer mkstemp fills in.
+        let fd = unsafe { libc::mkstemp(template.as_mut_ptr() as *mut libc::c_char) };
+        if fd == -1 {
+            return Err(crate::sys::perror("mkstemp"));
+        }
+        // SAFETY: fd was just returned by mkstemp.
+        unsafe { libc::close(fd) };
+        template.pop();
+        Ok(TempFile(String::from_utf8_lossy(&template).into_owned()))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The exclusion patterns, one a line, in a temporary file (1.48's `make_exclude_from_file`).
+fn exclude_file(function: &str, excludes: &[String]) -> Result<TempFile> {
+    let file = TempFile::create("/tmp/excludes")?;
+    let mut text = String::new();
+    for e in excludes {
+        if e.contains('\n') {
+            return Err(Error::msg(format!(
+                "{}: excludes file patterns cannot contain \\n character",
+                function
+            )));
+        }
+        text.push_str(e);
+        text.push('\n');
+    }
+    std::fs::write(&file.0, text).map_err(|e| crate::sys::io_error(&e, "write"))?;
+    Ok(file)
+}
+
+/// A squashfs image of the guest directory `path` (at `dir` in the appliance), sent whole.
+pub fn mksquashfs(path: &str, dir: &str, o: &MksquashfsOpts, out: &mut dyn Write) -> Result<()> {
+    // /var/tmp rather than /tmp: the image may not fit in memory.
+    let base = if std::path::Path::new("/var/tmp").is_dir() {
+        "/var/tmp"
+    } else {
+        "/tmp"
+    };
+    let image = TempFile::create(&format!("{}/squashfs", base))?;
+    let mut a: Vec<String> = [
+        dir,
+        &image.0,
+        "-noappend",
+        "-root-becomes",
+        dir,
+        "-wildcards",
+        "-no-recovery",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if let Some(c) = &o.compress {
+        a.extend(["-comp".into(), c.clone()]);
+    }
+    let excludes = match &o.excludes {
+        Some(ex) => Some(exclude_file("mksquashfs", ex)?),
+        None => None,
+    };
+    if let Some(ex) = &excludes {
+        a.extend(["-ef".into(), ex.0.clone()]);
+    }
+    let args: Vec<&str> = a.iter().map(String::as_str).collect();
+    command_ok("mksquashfs", &args, false, path)?;
+    let mut f = std::fs::File::open(&image.0).map_err(|e| crate::sys::io_error(&e, &image.0))?;
+    // 1.48 replies here: a read error from now on cancels the transfer.
+    out.flush().map_err(Error::from)?;
+    let mut buf = vec![0u8; MAX_CHUNK_SIZE];
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(crate::sys::io_error(&e, &format!("fread: {}", image.0))),
+        };
+        out.write_all(&buf[..n]).map_err(Error::from)?;
+    }
 }
 
 #[cfg(test)]

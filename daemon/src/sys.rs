@@ -199,9 +199,19 @@ pub enum Outcome {
     Failure(String),
 }
 
-/// Runs a program as 1.48's daemon `command` does. With `fold` the program's standard output
+/// A program run to its end, as 1.48's `commandr` sees it.
+pub struct Finished {
+    /// The exit status; None when a signal ended the program (1.48's -1).
+    pub status: Option<i32>,
+    pub stdout: String,
+    /// Its standard error (with its standard output when folded), without trailing newlines,
+    /// as 1.48's daemon quotes it in error messages.
+    pub stderr: String,
+}
+
+/// Runs a program as 1.48's daemon `commandr` does. With `fold` the program's standard output
 /// goes to the error text too (COMMAND_FLAG_FOLD_STDOUT_ON_STDERR), in the order written.
-pub fn command(program: &str, args: &[&str], fold: bool) -> Result<Outcome> {
+pub fn command_r(program: &str, args: &[&str], fold: bool) -> Result<Finished> {
     let mut cmd = self::program(program);
     cmd.args(args).stdin(Stdio::null());
     let spawn_error = |e: std::io::Error| {
@@ -224,13 +234,22 @@ pub fn command(program: &str, args: &[&str], fold: bool) -> Result<Outcome> {
         let out = cmd.output().map_err(spawn_error)?;
         (out.status, out.stdout, out.stderr)
     };
-    if status.success() {
-        return Ok(Outcome::Success(
-            String::from_utf8_lossy(&stdout).into_owned(),
-        ));
-    }
-    let text = String::from_utf8_lossy(&stderr);
-    Ok(Outcome::Failure(text.trim_end_matches('\n').to_string()))
+    let stderr = String::from_utf8_lossy(&stderr);
+    Ok(Finished {
+        status: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: stderr.trim_end_matches('\n').to_string(),
+    })
+}
+
+/// Runs a program as 1.48's daemon `command` does (see [`command_r`]).
+pub fn command(program: &str, args: &[&str], fold: bool) -> Result<Outcome> {
+    let done = command_r(program, args, fold)?;
+    Ok(if done.status == Some(0) {
+        Outcome::Success(done.stdout)
+    } else {
+        Outcome::Failure(done.stderr)
+    })
 }
 
 /// 1.48's OCaml `command`: Ok(stdout), or the error `PROG exited with status N: STDERR`.

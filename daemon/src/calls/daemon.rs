@@ -20,6 +20,14 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("btrfs", &["btrfs"]),
     ("gdisk", &["sgdisk"]),
     ("linuxmodules", &["modprobe"]),
+    ("extlinux", &["extlinux"]),
+    ("f2fs", &["mkfs.f2fs", "resize.f2fs"]),
+    ("fstrim", &["fstrim"]),
+    ("gdisk", &["sgdisk"]),
+    // As 1.48: grub-install is there; installing needs the guest's own GRUB platform files.
+    ("grub", &["grub-install"]),
+    // UUIDs given to mke2fs, mkswap and swapon: the tools always take them.
+    ("linuxfsuuid", &["mke2fs", "mkswap", "swapon"]),
     // The kernel's own: no program needed.
     ("inotify", &[]),
     ("ldm", &["ldmtool"]),
@@ -37,6 +45,23 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("rsync", &["rsync"]),
     ("wipefs", &["wipefs"]),
     ("xz", &["xz"]),
+    ("ntfs3g", &["ntfs-3g.probe", "ntfsclone", "ntfsfix"]),
+    ("ntfsprogs", &["ntfsresize"]),
+    ("squashfs", &["mksquashfs"]),
+    ("syslinux", &["syslinux", "mattrib", "mcopy", "mmove"]),
+    ("wipefs", &["wipefs"]),
+    (
+        "xfs",
+        &[
+            "xfs_admin",
+            "xfs_db",
+            "xfs_growfs",
+            "xfs_info",
+            "xfs_repair",
+            "xfs_spaceman",
+        ],
+    ),
+    ("zerofree", &["zerofree"]),
 ];
 
 /// Groups that no call belongs to any more, which 1.48 still lists and reports as available.

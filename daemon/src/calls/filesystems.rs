@@ -1,11 +1,18 @@
-//! Filesystems: listing and probing (blkid), mounting, unmounting, statvfs, mkfs.
+//! Filesystems: listing and probing (blkid), mounting, unmounting, statvfs, mkfs, and the
+//! `Filesystems` family's entry points into the per-type files (ext, swap, xfs, ntfs, …).
 
+use super::{bootloaders, ext, free_space, ntfs, swap, xfs};
 use crate::daemon::Daemon;
-use crate::devices::{disks, from_kernel, kernel_partitions, split_btrfsvol};
+use crate::devices::{disks, from_kernel, is_device_parameter, kernel_partitions, split_btrfsvol};
 use crate::sys::{self, command_ok, cstr, perror, run, Chroot};
 use guestfs_protocol::calls;
 use guestfs_protocol::device_name::drive_letters;
-use guestfs_protocol::{Error, MkfsOpts, Result, StatVfs, UmountOpts};
+use guestfs_protocol::{
+    E2fsckOpts, Error, FileIn, FstrimOpts, InternalMountable, IsoInfo, Mke2fsOpts, MkfsBtrfsOpts,
+    MkfsOpts, MksquashfsOpts, MkswapOpts, Mount9pOpts, NtfscloneOutOpts, NtfsfixOpts,
+    NtfsresizeOpts, RemountOpts, Result, StatVfs, SyslinuxOpts, Tune2fsOpts, UmountOpts,
+    XfsAdminOpts, XfsGrowfsOpts, XfsInfo, XfsRepairOpts,
+};
 use std::collections::HashMap;
 
 /// `blkid -c /dev/null -o export DEV…`: the tags of each device that has any.
@@ -315,15 +322,25 @@ fn mapper_devices_not_lvs() -> Vec<String> {
     out
 }
 
-/// Replaces the kernel's device names in a message by the library's.
+/// Replaces the kernel's device names in a message by the library's, in one pass (the kernel
+/// may name the disks in another order than the library, so names can swap).
 pub fn user_names(msg: &str) -> String {
-    let mut out = msg.to_string();
-    for (i, d) in disks().iter().enumerate() {
-        let ours = format!("sd{}", drive_letters(i));
-        if *d != ours {
-            out = out.replace(&format!("/dev/{}", d), &format!("/dev/{}", ours));
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(at) = rest.find("/dev/") {
+        out.push_str(&rest[..at + 5]);
+        rest = &rest[at + 5..];
+        // The disk whose name is followed by something that cannot continue a disk name.
+        let hit = disks().iter().enumerate().find(|(_, d)| {
+            rest.strip_prefix(d.as_str())
+                .is_some_and(|after| !after.starts_with(|c: char| c.is_ascii_lowercase()))
+        });
+        if let Some((i, d)) = hit {
+            out.push_str(&format!("sd{}", drive_letters(i)));
+            rest = &rest[d.len()..];
         }
     }
+    out.push_str(rest);
     out
 }
 
@@ -383,7 +400,7 @@ fn mount(
 
 /// (device, mountpoint) of the guest mounts in mount order, devices in kernel names except
 /// LVs, which are named /dev/VG/LV (1.48, RHBZ#646432).
-fn mounts(sysroot: &str) -> Vec<(String, String)> {
+pub fn mounts(sysroot: &str) -> Vec<(String, String)> {
     if sysroot.is_empty() {
         return Vec::new();
     }
@@ -476,10 +493,8 @@ impl calls::Filesystems for Daemon {
     }
 
     fn umount(&mut self, pathordevice: &str, opts: &UmountOpts) -> Result<()> {
-        let target = if crate::devices::is_device_parameter(pathordevice) {
+        let target = if is_device_parameter(pathordevice) {
             pathordevice.to_string()
-        } else if pathordevice == "/" {
-            self.sysroot.clone()
         } else {
             self.sysroot_path(pathordevice)
         };
@@ -491,7 +506,7 @@ impl calls::Filesystems for Daemon {
             args.push("-l");
         }
         args.push(&target);
-        command_ok("umount", &args, false, pathordevice).map(|_| ())
+        named(command_ok("umount", &args, false, pathordevice).map(|_| ()))
     }
 
     fn umount_all(&mut self) -> Result<()> {
@@ -530,7 +545,428 @@ impl calls::Filesystems for Daemon {
     }
 
     fn mkfs(&mut self, fstype: &str, device: &str, opts: &MkfsOpts) -> Result<()> {
-        crate::mkfs::mkfs(fstype, device, opts)
+        named(crate::mkfs::mkfs(fstype, device, opts))
+    }
+
+    fn mkfs_b(&mut self, fstype: &str, blocksize: i32, device: &str) -> Result<()> {
+        let opts = MkfsOpts {
+            blocksize: Some(blocksize),
+            ..Default::default()
+        };
+        named(crate::mkfs::mkfs(fstype, device, &opts))
+    }
+
+    fn mkfs_btrfs(&mut self, devices: &[String], opts: &MkfsBtrfsOpts) -> Result<()> {
+        named(crate::mkfs::mkfs_btrfs(devices, opts))
+    }
+
+    fn mksquashfs(
+        &mut self,
+        path: &str,
+        filename: &mut dyn std::io::Write,
+        opts: &MksquashfsOpts,
+    ) -> Result<()> {
+        named(crate::mkfs::mksquashfs(
+            path,
+            &self.sysroot_path(path),
+            opts,
+            filename,
+        ))
+    }
+
+    fn df(&mut self) -> Result<String> {
+        named(command_ok("df", &[], false, ""))
+    }
+
+    fn df_h(&mut self) -> Result<String> {
+        named(command_ok("df", &["-h"], false, ""))
+    }
+
+    fn fsck(&mut self, fstype: &str, device: &str) -> Result<i32> {
+        let done = sys::command_r("fsck", &["-a", "-t", fstype, device], false)?;
+        done.status
+            .ok_or_else(|| Error::msg(user_names(&format!("{}: {}", device, done.stderr))))
+    }
+
+    fn internal_parse_mountable(&mut self, mountable: &str) -> Result<InternalMountable> {
+        // 1.48's mountable types: 0 a device, 1 a btrfs subvolume.
+        Ok(match mountable.strip_prefix("btrfsvol:") {
+            Some(rest) => {
+                let (device, volume) = split_btrfsvol(rest, false)
+                    .map(|(d, v)| (d, v.to_string()))
+                    .unwrap_or_else(|| (rest.to_string(), String::new()));
+                InternalMountable {
+                    im_type: 1,
+                    im_device: from_kernel(&device),
+                    im_volume: volume,
+                }
+            }
+            None => InternalMountable {
+                im_type: 0,
+                im_device: from_kernel(mountable),
+                im_volume: String::new(),
+            },
+        })
+    }
+
+    fn list_9p(&mut self) -> Result<Vec<String>> {
+        named(Err(nine_p_removed()))
+    }
+
+    fn mount_9p(&mut self, _tag: &str, _mountpoint: &str, _opts: &Mount9pOpts) -> Result<()> {
+        named(Err(nine_p_removed()))
+    }
+
+    fn mount_loop(&mut self, file: &str, mountpoint: &str) -> Result<()> {
+        crate::modules::load("loop");
+        let (f, mp) = (self.sysroot_path(file), self.sysroot_path(mountpoint));
+        let prefix = format!("{} on {}", file, mountpoint);
+        named(command_ok("mount", &["-o", "loop", &f, &mp], false, &prefix).map(|_| ()))
+    }
+
+    fn remount(&mut self, mountpoint: &str, opts: &RemountOpts) -> Result<()> {
+        // Only `rw` can change for now, but it must be given.
+        let Some(rw) = opts.rw else {
+            return Err(Error::msg("parameter 'rw' must be specified"));
+        };
+        let options = if rw { "remount,rw" } else { "remount,ro" };
+        let mp = self.sysroot_path(mountpoint);
+        let prefix = format!("{}: {}", mountpoint, options);
+        command_ok("mount", &["-o", options, &mp], false, &prefix).map(|_| ())
+    }
+
+    fn mkmountpoint(&mut self, exemptpath: &str) -> Result<()> {
+        let path = absolute_path("mkmountpoint", exemptpath)?;
+        let _c = Chroot::enter(&self.sysroot)?;
+        std::fs::DirBuilder::new()
+            .create(path)
+            .map_err(|e| sys::io_error(&e, path))
+    }
+
+    fn rmmountpoint(&mut self, exemptpath: &str) -> Result<()> {
+        let path = absolute_path("rmmountpoint", exemptpath)?;
+        let _c = Chroot::enter(&self.sysroot)?;
+        std::fs::remove_dir(path).map_err(|e| sys::io_error(&e, path))
+    }
+
+    fn isoinfo(&mut self, isofile: &str) -> Result<IsoInfo> {
+        named(super::iso::isoinfo(isofile, Some(&self.sysroot)))
+    }
+
+    fn isoinfo_device(&mut self, device: &str) -> Result<IsoInfo> {
+        named(super::iso::isoinfo(device, None))
+    }
+
+    fn vfs_minimum_size(&mut self, mountable: &str) -> Result<i64> {
+        named(super::labels_uuids::vfs_minimum_size(
+            &self.sysroot,
+            mountable,
+        ))
+    }
+
+    fn set_label(&mut self, mountable: &str, label: &str) -> Result<()> {
+        named(super::labels_uuids::set_label(mountable, label))
+    }
+
+    fn set_uuid(&mut self, device: &str, uuid: &str) -> Result<()> {
+        named(super::labels_uuids::set_uuid(device, uuid))
+    }
+
+    fn set_uuid_random(&mut self, device: &str) -> Result<()> {
+        named(super::labels_uuids::set_uuid_random(device))
+    }
+
+    // ext2/3/4
+    fn tune2fs_l(&mut self, device: &str) -> Result<Vec<(String, String)>> {
+        named(ext::tune2fs_l(device))
+    }
+
+    fn tune2fs(&mut self, device: &str, opts: &Tune2fsOpts) -> Result<()> {
+        named(ext::tune2fs(device, opts))
+    }
+
+    fn e2fsck(&mut self, device: &str, opts: &E2fsckOpts) -> Result<()> {
+        named(ext::e2fsck(device, opts))
+    }
+
+    fn e2fsck_f(&mut self, device: &str) -> Result<()> {
+        let opts = E2fsckOpts {
+            correct: Some(true),
+            ..Default::default()
+        };
+        named(ext::e2fsck(device, &opts))
+    }
+
+    fn resize2fs(&mut self, device: &str) -> Result<()> {
+        named(ext::resize2fs(&self.sysroot, device, &[], &[]))
+    }
+
+    fn resize2fs_M(&mut self, device: &str) -> Result<()> {
+        named(ext::resize2fs(&self.sysroot, device, &["-M"], &[]))
+    }
+
+    fn resize2fs_size(&mut self, device: &str, size: i64) -> Result<()> {
+        named(ext::resize2fs_size(&self.sysroot, device, size))
+    }
+
+    fn get_e2label(&mut self, device: &str) -> Result<String> {
+        named(blkid_tag(device, "LABEL"))
+    }
+
+    fn get_e2uuid(&mut self, device: &str) -> Result<String> {
+        named(blkid_tag(device, "UUID"))
+    }
+
+    fn set_e2label(&mut self, device: &str, label: &str) -> Result<()> {
+        named(ext::set_e2label(device, label))
+    }
+
+    fn set_e2uuid(&mut self, device: &str, uuid: &str) -> Result<()> {
+        named(ext::set_e2uuid(device, uuid))
+    }
+
+    fn mke2fs(&mut self, device: &str, opts: &Mke2fsOpts) -> Result<()> {
+        named(ext::mke2fs(device, opts))
+    }
+
+    fn mke2fs_J(
+        &mut self,
+        fstype: &str,
+        blocksize: i32,
+        device: &str,
+        journal: &str,
+    ) -> Result<()> {
+        named(ext::mke2fs_j(
+            fstype,
+            blocksize,
+            device,
+            &format!("device={}", journal),
+        ))
+    }
+
+    fn mke2fs_JL(&mut self, fstype: &str, blocksize: i32, device: &str, label: &str) -> Result<()> {
+        named(ext::mke2fs_jl(fstype, blocksize, device, label))
+    }
+
+    fn mke2fs_JU(&mut self, fstype: &str, blocksize: i32, device: &str, uuid: &str) -> Result<()> {
+        named(ext::mke2fs_j(
+            fstype,
+            blocksize,
+            device,
+            &format!("device=UUID={}", uuid),
+        ))
+    }
+
+    fn mke2journal(&mut self, blocksize: i32, device: &str) -> Result<()> {
+        named(ext::mke2journal(blocksize, device, &[]))
+    }
+
+    fn mke2journal_L(&mut self, blocksize: i32, label: &str, device: &str) -> Result<()> {
+        named(ext::mke2journal_l(blocksize, label, device))
+    }
+
+    fn mke2journal_U(&mut self, blocksize: i32, uuid: &str, device: &str) -> Result<()> {
+        named(ext::mke2journal(blocksize, device, &["-U", uuid]))
+    }
+
+    fn mklost_and_found(&mut self, mountpoint: &str) -> Result<()> {
+        named(ext::mklost_and_found(&self.sysroot, mountpoint))
+    }
+
+    // Swap
+    fn mkswap(&mut self, device: &str, opts: &MkswapOpts) -> Result<()> {
+        named(swap::mkswap(device, opts))
+    }
+
+    fn mkswap_L(&mut self, label: &str, device: &str) -> Result<()> {
+        let opts = MkswapOpts {
+            label: Some(label.into()),
+            ..Default::default()
+        };
+        named(swap::mkswap(device, &opts))
+    }
+
+    fn mkswap_U(&mut self, uuid: &str, device: &str) -> Result<()> {
+        let opts = MkswapOpts {
+            uuid: Some(uuid.into()),
+            ..Default::default()
+        };
+        named(swap::mkswap(device, &opts))
+    }
+
+    fn mkswap_file(&mut self, path: &str) -> Result<()> {
+        named(swap::mkswap_file(path, &self.sysroot_path(path)))
+    }
+
+    fn swapon_device(&mut self, device: &str) -> Result<()> {
+        named(swap::swap_on_off("swapon", None, device))
+    }
+
+    fn swapoff_device(&mut self, device: &str) -> Result<()> {
+        named(swap::swap_on_off("swapoff", None, device))
+    }
+
+    fn swapon_file(&mut self, file: &str) -> Result<()> {
+        named(swap::swap_on_off("swapon", None, &self.sysroot_path(file)))
+    }
+
+    fn swapoff_file(&mut self, file: &str) -> Result<()> {
+        named(swap::swap_on_off("swapoff", None, &self.sysroot_path(file)))
+    }
+
+    fn swapon_label(&mut self, label: &str) -> Result<()> {
+        named(swap::swap_on_off_label("swapon", label))
+    }
+
+    fn swapoff_label(&mut self, label: &str) -> Result<()> {
+        named(swap::swap_on_off_label("swapoff", label))
+    }
+
+    fn swapon_uuid(&mut self, uuid: &str) -> Result<()> {
+        named(swap::swap_on_off("swapon", Some("-U"), uuid))
+    }
+
+    fn swapoff_uuid(&mut self, uuid: &str) -> Result<()> {
+        named(swap::swap_on_off("swapoff", Some("-U"), uuid))
+    }
+
+    // XFS
+    fn xfs_info(&mut self, pathordevice: &str) -> Result<XfsInfo> {
+        let target = if is_device_parameter(pathordevice) {
+            pathordevice.to_string()
+        } else {
+            self.sysroot_path(pathordevice)
+        };
+        let mut info = named(xfs::xfs_info(&target))?;
+        info.xfs_mntpoint = user_names(&info.xfs_mntpoint);
+        Ok(info)
+    }
+
+    fn xfs_growfs(&mut self, path: &str, opts: &XfsGrowfsOpts) -> Result<()> {
+        named(xfs::xfs_growfs(path, &self.sysroot_path(path), opts))
+    }
+
+    fn xfs_admin(&mut self, device: &str, opts: &XfsAdminOpts) -> Result<()> {
+        named(xfs::xfs_admin(device, opts))
+    }
+
+    fn xfs_repair(&mut self, device: &str, opts: &XfsRepairOpts) -> Result<i32> {
+        named(if is_device_parameter(device) {
+            xfs::xfs_repair(device, device, true, opts)
+        } else {
+            xfs::xfs_repair(device, &self.sysroot_path(device), false, opts)
+        })
+    }
+
+    // NTFS
+    fn ntfs_3g_probe(&mut self, rw: bool, device: &str) -> Result<i32> {
+        named(ntfs::ntfs_3g_probe(rw, device))
+    }
+
+    fn ntfsresize(&mut self, device: &str, opts: &NtfsresizeOpts) -> Result<()> {
+        named(ntfs::ntfsresize(device, opts))
+    }
+
+    fn ntfsresize_size(&mut self, device: &str, size: i64) -> Result<()> {
+        let opts = NtfsresizeOpts {
+            size: Some(size),
+            ..Default::default()
+        };
+        named(ntfs::ntfsresize(device, &opts))
+    }
+
+    fn ntfsfix(&mut self, device: &str, opts: &NtfsfixOpts) -> Result<()> {
+        named(ntfs::ntfsfix(device, opts))
+    }
+
+    fn ntfscat_i(
+        &mut self,
+        device: &str,
+        inode: i64,
+        filename: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        named(ntfs::ntfscat_i(&mountable_device(device), inode, filename))
+    }
+
+    fn ntfsclone_in(&mut self, backupfile: &mut FileIn<'_>, device: &str) -> Result<()> {
+        named(ntfs::ntfsclone_in(backupfile, device))
+    }
+
+    fn ntfsclone_out(
+        &mut self,
+        device: &str,
+        backupfile: &mut dyn std::io::Write,
+        opts: &NtfscloneOutOpts,
+    ) -> Result<()> {
+        named(ntfs::ntfsclone_out(device, opts, backupfile))
+    }
+
+    // Free space
+    fn zerofree(&mut self, device: &str) -> Result<()> {
+        named(free_space::zerofree(device))
+    }
+
+    fn zero_free_space(&mut self, directory: &str) -> Result<()> {
+        let dir = self.sysroot_path(directory);
+        free_space::zero_free_space(&dir, &mut self.progress)
+    }
+
+    fn scrub_freespace(&mut self, dir: &str) -> Result<()> {
+        named(free_space::scrub_freespace(dir, &self.sysroot_path(dir)))
+    }
+
+    fn fstrim(&mut self, mountpoint: &str, opts: &FstrimOpts) -> Result<()> {
+        named(free_space::fstrim(&self.sysroot_path(mountpoint), opts))
+    }
+
+    fn f2fs_expand(&mut self, device: &str) -> Result<()> {
+        named(command_ok("resize.f2fs", &[device], true, "").map(|_| ()))
+    }
+
+    // Boot loaders
+    fn syslinux(&mut self, device: &str, opts: &SyslinuxOpts) -> Result<()> {
+        named(bootloaders::syslinux(device, opts))
+    }
+
+    fn extlinux(&mut self, directory: &str) -> Result<()> {
+        named(bootloaders::extlinux(
+            directory,
+            &self.sysroot_path(directory),
+        ))
+    }
+
+    fn grub_install(&mut self, root: &str, device: &str) -> Result<()> {
+        named(bootloaders::grub_install(&self.sysroot_path(root), device))
+    }
+}
+
+/// The result with the appliance's disk names in its error replaced by the library's (the
+/// programs these calls run name the devices they were given).
+fn named<T>(r: Result<T>) -> Result<T> {
+    r.map_err(|mut e| {
+        e.message = user_names(&e.message);
+        e
+    })
+}
+
+/// 1.48 words it as a system error, with the errno of whatever ran last (none here).
+fn nine_p_removed() -> Error {
+    Error::msg(format!(
+        "9p support was removed in libguestfs 1.48: {}",
+        guestfs_protocol::error::strerror(0)
+    ))
+}
+
+/// mkmountpoint's and rmmountpoint's own check (their argument is a plain string), worded
+/// as 1.48's ABS_PATH names the C function.
+fn absolute_path<'a>(call: &str, path: &'a str) -> Result<&'a str> {
+    if path.starts_with('/') {
+        Ok(path)
+    } else {
+        Err(Error::msg(format!(
+            "do_{}: path must start with a / character",
+            call
+        )))
     }
 }
 

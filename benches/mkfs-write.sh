@@ -1,0 +1,65 @@
+#!/bin/bash
+# Making a filesystem and filling it, end to end, against libguestfs 1.48's guestfish on this
+# machine (TCG for both appliances): one guestfish session that adds a 1G sparse disk,
+# launches, runs `mkfs ext4`, mounts it, writes 1000 small files with `write`, and shuts down.
+#
+# Usage: benches/mkfs-write.sh [RUNS]   (default 3; medians are reported). BIN=path/to/virt-tools
+# uses an existing build; by default the release build is made first. 1.48's runs are skipped
+# (and said so) when /usr/bin/guestfish is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+export LIBGUESTFS_BACKEND_SETTINGS=force_tcg TZ=UTC LC_ALL=C
+unset LIBGUESTFS_BACKEND LIBGUESTFS_DEBUG LIBGUESTFS_TRACE || true
+
+if [ -z "${BIN:-}" ]; then
+    cargo build -q --release -p virt-tools -p guestfsd
+    BIN=$PWD/target/release/virt-tools
+fi
+work=${BENCH_DIR:-/var/tmp/virt-tools-bench-mkfs-write}
+mkdir -p "$work/bin"
+ln -sf "$BIN" "$work/bin/guestfish"
+ours=$work/bin/guestfish
+have_lg=0
+[ -x /usr/bin/guestfish ] && have_lg=1
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# Wall seconds of a shell command run in $work.
+wall() {
+    local s e
+    s=$(date +%s.%N)
+    (cd "$work" && bash -c "$1") >/dev/null 2>"$work/err" || {
+        echo "failed: $1" >&2; cat "$work/err" >&2; return 1; }
+    e=$(date +%s.%N)
+    echo "$e - $s" | bc -l
+}
+# Median wall time of a command over $runs runs.
+measure() {
+    local i t=()
+    for i in $(seq "$runs"); do t+=("$(wall "$1")"); done
+    printf '%s\n' "${t[@]}" | median
+}
+
+script=$work/mkfs-write.gf
+{
+    echo "sparse disk.img 1G"
+    echo "run"
+    echo "mkfs ext4 /dev/sda"
+    echo "mount /dev/sda /"
+    for i in $(seq 1000); do echo "write /file$i \"small file number $i\""; done
+    echo "umount-all"
+} > "$script"
+
+report() { # name ours 1.48
+    if [ "$3" = "-" ]; then
+        printf '%-40s %8.2f   1.48: not installed (skipped)\n' "$1" "$2"
+    else
+        printf '%-40s %8.2f   1.48: %8.2f   1.48/ours %.2f\n' "$1" "$2" "$3" "$(echo "$3 / $2" | bc -l)"
+    fi
+}
+
+run="rm -f disk.img && GF < mkfs-write.gf && rm -f disk.img"
+o=$(measure "${run//GF/$ours}")
+l=-
+[ "$have_lg" = 1 ] && l=$(measure "${run//GF//usr/bin/guestfish}")
+report "mkfs ext4 + 1000 writes (s)" "$o" "$l"
