@@ -207,27 +207,8 @@ fn first_differences(a: &str, b: &str) -> String {
     out.join("\n")
 }
 
-#[test]
-fn normalising_keeps_what_is_deterministic() {
-    assert_eq!(
-        normalise("uuid 01234567-89ab-cdef-0123-456789abcdef here\n  st_ino: 12\nsize: 3"),
-        "uuid <id> here\n  st_ino: <varies>\nsize: 3"
-    );
-    assert_eq!(
-        replace_ids("abcdef-ABCD-1234-abcd-EFGH-ijkl-mnopqr"),
-        "<id>"
-    );
-    assert_eq!(replace_ids("/dev/sda1: ext4"), "/dev/sda1: ext4");
-}
-
-#[test]
-fn slow_guestfish_1_48_gets_the_same_answers_from_this_daemon() {
-    let Some(lg148) = guestfish_1_48() else {
-        let msg = "SKIPPED: libguestfs 1.48's guestfish is not installed; the wire-compatibility comparison was not run";
-        println!("{}", msg);
-        eprintln!("{}", msg);
-        return;
-    };
+/// Builds the fixed appliance from this project's daemon in a new directory.
+fn fixed_appliance() -> TempDir {
     build_daemon();
     let fixed = TempDir::new("wire-compat-appliance");
     let made = Command::new(binary())
@@ -240,10 +221,11 @@ fn slow_guestfish_1_48_gets_the_same_answers_from_this_daemon() {
         "libguestfs-make-fixed-appliance failed: {}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let runs: Vec<(&str, (String, String, i32))> = runners(&lg148, fixed.path())
-        .iter()
-        .map(|r| (r.name, run(r)))
-        .collect();
+    fixed
+}
+
+/// Fails unless every run printed what the first (the reference) printed.
+fn assert_same_as_reference(runs: &[(&str, (String, String, i32))]) {
     let (ref_name, reference) = &runs[0];
     println!(
         "{}: exit {}\n{}\n{}",
@@ -274,4 +256,110 @@ fn slow_guestfish_1_48_gets_the_same_answers_from_this_daemon() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+#[test]
+fn normalising_keeps_what_is_deterministic() {
+    assert_eq!(
+        normalise("uuid 01234567-89ab-cdef-0123-456789abcdef here\n  st_ino: 12\nsize: 3"),
+        "uuid <id> here\n  st_ino: <varies>\nsize: 3"
+    );
+    assert_eq!(
+        replace_ids("abcdef-ABCD-1234-abcd-EFGH-ijkl-mnopqr"),
+        "<id>"
+    );
+    assert_eq!(replace_ids("/dev/sda1: ext4"), "/dev/sda1: ext4");
+}
+
+#[test]
+fn slow_guestfish_1_48_gets_the_same_answers_from_this_daemon() {
+    let Some(lg148) = guestfish_1_48() else {
+        let msg = "SKIPPED: libguestfs 1.48's guestfish is not installed; the wire-compatibility comparison was not run";
+        println!("{}", msg);
+        eprintln!("{}", msg);
+        return;
+    };
+    let fixed = fixed_appliance();
+    let runs: Vec<(&str, (String, String, i32))> = runners(&lg148, fixed.path())
+        .iter()
+        .map(|r| (r.name, run(r)))
+        .collect();
+    assert_same_as_reference(&runs);
+}
+
+const INSPECT_GUEST: &str = include_str!("wire_compat/inspect-guest.fish");
+const INSPECT: &str = include_str!("wire_compat/inspect.fish");
+
+/// `guestfish -i` (1.48's inspection, over the wire) on a small Linux guest: 1.48's
+/// guestfish must get from this project's daemon what it gets from its own.
+#[test]
+fn slow_guestfish_1_48_inspects_with_this_daemon() {
+    let Some(lg148) = guestfish_1_48() else {
+        let msg = "SKIPPED: libguestfs 1.48's guestfish is not installed; the inspection wire-compatibility comparison was not run";
+        println!("{}", msg);
+        eprintln!("{}", msg);
+        return;
+    };
+    let fixed = fixed_appliance();
+    let dir = TempDir::new("wire-compat-inspect");
+    let image = dir.join("guest.img");
+    std::fs::File::create(&image)
+        .unwrap()
+        .set_len(64 << 20)
+        .unwrap();
+    let built = Command::new(&lg148)
+        .current_dir(dir.path())
+        .args(["--format=raw", "-a", "guest.img"])
+        .stdin(std::process::Stdio::piped())
+        .env("LIBGUESTFS_BACKEND", "direct")
+        .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(INSPECT_GUEST.as_bytes())?;
+            child.wait()
+        })
+        .unwrap();
+    assert!(built.success(), "building the guest failed");
+    let runs: Vec<(&str, (String, String, i32))> = runners(&lg148, fixed.path())
+        .iter()
+        .map(|r| {
+            let mut cmd = Command::new(&r.guestfish);
+            cmd.current_dir(dir.path())
+                .args(["--ro", "--format=raw", "-a", "guest.img", "-i"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .env("LIBGUESTFS_BACKEND", "direct")
+                .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
+                .env("LC_ALL", "C")
+                .env_remove("LIBGUESTFS_PATH");
+            for (k, v) in &r.env {
+                cmd.env(k, v);
+            }
+            let mut child = cmd.spawn().unwrap();
+            {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(INSPECT.as_bytes())
+                    .unwrap();
+            }
+            let out = child.wait_with_output().unwrap();
+            (
+                r.name,
+                (
+                    normalise(&String::from_utf8_lossy(&out.stdout)),
+                    normalise(&String::from_utf8_lossy(&out.stderr)),
+                    out.status.code().unwrap_or(-1),
+                ),
+            )
+        })
+        .collect();
+    assert_same_as_reference(&runs);
 }

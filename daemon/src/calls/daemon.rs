@@ -9,10 +9,15 @@ use guestfs_protocol::{Result, ACTIONS};
 /// its programs is present, so `available` never promises what a call would then refuse.
 const GROUPS: &[(&str, &[&str])] = &[
     ("gdisk", &["sgdisk"]),
+    // Hives are read and written by this daemon's own code (guestfs-inspect).
+    ("hivex", &[]),
+    // Journals are read by this daemon's own code (guestfs-inspect).
+    ("journal", &[]),
     // The kernel's own: no program needed.
     ("linuxxattrs", &[]),
     ("lvm2", &["lvm"]),
     ("luks", &["cryptsetup"]),
+    ("sleuthkit", &["icat", "blkls"]),
     ("wipefs", &["wipefs"]),
 ];
 

@@ -10,6 +10,10 @@ pub mod devices;
 mod encryption;
 mod files;
 pub mod filesystems;
+mod forensics;
+mod hivex;
+mod inspection;
+mod journal;
 mod lvm;
 mod md;
 pub mod partitions;
@@ -22,8 +26,4 @@ impl calls::Archives for Daemon {}
 impl calls::Augeas for Daemon {}
 impl calls::Btrfs for Daemon {}
 impl calls::Commands for Daemon {}
-impl calls::Forensics for Daemon {}
-impl calls::Hivex for Daemon {}
-impl calls::Inspection for Daemon {}
-impl calls::Journal for Daemon {}
 impl calls::Ldm for Daemon {}

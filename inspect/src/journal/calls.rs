@@ -17,11 +17,12 @@ pub const JOURNAL_MAX_TOTAL_SIZE: u64 = 1 << 30;
 /// The most journal files `journal_open` reads (EMFILE beyond).
 pub const JOURNAL_MAX_FILES: usize = 4096;
 
-fn not_open() -> Error {
-    Error::new(
-        libc::EINVAL,
-        "journal handle not open: call journal_open first",
-    )
+/// 1.48's error for a journal call made with no journal open (it names the daemon function).
+fn not_open(call: &str) -> Error {
+    Error::msg(format!(
+        "do_{}: you must call 'journal-open' first to initialize the journal handle",
+        call
+    ))
 }
 
 /// sd-journal's notion of a journal file name (`*.journal`, and `*.journal~` for files
@@ -218,33 +219,33 @@ pub fn open(guest: &mut dyn Guest, directory: &str) -> Result<(Journal, Vec<Stri
 }
 
 /// The open journal, or 1.48's error.
-fn opened(journal: &mut Option<Journal>) -> Result<&mut Journal> {
-    journal.as_mut().ok_or_else(not_open)
+fn opened<'a>(journal: &'a mut Option<Journal>, call: &str) -> Result<&'a mut Journal> {
+    journal.as_mut().ok_or_else(|| not_open(call))
 }
 
 /// `journal_close`: closes the journal opened by `journal_open`.
 pub fn close(journal: &mut Option<Journal>) -> Result<()> {
     match journal.take() {
         Some(_) => Ok(()),
-        None => Err(not_open()),
+        None => Err(not_open("journal_close")),
     }
 }
 
 /// `journal_next`: moves to the next entry; false at the end of the journal.
 pub fn next(journal: &mut Option<Journal>) -> Result<bool> {
-    Ok(opened(journal)?.next_entry())
+    Ok(opened(journal, "journal_next")?.next_entry())
 }
 
 /// `journal_skip`: skips `skip` entries forward (or back when negative); returns how many
 /// were skipped (≥ 0; fewer than |skip| at either end of the journal).
 pub fn skip(journal: &mut Option<Journal>, skip: i64) -> Result<i64> {
-    Ok(opened(journal)?.skip(skip))
+    Ok(opened(journal, "journal_skip")?.skip(skip))
 }
 
 /// `journal_get`: the fields of the current entry as (name, value) pairs, in the entry's
 /// order. Values are bytes; a `NAME=value` longer than the data threshold is cut to it.
 pub fn get(journal: &mut Option<Journal>) -> Result<Vec<Xattr>> {
-    let fields = opened(journal)?.entry()?.fields;
+    let fields = opened(journal, "internal_journal_get")?.entry()?.fields;
     Ok(fields
         .into_iter()
         .map(|(attrname, attrval)| Xattr { attrname, attrval })
@@ -253,13 +254,16 @@ pub fn get(journal: &mut Option<Journal>) -> Result<Vec<Xattr>> {
 
 /// `journal_get_data_threshold`: the data threshold (0 = unlimited).
 pub fn get_data_threshold(journal: &mut Option<Journal>) -> Result<i64> {
-    Ok(i64::try_from(opened(journal)?.data_threshold()).unwrap_or(i64::MAX))
+    Ok(
+        i64::try_from(opened(journal, "journal_get_data_threshold")?.data_threshold())
+            .unwrap_or(i64::MAX),
+    )
 }
 
 /// `journal_set_data_threshold`: field payloads longer than `threshold` bytes are cut by
 /// `journal_get`; 0 means unlimited (compressed payloads up to 64 MiB).
 pub fn set_data_threshold(journal: &mut Option<Journal>, threshold: i64) -> Result<()> {
-    let j = opened(journal)?;
+    let j = opened(journal, "journal_set_data_threshold")?;
     let t = usize::try_from(threshold).map_err(|_| {
         Error::new(
             libc::EINVAL,
@@ -273,7 +277,9 @@ pub fn set_data_threshold(journal: &mut Option<Journal>, threshold: i64) -> Resu
 /// `journal_get_realtime_usec`: the current entry's time in µs since the epoch.
 pub fn get_realtime_usec(journal: &mut Option<Journal>) -> Result<i64> {
     // Valid realtime timestamps are below 2^55, so they fit.
-    opened(journal)?.realtime_usec().map(|t| t as i64)
+    opened(journal, "journal_get_realtime_usec")?
+        .realtime_usec()
+        .map(|t| t as i64)
 }
 
 #[cfg(test)]

@@ -44,8 +44,10 @@ impl Handle {
         calls::skip(&mut self.journal, skip)
     }
 
+    /// In 1.48 the library reads the entry with the daemon call `internal_journal_get`,
+    /// whose name its errors carry.
     pub(crate) fn impl_journal_get(&mut self) -> Result<Vec<Xattr>> {
-        calls::get(&mut self.journal)
+        calls::get(&mut self.journal).map_err(|e| self.report_error("internal_journal_get", e))
     }
 
     pub(crate) fn impl_journal_get_data_threshold(&mut self) -> Result<i64> {
