@@ -9,7 +9,7 @@ want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 
 for p in e2fsprogs fdisk gdisk qemu-utils lvm2 dosfstools mtools ntfs-3g cryptsetup-bin mdadm \
          xfsprogs btrfs-progs squashfs-tools xorriso libxml2-utils cpio linux-image-amd64 \
-         debootstrap sqlite3 xz-utils attr binutils bc hyperfine sleuthkit libwin-hivex-perl; do
+         debootstrap sqlite3 xz-utils attr binutils bc hyperfine sleuthkit libyara9 libwin-hivex-perl; do
   want "$p"
 done
 reference_missing=0

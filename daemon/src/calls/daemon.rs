@@ -13,6 +13,8 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("hivex", &[]),
     // Journals are read by this daemon's own code (guestfs-inspect).
     ("journal", &[]),
+    // Debian's libyara, opened at run time (the file, not a program).
+    ("libyara", &[crate::calls::forensics::yara::LIBRARY_PATH]),
     // The kernel's own: no program needed.
     ("linuxxattrs", &[]),
     ("lvm2", &["lvm"]),

@@ -10,7 +10,7 @@ pub mod devices;
 mod encryption;
 mod files;
 pub mod filesystems;
-mod forensics;
+pub mod forensics;
 mod hivex;
 mod inspection;
 mod journal;
