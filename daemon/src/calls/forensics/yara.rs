@@ -23,19 +23,29 @@ type ScanCallback = unsafe extern "C" fn(*mut c_void, c_int, *mut c_void, *mut c
 type CompilerCallback =
     unsafe extern "C" fn(c_int, *const c_char, c_int, *const c_void, *const c_char, *mut c_void);
 
+type InitializeFn = unsafe extern "C" fn() -> c_int;
+type RulesLoadFn = unsafe extern "C" fn(*const c_char, *mut *mut c_void) -> c_int;
+type RulesDestroyFn = unsafe extern "C" fn(*mut c_void) -> c_int;
+type RulesScanFdFn =
+    unsafe extern "C" fn(*mut c_void, c_int, c_int, ScanCallback, *mut c_void, c_int) -> c_int;
+type CompilerCreateFn = unsafe extern "C" fn(*mut *mut c_void) -> c_int;
+type CompilerDestroyFn = unsafe extern "C" fn(*mut c_void);
+type CompilerSetCallbackFn = unsafe extern "C" fn(*mut c_void, CompilerCallback, *mut c_void);
+type CompilerAddFileFn =
+    unsafe extern "C" fn(*mut c_void, *mut libc::FILE, *const c_char, *const c_char) -> c_int;
+type CompilerGetRulesFn = unsafe extern "C" fn(*mut c_void, *mut *mut c_void) -> c_int;
+
 /// The entry points of libyara used here.
 struct Library {
-    initialize: unsafe extern "C" fn() -> c_int,
-    rules_load: unsafe extern "C" fn(*const c_char, *mut *mut c_void) -> c_int,
-    rules_destroy: unsafe extern "C" fn(*mut c_void) -> c_int,
-    rules_scan_fd:
-        unsafe extern "C" fn(*mut c_void, c_int, c_int, ScanCallback, *mut c_void, c_int) -> c_int,
-    compiler_create: unsafe extern "C" fn(*mut *mut c_void) -> c_int,
-    compiler_destroy: unsafe extern "C" fn(*mut c_void),
-    compiler_set_callback: unsafe extern "C" fn(*mut c_void, CompilerCallback, *mut c_void),
-    compiler_add_file:
-        unsafe extern "C" fn(*mut c_void, *mut libc::FILE, *const c_char, *const c_char) -> c_int,
-    compiler_get_rules: unsafe extern "C" fn(*mut c_void, *mut *mut c_void) -> c_int,
+    initialize: InitializeFn,
+    rules_load: RulesLoadFn,
+    rules_destroy: RulesDestroyFn,
+    rules_scan_fd: RulesScanFdFn,
+    compiler_create: CompilerCreateFn,
+    compiler_destroy: CompilerDestroyFn,
+    compiler_set_callback: CompilerSetCallbackFn,
+    compiler_add_file: CompilerAddFileFn,
+    compiler_get_rules: CompilerGetRulesFn,
 }
 
 /// libyara, initialized once; None when it is not in the appliance.
@@ -50,24 +60,24 @@ fn library() -> Option<&'static Library> {
                 return None;
             }
             macro_rules! sym {
-                ($name:literal) => {{
+                ($name:literal, $t:ty) => {{
                     let p = libc::dlsym(handle, concat!($name, "\0").as_ptr() as *const c_char);
                     if p.is_null() {
                         return None;
                     }
-                    std::mem::transmute::<*mut c_void, _>(p)
+                    std::mem::transmute::<*mut c_void, $t>(p)
                 }};
             }
             let lib = Library {
-                initialize: sym!("yr_initialize"),
-                rules_load: sym!("yr_rules_load"),
-                rules_destroy: sym!("yr_rules_destroy"),
-                rules_scan_fd: sym!("yr_rules_scan_fd"),
-                compiler_create: sym!("yr_compiler_create"),
-                compiler_destroy: sym!("yr_compiler_destroy"),
-                compiler_set_callback: sym!("yr_compiler_set_callback"),
-                compiler_add_file: sym!("yr_compiler_add_file"),
-                compiler_get_rules: sym!("yr_compiler_get_rules"),
+                initialize: sym!("yr_initialize", InitializeFn),
+                rules_load: sym!("yr_rules_load", RulesLoadFn),
+                rules_destroy: sym!("yr_rules_destroy", RulesDestroyFn),
+                rules_scan_fd: sym!("yr_rules_scan_fd", RulesScanFdFn),
+                compiler_create: sym!("yr_compiler_create", CompilerCreateFn),
+                compiler_destroy: sym!("yr_compiler_destroy", CompilerDestroyFn),
+                compiler_set_callback: sym!("yr_compiler_set_callback", CompilerSetCallbackFn),
+                compiler_add_file: sym!("yr_compiler_add_file", CompilerAddFileFn),
+                compiler_get_rules: sym!("yr_compiler_get_rules", CompilerGetRulesFn),
             };
             if (lib.initialize)() != ERROR_SUCCESS {
                 return None;
