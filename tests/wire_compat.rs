@@ -108,19 +108,26 @@ fn run(r: &Runner) -> (String, String, i32) {
     let dir = TempDir::new("wire-compat");
     prepare(dir.path());
     std::fs::write(dir.join("calls.fish"), SCRIPT).unwrap();
+    let args = [
+        "--format=raw",
+        "-a",
+        "sda.img",
+        "-a",
+        "sdb.img",
+        "-a",
+        "sdc.img",
+        "--keys-from-stdin",
+    ];
+    run_script(r, dir.path(), &args, "calls.fish")
+}
+
+/// (stdout, stderr, exit status), normalised, of `guestfish ARGS < SCRIPT` through one
+/// runner in `dir`.
+fn run_script(r: &Runner, dir: &Path, args: &[&str], script: &str) -> (String, String, i32) {
     let mut cmd = Command::new(&r.guestfish);
-    cmd.current_dir(dir.path())
-        .args([
-            "--format=raw",
-            "-a",
-            "sda.img",
-            "-a",
-            "sdb.img",
-            "-a",
-            "sdc.img",
-        ])
-        .arg("--keys-from-stdin")
-        .stdin(std::fs::File::open(dir.join("calls.fish")).unwrap())
+    cmd.current_dir(dir)
+        .args(args)
+        .stdin(std::fs::File::open(dir.join(script)).unwrap())
         .env("LIBGUESTFS_BACKEND", "direct")
         .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
         .env("LC_ALL", "C")
@@ -301,65 +308,28 @@ fn slow_guestfish_1_48_inspects_with_this_daemon() {
     };
     let fixed = fixed_appliance();
     let dir = TempDir::new("wire-compat-inspect");
-    let image = dir.join("guest.img");
-    std::fs::File::create(&image)
+    std::fs::File::create(dir.join("guest.img"))
         .unwrap()
         .set_len(64 << 20)
         .unwrap();
-    let built = Command::new(&lg148)
-        .current_dir(dir.path())
-        .args(["--format=raw", "-a", "guest.img"])
-        .stdin(std::process::Stdio::piped())
-        .env("LIBGUESTFS_BACKEND", "direct")
-        .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(INSPECT_GUEST.as_bytes())?;
-            child.wait()
-        })
-        .unwrap();
-    assert!(built.success(), "building the guest failed");
+    std::fs::write(dir.join("inspect-guest.fish"), INSPECT_GUEST).unwrap();
+    std::fs::write(dir.join("inspect.fish"), INSPECT).unwrap();
+    let builder = Runner {
+        name: "1.48 guestfish building the guest",
+        guestfish: lg148.clone(),
+        env: vec![],
+    };
+    let built = run_script(
+        &builder,
+        dir.path(),
+        &["--format=raw", "-a", "guest.img"],
+        "inspect-guest.fish",
+    );
+    assert_eq!(built.2, 0, "building the guest failed:\n{}", built.1);
+    let args = ["--ro", "--format=raw", "-a", "guest.img", "-i"];
     let runs: Vec<(&str, (String, String, i32))> = runners(&lg148, fixed.path())
         .iter()
-        .map(|r| {
-            let mut cmd = Command::new(&r.guestfish);
-            cmd.current_dir(dir.path())
-                .args(["--ro", "--format=raw", "-a", "guest.img", "-i"])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .env("LIBGUESTFS_BACKEND", "direct")
-                .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
-                .env("LC_ALL", "C")
-                .env_remove("LIBGUESTFS_PATH");
-            for (k, v) in &r.env {
-                cmd.env(k, v);
-            }
-            let mut child = cmd.spawn().unwrap();
-            {
-                use std::io::Write;
-                child
-                    .stdin
-                    .take()
-                    .unwrap()
-                    .write_all(INSPECT.as_bytes())
-                    .unwrap();
-            }
-            let out = child.wait_with_output().unwrap();
-            (
-                r.name,
-                (
-                    normalise(&String::from_utf8_lossy(&out.stdout)),
-                    normalise(&String::from_utf8_lossy(&out.stderr)),
-                    out.status.code().unwrap_or(-1),
-                ),
-            )
-        })
+        .map(|r| (r.name, run_script(r, dir.path(), &args, "inspect.fish")))
         .collect();
     assert_same_as_reference(&runs);
 }
