@@ -333,3 +333,74 @@ fn slow_guestfish_1_48_inspects_with_this_daemon() {
         .collect();
     assert_same_as_reference(&runs);
 }
+
+/// The call scripts of `tests/calls/` whose calls 1.48's library sends to the daemon
+/// (hives, journals, inspection, forensics).
+const CALL_SCRIPTS: &[&str] = &[
+    "hivex",
+    "journal",
+    "inspection",
+    "forensics",
+    "forensics-yara",
+];
+
+/// 1.48's guestfish with this project's daemon runs those scripts and prints exactly what it
+/// printed with its own daemon (`tests/calls/expected/`).
+#[test]
+fn slow_guestfish_1_48_runs_the_call_scripts_on_this_daemon() {
+    let Some(lg148) = guestfish_1_48() else {
+        let msg = "SKIPPED: libguestfs 1.48's guestfish is not installed; the call scripts were not run against this daemon";
+        println!("{}", msg);
+        eprintln!("{}", msg);
+        return;
+    };
+    let fixed = fixed_appliance();
+    let calls = Path::new(env!("CARGO_MANIFEST_DIR")).join("calls");
+    let dir = TempDir::new("wire-compat-calls");
+    let iso = dir.join("test.iso");
+    let made = Command::new(calls.join("make-iso.sh"))
+        .arg(&iso)
+        .status()
+        .unwrap();
+    assert!(made.success(), "make-iso.sh failed");
+    let prelude = std::fs::read_to_string(calls.join("prelude.fish"))
+        .unwrap()
+        .replace("@ISO@", &iso.display().to_string());
+    let runner = &runners(&lg148, fixed.path())[1];
+    let mut failures = Vec::new();
+    for name in CALL_SCRIPTS {
+        let body = std::fs::read_to_string(calls.join(format!("{}.fish", name))).unwrap();
+        let script = format!("{}.fish", name);
+        std::fs::write(dir.join(&script), prelude.clone() + &body).unwrap();
+        let mut cmd = Command::new(&runner.guestfish);
+        cmd.current_dir(dir.path())
+            .stdin(std::fs::File::open(dir.join(&script)).unwrap())
+            .env("LIBGUESTFS_BACKEND", "direct")
+            .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg");
+        for (k, v) in &runner.env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let expected = |ext: &str| {
+            std::fs::read_to_string(calls.join("expected").join(format!("{}.{}", name, ext)))
+                .unwrap()
+        };
+        let got = [
+            ("out", String::from_utf8_lossy(&out.stdout).into_owned()),
+            ("err", String::from_utf8_lossy(&out.stderr).into_owned()),
+            ("rc", format!("{}\n", out.status.code().unwrap_or(-1))),
+        ];
+        for (ext, text) in got {
+            let want = expected(ext);
+            if text != want {
+                failures.push(format!(
+                    "{}.{}:\n{}",
+                    name,
+                    ext,
+                    first_differences(&want, &text)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
