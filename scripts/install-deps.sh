@@ -11,7 +11,8 @@ for p in e2fsprogs fdisk gdisk qemu-utils lvm2 dosfstools mtools ntfs-3g cryptse
          xfsprogs btrfs-progs squashfs-tools xorriso libxml2-utils cpio linux-image-amd64 \
          debootstrap sqlite3 xz-utils attr binutils bc hyperfine scrub libacl1 libcap2 ldmtool lzop \
          bzip2 rsync zstd file bsdextrautils busybox libaugeas0 augeas-lenses \
-         f2fs-tools zerofree extlinux syslinux grub2-common; do
+         f2fs-tools zerofree extlinux syslinux grub2-common \
+         sleuthkit libyara9 libwin-hivex-perl; do
   want "$p"
 done
 reference_missing=0

@@ -20,7 +20,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use virt_tools_tests::call_scripts::{check_all, compare, run_script};
+use virt_tools_tests::call_scripts::{self, check_all, compare};
 use virt_tools_tests::{binary, tool_dir, TempDir};
 
 const SCRIPT: &str = include_str!("wire_compat/calls.fish");
@@ -112,19 +112,26 @@ fn run(r: &Runner) -> (String, String, i32) {
     let dir = TempDir::new("wire-compat");
     prepare(dir.path());
     std::fs::write(dir.join("calls.fish"), SCRIPT).unwrap();
+    let args = [
+        "--format=raw",
+        "-a",
+        "sda.img",
+        "-a",
+        "sdb.img",
+        "-a",
+        "sdc.img",
+        "--keys-from-stdin",
+    ];
+    run_script(r, dir.path(), &args, "calls.fish")
+}
+
+/// (stdout, stderr, exit status), normalised, of `guestfish ARGS < SCRIPT` through one
+/// runner in `dir`.
+fn run_script(r: &Runner, dir: &Path, args: &[&str], script: &str) -> (String, String, i32) {
     let mut cmd = Command::new(&r.guestfish);
-    cmd.current_dir(dir.path())
-        .args([
-            "--format=raw",
-            "-a",
-            "sda.img",
-            "-a",
-            "sdb.img",
-            "-a",
-            "sdc.img",
-        ])
-        .arg("--keys-from-stdin")
-        .stdin(std::fs::File::open(dir.join("calls.fish")).unwrap())
+    cmd.current_dir(dir)
+        .args(args)
+        .stdin(std::fs::File::open(dir.join(script)).unwrap())
         .env("LIBGUESTFS_BACKEND", "direct")
         .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
         .env("LC_ALL", "C")
@@ -211,19 +218,6 @@ fn first_differences(a: &str, b: &str) -> String {
     out.join("\n")
 }
 
-#[test]
-fn normalising_keeps_what_is_deterministic() {
-    assert_eq!(
-        normalise("uuid 01234567-89ab-cdef-0123-456789abcdef here\n  st_ino: 12\nsize: 3"),
-        "uuid <id> here\n  st_ino: <varies>\nsize: 3"
-    );
-    assert_eq!(
-        replace_ids("abcdef-ABCD-1234-abcd-EFGH-ijkl-mnopqr"),
-        "<id>"
-    );
-    assert_eq!(replace_ids("/dev/sda1: ext4"), "/dev/sda1: ext4");
-}
-
 /// libguestfs 1.48's guestfish, or None after saying visibly that the test is skipped.
 fn guestfish_1_48_or_skip() -> Option<PathBuf> {
     let found = guestfish_1_48();
@@ -235,7 +229,7 @@ fn guestfish_1_48_or_skip() -> Option<PathBuf> {
     found
 }
 
-/// This project's fixed appliance, made in a temporary directory.
+/// Builds the fixed appliance from this project's daemon in a new directory.
 fn fixed_appliance() -> TempDir {
     build_daemon();
     let fixed = TempDir::new("wire-compat-appliance");
@@ -252,34 +246,8 @@ fn fixed_appliance() -> TempDir {
     fixed
 }
 
-#[test]
-fn slow_guestfish_1_48_runs_every_call_script_on_this_daemon() {
-    let Some(lg148) = guestfish_1_48_or_skip() else {
-        return;
-    };
-    let fixed = fixed_appliance();
-    let failures = check_all(2, |name| {
-        let work = TempDir::new(&format!("wire-calls-{}", name));
-        let mut guestfish = Command::new(&lg148);
-        guestfish
-            .env("LIBGUESTFS_BACKEND", "direct")
-            .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
-            .env("LIBGUESTFS_PATH", fixed.path());
-        compare(name, run_script(guestfish, name, &work))
-    });
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
-#[test]
-fn slow_guestfish_1_48_gets_the_same_answers_from_this_daemon() {
-    let Some(lg148) = guestfish_1_48_or_skip() else {
-        return;
-    };
-    let fixed = fixed_appliance();
-    let runs: Vec<(&str, (String, String, i32))> = runners(&lg148, fixed.path())
-        .iter()
-        .map(|r| (r.name, run(r)))
-        .collect();
+/// Fails unless every run printed what the first (the reference) printed.
+fn assert_same_as_reference(runs: &[(&str, (String, String, i32))]) {
     let (ref_name, reference) = &runs[0];
     println!(
         "{}: exit {}\n{}\n{}",
@@ -309,5 +277,88 @@ fn slow_guestfish_1_48_gets_the_same_answers_from_this_daemon() {
             ));
         }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+#[test]
+fn normalising_keeps_what_is_deterministic() {
+    assert_eq!(
+        normalise("uuid 01234567-89ab-cdef-0123-456789abcdef here\n  st_ino: 12\nsize: 3"),
+        "uuid <id> here\n  st_ino: <varies>\nsize: 3"
+    );
+    assert_eq!(
+        replace_ids("abcdef-ABCD-1234-abcd-EFGH-ijkl-mnopqr"),
+        "<id>"
+    );
+    assert_eq!(replace_ids("/dev/sda1: ext4"), "/dev/sda1: ext4");
+}
+
+#[test]
+fn slow_guestfish_1_48_gets_the_same_answers_from_this_daemon() {
+    let Some(lg148) = guestfish_1_48_or_skip() else {
+        return;
+    };
+    let fixed = fixed_appliance();
+    let runs: Vec<(&str, (String, String, i32))> = runners(&lg148, fixed.path())
+        .iter()
+        .map(|r| (r.name, run(r)))
+        .collect();
+    assert_same_as_reference(&runs);
+}
+
+const INSPECT_GUEST: &str = include_str!("wire_compat/inspect-guest.fish");
+const INSPECT: &str = include_str!("wire_compat/inspect.fish");
+
+/// `guestfish -i` (1.48's inspection, over the wire) on a small Linux guest: 1.48's
+/// guestfish must get from this project's daemon what it gets from its own.
+#[test]
+fn slow_guestfish_1_48_inspects_with_this_daemon() {
+    let Some(lg148) = guestfish_1_48_or_skip() else {
+        return;
+    };
+    let fixed = fixed_appliance();
+    let dir = TempDir::new("wire-compat-inspect");
+    std::fs::File::create(dir.join("guest.img"))
+        .unwrap()
+        .set_len(64 << 20)
+        .unwrap();
+    std::fs::write(dir.join("inspect-guest.fish"), INSPECT_GUEST).unwrap();
+    std::fs::write(dir.join("inspect.fish"), INSPECT).unwrap();
+    let builder = Runner {
+        name: "1.48 guestfish building the guest",
+        guestfish: lg148.clone(),
+        env: vec![],
+    };
+    let built = run_script(
+        &builder,
+        dir.path(),
+        &["--format=raw", "-a", "guest.img"],
+        "inspect-guest.fish",
+    );
+    assert_eq!(built.2, 0, "building the guest failed:\n{}", built.1);
+    let args = ["--ro", "--format=raw", "-a", "guest.img", "-i"];
+    let runs: Vec<(&str, (String, String, i32))> = runners(&lg148, fixed.path())
+        .iter()
+        .map(|r| (r.name, run_script(r, dir.path(), &args, "inspect.fish")))
+        .collect();
+    assert_same_as_reference(&runs);
+}
+
+/// 1.48's guestfish with this project's daemon runs every script of `tests/calls/` and prints
+/// exactly what it printed with its own daemon (`tests/calls/expected/`).
+#[test]
+fn slow_guestfish_1_48_runs_every_call_script_on_this_daemon() {
+    let Some(lg148) = guestfish_1_48_or_skip() else {
+        return;
+    };
+    let fixed = fixed_appliance();
+    let failures = check_all(2, |name| {
+        let work = TempDir::new(&format!("wire-calls-{}", name));
+        let mut guestfish = Command::new(&lg148);
+        guestfish
+            .env("LIBGUESTFS_BACKEND", "direct")
+            .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
+            .env("LIBGUESTFS_PATH", fixed.path());
+        compare(name, call_scripts::run_script(guestfish, name, &work))
+    });
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

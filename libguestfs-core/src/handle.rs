@@ -66,7 +66,7 @@ pub struct Handle {
     saved_error_handlers: Vec<ErrorHandler>,
     last_error: Option<Error>,
     pub(crate) inspection: crate::inspect::InspectionCache,
-    pub(crate) hive: Option<crate::hive::Hive>,
+    pub(crate) hive: Option<crate::hive::calls::OpenHive>,
     /// The journal opened by `journal_open` (see library/journal.rs).
     pub(crate) journal: Option<crate::journal::Journal>,
 }

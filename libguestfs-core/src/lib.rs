@@ -16,9 +16,6 @@ pub mod events;
 pub mod fs;
 pub mod guid;
 pub mod handle;
-pub mod hive;
-pub mod inspect;
-pub mod journal;
 pub mod library;
 pub mod lvm;
 pub mod partition;
@@ -27,6 +24,7 @@ pub mod time;
 
 pub use calls::{RetValue, Value};
 pub use events::{Event, EventKind};
+pub use guestfs_inspect::{hive, inspect, journal};
 pub use guestfs_protocol as protocol;
 pub use guestfs_protocol::calls::*;
 pub use guestfs_protocol::device_name;

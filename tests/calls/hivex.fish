@@ -8,7 +8,6 @@ upload minimal.hive /minimal.hive
 -hivex-close
 -hivex-open /nonexistent
 -hivex-open /lost+found
--hivex-open /
 hivex-open /minimal.hive
 hivex-root
 hivex-node-name 4128
@@ -43,12 +42,18 @@ hivex-node-set-value 4128 BIN 3 0123456789abcdef
 hivex-node-set-value 4128 "" 1 x
 hivex-node-values 4128
 hivex-node-get-value 4128 bin
-hivex-value-key 8736
-hivex-value-type 8736
-hivex-value-value 8736
-hivex-value-key 8776
-hivex-value-value 8776
--hivex-value-string 8776
+hivex-value-key 8936
+hivex-value-type 8936
+hivex-value-value 8936
+hivex-value-key 8992
+hivex-value-type 8992
+hivex-value-value 8992
+-hivex-value-string 8992
+hivex-value-key 9024
+hivex-value-value 9024
+-hivex-value-utf8 9024
+-hivex-value-key 12345
+-hivex-value-value 4128
 -hivex-node-set-value 12345 k 1 abc
 -hivex-node-delete-child 4128
 hivex-node-delete-child 8224
@@ -63,5 +68,5 @@ checksum sha256 /minimal.hive
 hivex-open /copy.hive
 hivex-node-children 4128
 hivex-node-values 4128
-hivex-value-utf8 8800
+hivex-value-value 8992
 hivex-close

@@ -18,35 +18,39 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("blkdiscard", &[]),
     ("blkdiscardzeroes", &[]),
     ("btrfs", &["btrfs"]),
-    ("gdisk", &["sgdisk"]),
-    ("linuxmodules", &["modprobe"]),
     ("extlinux", &["extlinux"]),
     ("f2fs", &["mkfs.f2fs", "resize.f2fs"]),
     ("fstrim", &["fstrim"]),
     ("gdisk", &["sgdisk"]),
     // As 1.48: grub-install is there; installing needs the guest's own GRUB platform files.
     ("grub", &["grub-install"]),
-    // UUIDs given to mke2fs, mkswap and swapon: the tools always take them.
-    ("linuxfsuuid", &["mke2fs", "mkswap", "swapon"]),
+    // Hives are read and written by this daemon's own code (guestfs-inspect).
+    ("hivex", &[]),
     // The kernel's own: no program needed.
     ("inotify", &[]),
+    // Journals are read by this daemon's own code (guestfs-inspect).
+    ("journal", &[]),
     ("ldm", &["ldmtool"]),
+    // Debian's libyara, opened at run time (the file, not a program).
+    ("libyara", &[crate::calls::forensics::yara::LIBRARY_PATH]),
     // libcap, linked into the daemon.
     ("linuxcaps", &[]),
+    // UUIDs given to mke2fs, mkswap and swapon: the tools always take them.
+    ("linuxfsuuid", &["mke2fs", "mkswap", "swapon"]),
+    ("linuxmodules", &["modprobe"]),
     ("linuxxattrs", &[]),
     ("luks", &["cryptsetup"]),
     ("lvm2", &["lvm"]),
     ("mdadm", &["mdadm"]),
     ("mknod", &[]),
+    ("ntfs3g", &["ntfs-3g.probe", "ntfsclone", "ntfsfix"]),
+    ("ntfsprogs", &["ntfsresize"]),
+    ("rsync", &["rsync"]),
     ("scrub", &["scrub"]),
     // The process's attr/current in /proc, as libselinux uses it.
     ("selinux", &[]),
     ("selinuxrelabel", &["setfiles"]),
-    ("rsync", &["rsync"]),
-    ("wipefs", &["wipefs"]),
-    ("xz", &["xz"]),
-    ("ntfs3g", &["ntfs-3g.probe", "ntfsclone", "ntfsfix"]),
-    ("ntfsprogs", &["ntfsresize"]),
+    ("sleuthkit", &["icat", "blkls"]),
     ("squashfs", &["mksquashfs"]),
     ("syslinux", &["syslinux", "mattrib", "mcopy", "mmove"]),
     ("wipefs", &["wipefs"]),
@@ -61,6 +65,7 @@ const GROUPS: &[(&str, &[&str])] = &[
             "xfs_spaceman",
         ],
     ),
+    ("xz", &["xz"]),
     ("zerofree", &["zerofree"]),
 ];
 

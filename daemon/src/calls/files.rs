@@ -9,7 +9,11 @@ use crate::sys::{command_ok, cstr, errno, io_error, perror, Chroot};
 use guestfs_protocol::calls;
 use guestfs_protocol::checksum::Checksummer;
 use guestfs_protocol::error::strerror;
-use guestfs_protocol::{CopyFileToFileOpts, Dirent, Error, FileIn, GlobExpandOpts, GrepOpts, InotifyEvent, IsBlockdevOpts, IsChardevOpts, IsDirOpts, IsFifoOpts, IsFileOpts, IsSocketOpts, MktempOpts, Result, StatNs};
+use guestfs_protocol::{
+    CopyFileToFileOpts, Dirent, Error, FileIn, GlobExpandOpts, GrepOpts, InotifyEvent,
+    IsBlockdevOpts, IsChardevOpts, IsDirOpts, IsFifoOpts, IsFileOpts, IsSocketOpts, MktempOpts,
+    Result, StatNs,
+};
 use std::ffi::CStr;
 use std::fs::File;
 use std::io::{Read, Write};

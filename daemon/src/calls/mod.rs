@@ -1,6 +1,6 @@
-//! The daemon calls, one file per family of `guestfs_protocol::calls`. A family this daemon
-//! does not implement has an empty impl: its calls fail through [`Unimplemented`] naming the
-//! call.
+//! The daemon calls, one file per family of `guestfs_protocol::calls`, and a file per topic
+//! where a family is large (`ext.rs`, `xfs.rs`, … for filesystems). A call not written here
+//! fails through [`Unimplemented`] naming the call.
 //!
 //! [`Unimplemented`]: guestfs_protocol::Unimplemented
 
@@ -10,9 +10,9 @@ mod attributes_acl;
 mod attributes_e2;
 mod attributes_selinux;
 mod augeas;
+mod bootloaders;
 mod btrfs;
 mod commands;
-mod bootloaders;
 pub mod daemon;
 pub mod debug;
 pub mod devices;
@@ -20,13 +20,17 @@ mod encryption;
 pub mod ext;
 mod files;
 mod files_inotify;
-pub mod files_write;
 mod files_read;
+pub mod files_write;
 pub mod filesystems;
-mod ldm;
+pub mod forensics;
 mod free_space;
+mod hivex;
+mod inspection;
 mod iso;
+mod journal;
 mod labels_uuids;
+mod ldm;
 mod lvm;
 mod md;
 mod ntfs;
@@ -34,12 +38,3 @@ pub mod partitions;
 mod pipes;
 mod swap;
 pub mod xfs;
-
-use crate::daemon::Daemon;
-use guestfs_protocol::calls;
-
-// Families with nothing implemented yet.
-impl calls::Forensics for Daemon {}
-impl calls::Hivex for Daemon {}
-impl calls::Inspection for Daemon {}
-impl calls::Journal for Daemon {}

@@ -9,7 +9,6 @@ pub mod native;
 use crate::drive::Drive;
 use crate::error::{Error, Result};
 use crate::events::EventHub;
-use guestfs_protocol::calls::{ArgChecks, DaemonCalls};
 
 /// Something a backend wants the handle to pass on as an event after a call.
 #[derive(Debug, Clone)]
@@ -65,7 +64,7 @@ pub(crate) fn launch_backend(setting: &str, drives: &[Drive], events: &EventHub)
 
 /// A launched backend: every daemon call (the family traits of [`guestfs_protocol::calls`],
 /// each method defaulting to an ENOTSUP error), the argument checks, and its life cycle.
-pub trait Backend: DaemonCalls + ArgChecks + Send {
+pub trait Backend: guestfs_inspect::Guest + Send {
     /// The backend's name (`native`, `direct`, `unix`).
     fn name(&self) -> &str;
     /// Stops the backend (the appliance is shut down); the handle returns to CONFIG.

@@ -5,26 +5,18 @@
 use crate::error::{Error, Result};
 use crate::handle::Handle;
 use crate::inspect::io::Io;
-use crate::inspect::{apps, canonical_device_name_with, icon, inspect_filesystems, osinfo};
+use crate::inspect::{apps, canonical_device_name_with, icon, osinfo};
 use crate::inspect::{InspectionCache, InspectionData};
 use crate::types::{Application, Application2};
 use guestfs_protocol::calls::InspectGetIconOpts;
 
 impl Handle {
-    /// A getter over the cached data of one root.
-    fn inspect_getter<T>(
-        &self,
-        root: &str,
-        f: impl FnOnce(&InspectionData) -> Result<T>,
-    ) -> Result<T> {
-        self.inspection.root(root).and_then(f)
-    }
-
     /// `inspect_os`: inspects every filesystem and returns the roots of the operating
     /// systems found (empty if none).
     pub(crate) fn impl_inspect_os(&mut self) -> Result<Vec<String>> {
-        let fses = match self.backend_mut() {
-            Some(be) => inspect_filesystems(&mut Io::new(be))?,
+        let mut cache = InspectionCache::default();
+        match self.backend_mut() {
+            Some(be) => cache.inspect_os(be)?,
             None => {
                 return Err(Error::new(
                     libc::EINVAL,
@@ -32,7 +24,7 @@ impl Handle {
                 ))
             }
         };
-        self.inspection = InspectionCache { fses };
+        self.inspection = cache;
         Ok(self.inspection.roots())
     }
 
@@ -41,167 +33,103 @@ impl Handle {
         Ok(self.inspection.roots())
     }
 
-    /// `linux`, `windows`, `freebsd`, … or `unknown`.
     pub(crate) fn impl_inspect_get_type(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| Ok(d.os_type.unwrap_or("unknown").to_string()))
+        self.inspection.get_type(root)
     }
 
     pub(crate) fn impl_inspect_get_distro(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| Ok(d.distro.unwrap_or("unknown").to_string()))
+        self.inspection.get_distro(root)
     }
 
     pub(crate) fn impl_inspect_get_product_name(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.product_name.clone().unwrap_or_else(|| "unknown".into()))
-        })
+        self.inspection.get_product_name(root)
     }
 
     pub(crate) fn impl_inspect_get_product_variant(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.product_variant
-                .clone()
-                .unwrap_or_else(|| "unknown".into()))
-        })
+        self.inspection.get_product_variant(root)
     }
 
     pub(crate) fn impl_inspect_get_major_version(&mut self, root: &str) -> Result<i32> {
-        self.inspect_getter(root, |d| Ok(d.version.map(|v| v.0 as i32).unwrap_or(0)))
+        self.inspection.get_major_version(root)
     }
 
     pub(crate) fn impl_inspect_get_minor_version(&mut self, root: &str) -> Result<i32> {
-        self.inspect_getter(root, |d| Ok(d.version.map(|v| v.1 as i32).unwrap_or(0)))
+        self.inspection.get_minor_version(root)
     }
 
     pub(crate) fn impl_inspect_get_arch(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.arch.clone().unwrap_or_else(|| "unknown".into()))
-        })
+        self.inspection.get_arch(root)
     }
 
     pub(crate) fn impl_inspect_get_hostname(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.hostname.clone().unwrap_or_else(|| "unknown".into()))
-        })
+        self.inspection.get_hostname(root)
     }
 
     /// os-release `BUILD_ID` or Windows `CurrentBuildNumber` (an extension: libguestfs 1.48
     /// has no such call, and its virt-inspector prints no `<build_id>`).
     pub fn inspect_get_build_id(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.build_id.clone().unwrap_or_else(|| "unknown".into()))
-        })
+        self.inspection.get_build_id(root)
     }
 
     pub(crate) fn impl_inspect_get_package_format(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.package_format.unwrap_or("unknown").to_string())
-        })
+        self.inspection.get_package_format(root)
     }
 
     pub(crate) fn impl_inspect_get_package_management(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            Ok(d.package_management.unwrap_or("unknown").to_string())
-        })
+        self.inspection.get_package_management(root)
     }
 
-    /// (mountpoint, mountable) pairs: the fstab entries whose mountpoint starts with `/`, in
-    /// fstab order; just `("/", root)` when there is no fstab information.
     pub(crate) fn impl_inspect_get_mountpoints(
         &mut self,
         root: &str,
     ) -> Result<Vec<(String, String)>> {
-        let r = root.to_string();
-        self.inspect_getter(root, move |d| {
-            Ok(if d.fstab.is_empty() {
-                vec![("/".to_string(), r)]
-            } else {
-                d.fstab
-                    .iter()
-                    .filter(|(_, mp)| mp.starts_with('/'))
-                    .map(|(m, mp)| (mp.clone(), m.clone()))
-                    .collect()
-            })
-        })
+        self.inspection.get_mountpoints(root)
     }
 
-    /// Every fstab entry's mountable (swap and `none` included); just the root when there is
-    /// no fstab information.
     pub(crate) fn impl_inspect_get_filesystems(&mut self, root: &str) -> Result<Vec<String>> {
-        let r = root.to_string();
-        self.inspect_getter(root, move |d| {
-            Ok(if d.fstab.is_empty() {
-                vec![r]
-            } else {
-                d.fstab.iter().map(|(m, _)| m.clone()).collect()
-            })
-        })
+        self.inspection.get_filesystems(root)
     }
 
-    /// (drive letter, device) pairs of a Windows guest; empty otherwise.
     pub(crate) fn impl_inspect_get_drive_mappings(
         &mut self,
         root: &str,
     ) -> Result<Vec<(String, String)>> {
-        self.inspect_getter(root, |d| Ok(d.drive_mappings.clone()))
+        self.inspection.get_drive_mappings(root)
     }
 
     pub(crate) fn impl_inspect_get_windows_systemroot(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            windows_only(
-                &d.windows_systemroot,
-                "not a Windows guest, or systemroot could not be determined",
-            )
-        })
+        self.inspection.get_windows_systemroot(root)
     }
 
     pub(crate) fn impl_inspect_get_windows_current_control_set(
         &mut self,
         root: &str,
     ) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            windows_only(
-                &d.windows_current_control_set,
-                "not a Windows guest, or CurrentControlSet could not be determined",
-            )
-        })
+        self.inspection.get_windows_current_control_set(root)
     }
 
     pub(crate) fn impl_inspect_get_windows_software_hive(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            windows_only(
-                &d.windows_software_hive,
-                "not a Windows guest, or software hive not found",
-            )
-        })
+        self.inspection.get_windows_software_hive(root)
     }
 
     pub(crate) fn impl_inspect_get_windows_system_hive(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |d| {
-            windows_only(
-                &d.windows_system_hive,
-                "not a Windows guest, or system hive not found",
-            )
-        })
+        self.inspection.get_windows_system_hive(root)
     }
 
-    /// Always `installed` (install media detection was removed in libguestfs 1.38).
     pub(crate) fn impl_inspect_get_format(&mut self, root: &str) -> Result<String> {
-        self.inspect_getter(root, |_| Ok("installed".to_string()))
+        self.inspection.get_format(root)
     }
 
-    /// Always false.
     pub(crate) fn impl_inspect_is_live(&mut self, root: &str) -> Result<bool> {
-        self.inspect_getter(root, |_| Ok(false))
+        self.inspection.is_install_media(root)
     }
 
-    /// Always false.
     pub(crate) fn impl_inspect_is_netinst(&mut self, root: &str) -> Result<bool> {
-        self.inspect_getter(root, |_| Ok(false))
+        self.inspection.is_install_media(root)
     }
 
-    /// Always false.
     pub(crate) fn impl_inspect_is_multipart(&mut self, root: &str) -> Result<bool> {
-        self.inspect_getter(root, |_| Ok(false))
+        self.inspection.is_install_media(root)
     }
 
     /// The libosinfo short ID (`fedora14`, `win7`, …) or `unknown`.
@@ -311,11 +239,4 @@ impl Handle {
         };
         Ok(canonical_device_name_with(device, &mut lvs))
     }
-}
-
-/// A Windows-only value of the inspection data, or 1.48's error naming what is missing.
-fn windows_only(value: &Option<String>, missing: &str) -> Result<String> {
-    value
-        .clone()
-        .ok_or_else(|| Error::new(libc::EINVAL, missing.to_string()))
 }

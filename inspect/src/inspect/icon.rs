@@ -7,8 +7,8 @@
 use super::apps::read_db_file;
 use super::io::Io;
 use super::InspectionData;
-use crate::backend::ext::BackendExt;
 use crate::error::{Error, Result};
+use crate::guest::GuestExt;
 
 /// The PNG signature and the IHDR chunk header `file(1)` requires right after it.
 const PNG_SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";

@@ -11,6 +11,7 @@
 //! move forward through the file, decompressed payloads are capped
 //! ([`compress::MAX_DECOMPRESSED_SIZE`]) and so is one entry's data ([`MAX_ENTRY_DATA`]).
 
+pub mod calls;
 pub mod compress;
 mod file;
 pub mod format;

@@ -5,9 +5,9 @@
 //! reported as errors. Every read is bounded: a file's size is checked before it is read, and
 //! reads go in pieces the protocol can carry.
 
-use crate::backend::ext::BackendExt;
-use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::guest::Guest;
+use crate::guest::GuestExt;
 use crate::types::StatNs;
 
 /// "Small files" (release files, hostname files, rc.conf, boot.ini): libguestfs's limit of
@@ -22,11 +22,11 @@ const PREAD_CHUNK: u64 = 1 << 20;
 
 /// The backend, seen by inspection.
 pub struct Io<'a> {
-    pub be: &'a mut dyn Backend,
+    pub be: &'a mut dyn Guest,
 }
 
 impl<'a> Io<'a> {
-    pub fn new(be: &'a mut dyn Backend) -> Io<'a> {
+    pub fn new(be: &'a mut dyn Guest) -> Io<'a> {
         Io { be }
     }
 

@@ -148,10 +148,26 @@ impl CellMap {
         }
     }
 
-    fn set(&mut self, off: usize) {
+    pub(crate) fn set(&mut self, off: usize) {
         let unit = off / 4;
         if let Some(w) = self.bits.get_mut(unit / 64) {
             *w |= 1u64 << (unit % 64);
+        }
+    }
+
+    /// Forgets the cell at `off` (it was freed).
+    pub(crate) fn clear(&mut self, off: usize) {
+        let unit = off / 4;
+        if let Some(w) = self.bits.get_mut(unit / 64) {
+            *w &= !(1u64 << (unit % 64));
+        }
+    }
+
+    /// Makes room for a file grown to `file_len` bytes.
+    pub(crate) fn grow(&mut self, file_len: usize) {
+        let words = (file_len / 4 + 1) / 64 + 1;
+        if words > self.bits.len() {
+            self.bits.resize(words, 0);
         }
     }
 

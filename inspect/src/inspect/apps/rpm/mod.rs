@@ -8,8 +8,8 @@ pub mod header;
 pub mod ndb;
 
 use super::new_app;
-use crate::backend::ext::BackendExt;
 use crate::error::{Error, Result};
+use crate::guest::GuestExt;
 use crate::inspect::io::{Io, SMALL_FILE_MAX};
 use crate::types::Application2;
 use header::*;

@@ -7,7 +7,13 @@
 //! package index, generation, length) followed by the header blob itself.
 
 use super::bdb::PageSource;
-use crate::bytes::le32;
+
+/// A little-endian u32 at `off`, 0 when outside the buffer (callers check lengths).
+fn le32(b: &[u8], off: usize) -> u32 {
+    off.checked_add(4)
+        .and_then(|end| b.get(off..end))
+        .map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
 
 const RPMPKG_HDR_MAGIC: u32 = u32::from_le_bytes(*b"RpmP");
 const SLOT_MAGIC: u32 = u32::from_le_bytes(*b"Slot");

@@ -10,6 +10,7 @@
 pub mod apps;
 pub mod arch;
 pub mod fstab;
+pub mod getters;
 pub mod icon;
 pub mod io;
 pub mod linux;
@@ -112,7 +113,7 @@ impl FsRecord {
 /// What `inspect_os` found, kept on the handle for the `inspect_get_*` calls.
 #[derive(Default)]
 pub struct InspectionCache {
-    pub(crate) fses: Vec<FsRecord>,
+    pub fses: Vec<FsRecord>,
 }
 
 impl InspectionCache {
@@ -121,7 +122,7 @@ impl InspectionCache {
         &self.fses
     }
 
-    pub(crate) fn roots(&self) -> Vec<String> {
+    pub fn roots(&self) -> Vec<String> {
         self.fses
             .iter()
             .filter(|f| matches!(f.role, Role::Root(_)))
@@ -130,7 +131,7 @@ impl InspectionCache {
     }
 
     /// The data of a root, or libguestfs's errors.
-    pub(crate) fn root(&self, root: &str) -> Result<&InspectionData> {
+    pub fn root(&self, root: &str) -> Result<&InspectionData> {
         if self.fses.is_empty() {
             return Err(Error::new(
                 libc::EINVAL,

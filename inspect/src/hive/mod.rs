@@ -1,6 +1,6 @@
-//! A read-only Windows registry hive ("regf") reader with hivex's API.
+//! A Windows registry hive ("regf") reader and writer with hivex's API.
 //!
-//! The whole hive is held in memory. [`Hive::from_bytes`] checks the base block (signature,
+//! The whole hive is held in memory; [`write`] changes it in place as hivex does. [`Hive::from_bytes`] checks the base block (signature,
 //! major version, checksum) and walks the hive bins once, recording where allocated cells
 //! start; every offset read from the hive afterwards is followed only if it lands on such a
 //! cell, and every field is read within its cell. Node and value handles are file offsets of
@@ -15,8 +15,10 @@
 //! EFAULT for an offset in the hive that points nowhere, ENOTSUP for structures hivex does not
 //! understand, ERANGE for hivex's limits, and ELOOP for loops in subkey lists.
 
+pub mod calls;
 mod regf;
 mod text;
+pub mod write;
 
 pub use regf::{header_checksum, HiveHeader, HBIN_START, MIN_HIVE_SIZE};
 pub use text::names_equal;
@@ -107,6 +109,13 @@ pub struct Hive {
     header: HiveHeader,
     hive_bins: usize,
     allocated_cells: usize,
+    /// Opened for writing (hivex's `HIVEX_OPEN_WRITE`); see [`write`].
+    writable: bool,
+    /// Where the hive bins end (hivex's `endpages`): new bins are added there.
+    end_of_bins: usize,
+    /// Where the next cell goes in the last bin added by this writer (hivex's `endblocks`);
+    /// 0 until the first allocation, which always starts a new bin.
+    end_of_cells: usize,
 }
 
 impl std::fmt::Debug for Hive {
@@ -158,9 +167,12 @@ impl Hive {
             cells: scan.cells,
             root,
             tolerant: opts.tolerant,
-            header,
             hive_bins: scan.hive_bins,
             allocated_cells: scan.allocated_cells,
+            writable: false,
+            end_of_bins: (header.hive_bins_data_size as usize).saturating_add(HBIN_START),
+            end_of_cells: 0,
+            header,
         })
     }
 

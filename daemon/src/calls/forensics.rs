@@ -1,0 +1,161 @@
+//! Forensics with The Sleuth Kit's programs, as 1.48's daemon runs them: `download_inode`
+//! streams `icat -r DEVICE INODE`, `download_blocks` streams `blkls` over a range of data
+//! units (group `sleuthkit`). Their output goes to the caller as it comes, never held whole.
+//! YARA rules (group `libyara`) are compiled and matched by Debian's libyara ([`yara`]).
+
+pub mod yara;
+
+use crate::daemon::Daemon;
+use crate::devices::split_btrfsvol;
+use crate::sys::{perror, Chroot};
+use guestfs_protocol::calls;
+use guestfs_protocol::{DownloadBlocksOpts, Error, FileIn, Result};
+use std::io::{Read, Write};
+use std::os::unix::io::AsRawFd;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+
+/// The rules `yara_load` loaded.
+static RULES: Mutex<Option<yara::Rules>> = Mutex::new(None);
+
+fn no_rules() -> Error {
+    Error::msg("no yara rules loaded")
+}
+
+/// An XDR string: its length, its bytes, zeros to a multiple of 4.
+fn xdr_string(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_be_bytes());
+    out.extend_from_slice(s.as_bytes());
+    out.resize(out.len() + (4 - s.len() % 4) % 4, 0);
+}
+
+/// The device of a mountable (a btrfs subvolume's device).
+fn device_of(mountable: &str) -> String {
+    match mountable.strip_prefix("btrfsvol:") {
+        Some(rest) => split_btrfsvol(rest, false)
+            .map(|(device, _)| device)
+            .unwrap_or_else(|| rest.to_string()),
+        None => mountable.to_string(),
+    }
+}
+
+/// Runs `program args…` and copies its standard output to `out` as it is produced; fails
+/// when the program cannot be run or exits with an error (its standard error, like 1.48's
+/// `popen`, goes to the appliance's log).
+fn stream_command(program: &str, args: &[String], out: &mut dyn Write) -> Result<()> {
+    let display = format!("{} {}", program, args.join(" "));
+    let mut child = Command::new(program)
+        .args(args)
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            let errno = e.raw_os_error().unwrap_or(libc::EIO);
+            Error::new(errno, format!("{}: {}", display, e))
+        })?;
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let mut buf = vec![0u8; 1 << 20];
+    let copied: std::io::Result<()> = (|| loop {
+        let n = stdout.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        out.write_all(&buf[..n])?;
+    })();
+    drop(stdout);
+    let status = child
+        .wait()
+        .map_err(|e| Error::new(libc::EIO, format!("{}: {}", display, e)))?;
+    copied.map_err(|e| {
+        Error::new(
+            e.raw_os_error().unwrap_or(libc::EIO),
+            format!("{}: {}", display, e),
+        )
+    })?;
+    if !status.success() {
+        return Err(Error::msg(format!("pclose: {}: {}", display, status)));
+    }
+    Ok(())
+}
+
+impl calls::Forensics for Daemon {
+    fn download_inode(&mut self, device: &str, inode: i64, out: &mut dyn Write) -> Result<()> {
+        if inode < 0 {
+            return Err(Error::msg("inode must be >= 0"));
+        }
+        stream_command(
+            "icat",
+            &["-r".into(), device_of(device), inode.to_string()],
+            out,
+        )
+    }
+
+    fn download_blocks(
+        &mut self,
+        device: &str,
+        start: i64,
+        stop: i64,
+        out: &mut dyn Write,
+        opts: &DownloadBlocksOpts,
+    ) -> Result<()> {
+        if start < 0 {
+            return Err(Error::msg("starting address must be greater than zero"));
+        }
+        if stop <= start {
+            return Err(Error::msg(
+                "stopping address must greater than starting address",
+            ));
+        }
+        let mut args = vec![device_of(device)];
+        // 1.48 passes -e (every block) unless the optional argument was given at all.
+        if opts.unallocated.is_none() {
+            args.push("-e".into());
+        }
+        args.push(format!("{}-{}", start, stop));
+        stream_command("blkls", &args, out)
+    }
+
+    fn yara_load(&mut self, filename: &mut FileIn<'_>) -> Result<()> {
+        let dir = std::env::temp_dir();
+        let path = dir.join(format!("yara{}", std::process::id()));
+        let copied = std::fs::File::create(&path)
+            .and_then(|mut f| std::io::copy(filename, &mut f))
+            .map_err(|e| {
+                Error::new(
+                    e.raw_os_error().unwrap_or(libc::EIO),
+                    format!("{}: {}", path.display(), e),
+                )
+            });
+        let loaded = copied.and_then(|_| yara::load(&path.to_string_lossy()));
+        let _ = std::fs::remove_file(&path);
+        let rules = loaded?;
+        *RULES.lock().unwrap_or_else(|e| e.into_inner()) = Some(rules);
+        Ok(())
+    }
+
+    fn yara_destroy(&mut self) -> Result<()> {
+        match RULES.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some(_) => Ok(()),
+            None => Err(no_rules()),
+        }
+    }
+
+    /// Each matching rule as an XDR `yara_detection` (the path as given, the rule's name).
+    fn internal_yara_scan(&mut self, path: &str, out: &mut dyn Write) -> Result<()> {
+        let rules = RULES.lock().unwrap_or_else(|e| e.into_inner());
+        let rules = rules.as_ref().ok_or_else(no_rules)?;
+        let file = {
+            let _root = Chroot::enter(&self.sysroot)?;
+            std::fs::File::open(path).map_err(|_| perror(path))?
+        };
+        let mut buf = Vec::new();
+        for rule in rules.scan(file.as_raw_fd())? {
+            xdr_string(&mut buf, path);
+            xdr_string(&mut buf, &rule);
+        }
+        out.write_all(&buf)
+            .map_err(|e| Error::new(e.raw_os_error().unwrap_or(libc::EIO), e.to_string()))
+    }
+}
