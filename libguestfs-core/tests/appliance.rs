@@ -1143,8 +1143,23 @@ fn slow_appliance_events_progress_and_cancel() {
         assert!(s.iter().any(|(k, _)| *k == EventKind::LaunchDone));
     }
     seen.lock().unwrap().clear();
-    let mut sink = std::io::sink();
-    g.download_to("/dev/sda", &mut sink).unwrap();
+    // A reader taking at least 3.2 s (50 ms per MiB): the daemon, held back by the channel,
+    // is still sending after its first 2 s, when 1.48's rate limit lets progress through.
+    struct SlowReader(usize);
+    impl std::io::Write for SlowReader {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let before = self.0 >> 20;
+            self.0 += buf.len();
+            if self.0 >> 20 != before {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    g.download_to("/dev/sda", &mut SlowReader(0)).unwrap();
     let progress: Vec<String> = seen
         .lock()
         .unwrap()
