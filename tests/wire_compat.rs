@@ -16,7 +16,8 @@
 //! Only what is truly non-deterministic is normalised ([`normalise`]): UUIDs and GUIDs made
 //! at random by mkfs, parted, sgdisk and LVM, file times, inode numbers (ext4 places top-level
 //! directories at random), device numbers (the appliance kernels may number disks
-//! differently) and the fsid statvfs derives from the filesystem UUID.
+//! differently), the fsid statvfs derives from the filesystem UUID, and the disk letters in
+//! error messages (1.48's appliance names disks in probe order, see [`disk_names_in_errors`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -174,10 +175,32 @@ fn normalise(text: &str) -> String {
                 let indent = &line[..line.len() - trimmed.len()];
                 return format!("{}{}: <varies>", indent, key);
             }
+            if line.contains("libguestfs: error:") {
+                return replace_ids(&disk_names_in_errors(line));
+            }
             replace_ids(line)
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// 1.48's appliance names its disks in the order the kernel happens to probe them, and passes
+/// those names on in programs' error messages: from run to run the same error may say
+/// `/dev/sdb1` or `/dev/sdc1`. In error lines the disk letters are not compared.
+fn disk_names_in_errors(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find("/dev/sd") {
+        out.push_str(&rest[..at + 7]);
+        rest = &rest[at + 7..];
+        let letters = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+        if letters > 0 {
+            out.push('?');
+        }
+        rest = &rest[letters..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// UUIDs (8-4-4-4-12 hex), LVM's 6-4-4-4-4-4-6 ids and their 32-character dashless form.
@@ -290,6 +313,10 @@ fn normalising_keeps_what_is_deterministic() {
         "<id>"
     );
     assert_eq!(replace_ids("/dev/sda1: ext4"), "/dev/sda1: ext4");
+    assert_eq!(
+        normalise("libguestfs: error: mount: /dev/sdc1 on / failed\n/dev/sdb1: ext2"),
+        "libguestfs: error: mount: /dev/sd?1 on / failed\n/dev/sdb1: ext2"
+    );
 }
 
 #[test]

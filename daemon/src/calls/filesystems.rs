@@ -6,7 +6,6 @@ use crate::daemon::Daemon;
 use crate::devices::{disks, from_kernel, is_device_parameter, kernel_partitions, split_btrfsvol};
 use crate::sys::{self, command_ok, cstr, perror, run, Chroot};
 use guestfs_protocol::calls;
-use guestfs_protocol::device_name::drive_letters;
 use guestfs_protocol::{
     E2fsckOpts, Error, FileIn, FstrimOpts, InternalMountable, IsoInfo, Mke2fsOpts, MkfsBtrfsOpts,
     MkfsOpts, MksquashfsOpts, MkswapOpts, Mount9pOpts, NtfscloneOutOpts, NtfsfixOpts,
@@ -322,28 +321,6 @@ fn mapper_devices_not_lvs() -> Vec<String> {
     out
 }
 
-/// Replaces the kernel's device names in a message by the library's, in one pass (the kernel
-/// may name the disks in another order than the library, so names can swap).
-pub fn user_names(msg: &str) -> String {
-    let mut out = String::with_capacity(msg.len());
-    let mut rest = msg;
-    while let Some(at) = rest.find("/dev/") {
-        out.push_str(&rest[..at + 5]);
-        rest = &rest[at + 5..];
-        // The disk whose name is followed by something that cannot continue a disk name.
-        let hit = disks().iter().enumerate().find(|(_, d)| {
-            rest.strip_prefix(d.as_str())
-                .is_some_and(|after| !after.starts_with(|c: char| c.is_ascii_lowercase()))
-        });
-        if let Some((i, d)) = hit {
-            out.push_str(&format!("sd{}", drive_letters(i)));
-            rest = &rest[d.len()..];
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 fn mount(
     sysroot: &str,
     options: &str,
@@ -388,11 +365,11 @@ fn mount(
     if out.status != 0 {
         return Err(Error::new(
             libc::EINVAL,
-            user_names(&format!(
+            &format!(
                 "mount exited with status {}: {}",
                 out.status,
                 out.stderr.trim_end()
-            )),
+            ),
         ));
     }
     Ok(())
@@ -506,7 +483,7 @@ impl calls::Filesystems for Daemon {
             args.push("-l");
         }
         args.push(&target);
-        named(command_ok("umount", &args, false, pathordevice).map(|_| ()))
+        command_ok("umount", &args, false, pathordevice).map(|_| ())
     }
 
     fn umount_all(&mut self) -> Result<()> {
@@ -545,7 +522,7 @@ impl calls::Filesystems for Daemon {
     }
 
     fn mkfs(&mut self, fstype: &str, device: &str, opts: &MkfsOpts) -> Result<()> {
-        named(crate::mkfs::mkfs(fstype, device, opts))
+        crate::mkfs::mkfs(fstype, device, opts)
     }
 
     fn mkfs_b(&mut self, fstype: &str, blocksize: i32, device: &str) -> Result<()> {
@@ -553,11 +530,11 @@ impl calls::Filesystems for Daemon {
             blocksize: Some(blocksize),
             ..Default::default()
         };
-        named(crate::mkfs::mkfs(fstype, device, &opts))
+        crate::mkfs::mkfs(fstype, device, &opts)
     }
 
     fn mkfs_btrfs(&mut self, devices: &[String], opts: &MkfsBtrfsOpts) -> Result<()> {
-        named(crate::mkfs::mkfs_btrfs(devices, opts))
+        crate::mkfs::mkfs_btrfs(devices, opts)
     }
 
     fn mksquashfs(
@@ -566,26 +543,21 @@ impl calls::Filesystems for Daemon {
         filename: &mut dyn std::io::Write,
         opts: &MksquashfsOpts,
     ) -> Result<()> {
-        named(crate::mkfs::mksquashfs(
-            path,
-            &self.sysroot_path(path),
-            opts,
-            filename,
-        ))
+        crate::mkfs::mksquashfs(path, &self.sysroot_path(path), opts, filename)
     }
 
     fn df(&mut self) -> Result<String> {
-        named(command_ok("df", &[], false, ""))
+        command_ok("df", &[], false, "")
     }
 
     fn df_h(&mut self) -> Result<String> {
-        named(command_ok("df", &["-h"], false, ""))
+        command_ok("df", &["-h"], false, "")
     }
 
     fn fsck(&mut self, fstype: &str, device: &str) -> Result<i32> {
         let done = sys::command_r("fsck", &["-a", "-t", fstype, device], false)?;
         done.status
-            .ok_or_else(|| Error::msg(user_names(&format!("{}: {}", device, done.stderr))))
+            .ok_or_else(|| Error::msg(&format!("{}: {}", device, done.stderr)))
     }
 
     fn internal_parse_mountable(&mut self, mountable: &str) -> Result<InternalMountable> {
@@ -610,18 +582,18 @@ impl calls::Filesystems for Daemon {
     }
 
     fn list_9p(&mut self) -> Result<Vec<String>> {
-        named(Err(nine_p_removed()))
+        Err(nine_p_removed())
     }
 
     fn mount_9p(&mut self, _tag: &str, _mountpoint: &str, _opts: &Mount9pOpts) -> Result<()> {
-        named(Err(nine_p_removed()))
+        Err(nine_p_removed())
     }
 
     fn mount_loop(&mut self, file: &str, mountpoint: &str) -> Result<()> {
         crate::modules::load("loop");
         let (f, mp) = (self.sysroot_path(file), self.sysroot_path(mountpoint));
         let prefix = format!("{} on {}", file, mountpoint);
-        named(command_ok("mount", &["-o", "loop", &f, &mp], false, &prefix).map(|_| ()))
+        command_ok("mount", &["-o", "loop", &f, &mp], false, &prefix).map(|_| ())
     }
 
     fn remount(&mut self, mountpoint: &str, opts: &RemountOpts) -> Result<()> {
@@ -650,43 +622,40 @@ impl calls::Filesystems for Daemon {
     }
 
     fn isoinfo(&mut self, isofile: &str) -> Result<IsoInfo> {
-        named(super::iso::isoinfo(isofile, Some(&self.sysroot)))
+        super::iso::isoinfo(isofile, Some(&self.sysroot))
     }
 
     fn isoinfo_device(&mut self, device: &str) -> Result<IsoInfo> {
-        named(super::iso::isoinfo(device, None))
+        super::iso::isoinfo(device, None)
     }
 
     fn vfs_minimum_size(&mut self, mountable: &str) -> Result<i64> {
-        named(super::labels_uuids::vfs_minimum_size(
-            &self.sysroot,
-            mountable,
-        ))
+        super::labels_uuids::vfs_minimum_size(&self.sysroot, mountable)
     }
 
     fn set_label(&mut self, mountable: &str, label: &str) -> Result<()> {
-        named(super::labels_uuids::set_label(mountable, label))
+        super::labels_uuids::set_label(mountable, label)
     }
 
     fn set_uuid(&mut self, device: &str, uuid: &str) -> Result<()> {
-        named(super::labels_uuids::set_uuid(device, uuid))
+        super::labels_uuids::set_uuid(device, uuid)
     }
 
     fn set_uuid_random(&mut self, device: &str) -> Result<()> {
-        named(super::labels_uuids::set_uuid_random(device))
+        super::labels_uuids::set_uuid_random(device)
     }
 
     // ext2/3/4
     fn tune2fs_l(&mut self, device: &str) -> Result<Vec<(String, String)>> {
-        named(ext::tune2fs_l(device))
+        ext::tune2fs_l(device)
     }
 
     fn tune2fs(&mut self, device: &str, opts: &Tune2fsOpts) -> Result<()> {
-        named(ext::tune2fs(device, opts))
+        ext::tune2fs(device, opts)
     }
 
     fn e2fsck(&mut self, device: &str, opts: &E2fsckOpts) -> Result<()> {
-        named(ext::e2fsck(device, opts))
+        ext::e2fsck(device, opts)
     }
 
     fn e2fsck_f(&mut self, device: &str) -> Result<()> {
@@ -694,39 +663,39 @@ impl calls::Filesystems for Daemon {
             correct: Some(true),
             ..Default::default()
         };
-        named(ext::e2fsck(device, &opts))
+        ext::e2fsck(device, &opts)
     }
 
     fn resize2fs(&mut self, device: &str) -> Result<()> {
-        named(ext::resize2fs(&self.sysroot, device, &[], &[]))
+        ext::resize2fs(&self.sysroot, device, &[], &[])
     }
 
     fn resize2fs_M(&mut self, device: &str) -> Result<()> {
-        named(ext::resize2fs(&self.sysroot, device, &["-M"], &[]))
+        ext::resize2fs(&self.sysroot, device, &["-M"], &[])
     }
 
     fn resize2fs_size(&mut self, device: &str, size: i64) -> Result<()> {
-        named(ext::resize2fs_size(&self.sysroot, device, size))
+        ext::resize2fs_size(&self.sysroot, device, size)
     }
 
     fn get_e2label(&mut self, device: &str) -> Result<String> {
-        named(blkid_tag(device, "LABEL"))
+        blkid_tag(device, "LABEL")
     }
 
     fn get_e2uuid(&mut self, device: &str) -> Result<String> {
-        named(blkid_tag(device, "UUID"))
+        blkid_tag(device, "UUID")
     }
 
     fn set_e2label(&mut self, device: &str, label: &str) -> Result<()> {
-        named(ext::set_e2label(device, label))
+        ext::set_e2label(device, label)
     }
 
     fn set_e2uuid(&mut self, device: &str, uuid: &str) -> Result<()> {
-        named(ext::set_e2uuid(device, uuid))
+        ext::set_e2uuid(device, uuid)
     }
 
     fn mke2fs(&mut self, device: &str, opts: &Mke2fsOpts) -> Result<()> {
-        named(ext::mke2fs(device, opts))
+        ext::mke2fs(device, opts)
     }
 
     fn mke2fs_J(
@@ -736,46 +705,36 @@ impl calls::Filesystems for Daemon {
         device: &str,
         journal: &str,
     ) -> Result<()> {
-        named(ext::mke2fs_j(
-            fstype,
-            blocksize,
-            device,
-            &format!("device={}", journal),
-        ))
+        ext::mke2fs_j(fstype, blocksize, device, &format!("device={}", journal))
     }
 
     fn mke2fs_JL(&mut self, fstype: &str, blocksize: i32, device: &str, label: &str) -> Result<()> {
-        named(ext::mke2fs_jl(fstype, blocksize, device, label))
+        ext::mke2fs_jl(fstype, blocksize, device, label)
     }
 
     fn mke2fs_JU(&mut self, fstype: &str, blocksize: i32, device: &str, uuid: &str) -> Result<()> {
-        named(ext::mke2fs_j(
-            fstype,
-            blocksize,
-            device,
-            &format!("device=UUID={}", uuid),
-        ))
+        ext::mke2fs_j(fstype, blocksize, device, &format!("device=UUID={}", uuid))
     }
 
     fn mke2journal(&mut self, blocksize: i32, device: &str) -> Result<()> {
-        named(ext::mke2journal(blocksize, device, &[]))
+        ext::mke2journal(blocksize, device, &[])
     }
 
     fn mke2journal_L(&mut self, blocksize: i32, label: &str, device: &str) -> Result<()> {
-        named(ext::mke2journal_l(blocksize, label, device))
+        ext::mke2journal_l(blocksize, label, device)
     }
 
     fn mke2journal_U(&mut self, blocksize: i32, uuid: &str, device: &str) -> Result<()> {
-        named(ext::mke2journal(blocksize, device, &["-U", uuid]))
+        ext::mke2journal(blocksize, device, &["-U", uuid])
     }
 
     fn mklost_and_found(&mut self, mountpoint: &str) -> Result<()> {
-        named(ext::mklost_and_found(&self.sysroot, mountpoint))
+        ext::mklost_and_found(&self.sysroot, mountpoint)
     }
 
     // Swap
     fn mkswap(&mut self, device: &str, opts: &MkswapOpts) -> Result<()> {
-        named(swap::mkswap(device, opts))
+        swap::mkswap(device, opts)
     }
 
     fn mkswap_L(&mut self, label: &str, device: &str) -> Result<()> {
@@ -783,7 +742,7 @@ impl calls::Filesystems for Daemon {
             label: Some(label.into()),
             ..Default::default()
         };
-        named(swap::mkswap(device, &opts))
+        swap::mkswap(device, &opts)
     }
 
     fn mkswap_U(&mut self, uuid: &str, device: &str) -> Result<()> {
@@ -791,43 +750,43 @@ impl calls::Filesystems for Daemon {
             uuid: Some(uuid.into()),
             ..Default::default()
         };
-        named(swap::mkswap(device, &opts))
+        swap::mkswap(device, &opts)
     }
 
     fn mkswap_file(&mut self, path: &str) -> Result<()> {
-        named(swap::mkswap_file(path, &self.sysroot_path(path)))
+        swap::mkswap_file(path, &self.sysroot_path(path))
     }
 
     fn swapon_device(&mut self, device: &str) -> Result<()> {
-        named(swap::swap_on_off("swapon", None, device))
+        swap::swap_on_off("swapon", None, device)
     }
 
     fn swapoff_device(&mut self, device: &str) -> Result<()> {
-        named(swap::swap_on_off("swapoff", None, device))
+        swap::swap_on_off("swapoff", None, device)
     }
 
     fn swapon_file(&mut self, file: &str) -> Result<()> {
-        named(swap::swap_on_off("swapon", None, &self.sysroot_path(file)))
+        swap::swap_on_off("swapon", None, &self.sysroot_path(file))
     }
 
     fn swapoff_file(&mut self, file: &str) -> Result<()> {
-        named(swap::swap_on_off("swapoff", None, &self.sysroot_path(file)))
+        swap::swap_on_off("swapoff", None, &self.sysroot_path(file))
     }
 
     fn swapon_label(&mut self, label: &str) -> Result<()> {
-        named(swap::swap_on_off_label("swapon", label))
+        swap::swap_on_off_label("swapon", label)
     }
 
     fn swapoff_label(&mut self, label: &str) -> Result<()> {
-        named(swap::swap_on_off_label("swapoff", label))
+        swap::swap_on_off_label("swapoff", label)
     }
 
     fn swapon_uuid(&mut self, uuid: &str) -> Result<()> {
-        named(swap::swap_on_off("swapon", Some("-U"), uuid))
+        swap::swap_on_off("swapon", Some("-U"), uuid)
     }
 
     fn swapoff_uuid(&mut self, uuid: &str) -> Result<()> {
-        named(swap::swap_on_off("swapoff", Some("-U"), uuid))
+        swap::swap_on_off("swapoff", Some("-U"), uuid)
     }
 
     // XFS
@@ -837,34 +796,34 @@ impl calls::Filesystems for Daemon {
         } else {
             self.sysroot_path(pathordevice)
         };
-        let mut info = named(xfs::xfs_info(&target))?;
-        info.xfs_mntpoint = user_names(&info.xfs_mntpoint);
+        let mut info = xfs::xfs_info(&target)?;
+        info.xfs_mntpoint = crate::devices::from_kernel_in_text(&info.xfs_mntpoint);
         Ok(info)
     }
 
     fn xfs_growfs(&mut self, path: &str, opts: &XfsGrowfsOpts) -> Result<()> {
-        named(xfs::xfs_growfs(path, &self.sysroot_path(path), opts))
+        xfs::xfs_growfs(path, &self.sysroot_path(path), opts)
     }
 
     fn xfs_admin(&mut self, device: &str, opts: &XfsAdminOpts) -> Result<()> {
-        named(xfs::xfs_admin(device, opts))
+        xfs::xfs_admin(device, opts)
     }
 
     fn xfs_repair(&mut self, device: &str, opts: &XfsRepairOpts) -> Result<i32> {
-        named(if is_device_parameter(device) {
+        if is_device_parameter(device) {
             xfs::xfs_repair(device, device, true, opts)
         } else {
             xfs::xfs_repair(device, &self.sysroot_path(device), false, opts)
-        })
+        }
     }
 
     // NTFS
     fn ntfs_3g_probe(&mut self, rw: bool, device: &str) -> Result<i32> {
-        named(ntfs::ntfs_3g_probe(rw, device))
+        ntfs::ntfs_3g_probe(rw, device)
     }
 
     fn ntfsresize(&mut self, device: &str, opts: &NtfsresizeOpts) -> Result<()> {
-        named(ntfs::ntfsresize(device, opts))
+        ntfs::ntfsresize(device, opts)
     }
 
     fn ntfsresize_size(&mut self, device: &str, size: i64) -> Result<()> {
@@ -872,11 +831,11 @@ impl calls::Filesystems for Daemon {
             size: Some(size),
             ..Default::default()
         };
-        named(ntfs::ntfsresize(device, &opts))
+        ntfs::ntfsresize(device, &opts)
     }
 
     fn ntfsfix(&mut self, device: &str, opts: &NtfsfixOpts) -> Result<()> {
-        named(ntfs::ntfsfix(device, opts))
+        ntfs::ntfsfix(device, opts)
     }
 
     fn ntfscat_i(
@@ -885,11 +844,11 @@ impl calls::Filesystems for Daemon {
         inode: i64,
         filename: &mut dyn std::io::Write,
     ) -> Result<()> {
-        named(ntfs::ntfscat_i(&mountable_device(device), inode, filename))
+        ntfs::ntfscat_i(&mountable_device(device), inode, filename)
     }
 
     fn ntfsclone_in(&mut self, backupfile: &mut FileIn<'_>, device: &str) -> Result<()> {
-        named(ntfs::ntfsclone_in(backupfile, device))
+        ntfs::ntfsclone_in(backupfile, device)
     }
 
     fn ntfsclone_out(
@@ -898,12 +857,12 @@ impl calls::Filesystems for Daemon {
         backupfile: &mut dyn std::io::Write,
         opts: &NtfscloneOutOpts,
     ) -> Result<()> {
-        named(ntfs::ntfsclone_out(device, opts, backupfile))
+        ntfs::ntfsclone_out(device, opts, backupfile)
     }
 
     // Free space
     fn zerofree(&mut self, device: &str) -> Result<()> {
-        named(free_space::zerofree(device))
+        free_space::zerofree(device)
     }
 
     fn zero_free_space(&mut self, directory: &str) -> Result<()> {
@@ -912,42 +871,33 @@ impl calls::Filesystems for Daemon {
     }
 
     fn scrub_freespace(&mut self, dir: &str) -> Result<()> {
-        named(free_space::scrub_freespace(dir, &self.sysroot_path(dir)))
+        free_space::scrub_freespace(dir, &self.sysroot_path(dir))
     }
 
     fn fstrim(&mut self, mountpoint: &str, opts: &FstrimOpts) -> Result<()> {
-        named(free_space::fstrim(&self.sysroot_path(mountpoint), opts))
+        free_space::fstrim(&self.sysroot_path(mountpoint), opts)
     }
 
     fn f2fs_expand(&mut self, device: &str) -> Result<()> {
-        named(command_ok("resize.f2fs", &[device], true, "").map(|_| ()))
+        command_ok("resize.f2fs", &[device], true, "").map(|_| ())
     }
 
     // Boot loaders
     fn syslinux(&mut self, device: &str, opts: &SyslinuxOpts) -> Result<()> {
-        named(bootloaders::syslinux(device, opts))
+        bootloaders::syslinux(device, opts)
     }
 
     fn extlinux(&mut self, directory: &str) -> Result<()> {
-        named(bootloaders::extlinux(
-            directory,
-            &self.sysroot_path(directory),
-        ))
+        bootloaders::extlinux(directory, &self.sysroot_path(directory))
     }
 
     fn grub_install(&mut self, root: &str, device: &str) -> Result<()> {
-        named(bootloaders::grub_install(&self.sysroot_path(root), device))
+        bootloaders::grub_install(&self.sysroot_path(root), device)
     }
 }
 
 /// The result with the appliance's disk names in its error replaced by the library's (the
 /// programs these calls run name the devices they were given).
-fn named<T>(r: Result<T>) -> Result<T> {
-    r.map_err(|mut e| {
-        e.message = user_names(&e.message);
-        e
-    })
-}
 
 /// 1.48 words it as a system error, with the errno of whatever ran last (none here).
 fn nine_p_removed() -> Error {
