@@ -365,7 +365,7 @@ fn mount(
     if out.status != 0 {
         return Err(Error::new(
             libc::EINVAL,
-            &format!(
+            format!(
                 "mount exited with status {}: {}",
                 out.status,
                 out.stderr.trim_end()
@@ -557,7 +557,7 @@ impl calls::Filesystems for Daemon {
     fn fsck(&mut self, fstype: &str, device: &str) -> Result<i32> {
         let done = sys::command_r("fsck", &["-a", "-t", fstype, device], false)?;
         done.status
-            .ok_or_else(|| Error::msg(&format!("{}: {}", device, done.stderr)))
+            .ok_or_else(|| Error::msg(format!("{}: {}", device, done.stderr)))
     }
 
     fn internal_parse_mountable(&mut self, mountable: &str) -> Result<InternalMountable> {
@@ -895,9 +895,6 @@ impl calls::Filesystems for Daemon {
         bootloaders::grub_install(&self.sysroot_path(root), device)
     }
 }
-
-/// The result with the appliance's disk names in its error replaced by the library's (the
-/// programs these calls run name the devices they were given).
 
 /// 1.48 words it as a system error, with the errno of whatever ran last (none here).
 fn nine_p_removed() -> Error {
