@@ -329,10 +329,15 @@ fn compare_with_expected(g: &mut Handle, xml: &str) -> Vec<String> {
 
 // --- (c) the libguestfs fixtures -------------------------------------------------------------
 
+/// `../shared/fixtures` beside the repository.
+fn shared_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
+}
+
 fn fixtures() -> Option<PathBuf> {
-    let shared = Path::new("/work/shared/fixtures");
+    let shared = shared_fixtures();
     if !shared.join("unpack.sh").exists() {
-        eprintln!("SKIP: /work/shared/fixtures is absent; fixture comparisons not run");
+        eprintln!("SKIP: ../shared/fixtures is absent; fixture comparisons not run");
         return None;
     }
     let dir = PathBuf::from("/tmp/fixtures");
@@ -346,10 +351,11 @@ fn fixture_case(name: &str) {
     let Some(dir) = fixtures() else {
         return;
     };
-    let expected = std::fs::read_to_string(format!(
-        "/work/shared/fixtures/expected/{}.inspector.out",
-        name
-    ))
+    let expected = std::fs::read_to_string(
+        shared_fixtures()
+            .join("expected")
+            .join(format!("{}.inspector.out", name)),
+    )
     .unwrap();
     let img = dir.join(format!("{}.img", name));
     let mut g = handle(&[&img]);
@@ -1074,7 +1080,7 @@ fn phony_windows_mbr() {
     let apps = g.inspect_list_applications2(r).unwrap();
     let got: Vec<_> = apps.iter().map(app_fields).collect();
     let expected =
-        std::fs::read_to_string("/work/shared/fixtures/expected/windows.inspector.out").ok();
+        std::fs::read_to_string(shared_fixtures().join("expected/windows.inspector.out")).ok();
     if let Some(xml) = expected {
         assert_eq!(got, applications(&xml));
     }

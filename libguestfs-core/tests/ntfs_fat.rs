@@ -246,7 +246,9 @@ fn corrupt_copy(data: &[u8], from: u64, to: u64, count: usize, seed: u64) -> Dev
 
 /// The shared fixtures, unpacked into a temporary folder (None, with a message, when absent).
 fn fixture(name: &str) -> Option<PathBuf> {
-    let src = Path::new("/work/shared/fixtures").join(format!("{}.img.xz", name));
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures")
+        .join(format!("{}.img.xz", name));
     if !src.exists() {
         eprintln!(
             "SKIP: fixture {} not found (../shared absent)",
@@ -273,7 +275,12 @@ fn fixture(name: &str) -> Option<PathBuf> {
 }
 
 fn expected(name: &str) -> Option<String> {
-    std::fs::read_to_string(Path::new("/work/shared/fixtures/expected").join(name)).ok()
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/expected")
+            .join(name),
+    )
+    .ok()
 }
 
 /// MBR primary partitions: (start, length) in bytes.
