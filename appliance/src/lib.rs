@@ -617,14 +617,7 @@ fn write_disk(set: &FileSet, out: &Path, hash: &str) -> Result<()> {
         .chain(std::iter::repeat('0'))
         .take(32)
         .collect();
-    let uuid = format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    );
+    let uuid = uuid_text(&hex);
     let _ = std::fs::remove_file(out);
     let made = Command::new("mke2fs")
         .args(["-q", "-F", "-t", "ext2", "-m", "0", "-L", "guestfs-root"])
@@ -701,14 +694,19 @@ pub fn disk_uuid(root: &Path) -> Option<String> {
         .iter()
         .map(|b| format!("{:02x}", b))
         .collect();
-    Some(format!(
+    Some(uuid_text(&h))
+}
+
+/// 32 hex digits in the 8-4-4-4-12 form.
+fn uuid_text(hex: &str) -> String {
+    format!(
         "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    ))
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 /// The appliance in `dir`, if its kernel and initramfs are there.
