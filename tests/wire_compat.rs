@@ -168,6 +168,9 @@ fn normalise(text: &str) -> String {
                 "pv_uuid",
                 "vg_uuid",
                 "lv_uuid",
+                // LVM reports the PV by the kernel's name, which 1.48's appliance gives in
+                // disk probe order (it varies from run to run there).
+                "pv_name",
             ]
             .contains(&key)
                 && trimmed.contains(": ");
