@@ -66,16 +66,19 @@ pub struct Kernel {
 const COMPRESS_MODULES_OVER: u64 = 256 * 1024;
 
 /// Modules loaded at boot: enough to see the disks and the protocol channel.
-/// sd_mod comes after virtio_scsi: the daemon asks for the drives' SCSI targets in between, so
-/// that loading sd_mod waits for the disks' probes (and their partition tables).
+/// sd_mod comes before virtio_scsi: the daemon then asks for the drives' SCSI targets one at a
+/// time, each after the previous disk has its name, so the kernel names the drives in drive
+/// order (sd_mod probes asynchronously: disks found together are named in any order).
+/// Loading virtio_console after them waits for the disks' probes (and their partition
+/// tables): a module load waits for every asynchronous probe under way.
 /// The generic CRC algorithms come first: sd_mod's CRC libraries would otherwise ask the
 /// kernel's module helper for them (a program run per algorithm, slow under TCG).
 pub const BOOT_MODULES: &[&str] = &[
     "virtio_pci",
     "crct10dif_generic",
     "crc64_rocksoft_generic",
-    "virtio_scsi",
     "sd_mod",
+    "virtio_scsi",
     "virtio_console",
 ];
 

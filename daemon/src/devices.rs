@@ -173,11 +173,21 @@ fn openable(path: &str) -> std::result::Result<(), i32> {
         .map_err(|e| e.raw_os_error().unwrap_or(libc::ENOENT))
 }
 
+/// Where 1.48's udev rules put a labelled drive's names (`/dev/disk/guestfs/LABEL`).
+const LABEL_DIR: &str = "/dev/disk/guestfs/";
+
 /// A library device name to the appliance kernel's path, or the errno why it cannot be used.
 /// Drive names (`/dev/sdb1`, `/dev/vdb1`) follow drive order; a drive the user did not add is
-/// ENOENT (never another disk of the appliance). Other names (`/dev/VG/LV`, `/dev/mapper/…`,
+/// ENOENT (never another disk of the appliance). Labelled names (`/dev/disk/guestfs/L`) are
+/// the labelled drive's. Other names (`/dev/VG/LV`, `/dev/mapper/…`,
 /// `/dev/md0`) are used as they are.
 pub fn to_kernel(name: &str) -> std::result::Result<String, i32> {
+    if let Some(label) = name.strip_prefix(LABEL_DIR) {
+        return match disk_labels().into_iter().find(|(l, _)| l == label) {
+            Some((_, device)) => to_kernel(&device),
+            None => Err(libc::ENOENT),
+        };
+    }
     let path = match drive_name_parts(name) {
         Some((index, rest)) => match disks().get(index) {
             Some(disk) => format!("/dev/{}{}", disk, rest),
@@ -231,6 +241,37 @@ pub fn from_kernel(path: &str) -> String {
     path.to_string()
 }
 
+/// The labels given to drives when they were added (`add_drive … label:L`): the library
+/// passes each as the disk's serial number, which 1.48's udev rules turn into
+/// `/dev/disk/guestfs/L` for the disk and `/dev/disk/guestfs/LN` for its partition N.
+/// There is no udev here: the serials are read from sysfs.
+pub fn disk_labels() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for disk in disks() {
+        let Some(label) = disk_serial(disk) else {
+            continue;
+        };
+        out.push((label.clone(), from_kernel(&format!("/dev/{}", disk))));
+        for part in kernel_partitions(disk) {
+            let n = &part[disk.len()..];
+            out.push((
+                format!("{}{}", label, n),
+                from_kernel(&format!("/dev/{}", part)),
+            ));
+        }
+    }
+    out
+}
+
+/// A SCSI disk's serial: VPD page 0x80 (4 header bytes, then the serial). Only SCSI disks,
+/// as 1.48's udev rules (they read `ID_SCSI_SERIAL`).
+fn disk_serial(disk: &str) -> Option<String> {
+    let page = std::fs::read(format!("/sys/block/{}/device/vpd_pg80", disk)).ok()?;
+    let serial = String::from_utf8_lossy(page.get(4..)?).into_owned();
+    let serial = serial.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+    (!serial.is_empty()).then(|| serial.to_string())
+}
+
 /// Whether an argument names a block device (1.48's `is_device_parameter`): any `/dev/sd…`
 /// (translation decides), a block device other than the appliance's disk, or a directory
 /// under /dev (`lvremove /dev/VG` removes a whole volume group).
@@ -238,7 +279,7 @@ pub fn is_device_parameter(arg: &str) -> bool {
     if !arg.starts_with("/dev/") {
         return false;
     }
-    if arg.starts_with("/dev/sd") {
+    if arg.starts_with("/dev/sd") || arg.starts_with(LABEL_DIR) {
         return true;
     }
     let Ok(md) = std::fs::metadata(arg) else {

@@ -34,7 +34,7 @@ pub fn pid1() -> ! {
             let t = std::time::Instant::now();
             let ok = crate::modules::load(m);
             if m == "virtio_scsi" {
-                // Before sd_mod: its module load then waits for the disk probes.
+                // After sd_mod: each disk is named as its target is scanned.
                 scan_disks(&cmdline);
             }
             if verbose {
@@ -86,7 +86,10 @@ pub fn pid1() -> ! {
 }
 
 /// With `scsi_mod.scan=manual` the kernel does not probe every possible SCSI target of the
-/// virtio-scsi bus (slow under TCG): we ask for exactly the targets the drives are on.
+/// virtio-scsi bus (slow under TCG): we ask for exactly the targets the drives are on, in
+/// drive order, and wait for each disk to take its name (sd_mod numbers disks as its
+/// asynchronous probes start) before asking for the next, so that the kernel's names are the
+/// drives' names.
 fn scan_disks(cmdline: &str) {
     if !cmdline
         .split_whitespace()
@@ -103,9 +106,33 @@ fn scan_disks(cmdline: &str) {
         return;
     };
     for h in hosts.flatten() {
+        let host: String = h
+            .file_name()
+            .to_string_lossy()
+            .trim_start_matches("host")
+            .to_string();
         for t in 0..n.min(256) {
             let _ = std::fs::write(h.path().join("scan"), format!("0 {} 0", t));
+            wait_for_disk_name(&format!("/sys/bus/scsi/devices/{}:0:{}:0", host, t));
         }
+    }
+}
+
+/// Waits until the SCSI disk driver has numbered the device (its `scsi_disk` entry exists),
+/// if the device exists and is a disk at all. Bounded: a disk that never appears costs its
+/// name order, not the boot.
+fn wait_for_disk_name(device: &str) {
+    // SCSI peripheral types sd_mod takes: disk, optical memory, RBC, zoned block.
+    const SD_TYPES: [&str; 4] = ["0", "7", "14", "20"];
+    let is_disk = std::fs::read_to_string(format!("{}/type", device))
+        .is_ok_and(|t| SD_TYPES.contains(&t.trim()));
+    if !is_disk {
+        return;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let named = format!("{}/scsi_disk", device);
+    while !std::path::Path::new(&named).exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_micros(200));
     }
 }
 

@@ -1227,7 +1227,6 @@ fn slow_the_most_drives() {
 
 /// A drive's label names it under /dev/disk/guestfs.
 #[test]
-#[ignore = "the daemon does not make the /dev/disk/guestfs links yet (daemon side of labels)"]
 fn slow_labels_name_disks() {
     build_daemon();
     let mut g = Handle::new();
@@ -1250,4 +1249,24 @@ fn slow_labels_name_disks() {
         g.blockdev_getsize64("/dev/disk/guestfs/data").unwrap(),
         1 << 20
     );
+}
+
+/// The appliance's kernel names the drives in the order they were added (its SCSI disk driver
+/// probes asynchronously, so this is the daemon's doing): device numbers seen in `stat` and
+/// names in programs' messages are then the user's.
+#[test]
+fn slow_kernel_names_drives_in_drive_order() {
+    build_daemon();
+    let dir = tmpdir("names");
+    let imgs: Vec<PathBuf> = (0..4).map(|i| dir.join(format!("d{}.img", i))).collect();
+    for img in &imgs {
+        let f = std::fs::File::create(img).unwrap();
+        f.set_len(16 << 20).unwrap();
+    }
+    let refs: Vec<&Path> = imgs.iter().map(PathBuf::as_path).collect();
+    let mut g = launch_all("direct", &refs, Some("raw"));
+    let script = "for t in 0 1 2 3; do cat /sys/bus/scsi/devices/0:0:$t:0/block/*/dev; done";
+    let out = g.debug("sh", &[script.to_string()]).unwrap();
+    assert_eq!(out.trim_end(), "8:0\n8:16\n8:32\n8:48");
+    let _ = std::fs::remove_dir_all(&dir);
 }

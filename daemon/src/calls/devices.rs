@@ -1,7 +1,7 @@
 //! Block devices: the user's drives, sizes and settings, whole-device reads and writes.
 
 use crate::daemon::Daemon;
-use crate::devices::{disks, is_device_parameter, kernel_partitions};
+use crate::devices::{disks, is_device_parameter};
 use crate::sys::{command_ok, errno, io_error, Chroot};
 use guestfs_protocol::calls;
 use guestfs_protocol::checksum::Checksummer;
@@ -81,34 +81,6 @@ fn open_device(device: &str, write: bool) -> Result<File> {
         .write(write)
         .open(device)
         .map_err(|e| io_error(&e, &format!("open: {}", device)))
-}
-
-/// The labels given to drives when they were added (`add_drive … label:L`): the library
-/// passes each as the disk's serial number, which 1.48's udev rules turn into
-/// `/dev/disk/guestfs/L` for the disk and `/dev/disk/guestfs/LN` for its partition N.
-/// There is no udev here: the serials are read from sysfs.
-fn disk_labels() -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for disk in disks() {
-        let Some(label) = disk_serial(disk) else {
-            continue;
-        };
-        out.push((label.clone(), format!("/dev/{}", disk)));
-        for part in kernel_partitions(disk) {
-            let n = &part[disk.len()..];
-            out.push((format!("{}{}", label, n), format!("/dev/{}", part)));
-        }
-    }
-    out
-}
-
-/// A SCSI disk's serial: VPD page 0x80 (4 header bytes, then the serial). Only SCSI disks,
-/// as 1.48's udev rules (they read `ID_SCSI_SERIAL`).
-fn disk_serial(disk: &str) -> Option<String> {
-    let page = std::fs::read(format!("/sys/block/{}/device/vpd_pg80", disk)).ok()?;
-    let serial = String::from_utf8_lossy(page.get(4..)?).into_owned();
-    let serial = serial.trim_matches(|c: char| c.is_whitespace() || c == '\0');
-    (!serial.is_empty()).then(|| serial.to_string())
 }
 
 /// The offsets, size and sparseness of a `copy_*` call, checked as 1.48 does.
@@ -298,7 +270,7 @@ impl calls::Devices for Daemon {
     }
 
     fn list_disk_labels(&mut self) -> Result<Vec<(String, String)>> {
-        Ok(disk_labels())
+        Ok(crate::devices::disk_labels())
     }
 
     fn is_whole_device(&mut self, device: &str) -> Result<bool> {
