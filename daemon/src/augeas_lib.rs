@@ -43,46 +43,15 @@ struct Library {
     transform: unsafe extern "C" fn(Handle, *const c_char, *const c_char, c_int) -> c_int,
 }
 
-/// The text of dlerror(3).
-fn dlerror() -> String {
-    // SAFETY: dlerror returns NULL or a valid C string owned by libc.
-    let p = unsafe { libc::dlerror() };
-    if p.is_null() {
-        return "unknown error".to_string();
-    }
-    // SAFETY: non-null, NUL-terminated.
-    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
-}
-
-/// A function pointer of type `F` (the field it is stored in) from a symbol's address.
-///
-/// # Safety
-/// `p` must be the address of a function whose C signature is `F`.
-unsafe fn function<F: Copy>(p: *mut c_void) -> F {
-    assert_eq!(std::mem::size_of::<F>(), std::mem::size_of::<*mut c_void>());
-    // SAFETY: same size (checked); the caller vouches for the signature.
-    unsafe { std::mem::transmute_copy::<*mut c_void, F>(&p) }
-}
-
 impl Library {
     fn open() -> Result<Library, String> {
-        // SAFETY: dlopen with a valid C string; the handle is never closed (the library
-        // stays loaded for the daemon's life).
-        let lib = unsafe { libc::dlopen(LIBRARY.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
-        if lib.is_null() {
-            return Err(dlerror());
-        }
+        let lib = crate::dynlib::Library::open(LIBRARY)?;
         macro_rules! sym {
-            ($name:literal) => {{
-                // SAFETY: lib is a live handle; the name is a valid C string.
-                let p = unsafe { libc::dlsym(lib, $name.as_ptr()) };
-                if p.is_null() {
-                    return Err(dlerror());
-                }
-                // SAFETY: the symbol is the Augeas function of this name, whose C
-                // signature is the field's type (augeas.h).
-                unsafe { function(p) }
-            }};
+            ($name:literal) => {
+                // SAFETY: the symbol is the Augeas function of this name, whose C signature
+                // is the field's type (augeas.h).
+                unsafe { lib.function($name)? }
+            };
         }
         Ok(Library {
             init: sym!(c"aug_init"),

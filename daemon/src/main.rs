@@ -10,6 +10,7 @@ mod augeas_lib;
 mod calls;
 mod daemon;
 mod devices;
+mod dynlib;
 mod init;
 mod lvm;
 mod mkfs;

@@ -31,6 +31,8 @@ const GROUPS: &[(&str, &[&str])] = &[
     // Journals are read by this daemon's own code (guestfs-inspect).
     ("journal", &[]),
     ("ldm", &["ldmtool"]),
+    // The Sleuth Kit's library, opened at run time (the file, not a program).
+    ("libtsk", &[crate::calls::forensics::tsk::LIBRARY_PATH]),
     // Debian's libyara, opened at run time (the file, not a program).
     ("libyara", &[crate::calls::forensics::yara::LIBRARY_PATH]),
     // libcap, linked into the daemon.

@@ -53,6 +53,18 @@ impl<T: Xdr> XdrItems<T> {
     }
 }
 
+/// libguestfs 1.48 fails a walk that found nothing, and reports no error for it (its decoder
+/// counts an empty stream as a failed one): the error is marked as reported already, so
+/// guestfish stops there without a message, as 1.48's does.
+fn not_empty(dirents: Vec<TskDirent>) -> Result<Vec<TskDirent>> {
+    if dirents.is_empty() {
+        let mut e = Error::msg("no entries (libguestfs 1.48 fails an empty walk silently)");
+        e.reported = true;
+        return Err(e);
+    }
+    Ok(dirents)
+}
+
 fn corrupt(call: &str) -> Error {
     Error::new(
         libc::EIO,
@@ -81,13 +93,13 @@ impl Handle {
     pub(crate) fn impl_filesystem_walk(&mut self, device: &str) -> Result<Vec<TskDirent>> {
         let mut items = XdrItems::new();
         self.internal_filesystem_walk_to(device, &mut items)?;
-        items.finish("filesystem_walk")
+        not_empty(items.finish("filesystem_walk")?)
     }
 
     pub(crate) fn impl_find_inode(&mut self, device: &str, inode: i64) -> Result<Vec<TskDirent>> {
         let mut items = XdrItems::new();
         self.internal_find_inode_to(device, inode, &mut items)?;
-        items.finish("find_inode")
+        not_empty(items.finish("find_inode")?)
     }
 
     pub(crate) fn impl_yara_scan(&mut self, path: &str) -> Result<Vec<YaraDetection>> {

@@ -52,33 +52,27 @@ struct Library {
 fn library() -> Option<&'static Library> {
     static LIB: OnceLock<Option<Library>> = OnceLock::new();
     LIB.get_or_init(|| {
-        // SAFETY: dlopen/dlsym with valid NUL-terminated names; each symbol is cast to the
-        // signature YARA 4.2's headers declare for it. The library is never closed.
-        unsafe {
-            let handle = libc::dlopen(LIBRARY.as_ptr(), libc::RTLD_NOW);
-            if handle.is_null() {
-                return None;
-            }
-            macro_rules! sym {
-                ($name:literal, $t:ty) => {{
-                    let p = libc::dlsym(handle, concat!($name, "\0").as_ptr() as *const c_char);
-                    if p.is_null() {
-                        return None;
-                    }
-                    std::mem::transmute::<*mut c_void, $t>(p)
-                }};
-            }
-            let lib = Library {
-                initialize: sym!("yr_initialize", InitializeFn),
-                rules_load: sym!("yr_rules_load", RulesLoadFn),
-                rules_destroy: sym!("yr_rules_destroy", RulesDestroyFn),
-                rules_scan_fd: sym!("yr_rules_scan_fd", RulesScanFdFn),
-                compiler_create: sym!("yr_compiler_create", CompilerCreateFn),
-                compiler_destroy: sym!("yr_compiler_destroy", CompilerDestroyFn),
-                compiler_set_callback: sym!("yr_compiler_set_callback", CompilerSetCallbackFn),
-                compiler_add_file: sym!("yr_compiler_add_file", CompilerAddFileFn),
-                compiler_get_rules: sym!("yr_compiler_get_rules", CompilerGetRulesFn),
+        let handle = crate::dynlib::Library::open(LIBRARY).ok()?;
+        macro_rules! sym {
+            ($name:literal) => {
+                // SAFETY: each field's type is the signature YARA 4.2's headers declare for
+                // the function of that name.
+                unsafe { handle.function($name).ok()? }
             };
+        }
+        let lib = Library {
+            initialize: sym!(c"yr_initialize"),
+            rules_load: sym!(c"yr_rules_load"),
+            rules_destroy: sym!(c"yr_rules_destroy"),
+            rules_scan_fd: sym!(c"yr_rules_scan_fd"),
+            compiler_create: sym!(c"yr_compiler_create"),
+            compiler_destroy: sym!(c"yr_compiler_destroy"),
+            compiler_set_callback: sym!(c"yr_compiler_set_callback"),
+            compiler_add_file: sym!(c"yr_compiler_add_file"),
+            compiler_get_rules: sym!(c"yr_compiler_get_rules"),
+        };
+        // SAFETY: no arguments; called once, before any other libyara function.
+        unsafe {
             if (lib.initialize)() != ERROR_SUCCESS {
                 return None;
             }
