@@ -355,7 +355,12 @@ impl Daemon {
     /// The architecture `magic` (file's output for `host_path`, named `path` in errors) says.
     fn architecture_of_magic(&self, magic: &str, path: &str, host_path: &str) -> Result<String> {
         if let Some((bits, endian, arch)) = parse_elf_magic(magic) {
-            return canonical_elf_arch(bits, endian, arch);
+            let bits: u32 = bits.parse().unwrap_or(0);
+            return Ok(guestfs_inspect::inspect::arch::canonical_elf_arch(
+                bits,
+                endian == "MSB",
+                arch,
+            ));
         }
         if magic.contains("PE32 executable") {
             return Ok("i386".into());
@@ -489,46 +494,6 @@ fn parse_elf_magic(magic: &str) -> Option<(&str, &str, &str)> {
         }
     }
     None
-}
-
-/// 1.48's canonical architecture names for `file`'s ELF machines.
-fn canonical_elf_arch(bits: &str, endian: &str, arch: &str) -> Result<String> {
-    let has = |s: &str| arch.contains(s);
-    let ppc64 = arch
-        .find("64")
-        .is_some_and(|i| arch[i..].contains("PowerPC"));
-    Ok(if has("Intel 80386") || has("Intel 80486") {
-        "i386".into()
-    } else if has("x86-64") {
-        "x86_64".into()
-    } else if has("SPARC32") {
-        "sparc".into()
-    } else if has("SPARC V9") {
-        "sparc64".into()
-    } else if has("IA-64") {
-        "ia64".into()
-    } else if ppc64 {
-        match endian {
-            "MSB" => "ppc64".into(),
-            _ => "ppc64le".into(),
-        }
-    } else if has("PowerPC") {
-        "ppc".into()
-    } else if has("ARM aarch64") {
-        "aarch64".into()
-    } else if has("ARM") {
-        "arm".into()
-    } else if has("UCB RISC-V") {
-        format!("riscv{}", bits)
-    } else if has("IBM S/390") {
-        match bits {
-            "32" => "s390".into(),
-            "64" => "s390x".into(),
-            _ => return Err(Error::msg(format!("unknown S/390 bit size: {}", bits))),
-        }
-    } else {
-        arch.to_string()
-    })
 }
 
 /// A temporary directory in the appliance, removed with everything in it when dropped.
