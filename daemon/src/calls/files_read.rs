@@ -523,6 +523,7 @@ impl Drop for TempDir {
 mod tests {
     use super::*;
     use crate::calls::pipes::split_lines;
+    use guestfs_inspect::inspect::arch::canonical_elf_arch;
 
     #[test]
     fn elf_magic_as_1_48_reads_it() {
@@ -535,12 +536,12 @@ mod tests {
         );
         let m = "ELF 64-bit LSB relocatable, ARM aarch64, version 1 (SYSV), not stripped";
         assert_eq!(
-            canonical_elf_arch("64", "LSB", parse_elf_magic(m).unwrap().2).unwrap(),
+            canonical_elf_arch(64, false, parse_elf_magic(m).unwrap().2),
             "aarch64"
         );
         let m = "ELF 64-bit MSB executable, 64-bit PowerPC or cisco 7500, version 1";
         assert_eq!(
-            canonical_elf_arch("64", "MSB", parse_elf_magic(m).unwrap().2).unwrap(),
+            canonical_elf_arch(64, true, parse_elf_magic(m).unwrap().2),
             "ppc64"
         );
         assert_eq!(parse_elf_magic("ASCII text"), None);
