@@ -366,33 +366,9 @@ impl calls::Devices for Daemon {
     ) -> Result<()> {
         let (program, args) = compressor(ctype, opts.level)?;
         let input = File::open(device).map_err(|e| io_error(&e, device))?;
-        let mut child = crate::sys::program(program)
-            .args(&args)
-            .stdin(input)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .map_err(|e| io_error(&e, program))?;
-        let mut out = child.stdout.take().expect("piped stdout");
-        let mut buf = vec![0u8; guestfs_protocol::MAX_CHUNK_SIZE];
-        let copied = loop {
-            match out.read(&mut buf) {
-                Ok(0) => break Ok(()),
-                Ok(n) => {
-                    if let Err(e) = zdevice.write_all(&buf[..n]) {
-                        break Err(Error::from(e));
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(io_error(&e, &format!("fread: {}", device))),
-            }
-        };
-        drop(out);
-        let status = child.wait().map_err(|e| io_error(&e, program))?;
-        copied?;
-        if !status.success() {
-            return Err(Error::msg(format!("pclose: {}: {}", device, status)));
-        }
-        Ok(())
+        let mut cmd = super::pipes::program(program);
+        cmd.args(&args).stdin(input);
+        super::pipes::stream_out(cmd, zdevice, device)
     }
 
     fn copy_device_to_device(

@@ -7,14 +7,14 @@
 pub mod tsk;
 pub mod yara;
 
+use super::pipes::{program, stream_out};
 use crate::daemon::Daemon;
 use crate::devices::split_btrfsvol;
 use crate::sys::{perror, Chroot};
 use guestfs_protocol::calls;
 use guestfs_protocol::{DownloadBlocksOpts, Error, FileIn, Result};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::io::AsRawFd;
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
 /// The rules `yara_load` loaded.
@@ -79,57 +79,15 @@ fn device_of(mountable: &str) -> String {
     }
 }
 
-/// Runs `program args…` and copies its standard output to `out` as it is produced; fails
-/// when the program cannot be run or exits with an error (its standard error, like 1.48's
-/// `popen`, goes to the appliance's log).
-fn stream_command(program: &str, args: &[String], out: &mut dyn Write) -> Result<()> {
-    let display = format!("{} {}", program, args.join(" "));
-    let mut child = Command::new(program)
-        .args(args)
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            let errno = e.raw_os_error().unwrap_or(libc::EIO);
-            Error::new(errno, format!("{}: {}", display, e))
-        })?;
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    let mut buf = vec![0u8; 1 << 20];
-    let copied: std::io::Result<()> = (|| loop {
-        let n = stdout.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        out.write_all(&buf[..n])?;
-    })();
-    drop(stdout);
-    let status = child
-        .wait()
-        .map_err(|e| Error::new(libc::EIO, format!("{}: {}", display, e)))?;
-    copied.map_err(|e| {
-        Error::new(
-            e.raw_os_error().unwrap_or(libc::EIO),
-            format!("{}: {}", display, e),
-        )
-    })?;
-    if !status.success() {
-        return Err(Error::msg(format!("pclose: {}: {}", display, status)));
-    }
-    Ok(())
-}
-
 impl calls::Forensics for Daemon {
     fn download_inode(&mut self, device: &str, inode: i64, out: &mut dyn Write) -> Result<()> {
         if inode < 0 {
             return Err(Error::msg("inode must be >= 0"));
         }
-        stream_command(
-            "icat",
-            &["-r".into(), device_of(device), inode.to_string()],
-            out,
-        )
+        let device = device_of(device);
+        let mut icat = program("icat");
+        icat.args(["-r", &device, &inode.to_string()]);
+        stream_out(icat, out, &device)
     }
 
     fn download_blocks(
@@ -148,13 +106,15 @@ impl calls::Forensics for Daemon {
                 "stopping address must greater than starting address",
             ));
         }
-        let mut args = vec![device_of(device)];
+        let device = device_of(device);
+        let mut blkls = program("blkls");
+        blkls.arg(&device);
         // 1.48 passes -e (every block) unless the optional argument was given at all.
         if opts.unallocated.is_none() {
-            args.push("-e".into());
+            blkls.arg("-e");
         }
-        args.push(format!("{}-{}", start, stop));
-        stream_command("blkls", &args, out)
+        blkls.arg(format!("{}-{}", start, stop));
+        stream_out(blkls, out, &device)
     }
 
     fn internal_filesystem_walk(&mut self, device: &str, out: &mut dyn Write) -> Result<()> {

@@ -2,12 +2,13 @@
 //! reading files by inode.
 
 use super::ext::leading_number;
+use super::pipes::{program, stream_out};
 use crate::sys::{command_ok, command_r};
 use guestfs_protocol::{
     Error, FileIn, NtfscloneOutOpts, NtfsfixOpts, NtfsresizeOpts, Result, MAX_CHUNK_SIZE,
 };
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// `ntfs-3g.probe`: 0 when the volume can be mounted (read-write with `rw`), else its status.
 pub fn ntfs_3g_probe(rw: bool, device: &str) -> Result<i32> {
@@ -87,56 +88,13 @@ pub fn minimum_size(device: &str) -> Result<i64> {
     }
 }
 
-/// Streams a program's standard output into a FileOut; a failing program cancels the
-/// transfer (its error goes to the appliance's log, as 1.48's).
-fn stream_out(program: &str, args: &[&str], out: &mut dyn Write) -> Result<()> {
-    let mut child = Command::new(program)
-        .args(args)
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| crate::sys::io_error(&e, program))?;
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    // 1.48 replies once the program runs: its failure from now on cancels the transfer.
-    if let Err(e) = out.flush() {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(Error::from(e));
-    }
-    let mut buf = vec![0u8; MAX_CHUNK_SIZE];
-    loop {
-        let n = match stdout.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(crate::sys::io_error(&e, "fread"));
-            }
-        };
-        if let Err(e) = out.write_all(&buf[..n]) {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(Error::from(e));
-        }
-    }
-    let status = child
-        .wait()
-        .map_err(|e| crate::sys::io_error(&e, "pclose"))?;
-    if !status.success() {
-        return Err(Error::msg(format!("{} failed: {}", program, status)));
-    }
-    Ok(())
-}
-
 pub fn ntfscat_i(device: &str, inode: i64, out: &mut dyn Write) -> Result<()> {
     if inode < 0 {
         return Err(Error::msg("inode must be >= 0"));
     }
-    stream_out("ntfscat", &["-i", &inode.to_string(), device], out)
+    let mut ntfscat = program("ntfscat");
+    ntfscat.args(["-i", &inode.to_string(), device]);
+    stream_out(ntfscat, out, device)
 }
 
 pub fn ntfsclone_out(device: &str, o: &NtfscloneOutOpts, out: &mut dyn Write) -> Result<()> {
@@ -154,15 +112,15 @@ pub fn ntfsclone_out(device: &str, o: &NtfscloneOutOpts, out: &mut dyn Write) ->
         }
     }
     args.push(device);
-    stream_out("ntfsclone", &args, out)
+    let mut ntfsclone = program("ntfsclone");
+    ntfsclone.args(&args);
+    stream_out(ntfsclone, out, device)
 }
 
 /// Restores an ntfsclone image from the incoming file onto `device`.
 pub fn ntfsclone_in(file: &mut FileIn, device: &str) -> Result<()> {
-    let mut child = Command::new("ntfsclone")
+    let mut child = program("ntfsclone")
         .args(["-O", device, "--restore-image", "-"])
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("LC_ALL", "C")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

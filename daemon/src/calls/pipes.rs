@@ -10,13 +10,10 @@ use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::process::{Child, Command, ExitStatus, Stdio};
 
-/// A program with the environment the daemon runs every program in.
+/// A program with the environment the daemon runs every program in, reading nothing.
 pub fn program(name: &str) -> Command {
-    let mut cmd = Command::new(name);
-    cmd.env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("LC_ALL", "C")
-        .current_dir("/")
-        .stdin(Stdio::null());
+    let mut cmd = crate::sys::program(name);
+    cmd.current_dir("/").stdin(Stdio::null());
     cmd
 }
 
