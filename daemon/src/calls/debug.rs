@@ -285,7 +285,7 @@ fn ldd(_: &mut Daemon, args: &[String]) -> Result<String> {
     let [file] = args else {
         return Err(Error::msg("ldd: no file argument"));
     };
-    let out = std::process::Command::new("/lib64/ld-linux-x86-64.so.2")
+    let out = sys::program("/lib64/ld-linux-x86-64.so.2")
         .arg(file)
         .env("LD_TRACE_LOADED_OBJECTS", "1")
         .env("LD_WARN", "yes")

@@ -420,9 +420,8 @@ fn journal_device(j: &str) -> Result<String> {
 /// `cd MOUNTPOINT && mklost+found`, with 1.48's error naming the shell command.
 pub fn mklost_and_found(sysroot: &str, mountpoint: &str) -> Result<()> {
     let dir = format!("{}{}", sysroot, mountpoint);
-    let status = std::process::Command::new("mklost+found")
+    let status = crate::sys::program("mklost+found")
         .current_dir(&dir)
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .status();
