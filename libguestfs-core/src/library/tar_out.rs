@@ -2,6 +2,7 @@
 //! GNU-format tar stream of a guest directory, as `tar -C DIR -cf - .` in the appliance
 //! writes it.
 
+use crate::calls::Cancellable;
 use crate::error::{Error, Result};
 use crate::handle::Handle;
 use crate::types::{
@@ -162,6 +163,9 @@ impl Handle {
         out: &mut dyn Write,
         opts: &TarOutOpts,
     ) -> Result<()> {
+        if self.backend_mut().is_some_and(|b| b.name() != "native") {
+            return self.daemon_tar_out(directory, out, opts);
+        }
         for (given, name) in [
             (opts.xattrs, "xattrs"),
             (opts.selinux, "selinux"),
@@ -187,6 +191,27 @@ impl Handle {
                 format!("unsupported compression type: {}", other),
             )),
         }
+    }
+
+    /// An appliance's daemon makes the archive itself with GNU tar, as 1.48's does: every
+    /// optional argument, and one streamed transfer instead of a call per file.
+    fn daemon_tar_out(
+        &mut self,
+        directory: &str,
+        out: &mut dyn Write,
+        opts: &TarOutOpts,
+    ) -> Result<()> {
+        let action = guestfs_protocol::meta::action("tar_out").expect("tar_out is declared");
+        let cancel = self.begin_transfer();
+        let result = self.with_backend(action, |daemon| {
+            guestfs_protocol::checked::tar_out(
+                daemon,
+                directory,
+                &mut Cancellable::new(out, &cancel),
+                opts,
+            )
+        });
+        self.finish_transfer(result, &cancel)
     }
 
     fn tar_out_plain(
