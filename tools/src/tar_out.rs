@@ -27,7 +27,24 @@ fn command() -> Command {
     fish::command("virt-tar-out").about("archive a directory of a virtual machine as tar")
 }
 
-const USAGE: &str = "virt-tar-out: archive a directory of a virtual machine as tar\nUsage:\n  virt-tar-out -a disk.img /dir files.tar\n  virt-tar-out -a disk.img /dir - | gzip > files.tar.gz\nOptional arguments after the file: compress:gzip numericowner:true excludes:PATH,…\n";
+const USAGE: &str = "virt-tar-out: archive a directory of a virtual machine as tar\nUsage:\n  virt-tar-out -a disk.img /dir files.tar\n  virt-tar-out -a disk.img /dir - | gzip > files.tar.gz\nOptional arguments after the file: compress:gzip numericowner:true excludes:'PATTERN …'\n";
+
+/// guestfish's `tar-out` optional arguments (`excludes` is a guestfish string list: blanks
+/// separate the patterns, single quotes group); Err names the word that is not one.
+fn optional_arguments(words: &[String]) -> Result<TarOutOpts, String> {
+    let mut opts = TarOutOpts::default();
+    for extra in words {
+        match extra.split_once(':') {
+            Some(("compress", v)) => opts.compress = Some(v.to_string()),
+            Some(("numericowner", v)) => opts.numericowner = Some(v == "true" || v == "1"),
+            Some(("excludes", v)) => {
+                opts.excludes = Some(crate::guestfish::string_list(v).ok_or_else(|| extra.clone())?)
+            }
+            _ => return Err(extra.clone()),
+        }
+    }
+    Ok(opts)
+}
 
 fn run(ctx: &mut Ctx) -> i32 {
     let usage = "tar-out directory tarfile [compress:..] [numericowner:true|false] [excludes:..]";
@@ -36,25 +53,13 @@ fn run(ctx: &mut Ctx) -> i32 {
     }
     let directory = ctx.operands[0].clone();
     let tarfile = ctx.operands[1].clone();
-    let mut opts = TarOutOpts::default();
-    for extra in &ctx.operands[2..] {
-        match extra.split_once(':') {
-            Some(("compress", v)) => opts.compress = Some(v.to_string()),
-            Some(("numericowner", v)) => opts.numericowner = Some(v == "true" || v == "1"),
-            Some(("excludes", v)) => {
-                opts.excludes = Some(
-                    v.split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                )
-            }
-            _ => {
-                eprintln!("{}: error: {}: unknown optional argument", ctx.prog, extra);
-                return 1;
-            }
+    let opts = match optional_arguments(&ctx.operands[2..]) {
+        Ok(opts) => opts,
+        Err(extra) => {
+            eprintln!("{}: error: {}: unknown optional argument", ctx.prog, extra);
+            return 1;
         }
-    }
+    };
     let mut g = match fish::launch_and_mount(ctx) {
         Ok(g) => g,
         Err(code) => return code,
@@ -79,5 +84,21 @@ fn run(ctx: &mut Ctx) -> i32 {
     match result {
         Ok(()) => 0,
         Err(_) => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excludes_are_a_guestfish_string_list() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let opts = optional_arguments(&words(&["excludes:a b/* 'c d,e'"])).unwrap();
+        assert_eq!(opts.excludes.unwrap(), ["a", "b/*", "c d,e"]);
+        let opts = optional_arguments(&words(&["numericowner:true", "compress:gzip"])).unwrap();
+        assert_eq!(opts.numericowner, Some(true));
+        assert_eq!(opts.compress.as_deref(), Some("gzip"));
+        assert!(optional_arguments(&words(&["nosuch:1"])).is_err());
     }
 }

@@ -4,6 +4,8 @@
 //! errors.
 
 mod args;
+/// guestfish's string-list syntax, which the guestfish wrappers' optional arguments share.
+pub use args::string_list;
 pub mod commands;
 mod complete;
 mod config;
