@@ -42,3 +42,50 @@ fn images_are_reproducible() {
         assert!(x == y, "{} differs between two builds", name);
     }
 }
+
+/// `virt-ls -l` right-aligns numeric owners as the appliance's `ls -la` does (the expected
+/// columns are what libguestfs 1.48's virt-ls printed for this tree).
+#[test]
+fn long_listing_right_aligns_numeric_owners() {
+    let tmp = TempDir::new("ls-owners");
+    let tree = tmp.path().join("tree");
+    std::fs::create_dir_all(tree.join("d")).unwrap();
+    std::fs::write(tree.join("a"), "hi\n").unwrap();
+    let img = tmp.path().join("owners.img");
+    // Owners set with debugfs, so the test needs no privilege to chown.
+    let sh = format!(
+        "touch -d '2026-01-01 10:00' {t}/a {t}/d && truncate -s 20M {i} && \
+         mkfs.ext4 -q -E root_owner=0:0 -d {t} {i} && \
+         debugfs -w -f - {i} >/dev/null 2>&1 <<EOF
+sif /a uid 0
+sif /a gid 42
+sif /d uid 1000
+sif /d gid 1000
+EOF",
+        t = tree.display(),
+        i = img.display()
+    );
+    let st = std::process::Command::new("sh")
+        .args(["-c", &sh])
+        .status()
+        .unwrap();
+    assert!(st.success(), "{}", sh);
+    let out = std::process::Command::new(virt_tools_tests::binary())
+        .args(["virt-ls", "-l", "-a"])
+        .arg(&img)
+        .args(["-m", "/dev/sda", "/"])
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("    0   42     3 Jan  1  2026 a\n"),
+        "{}",
+        text
+    );
+    assert!(
+        text.contains(" 1000 1000  1024 Jan  1  2026 d\n"),
+        "{}",
+        text
+    );
+}

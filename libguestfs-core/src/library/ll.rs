@@ -119,11 +119,12 @@ impl Handle {
             w(|l| l.gid.len()),
             w(|l| l.size.len()),
         );
-        // `total` is in 1 KiB units, rounded up, like ls's default block size.
+        // `total` is in 1 KiB units, rounded up, like ls's default block size. Owners are
+        // numbers (the appliance's ls finds no names for them), which ls right-aligns.
         let mut out = format!("total {}\n", (total_blocks + 1) / 2);
         for l in &lines {
             out.push_str(&format!(
-                "{} {:>wn$} {:<wu$} {:<wg$} {:>ws$} {} {}\n",
+                "{} {:>wn$} {:>wu$} {:>wg$} {:>ws$} {} {}\n",
                 l.mode,
                 l.nlink,
                 l.uid,
