@@ -89,3 +89,39 @@ EOF",
         text
     );
 }
+
+/// A passphrase piped with `--keys-from-stdin` is read without a prompt: 1.48 writes the
+/// prompt only to a terminal, so nothing lands in the tool's standard output.
+#[test]
+fn slow_piped_passphrase_writes_no_prompt() {
+    let tmp = TempDir::new("luks-prompt");
+    let img = tmp.path().join("luks.img");
+    let sh = format!(
+        "truncate -s 32M {i} && printf secret | cryptsetup luksFormat --batch-mode --type luks2 \
+         --pbkdf pbkdf2 --pbkdf-force-iterations 1000 {i} -",
+        i = img.display()
+    );
+    let st = std::process::Command::new("sh")
+        .args(["-c", &sh])
+        .status()
+        .unwrap();
+    assert!(st.success(), "{}", sh);
+    let mut child = std::process::Command::new(virt_tools_tests::binary())
+        .args(["virt-cat", "--keys-from-stdin", "-a"])
+        .arg(&img)
+        .arg("/etc/hostname")
+        .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"secret\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stdout, "", "stderr: {}", stderr);
+    assert!(!stderr.contains("Enter key"), "{}", stderr);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr);
+}

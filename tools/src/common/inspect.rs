@@ -163,13 +163,15 @@ impl Ctx {
             }
         }
         if keys.is_empty() {
-            keys.push(
-                read_passphrase(device, self.flag("keys-from-stdin"), self.flag("echo-keys"))
-                    .map_err(|e| {
-                        eprintln!("{}: error reading passphrase: {}", self.prog, e);
-                        1
-                    })?,
-            );
+            let key =
+                super::keys::read_key(device, self.flag("keys-from-stdin"), self.flag("echo-keys"));
+            keys.push(match key {
+                Ok(k) => k.unwrap_or_default(),
+                Err(e) => {
+                    eprintln!("{}: error reading passphrase: {}", self.prog, e);
+                    return Err(1);
+                }
+            });
         }
         Ok(keys)
     }
@@ -186,50 +188,6 @@ fn luks_mapname(device: &str) -> String {
             .filter(|c| c.is_ascii_alphanumeric())
             .collect::<String>()
     )
-}
-
-/// Reads a passphrase: from stdin with `--keys-from-stdin` (or when there is no terminal),
-/// else from /dev/tty with echo off unless `--echo-keys`.
-fn read_passphrase(device: &str, from_stdin: bool, echo: bool) -> std::io::Result<String> {
-    use std::io::{BufRead, Write};
-    let prompt = format!("Enter key or passphrase (\"{}\"): ", device);
-    let tty = if from_stdin {
-        None
-    } else {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/tty")
-            .ok()
-    };
-    let mut line = String::new();
-    match tty {
-        Some(mut t) => {
-            let _ = t.write_all(prompt.as_bytes());
-            let _ = t.flush();
-            let fd = std::os::unix::io::AsRawFd::as_raw_fd(&t);
-            // SAFETY: termios calls on a descriptor we own; the old settings are restored.
-            let mut old: libc::termios = unsafe { std::mem::zeroed() };
-            let have_termios = unsafe { libc::tcgetattr(fd, &mut old) } == 0;
-            if have_termios && !echo {
-                let mut noecho = old;
-                noecho.c_lflag &= !libc::ECHO;
-                unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &noecho) };
-            }
-            let r = std::io::BufReader::new(&t).read_line(&mut line);
-            if have_termios && !echo {
-                unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &old) };
-                let _ = t.write_all(b"\n");
-            }
-            r?;
-        }
-        None => {
-            print!("{}", prompt);
-            let _ = std::io::stdout().flush();
-            std::io::stdin().lock().read_line(&mut line)?;
-        }
-    }
-    Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
 impl WindowsGuest {

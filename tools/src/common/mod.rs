@@ -7,6 +7,8 @@ pub mod getopt;
 pub mod human;
 pub mod inspect;
 pub mod journal_line;
+pub mod keys;
+pub mod lines;
 pub mod listing;
 pub mod output;
 pub mod progress;

@@ -5,6 +5,8 @@
 
 use super::numbers::xstrtoll;
 use super::session::{error, perror, stderr_line, Fish};
+use crate::common::keys;
+pub use crate::common::lines::{read_line_bounded, LONG_LINE};
 use guestfs::protocol::meta::{Action, ArgType, OptArgType, StrKind};
 use guestfs::Value;
 use std::io::{BufRead, Write};
@@ -317,65 +319,10 @@ pub fn read_chunk(input: &mut dyn BufRead) -> std::io::Result<Option<Vec<u8>>> {
     read_line_bounded(input, 8191)
 }
 
-/// Reads up to and including the next newline, or at most `max` bytes (`None` at the end of
-/// input). Lines 1.48 reads without a limit are cut into pieces this size, so that a line
-/// never takes unbounded memory.
-pub fn read_line_bounded(input: &mut dyn BufRead, max: usize) -> std::io::Result<Option<Vec<u8>>> {
-    let mut out = Vec::new();
-    while out.len() < max {
-        let buf = input.fill_buf()?;
-        if buf.is_empty() {
-            break;
-        }
-        let take = buf.len().min(max - out.len());
-        match buf[..take].iter().position(|&c| c == b'\n') {
-            Some(i) => {
-                out.extend_from_slice(&buf[..=i]);
-                input.consume(i + 1);
-                return Ok(Some(out));
-            }
-            None => {
-                out.extend_from_slice(&buf[..take]);
-                input.consume(take);
-            }
-        }
-    }
-    Ok(if out.is_empty() { None } else { Some(out) })
-}
-
-/// The longest line guestfish reads where 1.48 has no limit (passphrases, `<!` output).
-pub const LONG_LINE: usize = 1 << 20;
-
-/// Reads a passphrase for argument `name`: from /dev/tty with echo off (unless
-/// `--echo-keys`), or from stdin with `--keys-from-stdin` or when there is no terminal. The
-/// prompt is shown only on a terminal.
+/// Reads a passphrase for argument `name` ([`keys::read_key`]); failures are printed as
+/// 1.48's guestfish prints them.
 pub fn read_key(fish: &mut Fish, name: &str) -> Option<String> {
-    let tty = if fish.settings.keys_from_stdin {
-        None
-    } else {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/tty")
-            .ok()
-    };
-    let prompt = format!("Enter key or passphrase (\"{}\"): ", name);
-    let result = match tty {
-        Some(t) => read_key_from(&t, &mut &t, &prompt, fish.settings.echo_keys),
-        None => {
-            let stdin = std::io::stdin();
-            let fd = std::os::unix::io::AsRawFd::as_raw_fd(&stdin);
-            let mut out = std::io::stdout();
-            read_key_at(
-                fd,
-                &mut stdin.lock(),
-                &mut out,
-                &prompt,
-                fish.settings.echo_keys,
-            )
-        }
-    };
-    match result {
+    match keys::read_key(name, fish.settings.keys_from_stdin, fish.settings.echo_keys) {
         Ok(Some(key)) => Some(key),
         Ok(None) => {
             stderr_line("getline: Success");
@@ -386,59 +333,6 @@ pub fn read_key(fish: &mut Fish, name: &str) -> Option<String> {
             None
         }
     }
-}
-
-fn read_key_from(
-    tty: &std::fs::File,
-    out: &mut dyn Write,
-    prompt: &str,
-    echo: bool,
-) -> std::io::Result<Option<String>> {
-    let fd = std::os::unix::io::AsRawFd::as_raw_fd(tty);
-    let mut reader = std::io::BufReader::new(tty);
-    read_key_at(fd, &mut reader, out, prompt, echo)
-}
-
-/// The prompt and echo handling around reading one line from `fd`.
-fn read_key_at(
-    fd: i32,
-    input: &mut dyn BufRead,
-    out: &mut dyn Write,
-    prompt: &str,
-    echo: bool,
-) -> std::io::Result<Option<String>> {
-    // SAFETY: isatty and the termios calls only read and set the terminal state of `fd`,
-    // which stays open for the whole function; the original settings are restored.
-    let is_tty = unsafe { libc::isatty(fd) } == 1;
-    let mut saved: Option<libc::termios> = None;
-    if is_tty {
-        let _ = out.write_all(prompt.as_bytes());
-        let _ = out.flush();
-        if !echo {
-            let mut orig: libc::termios = unsafe { std::mem::zeroed() };
-            if unsafe { libc::tcgetattr(fd, &mut orig) } == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            let mut noecho = orig;
-            noecho.c_lflag &= !libc::ECHO;
-            unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &noecho) };
-            saved = Some(orig);
-        }
-    }
-    let r = read_line_bounded(input, LONG_LINE);
-    if let Some(orig) = saved {
-        let mut stdout = std::io::stdout();
-        let _ = stdout.write_all(b"\n");
-        let _ = stdout.flush();
-        unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &orig) };
-    }
-    let Some(mut line) = r? else {
-        return Ok(None);
-    };
-    if line.last() == Some(&b'\n') {
-        line.pop();
-    }
-    Ok(Some(String::from_utf8_lossy(&line).into_owned()))
 }
 
 /// The `win:` prefix of path arguments: `win:` alone is `/`, `win:X:\path` finds drive X among
