@@ -43,6 +43,15 @@ fn images_are_reproducible() {
     }
 }
 
+/// Runs a shell script that builds a test image; it must succeed.
+fn run_shell(script: &str) {
+    let st = std::process::Command::new("sh")
+        .args(["-c", script])
+        .status()
+        .unwrap();
+    assert!(st.success(), "{}", script);
+}
+
 /// `virt-ls -l` right-aligns numeric owners as the appliance's `ls -la` does (the expected
 /// columns are what libguestfs 1.48's virt-ls printed for this tree).
 #[test]
@@ -65,11 +74,7 @@ EOF",
         t = tree.display(),
         i = img.display()
     );
-    let st = std::process::Command::new("sh")
-        .args(["-c", &sh])
-        .status()
-        .unwrap();
-    assert!(st.success(), "{}", sh);
+    run_shell(&sh);
     let out = std::process::Command::new(virt_tools_tests::binary())
         .args(["virt-ls", "-l", "-a"])
         .arg(&img)
@@ -101,11 +106,7 @@ fn slow_piped_passphrase_writes_no_prompt() {
          --pbkdf pbkdf2 --pbkdf-force-iterations 1000 {i} -",
         i = img.display()
     );
-    let st = std::process::Command::new("sh")
-        .args(["-c", &sh])
-        .status()
-        .unwrap();
-    assert!(st.success(), "{}", sh);
+    run_shell(&sh);
     let mut child = std::process::Command::new(virt_tools_tests::binary())
         .args(["virt-cat", "--keys-from-stdin", "-a"])
         .arg(&img)
