@@ -12,18 +12,9 @@ runs=${1:-3}
 export LIBGUESTFS_BACKEND_SETTINGS=force_tcg TZ=UTC LC_ALL=C
 unset LIBGUESTFS_BACKEND LIBGUESTFS_DEBUG LIBGUESTFS_TRACE || true
 
-if [ -z "${BIN:-}" ]; then
-    cargo build -q --release -p virt-tools -p guestfsd
-    BIN=$PWD/target/release/virt-tools
-fi
 work=${BENCH_DIR:-/var/tmp/virt-tools-bench-mkfs-write}
-mkdir -p "$work/bin"
-ln -sf "$BIN" "$work/bin/guestfish"
-ours=$work/bin/guestfish
-have_lg=0
-[ -x /usr/bin/guestfish ] && have_lg=1
-
 . benches/lib.sh
+setup_guestfish
 
 script=$work/mkfs-write.gf
 {
@@ -35,16 +26,8 @@ script=$work/mkfs-write.gf
     echo "umount-all"
 } > "$script"
 
-report() { # name ours 1.48
-    if [ "$3" = "-" ]; then
-        printf '%-40s %8.2f   1.48: not installed (skipped)\n' "$1" "$2"
-    else
-        printf '%-40s %8.2f   1.48: %8.2f   1.48/ours %.2f\n' "$1" "$2" "$3" "$(echo "$3 / $2" | bc -l)"
-    fi
-}
-
 run="rm -f disk.img && GF < mkfs-write.gf && rm -f disk.img"
 o=$(measure "${run//GF/$ours}")
 l=-
 [ "$have_lg" = 1 ] && l=$(measure "${run//GF//usr/bin/guestfish}")
-report "mkfs ext4 + 1000 writes (s)" "$o" "$l"
+report_speedup "mkfs ext4 + 1000 writes (s)" "$o" "$l"

@@ -13,16 +13,9 @@ runs=${1:-3}
 export LIBGUESTFS_BACKEND_SETTINGS=force_tcg TZ=UTC LC_ALL=C
 unset LIBGUESTFS_BACKEND LIBGUESTFS_DEBUG LIBGUESTFS_TRACE || true
 
-if [ -z "${BIN:-}" ]; then
-    cargo build -q --release -p virt-tools -p guestfsd
-    BIN=$PWD/target/release/virt-tools
-fi
 work=${BENCH_DIR:-/var/tmp/virt-tools-bench-tar}
-mkdir -p "$work/bin"
-ln -sf "$BIN" "$work/bin/guestfish"
-ours=$work/bin/guestfish
-have_lg=0
-[ -x /usr/bin/guestfish ] && have_lg=1
+. benches/lib.sh
+setup_guestfish
 
 # The tree, made once: 4000 small files (1-16 KiB, in 40 directories, ~34 MB) and three
 # large ones (2 × 64 MiB and 40 MiB): ~200 MB of incompressible data.
@@ -42,14 +35,6 @@ if [ ! -f "$work/tree.tar" ]; then
     rm -rf "$work/tree"
 fi
 
-. benches/lib.sh
-report() { # name ours 1.48
-    if [ "$3" = "-" ]; then
-        printf '%-34s %8.2f   1.48: not installed (skipped)\n' "$1" "$2"
-    else
-        printf '%-34s %8.2f   1.48: %8.2f   1.48/ours %.2f\n' "$1" "$2" "$3" "$(echo "$3 / $2" | bc -l)"
-    fi
-}
 
 # The round trip checks itself: the tree that comes back lists the same as the one sent.
 session="rm -f test1.img out.tar && GF -N fs:ext4:1G -m /dev/sda1 -- tar-in tree.tar / : tar-out / out.tar && cmp <(tar tvf tree.tar --numeric-owner | grep -v lost+found | sort) <(tar tvf out.tar --numeric-owner | grep -v lost+found | sort) && rm -f test1.img out.tar"
@@ -64,5 +49,5 @@ read -r os ot <<< "$(run "$ours")"
 ls=- lt=-
 [ "$have_lg" = 1 ] && read -r ls lt <<< "$(run /usr/bin/guestfish)"
 echo "tar-in + tar-out of $(( $(stat -c %s "$work/tree.tar") / 1000000 )) MB, seconds (median of $runs):"
-report "whole session" "$os" "$ls"
-report "transfer alone" "$ot" "$lt"
+report_speedup "whole session" "$os" "$ls"
+report_speedup "transfer alone" "$ot" "$lt"
