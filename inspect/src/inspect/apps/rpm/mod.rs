@@ -248,20 +248,71 @@ pub fn download_limited(io: &mut Io, path: &str, local: &Path, limit: u64) -> Re
     Ok(())
 }
 
+/// Opens a copy of a guest's sqlite database for reading only, treating its schema as hostile:
+/// the file is never written (no journal, no checkpoint, no `-shm` unless a write-ahead log must
+/// be read), and nothing the guest's schema defines runs — no triggers, no views, no functions
+/// marked unsafe, and `query_only` so no statement can change anything.
+pub fn open_guest_sqlite(path: &Path) -> Result<rusqlite::Connection> {
+    use rusqlite::config::DbConfig;
+    use rusqlite::{Connection, OpenFlags};
+    let corrupt = |e: rusqlite::Error| Error::corrupt(format!("sqlite: {}", e));
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    // `immutable` makes sqlite ignore a write-ahead log; committed transactions may still be
+    // there, so a database that has one is opened read-only instead (sqlite then keeps its
+    // `-shm` index next to the copy, in the caller's private folder).
+    let immutable = if Path::new(&wal).exists() {
+        ""
+    } else {
+        "?immutable=1"
+    };
+    let uri = format!("file:{}{}", uri_path(path), immutable);
+    let conn = Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(corrupt)?;
+    for (setting, on) in [
+        (DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true),
+        (DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false),
+        (DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false),
+        (DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false),
+        (DbConfig::SQLITE_DBCONFIG_WRITABLE_SCHEMA, false),
+    ] {
+        conn.set_db_config(setting, on).map_err(corrupt)?;
+    }
+    conn.pragma_update(None, "query_only", true)
+        .map_err(corrupt)?;
+    Ok(conn)
+}
+
+/// A file name as the path part of an sqlite URI: `?`, `#` and `%` (and every byte that is
+/// not printable ASCII) percent-encoded, so no part of the name is read as a query parameter.
+fn uri_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'%') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{:02X}", b));
+        }
+    }
+    out
+}
+
 /// The header blobs of an sqlite rpmdb, in `hnum` order.
 pub fn sqlite_blobs(path: &Path) -> Result<Vec<Vec<u8>>> {
-    use rusqlite::{Connection, OpenFlags};
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| Error::corrupt(format!("sqlite: {}", e)))?;
+    let conn = open_guest_sqlite(path)?;
+    let corrupt = |e: rusqlite::Error| Error::corrupt(format!("sqlite: {}", e));
     let mut stmt = conn
         .prepare("SELECT blob FROM Packages ORDER BY hnum")
-        .map_err(|e| Error::corrupt(format!("sqlite: {}", e)))?;
+        .map_err(corrupt)?;
     let rows = stmt
         .query_map([], |r| r.get::<_, Vec<u8>>(0))
-        .map_err(|e| Error::corrupt(format!("sqlite: {}", e)))?;
+        .map_err(corrupt)?;
     let mut out = Vec::new();
     // Rows that are not blobs are skipped, as librpm skips headers it cannot load.
     for b in rows.flatten() {
@@ -380,6 +431,115 @@ pub fn list_rpm_applications(io: &mut Io) -> Result<Vec<Application2>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every file in a folder with its contents, to show a read left it untouched.
+    fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn packages_db(dir: &Path, schema: &str) -> PathBuf {
+        let db = dir.join("rpmdb.sqlite");
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(schema).unwrap();
+        db
+    }
+
+    #[test]
+    fn guest_sqlite_is_read_without_writing_or_running_its_schema() {
+        let tmp = TempDir::new("sqlite-test").unwrap();
+        // A rollback journal left beside the database: a normal reader would treat it as hot and
+        // roll it back into the file.
+        let db = packages_db(
+            tmp.path(),
+            "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB);
+             INSERT INTO Packages VALUES (2, x'0202'), (1, x'0101');",
+        );
+        std::fs::write(tmp.path().join("rpmdb.sqlite-journal"), [0xd9u8; 4096]).unwrap();
+        let before = snapshot(tmp.path());
+        assert_eq!(sqlite_blobs(&db).unwrap(), vec![vec![1u8, 1], vec![2u8, 2]]);
+        assert_eq!(snapshot(tmp.path()), before, "the database folder changed");
+        let conn = open_guest_sqlite(&db).unwrap();
+        assert!(conn
+            .execute("INSERT INTO Packages VALUES (3, x'03')", [])
+            .is_err());
+        drop(conn);
+        assert_eq!(snapshot(tmp.path()), before);
+    }
+
+    #[test]
+    fn guest_sqlite_views_and_triggers_are_not_run() {
+        let tmp = TempDir::new("sqlite-test").unwrap();
+        // `Packages` as a view: reading it would run SQL the guest wrote.
+        let db = packages_db(
+            tmp.path(),
+            "CREATE TABLE Real (hnum INTEGER, blob BLOB);
+             INSERT INTO Real VALUES (1, x'01');
+             CREATE VIEW Packages AS SELECT hnum, blob FROM Real;",
+        );
+        assert!(sqlite_blobs(&db).is_err());
+        // With the same file opened normally, the view does answer: the refusal is ours.
+        let plain = rusqlite::Connection::open(&db).unwrap();
+        let n: i64 = plain
+            .query_row("SELECT count(*) FROM Packages", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        drop(plain);
+        let conn = open_guest_sqlite(&db).unwrap();
+        assert!(conn
+            .execute_batch("CREATE TEMP TRIGGER t AFTER INSERT ON Real BEGIN SELECT 1; END;")
+            .is_err());
+    }
+
+    #[test]
+    fn guest_sqlite_committed_write_ahead_log_is_read() {
+        let tmp = TempDir::new("sqlite-test").unwrap();
+        let db = tmp.path().join("rpmdb.sqlite");
+        let w = rusqlite::Connection::open(&db).unwrap();
+        w.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .unwrap();
+        w.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;
+             CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB);
+             INSERT INTO Packages VALUES (1, x'01');",
+        )
+        .unwrap();
+        drop(w);
+        assert!(tmp.path().join("rpmdb.sqlite-wal").exists());
+        let main_file = std::fs::read(&db).unwrap();
+        let wal = std::fs::read(tmp.path().join("rpmdb.sqlite-wal")).unwrap();
+        assert_eq!(sqlite_blobs(&db).unwrap(), vec![vec![1u8]]);
+        assert_eq!(
+            std::fs::read(&db).unwrap(),
+            main_file,
+            "checkpointed into the file"
+        );
+        assert_eq!(
+            std::fs::read(tmp.path().join("rpmdb.sqlite-wal")).unwrap(),
+            wal
+        );
+    }
+
+    #[test]
+    fn sqlite_uri_path_quotes_what_would_start_a_query() {
+        assert_eq!(
+            uri_path(Path::new("/tmp/a?immutable=0#x%y z")),
+            "/tmp/a%3Fimmutable=0%23x%25y%20z"
+        );
+    }
 
     #[test]
     fn macros() {
