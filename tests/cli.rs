@@ -261,3 +261,56 @@ fn man_pages_are_up_to_date() {
         );
     }
 }
+
+/// libguestfs-test-tool's options are exactly 1.48's: `-?` and any unknown option print its
+/// usage and exit 0 (its getopt string has `?`), there is no `-v`, and its errors are 1.48's.
+#[test]
+fn test_tool_options_are_1_48s() {
+    const USAGE: &str = "libguestfs-test-tool: interactive test tool\nCopyright (C) 2009-2020 Red Hat Inc.\nUsage:\n  libguestfs-test-tool [--options]\nOptions:\n  --help         Display usage\n  --qemudir dir  Specify QEMU source directory\n  --qemu qemu    Specify QEMU binary\n  --timeout n\n  -t n           Set launch timeout (default: 600 seconds)\n  --version\n  -V             Display libguestfs version and exit\n";
+    let tool = "libguestfs-test-tool";
+    for help in ["--help", "-?"] {
+        assert_eq!(run(tool, &[help]), (USAGE.into(), String::new(), 0));
+    }
+    assert_eq!(
+        run(tool, &["-v"]),
+        (
+            USAGE.into(),
+            "libguestfs-test-tool: invalid option -- 'v'\n".into(),
+            0
+        )
+    );
+    assert_eq!(
+        run(tool, &["--verbose"]).1,
+        "libguestfs-test-tool: unrecognized option '--verbose'\n"
+    );
+    assert_eq!(
+        run(tool, &["-V"]),
+        ("libguestfs-test-tool 1.48.6\n".into(), String::new(), 0)
+    );
+    assert_eq!(run(tool, &["--short-options"]).0, "-t\n-V\n-?\n");
+    assert_eq!(
+        run(tool, &["--long-options"]).0,
+        "--help\n--qemu\n--qemudir\n--timeout\n--version\n"
+    );
+    for (args, err) in [
+        (
+            &["-t", "x"][..],
+            "libguestfs-test-tool: invalid timeout: x\n",
+        ),
+        (
+            &["--timeout=-1"][..],
+            "libguestfs-test-tool: invalid timeout: -1\n",
+        ),
+        (
+            &["foo"][..],
+            "libguestfs-test-tool: extra arguments on the command line\n",
+        ),
+    ] {
+        assert_eq!(
+            run(tool, args),
+            (String::new(), err.into(), 1),
+            "{:?}",
+            args
+        );
+    }
+}

@@ -126,3 +126,41 @@ fn slow_piped_passphrase_writes_no_prompt() {
     assert!(!stderr.contains("Enter key"), "{}", stderr);
     assert_eq!(out.status.code(), Some(1), "{}", stderr);
 }
+
+/// libguestfs-test-tool's check is 1.48's: the handle's settings on stdout, then a boot on a
+/// 100 MiB scratch disk that is partitioned, formatted ext2, mounted and written to, with the
+/// library's debug messages (the daemon's calls among them) on stderr.
+#[test]
+fn slow_test_tool_partitions_formats_mounts_and_writes() {
+    let out = virt_tools_tests::tool("libguestfs-test-tool")
+        .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
+        .env_remove("LIBGUESTFS_BACKEND")
+        .output()
+        .unwrap();
+    let (stdout, stderr, rc) = virt_tools_tests::split(out);
+    assert_eq!(rc, 0, "{}\n{}", stdout, stderr);
+    for line in [
+        "guestfs_get_backend: direct",
+        "guestfs_get_backend_settings: [force_tcg]",
+        "guestfs_get_program: libguestfs-test-tool",
+        "guestfs_get_verbose: 1",
+        "Launching appliance, timeout set to 600 seconds.",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "{} missing:\n{}",
+            line,
+            stdout
+        );
+    }
+    assert!(
+        stdout.ends_with("Guest launched OK.\n===== TEST FINISHED OK =====\n"),
+        "{}",
+        stdout
+    );
+    let calls: Vec<&str> = ["part_disk", "mkfs", "mount", "touch"]
+        .into_iter()
+        .filter(|c| !stderr.contains(&format!("<= {} (", c)))
+        .collect();
+    assert!(calls.is_empty(), "calls not made: {:?}\n{}", calls, stderr);
+}

@@ -85,6 +85,7 @@ pub fn tool_dir() -> PathBuf {
             "virt-diff",
             "virt-alignment-scan",
             "guestfish",
+            "libguestfs-test-tool",
         ] {
             let link = dir.join(name);
             let _ = std::fs::remove_file(&link);

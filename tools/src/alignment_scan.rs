@@ -33,6 +33,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-alignment-scan", "json-partition-records"],
     perl_style: false,
+    help_text: None,
     man: include_str!("../../man/src/virt-alignment-scan.txt"),
     command,
     run,

@@ -35,6 +35,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-cat", "json-file-records"],
     perl_style: false,
+    help_text: None,
     man: include_str!("../../man/src/virt-cat.txt"),
     command,
     run,

@@ -14,6 +14,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: LIBGUESTFS_VERSION,
     features: &["virt-copy-out", "json-progress-records"],
     perl_style: false,
+    help_text: None,
     man: include_str!("../../man/src/virt-copy-out.txt"),
     command,
     run,

@@ -61,6 +61,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-diff", "json-diff-records"],
     perl_style: false,
+    help_text: None,
     man: include_str!("../../man/src/virt-diff.txt"),
     command,
     run,

@@ -58,6 +58,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-filesystems", "json-row-records"],
     perl_style: false,
+    help_text: None,
     man: include_str!("../../man/src/virt-filesystems.txt"),
     command,
     run,

@@ -39,6 +39,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-inspector", "json-operatingsystem-records"],
     perl_style: false,
+    help_text: None,
     man: include_str!("../../man/src/virt-inspector.txt"),
     command,
     run,

@@ -35,6 +35,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-log", "journal", "json-log-records"],
     perl_style: false,
+    help_text: None,
     man: include_str!("../../man/src/virt-log.txt"),
     command,
     run,

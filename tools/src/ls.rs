@@ -54,6 +54,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-ls", "json-entry-records", "checksum"],
     perl_style: false,
+    help_text: None,
     man: include_str!("../../man/src/virt-ls.txt"),
     command,
     run,

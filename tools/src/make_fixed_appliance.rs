@@ -20,6 +20,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: LIBGUESTFS_VERSION,
     features: &[],
     perl_style: false,
+    help_text: None,
     man: include_str!("../../man/src/libguestfs-make-fixed-appliance.txt"),
     command,
     run,

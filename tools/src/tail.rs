@@ -39,6 +39,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-tail", "json-tail-records"],
     perl_style: false,
+    help_text: None,
     man: include_str!("../../man/src/virt-tail.txt"),
     command,
     run,

@@ -18,6 +18,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: LIBGUESTFS_VERSION,
     features: &["virt-tar-out", "gzip", "json-progress-records"],
     perl_style: false,
+    help_text: None,
     man: include_str!("../../man/src/virt-tar-out.txt"),
     command,
     run,

@@ -37,6 +37,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: GUESTFS_TOOLS_VERSION,
     features: &["virt-win-reg", "json-registry-records"],
     perl_style: true,
+    help_text: None,
     man: include_str!("../../man/src/virt-win-reg.txt"),
     command,
     run,

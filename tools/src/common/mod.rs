@@ -41,6 +41,8 @@ pub struct ToolSpec {
     /// Options parsed like Perl's Getopt::Long (virt-win-reg): long options may start with
     /// one dash, and an unknown option gives `Unknown option: NAME`, usage and exit 2.
     pub perl_style: bool,
+    /// 1.48's hand-written `--help`, printed instead of the one made from the options.
+    pub help_text: Option<&'static str>,
     /// The prose of the man page (`man/src/TOOL.txt`).
     pub man: &'static str,
     pub command: fn() -> Command,
@@ -418,6 +420,10 @@ fn suggested_mount(mountable: &str) -> String {
 
 /// Prints `--help`.
 fn print_help(spec: &ToolSpec, prog: &str, cmd: &Command) {
+    if let Some(text) = spec.help_text {
+        print!("{}", text.replace("{prog}", prog));
+        return;
+    }
     let mut s = String::new();
     s.push_str(&format!(
         "{}: {}\n{}\nUsage:\n",
@@ -500,6 +506,13 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
                     .to_string();
             eprintln!("Unknown option: {}", name);
             return 2;
+        }
+        // With `?` among the short options, getopt's answer to an unknown option is the one
+        // it gives `-?`: 1.48's libguestfs-test-tool shows its usage and exits 0.
+        Err(e) if spec.tables.short.contains('?') => {
+            eprintln!("{}: {}", prog, e.0);
+            print_help(spec, prog, &cmd);
+            return 0;
         }
         Err(e) => {
             eprintln!("{}: {}", prog, e.0);

@@ -38,6 +38,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     version: LIBGUESTFS_VERSION,
     features: &[],
     perl_style: false,
+    help_text: None,
     man: include_str!("../../../man/src/guestfish.txt"),
     command,
     run,
