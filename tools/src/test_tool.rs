@@ -108,7 +108,7 @@ fn run(ctx: &mut Ctx) -> i32 {
     if !ctx.operands.is_empty() {
         return ctx.fail("extra arguments on the command line");
     }
-    let last_index = |id: &str| ctx.matches.indices_of(id).and_then(|i| i.last());
+    let last_index = |id: &str| ctx.matches.indices_of(id).and_then(|mut i| i.next_back());
     let hypervisor = match (last_index("qemu"), last_index("qemudir")) {
         (Some(q), d) if d.is_none_or(|d| q > d) => ctx.value("qemu").map(Hypervisor::Binary),
         (_, Some(_)) => ctx.value("qemudir").map(Hypervisor::SourceTree),
