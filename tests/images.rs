@@ -164,3 +164,108 @@ fn slow_test_tool_partitions_formats_mounts_and_writes() {
         .collect();
     assert!(calls.is_empty(), "calls not made: {:?}\n{}", calls, stderr);
 }
+
+/// A Debian-like guest whose /boot (sda2, in fstab) is an ext4 made by mkfs.ext4 -d and then
+/// damaged by `damage` (a shell command given the image as $IMG and the partition's byte
+/// offset as $OFF).
+fn guest_with_damaged_boot(dir: &Path, name: &str, damage: &str) -> std::path::PathBuf {
+    let img = dir.join(name);
+    let sh = format!(
+        r#"set -e
+d={dir}/{name}.tree; rm -rf $d; mkdir -p $d/root/etc $d/root/boot $d/root/bin $d/boot/dir $d/boot/grub
+printf 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n' > $d/root/etc/os-release
+echo 12.0 > $d/root/etc/debian_version
+printf '/dev/sda1 / ext4 defaults 0 1\n/dev/sda2 /boot ext4 defaults 0 2\n' > $d/root/etc/fstab
+echo hi > $d/boot/grub/grub.cfg
+for i in $(seq 1 50); do echo $i > $d/boot/dir/file$i; done
+IMG={img}; OFF=$((43008*512))
+truncate -s 64M $IMG
+printf 'label: dos\nstart=2048, size=40960, type=83\nstart=43008, type=83\n' | sfdisk -q $IMG
+mkfs.ext4 -q -F -d $d/root -E offset=$((2048*512)) $IMG 20M
+mkfs.ext4 -q -F -O metadata_csum -d $d/boot -E offset=$OFF $IMG 44032K
+{damage}
+rm -rf $d"#,
+        dir = dir.display(),
+        name = name,
+        img = img.display(),
+        damage = damage
+    );
+    run_shell(&sh);
+    img
+}
+
+/// When a guest filesystem cannot be mounted, or a directory cannot be read, virt-ls,
+/// virt-copy-out and virt-tar-out report it alike and as 1.48 does, on both backends: an
+/// unmountable /boot is reported and skipped (exit 0); a directory block failing its checksum
+/// cancels the transfer (exit 1), with guestfish's `*stdin*:0:` position for the two
+/// guestfish wrappers.
+#[test]
+fn slow_damaged_filesystems_are_reported_alike() {
+    let tmp = TempDir::new("damage");
+    // The superblock of /boot zeroed: the mount fails.
+    let unmountable = guest_with_damaged_boot(
+        tmp.path(),
+        "unmountable.img",
+        "dd if=/dev/zero of=$IMG bs=1024 seek=$((OFF/1024+1)) count=1 conv=notrunc status=none",
+    );
+    // Bytes in the middle of /boot/dir's only block: its checksum no longer matches.
+    let bad_dir = guest_with_damaged_boot(
+        tmp.path(),
+        "baddir.img",
+        "dd if=$IMG of=$IMG.p2 bs=512 skip=43008 status=none
+         blk=$(debugfs -R 'bmap /dir 0' $IMG.p2 2>/dev/null)
+         bs=$(dumpe2fs -h $IMG.p2 2>/dev/null | sed -n 's/^Block size: *//p'); rm $IMG.p2
+         printf 'garbage!' | dd of=$IMG bs=1 seek=$((OFF + blk*bs + 100)) conv=notrunc status=none",
+    );
+    let out = tmp.path().join("out");
+    let cancelled = "libguestfs: error: file receive cancelled by daemon\n";
+    for backend in ["native", "direct"] {
+        let run = |tool: &str, img: &Path, args: &[&str]| {
+            let _ = std::fs::remove_dir_all(&out);
+            std::fs::create_dir_all(&out).unwrap();
+            let o = virt_tools_tests::tool(tool)
+                .env("LIBGUESTFS_BACKEND", backend)
+                .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
+                .arg("-a")
+                .arg(img)
+                .args(args)
+                .current_dir(&out)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            virt_tools_tests::split(o)
+        };
+        for (tool, args) in [
+            ("virt-ls", &["-R", "/boot"][..]),
+            ("virt-copy-out", &["/boot", "."][..]),
+            ("virt-tar-out", &["/boot", "boot.tar"][..]),
+        ] {
+            let (_, err, rc) = run(tool, &unmountable, args);
+            assert_eq!(rc, 0, "{} {}: {}", backend, tool, err);
+            assert!(
+                err.starts_with("libguestfs: error: mount_ro: ")
+                    && err.ends_with(&format!(
+                        "{}: some filesystems could not be mounted (ignored)\n",
+                        tool
+                    )),
+                "{} {}: {}",
+                backend,
+                tool,
+                err
+            );
+            let (_, err, rc) = run(tool, &bad_dir, args);
+            let expected = if tool == "virt-ls" {
+                cancelled.to_string()
+            } else {
+                format!("*stdin*:0: {}", cancelled)
+            };
+            assert_eq!(
+                (err.as_str(), rc),
+                (expected.as_str(), 1),
+                "{} {}",
+                backend,
+                tool
+            );
+        }
+    }
+}

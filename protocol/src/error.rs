@@ -39,6 +39,12 @@ impl Error {
         }
     }
 
+    /// A FileOut transfer the daemon cancelled part-way (1.48's library reports only this;
+    /// the daemon's reason goes to its log).
+    pub fn receive_cancelled() -> Error {
+        Error::unprefixed(libc::EIO, "file receive cancelled by daemon")
+    }
+
     /// An error with no particular errno.
     pub fn msg(message: impl Into<String>) -> Error {
         Error::new(0, message)

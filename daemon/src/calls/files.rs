@@ -76,7 +76,15 @@ fn raw_readlink(path: &str) -> std::result::Result<String, i32> {
 }
 
 /// The raw entries of a directory (with `.` and `..`) in on-disk order: (ino, d_type, name).
-fn read_dir_raw(path: &str) -> std::result::Result<Vec<(u64, u8, Vec<u8>)>, i32> {
+/// One directory's entries (inode, `d_type`, name) as `readdir` returned them, and the error
+/// that ended the listing early, if one did (a damaged directory block, say).
+struct DirListing {
+    entries: Vec<(u64, u8, Vec<u8>)>,
+    readdir_error: Option<i32>,
+}
+
+/// Lists a directory; fails only when it cannot be opened.
+fn list_dir(path: &str) -> std::result::Result<DirListing, i32> {
     let c = cstr(path).map_err(|_| libc::EINVAL)?;
     // SAFETY: opendir/readdir64/closedir on a handle we own; entries are copied out at once.
     unsafe {
@@ -84,18 +92,28 @@ fn read_dir_raw(path: &str) -> std::result::Result<Vec<(u64, u8, Vec<u8>)>, i32>
         if d.is_null() {
             return Err(errno());
         }
-        let mut out = Vec::new();
-        loop {
+        let mut entries = Vec::new();
+        let readdir_error = loop {
+            *libc::__errno_location() = 0;
             let e = libc::readdir64(d);
             if e.is_null() {
-                break;
+                break Some(errno()).filter(|&n| n != 0);
             }
             let name = CStr::from_ptr((*e).d_name.as_ptr()).to_bytes().to_vec();
-            out.push(((*e).d_ino, (*e).d_type, name));
-        }
+            entries.push(((*e).d_ino, (*e).d_type, name));
+        };
         libc::closedir(d);
-        Ok(out)
+        Ok(DirListing {
+            entries,
+            readdir_error,
+        })
     }
+}
+
+/// A directory's entries, ignoring an error part-way (1.48's `readdir` and friends do not
+/// check for one).
+fn read_dir_raw(path: &str) -> std::result::Result<Vec<(u64, u8, Vec<u8>)>, i32> {
+    list_dir(path).map(|l| l.entries)
 }
 
 fn opendir_error(dir: &str, e: i32) -> Error {
@@ -103,9 +121,12 @@ fn opendir_error(dir: &str, e: i32) -> Error {
 }
 
 /// Every path below `dir`, relative to it, each followed by `\0` (pre-order, like find).
-fn walk(base: &[u8], rel: &[u8], depth: usize, out: &mut Vec<u8>) {
+///
+/// Returns false when a directory could not be read, or only in part: `find` then reports it
+/// and exits 1, and 1.48's `find0` cancels its transfer.
+fn walk(base: &[u8], rel: &[u8], depth: usize, out: &mut Vec<u8>) -> bool {
     if depth > 4096 {
-        return;
+        return true;
     }
     let mut full = base.to_vec();
     if !rel.is_empty() {
@@ -115,10 +136,11 @@ fn walk(base: &[u8], rel: &[u8], depth: usize, out: &mut Vec<u8>) {
         full.extend_from_slice(rel);
     }
     let path = String::from_utf8_lossy(&full).into_owned();
-    let Ok(entries) = read_dir_raw(&path) else {
-        return;
+    let Ok(listing) = list_dir(&path) else {
+        return false;
     };
-    for (_, t, name) in entries {
+    let mut complete = listing.readdir_error.is_none();
+    for (_, t, name) in listing.entries {
         if name == b"." || name == b".." {
             continue;
         }
@@ -144,9 +166,10 @@ fn walk(base: &[u8], rel: &[u8], depth: usize, out: &mut Vec<u8>) {
             _ => false,
         };
         if is_dir {
-            walk(base, &r, depth + 1, out);
+            complete &= walk(base, &r, depth + 1, out);
         }
     }
+    complete
 }
 
 /// Reads up to `count` bytes at `offset` (fewer at the end of the file).
@@ -594,30 +617,42 @@ impl calls::Files for Daemon {
     }
 
     fn ls0(&mut self, dir: &str, filenames: &mut dyn Write) -> Result<()> {
-        let entries = self
-            .in_guest(|| read_dir_raw(dir))?
+        let listing = self
+            .in_guest(|| list_dir(dir))?
             .map_err(|e| opendir_error(dir, e))?;
-        for (_, _, name) in entries {
+        for (_, _, name) in listing.entries {
             if name == b"." || name == b".." {
                 continue;
             }
             filenames.write_all(&name).map_err(Error::from)?;
             filenames.write_all(b"\0").map_err(Error::from)?;
         }
+        if let Some(e) = listing.readdir_error {
+            // 1.48 has replied by the time readdir fails: the transfer is cancelled.
+            filenames.flush().map_err(Error::from)?;
+            return Err(Error::new(e, format!("readdir: {}: {}", dir, strerror(e))));
+        }
         Ok(())
     }
 
     fn find0(&mut self, directory: &str, files: &mut dyn Write) -> Result<()> {
-        let out = {
+        let (out, complete) = {
             let _c = Chroot::enter(&self.sysroot)?;
             let st = raw_stat(directory, true).map_err(|e| Error::path(e, directory))?;
             if st.st_mode & libc::S_IFMT != libc::S_IFDIR {
                 return Err(Error::path(libc::ENOTDIR, directory));
             }
             let mut out = Vec::new();
-            walk(directory.as_bytes(), b"", 0, &mut out);
-            out
+            let complete = walk(directory.as_bytes(), b"", 0, &mut out);
+            (out, complete)
         };
+        if !complete {
+            // `find` printed what it could read and exited 1: 1.48 sends those names, then
+            // cancels the transfer.
+            files.write_all(&out).map_err(Error::from)?;
+            files.flush().map_err(Error::from)?;
+            return Err(Error::msg(format!("pclose: {}: find failed", directory)));
+        }
         if directory.ends_with('/') {
             return files.write_all(&out).map_err(Error::from);
         }

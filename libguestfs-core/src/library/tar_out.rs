@@ -236,7 +236,12 @@ impl Handle {
             last_progress: std::time::Instant::now(),
         };
         tw.header("./", &st, tar::EntryType::Directory, 0, None)?;
-        self.tar_dir(&mut tw, directory, ".", opts, 0)?;
+        // Past the first header the daemon's tar would be streaming: a guest directory or file
+        // that cannot be read cancels the transfer, which is all 1.48's library reports.
+        self.push_error_handler_quiet();
+        let walked = self.tar_dir(&mut tw, directory, ".", opts, 0);
+        self.pop_error_handler();
+        walked.map_err(|_| Error::receive_cancelled())?;
         // Two zero blocks end the archive, and GNU tar writes whole 10 KiB records.
         tw.out.write_all(&[0u8; BLOCK * 2])?;
         drop(tw);

@@ -195,8 +195,16 @@ pub fn check_command(
 }
 
 /// Launches the appliance or native reader and mounts the guest like `guestfish --ro -i`.
+/// From then on, as in guestfish running its command-line command with standard input not a
+/// terminal, library errors carry guestfish's input position: `*stdin*:0: libguestfs: error:`.
 pub fn launch_and_mount(ctx: &Ctx) -> Result<guestfs::Handle, i32> {
     let mut g = ctx.launch(true)?;
     ctx.mount_guest_for_fish(&mut g)?;
+    // SAFETY: isatty only inspects descriptor 0.
+    if unsafe { libc::isatty(0) } != 1 {
+        g.set_error_handler(Box::new(|msg: &str| {
+            eprintln!("*stdin*:0: libguestfs: error: {}", msg);
+        }));
+    }
     Ok(g)
 }

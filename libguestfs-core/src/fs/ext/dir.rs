@@ -5,6 +5,7 @@
 //! reading leaves linearly and skipping entries with inode 0 gives every name. Entries are
 //! checked like `ext4_check_dir_entry`; a bad entry ends its block, as in the kernel's readdir.
 
+use super::crc32c::crc32c;
 use crate::bytes::{le16, le32, u8_at};
 use crate::fs::FileType;
 
@@ -69,6 +70,52 @@ pub fn for_each_entry<'a>(
         }
         off = next;
     }
+}
+
+/// The size of `struct ext4_dir_entry_tail`, the checksum record ending a leaf block.
+const TAIL_SIZE: usize = 12;
+/// Its `det_reserved_ft`.
+const TAIL_FILE_TYPE: u8 = 0xde;
+
+/// How a directory block stands against its checksum (`ext4_dirblock_csum_verify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockChecksum {
+    Good,
+    Bad,
+    /// No checksum record at its end: an htree index block, or damage.
+    Missing,
+}
+
+/// Checks a leaf block's checksum record: CRC-32C over the block before the record, seeded
+/// with the filesystem seed, then the directory's inode number and generation.
+pub fn leaf_checksum(block: &[u8], csum_seed: u32, ino: u32, generation: u32) -> BlockChecksum {
+    let Some(data_len) = block.len().checked_sub(TAIL_SIZE) else {
+        return BlockChecksum::Missing;
+    };
+    let tail = &block[data_len..];
+    if le32(tail, 0) != 0
+        || usize::from(le16(tail, 4)) != TAIL_SIZE
+        || u8_at(tail, 6) != 0
+        || u8_at(tail, 7) != TAIL_FILE_TYPE
+    {
+        return BlockChecksum::Missing;
+    }
+    let seed = crc32c(
+        crc32c(csum_seed, &ino.to_le_bytes()),
+        &generation.to_le_bytes(),
+    );
+    if crc32c(seed, &block[..data_len]) == le32(tail, 8) {
+        BlockChecksum::Good
+    } else {
+        BlockChecksum::Bad
+    }
+}
+
+/// Whether a block of an htree directory is one of its index blocks, which carry no leaf
+/// checksum: the root (logical block 0) or a node (one empty entry spanning the block).
+pub fn is_htree_index(block: &[u8], logical: u64) -> bool {
+    logical == 0
+        || (le32(block, 0) == 0 && rec_len_from_disk(le16(block, 4), block.len()) == block.len())
 }
 
 /// The file type an entry's `file_type` byte means (`get_dtype`); without the filetype

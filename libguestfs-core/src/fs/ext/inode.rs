@@ -12,6 +12,10 @@ use crate::types::{makedev, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, 
 pub const EXT4_IMMUTABLE_FL: u32 = 0x0000_0010;
 pub const EXT4_APPEND_FL: u32 = 0x0000_0020;
 pub const EXT4_ENCRYPT_FL: u32 = 0x0000_0800;
+/// A directory with an htree index.
+pub const EXT4_INDEX_FL: u32 = 0x0000_1000;
+/// Where `i_generation` lies in the on-disk inode.
+const I_GENERATION_OFFSET: usize = 0x64;
 pub const EXT4_HUGE_FILE_FL: u32 = 0x0004_0000;
 pub const EXT4_EXTENTS_FL: u32 = 0x0008_0000;
 pub const EXT4_EA_INODE_FL: u32 = 0x0020_0000;
@@ -82,6 +86,10 @@ impl Inode {
     }
     pub fn has_flag(&self, f: u32) -> bool {
         self.flags & f != 0
+    }
+    /// `i_generation`, part of the seed of the inode's metadata checksums.
+    pub fn generation(&self) -> u32 {
+        crate::bytes::le32(&self.raw, I_GENERATION_OFFSET)
     }
     pub fn i_block(&self) -> &[u8] {
         self.raw

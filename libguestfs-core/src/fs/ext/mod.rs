@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::types::{StatNs, StatVfs};
 use cache::BlockCache;
 use group::GroupDesc;
-use inode::{Inode, EXT4_ENCRYPT_FL, I_BLOCK_SIZE, ROOT_INO};
+use inode::{Inode, EXT4_ENCRYPT_FL, EXT4_INDEX_FL, I_BLOCK_SIZE, ROOT_INO};
 use journal::{Journal, Overlay};
 use std::sync::{Arc, Mutex};
 use superblock::{
@@ -500,7 +500,8 @@ impl ExtFs {
                 let Some(p) = run.pblk else { continue };
                 buf.resize((run.len * bs) as usize, 0);
                 self.read_phys(p * bs, &mut buf)?;
-                for block in buf.chunks_exact(bs as usize) {
+                for (i, block) in buf.chunks_exact(bs as usize).enumerate() {
+                    self.verify_dir_block(dir, block, run.lblk + i as u64)?;
                     let mut go_on = true;
                     dir::for_each_entry(block, bs as usize, inodes_count, |e| {
                         go_on = f(e.inode, e.name, e.file_type);
@@ -514,6 +515,32 @@ impl ExtFs {
             lblk = hi;
         }
         Ok(())
+    }
+
+    /// Fails on a directory block whose checksum is wrong or missing, as the kernel's readdir
+    /// does with metadata_csum (EBADMSG, "Bad message"); htree index blocks have none.
+    fn verify_dir_block(&self, dir: &Inode, block: &[u8], logical: u64) -> Result<()> {
+        let Some(seed) = self.sb.csum_seed else {
+            return Ok(());
+        };
+        let ok = match dir::leaf_checksum(block, seed, dir.ino as u32, dir.generation()) {
+            dir::BlockChecksum::Good => true,
+            dir::BlockChecksum::Bad => false,
+            dir::BlockChecksum::Missing => {
+                dir.has_flag(EXT4_INDEX_FL) && dir::is_htree_index(block, logical)
+            }
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::new(
+                libc::EBADMSG,
+                format!(
+                    "ext4: directory inode #{}: block {}: bad checksum",
+                    dir.ino, logical
+                ),
+            ))
+        }
     }
 
     fn dir_inode(&self, ino: Ino) -> Result<Inode> {

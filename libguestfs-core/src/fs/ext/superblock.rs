@@ -102,6 +102,9 @@ pub struct Superblock {
     pub s_backup_bgs: [u32; 2],
     /// Whether `s_checksum` matches (always true without metadata_csum).
     pub checksum_ok: bool,
+    /// The seed of every metadata checksum when metadata_csum is on: `s_checksum_seed` with
+    /// the csum_seed feature, else the CRC-32C of the UUID (the kernel's `s_csum_seed`).
+    pub csum_seed: Option<u32>,
 }
 
 impl Superblock {
@@ -129,6 +132,13 @@ impl Superblock {
         } else {
             true
         };
+        let csum_seed = (ro_compat & RO_COMPAT_METADATA_CSUM != 0).then(|| {
+            if incompat & INCOMPAT_CSUM_SEED != 0 {
+                le32(b, 0x270)
+            } else {
+                crc32c(!0, &s_uuid)
+            }
+        });
         Some(Superblock {
             s_inodes_count: le32(b, 0x00),
             s_blocks_count: u64::from(le32(b, 0x04)) | hi(0x150),
@@ -156,6 +166,7 @@ impl Superblock {
             s_overhead_clusters: le32(b, 0x248),
             s_backup_bgs: [le32(b, 0x24c), le32(b, 0x250)],
             checksum_ok,
+            csum_seed,
         })
     }
 

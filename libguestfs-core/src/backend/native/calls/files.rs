@@ -9,9 +9,11 @@ impl api::Files for NativeBackend {
             .mounts
             .resolve_dir(directory)
             .map_err(|e| e.context("opendir"))?;
+        // The daemon has replied by the time a damaged directory fails its readdir.
         let mut names: Vec<String> = self
             .mounts
-            .read_dir(&loc)?
+            .read_dir(&loc)
+            .map_err(|_| Error::receive_cancelled())?
             .into_iter()
             .map(|e| e.name)
             .collect();
@@ -165,10 +167,13 @@ impl api::Files for NativeBackend {
         // names keep a leading `/` unless DIR ended with one (libguestfs 1.48's behaviour).
         let prefix = if directory.ends_with('/') { "" } else { "/" };
         let mut out = Vec::new();
-        self.mounts.walk(&loc, |rel, _, _| {
-            out.push(format!("{}{}", prefix, rel));
-            Ok(())
-        })?;
+        // A directory that cannot be read makes `find` fail after the daemon replied.
+        self.mounts
+            .walk(&loc, |rel, _, _| {
+                out.push(format!("{}{}", prefix, rel));
+                Ok(())
+            })
+            .map_err(|_| Error::receive_cancelled())?;
         out.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         write_names(files, &out)
     }
