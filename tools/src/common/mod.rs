@@ -26,6 +26,35 @@ use std::sync::{Arc, Mutex};
 pub const GUESTFS_TOOLS_VERSION: &str = "1.48.2";
 pub const LIBGUESTFS_VERSION: &str = "1.48.6";
 
+/// The upstream packages whose tools are rebuilt here, with their releases: a tool's `-V`
+/// prints the release its 1.48 original comes from (its `ToolSpec::version`).
+pub const UPSTREAM: &[(&str, &str)] = &[
+    ("libguestfs", LIBGUESTFS_VERSION),
+    ("guestfs-tools", GUESTFS_TOOLS_VERSION),
+];
+
+/// The upstream package a tool's version belongs to.
+pub fn upstream_package(spec: &ToolSpec) -> &'static str {
+    UPSTREAM
+        .iter()
+        .find(|(_, version)| *version == spec.version)
+        .map(|(package, _)| *package)
+        .expect("a tool's version is one of UPSTREAM's")
+}
+
+/// `virt-tools --version`: this project's release, then the upstream releases it reproduces.
+pub fn version_line() -> String {
+    let upstream: Vec<String> = UPSTREAM
+        .iter()
+        .map(|(package, version)| format!("{} {}", package, version))
+        .collect();
+    format!(
+        "virt-tools {} (reproduces {})",
+        env!("CARGO_PKG_VERSION"),
+        upstream.join(", ")
+    )
+}
+
 /// A tool's fixed description: its help text pieces and getopt tables.
 pub struct ToolSpec {
     pub name: &'static str,
