@@ -44,7 +44,7 @@ static TOOLS: &[&ToolSpec] = &[
 
 /// What `virt-tools` itself answers when its first argument is not a tool: (names, argument,
 /// what it does). Its usage and its man page are written from this table.
-pub static OWN_OPTIONS: &[(&str, &str, &str)] = &[
+static OWN_OPTIONS: &[(&str, &str, &str)] = &[
     ("--list", "", "list the tools, one a line"),
     (
         "-V, --version",
