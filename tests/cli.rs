@@ -389,3 +389,30 @@ fn virt_tools_itself_reports_its_version_and_lists_tools_in_name_order() {
         );
     }
 }
+
+/// virt-win-reg parses like Perl's Getopt::Long, as 1.48's does: `-name` for `--name`, any
+/// case, unique beginnings (so `-V` and `-v` print the version, `-h` the help).
+#[test]
+fn virt_win_reg_takes_getopt_long_names() {
+    const VERSION: &str = "virt-win-reg 1.48.2\nlibguestfs 1.48.6\n";
+    for flag in ["--version", "-V", "-v", "-ver", "--vers", "--VERSION"] {
+        assert_eq!(
+            run("virt-win-reg", &[flag]),
+            (VERSION.into(), String::new(), 0),
+            "{}",
+            flag
+        );
+    }
+    let (help, _, rc) = run("virt-win-reg", &["--help"]);
+    assert_eq!(rc, 1);
+    for flag in ["-h", "--he", "-HELP", "-?"] {
+        assert_eq!(
+            run("virt-win-reg", &[flag]),
+            (help.clone(), String::new(), 1)
+        );
+    }
+    // No option starts with x.
+    let (_, err, rc) = run("virt-win-reg", &["-x"]);
+    assert!(err.starts_with("Unknown option: x\n"), "{}", err);
+    assert_eq!(rc, 2);
+}
