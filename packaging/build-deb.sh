@@ -38,6 +38,7 @@ COPYRIGHT
 # The host path of each entry of appliance/contents lists (a program name or an absolute path;
 # a directory stands for its first file), one a line; entries not on this host are left out.
 paths_of_lists() {
+  # shellcheck disable=SC2013 # one entry a line, no blanks in entries
   for entry in $(sed 's/#.*//' "$@"); do
     case "$entry" in
       /*) path=$entry ;;
@@ -61,7 +62,7 @@ packages_of() {
   owners=$(for p in "$@"; do echo "$p"; echo "${p#/usr}"; done | sort -u \
     | xargs dpkg-query -S 2>/dev/null | grep -v '^diversion by' || true)
   for p in "$@"; do
-    echo "$owners" | grep -qE ": (/usr)?${p#/usr}\$" && continue
+    echo "$owners" | sed 's/.*: //' | grep -qxF -e "$p" -e "${p#/usr}" && continue
     [ "$strict" = strict ] || continue
     echo "build-deb.sh: no installed package provides $p (the appliance needs it)" >&2
     exit 1
@@ -78,8 +79,12 @@ joined() { LC_ALL=C sort -u | paste -sd, - | sed 's/,/, /g'; }
 contents="$here/appliance/contents"
 # shellcheck disable=SC2046
 boot=$(packages_of strict $(paths_of_lists "$contents/boot.txt"))
-# shellcheck disable=SC2046
-extras=$(packages_of lenient $(paths_of_lists $(ls "$contents"/*.txt | grep -v '/boot\.txt$')))
+others=""
+for list in "$contents"/*.txt; do
+  [ "$list" = "$contents/boot.txt" ] || others="$others $list"
+done
+# shellcheck disable=SC2046,SC2086
+extras=$(packages_of lenient $(paths_of_lists $others))
 
 # dpkg-shlibdeps reads debian/control from the current directory, and finds a binary's package
 # by the DEBIAN folder above it.
