@@ -1,20 +1,34 @@
 #!/bin/sh
 # Installs virt-tools into PREFIX: the binary in PREFIX/bin with one symlink per tool, the
-# appliance daemon in PREFIX/lib/virt-tools, and the man pages in PREFIX/share/man/man1.
+# appliance daemon in PREFIX/lib/virt-tools (where the binary looks for it, ../lib/virt-tools),
+# the man pages in PREFIX/share/man/man1 and the bash completion in
+# PREFIX/share/bash-completion/completions (one name per tool, as bash-completion loads them).
+# With DESTDIR, everything goes under DESTDIR/PREFIX (for packaging: packaging/build-deb.sh).
+# The binaries come from VIRT_TOOLS_BUILD_DIR (default: target/release).
 set -eu
 prefix=${1:?usage: packaging/install.sh PREFIX}
 here=$(cd "$(dirname "$0")/.." && pwd)
-bin="$here/target/release/virt-tools"
-[ -x "$bin" ] || { echo "install.sh: $bin not found: run cargo build --release first" >&2; exit 1; }
-mkdir -p "$prefix/bin" "$prefix/lib/virt-tools" "$prefix/share/man/man1"
-install -m 0755 "$bin" "$prefix/bin/virt-tools"
-for tool in $("$bin" --list); do
-  ln -sf virt-tools "$prefix/bin/$tool"
+build=${VIRT_TOOLS_BUILD_DIR:-$here/target/release}
+bin="$build/virt-tools"
+daemon="$build/guestfsd"
+for built in "$bin" "$daemon"; do
+  [ -x "$built" ] || {
+    echo "install.sh: $built not found: run cargo build --release -p virt-tools -p guestfsd first" >&2
+    exit 1
+  }
 done
-if [ -x "$here/target/release/guestfsd" ]; then
-  install -m 0755 "$here/target/release/guestfsd" "$prefix/lib/virt-tools/guestfsd"
-fi
+root="${DESTDIR:-}$prefix"
+completions="$root/share/bash-completion/completions"
+mkdir -p "$root/bin" "$root/lib/virt-tools" "$root/share/man/man1" "$completions"
+install -m 0755 "$bin" "$root/bin/virt-tools"
+install -m 0755 "$daemon" "$root/lib/virt-tools/guestfsd"
+install -m 0644 "$here/packaging/bash-completion" "$completions/virt-tools"
+tools=$("$bin" --list)
+for tool in $tools; do
+  ln -sf virt-tools "$root/bin/$tool"
+  ln -sf virt-tools "$completions/$tool"
+done
 for page in "$here"/man/*.1; do
-  [ -f "$page" ] && install -m 0644 "$page" "$prefix/share/man/man1/"
+  install -m 0644 "$page" "$root/share/man/man1/"
 done
-echo "$prefix"
+echo "$root"

@@ -314,3 +314,105 @@ fn test_tool_options_are_1_48s() {
         );
     }
 }
+
+#[test]
+fn virt_tools_itself_reports_its_version_and_lists_tools_in_name_order() {
+    for flag in ["--version", "-V"] {
+        let out = std::process::Command::new(binary())
+            .arg(flag)
+            .output()
+            .unwrap();
+        assert_eq!(
+            (
+                String::from_utf8_lossy(&out.stdout).as_ref(),
+                out.status.code()
+            ),
+            (
+                concat!(
+                    "virt-tools ",
+                    env!("CARGO_PKG_VERSION"),
+                    " (reproduces libguestfs 1.48.6, guestfs-tools 1.48.2)\n"
+                ),
+                Some(0)
+            )
+        );
+    }
+    let out = std::process::Command::new(binary())
+        .arg("--list")
+        .output()
+        .unwrap();
+    let list: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let mut sorted = list.clone();
+    sorted.sort();
+    assert_eq!(list, sorted);
+    assert_eq!(list.len(), 15, "{:?}", list);
+    // Each tool's -V names the release of its 1.48 original, and its page says so.
+    let man = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../man");
+    for (tool, package, version) in [
+        ("guestfish", "libguestfs", "1.48.6"),
+        ("virt-tar-out", "libguestfs", "1.48.6"),
+        ("virt-cat", "guestfs-tools", "1.48.2"),
+        ("virt-inspector", "guestfs-tools", "1.48.2"),
+    ] {
+        let (out, _, rc) = run(tool, &["-V"]);
+        assert_eq!((out, rc), (format!("{} {}\n", tool, version), 0));
+        let page = std::fs::read_to_string(man.join(format!("{}.1", tool))).unwrap();
+        let escaped = |s: &str| s.replace('-', "\\-");
+        assert!(
+            page.contains(&format!(
+                ".SH VERSION\n{} \\-V prints {}: this {} reproduces the {} of {} {}.",
+                escaped(tool),
+                version,
+                escaped(tool),
+                escaped(tool),
+                escaped(package),
+                version
+            )),
+            "{}",
+            tool
+        );
+        assert!(
+            page.contains("virt\\-tools(1)"),
+            "{} cites virt-tools(1)",
+            tool
+        );
+    }
+    let index = std::fs::read_to_string(man.join("virt-tools.1")).unwrap();
+    for tool in &list {
+        assert!(
+            index.contains(&format!(".TP\n\\fB{}\\fR(1)\n", tool.replace('-', "\\-"))),
+            "virt-tools(1) lists {}",
+            tool
+        );
+    }
+}
+
+/// virt-win-reg parses like Perl's Getopt::Long, as 1.48's does: `-name` for `--name`, any
+/// case, unique beginnings (so `-V` and `-v` print the version, `-h` the help).
+#[test]
+fn virt_win_reg_takes_getopt_long_names() {
+    const VERSION: &str = "virt-win-reg 1.48.2\nlibguestfs 1.48.6\n";
+    for flag in ["--version", "-V", "-v", "-ver", "--vers", "--VERSION"] {
+        assert_eq!(
+            run("virt-win-reg", &[flag]),
+            (VERSION.into(), String::new(), 0),
+            "{}",
+            flag
+        );
+    }
+    let (help, _, rc) = run("virt-win-reg", &["--help"]);
+    assert_eq!(rc, 1);
+    for flag in ["-h", "--he", "-HELP", "-?"] {
+        assert_eq!(
+            run("virt-win-reg", &[flag]),
+            (help.clone(), String::new(), 1)
+        );
+    }
+    // No option starts with x.
+    let (_, err, rc) = run("virt-win-reg", &["-x"]);
+    assert!(err.starts_with("Unknown option: x\n"), "{}", err);
+    assert_eq!(rc, 2);
+}

@@ -22,7 +22,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use virt_tools_tests::call_scripts::{self, check_all, compare};
-use virt_tools_tests::{binary, tool_dir, TempDir};
+use virt_tools_tests::{binary, build_daemon, tool_dir, TempDir};
 
 const SCRIPT: &str = include_str!("wire_compat/calls.fish");
 
@@ -59,19 +59,6 @@ fn runners(lg148: &Path, fixed: &Path) -> Vec<Runner> {
             env: vec![],
         },
     ]
-}
-
-/// Builds the daemon next to the virt-tools binary (the fixed appliance is made from it).
-fn build_daemon() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-    let mut cmd = Command::new(cargo);
-    cmd.args(["build", "-q", "-p", "guestfsd", "--manifest-path"])
-        .arg(&manifest);
-    if binary().parent().is_some_and(|d| d.ends_with("release")) {
-        cmd.arg("--release");
-    }
-    assert!(cmd.status().unwrap().success(), "building guestfsd failed");
 }
 
 /// The test's input files in `dir`: two blank disks, a LUKS volume and a file to upload.

@@ -64,6 +64,22 @@ pub fn binary() -> PathBuf {
     bin
 }
 
+/// Builds the appliance daemon next to the virt-tools binary (same profile), for the tests
+/// that boot the appliance or install the daemon, and returns its path.
+pub fn build_daemon() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "-q", "-p", "guestfsd", "--manifest-path"])
+        .arg(&manifest);
+    let bin = binary();
+    if bin.parent().is_some_and(|d| d.ends_with("release")) {
+        cmd.arg("--release");
+    }
+    assert!(cmd.status().unwrap().success(), "building guestfsd failed");
+    bin.with_file_name("guestfsd")
+}
+
 /// A directory of argv[0] symlinks (`virt-cat` → virt-tools, …), made once per process.
 pub fn tool_dir() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();

@@ -23,39 +23,83 @@ mod win_reg;
 
 use common::ToolSpec;
 
-/// Every tool of the binary.
+/// Every tool of the binary, in name order (the order of `--list`, `--help` and virt-tools(1)).
 static TOOLS: &[&ToolSpec] = &[
+    &guestfish::SPEC,
+    &make_fixed_appliance::SPEC,
+    &test_tool::SPEC,
     &alignment_scan::SPEC,
     &cat::SPEC,
     &copy_out::SPEC,
     &df::SPEC,
     &diff::SPEC,
     &filesystems::SPEC,
-    &guestfish::SPEC,
     &inspector::SPEC,
     &log::SPEC,
     &ls::SPEC,
-    &make_fixed_appliance::SPEC,
     &tail::SPEC,
     &tar_out::SPEC,
-    &test_tool::SPEC,
     &win_reg::SPEC,
+];
+
+/// What `virt-tools` itself answers when its first argument is not a tool: (names, argument,
+/// what it does). Its usage and its man page are written from this table.
+static OWN_OPTIONS: &[(&str, &str, &str)] = &[
+    ("--list", "", "list the tools, one a line"),
+    (
+        "-V, --version",
+        "",
+        "print the version of virt-tools and the upstream releases its tools reproduce",
+    ),
+    ("--help", "", "print this help"),
+    (
+        "--generate-man",
+        "DIR",
+        "write the man pages (TOOL.1 for every tool, and virt-tools.1) into DIR (default: man)",
+    ),
 ];
 
 fn find_tool(name: &str) -> Option<&'static ToolSpec> {
     TOOLS.iter().copied().find(|t| t.name == name)
 }
 
+/// What `virt-tools` is, in its help and on its man page.
+const DESCRIPTION: &str = "libguestfs's virt tools in one binary";
+
 fn usage() -> String {
-    let mut s = String::from(
-        "virt-tools: libguestfs's virt tools in one binary\n\
-         Usage:\n  virt-tools TOOL [ARGS…]     run TOOL (or run this binary under the tool's name)\n  \
-         virt-tools --list           list the tools\nTools:\n",
-    );
+    let mut lines = vec![(
+        "TOOL [ARGS…]".to_string(),
+        "run TOOL (or run this binary under the tool's name)",
+    )];
+    for (names, arg, what) in OWN_OPTIONS {
+        lines.push((format!("{} {}", names, arg).trim_end().to_string(), what));
+    }
+    let width = lines
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut s = format!("virt-tools: {}\nUsage:\n", DESCRIPTION);
+    for (left, what) in &lines {
+        s.push_str(&format!("  virt-tools {:<width$}  {}\n", left, what));
+    }
+    s.push_str("Tools:\n");
+    let width = TOOLS.iter().map(|t| t.name.len()).max().unwrap_or(0);
     for t in TOOLS {
-        s.push_str(&format!("  {:<20} {}\n", t.name, t.description));
+        s.push_str(&format!("  {:<width$}  {}\n", t.name, t.description));
     }
     s
+}
+
+/// `virt-tools --generate-man DIR`: every tool's page and virt-tools.1.
+fn generate_man(dir: &std::path::Path) -> std::io::Result<()> {
+    for t in TOOLS {
+        std::fs::write(dir.join(format!("{}.1", t.name)), man::render(t))?;
+    }
+    std::fs::write(
+        dir.join("virt-tools.1"),
+        man::render_multicall(DESCRIPTION, TOOLS, OWN_OPTIONS),
+    )
 }
 
 fn main() {
@@ -83,17 +127,17 @@ fn main() {
                 prog = name.to_string();
                 args.remove(0);
             }
+            Some("-V") | Some("--version") => {
+                println!("{}", common::version_line());
+                std::process::exit(0);
+            }
             Some("--generate-man") => {
-                // Writes man/TOOL.1 for every tool into the given directory.
                 let dir = std::path::PathBuf::from(
                     args.get(2).cloned().unwrap_or_else(|| "man".to_string()),
                 );
-                for t in TOOLS {
-                    let path = dir.join(format!("{}.1", t.name));
-                    if let Err(e) = std::fs::write(&path, man::render(t)) {
-                        eprintln!("virt-tools: {}: {}", path.display(), e);
-                        std::process::exit(1);
-                    }
+                if let Err(e) = generate_man(&dir) {
+                    eprintln!("virt-tools: {}: {}", dir.display(), e);
+                    std::process::exit(1);
                 }
                 std::process::exit(0);
             }
@@ -122,4 +166,42 @@ fn main() {
         common::run_tool(spec, &prog, rest)
     };
     std::process::exit(code);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tools_are_declared_in_name_order_once() {
+        let names: Vec<&str> = TOOLS.iter().map(|t| t.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn every_tool_reports_an_upstream_release() {
+        for t in TOOLS {
+            assert!(!common::upstream_package(t).is_empty(), "{}", t.name);
+        }
+    }
+
+    #[test]
+    fn usage_aligns_every_tool_description() {
+        let text = usage();
+        let tools = text.split("Tools:\n").nth(1).unwrap();
+        // Where each description starts.
+        let columns: Vec<usize> = tools
+            .lines()
+            .zip(TOOLS)
+            .map(|(line, t)| {
+                assert!(line.ends_with(t.description), "{}", line);
+                line.len() - t.description.len()
+            })
+            .collect();
+        assert_eq!(columns.len(), TOOLS.len());
+        assert!(columns.windows(2).all(|w| w[0] == w[1]), "{}", text);
+    }
 }

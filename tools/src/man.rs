@@ -1,7 +1,7 @@
 //! Man pages, generated from each tool's clap declaration (synopsis and options) and its
 //! prose in `man/src/TOOL.txt` (sections `= TITLE`, paragraphs, indented literal lines).
 
-use crate::common::ToolSpec;
+use crate::common::{upstream_package, ToolSpec};
 use clap::ArgAction;
 
 fn escape(s: &str) -> String {
@@ -16,17 +16,7 @@ fn escape(s: &str) -> String {
 /// The roff text of a tool's man page.
 pub fn render(spec: &ToolSpec) -> String {
     let cmd = (spec.command)();
-    let mut out = String::new();
-    out.push_str(&format!(
-        ".TH {} 1 \"\" \"virt-tools {}\" \"Virtualization Support\"\n",
-        spec.name.to_uppercase(),
-        env!("CARGO_PKG_VERSION")
-    ));
-    out.push_str(&format!(
-        ".SH NAME\n{} \\- {}\n",
-        spec.name,
-        escape(spec.description)
-    ));
+    let mut out = header(spec.name, spec.description);
     out.push_str(".SH SYNOPSIS\n.nf\n");
     for u in spec.usage {
         out.push_str(&escape(&u.replace("{prog}", spec.name)));
@@ -48,9 +38,91 @@ pub fn render(spec: &ToolSpec) -> String {
     if spec.name == crate::guestfish::SPEC.name {
         out.push_str(&crate::guestfish::help::man_reference());
     }
-    out.push_str(".SH SEE ALSO\nvirt\\-tools(1), guestfs(3), http://libguestfs.org/\n");
-    out.push_str(".SH LICENCE\nGPL\\-2.0\\-or\\-later; the library is LGPL\\-2.1\\-or\\-later.\n");
+    out.push_str(&format!(
+        ".SH VERSION\n{} \\-V prints {}: this {} reproduces the {} of {} {}. It is part of \
+         virt\\-tools {} (virt\\-tools \\-\\-version).\n",
+        escape(spec.name),
+        spec.version,
+        escape(spec.name),
+        escape(spec.name),
+        escape(upstream_package(spec)),
+        spec.version,
+        env!("CARGO_PKG_VERSION")
+    ));
+    out.push_str(&footer(
+        "virt\\-tools(1), guestfs(3), http://libguestfs.org/",
+    ));
     out
+}
+
+/// The page of the multi-call binary itself: its own options, the tools it runs, the prose of
+/// `man/src/virt-tools.txt`.
+pub fn render_multicall(
+    description: &str,
+    tools: &[&ToolSpec],
+    own_options: &[(&str, &str, &str)],
+) -> String {
+    let mut out = header("virt-tools", description);
+    out.push_str(".SH SYNOPSIS\n.nf\nvirt\\-tools TOOL [ARGS...]\n");
+    for (names, arg, _) in own_options {
+        let first = names.split(", ").last().unwrap_or(names);
+        out.push_str(&escape(format!("virt-tools {} {}", first, arg).trim_end()));
+        out.push('\n');
+    }
+    out.push_str(".fi\n");
+    for (title, body) in parse_prose(include_str!("../../man/src/virt-tools.txt")) {
+        out.push_str(&format!(".SH {}\n{}", title, body));
+        if title == "DESCRIPTION" {
+            out.push_str(".SH TOOLS\n");
+            for t in tools {
+                out.push_str(&format!(
+                    ".TP\n\\fB{}\\fR(1)\n{}\n",
+                    escape(t.name),
+                    escape(t.description)
+                ));
+            }
+            out.push_str(".SH OPTIONS\n");
+            for (names, arg, what) in own_options {
+                let names: Vec<String> = names
+                    .split(", ")
+                    .map(|n| format!("\\fB{}\\fR", escape(n)))
+                    .collect();
+                let mut line = names.join(", ");
+                if !arg.is_empty() {
+                    line.push_str(&format!(" \\fI{}\\fR", escape(arg)));
+                }
+                out.push_str(&format!(".TP\n{}\n{}\n", line, escape(what)));
+            }
+        }
+    }
+    let pages: Vec<String> = tools
+        .iter()
+        .map(|t| format!("{}(1)", escape(t.name)))
+        .collect();
+    out.push_str(&footer(&format!(
+        "{}, guestfs(3), http://libguestfs.org/",
+        pages.join(", ")
+    )));
+    out
+}
+
+/// The title line and NAME section of a page.
+fn header(name: &str, description: &str) -> String {
+    format!(
+        ".TH {} 1 \"\" \"virt-tools {}\" \"Virtualization Support\"\n.SH NAME\n{} \\- {}\n",
+        name.to_uppercase(),
+        env!("CARGO_PKG_VERSION"),
+        name,
+        escape(description)
+    )
+}
+
+/// SEE ALSO (already escaped roff) and LICENCE, the end of every page.
+fn footer(see_also: &str) -> String {
+    format!(
+        ".SH SEE ALSO\n{}\n.SH LICENCE\nGPL\\-2.0\\-or\\-later; the library is LGPL\\-2.1\\-or\\-later.\n",
+        see_also
+    )
 }
 
 fn options(cmd: &clap::Command) -> String {

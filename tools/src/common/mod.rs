@@ -15,7 +15,7 @@ pub mod progress;
 pub mod xml;
 pub mod xpath;
 
-use clap::{ArgMatches, Command};
+use clap::{ArgAction, ArgMatches, Command};
 use getopt::{GetoptTables, Parsed};
 use guestfs::{AddDriveOpts, Handle};
 use output::{MachineOutput, Record};
@@ -25,6 +25,35 @@ use std::sync::{Arc, Mutex};
 /// The version the tools report: the guestfs-tools (or libguestfs) release they match.
 pub const GUESTFS_TOOLS_VERSION: &str = "1.48.2";
 pub const LIBGUESTFS_VERSION: &str = "1.48.6";
+
+/// The upstream packages whose tools are rebuilt here, with their releases: a tool's `-V`
+/// prints the release its 1.48 original comes from (its `ToolSpec::version`).
+pub const UPSTREAM: &[(&str, &str)] = &[
+    ("libguestfs", LIBGUESTFS_VERSION),
+    ("guestfs-tools", GUESTFS_TOOLS_VERSION),
+];
+
+/// The upstream package a tool's version belongs to.
+pub fn upstream_package(spec: &ToolSpec) -> &'static str {
+    UPSTREAM
+        .iter()
+        .find(|(_, version)| *version == spec.version)
+        .map(|(package, _)| *package)
+        .expect("a tool's version is one of UPSTREAM's")
+}
+
+/// `virt-tools --version`: this project's release, then the upstream releases it reproduces.
+pub fn version_line() -> String {
+    let upstream: Vec<String> = UPSTREAM
+        .iter()
+        .map(|(package, version)| format!("{} {}", package, version))
+        .collect();
+    format!(
+        "virt-tools {} (reproduces {})",
+        env!("CARGO_PKG_VERSION"),
+        upstream.join(", ")
+    )
+}
 
 /// A tool's fixed description: its help text pieces and getopt tables.
 pub struct ToolSpec {
@@ -689,27 +718,76 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
     (spec.run)(&mut ctx)
 }
 
-/// Getopt::Long accepts `-name` for `--name`: rewrite those words for the getopt layer.
+/// Getopt::Long's way with names (virt-win-reg): `-name` means `--name`, case does not matter,
+/// and a unique beginning of a name stands for it (`-V`, `-h`, `--vers` are `--version` and
+/// `--help`). Rewrites such words to the full `--name` for the getopt layer; a single-letter
+/// option (`-c`, `-d`, `-?`) stays as it is, and so does the value of an option that takes one.
 fn perl_long_options(cmd: &Command, args: Vec<String>) -> Vec<String> {
-    let longs: Vec<&str> = cmd
-        .get_arguments()
-        .flat_map(|a| {
-            a.get_long()
-                .into_iter()
-                .chain(a.get_all_aliases().unwrap_or_default())
-        })
-        .collect();
-    args.into_iter()
-        .map(|a| {
-            let word = a
-                .strip_prefix('-')
-                .filter(|w| !w.starts_with('-') && w.len() > 1);
-            match word {
-                Some(w) if longs.contains(&w.split('=').next().unwrap_or(w)) => format!("-{}", a),
-                _ => a,
+    let mut names: Vec<(&str, bool)> = Vec::new();
+    for a in cmd.get_arguments() {
+        let takes_value = matches!(a.get_action(), ArgAction::Set | ArgAction::Append);
+        for long in a
+            .get_long()
+            .into_iter()
+            .chain(a.get_all_aliases().unwrap_or_default())
+        {
+            names.push((long, takes_value));
+        }
+    }
+    let short_takes_value = |c: char| {
+        cmd.get_arguments()
+            .find(|a| a.get_short() == Some(c))
+            .map(|a| matches!(a.get_action(), ArgAction::Set | ArgAction::Append))
+    };
+    let mut out = Vec::with_capacity(args.len());
+    let mut value_next = false;
+    let mut operands_only = false;
+    for arg in args {
+        if value_next || operands_only || arg == "--" {
+            operands_only |= !value_next && arg == "--";
+            value_next = false;
+            out.push(arg);
+            continue;
+        }
+        let Some(word) = arg
+            .strip_prefix("--")
+            .or_else(|| arg.strip_prefix('-'))
+            .filter(|w| !w.is_empty())
+        else {
+            out.push(arg);
+            continue;
+        };
+        let (name, value) = match word.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (word, None),
+        };
+        let mut letters = name.chars();
+        if let (Some(c), None, false) = (letters.next(), letters.next(), arg.starts_with("--")) {
+            if let Some(takes_value) = short_takes_value(c) {
+                value_next = takes_value;
+                out.push(arg);
+                continue;
             }
-        })
-        .collect()
+        }
+        let lower = name.to_lowercase();
+        let exact = names.iter().find(|(n, _)| *n == lower);
+        let mut starting = names.iter().filter(|(n, _)| n.starts_with(&lower));
+        let found = exact.or_else(|| match (starting.next(), starting.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        });
+        match found {
+            Some((full, takes_value)) => {
+                value_next = *takes_value && value.is_none();
+                out.push(match value {
+                    Some(v) => format!("--{}={}", full, v),
+                    None => format!("--{}", full),
+                });
+            }
+            None => out.push(arg),
+        }
+    }
+    out
 }
 
 fn describe(dest: &output::Destination) -> String {
