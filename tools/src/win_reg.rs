@@ -142,16 +142,15 @@ fn run(ctx: &mut Ctx) -> i32 {
         return die("no libvirt domain name or disk image given");
     }
     let image = params.remove(0);
-    if image.contains("://") {
-        if !image
+    if image.contains("://")
+        && !image
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/:#%&*+,-.=?@_~".contains(c))
-        {
-            return die(&format!(
-                "{}: URI parameter contains invalid characters",
-                ctx.prog
-            ));
-        }
+    {
+        return die(&format!(
+            "{}: URI parameter contains invalid characters",
+            ctx.prog
+        ));
     }
     let is_domain = !image.contains("://") && !std::path::Path::new(&image).exists();
     if ctx.flag("merge") {

@@ -205,19 +205,12 @@ fn secret_value(
     secret_type: &str,
     secret: &SecretRef,
 ) -> Result<Option<String>, String> {
-    let value = match secret {
-        SecretRef::Uuid(uuid) => {
-            let s = conn
-                .lookup_secret_by_uuid_string(uuid)
-                .map_err(|e| format!("no secret with UUID ‘{}’: {}", uuid, e.message()))?;
-            s.value(0).map_err(|e| {
-                format!(
-                    "cannot get the value of the secret with UUID ‘{}’: {}",
-                    uuid,
-                    e.message()
-                )
-            })?
-        }
+    let (found, named) = match secret {
+        SecretRef::Uuid(uuid) => (
+            conn.lookup_secret_by_uuid_string(uuid)
+                .map_err(|e| format!("no secret with UUID ‘{}’: {}", uuid, e.message())),
+            format!("UUID ‘{}’", uuid),
+        ),
         SecretRef::Usage(usage) => {
             let usage_type = match secret_type {
                 "none" => sys::VIR_SECRET_USAGE_TYPE_NONE,
@@ -226,18 +219,20 @@ fn secret_value(
                 "iscsi" => sys::VIR_SECRET_USAGE_TYPE_ISCSI,
                 _ => return Ok(None),
             };
-            let s = conn
-                .lookup_secret_by_usage(usage_type as i32, usage)
-                .map_err(|e| format!("no secret for usage ‘{}’: {}", usage, e.message()))?;
-            s.value(0).map_err(|e| {
-                format!(
-                    "cannot get the value of the secret with usage ‘{}’: {}",
-                    usage,
-                    e.message()
-                )
-            })?
+            (
+                conn.lookup_secret_by_usage(usage_type as i32, usage)
+                    .map_err(|e| format!("no secret for usage ‘{}’: {}", usage, e.message())),
+                format!("usage ‘{}’", usage),
+            )
         }
     };
+    let value = found?.value(0).map_err(|e| {
+        format!(
+            "cannot get the value of the secret with {}: {}",
+            named,
+            e.message()
+        )
+    })?;
     Ok(Some(if secret_type == "ceph" {
         base64(&value)
     } else {
