@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs virt-tools into PREFIX: the binary in PREFIX/bin with one symlink per tool, the
 # appliance daemon in PREFIX/lib/virt-tools, and the man pages in PREFIX/share/man/man1.
+# Run-time dependency: the binary links libvirt.so.0 (Debian: libvirt0) for -d/-c; guestfsd
+# does not.
 set -eu
 prefix=${1:?usage: packaging/install.sh PREFIX}
 here=$(cd "$(dirname "$0")/.." && pwd)

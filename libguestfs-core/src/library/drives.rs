@@ -449,6 +449,20 @@ impl Handle {
         let xml = libvirt::domain_xml(&domain).map_err(Error::msg)?;
         let disks = domain_xml::disks(&xml)
             .map_err(|_| Error::msg("unable to parse XML information returned by libvirt"))?;
+        // sVirt labels for a libvirt backend, set before the disks as 1.48 does.
+        let label = domain_xml::selinux_label(&xml)
+            .map_err(|_| Error::msg("unable to parse XML information returned by libvirt"))?;
+        const NORELABEL: &str = "internal_libvirt_norelabel_disks";
+        match label {
+            Some(l) => {
+                self.set_backend_setting("internal_libvirt_label", &l.label)?;
+                self.set_backend_setting("internal_libvirt_imagelabel", &l.imagelabel)?;
+                self.set_backend_setting(NORELABEL, "1")?;
+            }
+            None => {
+                self.clear_backend_setting(NORELABEL)?;
+            }
+        }
         let checkpoint = self.drives.len();
         let mut added = 0;
         for disk in &disks {

@@ -55,6 +55,14 @@ pub struct Disk {
     pub blocksize: i32,
 }
 
+/// The SELinux labels of `/domain/seclabel[@model='selinux']` (sVirt), when there is exactly
+/// one such element and it has both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelinuxLabel {
+    pub label: String,
+    pub imagelabel: String,
+}
+
 /// The libvirt XML could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unparsable;
@@ -73,6 +81,29 @@ pub fn disks(xml: &str) -> Result<Vec<Disk>, Unparsable> {
         .filter_map(|n| n.element())
         .filter_map(|e| disk(&xpath, e))
         .collect())
+}
+
+/// The domain's SELinux process and image labels.
+pub fn selinux_label(xml: &str) -> Result<Option<SelinuxLabel>, Unparsable> {
+    let package = parser::parse(xml).map_err(|_| Unparsable)?;
+    let doc = package.as_document();
+    let xpath = Query::new();
+    let Some(Value::Nodeset(nodes)) = xpath.eval(doc.root(), "/domain/seclabel[@model='selinux']")
+    else {
+        return Ok(None);
+    };
+    let nodes: Vec<Element> = nodes
+        .document_order()
+        .into_iter()
+        .filter_map(|n| n.element())
+        .collect();
+    let [seclabel] = nodes.as_slice() else {
+        return Ok(None);
+    };
+    let child = |name: &str| xpath.first(*seclabel, &format!("./{}", name));
+    Ok(child("label")
+        .zip(child("imagelabel"))
+        .map(|(label, imagelabel)| SelinuxLabel { label, imagelabel }))
 }
 
 /// One `<disk>`, or None when 1.48 skips it (no type, no source, an unknown type…).
@@ -272,6 +303,24 @@ mod tests {
         assert_eq!(leading_int(" 512x"), 512);
         assert_eq!(leading_int("abc"), 0);
         assert_eq!(leading_int("-4"), -4);
+    }
+
+    #[test]
+    fn selinux_labels_need_one_seclabel_with_both() {
+        let one = "<domain><seclabel type='dynamic' model='selinux'><label>L</label>\
+                   <imagelabel>I</imagelabel></seclabel><seclabel model='dac'/></domain>";
+        assert_eq!(
+            selinux_label(one),
+            Ok(Some(SelinuxLabel {
+                label: "L".into(),
+                imagelabel: "I".into()
+            }))
+        );
+        let two = "<domain><seclabel model='selinux'><label>L</label><imagelabel>I</imagelabel>\
+                   </seclabel><seclabel model='selinux'/></domain>";
+        assert_eq!(selinux_label(two), Ok(None));
+        let half = "<domain><seclabel model='selinux'><label>L</label></seclabel></domain>";
+        assert_eq!(selinux_label(half), Ok(None));
     }
 
     #[test]
