@@ -206,7 +206,11 @@ fn run(ctx: &mut Ctx) -> i32 {
     g.pop_error_handler();
     let systemroot = match systemroot {
         Ok(s) => s,
-        Err(e) => return die(&format!("{} at /usr/bin/virt-win-reg line 331.", e.message)),
+        // Perl's die exits with errno when it is set: launch leaves ENOENT behind.
+        Err(e) => {
+            eprintln!("{} at /usr/bin/virt-win-reg line 331.", e.message);
+            return libc::ENOENT;
+        }
     };
     if params.is_empty() || params.len() > 2 {
         return die(

@@ -645,7 +645,8 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
             _ => {}
         }
     }
-    if !format_consumed {
+    // virt-win-reg's --format is for its image operand: there is no -a to come after it.
+    if !format_consumed && !spec.perl_style {
         eprintln!(
             "{}: --format parameter must appear before -a parameter",
             prog
