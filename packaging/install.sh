@@ -5,6 +5,8 @@
 # PREFIX/share/bash-completion/completions (one name per tool, as bash-completion loads them).
 # With DESTDIR, everything goes under DESTDIR/PREFIX (for packaging: packaging/build-deb.sh).
 # The binaries come from VIRT_TOOLS_BUILD_DIR (default: target/release).
+# Run-time dependency: the binary links libvirt.so.0 (Debian: libvirt0) for -d/-c; guestfsd
+# does not.
 set -eu
 prefix=${1:?usage: packaging/install.sh PREFIX}
 here=$(cd "$(dirname "$0")/.." && pwd)

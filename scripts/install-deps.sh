@@ -15,6 +15,13 @@ for p in e2fsprogs fdisk gdisk qemu-utils lvm2 dosfstools mtools ntfs-3g cryptse
          sleuthkit libyara9 libwin-hivex-perl bash-completion dpkg-dev; do
   want "$p"
 done
+# libvirt: libvirt-dev and pkg-config build the virt crate (the tools link libvirt.so.0, from
+# libvirt0, at run time); libvirt-daemon and virsh run tests/libvirt.rs's real libvirtd. Without
+# recommends: those would pull in every qemu-system architecture.
+libvirt_need=""
+for p in libvirt0 libvirt-dev pkg-config libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || libvirt_need="$libvirt_need $p"
+done
 reference_missing=0
 dpkg-query -W -f='${Status}' libguestfs-tools 2>/dev/null | grep -q "install ok installed" || reference_missing=1
 qemu_missing=0
@@ -24,7 +31,7 @@ dpkg-query -W -f='${Status}' qemu-system-x86 2>/dev/null | grep -q "install ok i
 btrfs_old=0
 mkfs.btrfs --help 2>&1 | grep -q -- '--subvol' || btrfs_old=1
 
-if [ -z "$need" ] && [ "$qemu_missing" = 0 ] && [ "$btrfs_old" = 0 ] && [ "$reference_missing" = 0 ]; then
+if [ -z "$need" ] && [ -z "$libvirt_need" ] && [ "$qemu_missing" = 0 ] && [ "$btrfs_old" = 0 ] && [ "$reference_missing" = 0 ]; then
   exit 0
 fi
 
@@ -44,6 +51,10 @@ fi
 if [ -n "$need" ]; then
   # shellcheck disable=SC2086
   $SUDO apt-get install -y -q $need
+fi
+if [ -n "$libvirt_need" ]; then
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y -q --no-install-recommends $libvirt_need
 fi
 # libguestfs 1.48 itself, for the tests that compare with it (never used by the product). After
 # qemu from bookworm-backports, so that apt keeps that qemu.

@@ -137,12 +137,13 @@ fn drive_errors() {
         (err.as_str(), rc),
         ("virt-cat: invalid selector for --key: nonsense\n", 1)
     );
-    let (_, err, rc) = run("virt-cat", &["-d", "guest", "/x"]);
-    assert_eq!(rc, 1);
-    assert!(
-        err.starts_with("virt-cat: error: libvirt guests (-d, -c) are not supported"),
-        "{}",
-        err
+    let (_, err, rc) = run("virt-cat", &["-c", "test:///default", "-d", "guest", "/x"]);
+    assert_eq!(
+        (err.as_str(), rc),
+        (
+            "libguestfs: error: no libvirt domain called ‘guest’: Domain not found\n",
+            1
+        )
     );
 }
 

@@ -17,6 +17,7 @@ pub mod fs;
 pub mod guid;
 pub mod handle;
 pub mod library;
+pub mod libvirt;
 pub mod lvm;
 pub mod partition;
 pub(crate) mod settings;

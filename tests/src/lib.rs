@@ -178,6 +178,28 @@ pub struct CaseResults {
     pub failed: Vec<String>,
 }
 
+impl CaseResults {
+    /// Prints the counts and the known differences under `title`, then fails on any
+    /// unexpected difference.
+    pub fn check(&self, title: &str) {
+        println!(
+            "{}: {} identical, {} known differences, {} unexpected",
+            title,
+            self.passed.len(),
+            self.known.len(),
+            self.failed.len()
+        );
+        for k in &self.known {
+            println!("  known difference: {}", k);
+        }
+        assert!(
+            self.failed.is_empty(),
+            "cases differing from libguestfs 1.48:\n{}",
+            self.failed.join("\n")
+        );
+    }
+}
+
 /// Runs every `*.cmd` in `expected` with the tools on PATH, in `images`, and compares stdout,
 /// exit status and (for failures) stderr byte for byte. `known` maps case names to the reason
 /// they are allowed to differ.

@@ -1,8 +1,11 @@
 //! virt-alignment-scan: check alignment of virtual machine partitions.
 
 use crate::common::output::Record;
-use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
+use crate::common::{
+    args, getopt::GetoptTables, libvirt, Ctx, Exit, ToolSpec, GUESTFS_TOOLS_VERSION,
+};
 use clap::{Arg, ArgAction, Command};
+use guestfs::Handle;
 use std::io::Write;
 
 pub static SPEC: ToolSpec = ToolSpec {
@@ -82,24 +85,69 @@ fn run(ctx: &mut Ctx) -> i32 {
     if !ctx.operands.is_empty() {
         return ctx.try_help();
     }
-    if ctx.flag("uuid") && (!ctx.drives.is_empty() || !ctx.values("domain").is_empty()) {
-        eprintln!("{}: --uuid option cannot be used with -a or -d", ctx.prog);
-        return 1;
-    }
-    if let Err(code) = ctx.require_drives_or_libvirt() {
-        return code;
-    }
     let quiet = ctx.flag("quiet");
-    let mut g = match ctx.launch(true) {
-        Ok(g) => g,
-        Err(code) => return code,
-    };
-    let devices = match g.list_devices() {
-        Ok(d) => d,
-        Err(_) => return 1,
-    };
     let mut out = ctx.human_out();
     let mut worst = 64u32;
+    if ctx.drives.is_empty() {
+        // Every libvirt guest, in name order, each line prefixed with the guest's name (or
+        // UUID with --uuid); a guest that fails makes the exit status 1 after the others.
+        let (_conn, guests) = match libvirt::all_guests(ctx) {
+            Ok(g) => g,
+            Err(code) => return code,
+        };
+        let mut failed = false;
+        for guest in &guests {
+            let mut g = ctx.handle();
+            let prefix = match (&guest.uuid, ctx.flag("uuid")) {
+                (Some(uuid), true) => uuid,
+                _ => &guest.name,
+            };
+            if libvirt::add_guest(&mut g, guest).is_err()
+                || g.launch().is_err()
+                || scan(ctx, &mut g, Some(prefix), quiet, &mut out, &mut worst).is_err()
+            {
+                failed = true;
+            }
+        }
+        let _ = out.flush();
+        if failed {
+            return 1;
+        }
+    } else {
+        if ctx.flag("uuid") {
+            eprintln!("{}: --uuid option cannot be used with -a or -d", ctx.prog);
+            return 1;
+        }
+        let mut g = match ctx.launch(true) {
+            Ok(g) => g,
+            Err(code) => return code,
+        };
+        let r = scan(ctx, &mut g, None, quiet, &mut out, &mut worst);
+        let _ = out.flush();
+        if r.is_err() {
+            return 1;
+        }
+    }
+    if worst < 10 {
+        3
+    } else if worst < 16 {
+        2
+    } else {
+        0
+    }
+}
+
+/// Prints the alignment of every partition of the guest's disks (each line after `PREFIX:`
+/// when given) and lowers `worst` to the worst alignment seen, as a power of two.
+fn scan(
+    ctx: &Ctx,
+    g: &mut Handle,
+    prefix: Option<&str>,
+    quiet: bool,
+    out: &mut dyn Write,
+    worst: &mut u32,
+) -> Result<(), Exit> {
+    let devices = g.list_devices().map_err(|_| 1)?;
     for dev in devices {
         // Devices without a partition table the library recognises are skipped.
         g.push_error_handler_quiet();
@@ -113,7 +161,7 @@ fn run(ctx: &mut Ctx) -> i32 {
             } else {
                 start.trailing_zeros()
             };
-            worst = worst.min(alignment);
+            *worst = (*worst).min(alignment);
             let verdict = if alignment < 12 {
                 "bad (alignment < 4K)"
             } else if alignment < 16 {
@@ -129,14 +177,21 @@ fn run(ctx: &mut Ctx) -> i32 {
                 } else {
                     "- ".to_string()
                 };
+                if let Some(prefix) = prefix {
+                    let _ = write!(out, "{}:", prefix);
+                }
                 let _ = writeln!(
                     out,
                     "{}{} {:12} {}{}",
                     dev, p.part_num, start, column, verdict
                 );
             }
+            let mut record = Record::new("partition");
+            if let Some(prefix) = prefix {
+                record = record.field("guest", prefix);
+            }
             ctx.record(
-                Record::new("partition")
+                record
                     .field("device", dev.as_str())
                     .field("partnum", p.part_num)
                     .field("start", p.part_start)
@@ -145,12 +200,5 @@ fn run(ctx: &mut Ctx) -> i32 {
             );
         }
     }
-    let _ = out.flush();
-    if worst < 10 {
-        3
-    } else if worst < 16 {
-        2
-    } else {
-        0
-    }
+    Ok(())
 }

@@ -3,9 +3,12 @@
 use crate::common::csv::csv_field;
 use crate::common::human::human_size_scaled;
 use crate::common::output::Record;
-use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
+use crate::common::{
+    args, getopt::GetoptTables, libvirt, Ctx, DriveSource, ToolSpec, GUESTFS_TOOLS_VERSION,
+};
 use clap::{Arg, ArgAction, Command};
 use guestfs::types::StatVfs;
+use guestfs::Handle;
 use std::io::Write;
 
 pub static SPEC: ToolSpec = ToolSpec {
@@ -111,18 +114,11 @@ fn run(ctx: &mut Ctx) -> i32 {
         );
         return 1;
     }
-    // Old-style: with no -a/-d, every operand is a disk image (or a libvirt domain).
+    // Old-style: with no -a/-d, every operand is a disk image or a libvirt guest.
     let n = ctx.operands.len();
     crate::common::old_style_drives(ctx, n);
-    if !ctx.operands.is_empty() {
-        if ctx.drives.is_empty() && ctx.values("domain").is_empty() {
-            let _ = ctx.refuse_libvirt_operand(&ctx.operands[0].clone());
-            return 1;
-        }
-        return ctx.try_help();
-    }
-    if let Err(code) = ctx.require_drives_or_libvirt() {
-        return code;
+    if ctx.drives.is_empty() {
+        return every_guest(ctx, &opts);
     }
     let name = guest_name(ctx);
     let mut g = match ctx.launch(true) {
@@ -131,6 +127,41 @@ fn run(ctx: &mut Ctx) -> i32 {
     };
     let mut out = ctx.human_out();
     print_title(&mut out, &opts);
+    let r = df_on_handle(ctx, &mut g, &mut out, &opts, &name);
+    let _ = out.flush();
+    r
+}
+
+/// With no `-a`/`-d`: every libvirt guest in name order, one handle each, the rows named after
+/// the guest (or its UUID with `--uuid`). A guest whose disks cannot be added is left out, as
+/// 1.48 does; one that cannot be launched makes the exit status 1.
+fn every_guest(ctx: &Ctx, opts: &Options) -> i32 {
+    let (_conn, guests) = match libvirt::all_guests(ctx) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let mut out = ctx.human_out();
+    print_title(&mut out, opts);
+    let mut status = 0;
+    for guest in &guests {
+        let mut g = ctx.handle();
+        if libvirt::add_guest(&mut g, guest).is_err() {
+            continue;
+        }
+        let name = match (&guest.uuid, ctx.flag("uuid")) {
+            (Some(uuid), true) => uuid,
+            _ => &guest.name,
+        };
+        if g.launch().is_err() || df_on_handle(ctx, &mut g, &mut out, opts, name) != 0 {
+            status = 1;
+        }
+    }
+    let _ = out.flush();
+    status
+}
+
+/// The rows of one guest: every filesystem that mounts, with its statvfs.
+fn df_on_handle(ctx: &Ctx, g: &mut Handle, out: &mut dyn Write, opts: &Options, name: &str) -> i32 {
     let fses = match g.list_filesystems() {
         Ok(f) => f,
         Err(_) => return 1,
@@ -148,23 +179,25 @@ fn run(ctx: &mut Ctx) -> i32 {
         }
         g.pop_error_handler();
         if let Some(st) = st {
-            print_stat(ctx, &mut out, &opts, &name, &dev, &st);
+            print_stat(ctx, out, opts, name, &dev, &st);
         }
     }
-    let _ = out.flush();
     0
 }
 
-/// The row name: the first image's basename, with a `+` for each further disk.
+/// The row name: the first image's basename (or the first guest's name), with a `+` for each
+/// further `-a` or `-d`.
 fn guest_name(ctx: &Ctx) -> String {
-    let first = ctx.drives.first().map(|d| d.path.as_str()).unwrap_or("");
-    let base = if first.contains("://") {
-        first.rsplit('/').next().unwrap_or(first)
-    } else {
-        std::path::Path::new(first)
+    let base = match ctx.drives.first().map(|d| &d.source) {
+        Some(DriveSource::Domain(guest)) => guest.as_str(),
+        Some(DriveSource::Image(first)) if first.contains("://") => {
+            first.rsplit('/').next().unwrap_or(first)
+        }
+        Some(DriveSource::Image(first)) => std::path::Path::new(first)
             .file_name()
             .and_then(|s| s.to_str())
-            .unwrap_or(first)
+            .unwrap_or(first),
+        None => "",
     };
     format!("{}{}", base, "+".repeat(ctx.drives.len().saturating_sub(1)))
 }

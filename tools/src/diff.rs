@@ -192,12 +192,6 @@ fn run(ctx: &mut Ctx) -> i32 {
         dir_links: ctx.flag("dir-links"),
         dir_times: ctx.flag("dir-times"),
     };
-    if let Err(code) = ctx.refuse_libvirt() {
-        return code;
-    }
-    if !ctx.values("domain-second").is_empty() {
-        return ctx.error("libvirt guests (-d, -D, -c) are not supported by virt-tools: give the guests' disk images with -a and -A");
-    }
     if !ctx.drives.iter().any(|d| !d.second) {
         return ctx.error("you must specify at least one -a or -d option.");
     }

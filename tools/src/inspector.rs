@@ -78,7 +78,7 @@ const NO_OS: &str = "no operating system could be detected inside this disk imag
 
 fn run(ctx: &mut Ctx) -> i32 {
     if let Some(query) = ctx.value("xpath") {
-        if !ctx.drives.is_empty() || !ctx.values("domain").is_empty() || !ctx.operands.is_empty() {
+        if !ctx.drives.is_empty() || !ctx.operands.is_empty() {
             eprintln!(
                 "{}: cannot use --xpath together with other options.",
                 ctx.prog
@@ -87,12 +87,9 @@ fn run(ctx: &mut Ctx) -> i32 {
         }
         return crate::common::xpath::run_query(ctx, &query);
     }
+    // Old-style: with no -a/-d, every operand is a disk image or a libvirt guest.
     let n = ctx.operands.len();
     crate::common::old_style_drives(ctx, n);
-    if let Some(op) = ctx.operands.first().cloned() {
-        let _ = ctx.refuse_libvirt_operand(&op);
-        return 1;
-    }
     if let Err(code) = ctx.require_drives() {
         return code;
     }

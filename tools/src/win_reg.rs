@@ -93,6 +93,40 @@ fn die(msg: &str) -> i32 {
     255
 }
 
+/// A libvirt guest named by the first operand, launched. Like 1.48's Perl script this calls
+/// `add_domain` with `readonly` and the `-c` URI only (no UUID, so a UUID is looked up as a
+/// name), and a failure is a Perl `die`: the message with the script's line, and the exit
+/// status Perl takes from errno (ENOENT left by the failed file test, unless libvirt reset it).
+fn add_domain(ctx: &Ctx, guest: &str) -> Result<Handle, i32> {
+    const AT_LINE: &str = "at /usr/bin/virt-win-reg line 308.";
+    if ctx.value("format").is_some() {
+        // Perl passes --format on to add_domain, which has no such argument.
+        eprintln!("unknown optional argument 'format' {}", AT_LINE);
+        return Err(libc::ENOENT);
+    }
+    let mut g = ctx.handle();
+    g.push_error_handler_quiet();
+    let opts = guestfs::AddDomainOpts {
+        libvirturi: ctx.libvirt_uri(),
+        readonly: Some(true),
+        ..Default::default()
+    };
+    if let Err(e) = g.add_domain(guest, opts) {
+        eprintln!("{} {}", e.message, AT_LINE);
+        return Err(if e.errno > 0 && e.errno < 256 {
+            e.errno
+        } else {
+            255
+        });
+    }
+    if let Err(e) = g.launch() {
+        eprintln!("{} at /usr/bin/virt-win-reg line 311.", e.message);
+        return Err(255);
+    }
+    g.pop_error_handler();
+    Ok(g)
+}
+
 fn run(ctx: &mut Ctx) -> i32 {
     if ctx.flag("help") {
         print!("{}", HELP);
@@ -108,37 +142,37 @@ fn run(ctx: &mut Ctx) -> i32 {
         return die("no libvirt domain name or disk image given");
     }
     let image = params.remove(0);
-    if image.contains("://") {
-        if !image
+    if image.contains("://")
+        && !image
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/:#%&*+,-.=?@_~".contains(c))
-        {
-            return die(&format!(
-                "{}: URI parameter contains invalid characters",
-                ctx.prog
-            ));
-        }
-    } else if !std::path::Path::new(&image).exists() {
+    {
         return die(&format!(
-            "{}: {}: libvirt domains are not supported by virt-tools; give the guest's disk image",
-            ctx.prog, image
+            "{}: URI parameter contains invalid characters",
+            ctx.prog
         ));
     }
+    let is_domain = !image.contains("://") && !std::path::Path::new(&image).exists();
     if ctx.flag("merge") {
         return die(&format!(
             "{}: --merge is not available: virt-tools reads registry hives but cannot write them yet",
             ctx.prog
         ));
     }
-    ctx.drives.push(crate::common::DriveArg {
-        path: image,
-        format: ctx.value("format"),
-        blocksize: None,
-        second: false,
-    });
-    let mut g = match ctx.launch(true) {
-        Ok(g) => g,
-        Err(code) => return code,
+    let mut g = if is_domain {
+        match add_domain(ctx, &image) {
+            Ok(g) => g,
+            Err(code) => return code,
+        }
+    } else {
+        ctx.drives.push(crate::common::DriveArg {
+            format: ctx.value("format"),
+            ..crate::common::DriveArg::image(image)
+        });
+        match ctx.launch(true) {
+            Ok(g) => g,
+            Err(code) => return code,
+        }
     };
     let roots = match g.inspect_os() {
         Ok(r) => r,
@@ -172,7 +206,11 @@ fn run(ctx: &mut Ctx) -> i32 {
     g.pop_error_handler();
     let systemroot = match systemroot {
         Ok(s) => s,
-        Err(e) => return die(&format!("{} at /usr/bin/virt-win-reg line 331.", e.message)),
+        // Perl's die exits with errno when it is set: launch leaves ENOENT behind.
+        Err(e) => {
+            eprintln!("{} at /usr/bin/virt-win-reg line 331.", e.message);
+            return libc::ENOENT;
+        }
     };
     if params.is_empty() || params.len() > 2 {
         return die(

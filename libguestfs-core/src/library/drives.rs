@@ -5,14 +5,24 @@
 use crate::drive::*;
 use crate::error::{Error, Result};
 use crate::handle::{Handle, State};
+use crate::libvirt::{self, domain_xml};
 use guestfs_protocol::calls::{
     AddDomainOpts, AddDriveOpts, AddDriveScratchOpts, AddLibvirtDomOpts,
 };
 
+/// `add_libvirt_dom`'s `readonlydisk`: what to do with a disk marked `<readonly/>` when the
+/// domain is added read/write (read-only, every such disk is added read-only, or skipped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadonlyDisk {
+    Error,
+    Read,
+    Write,
+    Ignore,
+}
+
 /// The port of `nbd` in /etc/services.
 const NBD_PORT: u16 = 10809;
-const NO_LIBVIRT_DOMAINS: &str =
-    "add-domain API not available since this version of libguestfs was compiled without libvirt";
+const LIVE_REMOVED: &str = "libguestfs live support was removed in libguestfs 1.48";
 const NO_HOTPLUG: &str = "hotplugging support was removed in libguestfs 1.48";
 
 /// libguestfs's `string_is_valid`: a length in `min..=max` (max 0: no limit), every character
@@ -371,16 +381,141 @@ impl Handle {
         Err(Error::msg(NO_HOTPLUG))
     }
 
-    pub(crate) fn impl_add_domain(&mut self, _dom: &str, _opts: AddDomainOpts) -> Result<i32> {
-        Err(Error::msg(NO_LIBVIRT_DOMAINS))
+    /// Adds every disk of the libvirt domain `dom` (by name, or UUID with `allowuuid`).
+    /// Read-only use opens a read-only connection (which a non-root user may open on
+    /// `qemu:///system`) unless a disk needs a secret, which only a read-write one can read.
+    pub(crate) fn impl_add_domain(&mut self, dom: &str, opts: AddDomainOpts) -> Result<i32> {
+        if opts.live == Some(true) {
+            return Err(Error::msg(LIVE_REMOVED));
+        }
+        let readonly = opts.readonly == Some(true);
+        let uri = opts.libvirturi.as_deref();
+        let allow_uuid = opts.allowuuid == Some(true);
+        let mut conn = libvirt::connect(uri, readonly).map_err(Error::msg)?;
+        let mut domain = libvirt::lookup(&conn, dom, allow_uuid).map_err(Error::msg)?;
+        if readonly {
+            let xml = libvirt::domain_xml(&domain).map_err(Error::msg)?;
+            let disks = domain_xml::disks(&xml).unwrap_or_default();
+            if libvirt::needs_secrets(&disks) {
+                conn = libvirt::connect(uri, false).map_err(Error::msg)?;
+                domain = libvirt::lookup(&conn, dom, allow_uuid).map_err(Error::msg)?;
+            }
+        }
+        let n = self.add_libvirt_dom(
+            // SAFETY (add_libvirt_dom): `domain` lives until the call returns.
+            unsafe { domain.as_ptr() as usize },
+            AddLibvirtDomOpts {
+                readonly: opts.readonly,
+                iface: opts.iface,
+                live: None,
+                readonlydisk: opts.readonlydisk,
+                cachemode: opts.cachemode,
+                discard: opts.discard,
+                copyonread: opts.copyonread,
+            },
+        );
+        drop(domain);
+        drop(conn);
+        n
     }
 
+    /// Adds every disk of the domain `dom` (a `virDomainPtr`): all of them, or on error none.
     pub(crate) fn impl_add_libvirt_dom(
         &mut self,
-        _dom: usize,
-        _opts: AddLibvirtDomOpts,
+        dom: usize,
+        opts: AddLibvirtDomOpts,
     ) -> Result<i32> {
-        Err(Error::msg(NO_LIBVIRT_DOMAINS))
+        let readonlydisk = match opts.readonlydisk.as_deref() {
+            None | Some("write") => ReadonlyDisk::Write,
+            Some("error") => ReadonlyDisk::Error,
+            Some("read") => ReadonlyDisk::Read,
+            Some("ignore") => ReadonlyDisk::Ignore,
+            Some(_) => return Err(Error::msg("unknown readonlydisk parameter")),
+        };
+        if opts.live == Some(true) {
+            return Err(Error::msg(LIVE_REMOVED));
+        }
+        if dom == 0 {
+            return Err(Error::msg(
+                "add_libvirt_dom: dom: the domain pointer is NULL",
+            ));
+        }
+        let readonly = opts.readonly == Some(true);
+        // SAFETY: the caller of add_libvirt_dom holds the domain for the call's duration.
+        let domain = unsafe { libvirt::borrow_domain(dom) };
+        if !readonly {
+            libvirt::refuse_running(&domain).map_err(Error::msg)?;
+        }
+        let xml = libvirt::domain_xml(&domain).map_err(Error::msg)?;
+        let disks = domain_xml::disks(&xml)
+            .map_err(|_| Error::msg("unable to parse XML information returned by libvirt"))?;
+        // sVirt labels for a libvirt backend, set before the disks as 1.48 does.
+        let label = domain_xml::selinux_label(&xml)
+            .map_err(|_| Error::msg("unable to parse XML information returned by libvirt"))?;
+        const NORELABEL: &str = "internal_libvirt_norelabel_disks";
+        match label {
+            Some(l) => {
+                self.set_backend_setting("internal_libvirt_label", &l.label)?;
+                self.set_backend_setting("internal_libvirt_imagelabel", &l.imagelabel)?;
+                self.set_backend_setting(NORELABEL, "1")?;
+            }
+            None => {
+                self.clear_backend_setting(NORELABEL)?;
+            }
+        }
+        let checkpoint = self.drives.len();
+        let mut added = 0;
+        for disk in &disks {
+            let mut reported = Vec::new();
+            let source = libvirt::drive_source(&domain, &disk.source, &mut reported);
+            // 1.48 reports these and carries on without the disk.
+            for msg in reported {
+                self.report_error("", Error::msg(msg));
+            }
+            let Some(source) = source else { continue };
+            let drive_readonly = match (disk.readonly, readonly, readonlydisk) {
+                (false, _, _) => Some(readonly),
+                (true, _, ReadonlyDisk::Ignore) => None,
+                (true, true, _) | (true, false, ReadonlyDisk::Read) => Some(true),
+                (true, false, ReadonlyDisk::Write) => Some(false),
+                (true, false, ReadonlyDisk::Error) => {
+                    self.drives.truncate(checkpoint);
+                    return Err(Error::msg(format!(
+                        "{}: disk is marked <readonly/> in libvirt XML, and readonlydisk was set to \"error\"",
+                        source.filename
+                    )));
+                }
+            };
+            added += 1;
+            let Some(drive_readonly) = drive_readonly else {
+                continue;
+            };
+            let r = self.add_drive(
+                &source.filename,
+                AddDriveOpts {
+                    readonly: Some(drive_readonly),
+                    format: disk.format.clone(),
+                    iface: opts.iface.clone(),
+                    cachemode: opts.cachemode.clone(),
+                    discard: opts.discard.clone(),
+                    copyonread: opts.copyonread.filter(|&c| c),
+                    protocol: source.protocol,
+                    server: source.servers,
+                    username: source.username,
+                    secret: source.secret,
+                    blocksize: (disk.blocksize != 0).then_some(disk.blocksize),
+                    ..Default::default()
+                },
+            );
+            if let Err(e) = r {
+                self.drives.truncate(checkpoint);
+                return Err(e);
+            }
+        }
+        if added == 0 {
+            return Err(Error::msg("libvirt domain has no disks"));
+        }
+        Ok(added)
     }
 
     pub(crate) fn impl_debug_drives(&mut self) -> Result<Vec<String>> {

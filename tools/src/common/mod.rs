@@ -8,6 +8,7 @@ pub mod human;
 pub mod inspect;
 pub mod journal_line;
 pub mod keys;
+pub mod libvirt;
 pub mod lines;
 pub mod listing;
 pub mod output;
@@ -78,14 +79,42 @@ pub struct ToolSpec {
     pub run: fn(&mut Ctx) -> i32,
 }
 
-/// A drive given with `-a`, with the `--format`/`--blocksize` in force when it was given.
+/// A drive given with `-a` (with the `--format`/`--blocksize` in force when it was given) or
+/// the disks of a libvirt guest given with `-d`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DriveArg {
-    pub path: String,
+    pub source: DriveSource,
     pub format: Option<String>,
     pub blocksize: Option<u32>,
-    /// Given with `-A`: a disk of virt-diff's second guest.
+    /// Given with `-A` or `-D`: virt-diff's second guest.
     pub second: bool,
+}
+
+/// What a drive option names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriveSource {
+    /// A disk image file or URI (`-a`).
+    Image(String),
+    /// A libvirt guest, by name or UUID (`-d`).
+    Domain(String),
+}
+
+impl DriveArg {
+    pub fn image(path: String) -> DriveArg {
+        DriveArg {
+            source: DriveSource::Image(path),
+            format: None,
+            blocksize: None,
+            second: false,
+        }
+    }
+
+    pub fn domain(guest: String) -> DriveArg {
+        DriveArg {
+            source: DriveSource::Domain(guest),
+            ..DriveArg::image(String::new())
+        }
+    }
 }
 
 /// A `-m DEV[:MNT[:OPTS[:FSTYPE]]]` option.
@@ -257,9 +286,8 @@ impl Ctx {
         }
     }
 
-    /// Refuses `-d`/`-c` (no libvirt here) and checks there is at least one `-a`.
+    /// Checks there is at least one `-a` or `-d`.
     pub fn require_drives(&self) -> Result<(), Exit> {
-        self.refuse_libvirt()?;
         if self.drives.is_empty() {
             self.message_json("error", "you must specify at least one -a or -d option.");
             eprintln!(
@@ -269,14 +297,6 @@ impl Ctx {
             return Err(self.try_help());
         }
         Ok(())
-    }
-
-    /// An old-style operand that is not a disk image would be a libvirt domain name.
-    pub fn refuse_libvirt_operand(&self, name: &str) -> Result<(), Exit> {
-        Err(self.error(&format!(
-            "{}: no such disk image, and libvirt guests are not supported by virt-tools: give the guest's disk images with -a",
-            name
-        )))
     }
 
     /// `-P N` (threads for scanning every libvirt guest) must be a number.
@@ -290,23 +310,9 @@ impl Ctx {
         }
     }
 
-    /// With no `-a`, 1.48's virt-df and virt-alignment-scan scan every libvirt guest; there
-    /// is no libvirt here, so that mode says so.
-    pub fn require_drives_or_libvirt(&self) -> Result<(), Exit> {
-        self.refuse_libvirt()?;
-        if self.drives.is_empty() {
-            return Err(self.fail("compiled without support for libvirt."));
-        }
-        Ok(())
-    }
-
-    pub fn refuse_libvirt(&self) -> Result<(), Exit> {
-        if !self.values("domain").is_empty() || !self.values("connect").is_empty() {
-            return Err(self.error(
-                "libvirt guests (-d, -c) are not supported by virt-tools: give the guest's disk images with -a",
-            ));
-        }
-        Ok(())
+    /// The libvirt URI of `-c`, if given.
+    pub fn libvirt_uri(&self) -> Option<String> {
+        self.value("connect")
     }
 
     /// A handle with the tool's drives added read-only (or read-write), launched.
@@ -318,13 +324,22 @@ impl Ctx {
     pub fn launch_drives(&self, second: bool, readonly: bool) -> Result<Handle, Exit> {
         let mut g = self.handle();
         for d in self.drives.iter().filter(|d| d.second == second) {
-            let opts = AddDriveOpts {
-                format: d.format.clone(),
-                readonly: Some(readonly),
-                blocksize: d.blocksize.map(|b| b as i32),
-                ..Default::default()
+            let added = match &d.source {
+                DriveSource::Image(path) => {
+                    let opts = AddDriveOpts {
+                        format: d.format.clone(),
+                        readonly: Some(readonly),
+                        blocksize: d.blocksize.map(|b| b as i32),
+                        ..Default::default()
+                    };
+                    g.add_drive_opts(path, opts).map(|()| 1)
+                }
+                DriveSource::Domain(guest) => {
+                    let opts = libvirt::domain_opts(self.libvirt_uri(), readonly);
+                    g.add_domain(guest, opts)
+                }
             };
-            if g.add_drive_opts(&d.path, opts).is_err() {
+            if added.is_err() {
                 return Err(1);
             }
         }
@@ -627,7 +642,7 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
                     }
                 }
                 drives.push(DriveArg {
-                    path,
+                    source: DriveSource::Image(path),
                     format: format.clone(),
                     blocksize,
                     second: occ.id == "add-second",
@@ -635,6 +650,10 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
                 format_consumed = true;
                 blocksize_consumed = true;
             }
+            "domain" | "domain-second" => drives.push(DriveArg {
+                second: occ.id == "domain-second",
+                ..DriveArg::domain(occ.value.clone().unwrap_or_default())
+            }),
             "format" => {
                 format = occ.value.clone().filter(|v| !v.is_empty());
                 format_consumed = false;
@@ -655,7 +674,8 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
             _ => {}
         }
     }
-    if !format_consumed {
+    // virt-win-reg's --format is for its image operand: there is no -a to come after it.
+    if !format_consumed && !spec.perl_style {
         eprintln!(
             "{}: --format parameter must appear before -a parameter",
             prog
@@ -700,11 +720,7 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
         machine,
     };
     // `--machine-readable` alone: the capability listing.
-    if ctx.machine.is_some()
-        && ctx.drives.is_empty()
-        && ctx.operands.is_empty()
-        && ctx.values("domain").is_empty()
-    {
+    if ctx.machine.is_some() && ctx.drives.is_empty() && ctx.operands.is_empty() {
         if let Some(m) = &ctx.machine {
             if let Ok(mut m) = m.lock() {
                 let _ = m.line(spec.name);
@@ -804,29 +820,27 @@ fn is_uri(s: &str) -> bool {
     s.contains("://")
 }
 
-/// The old-style command line: with no `-a`/`-d`, leading operands that name a file (or
-/// contain a `/`) are disk images. Returns how many operands were taken.
+/// The old-style command line: with no `-a`/`-d`, the first `max` operands are the guest:
+/// one that names a file (or contains a `/`) is a disk image, any other a libvirt guest.
+/// Returns how many operands were taken.
 pub fn old_style_drives(ctx: &mut Ctx, max: usize) -> usize {
-    if !ctx.drives.is_empty() || !ctx.values("domain").is_empty() {
+    if !ctx.drives.is_empty() {
         return 0;
     }
-    let mut taken = 0;
-    while taken < max && taken < ctx.operands.len() {
-        let word = &ctx.operands[taken];
-        if word.contains('/') || std::path::Path::new(word).exists() {
-            ctx.drives.push(DriveArg {
-                path: word.clone(),
-                format: None,
-                blocksize: None,
-                second: false,
-            });
-            taken += 1;
+    let taken = max.min(ctx.operands.len());
+    for word in ctx.operands.drain(..taken) {
+        ctx.drives.push(if is_image_operand(&word) {
+            DriveArg::image(word)
         } else {
-            break;
-        }
+            DriveArg::domain(word)
+        });
     }
-    ctx.operands.drain(..taken);
     taken
+}
+
+/// 1.48's test for an old-style operand being a disk image rather than a guest name.
+pub fn is_image_operand(word: &str) -> bool {
+    word.contains('/') || std::path::Path::new(word).exists()
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use super::options::{Drive, Startup};
 use super::session::{Exit, Fish};
-use crate::common::{Ctx, DriveArg};
-use guestfs::{AddDomainOpts, AddDriveOpts};
+use crate::common::{libvirt, Ctx, DriveArg};
+use guestfs::AddDriveOpts;
 
 /// Adds the drives; returns the `-N` disks with their device names.
 fn add_drives(fish: &mut Fish, s: &mut Startup) -> Result<Vec<(usize, String)>, Exit> {
@@ -43,13 +43,7 @@ fn add_drives(fish: &mut Fish, s: &mut Startup) -> Result<Vec<(usize, String)>, 
                 fish.g.add_drive(&uri.path, opts).map(|()| 1)
             }
             Drive::Domain(guest) => {
-                let opts = AddDomainOpts {
-                    libvirturi: s.libvirt_uri.clone(),
-                    readonly: read_only.then_some(true),
-                    allowuuid: Some(true),
-                    readonlydisk: Some("read".to_string()),
-                    ..Default::default()
-                };
+                let opts = libvirt::domain_opts(s.libvirt_uri.clone(), read_only);
                 fish.g
                     .add_domain(guest, opts)
                     .map(|n| usize::try_from(n).unwrap_or(0))

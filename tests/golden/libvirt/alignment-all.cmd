@@ -1,0 +1,1 @@
+virt-alignment-scan -P 1 -c test://$PWD/guests.xml

@@ -1,0 +1,1 @@
+virt-alignment-scan -c test://$PWD/guests.xml -d demo --uuid

@@ -1,0 +1,1 @@
+virt-cat -c test://$PWD/guests.xml -d missing-disk /etc/fstab

@@ -1,0 +1,1 @@
+virt-cat -c test:///default -d test /etc/fstab

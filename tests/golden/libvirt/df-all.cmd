@@ -1,0 +1,1 @@
+virt-df -P 1 -c test://$PWD/guests.xml

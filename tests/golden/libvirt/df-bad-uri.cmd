@@ -1,0 +1,1 @@
+virt-df -c 'qemu+unix:///system?socket=/nonexistent/libvirt-sock'

@@ -1,0 +1,1 @@
+virt-df -c test://$PWD/guests.xml -d demo -a gpt.img

@@ -1,0 +1,1 @@
+virt-df -c test:///default

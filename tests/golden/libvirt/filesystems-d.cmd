@@ -1,0 +1,1 @@
+virt-filesystems -c test://$PWD/guests.xml -d two-disks --all --long --uuid

@@ -1,0 +1,1 @@
+virt-filesystems -c test://$PWD/guests.xml --domain readonly-disk --all --long

@@ -1,0 +1,1 @@
+guestfish add-domain shut-off libvirturi:test://$PWD/guests.xml readonlydisk:sometimes

@@ -1,0 +1,1 @@
+guestfish add-domain shut-off-readonly-disk libvirturi:test://$PWD/guests.xml : run : list-devices

@@ -1,0 +1,1 @@
+guestfish -c test://$PWD/guests.xml -d demo --ro -i cat /etc/hostname

@@ -1,0 +1,1 @@
+guestfish -c test://$PWD/guests.xml -d shut-off run : list-devices

@@ -1,0 +1,1 @@
+virt-inspector -c test://$PWD/guests.xml -d demo

@@ -1,0 +1,1 @@
+virt-inspector --connect test://$PWD/guests.xml demo-qcow2

@@ -1,0 +1,1 @@
+virt-log -c test://$PWD/guests.xml -d demo

@@ -1,0 +1,1 @@
+virt-ls -c test://$PWD/guests.xml -d demo-qcow2 -lR /etc

@@ -1,0 +1,1 @@
+virt-win-reg -c test://$PWD/guests.xml missing-disk 'HKLM\SOFTWARE'

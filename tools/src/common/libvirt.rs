@@ -1,0 +1,37 @@
+//! libvirt guests in the tools: how `-d` adds a guest (libguestfs-common's options/domain.c)
+//! and the every-guest mode of virt-df and virt-alignment-scan (libguestfs-common's
+//! parallel/domains.c), both through the library's `add_domain` and `add_libvirt_dom`.
+
+use super::{Ctx, Exit};
+use guestfs::libvirt::Guest;
+use guestfs::{AddDomainOpts, AddLibvirtDomOpts, Handle};
+
+/// The `add_domain` arguments of `-d GUEST`: the `-c` URI, read-only when the tool is, a UUID
+/// accepted for the name, and disks marked `<readonly/>` added read-only.
+pub fn domain_opts(uri: Option<String>, readonly: bool) -> AddDomainOpts {
+    AddDomainOpts {
+        libvirturi: uri,
+        readonly: readonly.then_some(true),
+        allowuuid: Some(true),
+        readonlydisk: Some("read".to_string()),
+        ..Default::default()
+    }
+}
+
+/// Every guest of the `-c` connection (read-only), sorted by name. The connection is returned
+/// with them: the guests' domains belong to it.
+pub fn all_guests(ctx: &Ctx) -> Result<(guestfs::libvirt::Connection, Vec<Guest>), Exit> {
+    guestfs::libvirt::all_guests(ctx.libvirt_uri().as_deref()).map_err(|msg| ctx.fail(&msg))
+}
+
+/// Adds a guest of the every-guest mode to a new handle: read-only, `<readonly/>` disks too.
+pub fn add_guest(g: &mut Handle, guest: &Guest) -> guestfs::Result<i32> {
+    g.add_libvirt_dom(
+        guest.domain_pointer(),
+        AddLibvirtDomOpts {
+            readonly: Some(true),
+            readonlydisk: Some("read".to_string()),
+            ..Default::default()
+        },
+    )
+}
