@@ -1,0 +1,163 @@
+//! Encrypted guests in libguestfs's two LVM layouts (issue 12 item 3): LUKS inside logical
+//! volumes (opened after the partitions and the LVM rescan, as 1.48 does) and LVM inside a
+//! LUKS partition. The tools run with `--key` selectors through the appliance (`auto` picks
+//! it for encrypted volumes) and print what libguestfs 1.48 prints on the same image, when
+//! 1.48 is installed.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use virt_tools_tests::encrypted_lvm::{self, fedora_luks_on_lvm, fedora_lvm_on_luks};
+use virt_tools_tests::hostile::{expect_code, run_on_backend, Run};
+use virt_tools_tests::TempDir;
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// The `--key` options of the luks-on-lvm image: one per LV, each its own passphrase.
+const LV_KEYS: [&str; 8] = [
+    "--key",
+    "/dev/VG/Root:key:FEDORA-Root",
+    "--key",
+    "/dev/VG/LV1:key:FEDORA-LV1",
+    "--key",
+    "/dev/VG/LV2:key:FEDORA-LV2",
+    "--key",
+    "/dev/VG/LV3:key:FEDORA-LV3",
+];
+
+fn skipped(why: &str) -> bool {
+    let msg = format!("SKIPPED: encrypted LVM layouts: {}", why);
+    println!("{}", msg);
+    eprintln!("{}", msg);
+    true
+}
+
+/// libguestfs 1.48's tool `name` on the same arguments (its own appliance, TCG), or None
+/// (said visibly) when 1.48 is not installed.
+fn reference(name: &str, args: &[&str]) -> Option<(String, String, i32)> {
+    let path = Path::new("/usr/bin").join(name);
+    let is_148 = Command::new(&path)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(" 1.48."));
+    if !is_148 {
+        let msg = format!(
+            "SKIPPED: libguestfs 1.48's {} is not installed; comparison not run",
+            name
+        );
+        println!("{}", msg);
+        eprintln!("{}", msg);
+        return None;
+    }
+    let out = Command::new(&path)
+        .args(args)
+        .env("LIBGUESTFS_BACKEND", "direct")
+        .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run libguestfs 1.48");
+    Some((
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    ))
+}
+
+/// Our run prints what 1.48 printed (stdout and exit status).
+fn same_as_1_48(ours: &Run, name: &str, args: &[&str]) {
+    if let Some((out, err, rc)) = reference(name, args) {
+        assert_eq!(rc, 0, "1.48 {} failed: {}", name, err);
+        assert_eq!(ours.out(), out, "{} differs from 1.48", ours.cmdline);
+    }
+}
+
+#[test]
+fn slow_luks_inside_logical_volumes_is_opened() {
+    if let Some(why) = encrypted_lvm::unavailable() {
+        skipped(&why);
+        return;
+    }
+    let tmp = TempDir::new("luks-on-lvm");
+    let img = fedora_luks_on_lvm(tmp.path(), &tmp.join("fedora-luks-on-lvm.img"));
+    let args: Vec<&str> = [&["-a", s(&img)][..], &LV_KEYS].concat();
+
+    let inspector = [&args[..], &["--no-applications"]].concat();
+    let r = run_on_backend(&img, "virt-inspector", &inspector, "auto");
+    expect_code(&r, 0);
+    let xml = r.out();
+    // The root is the opened Root LV, named after its LUKS UUID.
+    assert!(xml.contains("<root>/dev/mapper/luks-00000001-"), "{}", xml);
+    assert!(
+        xml.contains("<hostname>fedora.invalid</hostname>"),
+        "{}",
+        xml
+    );
+    for label in ["LV1", "LV2", "LV3"] {
+        assert!(
+            xml.contains(&format!("<label>{}</label>", label)),
+            "{}",
+            xml
+        );
+    }
+    same_as_1_48(&r, "virt-inspector", &inspector);
+
+    let ls = [&args[..], &["-l", "/etc"]].concat();
+    let r = run_on_backend(&img, "virt-ls", &ls, "auto");
+    expect_code(&r, 0);
+    assert!(r.out().contains(" fedora-release\n"), "{}", r.out());
+    same_as_1_48(&r, "virt-ls", &ls);
+
+    // Without the key of one LV, that LV is asked for and the tool fails as 1.48 does.
+    let missing = [
+        "-a",
+        s(&img),
+        "--key",
+        "/dev/VG/Root:key:FEDORA-Root",
+        "--key",
+        "/dev/VG/LV1:key:FEDORA-LV1",
+        "--key",
+        "/dev/VG/LV2:key:FEDORA-LV2",
+        "--key",
+        "/dev/VG/LV3:key:wrong",
+        "/etc/motd",
+    ];
+    let r = run_on_backend(&img, "virt-cat", &missing, "auto");
+    expect_code(&r, 1);
+    assert!(
+        r.stderr.starts_with(
+            "virt-cat: could not find key to open LUKS encrypted /dev/VG/LV3.\n\nTry using --key on the command line.\n"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn slow_lvm_inside_a_luks_partition_is_opened() {
+    if let Some(why) = encrypted_lvm::unavailable() {
+        skipped(&why);
+        return;
+    }
+    let tmp = TempDir::new("lvm-on-luks");
+    let img = fedora_lvm_on_luks(tmp.path(), &tmp.join("fedora-lvm-on-luks.img"));
+    let args = ["-a", s(&img), "--key", "/dev/sda2:key:FEDORA"];
+
+    let inspector = [&args[..], &["--no-applications"]].concat();
+    let r = run_on_backend(&img, "virt-inspector", &inspector, "auto");
+    expect_code(&r, 0);
+    let xml = r.out();
+    assert!(xml.contains("<root>/dev/VG/Root</root>"), "{}", xml);
+    assert!(
+        xml.contains("<hostname>fedora.invalid</hostname>"),
+        "{}",
+        xml
+    );
+    same_as_1_48(&r, "virt-inspector", &inspector);
+
+    let cat = [&args[..], &["/etc/motd"]].concat();
+    let r = run_on_backend(&img, "virt-cat", &cat, "auto");
+    expect_code(&r, 0);
+    assert_eq!(r.out(), "Welcome to Fedora release 14 (Phony)\n");
+    same_as_1_48(&r, "virt-cat", &cat);
+}
