@@ -72,6 +72,21 @@ fn same_as_1_48(ours: &Run, name: &str, args: &[&str]) {
     }
 }
 
+/// virt-inspector's XML for the phony Fedora guest, checked against 1.48's.
+fn inspect(img: &Path, args: &[&str]) -> String {
+    let inspector = [args, &["--no-applications"]].concat();
+    let r = run_on_backend(img, "virt-inspector", &inspector, "auto");
+    expect_code(&r, 0);
+    let xml = r.out();
+    assert!(
+        xml.contains("<hostname>fedora.invalid</hostname>"),
+        "{}",
+        xml
+    );
+    same_as_1_48(&r, "virt-inspector", &inspector);
+    xml
+}
+
 #[test]
 fn slow_luks_inside_logical_volumes_is_opened() {
     if let Some(why) = encrypted_lvm::unavailable() {
@@ -82,33 +97,16 @@ fn slow_luks_inside_logical_volumes_is_opened() {
     let img = fedora_luks_on_lvm(tmp.path(), &tmp.join("fedora-luks-on-lvm.img"));
     let args: Vec<&str> = [&["-a", s(&img)][..], &LV_KEYS].concat();
 
-    let inspector = [&args[..], &["--no-applications"]].concat();
-    let r = run_on_backend(&img, "virt-inspector", &inspector, "auto");
-    expect_code(&r, 0);
-    let xml = r.out();
+    let xml = inspect(&img, &args);
     // The root is the opened Root LV, named after its LUKS UUID.
     assert!(xml.contains("<root>/dev/mapper/luks-00000001-"), "{}", xml);
-    assert!(
-        xml.contains("<hostname>fedora.invalid</hostname>"),
-        "{}",
-        xml
-    );
-    for label in ["LV1", "LV2", "LV3"] {
-        assert!(
-            xml.contains(&format!("<label>{}</label>", label)),
-            "{}",
-            xml
-        );
-    }
-    same_as_1_48(&r, "virt-inspector", &inspector);
-
     let ls = [&args[..], &["-l", "/etc"]].concat();
     let r = run_on_backend(&img, "virt-ls", &ls, "auto");
     expect_code(&r, 0);
     assert!(r.out().contains(" fedora-release\n"), "{}", r.out());
     same_as_1_48(&r, "virt-ls", &ls);
 
-    // Without the key of one LV, that LV is asked for and the tool fails as 1.48 does.
+    // A wrong key for one LV: the tool fails as 1.48 does, naming that LV.
     let missing = [
         "-a",
         s(&img),
@@ -143,17 +141,8 @@ fn slow_lvm_inside_a_luks_partition_is_opened() {
     let img = fedora_lvm_on_luks(tmp.path(), &tmp.join("fedora-lvm-on-luks.img"));
     let args = ["-a", s(&img), "--key", "/dev/sda2:key:FEDORA"];
 
-    let inspector = [&args[..], &["--no-applications"]].concat();
-    let r = run_on_backend(&img, "virt-inspector", &inspector, "auto");
-    expect_code(&r, 0);
-    let xml = r.out();
+    let xml = inspect(&img, &args);
     assert!(xml.contains("<root>/dev/VG/Root</root>"), "{}", xml);
-    assert!(
-        xml.contains("<hostname>fedora.invalid</hostname>"),
-        "{}",
-        xml
-    );
-    same_as_1_48(&r, "virt-inspector", &inspector);
 
     let cat = [&args[..], &["/etc/motd"]].concat();
     let r = run_on_backend(&img, "virt-cat", &cat, "auto");

@@ -342,29 +342,67 @@ fn qcow2_backing_files_must_be_regular_files() {
     ];
     for (i, (backing, why)) in cases.iter().enumerate() {
         let img = hostile::qcow2_over(backing, &work.join(format!("over-{}.qcow2", i)));
-        for backend in ["native", "direct"] {
-            let r = run_on_backend(
-                &img,
-                "virt-ls",
-                &["-a", s(&img), "-m", "/dev/sda", "/"],
-                backend,
-            );
-            expect_code(&r, 1);
-            assert_eq!(r.stderr.lines().count(), 1, "{}: {}", r.cmdline, r.stderr);
-            assert!(
-                r.stderr.starts_with(&format!(
-                    "libguestfs: error: {}: backing file {} (",
-                    img.display(),
-                    backing.display()
-                )) && r.stderr.contains(why),
-                "{} ({}): {}",
-                r.cmdline,
-                backend,
-                r.stderr
-            );
-            assert!(r.stdout.is_empty());
-        }
+        let start = format!(
+            "libguestfs: error: {}: backing file {} (",
+            img.display(),
+            backing.display()
+        );
+        refused_by_both_backends(&img, &["-m", "/dev/sda", "/"], &start, why);
     }
+}
+
+/// virt-ls (or virt-cat, with a file) on `img` fails on both backends with one error line
+/// that starts with `start` and contains `why`.
+fn refused_by_both_backends(img: &Path, args: &[&str], start: &str, why: &str) {
+    let tool = if args.last() == Some(&"/") {
+        "virt-ls"
+    } else {
+        "virt-cat"
+    };
+    for backend in ["native", "direct"] {
+        let r = run_on_backend(img, tool, &[&["-a", s(img)], args].concat(), backend);
+        expect_code(&r, 1);
+        assert_eq!(r.stderr.lines().count(), 1, "{}: {}", r.cmdline, r.stderr);
+        assert!(
+            r.stderr.starts_with(start) && r.stderr.contains(why),
+            "{} ({}): {}",
+            r.cmdline,
+            backend,
+            r.stderr
+        );
+        assert!(r.stdout.is_empty());
+    }
+}
+
+/// qemu opens a qcow2 image's external data file by the name in its header: the appliance
+/// checks it as it checks backing files (the native backend does not read data files).
+#[test]
+fn qcow2_external_data_file_must_be_a_regular_file() {
+    let tmp = TempDir::new("hostile-data-file");
+    let img = tmp.join("data.qcow2");
+    virt_tools_tests::sh(
+        std::process::Command::new("qemu-img")
+            .current_dir(tmp.path())
+            .args(["create", "-q", "-f", "qcow2", "-o", "data_file=data.raw"])
+            .args(["data.qcow2", "4M"]),
+    );
+    fs::remove_file(tmp.join("data.raw")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", tmp.join("data.raw")).unwrap();
+    let r = run_on_backend(
+        &img,
+        "virt-ls",
+        &["-a", s(&img), "-m", "/dev/sda", "/"],
+        "direct",
+    );
+    expect_code(&r, 1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "libguestfs: error: {i}: data file data.raw ({d}): a character device, not a regular file\n",
+            i = img.display(),
+            d = tmp.join("data.raw").display()
+        )
+    );
 }
 
 /// A backing chain longer than 32 images is refused by both backends; 32 are read.
@@ -382,25 +420,12 @@ fn qcow2_backing_chains_are_bounded() {
     expect_code(&r, 0);
     assert_eq!(r.out(), "hi\n");
     let too_long = hostile::qcow2_long_chain(&work, &tmp.join("top-33.qcow2"), 33);
-    for backend in ["native", "direct"] {
-        let r = run_on_backend(
-            &too_long,
-            "virt-cat",
-            &["-a", s(&too_long), "-m", "/dev/sda", "/a"],
-            backend,
-        );
-        expect_code(&r, 1);
-        assert_eq!(r.stderr.lines().count(), 1, "{}: {}", r.cmdline, r.stderr);
-        assert!(
-            r.stderr.starts_with("libguestfs: error: ")
-                && r.stderr
-                    .ends_with(": backing chain longer than 32 images\n"),
-            "{} ({}): {}",
-            r.cmdline,
-            backend,
-            r.stderr
-        );
-    }
+    refused_by_both_backends(
+        &too_long,
+        &["-m", "/dev/sda", "/a"],
+        "libguestfs: error: ",
+        ": backing chain longer than 32 images\n",
+    );
 }
 
 #[test]
