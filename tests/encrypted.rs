@@ -4,7 +4,7 @@
 //! it for encrypted volumes) and print what libguestfs 1.48 prints on the same image, when
 //! 1.48 is installed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use virt_tools_tests::encrypted_lvm::{self, fedora_luks_on_lvm, fedora_lvm_on_luks};
 use virt_tools_tests::hostile::{expect_code, run_on_backend, Run};
@@ -26,11 +26,18 @@ const LV_KEYS: [&str; 8] = [
     "/dev/VG/LV3:key:FEDORA-LV3",
 ];
 
-fn skipped(why: &str) -> bool {
-    let msg = format!("SKIPPED: encrypted LVM layouts: {}", why);
-    println!("{}", msg);
-    eprintln!("{}", msg);
-    true
+/// The image `NAME.img` made by `make` in a new temporary folder, or None (said visibly) where
+/// it cannot be made.
+fn build(name: &str, make: fn(&Path, &Path) -> PathBuf) -> Option<(TempDir, PathBuf)> {
+    if let Some(why) = encrypted_lvm::unavailable() {
+        let msg = format!("SKIPPED: encrypted LVM layouts: {}", why);
+        println!("{}", msg);
+        eprintln!("{}", msg);
+        return None;
+    }
+    let tmp = TempDir::new(name);
+    let img = make(tmp.path(), &tmp.join(&format!("{}.img", name)));
+    Some((tmp, img))
 }
 
 /// libguestfs 1.48's tool `name` on the same arguments (its own appliance, TCG), or None
@@ -89,12 +96,9 @@ fn inspect(img: &Path, args: &[&str]) -> String {
 
 #[test]
 fn slow_luks_inside_logical_volumes_is_opened() {
-    if let Some(why) = encrypted_lvm::unavailable() {
-        skipped(&why);
+    let Some((_tmp, img)) = build("fedora-luks-on-lvm", fedora_luks_on_lvm) else {
         return;
-    }
-    let tmp = TempDir::new("luks-on-lvm");
-    let img = fedora_luks_on_lvm(tmp.path(), &tmp.join("fedora-luks-on-lvm.img"));
+    };
     let args: Vec<&str> = [&["-a", s(&img)][..], &LV_KEYS].concat();
 
     let xml = inspect(&img, &args);
@@ -107,19 +111,9 @@ fn slow_luks_inside_logical_volumes_is_opened() {
     same_as_1_48(&r, "virt-ls", &ls);
 
     // A wrong key for one LV: the tool fails as 1.48 does, naming that LV.
-    let missing = [
-        "-a",
-        s(&img),
-        "--key",
-        "/dev/VG/Root:key:FEDORA-Root",
-        "--key",
-        "/dev/VG/LV1:key:FEDORA-LV1",
-        "--key",
-        "/dev/VG/LV2:key:FEDORA-LV2",
-        "--key",
-        "/dev/VG/LV3:key:wrong",
-        "/etc/motd",
-    ];
+    let mut wrong = args.clone();
+    *wrong.last_mut().unwrap() = "/dev/VG/LV3:key:wrong";
+    let missing = [&wrong[..], &["/etc/motd"]].concat();
     let r = run_on_backend(&img, "virt-cat", &missing, "auto");
     expect_code(&r, 1);
     assert!(
@@ -133,12 +127,9 @@ fn slow_luks_inside_logical_volumes_is_opened() {
 
 #[test]
 fn slow_lvm_inside_a_luks_partition_is_opened() {
-    if let Some(why) = encrypted_lvm::unavailable() {
-        skipped(&why);
+    let Some((_tmp, img)) = build("fedora-lvm-on-luks", fedora_lvm_on_luks) else {
         return;
-    }
-    let tmp = TempDir::new("lvm-on-luks");
-    let img = fedora_lvm_on_luks(tmp.path(), &tmp.join("fedora-lvm-on-luks.img"));
+    };
     let args = ["-a", s(&img), "--key", "/dev/sda2:key:FEDORA"];
 
     let xml = inspect(&img, &args);
