@@ -305,6 +305,129 @@ fn qcow2_backing_chain_that_loops() {
     );
 }
 
+/// Backing files that are not disk images: devices, a FIFO, a socket, a directory and kernel
+/// files. Both backends refuse them in one line before opening anything (the appliance
+/// before qemu, which would follow them itself), and nothing blocks on the FIFO.
+#[test]
+fn qcow2_backing_files_must_be_regular_files() {
+    let tmp = TempDir::new("hostile-backing-kind");
+    let work = tmp.path();
+    let fifo = work.join("fifo");
+    let c = std::ffi::CString::new(s(&fifo)).unwrap();
+    // SAFETY: c is a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let socket = work.join("socket");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let dir = work.join("a-directory");
+    fs::create_dir(&dir).unwrap();
+    let proc_link = work.join("environ-link");
+    std::os::unix::fs::symlink("/proc/self/environ", &proc_link).unwrap();
+    let cases: [(&Path, &str); 7] = [
+        (
+            Path::new("/dev/null"),
+            "a character device, not a regular file",
+        ),
+        (
+            Path::new("/dev/zero"),
+            "a character device, not a regular file",
+        ),
+        (&fifo, "a FIFO, not a regular file"),
+        (&socket, "a socket, not a regular file"),
+        (&dir, "a directory, not a regular file"),
+        (
+            Path::new("/proc/self/environ"),
+            "is a kernel file, not a disk image",
+        ),
+        (&proc_link, "is a kernel file, not a disk image"),
+    ];
+    for (i, (backing, why)) in cases.iter().enumerate() {
+        let img = hostile::qcow2_over(backing, &work.join(format!("over-{}.qcow2", i)));
+        let start = format!(
+            "libguestfs: error: {}: backing file {} (",
+            img.display(),
+            backing.display()
+        );
+        refused_by_both_backends(&img, &["-m", "/dev/sda", "/"], &start, why);
+    }
+}
+
+/// virt-ls (or virt-cat, with a file) on `img` fails on both backends with one error line
+/// that starts with `start` and contains `why`.
+fn refused_by_both_backends(img: &Path, args: &[&str], start: &str, why: &str) {
+    let tool = if args.last() == Some(&"/") {
+        "virt-ls"
+    } else {
+        "virt-cat"
+    };
+    for backend in ["native", "direct"] {
+        let r = run_on_backend(img, tool, &[&["-a", s(img)], args].concat(), backend);
+        expect_code(&r, 1);
+        assert_eq!(r.stderr.lines().count(), 1, "{}: {}", r.cmdline, r.stderr);
+        assert!(
+            r.stderr.starts_with(start) && r.stderr.contains(why),
+            "{} ({}): {}",
+            r.cmdline,
+            backend,
+            r.stderr
+        );
+        assert!(r.stdout.is_empty());
+    }
+}
+
+/// qemu opens a qcow2 image's external data file by the name in its header: the appliance
+/// checks it as it checks backing files (the native backend does not read data files).
+#[test]
+fn qcow2_external_data_file_must_be_a_regular_file() {
+    let tmp = TempDir::new("hostile-data-file");
+    let img = tmp.join("data.qcow2");
+    virt_tools_tests::sh(
+        std::process::Command::new("qemu-img")
+            .current_dir(tmp.path())
+            .args(["create", "-q", "-f", "qcow2", "-o", "data_file=data.raw"])
+            .args(["data.qcow2", "4M"]),
+    );
+    fs::remove_file(tmp.join("data.raw")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", tmp.join("data.raw")).unwrap();
+    let r = run_on_backend(
+        &img,
+        "virt-ls",
+        &["-a", s(&img), "-m", "/dev/sda", "/"],
+        "direct",
+    );
+    expect_code(&r, 1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "libguestfs: error: {i}: data file data.raw ({d}): a character device, not a regular file\n",
+            i = img.display(),
+            d = tmp.join("data.raw").display()
+        )
+    );
+}
+
+/// A backing chain longer than 32 images is refused by both backends; 32 are read.
+#[test]
+fn qcow2_backing_chains_are_bounded() {
+    let tmp = TempDir::new("hostile-chain");
+    let work = tmp.join("work");
+    fs::create_dir(&work).unwrap();
+    let longest = hostile::qcow2_long_chain(&work, &tmp.join("top-32.qcow2"), 32);
+    let r = run_on(
+        &longest,
+        "virt-cat",
+        &["-a", s(&longest), "-m", "/dev/sda", "/a"],
+    );
+    expect_code(&r, 0);
+    assert_eq!(r.out(), "hi\n");
+    let too_long = hostile::qcow2_long_chain(&work, &tmp.join("top-33.qcow2"), 33);
+    refused_by_both_backends(
+        &too_long,
+        &["-m", "/dev/sda", "/a"],
+        "libguestfs: error: ",
+        ": backing chain longer than 32 images\n",
+    );
+}
+
 #[test]
 fn gpt_with_bad_header_crcs() {
     let tmp = TempDir::new("hostile-gpt");

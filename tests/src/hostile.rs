@@ -422,6 +422,36 @@ pub fn qcow2_missing_backing(work: &Path, out: &Path) -> PathBuf {
     out.to_path_buf()
 }
 
+/// A qcow2 overlay (4 MiB, raw backing format) naming `backing`, whatever it is, as its
+/// backing file: made with `qemu-img create -u`, which does not open it.
+pub fn qcow2_over(backing: &Path, out: &Path) -> PathBuf {
+    sh(Command::new("qemu-img")
+        .args(["create", "-q", "-u", "-f", "qcow2", "-F", "raw", "-b"])
+        .arg(backing)
+        .arg(out)
+        .arg("4M"));
+    out.to_path_buf()
+}
+
+/// A chain of `len` qcow2 images over a small ext4 filesystem: `out` is the top, each image
+/// the backing file of the one above it.
+pub fn qcow2_long_chain(work: &Path, out: &Path, len: usize) -> PathBuf {
+    let fs = plain_fs(work, "chain");
+    let mut below = out.with_file_name("chain-0.qcow2");
+    crate::images::to_qcow2(&fs, &below, false);
+    for i in 1..len {
+        let image = if i + 1 == len {
+            out.to_path_buf()
+        } else {
+            out.with_file_name(format!("chain-{}.qcow2", i))
+        };
+        let name = below.file_name().and_then(|n| n.to_str()).expect("name");
+        crate::images::qcow2_overlay(name, "qcow2", &image);
+        below = image;
+    }
+    out.to_path_buf()
+}
+
 /// Two qcow2 images each naming the other as backing file.
 pub fn qcow2_backing_loop(work: &Path, out: &Path) -> PathBuf {
     let fs = plain_fs(work, "loopback");

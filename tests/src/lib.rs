@@ -2,6 +2,7 @@
 //! sfdisk, qemu-img, …) and run the real `virt-tools` binary under each tool's name.
 
 pub mod call_scripts;
+pub mod encrypted_lvm;
 pub mod hostile;
 pub mod images;
 

@@ -3,6 +3,7 @@
 //! Image formats (raw, qcow2) turn a file into a [`BlockDevice`]; partition tables and volume
 //! managers turn a device into more devices ([`Slice`], LVM segments); filesystems read from one.
 
+pub mod probe;
 pub mod qcow2;
 pub mod raw;
 
@@ -104,13 +105,15 @@ pub enum ImageFormat {
 }
 
 impl ImageFormat {
+    /// The native format of a format name (qemu's names), or why the native backend cannot
+    /// read it.
     pub fn parse(name: &str) -> Result<ImageFormat> {
         match name {
             "raw" => Ok(ImageFormat::Raw),
             "qcow2" => Ok(ImageFormat::Qcow2),
             other => Err(Error::new(
                 libc::ENOTSUP,
-                format!("{}: disk image format not supported by the native backend (supported: raw, qcow2)", other),
+                format!("disk image format ‘{}’ is not supported by the native backend, which reads raw and qcow2 (LIBGUESTFS_BACKEND=direct reads it through qemu)", other),
             )),
         }
     }
@@ -123,26 +126,11 @@ impl ImageFormat {
     }
 }
 
-/// Guesses an image's format from its first bytes: qcow2 by its magic, otherwise raw.
+/// The native format of an image given without one: qemu's guess ([`probe::probe_file`]),
+/// refused when it is a format the native backend does not read.
 pub fn detect_format(path: &Path) -> Result<ImageFormat> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| Error::from(e).context(&path.display().to_string()))?;
-    let mut magic = [0u8; 4];
-    let mut got = 0;
-    while got < magic.len() {
-        match f.read(&mut magic[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::from(e).context(&path.display().to_string())),
-        }
-    }
-    if got == 4 && magic == qcow2::MAGIC {
-        Ok(ImageFormat::Qcow2)
-    } else {
-        Ok(ImageFormat::Raw)
-    }
+    let name = probe::probe_file(path)?;
+    ImageFormat::parse(name).map_err(|e| e.context(&path.display().to_string()))
 }
 
 /// Opens a disk image read-only. `format` None means detect it (as qemu does when the user

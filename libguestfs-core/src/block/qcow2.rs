@@ -16,7 +16,7 @@ pub use header::{FeatureName, Header};
 pub use image::Qcow2Image;
 
 use super::raw::RawImage;
-use super::{detect_format, Device, ImageFormat};
+use super::{probe, Device, ImageFormat};
 use crate::error::{strerror, Error, Result};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -35,8 +35,9 @@ pub struct BackingFile {
     /// The name exactly as stored in the image (relative names are relative to the
     /// directory of the image that names them).
     pub name: PathBuf,
-    /// The format from the backing format header extension; None means "detect".
-    pub format: Option<ImageFormat>,
+    /// The format from the backing format header extension (qemu's name); None means
+    /// "detect".
+    pub format: Option<String>,
 }
 
 /// Opens a qcow2 image over the bytes of `source`. When the header names a backing file,
@@ -51,7 +52,7 @@ pub fn open_source(
     let backing_dev = match &header.backing_file {
         Some(raw) => Some(backing(&BackingFile {
             name: PathBuf::from(OsStr::from_bytes(raw)),
-            format: header.backing_format,
+            format: header.backing_format.clone(),
         })?),
         None => None,
     };
@@ -68,20 +69,11 @@ pub fn open(path: &Path) -> Result<Device> {
 fn open_chain(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Qcow2Image> {
     let name = path.display().to_string();
     if chain.len() >= MAX_CHAIN_LENGTH {
-        return Err(Error::new(
-            libc::ELOOP,
-            format!(
-                "{}: backing chain longer than {} images",
-                name, MAX_CHAIN_LENGTH
-            ),
-        ));
+        return Err(chain_too_long(&name));
     }
     let id = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if chain.contains(&id) {
-        return Err(Error::new(
-            libc::ELOOP,
-            format!("{}: backing chain loops back to this image", name),
-        ));
+        return Err(chain_loops(&name));
     }
     let source: Device = Arc::new(RawImage::open(path)?);
     chain.push(id);
@@ -124,6 +116,98 @@ fn resolve_backing(overlay: &Path, overlay_name: &str, name: &Path) -> Result<Pa
     })
 }
 
+/// Where the file `name` that the image at `overlay` names as its `what` (backing file, data
+/// file) is, once it is known to be safe to open: a regular file, not in /proc or /sys (qemu
+/// would open a device, a FIFO or a kernel file as readily as an image).
+fn safe_file(overlay: &Path, overlay_name: &str, what: &str, name: &Path) -> Result<PathBuf> {
+    use std::os::unix::fs::FileTypeExt;
+    let path = resolve_backing(overlay, overlay_name, name)?;
+    let fail = |why: &str, errno: i32| file_error(overlay_name, what, name, &path, why, errno);
+    let errno_of = |e: &std::io::Error| e.raw_os_error().unwrap_or(libc::EIO);
+    let real =
+        std::fs::canonicalize(&path).map_err(|e| fail(&strerror(errno_of(&e)), errno_of(&e)))?;
+    if real.starts_with("/proc") || real.starts_with("/sys") {
+        return Err(fail(
+            &format!("{} is a kernel file, not a disk image", real.display()),
+            libc::EPERM,
+        ));
+    }
+    let kind = std::fs::metadata(&real)
+        .map_err(|e| fail(&strerror(errno_of(&e)), errno_of(&e)))?
+        .file_type();
+    let not_regular = [
+        (kind.is_dir(), "a directory", libc::EISDIR),
+        (kind.is_block_device(), "a block device", libc::EPERM),
+        (kind.is_char_device(), "a character device", libc::EPERM),
+        (kind.is_fifo(), "a FIFO", libc::EPERM),
+        (kind.is_socket(), "a socket", libc::EPERM),
+    ];
+    if let Some((_, kind_name, errno)) = not_regular.iter().find(|k| k.0) {
+        return Err(fail(&format!("{}, not a regular file", kind_name), *errno));
+    }
+    Ok(path)
+}
+
+/// Where the backing file `b` named by the image at `overlay` is ([`safe_file`]), and its
+/// format (qemu's name: as the image names it, else qemu's guess).
+fn backing_target(
+    overlay: &Path,
+    overlay_name: &str,
+    b: &BackingFile,
+) -> Result<(PathBuf, String)> {
+    let path = safe_file(overlay, overlay_name, "backing file", &b.name)?;
+    let format = match &b.format {
+        Some(f) => f.clone(),
+        None => probe::probe_file(&path)
+            .map_err(|e| backing_io_error(overlay_name, b, &path, &e))?
+            .to_string(),
+    };
+    Ok((path, format))
+}
+
+/// A backing file that passed [`safe_file`] but could not be read.
+fn backing_io_error(overlay_name: &str, b: &BackingFile, path: &Path, e: &Error) -> Error {
+    let errno = errno_or_eio(e);
+    file_error(
+        overlay_name,
+        "backing file",
+        &b.name,
+        path,
+        &strerror(errno),
+        errno,
+    )
+}
+
+/// `OVERLAY: WHAT NAME (PATH): WHY`.
+fn file_error(
+    overlay_name: &str,
+    what: &str,
+    name: &Path,
+    path: &Path,
+    why: &str,
+    errno: i32,
+) -> Error {
+    Error::new(
+        errno,
+        format!(
+            "{}: {} {} ({}): {}",
+            overlay_name,
+            what,
+            name.display(),
+            path.display(),
+            why
+        ),
+    )
+}
+
+fn errno_or_eio(e: &Error) -> i32 {
+    if e.errno != 0 {
+        e.errno
+    } else {
+        libc::EIO
+    }
+}
+
 /// Opens the backing file `b` named by the image at `overlay`.
 fn open_backing(
     overlay: &Path,
@@ -131,36 +215,84 @@ fn open_backing(
     b: &BackingFile,
     chain: &mut Vec<PathBuf>,
 ) -> Result<Device> {
-    let path = resolve_backing(overlay, overlay_name, &b.name)?;
-    let fail = |errno: i32| {
-        Error::new(
-            errno,
-            format!(
-                "{}: backing file {} ({}): {}",
+    let (path, format) = backing_target(overlay, overlay_name, b)?;
+    let format = match format.as_str() {
+        // qemu's protocol driver for plain files, named as a format.
+        "file" => ImageFormat::Raw,
+        f => ImageFormat::parse(f).map_err(|e| {
+            e.context(&format!(
+                "{}: backing file {}",
                 overlay_name,
-                b.name.display(),
-                path.display(),
-                strerror(errno)
-            ),
-        )
-    };
-    match std::fs::metadata(&path) {
-        Ok(m) if m.is_dir() => return Err(fail(libc::EISDIR)),
-        Ok(_) => {}
-        Err(e) => return Err(fail(e.raw_os_error().unwrap_or(libc::EIO))),
-    }
-    let format = match b.format {
-        Some(f) => f,
-        None => detect_format(&path)
-            .map_err(|e| fail(if e.errno != 0 { e.errno } else { libc::EIO }))?,
+                b.name.display()
+            ))
+        })?,
     };
     Ok(match format {
         ImageFormat::Raw => Arc::new(
-            RawImage::open(&path)
-                .map_err(|e| fail(if e.errno != 0 { e.errno } else { libc::EIO }))?,
+            RawImage::open(&path).map_err(|e| backing_io_error(overlay_name, b, &path, &e))?,
         ),
         ImageFormat::Qcow2 => Arc::new(open_chain(&path, chain)?),
     })
+}
+
+/// Checks the backing chain of the qcow2 image at `path` before qemu, which follows backing
+/// files (and external data files) itself, is given it: every one must pass the checks the
+/// native reader makes ([`safe_file`]), and the chain is as bounded. Backing files in formats other
+/// than qcow2 end the walk.
+pub fn check_backing_chain(path: &Path) -> Result<()> {
+    let mut chain: Vec<PathBuf> = Vec::new();
+    let mut current = path.to_path_buf();
+    loop {
+        let name = current.display().to_string();
+        let id = std::fs::canonicalize(&current).unwrap_or_else(|_| current.clone());
+        if chain.len() >= MAX_CHAIN_LENGTH {
+            return Err(chain_too_long(&name));
+        }
+        if chain.contains(&id) {
+            return Err(chain_loops(&name));
+        }
+        chain.push(id);
+        let source = RawImage::open(&current)?;
+        let header = Header::parse(&source, &name)?;
+        // qemu opens an external data file by the name in the header, too.
+        if let Some(data_file) = &header.data_file {
+            safe_file(
+                &current,
+                &name,
+                "data file",
+                Path::new(OsStr::from_bytes(data_file)),
+            )?;
+        }
+        let Some(raw) = &header.backing_file else {
+            return Ok(());
+        };
+        let b = BackingFile {
+            name: PathBuf::from(OsStr::from_bytes(raw)),
+            format: header.backing_format.clone(),
+        };
+        let (next, format) = backing_target(&current, &name, &b)?;
+        if format != "qcow2" {
+            return Ok(());
+        }
+        current = next;
+    }
+}
+
+fn chain_too_long(name: &str) -> Error {
+    Error::new(
+        libc::ELOOP,
+        format!(
+            "{}: backing chain longer than {} images",
+            name, MAX_CHAIN_LENGTH
+        ),
+    )
+}
+
+fn chain_loops(name: &str) -> Error {
+    Error::new(
+        libc::ELOOP,
+        format!("{}: backing chain loops back to this image", name),
+    )
 }
 
 #[cfg(test)]

@@ -138,6 +138,10 @@ impl Handle {
                 check_disk_image(path)?;
             }
             let format = drive_format(&d)?;
+            // qemu follows a qcow2 image's backing files itself: they are checked here first.
+            if let (Some(path), Some("qcow2")) = (d.file(), format.as_deref()) {
+                crate::block::qcow2::check_backing_chain(path)?;
+            }
             let source = match d.file() {
                 Some(path) => std::fs::canonicalize(path)
                     .map_err(|e| {

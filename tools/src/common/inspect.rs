@@ -93,29 +93,46 @@ impl Ctx {
         self.inspect_and_mount(g, true).map(|_| ())
     }
 
-    /// Opens LUKS devices before inspection with the `--key` options (or a prompt).
+    /// Opens encrypted devices before inspection with the `--key` options (or a prompt), as
+    /// 1.48's `inspect_do_decrypt` does: the disks and partitions, then, after a rescan for
+    /// the volume groups they held, the logical volumes (LUKS inside an LV).
     pub fn decrypt(&self, g: &mut Handle) -> Result<(), Exit> {
         let mut candidates = g.list_devices().map_err(|_| 1)?;
         candidates.extend(g.list_partitions().map_err(|_| 1)?);
+        if self.decrypt_devices(g, &candidates)? {
+            g.lvm_scan(true).map_err(|_| 1)?;
+        }
+        let lvs = g.lvs().map_err(|_| 1)?;
+        self.decrypt_devices(g, &lvs)?;
+        Ok(())
+    }
+
+    /// Opens those of `devices` that are LUKS or BitLocker volumes; true if it opened any.
+    fn decrypt_devices(&self, g: &mut Handle, devices: &[String]) -> Result<bool, Exit> {
         let mut opened = false;
-        for dev in candidates {
+        for dev in devices {
             g.push_error_handler_quiet();
-            let vfs_type = g.vfs_type(&dev).unwrap_or_default();
-            let uuid = g.vfs_uuid(&dev).unwrap_or_default();
+            let vfs_type = g.vfs_type(dev).unwrap_or_default();
+            // cryptsetup cannot read a BitLocker volume's UUID: 1.48 asks only LUKS.
+            let uuid = if vfs_type == "crypto_LUKS" {
+                g.luks_uuid(dev).unwrap_or_default()
+            } else {
+                String::new()
+            };
             g.pop_error_handler();
             if vfs_type != "crypto_LUKS" && vfs_type != "BitLocker" {
                 continue;
             }
             let mapname = if uuid.is_empty() {
-                luks_mapname(&dev)
+                crypt_mapname(dev)
             } else {
                 format!("luks-{}", uuid)
             };
-            let keys = self.keys_for(&dev, &uuid)?;
+            let keys = self.keys_for(dev, &uuid)?;
             let mut last_error = None;
             for key in keys {
                 g.push_error_handler_quiet();
-                let r = g.cryptsetup_open(&dev, &key, &mapname, Default::default());
+                let r = g.cryptsetup_open(dev, &key, &mapname, Default::default());
                 g.pop_error_handler();
                 match r {
                     Ok(()) => {
@@ -134,10 +151,7 @@ impl Ctx {
                 return Err(1);
             }
         }
-        if opened {
-            g.lvm_scan(true).map_err(|_| 1)?;
-        }
-        Ok(())
+        Ok(opened)
     }
 
     /// The passphrases to try for a device: the `--key` options naming it (by device, UUID or
@@ -177,13 +191,13 @@ impl Ctx {
     }
 }
 
-/// The device-mapper name for an opened device whose LUKS UUID cannot be read: `luks` and
-/// the device name's letters and digits (`/dev/sda2` → `lukssda2`); else 1.48 uses
-/// `luks-UUID`.
-fn luks_mapname(device: &str) -> String {
+/// The device-mapper name for an opened device whose LUKS UUID cannot be read (or a
+/// BitLocker volume), as 1.48 makes it: `crypt` and the device name's letters and digits
+/// (`/dev/sda2` → `cryptsda2`, `/dev/VG/LV1` → `cryptVGLV1`).
+fn crypt_mapname(device: &str) -> String {
     let name = device.strip_prefix("/dev/").unwrap_or(device);
     format!(
-        "luks{}",
+        "crypt{}",
         name.chars()
             .filter(|c| c.is_ascii_alphanumeric())
             .collect::<String>()
@@ -234,5 +248,16 @@ impl WindowsGuest {
         };
         let rest = rest.replace('\\', "/");
         g.case_sensitive_path(&rest).map_err(|_| 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crypt_mapname;
+
+    #[test]
+    fn crypt_mapnames_keep_letters_and_digits() {
+        assert_eq!(crypt_mapname("/dev/sda2"), "cryptsda2");
+        assert_eq!(crypt_mapname("/dev/vg-ssd/lv-root7"), "cryptvgssdlvroot7");
     }
 }

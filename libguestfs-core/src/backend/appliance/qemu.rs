@@ -972,14 +972,14 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
-/// The format of a local image, detected on the host when the caller gave none (qcow2 by its
-/// magic, otherwise raw), so qemu never probes it itself (CVE-2010-3851).
+/// The format of a local image, detected on the host when the caller gave none (by qemu's
+/// own rules), so qemu never probes it itself (CVE-2010-3851).
 pub fn drive_format(d: &Drive) -> Result<Option<String>> {
     if let Some(f) = &d.format {
         return Ok(Some(f.clone()));
     }
     match d.file() {
-        Some(path) => Ok(Some(crate::block::detect_format(path)?.name().to_string())),
+        Some(path) => Ok(Some(crate::block::probe::probe_file(path)?.to_string())),
         // A network drive's format is qemu's to find out, as with libguestfs.
         None => Ok(None),
     }

@@ -101,7 +101,8 @@ impl Devices {
                 .format
                 .as_deref()
                 .map(block::ImageFormat::parse)
-                .transpose()?;
+                .transpose()
+                .map_err(|e| e.context(&drive.path))?;
             let (dev, format) = block::open_image(path, format)?;
             let name = format!("/dev/sd{}", drive_letters(index));
             log(format!(

@@ -4,7 +4,7 @@
 //! or that the native backend cannot read faithfully; errors name the image.
 
 use super::MAGIC;
-use crate::block::{BlockDevice, ImageFormat};
+use crate::block::BlockDevice;
 use crate::bytes::{be32, be64};
 use crate::error::{Error, Result};
 
@@ -74,8 +74,10 @@ pub struct Header {
     pub compression_type: u8,
     /// The backing file name as stored (bytes up to the first NUL), if any.
     pub backing_file: Option<Vec<u8>>,
-    /// The backing file format from the backing format extension, if present.
-    pub backing_format: Option<ImageFormat>,
+    /// The backing file format from the backing format extension (qemu's name), if present.
+    pub backing_format: Option<String>,
+    /// The external data file's name from its header extension, if present.
+    pub data_file: Option<Vec<u8>>,
     /// The feature name table, if present.
     pub feature_names: Vec<FeatureName>,
 }
@@ -123,9 +125,19 @@ impl Header {
         self.size.div_ceil(1u64 << shift)
     }
 
-    /// Reads and validates the header of the qcow2 image in `source`. `name` identifies the
-    /// image in error messages.
+    /// Reads and validates the header of the qcow2 image in `source` for the native reader,
+    /// which refuses features it does not implement. `name` identifies the image in error
+    /// messages.
     pub fn read(source: &dyn BlockDevice, name: &str) -> Result<Header> {
+        let h = Header::parse(source, name)?;
+        h.check_features(name)?;
+        h.check_l1(name)?;
+        Ok(h)
+    }
+
+    /// Reads the header of the qcow2 image in `source` as far as its structure goes: enough
+    /// to follow the backing chain of an image that qemu, not the native reader, will read.
+    pub fn parse(source: &dyn BlockDevice, name: &str) -> Result<Header> {
         let file_size = source.size();
         let mut fixed = [0u8; V2_HEADER_LENGTH as usize];
         let n = file_size.min(V2_HEADER_LENGTH.into()) as usize;
@@ -183,6 +195,7 @@ impl Header {
             compression_type: COMPRESSION_TYPE_DEFLATE,
             backing_file: None,
             backing_format: None,
+            data_file: None,
             feature_names: Vec::new(),
         };
         if version == 3 {
@@ -232,8 +245,6 @@ impl Header {
             }
         }
 
-        h.check_features(name)?;
-        h.check_l1(name)?;
         Ok(h)
     }
 
@@ -257,17 +268,8 @@ impl Header {
                     if len >= 16 {
                         return Err(corrupt(name, "backing format name too long"));
                     }
-                    let fmt = String::from_utf8_lossy(c_string(data)).into_owned();
-                    self.backing_format = Some(match fmt.as_str() {
-                        "raw" | "file" => ImageFormat::Raw,
-                        "qcow2" => ImageFormat::Qcow2,
-                        other => {
-                            return Err(unsupported(
-                                name,
-                                format_args!("backing file format '{}'", other.escape_debug()),
-                            ))
-                        }
-                    });
+                    self.backing_format =
+                        Some(String::from_utf8_lossy(c_string(data)).into_owned());
                 }
                 EXT_FEATURE_TABLE => {
                     for entry in data.chunks_exact(48) {
@@ -278,9 +280,10 @@ impl Header {
                         });
                     }
                 }
+                EXT_DATA_FILE => self.data_file = Some(data.to_vec()),
                 // The crypto header matters only to encrypted images (refused); bitmaps only
-                // to writers; the data file name only with the incompatible bit (refused).
-                EXT_CRYPTO_HEADER | EXT_BITMAPS | EXT_DATA_FILE => {}
+                // to writers.
+                EXT_CRYPTO_HEADER | EXT_BITMAPS => {}
                 // Unknown extensions are ignored, as qemu does.
                 _ => {}
             }

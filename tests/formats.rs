@@ -1,0 +1,135 @@
+//! Disk image formats (issue 12 item 13). Images made by `qemu-img convert` in every format
+//! and subformat it writes are given the format qemu-img itself names (the probe rules of
+//! qemu's block drivers); the appliance reads the ones the native backend does not, `auto`
+//! sends them there, and `native` refuses them in one line. `--format=` takes any format
+//! qemu knows, as 1.48 does.
+
+use guestfs::block::probe::probe_file;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use virt_tools_tests::hostile::{self, expect_code, run_on_backend};
+use virt_tools_tests::{sh, TempDir};
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// The format `qemu-img info` names for an image (its `file format:` line).
+fn qemu_img_format(img: &Path) -> String {
+    let out = sh(Command::new("qemu-img").args(["info", "-U"]).arg(img));
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("file format: "))
+        .expect("file format in qemu-img info")
+        .to_string()
+}
+
+/// `raw` converted with `qemu-img convert -O FORMAT [-o OPTIONS]` into `out`.
+fn convert(raw: &Path, format: &str, options: Option<&str>, out: &Path) -> PathBuf {
+    let mut cmd = Command::new("qemu-img");
+    cmd.args(["convert", "-q", "-f", "raw", "-O", format]);
+    if let Some(o) = options {
+        cmd.args(["-o", o]);
+    }
+    sh(cmd.arg(raw).arg(out));
+    out.to_path_buf()
+}
+
+/// Every format and subformat qemu-img writes: (format, -o options, file name).
+const CONVERSIONS: &[(&str, Option<&str>, &str)] = &[
+    ("raw", None, "guest.raw"),
+    ("qcow2", None, "guest.qcow2"),
+    ("qcow", None, "guest.qcow"),
+    ("qed", None, "guest.qed"),
+    ("vmdk", None, "sparse.vmdk"),
+    ("vmdk", Some("subformat=streamOptimized"), "stream.vmdk"),
+    ("vmdk", Some("subformat=monolithicFlat"), "flat.vmdk"),
+    ("vmdk", Some("subformat=twoGbMaxExtentSparse"), "split.vmdk"),
+    ("vdi", None, "dynamic.vdi"),
+    ("vdi", Some("static=on"), "static.vdi"),
+    ("vpc", None, "dynamic.vhd"),
+    ("vpc", Some("subformat=fixed"), "fixed.vhd"),
+    ("vhdx", None, "dynamic.vhdx"),
+    ("vhdx", Some("subformat=fixed"), "fixed.vhdx"),
+    ("parallels", None, "guest.hdd"),
+];
+
+#[test]
+fn formats_are_detected_as_qemu_img_detects_them() {
+    let tmp = TempDir::new("formats-probe");
+    let raw = hostile::linux_guest(tmp.path(), &tmp.join("guest.img"), &[]);
+    for (format, options, name) in CONVERSIONS {
+        let img = convert(&raw, format, *options, &tmp.join(name));
+        let expected = qemu_img_format(&img);
+        assert_eq!(
+            probe_file(&img).unwrap(),
+            expected,
+            "{} ({:?})",
+            name,
+            options
+        );
+    }
+    // A fixed VHD has its footer only at the end: qemu takes it for raw.
+    assert_eq!(probe_file(&tmp.join("fixed.vhd")).unwrap(), "raw");
+    // An empty file is raw.
+    let empty = tmp.join("empty.img");
+    std::fs::write(&empty, b"").unwrap();
+    assert_eq!(probe_file(&empty).unwrap(), qemu_img_format(&empty));
+}
+
+/// The appliance reads each format the native backend does not; `auto` sends the image
+/// there by itself, and `native` refuses it in one line naming the format.
+#[test]
+fn slow_other_formats_are_read_through_qemu() {
+    let tmp = TempDir::new("formats-read");
+    let raw = hostile::linux_guest(tmp.path(), &tmp.join("guest.img"), &[]);
+    let expected = "hostile.example.invalid\n";
+    for (format, options, name) in [
+        ("vmdk", None, "sparse.vmdk"),
+        ("vmdk", Some("subformat=monolithicFlat"), "flat.vmdk"),
+        ("vdi", None, "dynamic.vdi"),
+        ("vpc", None, "dynamic.vhd"),
+        ("vhdx", None, "dynamic.vhdx"),
+    ] {
+        let img = convert(&raw, format, options, &tmp.join(name));
+        let r = run_on_backend(&img, "virt-cat", &["-a", s(&img), "/etc/hostname"], "auto");
+        expect_code(&r, 0);
+        assert_eq!(r.out(), expected, "{}", r.cmdline);
+
+        let r = run_on_backend(&img, "virt-ls", &["-a", s(&img), "/etc"], "auto");
+        expect_code(&r, 0);
+        assert!(r.out().contains("hostname\n"), "{}: {}", r.cmdline, r.out());
+
+        let r = run_on_backend(
+            &img,
+            "virt-cat",
+            &["-a", s(&img), "/etc/hostname"],
+            "native",
+        );
+        expect_code(&r, 1);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "libguestfs: error: {}: disk image format ‘{}’ is not supported by the native backend, which reads raw and qcow2 (LIBGUESTFS_BACKEND=direct reads it through qemu)\n",
+                img.display(),
+                format
+            ),
+            "{}",
+            r.cmdline
+        );
+    }
+    // --format names it: the appliance is given it, the native backend refuses it.
+    let img = tmp.join("sparse.vmdk");
+    let args = ["--format=vmdk", "-a", s(&img), "/etc/hostname"];
+    let r = run_on_backend(&img, "virt-cat", &args, "direct");
+    expect_code(&r, 0);
+    assert_eq!(r.out(), expected);
+    let r = run_on_backend(&img, "virt-cat", &args, "native");
+    expect_code(&r, 1);
+    assert!(
+        r.stderr
+            .contains("disk image format ‘vmdk’ is not supported by the native backend"),
+        "{}",
+        r.stderr
+    );
+}
