@@ -222,7 +222,7 @@ impl Conn {
                 Frame::Payload(p) => {
                     let chunk = Chunk::decode(&p).map_err(|e| self.lost(e))?;
                     if chunk.cancel != 0 {
-                        return Err(write_error.unwrap_or_else(|| Error::receive_cancelled()));
+                        return Err(write_error.unwrap_or_else(Error::receive_cancelled));
                     }
                     if chunk.data.is_empty() {
                         return match write_error {
