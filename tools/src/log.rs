@@ -176,8 +176,13 @@ fn windows_evtx(ctx: &Ctx, g: &mut Handle) -> Result<(), i32> {
     }
     let tmp = std::env::temp_dir().join(format!("virt-log-{}.evtx", std::process::id()));
     let result = (|| -> Result<(), i32> {
-        let mut f = std::fs::File::create(&tmp)
-            .map_err(|e| ctx.error(&format!("{}: {}", tmp.display(), e)))?;
+        let mut f = std::fs::File::create(&tmp).map_err(|e| {
+            ctx.error(&format!(
+                "{}: {}",
+                tmp.display(),
+                crate::common::os_error(&e)
+            ))
+        })?;
         g.download_to(&real, &mut f).map_err(|_| 1)?;
         let status = std::process::Command::new("evtxdump.py")
             .arg(&tmp)

@@ -136,7 +136,7 @@ fn main() {
                     args.get(2).cloned().unwrap_or_else(|| "man".to_string()),
                 );
                 if let Err(e) = generate_man(&dir) {
-                    eprintln!("virt-tools: {}: {}", dir.display(), e);
+                    eprintln!("virt-tools: {}: {}", dir.display(), common::os_error(&e));
                     std::process::exit(1);
                 }
                 std::process::exit(0);

@@ -345,7 +345,7 @@ fn write_wrapper(qemudir: &str) -> Result<Wrapper, String> {
     use std::os::unix::fs::PermissionsExt;
     f.set_permissions(std::fs::Permissions::from_mode(0o700))
         .and_then(|_| f.write_all(script.as_bytes()))
-        .map_err(|e| format!("{}: {}", wrapper.0.display(), e))?;
+        .map_err(|e| format!("{}: {}", wrapper.0.display(), crate::common::os_error(&e)))?;
     Ok(wrapper)
 }
 

@@ -168,11 +168,13 @@ impl Ctx {
             match k {
                 KeySelector::Key { key, .. } => keys.push(key.clone()),
                 KeySelector::File { file, .. } => {
-                    let text = std::fs::read_to_string(file).map_err(|e| {
-                        eprintln!("{}: {}: {}", self.prog, file, e);
+                    // 1.48 reads the key file's first line.
+                    let text = std::fs::read(file).map_err(|e| {
+                        eprintln!("{}: fopen: {}: {}", self.prog, file, super::os_error(&e));
                         1
                     })?;
-                    keys.push(text.trim_end_matches('\n').to_string());
+                    let first = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
+                    keys.push(String::from_utf8_lossy(first).into_owned());
                 }
             }
         }

@@ -815,6 +815,14 @@ fn describe(dest: &output::Destination) -> String {
     }
 }
 
+/// An I/O error as C's `strerror` words it (no Rust "(os error N)" suffix).
+pub fn os_error(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(errno) => guestfs::error::strerror(errno),
+        None => e.to_string(),
+    }
+}
+
 /// Remote storage is given as a URI (`nbd://…`); only local files are checked for access.
 fn is_uri(s: &str) -> bool {
     s.contains("://")
