@@ -31,7 +31,7 @@ pub static SPEC: ToolSpec = ToolSpec {
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
-    features: &["virt-alignment-scan", "json-partition-records"],
+    features: &["json-partition-records"],
     perl_style: false,
     man: include_str!("../../man/src/virt-alignment-scan.txt"),
     command,
@@ -70,7 +70,7 @@ fn command() -> Command {
         .arg(args::verbose())
         .arg(args::version())
         .arg(args::trace())
-        .args(args::hidden())
+        .args(args::added())
         .arg(Arg::new("operands").num_args(0..))
 }
 

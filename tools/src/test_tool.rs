@@ -51,7 +51,7 @@ fn command() -> Command {
         )
         .arg(args::verbose())
         .arg(args::version())
-        .args(args::hidden())
+        .args(args::added())
 }
 
 /// A recognisable pattern written to the scratch disk and read back through the appliance.

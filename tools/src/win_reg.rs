@@ -35,7 +35,7 @@ pub static SPEC: ToolSpec = ToolSpec {
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
-    features: &["virt-win-reg", "json-registry-records"],
+    features: &["json-registry-records"],
     perl_style: true,
     man: include_str!("../../man/src/virt-win-reg.txt"),
     command,
@@ -79,7 +79,7 @@ fn command() -> Command {
                 .long("version")
                 .action(ArgAction::SetTrue),
         )
-        .args(crate::common::args::hidden())
+        .args(crate::common::args::added())
         .arg(Arg::new("params").num_args(0..))
 }
 

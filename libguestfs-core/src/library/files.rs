@@ -36,7 +36,7 @@ fn stat_of(s: &StatNs) -> Stat {
 
 /// Sorted bytewise, like the C library's `strcmp` sort.
 fn sorted(mut names: Vec<String>) -> Vec<String> {
-    names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    names.sort_by(|a, b| guestfs_protocol::lossless::cmp(a, b));
     names
 }
 
