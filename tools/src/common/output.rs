@@ -69,16 +69,17 @@ impl Record {
 /// in the `KEY_bytes` member; objects inside are treated the same way.
 fn add_member(members: &mut Map<String, Value>, key: String, value: Value) {
     match value {
-        Value::String(s) => {
-            if let std::borrow::Cow::Owned(bytes) = lossless::bytes_of(&s) {
+        Value::String(s) => match carried(s) {
+            Ok(text) => {
+                members.insert(key, Value::String(text));
+            }
+            Err(bytes) => {
                 let shown = String::from_utf8_lossy(&bytes).into_owned();
                 let list = bytes.into_iter().map(Value::from).collect();
                 members.insert(format!("{}{}", key, BYTES_SUFFIX), Value::Array(list));
                 members.insert(key, Value::String(shown));
-            } else {
-                members.insert(key, Value::String(s));
             }
-        }
+        },
         other => {
             members.insert(key, shown(other));
         }
@@ -97,13 +98,19 @@ fn shown(value: Value) -> Value {
             Value::Object(members)
         }
         Value::Array(items) => Value::Array(items.into_iter().map(shown).collect()),
-        Value::String(s) => match lossless::bytes_of(&s) {
-            std::borrow::Cow::Owned(bytes) => {
-                Value::String(String::from_utf8_lossy(&bytes).into_owned())
-            }
-            std::borrow::Cow::Borrowed(_) => Value::String(s),
+        Value::String(s) => match carried(s) {
+            Ok(text) => Value::String(text),
+            Err(bytes) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
         },
         other => other,
+    }
+}
+
+/// The text an API string carries when it is UTF-8, else its bytes.
+fn carried(s: String) -> Result<String, Vec<u8>> {
+    match lossless::bytes_of(&s) {
+        std::borrow::Cow::Borrowed(_) => Ok(s),
+        std::borrow::Cow::Owned(bytes) => String::from_utf8(bytes).map_err(|e| e.into_bytes()),
     }
 }
 
@@ -339,6 +346,10 @@ mod tests {
         );
         let utf8 = Record::new("name").field("name", "/caf\u{e9}").render();
         assert!(!utf8.contains("_bytes"), "{}", utf8);
+        // A private-use character of the carrying scheme, really in a name, is UTF-8.
+        let name = lossless::string_of("/\u{10FF80}".as_bytes()).into_owned();
+        let line = Record::new("name").field("name", name).render();
+        assert_eq!(line, "{ \"name\": \"/\u{10FF80}\", \"type\": \"name\" }");
     }
 
     #[test]
