@@ -107,7 +107,7 @@ pub fn added() -> Vec<Arg> {
         flag("short-options").long("short-options").hide(true),
         optional_value("machine-readable", "format")
             .long("machine-readable")
-            .help("Write results and messages as JSON lines to stdout or to fd:N, file:PATH, stream:stdout|stderr"),
+            .help("Make output machine readable"),
     ]
 }
 
