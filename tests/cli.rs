@@ -199,7 +199,13 @@ fn machine_readable_capabilities_and_bad_destinations() {
     for tool in list.lines().filter(|t| !without.contains(t)) {
         let (out, err, rc) = multi(&[tool, "--machine-readable"]);
         assert_eq!(rc, 0, "{}: {}", tool, err);
-        assert_eq!(out.lines().filter(|l| *l == tool).count(), 1, "{}: {}", tool, out);
+        assert_eq!(
+            out.lines().filter(|l| *l == tool).count(),
+            1,
+            "{}: {}",
+            tool,
+            out
+        );
         assert_eq!(out.lines().next(), Some(tool));
         let (help, _, _) = multi(&[tool, "--help"]);
         assert!(help.contains("--machine-readable"), "{}: {}", tool, help);

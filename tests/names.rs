@@ -203,6 +203,47 @@ fn names_are_bytes_on_the_native_backend() {
     names_are_bytes("native");
 }
 
+/// guestfish takes and prints names (and file contents through `cat`) as bytes, as 1.48's.
+#[test]
+fn guestfish_names_are_bytes() {
+    let tmp = TempDir::new("names-fish");
+    let img = names_image(&tmp);
+    let out = Command::new(binary())
+        .args(["guestfish", "--ro", "-a"])
+        .arg(&img)
+        .args(["-m", "/dev/sda", "cat"])
+        .arg(os(b"/dir\xff/bad\xffname"))
+        .args([":", "readlink"])
+        .arg(os(b"/link\xfe"))
+        .args([":", "ls"])
+        .arg(os(b"/dir\xff"))
+        .args([":", "cat"])
+        .arg(os(b"/no\xffsuch"))
+        .env("LIBGUESTFS_BACKEND", "native")
+        .output()
+        .unwrap();
+    let mut inner: Vec<Vec<u8>> = NAMES.iter().map(|n| n.to_vec()).collect();
+    inner.sort();
+    let expected = [
+        content(b"inner ", b"bad\xffname"),
+        b"\nbad\xffname\n".to_vec(),
+        inner.join(&b'\n'),
+        b"\n".to_vec(),
+    ]
+    .concat();
+    assert_eq!(
+        out.stdout,
+        expected,
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        out.stderr.windows(11).any(|w| w == b"/no\xffsuch: N"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn names_are_bytes_on_the_appliance() {
     names_are_bytes("direct");
