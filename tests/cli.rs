@@ -38,7 +38,7 @@ fn help_is_1_48s_text() {
     ));
     assert!(out.contains("  --blocksize[=512|4096]\n                       Set sector size of the disk for -a option\n"));
     assert!(out.contains("  -m|--mount dev[:mnt[:opts[:fstype]]]\n                       Mount dev on mnt (if omitted, /)\n"));
-    assert!(out.ends_with("  -x                   Trace libguestfs API calls\nFor more information, see the manpage virt-cat(1).\n"));
+    assert!(out.ends_with("  -x                   Trace libguestfs API calls\n  --machine-readable[=format]\n                       Make output machine readable\nFor more information, see the manpage virt-cat(1).\n"));
     let (out, _, _) = run("virt-filesystems", &["--help"]);
     assert!(out.contains("  --parts|--partitions Display partitions\n"));
     assert!(out.contains(
@@ -183,8 +183,34 @@ fn virt_filesystems_operands_and_flags() {
 #[test]
 fn machine_readable_capabilities_and_bad_destinations() {
     let (out, _, rc) = run("virt-ls", &["--machine-readable"]);
-    assert_eq!(rc, 0);
-    assert_eq!(out.lines().next(), Some("virt-ls"));
+    assert_eq!(
+        (out.as_str(), rc),
+        ("virt-ls\njson-entry-records\nchecksum\n", 0)
+    );
+    // Every tool that takes --machine-readable names itself once and shows it in --help.
+    let multi = |args: &[&str]| {
+        let out = std::process::Command::new(binary())
+            .args(args)
+            .output()
+            .unwrap();
+        virt_tools_tests::split(out)
+    };
+    let (list, _, _) = multi(&["--list"]);
+    let without = ["guestfish", "libguestfs-make-fixed-appliance"];
+    for tool in list.lines().filter(|t| !without.contains(t)) {
+        let (out, err, rc) = multi(&[tool, "--machine-readable"]);
+        assert_eq!(rc, 0, "{}: {}", tool, err);
+        assert_eq!(
+            out.lines().filter(|l| *l == tool).count(),
+            1,
+            "{}: {}",
+            tool,
+            out
+        );
+        assert_eq!(out.lines().next(), Some(tool));
+        let (help, _, _) = multi(&[tool, "--help"]);
+        assert!(help.contains("--machine-readable"), "{}: {}", tool, help);
+    }
     for (dest, msg) in [
         (
             "fd:x",

@@ -1,12 +1,14 @@
 //! Thin wrappers over the system calls and commands the daemon uses.
 
 use guestfs_protocol::error::{strerror, Error, Result};
+use guestfs_protocol::lossless;
 use std::ffi::CString;
 use std::os::unix::io::RawFd;
 use std::process::{Command, Stdio};
 
+/// The C string of an API string: the bytes it carries (see `guestfs_protocol::lossless`).
 pub fn cstr(s: &str) -> Result<CString> {
-    CString::new(s).map_err(|_| {
+    CString::new(lossless::bytes_of(s).into_owned()).map_err(|_| {
         Error::new(
             libc::EINVAL,
             format!("{}: path contains a NUL byte", s.escape_debug()),

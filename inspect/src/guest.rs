@@ -8,6 +8,7 @@
 
 use crate::error::Result;
 use guestfs_protocol::calls::{checked, ArgChecks, DaemonCalls, IsDirOpts, IsFileOpts};
+use guestfs_protocol::lossless;
 use std::io::Write;
 
 /// Whatever answers the daemon calls: the library's backends, the daemon.
@@ -15,11 +16,11 @@ pub trait Guest: DaemonCalls + ArgChecks {}
 
 impl<T: DaemonCalls + ArgChecks + ?Sized> Guest for T {}
 
-/// Splits a `ls0`/`find0` stream (names each followed by NUL).
+/// Splits a `ls0`/`find0` stream (names each followed by NUL), carrying each name's bytes.
 pub fn split_names(buf: &[u8]) -> Vec<String> {
     buf.split(|&c| c == 0)
         .filter(|s| !s.is_empty())
-        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .map(|s| lossless::string_of(s).into_owned())
         .collect()
 }
 
@@ -61,7 +62,7 @@ impl<G: Guest + ?Sized> GuestExt for G {
         let mut buf = Vec::new();
         checked::ls0(self, dir, &mut buf)?;
         let mut names = split_names(&buf);
-        names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        names.sort_by(|a, b| lossless::cmp(a, b));
         Ok(names)
     }
 
@@ -69,7 +70,7 @@ impl<G: Guest + ?Sized> GuestExt for G {
         let mut buf = Vec::new();
         checked::find0(self, dir, &mut buf)?;
         let mut names = split_names(&buf);
-        names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        names.sort_by(|a, b| lossless::cmp(a, b));
         Ok(names)
     }
 

@@ -220,7 +220,9 @@ impl Handle {
             format!("{}: {}", call, err.message)
         };
         match &mut self.error_handler {
-            ErrorHandler::Print => eprintln!("libguestfs: error: {}", full),
+            ErrorHandler::Print => {
+                guestfs_protocol::lossless::eprintln_bytes(&format!("libguestfs: error: {}", full))
+            }
             ErrorHandler::Quiet => {}
             ErrorHandler::Custom(f) => f(&full),
         }

@@ -17,6 +17,7 @@ pub mod client;
 pub mod device_name;
 pub mod error;
 pub mod frame;
+pub mod lossless;
 pub mod meta;
 pub mod paths;
 #[allow(non_snake_case)]

@@ -41,8 +41,9 @@ impl XdrWriter {
         let pad = (4 - data.len() % 4) % 4;
         self.buf.extend_from_slice(&[0u8; 3][..pad]);
     }
+    /// A string: the bytes it carries (see [`crate::lossless`]).
     pub fn string(&mut self, s: &str) {
-        self.opaque(s.as_bytes());
+        self.opaque(&crate::lossless::bytes_of(s));
     }
     /// A fixed-size opaque (`opaque x[N]`): exactly `n` bytes (truncated or zero-padded), then
     /// padding to a multiple of 4.
@@ -151,12 +152,12 @@ impl<'a> XdrReader<'a> {
     pub fn opaque(&mut self) -> Result<&'a [u8]> {
         self.opaque_max(usize::MAX)
     }
-    /// A string; bytes that are not UTF-8 are replaced (file names are shown, not reused).
+    /// A string; bytes that are not UTF-8 are carried without loss (see [`crate::lossless`]).
     pub fn string(&mut self) -> Result<String> {
-        Ok(String::from_utf8_lossy(self.opaque()?).into_owned())
+        Ok(crate::lossless::string_of(self.opaque()?).into_owned())
     }
     pub fn string_max(&mut self, max: usize) -> Result<String> {
-        Ok(String::from_utf8_lossy(self.opaque_max(max)?).into_owned())
+        Ok(crate::lossless::string_of(self.opaque_max(max)?).into_owned())
     }
     pub fn fixed_opaque(&mut self, n: usize) -> Result<&'a [u8]> {
         let data = self.take(n)?;
@@ -324,6 +325,17 @@ mod tests {
         assert_eq!(r.string().unwrap(), "/dev/sda1");
         assert_eq!(r.string().unwrap(), "/");
         assert_eq!(r.remaining(), 0);
+    }
+
+    #[test]
+    fn strings_that_are_not_utf8_travel_as_their_bytes() {
+        let mut w = XdrWriter::new();
+        w.opaque(b"/a\xffb");
+        let name = XdrReader::new(&w.buf).string().unwrap();
+        assert_ne!(name, "/a\u{FFFD}b");
+        let mut again = XdrWriter::new();
+        again.string(&name);
+        assert_eq!(again.buf, w.buf);
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub static SPEC: ToolSpec = ToolSpec {
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
-    features: &["virt-alignment-scan", "json-partition-records"],
+    features: &["json-partition-records"],
     perl_style: false,
     help_text: None,
     man: include_str!("../../man/src/virt-alignment-scan.txt"),
@@ -74,7 +74,7 @@ fn command() -> Command {
         .arg(args::verbose())
         .arg(args::version())
         .arg(args::trace())
-        .args(args::hidden())
+        .args(args::added())
         .arg(Arg::new("operands").num_args(0..))
 }
 

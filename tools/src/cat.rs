@@ -1,5 +1,6 @@
 //! virt-cat: display files in a virtual machine.
 
+use crate::common::counting::CountingWriter;
 use crate::common::output::Record;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::Command;
@@ -33,7 +34,7 @@ pub static SPEC: ToolSpec = ToolSpec {
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
-    features: &["virt-cat", "json-file-records"],
+    features: &["json-file-records"],
     perl_style: false,
     help_text: None,
     man: include_str!("../../man/src/virt-cat.txt"),
@@ -50,7 +51,7 @@ fn command() -> Command {
         .args(args::trailing())
         .arg(args::inspector())
         .arg(clap::Arg::new("files").num_args(0..).value_name("file"))
-        .args(args::hidden())
+        .args(args::added())
 }
 
 fn run(ctx: &mut Ctx) -> i32 {
@@ -80,10 +81,7 @@ fn run(ctx: &mut Ctx) -> i32 {
             Some(Err(code)) => return code,
             None => file.clone(),
         };
-        let mut out = CountingWriter {
-            inner: stdout.lock(),
-            count: 0,
-        };
+        let mut out = CountingWriter::new(stdout.lock());
         match g.download_to(&path, &mut out) {
             Ok(()) => {
                 let _ = out.flush();
@@ -100,22 +98,5 @@ fn run(ctx: &mut Ctx) -> i32 {
         1
     } else {
         0
-    }
-}
-
-/// Counts bytes written, for the machine-readable `file` record.
-struct CountingWriter<W: Write> {
-    inner: W,
-    count: u64,
-}
-
-impl<W: Write> Write for CountingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.count += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
     }
 }

@@ -4,6 +4,7 @@
 use crate::common::output::Record;
 use crate::common::{fish, Ctx, ToolSpec, LIBGUESTFS_VERSION};
 use clap::Command;
+use guestfs::protocol::lossless;
 
 pub static SPEC: ToolSpec = ToolSpec {
     name: "virt-copy-out",
@@ -12,7 +13,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     usage: &["{prog} -a disk.img /file|dir [/file|dir ...] localdir"],
     tables: fish::TABLES,
     version: LIBGUESTFS_VERSION,
-    features: &["virt-copy-out", "json-progress-records"],
+    features: &["json-progress-records"],
     perl_style: false,
     help_text: None,
     man: include_str!("../../man/src/virt-copy-out.txt"),
@@ -37,7 +38,7 @@ fn run(ctx: &mut Ctx) -> i32 {
         return code;
     }
     let (remotes, localdir) = ctx.operands.split_at(ctx.operands.len() - 1);
-    let localdir = std::path::PathBuf::from(&localdir[0]);
+    let localdir = std::path::PathBuf::from(&*lossless::os_str_of(&localdir[0]));
     if !localdir.is_dir() {
         eprintln!(
             "copy-out: target '{}' is not a directory",
@@ -51,13 +52,15 @@ fn run(ctx: &mut Ctx) -> i32 {
         Err(code) => return code,
     };
     for remote in remotes {
-        if g.copy_out(&remote, &localdir.to_string_lossy()).is_err() {
+        if g.copy_out(&remote, &lossless::string_of_os(localdir.as_os_str()))
+            .is_err()
+        {
             return 1;
         }
         ctx.record(
             Record::new("copied")
                 .field("path", remote.as_str())
-                .field("localdir", localdir.display().to_string()),
+                .field("localdir", lossless::string_of_os(localdir.as_os_str())),
         );
     }
     0

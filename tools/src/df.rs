@@ -40,7 +40,7 @@ pub static SPEC: ToolSpec = ToolSpec {
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
-    features: &["virt-df", "json-df-records"],
+    features: &["json-df-records"],
     perl_style: false,
     help_text: None,
     man: include_str!("../../man/src/virt-df.txt"),
@@ -88,7 +88,7 @@ fn command() -> Command {
         .arg(args::verbose())
         .arg(args::version())
         .arg(args::trace())
-        .args(args::hidden())
+        .args(args::added())
         .arg(Arg::new("disks").num_args(0..))
 }
 

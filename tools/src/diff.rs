@@ -59,7 +59,7 @@ pub static SPEC: ToolSpec = ToolSpec {
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
-    features: &["virt-diff", "json-diff-records"],
+    features: &["json-diff-records"],
     perl_style: false,
     help_text: None,
     man: include_str!("../../man/src/virt-diff.txt"),
@@ -131,7 +131,7 @@ fn command() -> Command {
                 .alias("xattr")
                 .help("Display extended attributes"),
         )
-        .args(args::hidden())
+        .args(args::added())
         .arg(Arg::new("extra-args").num_args(0..))
 }
 

@@ -56,7 +56,7 @@ pub static SPEC: ToolSpec = ToolSpec {
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
-    features: &["virt-filesystems", "json-row-records"],
+    features: &["json-row-records"],
     perl_style: false,
     help_text: None,
     man: include_str!("../../man/src/virt-filesystems.txt"),
@@ -142,7 +142,7 @@ fn command() -> Command {
                 .help("Display LVM volume groups"),
         )
         .arg(args::trace())
-        .args(args::hidden())
+        .args(args::added())
         .arg(Arg::new("extra-args").num_args(0..))
 }
 

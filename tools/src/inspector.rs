@@ -1,10 +1,11 @@
 //! virt-inspector: display information about a virtual machine.
 
-use crate::common::output::{Json, Record};
+use crate::common::output::{object, Record};
 use crate::common::xml::XmlWriter;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
 use guestfs::Handle;
+use serde_json::Value;
 use std::io::Write;
 
 pub static SPEC: ToolSpec = ToolSpec {
@@ -37,7 +38,7 @@ pub static SPEC: ToolSpec = ToolSpec {
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
-    features: &["virt-inspector", "json-operatingsystem-records"],
+    features: &["json-operatingsystem-records"],
     perl_style: false,
     help_text: None,
     man: include_str!("../../man/src/virt-inspector.txt"),
@@ -71,7 +72,7 @@ fn command() -> Command {
                 .help("Perform an XPath query"),
         )
         .arg(Arg::new("disks").num_args(0..))
-        .args(args::hidden())
+        .args(args::added())
 }
 
 const NO_OS: &str = "no operating system could be detected inside this disk image.\n\nThis may be because the file is not a disk image, or is not a virtual machine\nimage, or because the OS type is not understood by libguestfs.\n\nNOTE for Red Hat Enterprise Linux 6 users: for Windows guest support you must\ninstall the separate libguestfs-winsupport package.\n\nIf you feel this is an error, please file a bug report including as much\ninformation about the disk image as possible.";
@@ -196,13 +197,13 @@ fn output_root(
         w.attribute("dev", &canon);
         w.text(mp);
         w.end();
-        mp_json.push(Json::Object(vec![
-            ("dev".into(), Json::from(canon)),
-            ("mountpoint".into(), Json::from(mp.as_str())),
+        mp_json.push(object([
+            ("dev", Value::from(canon)),
+            ("mountpoint", Value::from(mp.as_str())),
         ]));
     }
     w.end();
-    record = record.field("mountpoints", Json::List(mp_json));
+    record = record.field("mountpoints", Value::Array(mp_json));
 
     let mut filesystems = g.inspect_get_filesystems(root)?;
     filesystems.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
@@ -212,7 +213,7 @@ fn output_root(
         let canon = g.canonical_device_name(fs)?;
         w.start("filesystem");
         w.attribute("dev", &canon);
-        let mut obj = vec![("dev".to_string(), Json::from(canon))];
+        let mut obj = vec![("dev", Value::from(canon))];
         for (elem, value) in [
             ("type", quiet(g, |g| g.vfs_type(fs))),
             ("label", quiet(g, |g| g.vfs_label(fs))),
@@ -220,14 +221,14 @@ fn output_root(
         ] {
             if let Some(v) = value.filter(|v| !v.is_empty()) {
                 w.element(elem, &v);
-                obj.push((elem.to_string(), Json::from(v)));
+                obj.push((elem, Value::from(v)));
             }
         }
         w.end();
-        fs_json.push(Json::Object(obj));
+        fs_json.push(object(obj));
     }
     w.end();
-    record = record.field("filesystems", Json::List(fs_json));
+    record = record.field("filesystems", Value::Array(fs_json));
 
     let mut drives = g.inspect_get_drive_mappings(root)?;
     if !drives.is_empty() {
@@ -240,13 +241,13 @@ fn output_root(
             w.attribute("name", letter);
             w.text(&canon);
             w.end();
-            dm_json.push(Json::Object(vec![
-                ("name".into(), Json::from(letter.as_str())),
-                ("dev".into(), Json::from(canon)),
+            dm_json.push(object([
+                ("name", Value::from(letter.as_str())),
+                ("dev", Value::from(canon)),
             ]));
         }
         w.end();
-        record = record.field("drive_mappings", Json::List(dm_json));
+        record = record.field("drive_mappings", Value::Array(dm_json));
     }
 
     if apps || icon {
@@ -258,10 +259,10 @@ fn output_root(
             for a in &list {
                 w.start("application");
                 let mut obj = Vec::new();
-                let mut put = |w: &mut XmlWriter, name: &str, v: &str| {
+                let mut put = |w: &mut XmlWriter, name: &'static str, v: &str| {
                     if !v.is_empty() {
                         w.element(name, v);
-                        obj.push((name.to_string(), Json::from(v)));
+                        obj.push((name, Value::from(v)));
                     }
                 };
                 put(w, "name", &a.app2_name);
@@ -279,10 +280,10 @@ fn output_root(
                 put(w, "summary", &a.app2_summary);
                 put(w, "description", &a.app2_description);
                 w.end();
-                app_json.push(Json::Object(obj));
+                app_json.push(object(obj));
             }
             w.end();
-            record = record.field("applications", Json::List(app_json));
+            record = record.field("applications", Value::Array(app_json));
         }
         if icon {
             if let Ok(png) = g.inspect_get_icon(

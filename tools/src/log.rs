@@ -33,7 +33,7 @@ pub static SPEC: ToolSpec = ToolSpec {
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
-    features: &["virt-log", "journal", "json-log-records"],
+    features: &["journal", "json-log-records"],
     perl_style: false,
     help_text: None,
     man: include_str!("../../man/src/virt-log.txt"),
@@ -48,7 +48,7 @@ fn command() -> Command {
         .args(args::format_help_keys())
         .args(args::trailing())
         .arg(Arg::new("extra-args").num_args(0..))
-        .args(args::hidden())
+        .args(args::added())
 }
 
 const JOURNAL_DIR: &str = "/var/log/journal";

@@ -5,6 +5,7 @@ use crate::common::listing::{file_type_char, now, stat_fields, time_style, Field
 use crate::common::output::Record;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
 use clap::{Arg, ArgAction, Command};
+use guestfs::protocol::lossless;
 use guestfs::types::StatNs;
 use guestfs::Handle;
 use std::io::Write;
@@ -52,7 +53,7 @@ pub static SPEC: ToolSpec = ToolSpec {
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
-    features: &["virt-ls", "json-entry-records", "checksum"],
+    features: &["json-entry-records", "checksum"],
     perl_style: false,
     help_text: None,
     man: include_str!("../../man/src/virt-ls.txt"),
@@ -91,7 +92,7 @@ fn command() -> Command {
         .args(args::times_and_uids())
         .args(args::trailing())
         .arg(args::inspector())
-        .args(args::hidden())
+        .args(args::added())
         .arg(Arg::new("dirs").num_args(0..).value_name("dir"))
 }
 
@@ -181,7 +182,7 @@ fn list_plain(ctx: &Ctx, g: &mut Handle, dir: &str, out: &mut dyn Write) -> bool
     match g.ls(dir) {
         Ok(names) => {
             for n in names {
-                let _ = writeln!(out, "{}", n);
+                let _ = lossless::write_line(out, &n);
                 ctx.record(Record::new("name").field("directory", dir).field("name", n));
             }
             true
@@ -193,7 +194,7 @@ fn list_plain(ctx: &Ctx, g: &mut Handle, dir: &str, out: &mut dyn Write) -> bool
 fn list_long(ctx: &Ctx, g: &mut Handle, dir: &str, out: &mut dyn Write) -> bool {
     match g.ll(dir) {
         Ok(text) => {
-            let _ = out.write_all(text.as_bytes());
+            let _ = out.write_all(&lossless::bytes_of(&text));
             ctx.record(
                 Record::new("ll")
                     .field("directory", dir)
@@ -209,7 +210,7 @@ fn list_recursive(ctx: &Ctx, g: &mut Handle, dir: &str, out: &mut dyn Write) -> 
     match g.find(dir) {
         Ok(paths) => {
             for p in paths {
-                let _ = writeln!(out, "{}", p);
+                let _ = lossless::write_line(out, &p);
                 ctx.record(Record::new("path").field("directory", dir).field("path", p));
             }
             true
@@ -335,7 +336,7 @@ fn show_file(
         }
         fields.join(" ")
     };
-    let _ = writeln!(out, "{}", line);
+    let _ = lossless::write_line(out, &line);
     if ctx.machine_readable() {
         ctx.record(
             Record::new("entry")

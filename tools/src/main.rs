@@ -103,8 +103,9 @@ fn generate_man(dir: &std::path::Path) -> std::io::Result<()> {
 }
 
 fn main() {
+    // Arguments are bytes (a guest path need not be UTF-8); the API's strings carry them.
     let mut args: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
+        .map(|a| guestfs::protocol::lossless::string_of_os(&a).into_owned())
         .collect();
     let argv0 = args
         .first()

@@ -13,6 +13,9 @@ fn escape(s: &str) -> String {
     }
 }
 
+/// How every tool's `--machine-readable` records are written (one text for all the pages).
+const JSON_RECORDS: &str = include_str!("../../man/src/json-records.txt");
+
 /// The roff text of a tool's man page.
 pub fn render(spec: &ToolSpec) -> String {
     let cmd = (spec.command)();
@@ -34,6 +37,14 @@ pub fn render(spec: &ToolSpec) -> String {
     }
     if !options_done {
         out.push_str(&options(&cmd));
+    }
+    if cmd
+        .get_arguments()
+        .any(|a| a.get_id() == "machine-readable")
+    {
+        for (title, body) in parse_prose(JSON_RECORDS) {
+            out.push_str(&format!(".SH {}\n{}", title, body));
+        }
     }
     if spec.name == crate::guestfish::SPEC.name {
         out.push_str(&crate::guestfish::help::man_reference());

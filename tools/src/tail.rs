@@ -37,7 +37,7 @@ pub static SPEC: ToolSpec = ToolSpec {
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
-    features: &["virt-tail", "json-tail-records"],
+    features: &["json-tail-records"],
     perl_style: false,
     help_text: None,
     man: include_str!("../../man/src/virt-tail.txt"),
@@ -61,7 +61,7 @@ fn command() -> Command {
         .args(args::trailing())
         .arg(args::inspector())
         .arg(Arg::new("files").num_args(0..))
-        .args(args::hidden())
+        .args(args::added())
 }
 
 /// Seconds between polls of the image, as 1.48 waits in practice.

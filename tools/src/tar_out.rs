@@ -1,8 +1,11 @@
 //! virt-tar-out: archive a directory of a virtual machine as tar (the guestfish `tar-out`
 //! wrapper: `virt-tar-out -a disk.img /dir FILE.tar|-`).
 
+use crate::common::counting::CountingWriter;
+use crate::common::output::Record;
 use crate::common::{fish, Ctx, ToolSpec, LIBGUESTFS_VERSION};
 use clap::Command;
+use guestfs::protocol::lossless;
 use guestfs::TarOutOpts;
 use std::io::Write;
 
@@ -16,7 +19,7 @@ pub static SPEC: ToolSpec = ToolSpec {
     ],
     tables: fish::TABLES,
     version: LIBGUESTFS_VERSION,
-    features: &["virt-tar-out", "gzip", "json-progress-records"],
+    features: &["gzip", "json-progress-records", "json-archive-records"],
     perl_style: false,
     help_text: None,
     man: include_str!("../../man/src/virt-tar-out.txt"),
@@ -67,23 +70,34 @@ fn run(ctx: &mut Ctx) -> i32 {
     };
     let result = if tarfile == "-" {
         let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        let mut out =
+            CountingWriter::new(std::io::BufWriter::with_capacity(1 << 20, stdout.lock()));
         let r = g.tar_out_to(&directory, &mut out, opts.clone());
         r.and_then(|_| out.flush().map_err(guestfs::Error::from))
+            .map(|_| out.count)
     } else {
-        let file = match std::fs::File::create(&tarfile) {
+        let file = match std::fs::File::create(lossless::os_str_of(&tarfile)) {
             Ok(f) => f,
             Err(e) => {
                 eprintln!("{}: {}: {}", ctx.prog, tarfile, e);
                 return 1;
             }
         };
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        let mut out = CountingWriter::new(std::io::BufWriter::with_capacity(1 << 20, file));
         let r = g.tar_out_to(&directory, &mut out, opts.clone());
         r.and_then(|_| out.flush().map_err(guestfs::Error::from))
+            .map(|_| out.count)
     };
     match result {
-        Ok(()) => 0,
+        Ok(size) => {
+            ctx.record(
+                Record::new("archive")
+                    .field("directory", directory)
+                    .field("tarfile", tarfile)
+                    .field("size", size),
+            );
+            0
+        }
         Err(_) => 1,
     }
 }

@@ -35,7 +35,7 @@ pub static SPEC: ToolSpec = ToolSpec {
         ],
     },
     version: GUESTFS_TOOLS_VERSION,
-    features: &["virt-win-reg", "json-registry-records"],
+    features: &["json-registry-records"],
     perl_style: true,
     help_text: None,
     man: include_str!("../../man/src/virt-win-reg.txt"),
@@ -80,12 +80,12 @@ fn command() -> Command {
                 .long("version")
                 .action(ArgAction::SetTrue),
         )
-        .args(crate::common::args::hidden())
+        .args(crate::common::args::added())
         .arg(Arg::new("params").num_args(0..))
 }
 
 /// What `--help` (pod2usage of the OPTIONS section) prints; exit status 1 like pod2usage.
-const HELP: &str = "Usage:\n     virt-win-reg domname 'HKLM\\Path\\To\\Subkey'\n     virt-win-reg domname 'HKLM\\Path\\To\\Subkey' name\n     virt-win-reg domname 'HKLM\\Path\\To\\Subkey' @\n     virt-win-reg --merge domname [input.reg ...]\n     virt-win-reg [--options] disk.img ... # instead of domname\n\nOptions:\n    --help\n        Display brief help.\n\n    --version\n        Display version number and exit.\n\n    --debug\n        Enable debugging messages.\n\n    -c URI\n    --connect URI\n        If using libvirt, connect to the given *URI*. If omitted, then we\n        connect to the default libvirt hypervisor.\n\n    --format raw\n        Specify the format of disk images given on the command line.\n\n    --merge\n        In merge mode, this merges a textual regedit file into the Windows\n        Registry of the virtual machine.\n\n    --encoding UTF-16LE|ASCII\n        When merging (only), you may need to specify the encoding for\n        strings to be used in the hive file.\n\n    --unsafe-printable-strings\n        When exporting (only), assume strings are UTF-16LE and print them as\n        strings instead of hex sequences.\n\n";
+const HELP: &str = "Usage:\n     virt-win-reg domname 'HKLM\\Path\\To\\Subkey'\n     virt-win-reg domname 'HKLM\\Path\\To\\Subkey' name\n     virt-win-reg domname 'HKLM\\Path\\To\\Subkey' @\n     virt-win-reg --merge domname [input.reg ...]\n     virt-win-reg [--options] disk.img ... # instead of domname\n\nOptions:\n    --help\n        Display brief help.\n\n    --version\n        Display version number and exit.\n\n    --debug\n        Enable debugging messages.\n\n    -c URI\n    --connect URI\n        If using libvirt, connect to the given *URI*. If omitted, then we\n        connect to the default libvirt hypervisor.\n\n    --format raw\n        Specify the format of disk images given on the command line.\n\n    --machine-readable[=format]\n        Make output machine readable (JSON records, see virt-win-reg(1)).\n\n    --merge\n        In merge mode, this merges a textual regedit file into the Windows\n        Registry of the virtual machine.\n\n    --encoding UTF-16LE|ASCII\n        When merging (only), you may need to specify the encoding for\n        strings to be used in the hive file.\n\n    --unsafe-printable-strings\n        When exporting (only), assume strings are UTF-16LE and print them as\n        strings instead of hex sequences.\n\n";
 
 /// A die() in the Perl tool: the message on stderr and exit status 255.
 fn die(msg: &str) -> i32 {

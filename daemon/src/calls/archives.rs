@@ -129,7 +129,7 @@ impl Daemon {
     /// 1.48's errors (`stat_prefix` before the path in the stat error).
     fn existing_dir(&self, dir: &str, stat_prefix: &str) -> Result<String> {
         let path = self.sysroot_path(dir);
-        let md = std::fs::metadata(&path)
+        let md = std::fs::metadata(guestfs_protocol::lossless::os_str_of(&path))
             .map_err(|e| io_error(&e, &format!("{}{}", stat_prefix, dir)))?;
         if !md.is_dir() {
             return Err(Error::msg(format!("{}: not a directory", dir)));

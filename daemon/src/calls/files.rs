@@ -9,6 +9,7 @@ use crate::sys::{command_ok, cstr, errno, io_error, perror, Chroot};
 use guestfs_protocol::calls;
 use guestfs_protocol::checksum::Checksummer;
 use guestfs_protocol::error::strerror;
+use guestfs_protocol::lossless;
 use guestfs_protocol::{
     CopyFileToFileOpts, Dirent, Error, FileIn, GlobExpandOpts, GrepOpts, InotifyEvent,
     IsBlockdevOpts, IsChardevOpts, IsDirOpts, IsFifoOpts, IsFileOpts, IsSocketOpts, MktempOpts,
@@ -70,8 +71,8 @@ fn join(dir: &str, name: &str) -> String {
 }
 
 fn raw_readlink(path: &str) -> std::result::Result<String, i32> {
-    std::fs::read_link(path)
-        .map(|p| String::from_utf8_lossy(p.as_os_str().as_bytes()).into_owned())
+    std::fs::read_link(lossless::os_str_of(path))
+        .map(|p| lossless::string_of(p.as_os_str().as_bytes()).into_owned())
         .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
 }
 
@@ -135,7 +136,7 @@ fn walk(base: &[u8], rel: &[u8], depth: usize, out: &mut Vec<u8>) -> bool {
         }
         full.extend_from_slice(rel);
     }
-    let path = String::from_utf8_lossy(&full).into_owned();
+    let path = lossless::string_from(full);
     let Ok(listing) = list_dir(&path) else {
         return false;
     };
@@ -157,7 +158,7 @@ fn walk(base: &[u8], rel: &[u8], depth: usize, out: &mut Vec<u8>) -> bool {
                 let p = format!(
                     "{}/{}",
                     path.trim_end_matches('/'),
-                    String::from_utf8_lossy(&name)
+                    lossless::string_of(&name)
                 );
                 raw_stat(&p, false)
                     .map(|s| s.st_mode & libc::S_IFMT == libc::S_IFDIR)
@@ -219,7 +220,7 @@ impl Daemon {
         }
         let f = {
             let _c = Chroot::enter(&self.sysroot)?;
-            File::open(target).map_err(|e| io_error(&e, target))?
+            File::open(lossless::os_str_of(target)).map_err(|e| io_error(&e, target))?
         };
         check_not_directory(&f, target)?;
         let size = f.metadata().map(|m| m.len()).unwrap_or(0);
@@ -536,8 +537,8 @@ impl calls::Files for Daemon {
 
     fn realpath(&mut self, path: &str) -> Result<String> {
         let _c = Chroot::enter(&self.sysroot)?;
-        std::fs::canonicalize(path)
-            .map(|p| String::from_utf8_lossy(p.as_os_str().as_bytes()).into_owned())
+        std::fs::canonicalize(lossless::os_str_of(path))
+            .map(|p| lossless::string_of(p.as_os_str().as_bytes()).into_owned())
             .map_err(|e| io_error(&e, path))
     }
 
@@ -546,7 +547,7 @@ impl calls::Files for Daemon {
         guestfs_protocol::paths::case_sensitive_path(path, |dir| {
             Ok(read_dir_raw(dir)?
                 .iter()
-                .map(|(_, _, n)| String::from_utf8_lossy(n).into_owned())
+                .map(|(_, _, n)| lossless::string_of(n).into_owned())
                 .filter(|n| n != "." && n != "..")
                 .collect())
         })
@@ -597,7 +598,7 @@ impl calls::Files for Daemon {
                     libc::DT_UNKNOWN => 'u',
                     _ => '?',
                 },
-                name: String::from_utf8_lossy(&name).into_owned(),
+                name: lossless::string_from(name),
             })
             .collect())
     }
@@ -643,7 +644,7 @@ impl calls::Files for Daemon {
                 return Err(Error::path(libc::ENOTDIR, directory));
             }
             let mut out = Vec::new();
-            let complete = walk(directory.as_bytes(), b"", 0, &mut out);
+            let complete = walk(&lossless::bytes_of(directory), b"", 0, &mut out);
             (out, complete)
         };
         if !complete {

@@ -20,7 +20,9 @@ pub fn program(name: &str) -> Command {
 /// A shell running `script` (1.48's `popen` and `system`).
 pub fn shell(script: &str) -> Command {
     let mut cmd = program("sh");
-    cmd.arg("-c").arg(script);
+    // Paths in the script are the guest's bytes.
+    cmd.arg("-c")
+        .arg(guestfs_protocol::lossless::os_str_of(script));
     cmd
 }
 

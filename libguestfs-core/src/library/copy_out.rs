@@ -13,6 +13,7 @@ use crate::library::copy::split_path;
 use crate::types::{
     major_minor, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG,
 };
+use guestfs_protocol::lossless;
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::fs::File;
@@ -27,12 +28,12 @@ fn last_error(what: &str) -> Error {
     Error::from(e).context(what)
 }
 
-/// A guest name usable as one local path component.
+/// A guest name usable as one local path component: its bytes, as the guest has them.
 fn component(name: &str) -> Option<CString> {
     if name.is_empty() || name == "." || name == ".." || name.contains('/') {
         return None;
     }
-    CString::new(name).ok()
+    CString::new(lossless::bytes_of(name).into_owned()).ok()
 }
 
 /// A local directory opened without following symlinks.
@@ -190,7 +191,8 @@ impl Handle {
     /// Copies a guest file or directory (recursively) into the existing local directory
     /// `localdir`. Guest names can never place anything outside `localdir`.
     pub(crate) fn impl_copy_out(&mut self, remotepath: &str, localdir: &str) -> Result<()> {
-        let local = Path::new(localdir);
+        let local = lossless::os_str_of(localdir);
+        let local = Path::new(&*local);
         if !local.is_dir() {
             return Err(Error::msg(format!(
                 "target ‘{}’ is not a directory",
@@ -306,9 +308,10 @@ impl Handle {
                 }
                 S_IFLNK => {
                     let target = self.readlink(&path)?;
-                    let ctarget = CString::new(target).map_err(|_| {
-                        Error::new(libc::EINVAL, format!("{}: link target contains NUL", path))
-                    })?;
+                    let ctarget =
+                        CString::new(lossless::bytes_of(&target).into_owned()).map_err(|_| {
+                            Error::new(libc::EINVAL, format!("{}: link target contains NUL", path))
+                        })?;
                     // SAFETY: symlinkat with valid C strings and a descriptor we own.
                     local.create_with(&cname, name, || unsafe {
                         libc::symlinkat(ctarget.as_ptr(), local.raw(), cname.as_ptr())

@@ -36,7 +36,7 @@ fn stat_of(s: &StatNs) -> Stat {
 
 /// Sorted bytewise, like the C library's `strcmp` sort.
 fn sorted(mut names: Vec<String>) -> Vec<String> {
-    names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    names.sort_by(|a, b| guestfs_protocol::lossless::cmp(a, b));
     names
 }
 
@@ -51,7 +51,7 @@ impl Handle {
     pub(crate) fn impl_cat(&mut self, path: &str) -> Result<String> {
         let data = self.read_file(path)?;
         let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
-        Ok(String::from_utf8_lossy(&data[..end]).into_owned())
+        Ok(guestfs_protocol::lossless::string_of(&data[..end]).into_owned())
     }
 
     /// Lines split on `\n`, a final `\r` removed from each; no empty last line for a final
@@ -68,7 +68,7 @@ impl Handle {
                 // A line is a C string: it stops at a NUL.
                 let l = &l[..l.iter().position(|&b| b == 0).unwrap_or(l.len())];
                 let l = l.strip_suffix(b"\r").unwrap_or(l);
-                String::from_utf8_lossy(l).into_owned()
+                guestfs_protocol::lossless::string_of(l).into_owned()
             })
             .collect())
     }

@@ -64,7 +64,7 @@ impl Handle {
         };
         let entries = checked::readdir(be, directory)?;
         let mut names: Vec<String> = entries.into_iter().map(|e| e.name).collect();
-        names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        names.sort_by(|a, b| guestfs_protocol::lossless::cmp(a, b));
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)

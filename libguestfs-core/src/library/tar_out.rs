@@ -9,6 +9,7 @@ use crate::types::{
     major_minor, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG,
 };
 use guestfs_protocol::calls::TarOutOpts;
+use guestfs_protocol::lossless;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -58,6 +59,10 @@ impl TarWriter<'_> {
         size: u64,
         link: Option<&str>,
     ) -> Result<()> {
+        // The archive holds the names' bytes, as the guest's filesystem has them.
+        let name = &*lossless::bytes_of(name);
+        let link = link.map(lossless::bytes_of);
+        let link = link.as_deref();
         if name.len() > 100 {
             self.long_entry(tar::EntryType::GNULongName, name)?;
         }
@@ -69,9 +74,8 @@ impl TarWriter<'_> {
         let mut h = tar::Header::new_gnu();
         set_truncated_name(&mut h, name);
         if let Some(l) = link {
-            let bytes = l.as_bytes();
-            let n = bytes.len().min(100);
-            h.as_old_mut().linkname[..n].copy_from_slice(&bytes[..n]);
+            let n = l.len().min(100);
+            h.as_old_mut().linkname[..n].copy_from_slice(&l[..n]);
         }
         h.set_mode((st.st_mode & 0o7777) as u32);
         h.set_uid(st.st_uid.max(0) as u64);
@@ -99,11 +103,11 @@ impl TarWriter<'_> {
     }
 
     /// A GNU `././@LongLink` record holding a name longer than the header's 100 bytes.
-    fn long_entry(&mut self, kind: tar::EntryType, value: &str) -> Result<()> {
-        let mut data = value.as_bytes().to_vec();
+    fn long_entry(&mut self, kind: tar::EntryType, value: &[u8]) -> Result<()> {
+        let mut data = value.to_vec();
         data.push(0);
         let mut h = tar::Header::new_gnu();
-        set_truncated_name(&mut h, "././@LongLink");
+        set_truncated_name(&mut h, b"././@LongLink");
         h.set_mode(0o644);
         h.set_uid(0);
         h.set_gid(0);
@@ -127,12 +131,11 @@ impl TarWriter<'_> {
     }
 }
 
-fn set_truncated_name(h: &mut tar::Header, name: &str) {
-    let bytes = name.as_bytes();
-    let n = bytes.len().min(100);
+fn set_truncated_name(h: &mut tar::Header, name: &[u8]) {
+    let n = name.len().min(100);
     let old = h.as_old_mut();
     old.name = [0; 100];
-    old.name[..n].copy_from_slice(&bytes[..n]);
+    old.name[..n].copy_from_slice(&name[..n]);
 }
 
 /// Passes through exactly `size` bytes: a file that grew is cut, one that shrank is padded

@@ -99,16 +99,15 @@ pub fn human_readable(help: &'static str) -> Arg {
         .help(help)
 }
 
-/// The options every tool has that 1.48 lists nowhere: the bash-completion listings, and
-/// this project's `--machine-readable` and `-i/--inspector`.
-pub fn hidden() -> Vec<Arg> {
+/// The options every tool has beyond its 1.48 help: the bash-completion listings (hidden, as
+/// 1.48 hides them) and this project's `--machine-readable` (shown in `--help`).
+pub fn added() -> Vec<Arg> {
     vec![
         flag("long-options").long("long-options").hide(true),
         flag("short-options").long("short-options").hide(true),
         optional_value("machine-readable", "format")
             .long("machine-readable")
-            .hide(true)
-            .help("Write results and messages as JSON lines to stdout or to fd:N, file:PATH, stream:stdout|stderr"),
+            .help("Make output machine readable"),
     ]
 }
 

@@ -52,7 +52,7 @@ fn flag(id: &'static str) -> Arg {
 /// guestfish's options, for a wrapper named `name` (with this project's `--machine-readable`).
 pub fn command(name: &'static str) -> Command {
     shell_command(name).args(
-        args::hidden()
+        args::added()
             .into_iter()
             .filter(|a| a.get_id() == "machine-readable"),
     )
@@ -118,7 +118,7 @@ pub fn shell_command(name: &'static str) -> Command {
         .arg(args::version())
         .arg(args::trace())
         .args(
-            args::hidden()
+            args::added()
                 .into_iter()
                 .filter(|a| a.get_id() != "machine-readable"),
         )

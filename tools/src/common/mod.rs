@@ -1,6 +1,7 @@
 //! What every tool shares: option parsing, help, drives and mounts, messages and errors.
 
 pub mod args;
+pub mod counting;
 pub mod csv;
 pub mod fish;
 pub mod getopt;
@@ -18,6 +19,7 @@ pub mod xpath;
 
 use clap::{ArgAction, ArgMatches, Command};
 use getopt::{GetoptTables, Parsed};
+use guestfs::protocol::lossless;
 use guestfs::{AddDriveOpts, Handle};
 use output::{MachineOutput, Record};
 use std::io::Write;
@@ -66,7 +68,7 @@ pub struct ToolSpec {
     pub usage: &'static [&'static str],
     pub tables: GetoptTables,
     pub version: &'static str,
-    /// Words `--machine-readable` lists when given alone.
+    /// Words `--machine-readable` lists when given alone, after the tool's name.
     pub features: &'static [&'static str],
     /// Options parsed like Perl's Getopt::Long (virt-win-reg): long options may start with
     /// one dash, and an unknown option gives `Unknown option: NAME`, usage and exit 2.
@@ -215,14 +217,14 @@ impl Ctx {
     /// `PROG: error: MSG` on stderr (and as a JSON error record); returns exit status 1.
     pub fn error(&self, msg: &str) -> Exit {
         self.message_json("error", msg);
-        eprintln!("{}: error: {}", self.prog, msg);
+        lossless::eprintln_bytes(&format!("{}: error: {}", self.prog, msg));
         1
     }
 
     /// `PROG: MSG` on stderr (1.48's wording for messages without "error:"); returns 1.
     pub fn fail(&self, msg: &str) -> Exit {
         self.message_json("error", msg);
-        eprintln!("{}: {}", self.prog, msg);
+        lossless::eprintln_bytes(&format!("{}: {}", self.prog, msg));
         1
     }
 
@@ -362,7 +364,7 @@ impl Ctx {
         if let Some(m) = &self.machine {
             let m1 = m.clone();
             g.set_error_handler(Box::new(move |msg: &str| {
-                eprintln!("libguestfs: error: {}", msg);
+                lossless::eprintln_bytes(&format!("libguestfs: error: {}", msg));
                 if let Ok(mut m) = m1.lock() {
                     let _ = m.message("error", msg);
                 }

@@ -1,142 +1,192 @@
 //! `--machine-readable` output: where it goes (`fd:N`, `file:PATH`, `stream:stdout|stderr`)
 //! and the one-JSON-object-a-line records written there.
 //!
-//! The format is libguestfs's OCaml tools' compact JSON: `{ "key": value, … }` with one space
-//! inside the braces and `, ` between members; strings escape only `"`, `\`, `\b`, `\n`, `\r`
-//! and `\t`.
+//! Records are written by serde_json in the layout of libguestfs's OCaml tools, `{ "key":
+//! value, … }`, with the members of every object (result and message records alike) in key
+//! order. Strings escape every control character (U+0000–U+001F, U+007F and U+0080–U+009F),
+//! so a record is one line of strict JSON whatever a file name holds.
+//!
+//! A string that is not UTF-8 (a guest file name, see `guestfs::protocol::lossless`) is
+//! written with U+FFFD for each byte that is not UTF-8, and its exact bytes go in a second
+//! member named `KEY_bytes`: a list of numbers 0–255. Members whose value is UTF-8 have no
+//! `_bytes` twin.
 
+use guestfs::protocol::lossless;
+use serde::Serialize;
+use serde_json::ser::Formatter;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::io::FromRawFd;
 
-/// A JSON value in a record.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Json {
-    Str(String),
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-    List(Vec<Json>),
-    Object(Vec<(String, Json)>),
+/// The suffix of the member that holds a non-UTF-8 string's bytes.
+const BYTES_SUFFIX: &str = "_bytes";
+
+/// A JSON object whose members are in key order (whatever features serde_json is built with).
+pub fn object<'a>(members: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+    let sorted: BTreeMap<&str, Value> = members.into_iter().collect();
+    Value::Object(
+        sorted
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect::<Map<String, Value>>(),
+    )
 }
 
-impl From<&str> for Json {
-    fn from(s: &str) -> Json {
-        Json::Str(s.to_string())
-    }
-}
-impl From<String> for Json {
-    fn from(s: String) -> Json {
-        Json::Str(s)
-    }
-}
-impl From<i64> for Json {
-    fn from(n: i64) -> Json {
-        Json::Int(n)
-    }
-}
-impl From<i32> for Json {
-    fn from(n: i32) -> Json {
-        Json::Int(n as i64)
-    }
-}
-impl From<u64> for Json {
-    fn from(n: u64) -> Json {
-        Json::Int(n as i64)
-    }
-}
-impl From<bool> for Json {
-    fn from(b: bool) -> Json {
-        Json::Bool(b)
-    }
-}
-impl From<f64> for Json {
-    fn from(f: f64) -> Json {
-        Json::Float(f)
-    }
-}
-impl From<Vec<String>> for Json {
-    fn from(v: Vec<String>) -> Json {
-        Json::List(v.into_iter().map(Json::Str).collect())
-    }
-}
-
-fn escape_into(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-impl Json {
-    /// Compact rendering in libguestfs's style.
-    pub fn render(&self) -> String {
-        let mut s = String::new();
-        self.render_into(&mut s);
-        s
-    }
-
-    fn render_into(&self, out: &mut String) {
-        match self {
-            Json::Str(s) => escape_into(out, s),
-            Json::Int(n) => out.push_str(&n.to_string()),
-            Json::Float(f) if f.is_finite() => out.push_str(&f.to_string()),
-            Json::Float(_) => out.push_str("null"),
-            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::List(items) => {
-                out.push('[');
-                for (i, v) in items.iter().enumerate() {
-                    out.push_str(if i == 0 { " " } else { ", " });
-                    v.render_into(out);
-                }
-                out.push_str(if items.is_empty() { "]" } else { " ]" });
-            }
-            Json::Object(members) => {
-                out.push('{');
-                for (i, (k, v)) in members.iter().enumerate() {
-                    out.push_str(if i == 0 { " " } else { ", " });
-                    escape_into(out, k);
-                    out.push_str(": ");
-                    v.render_into(out);
-                }
-                out.push_str(if members.is_empty() { "}" } else { " }" });
-            }
-        }
-    }
-}
-
-/// Builds a record object: `record("entry").field("path", "/etc")…`.
+/// Builds a record object: `Record::new("entry").field("path", "/etc")…`.
 #[derive(Debug, Clone, Default)]
-pub struct Record(Vec<(String, Json)>);
+pub struct Record(BTreeMap<String, Value>);
 
 impl Record {
-    /// A record whose `type` member comes first.
+    /// A record of type `record_type` (its `type` member).
     pub fn new(record_type: &str) -> Record {
-        Record(vec![("type".to_string(), Json::from(record_type))])
+        Record::default().field("type", record_type)
     }
-    pub fn field(mut self, key: &str, value: impl Into<Json>) -> Record {
-        self.0.push((key.to_string(), value.into()));
+    pub fn field(mut self, key: &str, value: impl Into<Value>) -> Record {
+        self.0.insert(key.to_string(), value.into());
         self
     }
     /// Adds the member only when `value` is Some.
-    pub fn opt(self, key: &str, value: Option<impl Into<Json>>) -> Record {
+    pub fn opt(self, key: &str, value: Option<impl Into<Value>>) -> Record {
         match value {
             Some(v) => self.field(key, v),
             None => self,
         }
     }
-    pub fn into_json(self) -> Json {
-        Json::Object(self.0)
+
+    /// The record as one line of JSON (without the newline).
+    pub fn render(self) -> String {
+        let mut members = Map::new();
+        for (key, value) in self.0 {
+            add_member(&mut members, key, value);
+        }
+        render(&Value::Object(members))
     }
+}
+
+/// Adds `key: value` to an object, a string that is not UTF-8 shown with U+FFFD and its bytes
+/// in the `KEY_bytes` member; objects inside are treated the same way.
+fn add_member(members: &mut Map<String, Value>, key: String, value: Value) {
+    match value {
+        Value::String(s) => match carried(s) {
+            Ok(text) => {
+                members.insert(key, Value::String(text));
+            }
+            Err(bytes) => {
+                let shown = String::from_utf8_lossy(&bytes).into_owned();
+                let list = bytes.into_iter().map(Value::from).collect();
+                members.insert(format!("{}{}", key, BYTES_SUFFIX), Value::Array(list));
+                members.insert(key, Value::String(shown));
+            }
+        },
+        other => {
+            members.insert(key, shown(other));
+        }
+    }
+}
+
+/// A value with its strings made displayable: objects get `_bytes` members, strings in lists
+/// (which have no key to pair with) keep only the U+FFFD form.
+fn shown(value: Value) -> Value {
+    match value {
+        Value::Object(obj) => {
+            let mut members = Map::new();
+            for (k, v) in obj {
+                add_member(&mut members, k, v);
+            }
+            Value::Object(members)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(shown).collect()),
+        Value::String(s) => match carried(s) {
+            Ok(text) => Value::String(text),
+            Err(bytes) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+        },
+        other => other,
+    }
+}
+
+/// The text an API string carries when it is UTF-8, else its bytes.
+fn carried(s: String) -> Result<String, Vec<u8>> {
+    match lossless::bytes_of(&s) {
+        std::borrow::Cow::Borrowed(_) => Ok(s),
+        std::borrow::Cow::Owned(bytes) => String::from_utf8(bytes).map_err(|e| e.into_bytes()),
+    }
+}
+
+/// serde_json's compact output in libguestfs's spacing, with every control character escaped.
+#[derive(Default)]
+struct LibguestfsLayout {
+    /// For each open object or list: whether it has members yet.
+    open: Vec<bool>,
+}
+
+impl LibguestfsLayout {
+    fn begin<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.open.push(false);
+        w.write_all(bracket)
+    }
+    fn member<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if let Some(has) = self.open.last_mut() {
+            *has = true;
+        }
+        w.write_all(if first { b" " } else { b", " })
+    }
+    fn end<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        if self.open.pop().unwrap_or(false) {
+            w.write_all(b" ")?;
+        }
+        w.write_all(bracket)
+    }
+}
+
+impl Formatter for LibguestfsLayout {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.begin(w, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.end(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.member(w, first)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.begin(w, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.end(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.member(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+    /// serde_json escapes U+0000–U+001F itself; DEL and the C1 controls are escaped here.
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some(i) = rest.find(|c: char| c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c))
+        {
+            w.write_all(&rest.as_bytes()[..i])?;
+            let c = rest[i..].chars().next().unwrap_or_default();
+            write!(w, "\\u{:04x}", c as u32)?;
+            rest = &rest[i + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+}
+
+/// One value as JSON text in libguestfs's layout.
+fn render(value: &Value) -> String {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, LibguestfsLayout::default());
+    // Writing to a Vec cannot fail, and a Value always serializes.
+    let _ = value.serialize(&mut ser);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Where machine-readable output goes.
@@ -215,22 +265,19 @@ impl MachineOutput {
 
     /// Writes one record line.
     pub fn write(&mut self, record: Record) -> io::Result<()> {
-        let line = record.into_json().render();
+        let mut line = record.render();
+        line.push('\n');
         self.writer.write_all(line.as_bytes())?;
-        self.writer.write_all(b"\n")?;
         self.writer.flush()
     }
 
-    /// Writes a `message`/`info`/`warning`/`error` line with a timestamp.
+    /// Writes a `message`/`info`/`warning`/`error` record with a timestamp.
     pub fn message(&mut self, kind: &str, message: &str) -> io::Result<()> {
-        let obj = Json::Object(vec![
-            ("message".into(), Json::from(message)),
-            ("timestamp".into(), Json::from(timestamp_now())),
-            ("type".into(), Json::from(kind)),
-        ]);
-        self.writer.write_all(obj.render().as_bytes())?;
-        self.writer.write_all(b"\n")?;
-        self.writer.flush()
+        self.write(
+            Record::new(kind)
+                .field("message", message)
+                .field("timestamp", timestamp_now()),
+        )
     }
 
     /// Writes a raw line (the capability listing).
@@ -264,17 +311,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renders_like_libguestfs() {
+    fn renders_like_libguestfs_in_key_order() {
         let r = Record::new("entry")
             .field("path", "/a \"b\"\n")
             .field("size", 5i64)
             .field("ok", true);
         assert_eq!(
-            r.into_json().render(),
-            r#"{ "type": "entry", "path": "/a \"b\"\n", "size": 5, "ok": true }"#
+            r.render(),
+            r#"{ "ok": true, "path": "/a \"b\"\n", "size": 5, "type": "entry" }"#
         );
-        assert_eq!(Json::Object(vec![]).render(), "{}");
-        assert_eq!(Json::from(vec!["a".to_string()]).render(), r#"[ "a" ]"#);
+        assert_eq!(Record::default().render(), "{}");
+        let list = Record::default().field("l", vec!["a".to_string()]);
+        assert_eq!(list.render(), r#"{ "l": [ "a" ] }"#);
+        let nested = Record::default().field("o", object([("b", 1.into()), ("a", 2.into())]));
+        assert_eq!(nested.render(), r#"{ "o": { "a": 2, "b": 1 } }"#);
+    }
+
+    #[test]
+    fn every_control_character_is_escaped() {
+        let all: String = (0u32..0xa0).filter_map(char::from_u32).collect();
+        let line = Record::new("t").field("s", all.clone()).render();
+        assert!(!line.chars().any(|c| c.is_control()), "{}", line);
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back["s"], all.as_str());
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_carry_their_bytes() {
+        let name = lossless::string_of(b"/a\xffb").into_owned();
+        let line = Record::new("name").field("name", name).render();
+        assert_eq!(
+            line,
+            "{ \"name\": \"/a\u{FFFD}b\", \"name_bytes\": [ 47, 97, 255, 98 ], \"type\": \"name\" }"
+        );
+        let utf8 = Record::new("name").field("name", "/caf\u{e9}").render();
+        assert!(!utf8.contains("_bytes"), "{}", utf8);
+        // A private-use character of the carrying scheme, really in a name, is UTF-8.
+        let name = lossless::string_of("/\u{10FF80}".as_bytes()).into_owned();
+        let line = Record::new("name").field("name", name).render();
+        assert_eq!(line, "{ \"name\": \"/\u{10FF80}\", \"type\": \"name\" }");
     }
 
     #[test]

@@ -48,8 +48,8 @@ pub fn word_counts(action: &Action) -> (usize, usize) {
     (required, required + action.optargs.len())
 }
 
-fn lossy(word: &[u8]) -> String {
-    String::from_utf8_lossy(word).into_owned()
+fn api_string(word: &[u8]) -> String {
+    guestfs::protocol::lossless::string_of(word).into_owned()
 }
 
 /// Parses `words` for `action` (`cmd` is the name as typed, used in messages).
@@ -110,23 +110,27 @@ fn required_value(
 ) -> Result<Value, ArgsError> {
     Ok(match ty {
         ArgType::Str(StrKind::Pathname | StrKind::DevOrPath | StrKind::MountableOrPath) => {
-            Value::Str(win_prefix(fish, &lossy(word)).ok_or(ArgsError::Bad)?)
+            Value::Str(win_prefix(fish, &api_string(word)).ok_or(ArgsError::Bad)?)
         }
         ArgType::Str(StrKind::FileIn) => {
-            let (name, heredoc) = file_in(fish, &lossy(word)).ok_or(ArgsError::Bad)?;
+            let (name, heredoc) = file_in(fish, &api_string(word)).ok_or(ArgsError::Bad)?;
             call.heredoc = heredoc;
             Value::Str(name)
         }
-        ArgType::Str(StrKind::FileOut) => Value::Str(file_out(&lossy(word))),
-        ArgType::Str(_) => Value::Str(lossy(word)),
+        ArgType::Str(StrKind::FileOut) => Value::Str(file_out(&api_string(word))),
+        ArgType::Str(_) => Value::Str(api_string(word)),
         ArgType::OptString if word.is_empty() => Value::OptStr(None),
-        ArgType::OptString => Value::OptStr(Some(lossy(word))),
+        ArgType::OptString => Value::OptStr(Some(api_string(word))),
         ArgType::BufferIn => Value::Buffer(word.to_vec()),
-        ArgType::StringList(_) => Value::List(string_list(&lossy(word)).ok_or(ArgsError::Bad)?),
-        ArgType::Bool => Value::Bool(boolean(&lossy(word)).ok_or(ArgsError::Bad)?),
-        ArgType::Int => Value::Int(integer(cmd, name, &lossy(word), true).ok_or(ArgsError::Bad)?),
+        ArgType::StringList(_) => {
+            Value::List(string_list(&api_string(word)).ok_or(ArgsError::Bad)?)
+        }
+        ArgType::Bool => Value::Bool(boolean(&api_string(word)).ok_or(ArgsError::Bad)?),
+        ArgType::Int => {
+            Value::Int(integer(cmd, name, &api_string(word), true).ok_or(ArgsError::Bad)?)
+        }
         ArgType::Int64 => {
-            Value::Int(integer(cmd, name, &lossy(word), false).ok_or(ArgsError::Bad)?)
+            Value::Int(integer(cmd, name, &api_string(word), false).ok_or(ArgsError::Bad)?)
         }
         // Actions with pointer arguments are not guestfish commands.
         ArgType::Pointer => return Err(ArgsError::Bad),
@@ -135,7 +139,7 @@ fn required_value(
 
 /// `name:value`: which optional argument, and its value.
 fn optional_value(action: &Action, cmd: &str, word: &[u8]) -> Result<(usize, Value), ArgsError> {
-    let word = lossy(word);
+    let word = api_string(word);
     let found = action.optargs.iter().enumerate().find_map(|(i, o)| {
         word.strip_prefix(o.name)
             .and_then(|rest| rest.strip_prefix(':'))
@@ -238,7 +242,7 @@ pub fn string_list(s: &str) -> Option<Vec<String>> {
             return None;
         }
         if let Some(t) = token {
-            out.push(String::from_utf8_lossy(&t).into_owned());
+            out.push(guestfs::protocol::lossless::string_from(t));
         }
     }
     Some(out)

@@ -2,6 +2,7 @@
 //! actions declared so), booleans as true/false, strings and lists one per line, hashtables
 //! as `key: value`, structs field by field, struct lists as `[N] = { … }`, buffers raw.
 
+use guestfs::protocol::lossless;
 use guestfs::protocol::meta::{write_struct, Action, FishOutput, RetType};
 use guestfs::RetValue;
 
@@ -10,9 +11,14 @@ fn c_str(s: &str) -> &str {
     s.split('\0').next().unwrap_or("")
 }
 
+/// A string as the bytes it carries (a guest name need not be UTF-8), and a newline.
 fn line(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(c_str(s).as_bytes());
+    text(out, c_str(s));
     out.push(b'\n');
+}
+
+fn text(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&lossless::bytes_of(s));
 }
 
 /// An integer result: decimal, or `0`-prefixed octal / `0x`-prefixed hex (plain `0` for zero),
@@ -42,24 +48,24 @@ pub fn render(action: &Action, value: &RetValue) -> Vec<u8> {
         RetValue::StringList(l) => l.iter().for_each(|s| line(&mut out, s)),
         RetValue::Hashtable(h) => {
             for (k, v) in h {
-                out.extend_from_slice(c_str(k).as_bytes());
+                text(&mut out, c_str(k));
                 out.extend_from_slice(b": ");
                 line(&mut out, v);
             }
         }
         RetValue::Struct(s) => {
-            let mut text = String::new();
-            write_struct(&mut text, s.as_ref(), "\n", "");
-            out.extend_from_slice(text.as_bytes());
+            let mut fields = String::new();
+            write_struct(&mut fields, s.as_ref(), "\n", "");
+            text(&mut out, &fields);
         }
         RetValue::StructList(l) => {
-            let mut text = String::new();
+            let mut fields = String::new();
             for (i, s) in l.iter().enumerate() {
-                text.push_str(&format!("[{}] = {{\n", i));
-                write_struct(&mut text, s.as_ref(), "\n", "  ");
-                text.push_str("}\n");
+                fields.push_str(&format!("[{}] = {{\n", i));
+                write_struct(&mut fields, s.as_ref(), "\n", "  ");
+                fields.push_str("}\n");
             }
-            out.extend_from_slice(text.as_bytes());
+            text(&mut out, &fields);
         }
         RetValue::Buffer(b) => out.extend_from_slice(b),
     }

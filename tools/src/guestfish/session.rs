@@ -157,9 +157,7 @@ pub fn system(command: impl AsRef<[u8]>) -> std::io::Result<std::process::ExitSt
 
 /// A line on stderr; a failing stderr is ignored, as C's stdio does.
 pub fn stderr_line(line: &str) {
-    let mut e = std::io::stderr().lock();
-    let _ = e.write_all(line.as_bytes());
-    let _ = e.write_all(b"\n");
+    guestfs::protocol::lossless::eprintln_bytes(line);
 }
 
 /// `guestfish: MSG` on stderr.

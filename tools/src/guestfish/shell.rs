@@ -116,7 +116,10 @@ pub fn command_line(fish: &mut Fish, words: &[String]) -> Result<(), Exit> {
             None => (first.as_str(), true),
         };
         let end = after.iter().position(|w| w == ":").unwrap_or(after.len());
-        let args: Vec<Vec<u8>> = after[..end].iter().map(|w| w.as_bytes().to_vec()).collect();
+        let args: Vec<Vec<u8>> = after[..end]
+            .iter()
+            .map(|w| guestfs::protocol::lossless::bytes_of(w).into_owned())
+            .collect();
         if issue_command(fish, cmd, &args, None, exit_on_error).is_err() && exit_on_error {
             return Err(1);
         }

@@ -273,7 +273,7 @@ impl MountTable {
             ));
         }
         let mut entries = self.read_dir(dir)?;
-        entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        entries.sort_by(|a, b| guestfs_protocol::lossless::cmp(&a.name, &b.name));
         for e in entries {
             let child = self.child(dir, &e.name, e.ino);
             let rel_child = if rel.is_empty() {

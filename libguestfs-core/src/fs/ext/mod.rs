@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::types::{StatNs, StatVfs};
 use cache::BlockCache;
 use group::GroupDesc;
+use guestfs_protocol::lossless;
 use inode::{Inode, EXT4_ENCRYPT_FL, EXT4_INDEX_FL, I_BLOCK_SIZE, ROOT_INO};
 use journal::{Journal, Overlay};
 use std::sync::{Arc, Mutex};
@@ -581,11 +582,6 @@ fn fsid(uuid: &[u8; 16]) -> i64 {
     (lo ^ hi) as i64
 }
 
-fn name_matches(on_disk: &[u8], name: &str) -> bool {
-    on_disk == name.as_bytes()
-        || (std::str::from_utf8(on_disk).is_err() && String::from_utf8_lossy(on_disk) == name)
-}
-
 impl Filesystem for ExtFs {
     fn fs_type(&self) -> &str {
         self.fs_type
@@ -606,7 +602,7 @@ impl Filesystem for ExtFs {
         self.scan_dir(&inode, |ino, name, ft| {
             if name != b"." && name != b".." {
                 out.push(DirEntry {
-                    name: String::from_utf8_lossy(name).into_owned(),
+                    name: lossless::string_of(name).into_owned(),
                     ino: u64::from(ino),
                     file_type: dir::file_type(ft, filetype),
                 });
@@ -621,6 +617,7 @@ impl Filesystem for ExtFs {
         if name == "." {
             return Ok(Some(dir));
         }
+        let name = lossless::bytes_of(name);
         if name.len() > NAME_LEN as usize {
             return Err(Error::new(
                 libc::ENAMETOOLONG,
@@ -629,7 +626,7 @@ impl Filesystem for ExtFs {
         }
         let mut found = None;
         self.scan_dir(&inode, |ino, n, _| {
-            if name_matches(n, name) {
+            if n == &*name {
                 found = Some(u64::from(ino));
                 false
             } else {
@@ -675,7 +672,7 @@ impl Filesystem for ExtFs {
         if let Some(nul) = target.iter().position(|&c| c == 0) {
             target.truncate(nul);
         }
-        Ok(String::from_utf8_lossy(&target).into_owned())
+        Ok(lossless::string_from(target))
     }
 
     fn read_at(&self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize> {

@@ -2,6 +2,7 @@
 
 use super::super::*;
 use guestfs_protocol::calls as api;
+use guestfs_protocol::lossless;
 
 impl api::Files for NativeBackend {
     fn ls0(&mut self, directory: &str, filenames: &mut dyn Write) -> Result<()> {
@@ -17,7 +18,7 @@ impl api::Files for NativeBackend {
             .into_iter()
             .map(|e| e.name)
             .collect();
-        names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        names.sort_by(|a, b| lossless::cmp(a, b));
         write_names(filenames, &names)
     }
 
@@ -174,7 +175,7 @@ impl api::Files for NativeBackend {
                 Ok(())
             })
             .map_err(|_| Error::receive_cancelled())?;
-        out.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        out.sort_by(|a, b| lossless::cmp(a, b));
         write_names(files, &out)
     }
 
@@ -250,7 +251,7 @@ impl api::Files for NativeBackend {
 /// The stream of names a `ls0`/`find0` call sends: each name followed by a NUL byte.
 fn write_names(out: &mut dyn Write, names: &[String]) -> Result<()> {
     for n in names {
-        out.write_all(n.as_bytes())?;
+        out.write_all(&lossless::bytes_of(n))?;
         out.write_all(b"\0")?;
     }
     Ok(())
