@@ -448,3 +448,56 @@ fn virt_win_reg_takes_getopt_long_names() {
     assert!(err.starts_with("Unknown option: x\n"), "{}", err);
     assert_eq!(rc, 2);
 }
+
+/// The guestfish wrappers' --help lists only options that do something there, each with a
+/// description; --rw says why it cannot be used instead of blaming a --ro the user never gave.
+#[test]
+fn guestfish_wrappers_show_only_working_options() {
+    for tool in ["virt-tar-out", "virt-copy-out"] {
+        let (out, _, rc) = run(tool, &["--help"]);
+        assert_eq!(rc, 0);
+        let options = out
+            .split_once("Options:\n")
+            .unwrap()
+            .1
+            .split_once("For more information")
+            .unwrap()
+            .0;
+        for hidden in [
+            "--rw",
+            "--ro",
+            "--csh",
+            "--listen",
+            "--live",
+            "--selinux",
+            "--no-sync",
+        ] {
+            assert!(
+                !options.contains(hidden),
+                "{} --help shows {}",
+                tool,
+                hidden
+            );
+        }
+        // An option whose description does not fit is followed by a line holding it.
+        let lines: Vec<&str> = options.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.starts_with("  -") {
+                let described = line.len() > 23 && !line[23..].trim().is_empty()
+                    || lines.get(i + 1).is_some_and(|n| n.starts_with("      "));
+                assert!(described, "{}: no description: {:?}", tool, line);
+            }
+        }
+        let (_, err, rc) = run(tool, &["--rw", "-a", "/dev/null", "/", "x"]);
+        assert_eq!(
+            (err, rc),
+            (
+                format!(
+                    "{}: --rw cannot be used: {} opens the guest read-only\n",
+                    tool, tool
+                ),
+                1
+            )
+        );
+    }
+}

@@ -79,7 +79,12 @@ fn run(ctx: &mut Ctx) -> i32 {
         let file = match std::fs::File::create(lossless::os_str_of(&tarfile)) {
             Ok(f) => f,
             Err(e) => {
-                eprintln!("{}: {}: {}", ctx.prog, tarfile, e);
+                // 1.48's library opens the file for the tar_out call itself.
+                fish::report_library_error(&format!(
+                    "{}: {}",
+                    tarfile,
+                    crate::common::os_error(&e)
+                ));
                 return 1;
             }
         };

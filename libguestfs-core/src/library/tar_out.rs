@@ -287,7 +287,7 @@ impl Handle {
                 .excludes
                 .iter()
                 .flatten()
-                .any(|x| x == &name || x.trim_start_matches("./") == &name[2..])
+                .any(|pattern| excluded(pattern, &name))
             {
                 continue;
             }
@@ -345,10 +345,53 @@ impl Handle {
     }
 }
 
+/// GNU tar's `--exclude=PATTERN` test for a member name (`./dir/file`): a shell wildcard
+/// (`*` matching `/` too), unanchored, so it may match the whole name or any tail of it that
+/// starts at a component.
+fn excluded(pattern: &str, member: &str) -> bool {
+    let (Ok(pattern), Ok(member)) = (
+        std::ffi::CString::new(lossless::bytes_of(pattern).into_owned()),
+        std::ffi::CString::new(lossless::bytes_of(member).into_owned()),
+    ) else {
+        return false;
+    };
+    let bytes = member.as_bytes();
+    std::iter::once(0)
+        .chain(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|&(_, &b)| b == b'/')
+                .map(|(i, _)| i + 1),
+        )
+        .any(|start| {
+            // SAFETY: fnmatch reads two NUL-terminated strings; the tail starts inside one.
+            unsafe { libc::fnmatch(pattern.as_ptr(), member.as_ptr().add(start), 0) == 0 }
+        })
+}
+
 fn join(dir: &str, name: &str) -> String {
     if dir.ends_with('/') {
         format!("{}{}", dir, name)
     } else {
         format!("{}/{}", dir, name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excluded;
+
+    #[test]
+    fn excludes_are_unanchored_wildcards_as_in_gnu_tar() {
+        assert!(excluded("./etc", "./etc"));
+        assert!(excluded("etc", "./etc"));
+        assert!(excluded("passwd", "./etc/passwd"));
+        assert!(excluded("*.log", "./var/log/syslog.log"));
+        assert!(excluded("etc/*", "./etc/ssh/sshd_config"));
+        assert!(excluded("./e?c", "./etc"));
+        assert!(!excluded("tc", "./etc"));
+        assert!(!excluded("etc/p", "./etc/passwd"));
+        assert!(!excluded("[!e]tc", "./etc"));
     }
 }

@@ -49,13 +49,39 @@ fn flag(id: &'static str) -> Arg {
     Arg::new(id).action(ArgAction::SetTrue)
 }
 
+/// guestfish options a one-command read-only wrapper accepts, as 1.48's `guestfish --ro -i`
+/// does, but that change nothing there (or are refused by [`check_options`]): left out of its
+/// `--help` and man page.
+const NO_EFFECT_IN_WRAPPERS: [&str; 16] = [
+    "cmd-help",
+    "csh",
+    "no-dest-paths",
+    "file",
+    "listen",
+    "live",
+    "network",
+    "new",
+    "no-sync",
+    "pipe-error",
+    "progress-bars",
+    "no-progress-bars",
+    "remote",
+    "ro",
+    "rw",
+    "selinux",
+];
+
 /// guestfish's options, for a wrapper named `name` (with this project's `--machine-readable`).
 pub fn command(name: &'static str) -> Command {
-    shell_command(name).args(
+    let mut cmd = shell_command(name).args(
         args::added()
             .into_iter()
             .filter(|a| a.get_id() == "machine-readable"),
-    )
+    );
+    for id in NO_EFFECT_IN_WRAPPERS {
+        cmd = cmd.mut_arg(id, |a| a.hide(true));
+    }
+    cmd
 }
 
 /// guestfish's own options: 1.48's, and the bash-completion listings.
@@ -87,7 +113,12 @@ pub fn shell_command(name: &'static str) -> Command {
         )
         .arg(args::format())
         .arg(args::help())
-        .arg(flag("inspector").short('i').long("inspector"))
+        .arg(
+            flag("inspector")
+                .short('i')
+                .long("inspector")
+                .help("Inspect the disk and mount the guest's filesystems"),
+        )
         .arg(args::key())
         .arg(args::keys_from_stdin())
         .arg(flag("listen").long("listen"))
@@ -134,8 +165,13 @@ pub fn check_options(ctx: &Ctx) -> Result<(), i32> {
         );
         return Err(1);
     }
+    // 1.48's wrapper passes --ro itself, so its guestfish says "cannot mix --ro and --rw
+    // options" to a user who never typed --ro.
     if ctx.flag("rw") {
-        eprintln!("{}: cannot mix --ro and --rw options", ctx.prog);
+        eprintln!(
+            "{}: --rw cannot be used: {} opens the guest read-only",
+            ctx.prog, ctx.prog
+        );
         return Err(1);
     }
     for (id, what) in [
@@ -200,11 +236,23 @@ pub fn check_command(
 pub fn launch_and_mount(ctx: &Ctx) -> Result<guestfs::Handle, i32> {
     let mut g = ctx.launch(true)?;
     ctx.mount_guest_for_fish(&mut g)?;
-    // SAFETY: isatty only inspects descriptor 0.
-    if unsafe { libc::isatty(0) } != 1 {
-        g.set_error_handler(Box::new(|msg: &str| {
-            eprintln!("*stdin*:0: libguestfs: error: {}", msg);
-        }));
+    if !stdin_is_terminal() {
+        g.set_error_handler(Box::new(|msg: &str| report_library_error(msg)));
     }
     Ok(g)
+}
+
+fn stdin_is_terminal() -> bool {
+    // SAFETY: isatty only inspects descriptor 0.
+    unsafe { libc::isatty(0) == 1 }
+}
+
+/// A library error once the wrapper's command runs, as guestfish prints it: with its input
+/// position when standard input is not a terminal.
+pub fn report_library_error(msg: &str) {
+    if stdin_is_terminal() {
+        eprintln!("libguestfs: error: {}", msg);
+    } else {
+        eprintln!("*stdin*:0: libguestfs: error: {}", msg);
+    }
 }
