@@ -1076,6 +1076,7 @@ pub fn get_in(
     let dir = cache.join(format!("appliance-{}", hash));
     if dir.join("root").is_file() {
         if let Some(a) = appliance_in(&dir, false) {
+            touch(&dir);
             return Ok(a);
         }
     }
@@ -1122,26 +1123,47 @@ pub fn get_in(
     ))
 }
 
-/// Removes build directories left by killed builders (older than an hour), and appliances of
-/// other inputs not used for a week.
+/// Appliances of other inputs kept in the cache besides the one in use (each is tens of MB;
+/// a few cover switching between installed versions).
+const KEPT_OLD_APPLIANCES: usize = 3;
+/// An appliance unused for this long is removed whatever the count.
+const APPLIANCE_MAX_IDLE: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Marks an appliance as used now (its folder's modification time), so the cache cleaning
+/// keeps the ones in use.
+fn touch(dir: &Path) {
+    if let Ok(f) = std::fs::File::open(dir) {
+        let _ = f.set_modified(std::time::SystemTime::now());
+    }
+}
+
+/// Removes build directories left by killed builders (older than an hour), appliances unused
+/// for a week, and all but the most recently used few of the others.
 fn clean_stale(cache: &Path) {
     let Ok(rd) = std::fs::read_dir(cache) else {
         return;
     };
     let now = std::time::SystemTime::now();
+    let mut appliances = Vec::new();
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let age = e
-            .metadata()
-            .ok()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| now.duration_since(t).ok());
-        let Some(age) = age else { continue };
-        let stale = (name.starts_with("tmp-") && age.as_secs() > 3600)
-            || (name.starts_with("appliance-") && age.as_secs() > 7 * 24 * 3600);
-        if stale {
+        let Some(modified) = e.metadata().ok().and_then(|m| m.modified().ok()) else {
+            continue;
+        };
+        let age = now.duration_since(modified).unwrap_or_default();
+        if name.starts_with("tmp-") && age.as_secs() > 3600 {
             let _ = std::fs::remove_dir_all(e.path());
+        } else if name.starts_with("appliance-") {
+            if age > APPLIANCE_MAX_IDLE {
+                let _ = std::fs::remove_dir_all(e.path());
+            } else {
+                appliances.push((modified, e.path()));
+            }
         }
+    }
+    appliances.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, dir) in appliances.into_iter().skip(KEPT_OLD_APPLIANCES) {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -1213,6 +1235,37 @@ pub fn find_daemon() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_keeps_the_most_recently_used_appliances() {
+        let cache =
+            std::env::temp_dir().join(format!("appliance-cache-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&cache);
+        let hour = std::time::Duration::from_secs(3600);
+        let now = std::time::SystemTime::now();
+        // appliance-0 was used last, appliance-5 first; appliance-old is idle past the limit.
+        for (name, age) in (0..6u32)
+            .map(|i| (format!("appliance-{}", i), hour * i))
+            .chain([("appliance-old".to_string(), APPLIANCE_MAX_IDLE + hour)])
+            .chain([("tmp-dead".to_string(), hour * 2)])
+        {
+            let d = cache.join(&name);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::File::open(&d)
+                .unwrap()
+                .set_modified(now - age)
+                .unwrap();
+        }
+        touch(&cache.join("appliance-5"));
+        clean_stale(&cache);
+        let mut left: Vec<String> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        std::fs::remove_dir_all(&cache).unwrap();
+        assert_eq!(left, ["appliance-0", "appliance-1", "appliance-5"]);
+    }
 
     #[test]
     fn module_signatures_are_stripped() {

@@ -129,7 +129,10 @@ fn launch_qemu(cfg: &LaunchConfig<'_>) -> Result<(Qemu, UnixStream)> {
             return Err(Error::msg("force_kvm supplied but kvm not available."));
         }
         accels.push(Accel::Kvm);
-    } else if force_tcg || !kvm || qemu::kvm_known_broken(&qemu_bin) {
+    } else if force_tcg || !kvm {
+        accels.push(Accel::Tcg);
+    } else if let Some(why) = qemu::kvm_known_broken(&qemu_bin) {
+        debug(format!("qemu KVM skipped, TCG used: {}", why));
         accels.push(Accel::Tcg);
     } else {
         accels.extend([Accel::Kvm, Accel::Tcg]);

@@ -186,19 +186,40 @@ fn kvm_verdict_file(qemu: &Path) -> Option<(PathBuf, String)> {
 
 static KVM_BROKEN: OnceLock<Mutex<bool>> = OnceLock::new();
 
-pub fn kvm_known_broken(qemu: &Path) -> bool {
+/// How long a "KVM hangs here" verdict is trusted: after this, KVM is tried again (a host
+/// whose nested virtualisation was fixed gets KVM back without a reboot).
+const KVM_VERDICT_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Why KVM is skipped without trying it, for the debug log: an earlier launch of this process
+/// found it hanging, or a recorded verdict from this boot, younger than its lifetime, says so.
+pub fn kvm_known_broken(qemu: &Path) -> Option<String> {
     if KVM_BROKEN
         .get()
         .is_some_and(|m| m.lock().map(|b| *b).unwrap_or(false))
     {
-        return true;
+        return Some("an earlier launch in this process found that KVM hangs".into());
     }
-    match kvm_verdict_file(qemu) {
-        Some((f, key)) => std::fs::read_to_string(f)
-            .map(|s| s.trim() == key)
-            .unwrap_or(false),
-        None => false,
+    let (f, key) = kvm_verdict_file(qemu)?;
+    recorded_kvm_verdict(&f, &key)
+}
+
+/// The verdict recorded in `f`, if it is for `key` (this boot and qemu) and not expired (an
+/// expired one is removed).
+fn recorded_kvm_verdict(f: &Path, key: &str) -> Option<String> {
+    if std::fs::read_to_string(f).ok()?.trim() != key {
+        return None;
     }
+    let age = std::fs::metadata(f).ok()?.modified().ok()?.elapsed().ok()?;
+    if age > KVM_VERDICT_LIFETIME {
+        let _ = std::fs::remove_file(f);
+        return None;
+    }
+    Some(format!(
+        "a launch {} min ago found that KVM hangs on this host (recorded in {}, trusted for {} h or until reboot; delete it to try KVM again)",
+        age.as_secs() / 60,
+        f.display(),
+        KVM_VERDICT_LIFETIME.as_secs() / 3600
+    ))
 }
 
 pub fn mark_kvm_broken(qemu: &Path) {
@@ -993,6 +1014,28 @@ pub(crate) fn qemu_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kvm_verdict_is_explained_and_expires() {
+        let f = std::env::temp_dir().join(format!("kvm-verdict-test-{}", std::process::id()));
+        std::fs::write(&f, "boot qemu").unwrap();
+        let why = recorded_kvm_verdict(&f, "boot qemu").unwrap();
+        assert!(
+            why.contains(&f.display().to_string()) && why.contains("delete it"),
+            "{}",
+            why
+        );
+        assert_eq!(recorded_kvm_verdict(&f, "another boot"), None);
+        let old = std::time::SystemTime::now() - KVM_VERDICT_LIFETIME * 2;
+        std::fs::File::options()
+            .write(true)
+            .open(&f)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert_eq!(recorded_kvm_verdict(&f, "boot qemu"), None);
+        assert!(!f.exists(), "an expired verdict is removed");
+    }
     use crate::drive::Discard;
 
     fn drive(path: &str) -> Drive {
