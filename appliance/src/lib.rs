@@ -1161,7 +1161,7 @@ fn clean_stale(cache: &Path) {
             }
         }
     }
-    appliances.sort_by(|a, b| b.0.cmp(&a.0));
+    appliances.sort_by_key(|a| std::cmp::Reverse(a.0));
     for (_, dir) in appliances.into_iter().skip(KEPT_OLD_APPLIANCES) {
         let _ = std::fs::remove_dir_all(dir);
     }
