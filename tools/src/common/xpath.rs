@@ -8,6 +8,31 @@ use sxd_document::dom::{ChildOfElement, Element};
 use sxd_xpath::nodeset::Node;
 use sxd_xpath::{Context, Factory, Value};
 
+/// A parse error laid out as libxml2 reports one: the line, the reason, the line's text and a
+/// caret under the place. libxml2's reason is given for input that is not XML at all; other
+/// damage gets a general one (the parser used here does not name the fault in words).
+fn parser_error(input: &str, location: usize) -> String {
+    let location = location.min(input.len());
+    let before = input.get(..location).unwrap_or(input);
+    let line_no = 1 + before.matches('\n').count();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = input[line_start..]
+        .find('\n')
+        .map_or(input.len(), |i| line_start + i);
+    let reason = if input.trim_start().starts_with('<') {
+        "the document is not well-formed XML"
+    } else {
+        "Start tag expected, '<' not found"
+    };
+    format!(
+        "Entity: line {}: parser error : {}\n{}\n{}^\n",
+        line_no,
+        reason,
+        &input[line_start..line_end],
+        " ".repeat(input[line_start..location.max(line_start)].chars().count())
+    )
+}
+
 /// Runs the query; returns the exit status.
 pub fn run_query(ctx: &Ctx, query: &str) -> i32 {
     let mut input = String::new();
@@ -18,7 +43,7 @@ pub fn run_query(ctx: &Ctx, query: &str) -> i32 {
     let package = match sxd_document::parser::parse(&input) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("-:1: parser error : {:?}", e);
+            eprint!("{}", parser_error(&input, e.location()));
             eprintln!("{}: unable to parse XML from stdin", ctx.prog);
             return 1;
         }
@@ -131,4 +156,25 @@ fn dump_element(out: &mut String, e: Element, level: usize) {
         out.push_str(&"  ".repeat(level));
     }
     out.push_str(&format!("</{}>", e.name().local_part()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parser_error;
+
+    #[test]
+    fn parse_errors_are_laid_out_as_libxml2s() {
+        assert_eq!(
+            parser_error("junk\n", 0),
+            "Entity: line 1: parser error : Start tag expected, '<' not found\njunk\n^\n"
+        );
+        assert_eq!(
+            parser_error("<a><b>\n", 7),
+            "Entity: line 2: parser error : the document is not well-formed XML\n\n^\n"
+        );
+        assert_eq!(
+            parser_error("<a>\n  <b x=>", 9),
+            "Entity: line 2: parser error : the document is not well-formed XML\n  <b x=>\n     ^\n"
+        );
+    }
 }
