@@ -12,13 +12,17 @@ cd "$(dirname "$0")/.."
 # cache stays where libguestfs keeps it, so later runs reuse it).
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/virt-tools-test.XXXXXX")
 trap 'rm -rf "$run_dir"' EXIT INT TERM
+# Daemons some tests start as an unprivileged user (libvirtd as nobody) make their sockets
+# in folders below this one.
+chmod 0755 "$run_dir"
 export LIBGUESTFS_CACHEDIR="${LIBGUESTFS_CACHEDIR:-${TMPDIR:-/var/tmp}}"
 export TMPDIR="$run_dir"
 
 cargo build --release --workspace --all-targets
 # Passing tests' output is shown too (--show-output), so the SKIP lines they print reach the
 # log and the summary below.
-{ cargo test --release --workspace -- --show-output 2>&1; echo $? >"$run_dir/test.rc"; } \
+# (set -e would end the group at a failing cargo test, before its status is recorded.)
+{ rc=0; cargo test --release --workspace -- --show-output 2>&1 || rc=$?; echo "$rc" >"$run_dir/test.rc"; } \
   | tee "$run_dir/test.log"
 skipped=$(grep -E '^SKIP' "$run_dir/test.log" | sort | uniq -c || true)
 if [ -n "$skipped" ]; then
