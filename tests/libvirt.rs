@@ -179,7 +179,9 @@ fn real_libvirtd_domain() {
     }
     let tmp = TempDir::new("libvirtd");
     images::test_images(tmp.path());
-    let daemon = start_libvirtd(&tmp.join("daemon"));
+    // libvirtd's and qemu's sockets live below this folder: keep its path short.
+    let daemon_dir = TempDir::short("vtl");
+    let daemon = start_libvirtd(daemon_dir.path());
     let uri = format!("qemu+unix:///session?socket={}", daemon.socket.display());
     let xml = tmp.join("domain.xml");
     std::fs::write(

@@ -13,6 +13,14 @@ use std::process::{Command, Output};
 pub struct TempDir(PathBuf);
 
 impl TempDir {
+    /// A folder with a short name right in /tmp, for daemons whose socket paths must stay
+    /// under the 108 bytes of a Unix socket address whatever TMPDIR is.
+    pub fn short(tag: &str) -> TempDir {
+        let path = PathBuf::from(format!("/tmp/{}{}", tag, std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
     pub fn new(tag: &str) -> TempDir {
         let base = std::env::var_os("TMPDIR")
             .map(PathBuf::from)
