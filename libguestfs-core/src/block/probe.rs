@@ -4,6 +4,7 @@
 //! is what is left. An empty file is raw. libguestfs 1.48 leaves the guess to qemu, so the
 //! same rules here name the same format, before qemu is started or without it.
 
+use crate::bytes::{be16, be32, le32};
 use crate::error::{Error, Result};
 use std::io::Read;
 use std::path::Path;
@@ -82,21 +83,9 @@ const PROBES: &[Probe] = &[
     },
 ];
 
-fn le32(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-
-fn be32(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-
-fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes(b[at..at + 2].try_into().expect("2 bytes"))
-}
-
 /// The version of a qcow or qcow2 header (they share the magic).
 fn qcow_version(b: &[u8]) -> Option<u32> {
-    (b[..4] == super::qcow2::MAGIC).then(|| be32(b, 4))
+    b.starts_with(&super::qcow2::MAGIC).then(|| be32(b, 4))
 }
 
 /// A VMDK: a sparse extent's magic (`KDMV`, or `COWD` for version 3), or a text descriptor
