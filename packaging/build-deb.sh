@@ -1,11 +1,11 @@
 #!/bin/sh
 # Builds a Debian package of virt-tools from what `cargo build --release -p virt-tools -p
-# guestfsd` left in target/release (or VIRT_TOOLS_BUILD_DIR, see packaging/install.sh):
+# guestfsd -p virt-tools-libvirt` left in target/release (or VIRT_TOOLS_BUILD_DIR, see packaging/install.sh):
 # packaging/build-deb.sh [OUTDIR] writes
 # OUTDIR/virt-tools_VERSION_ARCH.deb (OUTDIR defaults to target/debian) and prints its path.
 #
 # The package installs what packaging/install.sh installs, into /usr. Its dependencies:
-# - the shared libraries virt-tools and guestfsd link (dpkg-shlibdeps);
+# - the shared libraries virt-tools, guestfsd and the libvirt helper link (dpkg-shlibdeps);
 # - what the appliance is built from on the host (appliance/src/lib.rs): qemu, the kernel and
 #   its modules, mke2fs (the appliance's disk) and xz (unpacking the kernel), and the programs
 #   of appliance/contents/boot.txt; qemu-img, which the library runs for disk formats;
@@ -91,6 +91,7 @@ extras=$(packages_of lenient $(paths_of_lists $others))
 mkdir -p "$root/DEBIAN"
 printf 'Source: virt-tools\n\nPackage: virt-tools\nArchitecture: any\n' >"$stage/debian/control"
 shlibs=$(cd "$stage" && dpkg-shlibdeps -O debian/virt-tools/usr/bin/virt-tools debian/virt-tools/usr/lib/virt-tools/guestfsd \
+  debian/virt-tools/usr/lib/virt-tools/virt-tools-libvirt \
   | sed -n 's/^shlibs:Depends=//p')
 
 depends=$(

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 # The first build takes minutes: cargo shows what it compiles (no --quiet).
-cargo build --release -p virt-tools -p guestfsd -p virt-tools-tests
+cargo build --release -p virt-tools -p guestfsd -p virt-tools-libvirt -p virt-tools-tests
 
 demo=${DEMO_DIR:-target/demo}
 mkdir -p "$demo/bin"

@@ -109,6 +109,93 @@ fn unreachable_libvirt_fails_d_only() {
     );
 }
 
+/// Only the helper program links libvirt: the tools start without mapping its libraries.
+#[test]
+fn tools_load_libvirt_only_through_their_helper() {
+    let needed = |program: &Path| {
+        let out = Command::new("readelf")
+            .arg("-d")
+            .arg(program)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "readelf -d {}", program.display());
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("(NEEDED)"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let tools = virt_tools_tests::binary();
+    let links_libvirt = |program: &Path| needed(program).iter().any(|l| l.contains("libvirt"));
+    assert!(!links_libvirt(&tools), "{:?}", needed(&tools));
+    assert!(links_libvirt(&tools.with_file_name("virt-tools-libvirt")));
+}
+
+/// Without libvirt (its helper cannot load it), -d says so in one line and -a still works.
+#[test]
+fn without_libvirt_d_says_so_and_a_works() {
+    let tmp = TempDir::new("libvirt-absent");
+    guests(&tmp);
+    let bin = tmp.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::fs::copy(virt_tools_tests::binary(), bin.join("virt-tools")).unwrap();
+    std::os::unix::fs::symlink("virt-tools", bin.join("virt-cat")).unwrap();
+    // What the dynamic loader says when libvirt0 is not installed.
+    let helper = bin.join("virt-tools-libvirt");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\necho \"$0: error while loading shared libraries: libvirt.so.0: cannot open shared object file: No such file or directory\" >&2\nexit 127\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let virt_cat = || {
+        let mut c = Command::new(bin.join("virt-cat"));
+        c.env("LC_ALL", "C");
+        c
+    };
+    let (out, err, rc) = split(
+        virt_cat()
+            .args(["-d", "demo", "/etc/hostname"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        (out.as_str(), err.as_str(), rc),
+        (
+            "",
+            "libguestfs: error: add-domain API not available since libvirt cannot be used: libvirt.so.0: cannot open shared object file: No such file or directory\n",
+            1
+        )
+    );
+    let image = tmp.join("demo.img");
+    let (out, err, rc) = split(
+        virt_cat()
+            .args(["-a", image.to_str().unwrap(), "/etc/hostname"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        (out.as_str(), err.as_str(), rc),
+        ("demo.example.invalid\n", "", 0)
+    );
+    std::fs::remove_file(&helper).unwrap();
+    let (_, err, rc) = split(
+        virt_cat()
+            .args(["-d", "demo", "/etc/hostname"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(rc, 1);
+    assert!(
+        err.starts_with(
+            "libguestfs: error: add-domain API not available since libvirt cannot be used: "
+        ) && err.ends_with(": No such file or directory\n")
+            && err.lines().count() == 1,
+        "{}",
+        err
+    );
+}
+
 /// A libvirtd of our own: session mode under an unprivileged user, in a temporary folder,
 /// killed (by its process id) when dropped.
 struct Libvirtd {

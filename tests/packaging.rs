@@ -64,6 +64,11 @@ fn install_fails_loudly_without_the_daemon() {
     let build = tree.join("build");
     std::fs::create_dir_all(&build).unwrap();
     std::os::unix::fs::symlink(binary(), build.join("virt-tools")).unwrap();
+    std::os::unix::fs::symlink(
+        binary().with_file_name("virt-tools-libvirt"),
+        build.join("virt-tools-libvirt"),
+    )
+    .unwrap();
     let prefix = tree.join("prefix");
     let (_, err, rc) = split(
         Command::new(repo().join("packaging/install.sh"))
@@ -88,6 +93,10 @@ fn install_puts_every_tool_its_page_and_completion_in_place() {
     install(&prefix);
     let daemon = std::fs::read(prefix.join("lib/virt-tools/guestfsd")).unwrap();
     assert!(daemon == std::fs::read(build_daemon()).unwrap());
+    let libvirt_helper = std::fs::read(prefix.join("lib/virt-tools/virt-tools-libvirt")).unwrap();
+    assert!(
+        libvirt_helper == std::fs::read(binary().with_file_name("virt-tools-libvirt")).unwrap()
+    );
     let man = prefix.join("share/man/man1");
     let completions = prefix.join("share/bash-completion/completions");
     assert!(man.join("virt-tools.1").is_file());
@@ -258,6 +267,7 @@ fn debian_package_installs_into_a_fresh_root_and_runs() {
     sh(Command::new("dpkg").arg("-x").arg(&deb).arg(&root));
     let usr = root.join("usr");
     assert!(usr.join("lib/virt-tools/guestfsd").is_file());
+    assert!(usr.join("lib/virt-tools/virt-tools-libvirt").is_file());
     assert!(usr.join("share/man/man1/virt-tools.1.gz").is_file());
     assert!(usr.join("share/doc/virt-tools/copyright").is_file());
     for tool in tools() {

@@ -1200,15 +1200,21 @@ pub fn carried_modules(inputs: &Inputs) -> HashMap<String, String> {
         .collect()
 }
 
-/// Where the daemon binary is: `guestfsd` next to the running executable (where `cargo build`
-/// puts it; for test binaries in `target/*/deps/`, one level up), else `$LIBGUESTFS_DAEMON`,
-/// else `../lib/virt-tools/guestfsd` relative to the executable's directory (installed layout).
+/// Where the daemon binary is (`$LIBGUESTFS_DAEMON` overrides the installed layout).
 pub fn find_daemon() -> PathBuf {
+    find_program("guestfsd", "LIBGUESTFS_DAEMON")
+}
+
+/// Where one of the project's own programs is: `NAME` next to the running executable (where
+/// `cargo build` puts it; for test binaries in `target/*/deps/`, one level up), else the path
+/// in the environment variable `ENV`, else `../lib/virt-tools/NAME` relative to the
+/// executable's directory (the installed layout, see packaging/install.sh).
+pub fn find_program(name: &str, env: &str) -> PathBuf {
     let exe_dir = std::fs::read_link("/proc/self/exe")
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf));
     if let Some(dir) = &exe_dir {
-        let here = dir.join("guestfsd");
+        let here = dir.join(name);
         if here.is_file() {
             return here;
         }
@@ -1216,19 +1222,19 @@ pub fn find_daemon() -> PathBuf {
             .file_name()
             .is_some_and(|n| n == "deps" || n == "examples")
         {
-            if let Some(up) = dir.parent().map(|p| p.join("guestfsd")) {
+            if let Some(up) = dir.parent().map(|p| p.join(name)) {
                 if up.is_file() {
                     return up;
                 }
             }
         }
     }
-    if let Some(p) = std::env::var_os("LIBGUESTFS_DAEMON") {
+    if let Some(p) = std::env::var_os(env) {
         return PathBuf::from(p);
     }
     match exe_dir {
-        Some(dir) => dir.join("../lib/virt-tools/guestfsd"),
-        None => PathBuf::from("/usr/lib/virt-tools/guestfsd"),
+        Some(dir) => dir.join("../lib/virt-tools").join(name),
+        None => Path::new("/usr/lib/virt-tools").join(name),
     }
 }
 

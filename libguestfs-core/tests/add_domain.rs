@@ -240,23 +240,31 @@ fn lookups_and_refusals_say_what_1_48_says() {
 }
 
 #[test]
-fn add_libvirt_dom_takes_a_domain_pointer() {
-    let (dir, uri) = guests("pointer");
-    let (_conn, guests) = guestfs::libvirt::all_guests(Some(&uri)).unwrap();
+fn every_guest_is_listed_by_name() {
+    let (_dir, uri) = guests("list");
+    let guests = guestfs::libvirt::all_guests(Some(&uri)).unwrap();
     let names: Vec<&str> = guests.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(
         names,
         ["readonly-only", "running", "second-missing", "three"]
     );
-    let three = &guests[3];
     assert_eq!(
-        three.uuid.as_deref(),
+        guests[3].uuid.as_deref(),
         Some("00000000-0000-4000-8000-0000000000a1")
     );
+}
+
+/// A caller of add_libvirt_dom has libvirt loaded and holds the domain, as here.
+#[test]
+fn add_libvirt_dom_takes_a_domain_pointer() {
+    let (dir, uri) = guests("pointer");
+    let conn = virt::connect::Connect::open_read_only(Some(&uri)).unwrap();
+    let three = conn.lookup_domain_by_name("three").unwrap();
     let mut g = quiet();
     let n = g
         .add_libvirt_dom(
-            three.domain_pointer(),
+            // SAFETY (add_libvirt_dom): `three` lives until the call returns.
+            unsafe { three.as_ptr() as usize },
             AddLibvirtDomOpts {
                 readonly: Some(true),
                 ..Default::default()

@@ -91,7 +91,7 @@ fn run(ctx: &mut Ctx) -> i32 {
     if ctx.drives.is_empty() {
         // Every libvirt guest, in name order, each line prefixed with the guest's name (or
         // UUID with --uuid); a guest that fails makes the exit status 1 after the others.
-        let (_conn, guests) = match libvirt::all_guests(ctx) {
+        let guests = match libvirt::all_guests(ctx) {
             Ok(g) => g,
             Err(code) => return code,
         };
@@ -102,7 +102,7 @@ fn run(ctx: &mut Ctx) -> i32 {
                 (Some(uuid), true) => uuid,
                 _ => &guest.name,
             };
-            if libvirt::add_guest(&mut g, guest).is_err()
+            if libvirt::add_guest(ctx, &mut g, guest).is_err()
                 || g.launch().is_err()
                 || scan(ctx, &mut g, Some(prefix), quiet, &mut out, &mut worst).is_err()
             {

@@ -136,7 +136,7 @@ fn run(ctx: &mut Ctx) -> i32 {
 /// the guest (or its UUID with `--uuid`). A guest whose disks cannot be added is left out, as
 /// 1.48 does; one that cannot be launched makes the exit status 1.
 fn every_guest(ctx: &Ctx, opts: &Options) -> i32 {
-    let (_conn, guests) = match libvirt::all_guests(ctx) {
+    let guests = match libvirt::all_guests(ctx) {
         Ok(g) => g,
         Err(code) => return code,
     };
@@ -145,7 +145,7 @@ fn every_guest(ctx: &Ctx, opts: &Options) -> i32 {
     let mut status = 0;
     for guest in &guests {
         let mut g = ctx.handle();
-        if libvirt::add_guest(&mut g, guest).is_err() {
+        if libvirt::add_guest(ctx, &mut g, guest).is_err() {
             continue;
         }
         let name = match (&guest.uuid, ctx.flag("uuid")) {

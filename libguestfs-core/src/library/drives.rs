@@ -20,9 +20,28 @@ enum ReadonlyDisk {
     Ignore,
 }
 
+/// The `readonlydisk` mode of the optional arguments, refusing `live` (removed in 1.48).
+fn readonlydisk_mode(opts: &AddLibvirtDomOpts) -> Result<ReadonlyDisk> {
+    let mode = match opts.readonlydisk.as_deref() {
+        None | Some("write") => ReadonlyDisk::Write,
+        Some("error") => ReadonlyDisk::Error,
+        Some("read") => ReadonlyDisk::Read,
+        Some("ignore") => ReadonlyDisk::Ignore,
+        Some(_) => return Err(Error::msg("unknown readonlydisk parameter")),
+    };
+    if opts.live == Some(true) {
+        return Err(Error::msg(LIVE_REMOVED));
+    }
+    Ok(mode)
+}
+
 /// The port of `nbd` in /etc/services.
 const NBD_PORT: u16 = 10809;
 const LIVE_REMOVED: &str = "libguestfs live support was removed in libguestfs 1.48";
+/// Writing to a running guest's disks corrupts them.
+const RUNNING_REFUSED: &str = "error: domain is a live virtual machine.\n\
+    Writing to the disks of a running virtual machine can cause disk corruption.\n\
+    Use read-only access.  In most libguestfs tools use --ro.";
 const NO_HOTPLUG: &str = "hotplugging support was removed in libguestfs 1.48";
 
 /// libguestfs's `string_is_valid`: a length in `min..=max` (max 0: no limit), every character
@@ -382,41 +401,29 @@ impl Handle {
     }
 
     /// Adds every disk of the libvirt domain `dom` (by name, or UUID with `allowuuid`).
-    /// Read-only use opens a read-only connection (which a non-root user may open on
-    /// `qemu:///system`) unless a disk needs a secret, which only a read-write one can read.
+    /// Read-only use reads the domain over a read-only connection (which a non-root user may
+    /// open on `qemu:///system`); secrets are always read over a read-write one.
     pub(crate) fn impl_add_domain(&mut self, dom: &str, opts: AddDomainOpts) -> Result<i32> {
         if opts.live == Some(true) {
             return Err(Error::msg(LIVE_REMOVED));
         }
-        let readonly = opts.readonly == Some(true);
-        let uri = opts.libvirturi.as_deref();
-        let allow_uuid = opts.allowuuid == Some(true);
-        let mut conn = libvirt::connect(uri, readonly).map_err(Error::msg)?;
-        let mut domain = libvirt::lookup(&conn, dom, allow_uuid).map_err(Error::msg)?;
-        if readonly {
-            let xml = libvirt::domain_xml(&domain).map_err(Error::msg)?;
-            let disks = domain_xml::disks(&xml).unwrap_or_default();
-            if libvirt::needs_secrets(&disks) {
-                conn = libvirt::connect(uri, false).map_err(Error::msg)?;
-                domain = libvirt::lookup(&conn, dom, allow_uuid).map_err(Error::msg)?;
-            }
-        }
-        let n = self.add_libvirt_dom(
-            // SAFETY (add_libvirt_dom): `domain` lives until the call returns.
-            unsafe { domain.as_ptr() as usize },
+        let domain = libvirt::DomainRef {
+            uri: opts.libvirturi.as_deref(),
+            name: dom,
+            by_uuid: opts.allowuuid == Some(true),
+        };
+        self.add_libvirt_domain(
+            &domain,
             AddLibvirtDomOpts {
                 readonly: opts.readonly,
                 iface: opts.iface,
-                live: None,
+                live: opts.live,
                 readonlydisk: opts.readonlydisk,
                 cachemode: opts.cachemode,
                 discard: opts.discard,
                 copyonread: opts.copyonread,
             },
-        );
-        drop(domain);
-        drop(conn);
-        n
+        )
     }
 
     /// Adds every disk of the domain `dom` (a `virDomainPtr`): all of them, or on error none.
@@ -425,28 +432,36 @@ impl Handle {
         dom: usize,
         opts: AddLibvirtDomOpts,
     ) -> Result<i32> {
-        let readonlydisk = match opts.readonlydisk.as_deref() {
-            None | Some("write") => ReadonlyDisk::Write,
-            Some("error") => ReadonlyDisk::Error,
-            Some("read") => ReadonlyDisk::Read,
-            Some("ignore") => ReadonlyDisk::Ignore,
-            Some(_) => return Err(Error::msg("unknown readonlydisk parameter")),
-        };
-        if opts.live == Some(true) {
-            return Err(Error::msg(LIVE_REMOVED));
-        }
         if dom == 0 {
             return Err(Error::msg(
                 "add_libvirt_dom: dom: the domain pointer is NULL",
             ));
         }
-        let readonly = opts.readonly == Some(true);
+        readonlydisk_mode(&opts)?;
         // SAFETY: the caller of add_libvirt_dom holds the domain for the call's duration.
-        let domain = unsafe { libvirt::borrow_domain(dom) };
-        if !readonly {
-            libvirt::refuse_running(&domain).map_err(Error::msg)?;
+        let (uri, uuid) = unsafe { libvirt::domain_identity(dom) }.map_err(Error::msg)?;
+        let domain = libvirt::DomainRef {
+            uri: Some(&uri),
+            name: &uuid,
+            by_uuid: true,
+        };
+        self.add_libvirt_domain(&domain, opts)
+    }
+
+    /// `add_libvirt_dom`'s work on a domain found through `virt-tools-libvirt`. As in 1.48,
+    /// a domain that cannot be found is reported before bad optional arguments.
+    fn add_libvirt_domain(
+        &mut self,
+        domain: &libvirt::DomainRef,
+        opts: AddLibvirtDomOpts,
+    ) -> Result<i32> {
+        let readonly = opts.readonly == Some(true);
+        let description = libvirt::describe(domain, readonly).map_err(Error::msg)?;
+        let readonlydisk = readonlydisk_mode(&opts)?;
+        if !readonly && description.running {
+            return Err(Error::msg(RUNNING_REFUSED));
         }
-        let xml = libvirt::domain_xml(&domain).map_err(Error::msg)?;
+        let xml = description.xml;
         let disks = domain_xml::disks(&xml)
             .map_err(|_| Error::msg("unable to parse XML information returned by libvirt"))?;
         // sVirt labels for a libvirt backend, set before the disks as 1.48 does.
@@ -467,7 +482,7 @@ impl Handle {
         let mut added = 0;
         for disk in &disks {
             let mut reported = Vec::new();
-            let source = libvirt::drive_source(&domain, &disk.source, &mut reported);
+            let source = libvirt::drive_source(domain, readonly, &disk.source, &mut reported);
             // 1.48 reports these and carries on without the disk.
             for msg in reported {
                 self.report_error("", Error::msg(msg));

@@ -1,100 +1,65 @@
-//! libvirt guests, through libvirt itself (the `virt` crate): opening a connection, finding
-//! a domain by name or UUID, listing every domain, and turning a domain's disks into
-//! `add_drive` arguments, with libguestfs 1.48's messages (lib/libvirt-domain.c,
-//! common/parallel/domains.c).
+//! libvirt guests: finding a domain by name or UUID, listing every domain, and turning a
+//! domain's disks into `add_drive` arguments, with libguestfs 1.48's messages
+//! (lib/libvirt-domain.c, common/parallel/domains.c).
+//!
+//! libvirt itself is asked through the `virt-tools-libvirt` program ([`helper`]), the only one
+//! of the project that links it: this library, and so every tool, loads libvirt only when a
+//! libvirt guest is used. A `virDomainPtr` given to `add_libvirt_dom` is read through the
+//! libvirt its caller has already loaded ([`pointer`]).
 
 pub mod domain_xml;
+mod helper;
+mod pointer;
 
 use domain_xml::{DiskSource, SecretRef};
-use std::mem::ManuallyDrop;
-use virt::connect::Connect;
-use virt::domain::Domain;
-use virt::sys;
+use serde_json::Value;
 
-pub use virt::connect::Connect as Connection;
-pub use virt::error::Error as LibvirtError;
+pub(crate) use pointer::domain_identity;
 
-/// Opens a connection to `uri` (libvirt's default when None) with libvirt's default
-/// authentication (prompting on the terminal when the URI needs it). `read_only` connections
-/// are what a non-root user may open on `qemu:///system`; they cannot read secrets.
-pub fn connect(uri: Option<&str>, read_only: bool) -> Result<Connect, String> {
-    let uri_c = match uri.map(std::ffi::CString::new).transpose() {
-        Ok(u) => u,
-        Err(_) => return Err("could not connect to libvirt: the URI contains a NUL byte".into()),
-    };
-    let flags = if read_only { sys::VIR_CONNECT_RO } else { 0 };
-    // SAFETY: the URI is a valid C string or NULL; virConnectAuthPtrDefault is libvirt's own
-    // static authentication description; the connection returned is owned by `Connect`.
-    let conn = unsafe {
-        sys::virConnectOpenAuth(
-            uri_c.as_ref().map_or(std::ptr::null(), |u| u.as_ptr()),
-            sys::virConnectAuthPtrDefault,
-            flags,
-        )
-    };
-    if conn.is_null() {
-        let err = LibvirtError::last_error();
-        return Err(format!(
-            "could not connect to libvirt (code {}, domain {}): {}",
-            err.code().to_raw(),
-            err.domain().to_raw(),
-            err.message()
-        ));
-    }
-    // SAFETY: `conn` is a new, valid connection whose reference `Connect` now owns. Errors of
-    // later calls are returned to the caller, not printed by libvirt on stderr.
-    unsafe {
-        sys::virConnSetErrorFunc(conn, std::ptr::null_mut(), Some(ignore_errors));
-        Ok(Connect::from_ptr(conn))
+/// Where a domain is: its connection's URI (None: libvirt's default) and its name, or its
+/// UUID tried first when `by_uuid`.
+pub(crate) struct DomainRef<'a> {
+    pub uri: Option<&'a str>,
+    pub name: &'a str,
+    pub by_uuid: bool,
+}
+
+impl DomainRef<'_> {
+    fn uri_arg(&self) -> &str {
+        self.uri.unwrap_or("-")
     }
 }
 
-extern "C" fn ignore_errors(_data: *mut std::ffi::c_void, _err: sys::virErrorPtr) {}
+/// What `add_libvirt_dom` needs of a domain.
+pub(crate) struct Description {
+    pub xml: String,
+    pub running: bool,
+}
 
-/// The domain called `name`, or whose UUID is `name` when `allow_uuid` (tried first).
-pub fn lookup(conn: &Connect, name: &str, allow_uuid: bool) -> Result<Domain, String> {
-    if allow_uuid {
-        if let Ok(d) = conn.lookup_domain_by_uuid_string(name) {
-            return Ok(d);
-        }
+/// The domain's XML and whether it is running, over a read-only connection when `read_only`.
+pub(crate) fn describe(dom: &DomainRef, read_only: bool) -> Result<Description, String> {
+    let answer = helper::ask(&[
+        "domain",
+        dom.uri_arg(),
+        access(read_only),
+        if dom.by_uuid { "uuid" } else { "name" },
+        dom.name,
+    ])?;
+    match (answer["xml"].as_str(), answer["running"].as_bool()) {
+        (Some(xml), Some(running)) => Ok(Description {
+            xml: xml.to_string(),
+            running,
+        }),
+        _ => Err(helper::malformed(&answer)),
     }
-    conn.lookup_domain_by_name(name)
-        .map_err(|e| format!("no libvirt domain called ‘{}’: {}", name, e.message()))
 }
 
-/// A domain held by a caller of `add_libvirt_dom`, given as its `virDomainPtr`.
-///
-/// # Safety
-/// `ptr` must be a valid `virDomainPtr` that stays alive for the borrow's lifetime.
-pub(crate) unsafe fn borrow_domain(ptr: usize) -> ManuallyDrop<Domain> {
-    ManuallyDrop::new(Domain::from_ptr(ptr as sys::virDomainPtr))
-}
-
-/// Refuses a domain that is not shut off (writing to a running guest's disks corrupts them).
-pub(crate) fn refuse_running(dom: &Domain) -> Result<(), String> {
-    let info = dom
-        .info()
-        .map_err(|e| format!("error getting domain info: {}", e.message()))?;
-    if info.state.to_raw() != sys::VIR_DOMAIN_SHUTOFF {
-        return Err("error: domain is a live virtual machine.\n\
-                    Writing to the disks of a running virtual machine can cause disk corruption.\n\
-                    Use read-only access.  In most libguestfs tools use --ro."
-            .into());
+fn access(read_only: bool) -> &'static str {
+    if read_only {
+        "ro"
+    } else {
+        "rw"
     }
-    Ok(())
-}
-
-/// The domain's XML description.
-pub(crate) fn domain_xml(dom: &Domain) -> Result<String, String> {
-    dom.xml_desc(0)
-        .map_err(|e| format!("error reading libvirt XML information: {}", e.message()))
-}
-
-/// True when a disk of the XML needs a secret (a read-only connection cannot read it).
-pub(crate) fn needs_secrets(disks: &[domain_xml::Disk]) -> bool {
-    disks
-        .iter()
-        .any(|d| matches!(&d.source, DiskSource::Network { auth: Some(_), .. }))
 }
 
 /// What `add_drive` needs for one disk.
@@ -108,10 +73,11 @@ pub(crate) struct DriveSource {
 }
 
 /// A disk's `add_drive` arguments, looking up storage pool volumes and secrets on the
-/// domain's connection. `Ok(None)`: the disk is left out, after `Err`-worthy messages
-/// 1.48 reports without failing (returned in the `Vec` for the caller to report).
+/// domain's connection. `None`: the disk is left out, after the messages 1.48 reports without
+/// failing (pushed on `reported` for the caller to report).
 pub(crate) fn drive_source(
-    dom: &Domain,
+    dom: &DomainRef,
+    read_only: bool,
     source: &DiskSource,
     reported: &mut Vec<String>,
 ) -> Option<DriveSource> {
@@ -122,18 +88,20 @@ pub(crate) fn drive_source(
         username: None,
         secret: None,
     };
+    let answer = |question: &[&str], reported: &mut Vec<String>| match helper::ask(question) {
+        Ok(Value::Null) => None,
+        Ok(v) => Some(v),
+        Err(msg) => {
+            reported.push(msg);
+            None
+        }
+    };
     match source {
         DiskSource::File(f) | DiskSource::Block(f) => Some(plain(f)),
         DiskSource::Volume { pool, volume } => {
-            let conn = dom.connect().ok()?;
-            match volume_path(&conn, pool, volume) {
-                Ok(Some(path)) => Some(plain(&path)),
-                Ok(None) => None,
-                Err(msg) => {
-                    reported.push(msg);
-                    None
-                }
-            }
+            let question = ["volume", dom.uri_arg(), access(read_only), pool, volume];
+            let path = answer(&question, reported)?;
+            Some(plain(path.as_str()?))
         }
         DiskSource::Network {
             protocol,
@@ -144,15 +112,17 @@ pub(crate) fn drive_source(
             let (username, secret) = match auth {
                 None => (None, None),
                 Some(a) => {
-                    let conn = dom.connect().ok()?;
-                    match secret_value(&conn, &a.secret_type, &a.secret) {
-                        Ok(Some(v)) => (Some(a.username.clone()), Some(v)),
-                        Ok(None) => return None,
-                        Err(msg) => {
-                            reported.push(msg);
-                            return None;
+                    let question = match &a.secret {
+                        SecretRef::Uuid(uuid) => vec!["secret", dom.uri_arg(), "uuid", uuid],
+                        SecretRef::Usage(usage) => {
+                            vec!["secret", dom.uri_arg(), "usage", &a.secret_type, usage]
                         }
-                    }
+                    };
+                    let value = unhex(answer(&question, reported)?.as_str()?)?;
+                    (
+                        Some(a.username.clone()),
+                        Some(secret_text(&a.secret_type, &value)),
+                    )
                 }
             };
             Some(DriveSource {
@@ -166,78 +136,20 @@ pub(crate) fn drive_source(
     }
 }
 
-/// The file of a storage pool volume; None for volumes that are not files.
-fn volume_path(conn: &Connect, pool: &str, volume: &str) -> Result<Option<String>, String> {
-    let p = conn
-        .lookup_storage_pool_by_name(pool)
-        .map_err(|e| format!("no libvirt pool called ‘{}’: {}", pool, e.message()))?;
-    let v = p.lookup_storage_vol_by_name(volume).map_err(|e| {
-        format!(
-            "no volume called ‘{}’ in the libvirt pool ‘{}’: {}",
-            volume,
-            pool,
-            e.message()
-        )
-    })?;
-    let info = v.info().map_err(|e| {
-        format!(
-            "cannot get information of the libvirt volume ‘{}’: {}",
-            volume,
-            e.message()
-        )
-    })?;
-    if info.kind != sys::VIR_STORAGE_VOL_FILE {
-        return Ok(None);
+/// A secret's value as qemu wants it: base64 for `ceph` secrets, else the bytes as text.
+fn secret_text(secret_type: &str, value: &[u8]) -> String {
+    if secret_type == "ceph" {
+        base64(value)
+    } else {
+        String::from_utf8_lossy(value).into_owned()
     }
-    v.path().map(Some).map_err(|e| {
-        format!(
-            "cannot get the filename of the libvirt volume ‘{}’: {}",
-            volume,
-            e.message()
-        )
-    })
 }
 
-/// A secret's value: base64 for `ceph` secrets (as qemu wants them), else the bytes as text.
-/// None for a usage secret of a type libvirt does not know (the disk is skipped).
-fn secret_value(
-    conn: &Connect,
-    secret_type: &str,
-    secret: &SecretRef,
-) -> Result<Option<String>, String> {
-    let (found, named) = match secret {
-        SecretRef::Uuid(uuid) => (
-            conn.lookup_secret_by_uuid_string(uuid)
-                .map_err(|e| format!("no secret with UUID ‘{}’: {}", uuid, e.message())),
-            format!("UUID ‘{}’", uuid),
-        ),
-        SecretRef::Usage(usage) => {
-            let usage_type = match secret_type {
-                "none" => sys::VIR_SECRET_USAGE_TYPE_NONE,
-                "volume" => sys::VIR_SECRET_USAGE_TYPE_VOLUME,
-                "ceph" => sys::VIR_SECRET_USAGE_TYPE_CEPH,
-                "iscsi" => sys::VIR_SECRET_USAGE_TYPE_ISCSI,
-                _ => return Ok(None),
-            };
-            (
-                conn.lookup_secret_by_usage(usage_type as i32, usage)
-                    .map_err(|e| format!("no secret for usage ‘{}’: {}", usage, e.message())),
-                format!("usage ‘{}’", usage),
-            )
-        }
-    };
-    let value = found?.value(0).map_err(|e| {
-        format!(
-            "cannot get the value of the secret with {}: {}",
-            named,
-            e.message()
-        )
-    })?;
-    Ok(Some(if secret_type == "ceph" {
-        base64(&value)
-    } else {
-        String::from_utf8_lossy(&value).into_owned()
-    }))
+fn unhex(hex: &str) -> Option<Vec<u8>> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// Standard base64 with padding.
@@ -262,67 +174,34 @@ fn base64(data: &[u8]) -> String {
     out
 }
 
-/// A guest of the all-guests mode of virt-df and virt-alignment-scan.
+/// A guest of the every-guest mode of virt-df and virt-alignment-scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guest {
     pub name: String,
     pub uuid: Option<String>,
-    domain: Domain,
 }
 
-impl Guest {
-    /// The `virDomainPtr` to give `add_libvirt_dom`; valid while this `Guest` lives.
-    pub fn domain_pointer(&self) -> usize {
-        // SAFETY: only the pointer value is taken; `self.domain` keeps the reference.
-        unsafe { self.domain.as_ptr() as usize }
-    }
-}
-
-/// Every domain of the connection, running ones and defined ones, sorted by name, on a
-/// read-only connection (libguestfs-common's `get_all_libvirt_domains`).
-pub fn all_guests(uri: Option<&str>) -> Result<(Connect, Vec<Guest>), String> {
-    let conn = connect(uri, true)?;
-    let failed = |what: &str, e: LibvirtError| {
-        format!(
-            "could not {} (code {}, domain {}): {}",
-            what,
-            e.code().to_raw(),
-            e.domain().to_raw(),
-            e.message()
-        )
-    };
-    let ids = conn
-        .list_domains()
-        .map_err(|e| failed("list running domains", e))?;
-    let mut guests = Vec::new();
-    // Transient errors (a domain going away meanwhile) are ignored. Id 0 is Xen's dom0.
-    for id in ids.into_iter().filter(|&id| id != 0) {
-        if let Ok(d) = conn.lookup_domain_by_id(id) {
-            guests.push(guest(d));
-        }
-    }
-    let names = conn
-        .list_defined_domains()
-        .map_err(|e| failed("list inactive domains", e))?;
-    for name in names {
-        if let Ok(d) = conn.lookup_domain_by_name(&name) {
-            guests.push(guest(d));
-        }
-    }
-    guests.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
-    Ok((conn, guests))
-}
-
-fn guest(domain: Domain) -> Guest {
-    Guest {
-        name: domain.name().unwrap_or_default(),
-        uuid: domain.uuid_string().ok(),
-        domain,
-    }
+/// Every domain of the connection, running ones and defined ones, sorted by name, read over
+/// a read-only connection (libguestfs-common's `get_all_libvirt_domains`).
+pub fn all_guests(uri: Option<&str>) -> Result<Vec<Guest>, String> {
+    let answer = helper::ask(&["list", uri.unwrap_or("-")])?;
+    let list = answer
+        .as_array()
+        .ok_or_else(|| helper::malformed(&answer))?;
+    list.iter()
+        .map(|g| match (g["name"].as_str(), &g["uuid"]) {
+            (Some(name), uuid) => Ok(Guest {
+                name: name.to_string(),
+                uuid: uuid.as_str().map(str::to_string),
+            }),
+            _ => Err(helper::malformed(&answer)),
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::base64;
+    use super::{base64, unhex};
 
     #[test]
     fn base64_pads_like_rfc4648() {
@@ -331,5 +210,12 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn secrets_come_back_from_hex() {
+        assert_eq!(unhex("00ff41").as_deref(), Some(&[0u8, 255, 65][..]));
+        assert_eq!(unhex("0"), None);
+        assert_eq!(unhex("zz"), None);
     }
 }

@@ -1,10 +1,10 @@
 //! libvirt guests in the tools: how `-d` adds a guest (libguestfs-common's options/domain.c)
 //! and the every-guest mode of virt-df and virt-alignment-scan (libguestfs-common's
-//! parallel/domains.c), both through the library's `add_domain` and `add_libvirt_dom`.
+//! parallel/domains.c), both through the library's `add_domain`.
 
 use super::{Ctx, Exit};
 use guestfs::libvirt::Guest;
-use guestfs::{AddDomainOpts, AddLibvirtDomOpts, Handle};
+use guestfs::{AddDomainOpts, Handle};
 
 /// The `add_domain` arguments of `-d GUEST`: the `-c` URI, read-only when the tool is, a UUID
 /// accepted for the name, and disks marked `<readonly/>` added read-only.
@@ -18,20 +18,23 @@ pub fn domain_opts(uri: Option<String>, readonly: bool) -> AddDomainOpts {
     }
 }
 
-/// Every guest of the `-c` connection (read-only), sorted by name. The connection is returned
-/// with them: the guests' domains belong to it.
-pub fn all_guests(ctx: &Ctx) -> Result<(guestfs::libvirt::Connection, Vec<Guest>), Exit> {
+/// Every guest of the `-c` connection (read-only), sorted by name.
+pub fn all_guests(ctx: &Ctx) -> Result<Vec<Guest>, Exit> {
     guestfs::libvirt::all_guests(ctx.libvirt_uri().as_deref()).map_err(|msg| ctx.fail(&msg))
 }
 
-/// Adds a guest of the every-guest mode to a new handle: read-only, `<readonly/>` disks too.
-pub fn add_guest(g: &mut Handle, guest: &Guest) -> guestfs::Result<i32> {
-    g.add_libvirt_dom(
-        guest.domain_pointer(),
-        AddLibvirtDomOpts {
-            readonly: Some(true),
-            readonlydisk: Some("read".to_string()),
-            ..Default::default()
+/// Adds a guest of the every-guest mode to a new handle: read-only, `<readonly/>` disks too,
+/// found by its UUID (its name when it has none) on the `-c` connection.
+pub fn add_guest(ctx: &Ctx, g: &mut Handle, guest: &Guest) -> guestfs::Result<i32> {
+    let (name, allowuuid) = match &guest.uuid {
+        Some(uuid) => (uuid, true),
+        None => (&guest.name, false),
+    };
+    g.add_domain(
+        name,
+        AddDomainOpts {
+            allowuuid: Some(allowuuid),
+            ..domain_opts(ctx.libvirt_uri(), true)
         },
     )
 }
