@@ -405,6 +405,69 @@ fn qcow2_external_data_file_must_be_a_regular_file() {
     );
 }
 
+/// qemu opens the extents of a VMDK descriptor and the backing file of a QED image by the
+/// names they hold: the appliance checks them as it checks qcow2 backing files, and a sound
+/// image made by qemu-img passes.
+#[test]
+fn vmdk_extents_and_qed_backing_files_must_be_regular_files() {
+    let tmp = TempDir::new("hostile-vmdk-qed");
+    let qemu_img = |args: &[&str]| {
+        virt_tools_tests::sh(
+            std::process::Command::new("qemu-img")
+                .current_dir(tmp.path())
+                .args(args),
+        )
+    };
+    let vmdk = tmp.join("disk.vmdk");
+    qemu_img(&[
+        "create",
+        "-q",
+        "-f",
+        "vmdk",
+        "-o",
+        "subformat=monolithicFlat",
+        "disk.vmdk",
+        "4M",
+    ]);
+    let sound = run_on_backend(&vmdk, "virt-filesystems", &["-a", s(&vmdk)], "direct");
+    expect_code(&sound, 0);
+    let flat = tmp.join("disk-flat.vmdk");
+    fs::remove_file(&flat).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &flat).unwrap();
+    let r = run_on_backend(&vmdk, "virt-filesystems", &["-a", s(&vmdk)], "direct");
+    expect_code(&r, 1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "libguestfs: error: {}: extent disk-flat.vmdk ({}): a character device, not a regular file\n",
+            vmdk.display(),
+            flat.display()
+        )
+    );
+
+    let fifo = tmp.join("fifo");
+    let c = std::ffi::CString::new(s(&fifo)).unwrap();
+    // SAFETY: c is a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    qemu_img(&["create", "-q", "-f", "raw", "base.raw", "4M"]);
+    qemu_img(&[
+        "create", "-q", "-f", "qed", "-b", "base.raw", "-F", "raw", "over.qed",
+    ]);
+    fs::remove_file(tmp.join("base.raw")).unwrap();
+    std::os::unix::fs::symlink(&fifo, tmp.join("base.raw")).unwrap();
+    let qed = tmp.join("over.qed");
+    let r = run_on_backend(&qed, "virt-filesystems", &["-a", s(&qed)], "direct");
+    expect_code(&r, 1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "libguestfs: error: {}: backing file base.raw ({}): a FIFO, not a regular file\n",
+            qed.display(),
+            tmp.join("base.raw").display()
+        )
+    );
+}
+
 /// A backing chain longer than 32 images is refused by both backends; 32 are read.
 #[test]
 fn qcow2_backing_chains_are_bounded() {

@@ -3,6 +3,7 @@
 //! Image formats (raw, qcow2) turn a file into a [`BlockDevice`]; partition tables and volume
 //! managers turn a device into more devices ([`Slice`], LVM segments); filesystems read from one.
 
+pub mod external;
 pub mod probe;
 pub mod qcow2;
 pub mod raw;

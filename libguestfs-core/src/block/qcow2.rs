@@ -119,7 +119,12 @@ fn resolve_backing(overlay: &Path, overlay_name: &str, name: &Path) -> Result<Pa
 /// Where the file `name` that the image at `overlay` names as its `what` (backing file, data
 /// file) is, once it is known to be safe to open: a regular file, not in /proc or /sys (qemu
 /// would open a device, a FIFO or a kernel file as readily as an image).
-fn safe_file(overlay: &Path, overlay_name: &str, what: &str, name: &Path) -> Result<PathBuf> {
+pub(super) fn safe_file(
+    overlay: &Path,
+    overlay_name: &str,
+    what: &str,
+    name: &Path,
+) -> Result<PathBuf> {
     use std::os::unix::fs::FileTypeExt;
     let path = resolve_backing(overlay, overlay_name, name)?;
     let fail = |why: &str, errno: i32| file_error(overlay_name, what, name, &path, why, errno);
@@ -150,7 +155,7 @@ fn safe_file(overlay: &Path, overlay_name: &str, what: &str, name: &Path) -> Res
 
 /// Where the backing file `b` named by the image at `overlay` is ([`safe_file`]), and its
 /// format (qemu's name: as the image names it, else qemu's guess).
-fn backing_target(
+pub(super) fn backing_target(
     overlay: &Path,
     overlay_name: &str,
     b: &BackingFile,
@@ -235,50 +240,7 @@ fn open_backing(
     })
 }
 
-/// Checks the backing chain of the qcow2 image at `path` before qemu, which follows backing
-/// files (and external data files) itself, is given it: every one must pass the checks the
-/// native reader makes ([`safe_file`]), and the chain is as bounded. Backing files in formats other
-/// than qcow2 end the walk.
-pub fn check_backing_chain(path: &Path) -> Result<()> {
-    let mut chain: Vec<PathBuf> = Vec::new();
-    let mut current = path.to_path_buf();
-    loop {
-        let name = current.display().to_string();
-        let id = std::fs::canonicalize(&current).unwrap_or_else(|_| current.clone());
-        if chain.len() >= MAX_CHAIN_LENGTH {
-            return Err(chain_too_long(&name));
-        }
-        if chain.contains(&id) {
-            return Err(chain_loops(&name));
-        }
-        chain.push(id);
-        let source = RawImage::open(&current)?;
-        let header = Header::parse(&source, &name)?;
-        // qemu opens an external data file by the name in the header, too.
-        if let Some(data_file) = &header.data_file {
-            safe_file(
-                &current,
-                &name,
-                "data file",
-                Path::new(OsStr::from_bytes(data_file)),
-            )?;
-        }
-        let Some(raw) = &header.backing_file else {
-            return Ok(());
-        };
-        let b = BackingFile {
-            name: PathBuf::from(OsStr::from_bytes(raw)),
-            format: header.backing_format.clone(),
-        };
-        let (next, format) = backing_target(&current, &name, &b)?;
-        if format != "qcow2" {
-            return Ok(());
-        }
-        current = next;
-    }
-}
-
-fn chain_too_long(name: &str) -> Error {
+pub(super) fn chain_too_long(name: &str) -> Error {
     Error::new(
         libc::ELOOP,
         format!(
@@ -288,7 +250,7 @@ fn chain_too_long(name: &str) -> Error {
     )
 }
 
-fn chain_loops(name: &str) -> Error {
+pub(super) fn chain_loops(name: &str) -> Error {
     Error::new(
         libc::ELOOP,
         format!("{}: backing chain loops back to this image", name),

@@ -138,9 +138,10 @@ impl Handle {
                 check_disk_image(path)?;
             }
             let format = drive_format(&d)?;
-            // qemu follows a qcow2 image's backing files itself: they are checked here first.
-            if let (Some(path), Some("qcow2")) = (d.file(), format.as_deref()) {
-                crate::block::qcow2::check_backing_chain(path)?;
+            // qemu opens the files an image names (backing files, extents) itself: they are
+            // checked here first.
+            if let (Some(path), Some(format)) = (d.file(), format.as_deref()) {
+                crate::block::external::check_named_files(path, format)?;
             }
             let source = match d.file() {
                 Some(path) => std::fs::canonicalize(path)
