@@ -18,11 +18,21 @@ const MAX_DESCRIPTOR: u64 = 1 << 20;
 
 /// What one image names.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Named {
-    /// Files qemu opens as parts of the image itself (data files, extents).
-    parts: Vec<(&'static str, PathBuf)>,
+pub struct Named {
+    /// Files qemu opens as parts of the image itself (data files, extents), with what they are.
+    pub parts: Vec<(&'static str, PathBuf)>,
     /// The image it is layered over, and that image's format when it names it.
-    backing: Option<BackingFile>,
+    pub backing: Option<BackingFile>,
+}
+
+/// What the first bytes of a VMDK or QED image name (nothing for other formats; qcow2
+/// headers are read by [`qcow2::Header`]). `head` holds the first MiB at most.
+pub fn named_in(format: &str, head: &[u8]) -> Named {
+    match format {
+        "vmdk" => vmdk_named(head),
+        "qed" => qed_named(head),
+        _ => Named::default(),
+    }
 }
 
 /// Checks every file the image at `path`, in `format` (qemu's name), makes qemu open, and
@@ -43,8 +53,7 @@ pub fn check_named_files(path: &Path, format: &str) -> Result<()> {
         chain.push(id);
         let named = match format.as_str() {
             "qcow2" => qcow2_named(&current, &name)?,
-            "vmdk" => vmdk_named(&read_head(&current, MAX_DESCRIPTOR)?),
-            "qed" => qed_named(&read_head(&current, 4096 + 64)?),
+            "vmdk" | "qed" => named_in(&format, &read_head(&current, MAX_DESCRIPTOR)?),
             _ => return Ok(()),
         };
         for (what, part) in &named.parts {
