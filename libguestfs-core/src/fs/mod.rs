@@ -87,7 +87,8 @@ pub trait Filesystem: Send + Sync {
     /// fills it in from the device the filesystem lives on.
     fn stat(&self, ino: Ino) -> Result<StatNs>;
 
-    /// The entries of a directory (without `.` and `..`), in on-disk order.
+    /// The entries of a directory (without `.` and `..`), in the order the Linux kernel's
+    /// readdir gives them (hash order for indexed ext4 directories, else on-disk order).
     fn read_dir(&self, dir: Ino) -> Result<Vec<DirEntry>>;
 
     /// Looks `name` up in directory `dir` (exact, byte-for-byte match).

@@ -22,7 +22,7 @@ fn rec_len_for(name_len: usize) -> usize {
 }
 
 /// `ext4_rec_len_from_disk`, with e2fsprogs' encoding of 64 KiB records.
-fn rec_len_from_disk(raw: u16, block_size: usize) -> usize {
+pub fn rec_len_from_disk(raw: u16, block_size: usize) -> usize {
     if block_size < 65536 {
         return usize::from(raw);
     }
@@ -34,7 +34,7 @@ fn rec_len_from_disk(raw: u16, block_size: usize) -> usize {
 
 /// Walks the entries of one directory block (or inline area) `buf`, calling `f` for each
 /// entry with a non-zero inode until it returns false. Stops silently at the first invalid
-/// entry. `block_size` decodes record lengths; `inodes_count` bounds inode numbers.
+/// entry (with the kernel's checks, down to a `.` that ends the block). `block_size` decodes record lengths; `inodes_count` bounds inode numbers.
 pub fn for_each_entry<'a>(
     buf: &'a [u8],
     block_size: usize,
@@ -55,6 +55,7 @@ pub fn for_each_entry<'a>(
             || next > size
             || (next > size.saturating_sub(rec_len_for(1)) && next != size)
             || u64::from(inode) > inodes_count
+            || (next == size && name_len == 1 && u8_at(buf, off + 8) == b'.')
         {
             return;
         }

@@ -6,16 +6,19 @@
 //!
 //! Layout of the module, one on-disk structure per file: [`superblock`] (and blkid's naming),
 //! [`group`] (group descriptors, backups, overhead), [`inode`], [`extents`] and [`indirect`]
-//! (block mapping), [`dir`] (directory entries), [`xattr`], [`journal`] (jbd2 replay).
+//! (block mapping), [`dir`] (directory entries), [`hash`] (htree name hashes), [`readdir`]
+//! (the order readdir lists a directory in), [`xattr`], [`journal`] (jbd2 replay).
 
 mod cache;
 mod crc32c;
 mod dir;
 mod extents;
 mod group;
+mod hash;
 mod indirect;
 mod inode;
 mod journal;
+mod readdir;
 mod superblock;
 mod xattr;
 
@@ -169,6 +172,13 @@ impl ExtFs {
             return Err(Error::new(
                 libc::EINVAL,
                 "ext4: this is an external journal device, not a filesystem",
+            ));
+        }
+        if sb.default_hash().is_none() {
+            // The kernel's mount refuses it too (ext4_hash_info_init).
+            return Err(Error::new(
+                libc::EINVAL,
+                "ext4: invalid default hash set in the superblock",
             ));
         }
         let unsupported = sb.s_feature_incompat & !INCOMPAT_SUPPORTED;
@@ -462,12 +472,7 @@ impl ExtFs {
     /// Calls `f(inode, name, file_type byte)` for each entry of a directory in on-disk order
     /// until it returns false.
     fn scan_dir(&self, dir: &Inode, mut f: impl FnMut(u32, &[u8], u8) -> bool) -> Result<()> {
-        if dir.has_flag(EXT4_ENCRYPT_FL) {
-            return Err(Error::new(
-                libc::ENOTSUP,
-                "ext4: encrypted directories are not supported",
-            ));
-        }
+        refuse_encrypted_dir(dir)?;
         let bs = self.geo.block_size;
         let inodes_count = self.geo.inodes_count;
         if dir.inline.is_some() {
@@ -574,6 +579,17 @@ impl ExtFs {
     }
 }
 
+/// Encrypted directories' names cannot be read without their key.
+fn refuse_encrypted_dir(dir: &Inode) -> Result<()> {
+    if dir.has_flag(EXT4_ENCRYPT_FL) {
+        return Err(Error::new(
+            libc::ENOTSUP,
+            "ext4: encrypted directories are not supported",
+        ));
+    }
+    Ok(())
+}
+
 /// `f_fsid` as `statvfs` gives it: the kernel's `uuid_to_fsid`, the two little-endian
 /// halves of the UUID xored, its two 32-bit words joined low word first.
 fn fsid(uuid: &[u8; 16]) -> i64 {
@@ -598,18 +614,16 @@ impl Filesystem for ExtFs {
     fn read_dir(&self, dir: Ino) -> Result<Vec<DirEntry>> {
         let inode = self.dir_inode(dir)?;
         let filetype = self.sb.has_incompat(INCOMPAT_FILETYPE);
-        let mut out = Vec::new();
-        self.scan_dir(&inode, |ino, name, ft| {
-            if name != b"." && name != b".." {
-                out.push(DirEntry {
-                    name: lossless::string_of(name).into_owned(),
-                    ino: u64::from(ino),
-                    file_type: dir::file_type(ft, filetype),
-                });
-            }
-            true
-        })?;
-        Ok(out)
+        Ok(self
+            .readdir_order(&inode)?
+            .into_iter()
+            .filter(|e| e.name != b"." && e.name != b"..")
+            .map(|e| DirEntry {
+                name: lossless::string_of(&e.name).into_owned(),
+                ino: u64::from(e.inode),
+                file_type: dir::file_type(e.file_type, filetype),
+            })
+            .collect())
     }
 
     fn lookup(&self, dir: Ino, name: &str) -> Result<Option<Ino>> {

@@ -2,7 +2,8 @@
 //! flags, the checks the kernel makes before mounting, and blkid's naming of the variants.
 
 use super::crc32c::crc32c;
-use crate::bytes::{le16, le32};
+use super::hash::HashVersion;
+use crate::bytes::{le16, le32, u8_at};
 use crate::error::{Error, Result};
 
 /// Byte offset of the primary superblock.
@@ -12,6 +13,7 @@ pub const EXT4_SUPER_MAGIC: u16 = 0xef53;
 
 // s_feature_compat
 pub const COMPAT_HAS_JOURNAL: u32 = 0x0004;
+pub const COMPAT_DIR_INDEX: u32 = 0x0020;
 pub const COMPAT_SPARSE_SUPER2: u32 = 0x0200;
 
 // s_feature_incompat
@@ -55,6 +57,10 @@ pub const RO_COMPAT_METADATA_CSUM: u32 = 0x0400;
 
 /// s_flags: "test filesystem", which blkid calls ext4dev.
 const FLAGS_TEST_FILESYS: u32 = 0x0004;
+/// s_flags: directory hashes read names as unsigned chars.
+const FLAGS_UNSIGNED_HASH: u32 = 0x0002;
+/// `DX_HASH_SIPHASH`, a version the kernel refuses as the default hash.
+const DX_HASH_SIPHASH: u8 = 6;
 
 // What blkid considers ext2 and ext3 to understand (libblkid's ext.c).
 const EXT2_RO_COMPAT_SUPP: u32 =
@@ -97,6 +103,9 @@ pub struct Superblock {
     pub s_journal_inum: u32,
     pub s_desc_size: u16,
     pub s_first_meta_bg: u32,
+    /// The hash seed of htree directories, as the kernel reads it (four little-endian words).
+    pub s_hash_seed: [u32; 4],
+    pub s_def_hash_version: u8,
     pub s_flags: u32,
     pub s_overhead_clusters: u32,
     pub s_backup_bgs: [u32; 2],
@@ -162,6 +171,8 @@ impl Superblock {
             s_journal_inum: le32(b, 0xe0),
             s_desc_size: le16(b, 0xfe),
             s_first_meta_bg: le32(b, 0x104),
+            s_hash_seed: [le32(b, 0xec), le32(b, 0xf0), le32(b, 0xf4), le32(b, 0xf8)],
+            s_def_hash_version: u8_at(b, 0xfc),
             s_flags: le32(b, 0x160),
             s_overhead_clusters: le32(b, 0x248),
             s_backup_bgs: [le32(b, 0x24c), le32(b, 0x250)],
@@ -178,6 +189,23 @@ impl Superblock {
     }
     pub fn has_ro_compat(&self, f: u32) -> bool {
         self.s_feature_ro_compat & f != 0
+    }
+
+    /// The default hash of directories (`s_def_hash_version`), made unsigned as the kernel's
+    /// `ext4_hash_info_init` does: with dir_index, names hash as unsigned chars when s_flags
+    /// says so, and as x86's signed chars otherwise. None for a version the kernel refuses to
+    /// mount (beyond SipHash, or SipHash itself).
+    pub fn default_hash(&self) -> Option<HashVersion> {
+        if self.s_def_hash_version >= DX_HASH_SIPHASH {
+            return None;
+        }
+        let v = HashVersion::from_code(u32::from(self.s_def_hash_version))?;
+        Some(if self.hash_unsigned() { v.unsigned() } else { v })
+    }
+
+    /// Whether `s_hash_unsigned` is set: htree versions 0 to 2 then hash unsigned chars.
+    pub fn hash_unsigned(&self) -> bool {
+        self.has_compat(COMPAT_DIR_INDEX) && self.s_flags & FLAGS_UNSIGNED_HASH != 0
     }
 
     /// blkid's TYPE for this superblock: `jbd` for an external journal, `ext4dev`, `ext4`,
