@@ -149,7 +149,10 @@ fn half_md4_transform(buf: &mut [u32; 4], x: &[u32; 8]) {
     let [mut a, mut b, mut c, mut d] = *buf;
     macro_rules! round {
         ($f:ident, $a:ident, $b:ident, $c:ident, $d:ident, $x:expr, $s:expr) => {
-            $a = $a.wrapping_add($f($b, $c, $d)).wrapping_add($x).rotate_left($s)
+            $a = $a
+                .wrapping_add($f($b, $c, $d))
+                .wrapping_add($x)
+                .rotate_left($s)
         };
     }
     round!(f, a, b, c, d, x[0], 3);
@@ -261,7 +264,10 @@ mod tests {
         assert_eq!(HashVersion::from_code(6), None);
         assert_eq!(HashVersion::from_code(u32::MAX), None);
         assert_eq!(HashVersion::Tea.unsigned(), HashVersion::TeaUnsigned);
-        assert_eq!(HashVersion::TeaUnsigned.unsigned(), HashVersion::TeaUnsigned);
+        assert_eq!(
+            HashVersion::TeaUnsigned.unsigned(),
+            HashVersion::TeaUnsigned
+        );
     }
 
     #[test]

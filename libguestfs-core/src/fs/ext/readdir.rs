@@ -178,8 +178,7 @@ impl ExtFs {
         let code = u8_at(&root, ROOT_HASH_VERSION);
         // The root's version: legacy, half-MD4 or TEA (SipHash is only valid with hashes
         // stored in the entries, which only encrypted casefolded directories have).
-        let Some(mut version) = HashVersion::from_code(u32::from(code)).filter(|_| code < 3)
-        else {
+        let Some(mut version) = HashVersion::from_code(u32::from(code)).filter(|_| code < 3) else {
             return Ok(Fill::BadIndex);
         };
         if self.sb.hash_unsigned() {
@@ -334,19 +333,14 @@ impl ExtFs {
         let block = self.read_dirblock(dir, lblk, BlockKind::Leaf)?;
         let mut added = 0;
         let seed = &self.sb.s_hash_seed;
-        dir::for_each_entry(
-            &block,
-            block.len(),
-            self.geo.inodes_count,
-            |e| {
-                let key = dirhash(version, seed, e.name);
-                if key >= start {
-                    tree.insert(key, listed(&e));
-                    added += 1;
-                }
-                true
-            },
-        );
+        dir::for_each_entry(&block, block.len(), self.geo.inodes_count, |e| {
+            let key = dirhash(version, seed, e.name);
+            if key >= start {
+                tree.insert(key, listed(&e));
+                added += 1;
+            }
+            true
+        });
         Ok(added)
     }
 

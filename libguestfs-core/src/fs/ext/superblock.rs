@@ -200,7 +200,11 @@ impl Superblock {
             return None;
         }
         let v = HashVersion::from_code(u32::from(self.s_def_hash_version))?;
-        Some(if self.hash_unsigned() { v.unsigned() } else { v })
+        Some(if self.hash_unsigned() {
+            v.unsigned()
+        } else {
+            v
+        })
     }
 
     /// Whether `s_hash_unsigned` is set: htree versions 0 to 2 then hash unsigned chars.
