@@ -91,6 +91,20 @@ pub trait Filesystem: Send + Sync {
     /// readdir gives them (hash order for indexed ext4 directories, else on-disk order).
     fn read_dir(&self, dir: Ino) -> Result<Vec<DirEntry>>;
 
+    /// The entries of a directory with `.` and `..` where the kernel's readdir puts them
+    /// (`parent` is the inode `..` names when the filesystem does not say). Most filesystems
+    /// list them first; hashed ext4 directories list them in hash order.
+    fn read_dir_with_dots(&self, dir: Ino, parent: Ino) -> Result<Vec<DirEntry>> {
+        let dot = |name: &str, ino| DirEntry {
+            name: name.to_string(),
+            ino,
+            file_type: FileType::Directory,
+        };
+        let mut out = vec![dot(".", dir), dot("..", parent)];
+        out.extend(self.read_dir(dir)?);
+        Ok(out)
+    }
+
     /// Looks `name` up in directory `dir` (exact, byte-for-byte match).
     fn lookup(&self, dir: Ino, name: &str) -> Result<Option<Ino>> {
         Ok(self

@@ -175,7 +175,24 @@ impl MountTable {
     /// The entries of a directory location, with mountpoints replaced by the mounted root's
     /// type (as the kernel's readdir does not, but stat does).
     pub fn read_dir(&self, loc: &Location) -> Result<Vec<crate::fs::DirEntry>> {
-        let entries = self.fs(loc).read_dir(loc.ino)?;
+        self.checked_names(loc, self.fs(loc).read_dir(loc.ino)?)
+    }
+
+    /// Like [`Self::read_dir`], with `.` and `..` where the kernel's readdir puts them;
+    /// `parent` is the location `..` leads to.
+    pub fn read_dir_with_dots(
+        &self,
+        loc: &Location,
+        parent: &Location,
+    ) -> Result<Vec<crate::fs::DirEntry>> {
+        self.checked_names(loc, self.fs(loc).read_dir_with_dots(loc.ino, parent.ino)?)
+    }
+
+    fn checked_names(
+        &self,
+        loc: &Location,
+        entries: Vec<crate::fs::DirEntry>,
+    ) -> Result<Vec<crate::fs::DirEntry>> {
         // The kernel's readdir checks every name a filesystem hands it (verify_dirent_name):
         // an empty name or one containing `/` cannot be a path component, so the directory
         // read fails with EIO rather than pass on a name that would mean another path.

@@ -225,12 +225,15 @@ mod tests {
         ]
     }
 
+    /// A hash version, a seed, and the (hash, minor hash) of each of [`names`].
+    type Expected = (u32, &'static [u32; 4], [(u32, u32); 5]);
+
     /// Each version and seed against e2fsprogs 1.47's `debugfs -R "dx_hash -h N -s SEED NAME"`
     /// for the names above (one needing sign extension, one longer than a block of each hash).
     #[test]
     fn hashes_match_e2fsprogs() {
         #[rustfmt::skip]
-        let table: [(u32, &[u32; 4], [(u32, u32); 5]); 12] = [
+        let table: [Expected; 12] = [
             (0, &ZERO, [(0x71d73e48, 0), (0xe74b53e2, 0), (0x32252546, 0), (0xf7c92cc0, 0), (0x382d277e, 0)]),
             (0, &SEED, [(0x71d73e48, 0), (0xe74b53e2, 0), (0x32252546, 0), (0xf7c92cc0, 0), (0x382d277e, 0)]),
             (1, &ZERO, [(0x3df9c490, 0x700a9a17), (0xd5fa7d7a, 0xacb48187), (0x1746da32, 0x420013b5), (0xad54f1be, 0x8825e9ff), (0xa58368b6, 0x7a9f8ab7)]),

@@ -612,12 +612,18 @@ impl Filesystem for ExtFs {
     }
 
     fn read_dir(&self, dir: Ino) -> Result<Vec<DirEntry>> {
+        let mut entries = self.read_dir_with_dots(dir, 0)?;
+        entries.retain(|e| e.name != "." && e.name != "..");
+        Ok(entries)
+    }
+
+    /// `.` and `..` as the directory's own records give them, in readdir's order.
+    fn read_dir_with_dots(&self, dir: Ino, _parent: Ino) -> Result<Vec<DirEntry>> {
         let inode = self.dir_inode(dir)?;
         let filetype = self.sb.has_incompat(INCOMPAT_FILETYPE);
         Ok(self
             .readdir_order(&inode)?
             .into_iter()
-            .filter(|e| e.name != b"." && e.name != b"..")
             .map(|e| DirEntry {
                 name: lossless::string_of(&e.name).into_owned(),
                 ino: u64::from(e.inode),

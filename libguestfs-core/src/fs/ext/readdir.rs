@@ -91,6 +91,8 @@ const ROOT_UNUSED_FLAGS: usize = 31;
 const ROOT_INFO: usize = 24;
 /// A node's entries follow its one empty directory record.
 const NODE_ENTRIES: usize = 8;
+/// `EXT4_FT_DIR`, the type of the `.` and `..` records made up for inline directories.
+const DIR_FILE_TYPE: u8 = 2;
 /// `struct dx_tail`, the checksum record ending index blocks with metadata_csum.
 const DX_TAIL_SIZE: usize = 8;
 /// The space the `.` and `..` records of the root take (`ext4_dir_rec_len(1)` and `(2)`).
@@ -106,6 +108,14 @@ impl ExtFs {
             }
         }
         let mut out = Vec::new();
+        if dir.inline.is_some() {
+            // An inline directory stores no `.`; ext4_read_inline_dir makes it up first.
+            out.push(Listed {
+                inode: dir.ino as u32,
+                name: b".".to_vec(),
+                file_type: DIR_FILE_TYPE,
+            });
+        }
         self.scan_dir(dir, |inode, name, file_type| {
             out.push(Listed {
                 inode,
@@ -355,7 +365,6 @@ impl ExtFs {
     ) {
         let data = Self::inline_bytes(dir, Self::inline_size(dir));
         let seed = &self.sb.s_hash_seed;
-        let dir_type = 2;
         let fakes = [
             (dir.ino as u32, b".".to_vec()),
             (le32(&data, 0), b"..".to_vec()),
@@ -368,7 +377,7 @@ impl ExtFs {
                     Listed {
                         inode,
                         name,
-                        file_type: dir_type,
+                        file_type: DIR_FILE_TYPE,
                     },
                 );
             }

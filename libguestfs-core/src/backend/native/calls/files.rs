@@ -37,26 +37,16 @@ impl api::Files for NativeBackend {
                 .unwrap_or("/");
             self.mounts.resolve(parent_path, true)?
         };
-        let mut out = vec![
-            Dirent {
-                ino: loc.ino as i64,
-                ftyp: 'd',
-                name: ".".into(),
-            },
-            Dirent {
-                ino: parent.ino as i64,
-                ftyp: 'd',
-                name: "..".into(),
-            },
-        ];
-        for e in self.mounts.read_dir(&loc)? {
-            out.push(Dirent {
+        Ok(self
+            .mounts
+            .read_dir_with_dots(&loc, &parent)?
+            .into_iter()
+            .map(|e| Dirent {
                 ino: e.ino as i64,
                 ftyp: e.file_type.ftyp(),
                 name: e.name,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
     }
 
     fn statns(&mut self, path: &str) -> Result<StatNs> {

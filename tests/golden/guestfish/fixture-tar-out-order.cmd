@@ -1,0 +1,1 @@
+guestfish --ro -a fedora.img -i tar-out / - | tar -tf -

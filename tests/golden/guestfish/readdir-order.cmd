@@ -1,0 +1,1 @@
+guestfish --ro -a parts.img -m /dev/sda1 readdir /etc

@@ -1,0 +1,1 @@
+guestfish --ro -a gpt.img -m /dev/sda1 tar-out / - | tar -tf -
