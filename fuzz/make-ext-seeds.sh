@@ -40,3 +40,22 @@ head -c 2048 /dev/urandom > "$src/blocks"
 printf 'jo -c\njw -b %s,20 %s\njc\njo\njw -r 20 /dev/null\njc\n' "$blk" "$src/blocks" > "$src/cmds"
 debugfs -w -f "$src/cmds" "$img" >/dev/null 2>&1
 ls -l "$img"
+# Hashed directories under each hash: /h holds 200 hard links (no inodes needed), which
+# e2fsck -D indexes into an htree; def_hash_version and s_flags pick the hash it uses.
+hsrc="$src/hashed"
+mkdir -p "$hsrc/h"
+echo x > "$hsrc/h/target"
+for i in $(seq 1 200); do ln "$hsrc/h/target" "$hsrc/h/link-with-a-name-$i"; done
+n=8
+for hash in half_md4:0 tea:0 legacy:2; do
+  n=$((n + 1))
+  img="$out/seed-$n-htree-${hash%%:*}.img"
+  rm -f "$img"
+  truncate -s 200K "$img"
+  mkfs.ext4 -q -F -b 1024 -N 32 -O ^has_journal -d "$hsrc" "$img" >/dev/null 2>&1
+  debugfs -w -R "ssv def_hash_version ${hash%%:*}" "$img" >/dev/null 2>&1
+  debugfs -w -R "ssv flags ${hash##*:}" "$img" >/dev/null 2>&1
+  e2fsck -fyD "$img" >/dev/null 2>&1 || true
+  debugfs -R "htree /h" "$img" 2>/dev/null | grep -q "Root node dump" || { echo "no htree in $img" >&2; exit 1; }
+  ls -l "$img"
+done

@@ -752,6 +752,81 @@ fn damaged_htree_index_reads_like_the_kernel() {
     assert!(ExtFs::open(Arc::new(MemDev(d))).is_err());
 }
 
+/// Random damage to a two-level htree directory (its index and leaf blocks) and to the
+/// superblock's hash fields gives errors or some listing, never a panic or an endless walk.
+#[test]
+fn damaged_htree_blocks_give_errors_not_panics() {
+    let t = TempDir::new("dx-fuzz");
+    let src = t.path().join("src");
+    std::fs::create_dir_all(src.join("big")).unwrap();
+    std::fs::write(src.join("big/target"), b"x").unwrap();
+    // Hard links need no inodes; long names make enough leaves for a second index level.
+    for i in 0..6000 {
+        std::fs::hard_link(
+            src.join("big/target"),
+            src.join(format!("big/a-rather-long-name-for-many-leaves-{:05}", i)),
+        )
+        .unwrap();
+    }
+    let img = mkfs(
+        t.path(),
+        "dx2",
+        "mkfs.ext4",
+        &["-b", "1024", "-O", "^metadata_csum,^has_journal"],
+        &src,
+        16,
+    );
+    let _ = Command::new("e2fsck")
+        .arg("-fyD")
+        .arg(&img)
+        .output()
+        .unwrap();
+    assert!(
+        debugfs(&img, "htree /big").contains("Indirect levels: 1"),
+        "no two-level htree made"
+    );
+    let blocks: Vec<usize> = debugfs(&img, "blocks /big")
+        .split_whitespace()
+        .map(|b| b.parse().unwrap())
+        .collect();
+    let clean = std::fs::read(&img).unwrap();
+    let fs = open_image(&img);
+    let dir = resolve(&fs, "big");
+    assert_eq!(fs.read_dir(dir).unwrap().len(), 6001);
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..400 {
+        let mut d = clean.clone();
+        for _ in 0..(1 + next() % 8) {
+            let off = if round % 10 == 0 {
+                // s_hash_seed, s_def_hash_version, s_flags.
+                1024 + [0xec, 0xf0, 0xf4, 0xf8, 0xfc, 0x160][(next() % 6) as usize]
+                    + (next() % 4) as usize
+            } else {
+                // Mostly the index (the first blocks), sometimes anywhere in the directory.
+                let i = if next() % 2 == 0 {
+                    (next() % 3) as usize
+                } else {
+                    (next() as usize) % blocks.len()
+                };
+                blocks[i] * 1024 + (next() % 1024) as usize
+            };
+            d[off] = next() as u8;
+        }
+        if let Ok(fs) = ExtFs::open(Arc::new(MemDev(d))) {
+            if let Ok(entries) = fs.read_dir(dir) {
+                // Every name at most once per leaf reading: bounded by the directory's size.
+                assert!(entries.len() <= 6001 * blocks.len());
+            }
+        }
+    }
+}
+
 /// Compares stat fields with what `debugfs -R "stat <ino>"` prints for every inode.
 fn check_against_debugfs(fs: &ExtFs, img: &Path, tmp: &Path) {
     let mut inodes: Vec<Ino> = walk(fs).values().map(|(i, _)| *i).collect();
