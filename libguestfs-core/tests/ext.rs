@@ -601,9 +601,10 @@ fn readdir_order_is_the_kernels() {
     order_tree(&src, "small", 25);
     order_tree(&src, "big", 3000);
     std::fs::create_dir(src.join("empty")).unwrap();
-    // (name, mkfs, options, superblock fields set after mkfs (the default hash, the unsigned
-    // flag 2 in s_flags), e2fsck -D)
-    let cases: [(&str, &str, &[&str], &[&str], bool); 6] = [
+    // (name, mkfs, its options, superblock fields set after mkfs (the default hash, the
+    // unsigned flag 2 in s_flags), whether e2fsck -D then indexes the directories)
+    type Case<'a> = (&'a str, &'a str, &'a [&'a str], &'a [&'a str], bool);
+    let cases: [Case; 6] = [
         ("half-md4", "mkfs.ext4", &[], &[], false),
         ("half-md4-htree", "mkfs.ext4", &[], &[], true),
         (

@@ -1,0 +1,1 @@
+virt-tar-out -a demo.img / - | tar -tf -
