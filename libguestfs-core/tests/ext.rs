@@ -63,6 +63,16 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A deterministic stream of pseudo-random numbers (xorshift64).
+fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 /// Deterministic bytes.
 fn pseudo_random(len: usize, mut seed: u64) -> Vec<u8> {
     let mut v = Vec::with_capacity(len);
@@ -552,11 +562,7 @@ fn full_check_with(name: &str, mkfs_cmd: &str, args: &[&str], size_mib: u64, htr
     populate(&src, true);
     let img = mkfs(t.path(), name, mkfs_cmd, args, &src, size_mib);
     if htree {
-        let _ = Command::new("e2fsck")
-            .arg("-fyD")
-            .arg(&img)
-            .output()
-            .unwrap();
+        index_dirs(&img);
         let out = Command::new("debugfs")
             .args(["-R", "htree /many"])
             .arg(&img)
@@ -644,11 +650,7 @@ fn readdir_order_is_the_kernels() {
         // mke2fs -d writes names sorted; one added later lands at the end.
         debugfs_w(&img, "mkdir /big/0-added-later");
         if index {
-            let _ = Command::new("e2fsck")
-                .arg("-fyD")
-                .arg(&img)
-                .output()
-                .unwrap();
+            index_dirs(&img);
         }
         let fs = open_image(&img);
         let Some(m) = Mount::new(&img, &t.path().join(format!("mnt-{}", name)), 0, false) else {
@@ -696,11 +698,7 @@ fn damaged_htree_index_reads_like_the_kernel() {
         &src,
         64,
     );
-    let _ = Command::new("e2fsck")
-        .arg("-fyD")
-        .arg(&img)
-        .output()
-        .unwrap();
+    index_dirs(&img);
     let root_blk: u64 = debugfs(&img, "bmap /big 0").trim().parse().unwrap();
     let root = root_blk as usize * 1024;
     let clean = std::fs::read(&img).unwrap();
@@ -777,11 +775,7 @@ fn damaged_htree_blocks_give_errors_not_panics() {
         &src,
         16,
     );
-    let _ = Command::new("e2fsck")
-        .arg("-fyD")
-        .arg(&img)
-        .output()
-        .unwrap();
+    index_dirs(&img);
     assert!(
         debugfs(&img, "htree /big").contains("Indirect levels: 1"),
         "no two-level htree made"
@@ -794,13 +788,7 @@ fn damaged_htree_blocks_give_errors_not_panics() {
     let fs = open_image(&img);
     let dir = resolve(&fs, "big");
     assert_eq!(fs.read_dir(dir).unwrap().len(), 6001);
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
     for round in 0..400 {
         let mut d = clean.clone();
         for _ in 0..(1 + next() % 8) {
@@ -1001,6 +989,16 @@ fn ext4_64k_blocks() {
 
 // ---------------------------------------------------------------------------------------
 // The journal
+
+/// `e2fsck -fyD`: indexes every directory of more than one block into an htree (mke2fs -d
+/// writes them linear).
+fn index_dirs(img: &Path) {
+    let _ = Command::new("e2fsck")
+        .arg("-fyD")
+        .arg(img)
+        .output()
+        .unwrap();
+}
 
 fn debugfs_w(img: &Path, req: &str) {
     run(Command::new("debugfs")
@@ -1414,13 +1412,7 @@ fn mutated_metadata_gives_errors_not_panics() {
         // Metadata lives in the first part of these small images: superblock, descriptors,
         // bitmaps, inode tables, directory and extent blocks.
         let hot = (data.len() / 2).min(600 * 1024);
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15u64);
         for _ in 0..300 {
             let mut d = data.clone();
             for _ in 0..(1 + next() % 16) {

@@ -75,19 +75,11 @@ pub fn dirhash(version: HashVersion, seed: &[u32; 4], name: &[u8]) -> (u32, u32)
     let (hash, minor) = match version {
         HashVersion::Legacy | HashVersion::LegacyUnsigned => (legacy(name, unsigned), 0),
         HashVersion::HalfMd4 | HashVersion::HalfMd4Unsigned => {
-            for start in (0..name.len()).step_by(32) {
-                let mut words = [0u32; 8];
-                str_to_words(&name[start..], unsigned, &mut words);
-                half_md4_transform(&mut buf, &words);
-            }
+            hash_blocks(name, unsigned, &mut buf, half_md4_transform);
             (buf[1], buf[2])
         }
         HashVersion::Tea | HashVersion::TeaUnsigned => {
-            for start in (0..name.len()).step_by(16) {
-                let mut words = [0u32; 4];
-                str_to_words(&name[start..], unsigned, &mut words);
-                tea_transform(&mut buf, &words);
-            }
+            hash_blocks(name, unsigned, &mut buf, tea_transform);
             (buf[0], buf[1])
         }
     };
@@ -96,6 +88,20 @@ pub fn dirhash(version: HashVersion, seed: &[u32; 4], name: &[u8]) -> (u32, u32)
         hash = (HTREE_EOF_32BIT - 1) << 1;
     }
     (hash, minor)
+}
+
+/// Feeds `name` to `transform` a block of `N` words (`4 * N` bytes) at a time.
+fn hash_blocks<const N: usize>(
+    name: &[u8],
+    unsigned: bool,
+    buf: &mut [u32; 4],
+    transform: fn(&mut [u32; 4], &[u32; N]),
+) {
+    for start in (0..name.len()).step_by(N * 4) {
+        let mut words = [0u32; N];
+        str_to_words(&name[start..], unsigned, &mut words);
+        transform(buf, &words);
+    }
 }
 
 /// `dx_hack_hash`, the hash of the first htree directories.
