@@ -1317,10 +1317,7 @@ fn virt_copy_out_of_a_directory_with_an_unreadable_file_exits_0_as_1_48() {
         assert_eq!(fs::read_to_string(dest.join("d/good")).unwrap(), "fine\n");
         assert!(!dest.join("d/bad").exists(), "{}", backend);
         let args = ["-a", s(&img), "-m", "/dev/sda1", "/d/bad", s(&dest)];
-        expect_code(
-            &run_on_backend(&img, "virt-copy-out", &args, backend),
-            1,
-        );
+        expect_code(&run_on_backend(&img, "virt-copy-out", &args, backend), 1);
     }
 }
 
@@ -1340,11 +1337,17 @@ fn virt_copy_out_argument_errors_as_1_48() {
     );
     for (args, stderr) in [
         (vec!["-a", i, "-m", "/dev/sda1"], usage.to_string()),
-        (vec!["-a", i, "-m", "/dev/sda1", s(&sb.dest)], usage.to_string()),
+        (
+            vec!["-a", i, "-m", "/dev/sda1", s(&sb.dest)],
+            usage.to_string(),
+        ),
         (vec!["-a", i, "-m", "/dev/sda1", "/a", s(&missing)], target),
     ] {
         let r = run_on(&img, "virt-copy-out", &args);
         expect_code(&r, 1);
-        assert_eq!((r.out(), r.stderr.as_str()), (String::new(), stderr.as_str()));
+        assert_eq!(
+            (r.out(), r.stderr.as_str()),
+            (String::new(), stderr.as_str())
+        );
     }
 }

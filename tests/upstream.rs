@@ -21,7 +21,10 @@ fn upstream_scripts_pass() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let mirror = repo.parent().unwrap().join(".mirror");
     if !mirror.join("libguestfs+guestfs-tools/repo").exists() {
-        skipped(&format!("the upstream mirror {} is absent", mirror.display()));
+        skipped(&format!(
+            "the upstream mirror {} is absent",
+            mirror.display()
+        ));
         return;
     }
     let Some(fixtures) = shared_fixtures() else {

@@ -46,8 +46,7 @@ fn run(ctx: &mut Ctx) -> i32 {
         Ok(g) => g,
         Err(code) => return code,
     };
-    let Some((localdir, remotes)) = ctx.operands.split_last().filter(|(_, r)| !r.is_empty())
-    else {
+    let Some((localdir, remotes)) = ctx.operands.split_last().filter(|(_, r)| !r.is_empty()) else {
         eprintln!("{}", WRONG_ARGUMENTS);
         return 1;
     };
