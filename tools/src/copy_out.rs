@@ -4,7 +4,6 @@
 use crate::common::output::Record;
 use crate::common::{fish, Ctx, ToolSpec, LIBGUESTFS_VERSION};
 use clap::Command;
-use guestfs::protocol::lossless;
 
 pub static SPEC: ToolSpec = ToolSpec {
     name: "virt-copy-out",
