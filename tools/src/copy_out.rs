@@ -4,7 +4,6 @@
 use crate::common::output::Record;
 use crate::common::{fish, Ctx, ToolSpec, LIBGUESTFS_VERSION};
 use clap::Command;
-use guestfs::protocol::lossless;
 
 pub static SPEC: ToolSpec = ToolSpec {
     name: "virt-copy-out",
@@ -27,40 +26,38 @@ fn command() -> Command {
 
 const USAGE: &str = "virt-copy-out: copy files and directories out of a virtual machine\nUsage:\n  virt-copy-out -a disk.img /file|dir [/file|dir ...] localdir\n";
 
+/// 1.48's guestfish copy-out, given fewer than two paths (after launching and mounting).
+const WRONG_ARGUMENTS: &str =
+    "use 'copy-out <remote> [<remote>...] <localdir>' to copy files out of the image";
+
 fn run(ctx: &mut Ctx) -> i32 {
+    // guestfish runs the command, which checks its own arguments, once the guest is mounted.
     if let Err(code) = fish::check_command(
         ctx,
         USAGE,
         "copy-out",
         "copy-out remote [remote ...] localdir",
-        2,
+        0,
     ) {
         return code;
     }
-    let (remotes, localdir) = ctx.operands.split_at(ctx.operands.len() - 1);
-    let localdir = std::path::PathBuf::from(&*lossless::os_str_of(&localdir[0]));
-    if !localdir.is_dir() {
-        eprintln!(
-            "copy-out: target '{}' is not a directory",
-            localdir.display()
-        );
-        return 1;
-    }
-    let remotes = remotes.to_vec();
     let mut g = match fish::launch_and_mount(ctx) {
         Ok(g) => g,
         Err(code) => return code,
     };
+    let Some((localdir, remotes)) = ctx.operands.split_last().filter(|(_, r)| !r.is_empty()) else {
+        eprintln!("{}", WRONG_ARGUMENTS);
+        return 1;
+    };
     for remote in remotes {
-        if g.copy_out(&remote, &lossless::string_of_os(localdir.as_os_str()))
-            .is_err()
-        {
+        // The library checks the local directory, as 1.48's does.
+        if g.copy_out(remote, localdir).is_err() {
             return 1;
         }
         ctx.record(
             Record::new("copied")
                 .field("path", remote.as_str())
-                .field("localdir", lossless::string_of_os(localdir.as_os_str())),
+                .field("localdir", localdir.as_str()),
         );
     }
     0

@@ -139,6 +139,15 @@ impl LocalDir {
     }
 
     /// Ownership (as root), permissions and times of entry `name`, not following symlinks.
+    /// Removes a file this copy made (a download that failed part way, which tar leaves out).
+    fn remove_file(&self, name: &CString) {
+        // SAFETY: unlinkat with a valid C string and a descriptor we own; a failure leaves
+        // the partial file, nothing worse.
+        unsafe {
+            libc::unlinkat(self.raw(), name.as_ptr(), 0);
+        }
+    }
+
     fn set_attributes(&self, name: &CString, st: &StatNs, symlink: bool) {
         // SAFETY: *at calls on a descriptor we own with AT_SYMLINK_NOFOLLOW; failures are not
         // fatal, as with tar, which also only warns.
@@ -185,7 +194,21 @@ struct Copy {
     root: LocalDir,
     /// (st_dev, st_ino) of files with several links → their path below the root.
     links: HashMap<(i64, i64), CString>,
+    /// Some guest entry could not be read (and was left out).
+    guest_failed: bool,
 }
+
+impl Copy {
+    /// The value of a read from the guest, or None (the entry is left out) when it failed.
+    fn guest<T>(&mut self, r: Result<T>) -> Option<T> {
+        r.map_err(|_| self.guest_failed = true).ok()
+    }
+}
+
+/// What libguestfs 1.48 reports when the guest side of a directory copy fails: its copy-out
+/// streams `tar-out`, whose daemon can then only cancel the transfer. It ignores tar-out's
+/// result, so the call still succeeds with what tar sent, the unreadable entries left out.
+const GUEST_READ_FAILED: &str = "file receive cancelled by daemon";
 
 impl Handle {
     /// Copies a guest file or directory (recursively) into the existing local directory
@@ -224,8 +247,28 @@ impl Handle {
         let mut copy = Copy {
             root,
             links: HashMap::new(),
+            guest_failed: false,
         };
-        match component(&base) {
+        // Errors reading the guest's entries are not the caller's: only the one below is.
+        self.push_error_handler_quiet();
+        let copied = self.copy_tree(&mut copy, remotepath, &base, &st);
+        self.pop_error_handler();
+        copied?;
+        if copy.guest_failed {
+            self.report_error("", Error::msg(GUEST_READ_FAILED));
+        }
+        Ok(())
+    }
+
+    /// Copies directory `remotepath` (whose last component is `base`) into `copy.root`.
+    fn copy_tree(
+        &mut self,
+        copy: &mut Copy,
+        remotepath: &str,
+        base: &str,
+        st: &StatNs,
+    ) -> Result<()> {
+        match component(base) {
             // Copying `/` (basename "", which tar writes as ".") puts its contents straight
             // into the destination.
             None => {
@@ -233,12 +276,12 @@ impl Handle {
                     fd: copy.root.fd.try_clone()?,
                     shown: copy.root.shown.clone(),
                 };
-                self.copy_dir(&mut copy, remotepath, &root, &[], 0)
+                self.copy_dir(copy, remotepath, &root, &[], 0)
             }
             Some(name) => {
-                let top = copy.root.subdir(&name, &base)?;
-                self.copy_dir(&mut copy, remotepath, &top, std::slice::from_ref(&name), 0)?;
-                copy.root.set_attributes(&name, &st, false);
+                let top = copy.root.subdir(&name, base)?;
+                self.copy_dir(copy, remotepath, &top, std::slice::from_ref(&name), 0)?;
+                copy.root.set_attributes(&name, st, false);
                 Ok(())
             }
         }
@@ -259,13 +302,21 @@ impl Handle {
                 format!("{}: directory tree too deep", dir),
             ));
         }
-        let names = self.ls(dir)?;
-        let stats = self.lstatnslist(dir, &names)?;
+        let r = self.ls(dir);
+        let Some(names) = copy.guest(r) else {
+            return Ok(());
+        };
+        let r = self.lstatnslist(dir, &names);
+        let Some(stats) = copy.guest(r) else {
+            return Ok(());
+        };
         for (name, st) in names.iter().zip(stats) {
             let Some(cname) = component(name) else {
                 continue;
             };
+            // An entry the guest cannot stat (lstatnslist's st_ino -1) is left out.
             if st.st_ino == -1 {
+                copy.guest_failed = true;
                 continue;
             }
             let path = if dir.ends_with('/') {
@@ -302,12 +353,19 @@ impl Handle {
                             .insert((st.st_dev, st.st_ino), join_components(&child_rel));
                     }
                     let mut f = local.create_file(&cname, name)?;
-                    self.download_to(&path, &mut f)?;
+                    let r = self.download_to(&path, &mut f);
                     drop(f);
+                    if copy.guest(r).is_none() {
+                        local.remove_file(&cname);
+                        continue;
+                    }
                     local.set_attributes(&cname, &st, false);
                 }
                 S_IFLNK => {
-                    let target = self.readlink(&path)?;
+                    let r = self.readlink(&path);
+                    let Some(target) = copy.guest(r) else {
+                        continue;
+                    };
                     let ctarget =
                         CString::new(lossless::bytes_of(&target).into_owned()).map_err(|_| {
                             Error::new(libc::EINVAL, format!("{}: link target contains NUL", path))
