@@ -211,7 +211,7 @@ fn bash_completion_answers_from_each_tools_options() {
     // `virt-tools TOOL …`: the tool's name, then that tool's options.
     assert_eq!(
         complete(&prefix, &["virt-tools", "virt-c"]),
-        ["virt-cat", "virt-copy-out"]
+        ["virt-cat", "virt-copy-in", "virt-copy-out"]
     );
     assert_eq!(
         complete(&prefix, &["virt-tools", "virt-ls", "--rec"]),

@@ -30,6 +30,7 @@ const USAGE: &str = "virt-copy-out: copy files and directories out of a virtual 
 fn run(ctx: &mut Ctx) -> i32 {
     if let Err(code) = fish::check_command(
         ctx,
+        fish::Access::ReadOnly,
         USAGE,
         "copy-out",
         "copy-out remote [remote ...] localdir",
