@@ -39,7 +39,13 @@ fn write_tools_match_libguestfs_1_48() {
     let tmp = TempDir::new("write-golden");
     demo(&tmp);
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/write");
-    let r = run_cases(&golden, tmp.path(), &parse_known(""));
+    // Without root, setpriv cannot drop the capability that lets root read any file.
+    let known = if unsafe { libc::geteuid() } == 0 {
+        parse_known("")
+    } else {
+        parse_known("copyin.unreadable needs root (setpriv drops CAP_DAC_OVERRIDE)")
+    };
+    let r = run_cases(&golden, tmp.path(), &known);
     assert!(!r.passed.is_empty(), "no golden case ran");
     r.check("write tools");
 }
@@ -89,7 +95,7 @@ fn failures_leave_the_image_unchanged() {
         (
             "virt-tar-in",
             vec!["-a", img, s(&tar), "/nonexistent"],
-            "tar_in: tar subcommand failed on directory: /nonexistent",
+            "*stdin*:0: libguestfs: error: tar_in: /nonexistent: No such file or directory",
         ),
         (
             "virt-edit",
@@ -191,13 +197,18 @@ fn tar_in_never_writes_outside_the_destination() {
         &[("LIBGUESTFS_BACKEND", "native")],
     );
     assert_eq!(rc, 0, "{}", err);
+    let mut inside = 0;
     for line in out.lines() {
-        let name = line.rsplit('/').next().unwrap();
+        let path = line.trim_start_matches('/');
+        let name = path.rsplit('/').next().unwrap();
         if ["dotdot.txt", "absolute.txt", "x.txt", "ok.txt"].contains(&name) {
-            assert!(line.starts_with("/home/user/"), "{} escaped", line);
+            assert!(path.starts_with("home/user/"), "{} escaped", line);
+            inside += 1;
         }
-        assert!(!line.starts_with("/up"), "{} escaped", line);
+        assert!(!path.starts_with("up"), "{} escaped", line);
     }
+    // What tar did unpack (the members it did not refuse) is inside the destination.
+    assert!(inside > 0, "{}", out);
 }
 
 /// Compressed archives (the compress: argument) and standard input.
@@ -271,30 +282,38 @@ fn copy_in_keeps_hard_links_and_reports_records() {
         &[],
     );
     assert_eq!(rc, 0, "{}", err);
-    assert!(
-        out.contains(&format!(
-            r#""type":"copied","path":"{}","remotedir":"/root""#,
-            s(&tree)
-        )),
-        "{}",
-        out
-    );
+    let records: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let copied = serde_json::json!({"type": "copied", "path": s(&tree), "remotedir": "/root"});
+    assert!(records.contains(&copied), "{}", out);
+    // The copy's progress, ending with position == total.
+    let last = records
+        .iter()
+        .rfind(|r| r["type"] == "progress")
+        .expect("progress records");
+    assert!(last["position"].as_u64().unwrap() > 3 << 20, "{}", out);
+    assert_eq!(last["position"], last["total"], "{}", out);
     let (out, err, rc) = run(
         "virt-ls",
-        &["-a", s(&img), "-l", "--extra-stats", "/root/tree"],
+        &["-a", s(&img), "-lR", "--extra-stats", "/root/tree"],
         &[("LIBGUESTFS_BACKEND", "native")],
     );
     assert_eq!(rc, 0, "{}", err);
     let inodes: Vec<&str> = out
         .lines()
         .filter(|l| l.ends_with("/a") || l.ends_with("/b"))
-        .map(|l| l.split_whitespace().nth(6).unwrap())
+        // type, mode, size, device, inode, links, …
+        .map(|l| l.split_whitespace().nth(4).unwrap())
         .collect();
     assert_eq!(inodes.len(), 2, "{}", out);
     assert_eq!(inodes[0], inodes[1], "not hard links: {}", out);
 }
 
-/// A Windows guest: the path is found case-insensitively, with backslashes.
+/// A Windows guest: the path is found case-insensitively, with backslashes; the backup is
+/// named after the file's real name. (The edit keeps cmd.exe a PE file, which inspection of
+/// the guest needs.)
 #[test]
 fn virt_edit_finds_windows_paths() {
     let tmp = TempDir::new("write-windows");
@@ -309,15 +328,24 @@ fn virt_edit_finds_windows_paths() {
     );
     let (out, err, rc) = run(
         "virt-edit",
-        &["-a", s(&img), "-e", "y/M/Q/", r"\WINDOWS\system32\CMD.EXE"],
+        &[
+            "-a",
+            s(&img),
+            "-b",
+            ".orig",
+            "-e",
+            "s/^MZ/MZ/",
+            r"\WINDOWS\system32\CMD.EXE",
+        ],
         &[],
     );
     assert_eq!(rc, 0, "{}{}", out, err);
-    let (out, _, rc) = run(
-        "virt-cat",
-        &["-a", s(&img), "/Windows/System32/cmd.exe"],
+    let (out, err, rc) = run(
+        "virt-ls",
+        &["-a", s(&img), "/Windows/System32"],
         &[("LIBGUESTFS_BACKEND", "native")],
     );
-    assert_eq!(rc, 0);
-    assert!(out.starts_with("QZ"), "{:?}", &out[..2]);
+    assert_eq!(rc, 0, "{}", err);
+    assert!(out.lines().any(|l| l == "cmd.exe.orig"), "{}", out);
+    assert!(out.lines().any(|l| l == "cmd.exe"), "{}", out);
 }

@@ -69,26 +69,27 @@ fn run(ctx: &mut Ctx) -> i32 {
             return 1;
         }
     };
-    // A local tarball that cannot be opened fails here, with the library's message, before
-    // the appliance starts.
-    let local = (tarfile != "-").then(|| std::fs::File::open(lossless::os_str_of(&tarfile)));
-    if let Some(Err(e)) = &local {
-        fish::report_library_error(&format!("{}: {}", tarfile, crate::common::os_error(e)));
-        return 1;
-    }
     let mut g = match fish::launch_for_writing(ctx) {
         Ok(g) => g,
         Err(code) => return code,
     };
-    // A destination that is not a directory: tar_in fails the same way on the read-only
-    // mount, where it cannot have written anything.
+    // A tarball that cannot be opened, or a destination that is not a directory: tar_in
+    // fails with its own message on the read-only mount, where it cannot have written
+    // anything.
+    let local = (tarfile != "-").then(|| std::fs::File::open(lossless::os_str_of(&tarfile)));
     let is_dir = g.is_dir(&directory, Default::default()).unwrap_or(false);
-    if is_dir && write::remount_read_write(&mut g).is_err() {
-        return 1;
-    }
     let result = match local {
-        Some(Ok(mut file)) => g.tar_in_from(&mut file, &directory, opts),
-        _ => g.tar_in_from(&mut std::io::stdin().lock(), &directory, opts),
+        Some(Ok(_)) | None if is_dir && write::remount_read_write(&mut g).is_err() => return 1,
+        Some(Ok(file)) => {
+            let size = file.metadata().map_or(0, |m| m.len());
+            let mut file = g.progress_reader(file, size);
+            g.tar_in_from(&mut file, &directory, opts)
+        }
+        Some(Err(_)) => g.tar_in(&tarfile, &directory, opts),
+        None => {
+            let mut stdin = g.progress_reader(std::io::stdin().lock(), 0);
+            g.tar_in_from(&mut stdin, &directory, opts)
+        }
     };
     if result.is_err() {
         return 1;

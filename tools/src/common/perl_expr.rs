@@ -252,7 +252,7 @@ impl Parser<'_> {
         let pattern = self.part(open)?;
         let replacement = self.second_part(open)?;
         let mut global = false;
-        let mut inline = String::from("-u");
+        let mut inline = String::new();
         for &f in self.flags() {
             match f {
                 b'g' => global = true,
@@ -268,7 +268,9 @@ impl Parser<'_> {
             }
         }
         let translated = translate_pattern(&pattern)?;
-        let pattern = Regex::new(&format!("(?{}){}", inline, translated)).map_err(|e| {
+        // Perl's native strings are bytes: `.` is one byte, `\w` ASCII (the `regex`
+        // crate's Unicode mode off).
+        let pattern = Regex::new(&format!("(?{}-u){}", inline, translated)).map_err(|e| {
             let text = e.to_string();
             let reason = text.lines().last().unwrap_or("").trim();
             format!(
