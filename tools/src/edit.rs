@@ -4,11 +4,12 @@
 use crate::common::output::Record;
 use crate::common::perl_expr::Expr;
 use crate::common::{args, getopt::GetoptTables, write, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
+use crate::guestfish::tempfile::{self, TempPath};
 use clap::{Arg, ArgAction, Command};
 use guestfs::protocol::lossless;
 use guestfs::Handle;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub static SPEC: ToolSpec = ToolSpec {
     name: "virt-edit",
@@ -160,8 +161,10 @@ fn run(ctx: &mut Ctx) -> i32 {
             Some(Err(code)) => return code,
             None => file.clone(),
         };
-        let local = match TempFile::new() {
-            Ok(t) => t,
+        // Where 1.48 downloads it: `$TMPDIR/libguestfsXXXXXX`.
+        let tmpdir = std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".to_string());
+        let local = match tempfile::create(&tmpdir, "libguestfs") {
+            Ok((_, path)) => TempPath(path),
             Err(e) => return ctx.fail(&format!("mkstemp: {}", crate::common::os_error(&e))),
         };
         if g.download(&path, &lossless::string_of_os(local.0.as_os_str()))
@@ -310,35 +313,6 @@ fn random_name() -> String {
         .collect()
 }
 
-/// A local temporary file (`$TMPDIR/libguestfsXXXXXX`), removed when dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new() -> std::io::Result<TempFile> {
-        let dir = std::env::var_os("TMPDIR").unwrap_or_else(|| "/tmp".into());
-        let template = Path::new(&dir).join("libguestfsXXXXXX");
-        let mut bytes = std::ffi::CString::new(template.as_os_str().as_encoded_bytes())
-            .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?
-            .into_bytes_with_nul();
-        // SAFETY: bytes is a NUL-terminated template that mkstemp rewrites in place.
-        let fd = unsafe { libc::mkstemp(bytes.as_mut_ptr().cast()) };
-        if fd == -1 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: fd was just opened by mkstemp and is not used elsewhere.
-        unsafe { libc::close(fd) };
-        bytes.pop();
-        use std::os::unix::ffi::OsStringExt;
-        Ok(TempFile(PathBuf::from(std::ffi::OsString::from_vec(bytes))))
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,14 +325,5 @@ mod tests {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
         assert_ne!(a, random_name());
-    }
-
-    #[test]
-    fn temp_files_are_made_and_removed() {
-        let t = TempFile::new().unwrap();
-        let path = t.0.clone();
-        assert!(path.exists());
-        drop(t);
-        assert!(!path.exists());
     }
 }

@@ -22,7 +22,7 @@ mod remote;
 mod session;
 mod shell;
 mod startup;
-mod tempfile;
+pub mod tempfile;
 mod uri;
 
 use crate::common::{fish as fish_options, Ctx, ToolSpec, LIBGUESTFS_VERSION};
