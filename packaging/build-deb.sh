@@ -122,8 +122,8 @@ Priority: optional
 Homepage: https://libguestfs.org/
 Description: libguestfs 1.48's virt tools as one Rust binary
  guestfish, virt-cat, virt-ls, virt-filesystems, virt-inspector, virt-df, virt-log,
- virt-tail, virt-diff, virt-tar-out, virt-copy-out, virt-win-reg, virt-alignment-scan and
- libguestfs-test-tool with libguestfs 1.48's options and output, reading disk images
+ virt-tail, virt-diff, virt-tar-out, virt-copy-out, virt-win-reg, virt-alignment-scan,
+ virt-copy-in, virt-tar-in, virt-edit and libguestfs-test-tool with libguestfs 1.48's options and output, reading disk images
  in-process when they can and through a small qemu appliance (with the guestfsd daemon)
  otherwise.
 CONTROL

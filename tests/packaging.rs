@@ -211,12 +211,21 @@ fn bash_completion_answers_from_each_tools_options() {
     // `virt-tools TOOL …`: the tool's name, then that tool's options.
     assert_eq!(
         complete(&prefix, &["virt-tools", "virt-c"]),
-        ["virt-cat", "virt-copy-out"]
+        ["virt-cat", "virt-copy-in", "virt-copy-out"]
     );
     assert_eq!(
         complete(&prefix, &["virt-tools", "virt-ls", "--rec"]),
         ["--recursive"]
     );
+    // -d offers every guest to the tools that read, only the shut-off ones to those that
+    // write (a stand-in virsh names its one guest after the filter it was given).
+    let virsh = prefix.join("bin/virsh");
+    std::fs::write(&virsh, "#!/bin/sh\necho \"guest$3\"\n").unwrap();
+    sh(Command::new("chmod").arg("755").arg(&virsh));
+    assert_eq!(complete(&prefix, &["virt-cat", "-d", ""]), ["guest--all"]);
+    for tool in ["virt-copy-in", "virt-tar-in", "virt-edit"] {
+        assert_eq!(complete(&prefix, &[tool, "-d", ""]), ["guest--inactive"]);
+    }
 }
 
 #[test]

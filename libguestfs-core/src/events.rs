@@ -293,6 +293,55 @@ fn default_line(kind: EventKind, identifier: &str, message: &str) -> Vec<u8> {
     out
 }
 
+/// A reader that sends progress events of the bytes read through it (total 0 when unknown),
+/// at most every third of a second and once at the end, as the daemon paces its own: for
+/// the streams the library or a tool feeds to a call (`copy_in`'s tar, a tarball).
+pub struct ProgressReader<R> {
+    inner: R,
+    events: EventHub,
+    position: u64,
+    total: u64,
+    last: std::time::Instant,
+    finished: bool,
+}
+
+impl<R: std::io::Read> std::io::Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.finished {
+            return Ok(n);
+        }
+        self.position += n as u64;
+        self.finished = n == 0 || (self.total > 0 && self.position >= self.total);
+        if self.finished || self.last.elapsed() >= std::time::Duration::from_millis(333) {
+            self.last = std::time::Instant::now();
+            // At the end an unknown total becomes what was read, so a bar completes.
+            let total = if self.finished && self.total == 0 {
+                self.position
+            } else {
+                self.total
+            };
+            self.events
+                .array(EventKind::Progress, &[0, 0, self.position, total]);
+        }
+        Ok(n)
+    }
+}
+
+impl crate::handle::Handle {
+    /// `inner` wrapped to report its progress through this handle's progress events.
+    pub fn progress_reader<R: std::io::Read>(&self, inner: R, total: u64) -> ProgressReader<R> {
+        ProgressReader {
+            inner,
+            events: self.events.clone(),
+            position: 0,
+            total,
+            last: std::time::Instant::now(),
+            finished: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

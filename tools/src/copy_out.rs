@@ -34,6 +34,7 @@ fn run(ctx: &mut Ctx) -> i32 {
     // guestfish runs the command, which checks its own arguments, once the guest is mounted.
     if let Err(code) = fish::check_command(
         ctx,
+        fish::Access::ReadOnly,
         USAGE,
         "copy-out",
         "copy-out remote [remote ...] localdir",

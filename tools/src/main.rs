@@ -6,9 +6,11 @@
 mod alignment_scan;
 mod cat;
 mod common;
+mod copy_in;
 mod copy_out;
 mod df;
 mod diff;
+mod edit;
 mod filesystems;
 mod guestfish;
 mod inspector;
@@ -17,6 +19,7 @@ mod ls;
 mod make_fixed_appliance;
 mod man;
 mod tail;
+mod tar_in;
 mod tar_out;
 mod test_tool;
 mod win_reg;
@@ -30,14 +33,17 @@ static TOOLS: &[&ToolSpec] = &[
     &test_tool::SPEC,
     &alignment_scan::SPEC,
     &cat::SPEC,
+    &copy_in::SPEC,
     &copy_out::SPEC,
     &df::SPEC,
     &diff::SPEC,
+    &edit::SPEC,
     &filesystems::SPEC,
     &inspector::SPEC,
     &log::SPEC,
     &ls::SPEC,
     &tail::SPEC,
+    &tar_in::SPEC,
     &tar_out::SPEC,
     &win_reg::SPEC,
 ];

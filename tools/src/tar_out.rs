@@ -52,7 +52,8 @@ fn optional_arguments(words: &[String]) -> Result<TarOutOpts, String> {
 
 fn run(ctx: &mut Ctx) -> i32 {
     let usage = "tar-out directory tarfile [compress:..] [numericowner:true|false] [excludes:..]";
-    if let Err(code) = fish::check_command(ctx, USAGE, "tar-out", usage, 2) {
+    if let Err(code) = fish::check_command(ctx, fish::Access::ReadOnly, USAGE, "tar-out", usage, 2)
+    {
         return code;
     }
     let directory = ctx.operands[0].clone();

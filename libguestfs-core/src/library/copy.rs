@@ -68,16 +68,21 @@ impl Handle {
             let _ = std::io::copy(&mut stderr, &mut std::io::sink());
             buf
         });
-        let mut stream = child.stdout.take().expect("stdout is piped");
+        let stream = child.stdout.take().expect("stdout is piped");
+        let mut stream = self.progress_reader(stream, 0);
+        // tar_in's error is reported below, unless tar's own explains it.
+        self.push_error_handler_quiet();
         let sent = self.tar_in_from(&mut stream, remotedir, TarInOpts::default());
+        self.pop_error_handler();
         // Closing our end stops a tar that is still writing (the upload failed).
         drop(stream);
         let status = child
             .wait()
             .map_err(|e| Error::from(e).context("waitpid"))?;
         let errors = errors.join().unwrap_or_default();
-        // Unlike libguestfs 1.48, a failed tar_in is not hidden by a tar that exited well.
-        sent?;
+        // A tar that failed is the cause, as libguestfs 1.48 reports it (a file it could not
+        // read leaves tar_in an archive it may not be able to unpack); unlike 1.48, a failed
+        // tar_in is not hidden by a tar that exited well.
         if !status.success() {
             let text = String::from_utf8_lossy(&errors);
             return Err(Error::msg(format!(
@@ -85,7 +90,7 @@ impl Handle {
                 text.trim_end_matches('\n')
             )));
         }
-        Ok(())
+        sent
     }
 }
 

@@ -1,6 +1,6 @@
-//! The guestfish command line, as the guestfish wrapper tools (virt-copy-out, virt-tar-out)
-//! take it: 1.48's wrappers exec `guestfish --ro -i COMMAND "$@"`, so their options are
-//! guestfish's.
+//! The guestfish command line, as the guestfish wrapper tools take it: 1.48's wrappers exec
+//! `guestfish --ro -i COMMAND "$@"` (virt-copy-out, virt-tar-out) or `guestfish --rw -i
+//! COMMAND "$@"` (virt-copy-in, virt-tar-in), so their options are guestfish's.
 
 use super::args;
 use super::getopt::GetoptTables;
@@ -156,8 +156,15 @@ pub fn shell_command(name: &'static str) -> Command {
         .arg(Arg::new("words").num_args(0..))
 }
 
-/// Refuses the guestfish options that have no meaning for a one-command read-only wrapper.
-pub fn check_options(ctx: &Ctx) -> Result<(), i32> {
+/// How a wrapper opens the guest: the `--ro` or `--rw` its 1.48 script passes to guestfish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadOnly,
+    ReadWrite,
+}
+
+/// Refuses the guestfish options that have no meaning for a one-command wrapper.
+pub fn check_options(ctx: &Ctx, access: Access) -> Result<(), i32> {
     if ctx.flag("live") {
         eprintln!(
             "{}: libguestfs live support was removed in libguestfs 1.48",
@@ -167,9 +174,17 @@ pub fn check_options(ctx: &Ctx) -> Result<(), i32> {
     }
     // 1.48's wrapper passes --ro itself, so its guestfish says "cannot mix --ro and --rw
     // options" to a user who never typed --ro.
-    if ctx.flag("rw") {
+    if access == Access::ReadOnly && ctx.flag("rw") {
         eprintln!(
             "{}: --rw cannot be used: {} opens the guest read-only",
+            ctx.prog, ctx.prog
+        );
+        return Err(1);
+    }
+    // 1.48's guestfish takes a later --ro over the wrapper's --rw and then fails to write.
+    if access == Access::ReadWrite && ctx.flag("ro") {
+        eprintln!(
+            "{}: --ro cannot be used: {} writes to the guest",
             ctx.prog, ctx.prog
         );
         return Err(1);
@@ -211,6 +226,7 @@ pub fn help(prog: &str, usage: &str) -> i32 {
 /// error for `command`, whose usage line is `usage`).
 pub fn check_command(
     ctx: &Ctx,
+    access: Access,
     help_text: &str,
     command: &str,
     usage: &str,
@@ -219,7 +235,7 @@ pub fn check_command(
     if ctx.flag("help") {
         return Err(help(&ctx.prog, help_text));
     }
-    check_options(ctx)?;
+    check_options(ctx, access)?;
     ctx.require_drives()?;
     if ctx.operands.len() < min_operands {
         eprintln!("{}: error: incorrect number of arguments", ctx.prog);
@@ -235,6 +251,18 @@ pub fn check_command(
 /// terminal, library errors carry guestfish's input position: `*stdin*:0: libguestfs: error:`.
 pub fn launch_and_mount(ctx: &Ctx) -> Result<guestfs::Handle, i32> {
     let mut g = ctx.launch(true)?;
+    ctx.mount_guest_for_fish(&mut g)?;
+    if !stdin_is_terminal() {
+        g.set_error_handler(Box::new(|msg: &str| report_library_error(msg)));
+    }
+    Ok(g)
+}
+
+/// Like [`launch_and_mount`] for a wrapper that writes (`guestfish --rw -i`): the drives are
+/// added read-write but the guest is mounted read-only until
+/// [`super::write::remount_read_write`], so that checks fail on an unchanged image.
+pub fn launch_for_writing(ctx: &Ctx) -> Result<guestfs::Handle, i32> {
+    let mut g = ctx.launch(false)?;
     ctx.mount_guest_for_fish(&mut g)?;
     if !stdin_is_terminal() {
         g.set_error_handler(Box::new(|msg: &str| report_library_error(msg)));

@@ -13,7 +13,9 @@ pub mod libvirt;
 pub mod lines;
 pub mod listing;
 pub mod output;
+pub mod perl_expr;
 pub mod progress;
+pub mod write;
 pub mod xml;
 pub mod xpath;
 
@@ -325,6 +327,7 @@ impl Ctx {
     /// A launched handle with the `-a` drives (`second` false) or the `-A` drives.
     pub fn launch_drives(&self, second: bool, readonly: bool) -> Result<Handle, Exit> {
         let mut g = self.handle();
+        choose_backend(&mut g, readonly);
         for d in self.drives.iter().filter(|d| d.second == second) {
             let added = match &d.source {
                 DriveSource::Image(path) => {
@@ -431,6 +434,16 @@ impl Ctx {
             }
         }
         Ok(())
+    }
+}
+
+/// Without `LIBGUESTFS_BACKEND`, a handle that writes uses the appliance (the native backend
+/// only reads); a read-only one lets the library read natively when it can.
+pub fn choose_backend(g: &mut Handle, readonly: bool) {
+    if std::env::var_os("LIBGUESTFS_BACKEND").is_none()
+        && std::env::var_os("LIBGUESTFS_ATTACH_METHOD").is_none()
+    {
+        let _ = g.set_backend(if readonly { "auto" } else { "direct" });
     }
 }
 

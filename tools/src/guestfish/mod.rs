@@ -5,7 +5,7 @@
 
 mod args;
 /// guestfish's string-list syntax, which the guestfish wrappers' optional arguments share.
-pub use args::string_list;
+pub use args::{parse_bool, string_list};
 pub mod commands;
 mod complete;
 mod config;
@@ -22,7 +22,7 @@ mod remote;
 mod session;
 mod shell;
 mod startup;
-mod tempfile;
+pub mod tempfile;
 mod uri;
 
 use crate::common::{fish as fish_options, Ctx, ToolSpec, LIBGUESTFS_VERSION};
@@ -87,15 +87,9 @@ fn start(prog: &str, args: &[String]) -> Result<(), Exit> {
         1
     })?;
     let (occurrences, operands, scan_error) = options::scan(args);
-    // Without LIBGUESTFS_BACKEND, writing sessions use the appliance; read-only ones let the
-    // library read natively when it can.
     let read_only = config_read_only || occurrences.iter().any(|o| o.id == "ro");
     let mut g = guestfs::Handle::new();
-    if std::env::var_os("LIBGUESTFS_BACKEND").is_none()
-        && std::env::var_os("LIBGUESTFS_ATTACH_METHOD").is_none()
-    {
-        let _ = g.set_backend(if read_only { "auto" } else { "direct" });
-    }
+    crate::common::choose_backend(&mut g, read_only);
     let settings = Settings {
         read_only: config_read_only,
         complete_dest_paths: true,

@@ -5,10 +5,14 @@ use super::super::args::win_prefix;
 use super::super::session::{stderr_line, CmdResult, Failed, Fish};
 use super::words;
 
+/// guestfish's answer to `copy-in` with fewer than two arguments (virt-copy-in's too).
+pub const COPY_IN_USAGE: &str =
+    "use 'copy-in <local> [<local>...] <remotedir>' to copy files into the image";
+
 pub fn run_copy_in(fish: &mut Fish, _cmd: &str, args: &[Vec<u8>]) -> CmdResult {
     let args = words(args);
     let Some((remote, locals)) = args.split_last().filter(|_| args.len() >= 2) else {
-        stderr_line("use 'copy-in <local> [<local>...] <remotedir>' to copy files into the image");
+        stderr_line(COPY_IN_USAGE);
         return Err(Failed);
     };
     let remote = win_prefix(fish, remote).ok_or(Failed)?;

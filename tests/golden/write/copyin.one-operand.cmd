@@ -1,0 +1,1 @@
+virt-copy-in -a demo.img /etc

@@ -1,0 +1,1 @@
+rm -rf c5 && mkdir c5 && printf 's\n' > c5/secret.txt && chmod 000 c5/secret.txt && cp demo.img c5/w.img && setpriv --bounding-set=-dac_override,-dac_read_search virt-copy-in -a c5/w.img c5/secret.txt /etc

