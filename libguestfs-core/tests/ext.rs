@@ -798,7 +798,7 @@ fn damaged_htree_blocks_give_errors_not_panics() {
                     + (next() % 4) as usize
             } else {
                 // Mostly the index (the first blocks), sometimes anywhere in the directory.
-                let i = if next() % 2 == 0 {
+                let i = if next().is_multiple_of(2) {
                     (next() % 3) as usize
                 } else {
                     (next() as usize) % blocks.len()
@@ -1416,7 +1416,7 @@ fn mutated_metadata_gives_errors_not_panics() {
         for _ in 0..300 {
             let mut d = data.clone();
             for _ in 0..(1 + next() % 16) {
-                let off = if next() % 4 == 0 {
+                let off = if next().is_multiple_of(4) {
                     1024 + (next() % 1024) as usize
                 } else {
                     (next() as usize) % hot
