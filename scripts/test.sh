@@ -21,8 +21,9 @@ export TMPDIR="$run_dir"
 cargo build --release --workspace --all-targets
 # Passing tests' output is shown too (--show-output), so the SKIP lines they print reach the
 # log and the summary below.
+# --no-fail-fast: one run reports every failing test, not only those of the first test binary.
 # (set -e would end the group at a failing cargo test, before its status is recorded.)
-{ rc=0; cargo test --release --workspace -- --show-output 2>&1 || rc=$?; echo "$rc" >"$run_dir/test.rc"; } \
+{ rc=0; cargo test --release --workspace --no-fail-fast -- --show-output 2>&1 || rc=$?; echo "$rc" >"$run_dir/test.rc"; } \
   | tee "$run_dir/test.log"
 skipped=$(grep -E '^SKIP' "$run_dir/test.log" | sort | uniq -c || true)
 if [ -n "$skipped" ]; then

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::handle::Handle;
 use guestfs_protocol::calls::TarInOpts;
 use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 
 /// Splits a path as libguestfs's `split_path`: one trailing `/` is dropped (not from `/`
@@ -81,9 +82,12 @@ impl Handle {
             .map_err(|e| Error::from(e).context("waitpid"))?;
         let errors = errors.join().unwrap_or_default();
         // A tar that failed is the cause, as libguestfs 1.48 reports it (a file it could not
-        // read leaves tar_in an archive it may not be able to unpack); unlike 1.48, a failed
+        // read leaves tar_in an archive it may not be able to unpack), unless it failed only
+        // because tar_in had failed first and the pipe was closed; unlike 1.48, a failed
         // tar_in is not hidden by a tar that exited well.
-        if !status.success() {
+        let stopped_by_closed_pipe = status.signal() == Some(libc::SIGPIPE)
+            || String::from_utf8_lossy(&errors).contains("Broken pipe");
+        if !status.success() && !(sent.is_err() && stopped_by_closed_pipe) {
             let text = String::from_utf8_lossy(&errors);
             return Err(Error::msg(format!(
                 "tar subprocess failed: {}",
