@@ -197,8 +197,9 @@ rm -rf $d"#,
 /// When a guest filesystem cannot be mounted, or a directory cannot be read, virt-ls,
 /// virt-copy-out and virt-tar-out report it alike and as 1.48 does, on both backends: an
 /// unmountable /boot is reported and skipped (exit 0); a directory block failing its checksum
-/// cancels the transfer (exit 1), with guestfish's `*stdin*:0:` position for the two
-/// guestfish wrappers.
+/// cancels the transfer, with guestfish's `*stdin*:0:` position for the two guestfish
+/// wrappers: exit 1, except virt-copy-out, whose directory copy ignores the outcome of the
+/// tar-out it streams in 1.48 (exit 0, the directory left out).
 #[test]
 fn slow_damaged_filesystems_are_reported_alike() {
     let tmp = TempDir::new("damage");
@@ -259,9 +260,10 @@ fn slow_damaged_filesystems_are_reported_alike() {
             } else {
                 format!("*stdin*:0: {}", cancelled)
             };
+            let expected_rc = if tool == "virt-copy-out" { 0 } else { 1 };
             assert_eq!(
                 (err.as_str(), rc),
-                (expected.as_str(), 1),
+                (expected.as_str(), expected_rc),
                 "{} {}",
                 backend,
                 tool
