@@ -78,7 +78,7 @@ all_scripts=(
 # Upstream tools this project does not have (issue 11 and beyond): a script using one is
 # skipped, and the name on PATH is a stand-in that fails.
 absent_tools=(
-    virt-edit virt-make-fs virt-copy-in virt-tar-in virt-rescue virt-format virt-resize
+    virt-make-fs virt-rescue virt-format virt-resize
     virt-sparsify virt-sysprep virt-customize virt-builder virt-get-kernel virt-index-validate
     virt-dib virt-drivers virt-builder-repository guestmount guestunmount
 )
@@ -186,6 +186,10 @@ for t in $("$virt_tools" --list); do
     ln -sf "$virt_tools" "$bin/$t"
 done
 for t in "${absent_tools[@]}"; do
+    # Never a stand-in for a tool this project has, and never written through its symlink
+    # (that would overwrite the binary itself).
+    "$virt_tools" --list | grep -qxF "$t" && die "$t is in virt-tools --list: take it out of absent_tools"
+    rm -f "$bin/$t"
     printf '#!/bin/sh\necho "%s: not provided by this project (upstream/run.sh stand-in)" >&2\nexit 127\n' \
         "$t" >"$bin/$t"
     chmod +x "$bin/$t"

@@ -74,6 +74,8 @@ Options:
   -v|--verbose          Verbose messages
   -V|--version          Display version and exit
   -x                    Trace libguestfs API calls
+  --machine-readable[=format]
+                        Make output machine readable
 For more information, see the manpage {prog}(1).
 ";
 
