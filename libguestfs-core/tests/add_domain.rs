@@ -282,3 +282,37 @@ fn add_libvirt_dom_takes_a_domain_pointer() {
         "add_libvirt_dom: dom: the domain pointer is NULL"
     );
 }
+
+/// libvirt's test driver gives a domain defined without a UUID a new random one on every
+/// connection: a caller's domain pointer must still lead to the domain's disks (by name).
+#[test]
+fn add_libvirt_dom_finds_a_domain_defined_without_a_uuid() {
+    let dir = std::env::temp_dir().join(format!("add-domain-nouuid-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Dir(dir);
+    std::fs::write(dir.0.join("a.img"), vec![0u8; 1 << 20]).unwrap();
+    let xml = format!(
+        "<node><domain type='test'><name>no-uuid</name><memory>1024</memory>\
+         <os><type>hvm</type></os><devices><disk type='file' device='disk'>\
+         <source file='{}'/><target dev='vda'/></disk></devices></domain></node>",
+        dir.0.join("a.img").display()
+    );
+    let path = dir.0.join("guests.xml");
+    std::fs::write(&path, xml).unwrap();
+    let uri = format!("test://{}", path.display());
+    let conn = virt::connect::Connect::open_read_only(Some(&uri)).unwrap();
+    let domain = conn.lookup_domain_by_name("no-uuid").unwrap();
+    let mut g = quiet();
+    let n = g
+        .add_libvirt_dom(
+            // SAFETY (add_libvirt_dom): `domain` lives until the call returns.
+            unsafe { domain.as_ptr() as usize },
+            AddLibvirtDomOpts {
+                readonly: Some(true),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(drives(&mut g, &dir.0).len(), 1);
+}

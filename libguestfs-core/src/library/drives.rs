@@ -439,11 +439,11 @@ impl Handle {
         }
         readonlydisk_mode(&opts)?;
         // SAFETY: the caller of add_libvirt_dom holds the domain for the call's duration.
-        let (uri, uuid) = unsafe { libvirt::domain_identity(dom) }.map_err(Error::msg)?;
+        let (uri, name) = unsafe { libvirt::domain_identity(dom) }.map_err(Error::msg)?;
         let domain = libvirt::DomainRef {
             uri: Some(&uri),
-            name: &uuid,
-            by_uuid: true,
+            name: &name,
+            by_uuid: false,
         };
         self.add_libvirt_domain(&domain, opts)
     }
