@@ -87,7 +87,8 @@ impl Handle {
         // tar_in is not hidden by a tar that exited well.
         let stopped_by_closed_pipe = status.signal() == Some(libc::SIGPIPE)
             || String::from_utf8_lossy(&errors).contains("Broken pipe");
-        if !status.success() && !(sent.is_err() && stopped_by_closed_pipe) {
+        let failed_after_tar_in = sent.is_err() && stopped_by_closed_pipe;
+        if !(status.success() || failed_after_tar_in) {
             let text = String::from_utf8_lossy(&errors);
             return Err(Error::msg(format!(
                 "tar subprocess failed: {}",
