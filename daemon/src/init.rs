@@ -52,6 +52,12 @@ pub fn pid1() -> ! {
     if verbose {
         eprintln!("guestfsd: init: modules loaded: {}", uptime());
     }
+    let rescue = crate::rescue::requested(&cmdline);
+    if rescue {
+        // The shell's programs are on the appliance's disk; mounted here, before the
+        // server is forked, so that the server knows it is mounted.
+        crate::appliance_disk::ensure_mounted();
+    }
     // SAFETY: fork in a single-threaded process.
     let child = unsafe { libc::fork() };
     if child == 0 {
@@ -64,12 +70,17 @@ pub fn pid1() -> ! {
         let code = crate::server::run(opts);
         std::process::exit(code);
     }
-    loop {
-        let mut status = 0;
-        // SAFETY: waits for any child; status is a valid out pointer.
-        let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
-        if pid == child || (pid == -1 && crate::sys::errno() == libc::ECHILD) {
-            break;
+    if rescue {
+        // The appliance ends with the shell, whatever the server is doing.
+        crate::rescue::run_shell(&cmdline);
+    } else {
+        loop {
+            let mut status = 0;
+            // SAFETY: waits for any child; status is a valid out pointer.
+            let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
+            if pid == child || (pid == -1 && crate::sys::errno() == libc::ECHILD) {
+                break;
+            }
         }
     }
     if verbose {

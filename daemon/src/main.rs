@@ -17,6 +17,7 @@ mod mkfs;
 mod modules;
 mod network;
 mod progress;
+mod rescue;
 mod server;
 mod sys;
 mod transfer;

@@ -18,6 +18,7 @@ mod log;
 mod ls;
 mod make_fixed_appliance;
 mod man;
+mod rescue;
 mod tail;
 mod tar_in;
 mod tar_out;
@@ -42,6 +43,7 @@ static TOOLS: &[&ToolSpec] = &[
     &inspector::SPEC,
     &log::SPEC,
     &ls::SPEC,
+    &rescue::SPEC,
     &tail::SPEC,
     &tar_in::SPEC,
     &tar_out::SPEC,

@@ -254,10 +254,13 @@ impl Handle {
     /// The appliance's serial console, for a caller that talks to it (virt-rescue); the
     /// library stops reading it.
     pub(crate) fn impl_internal_get_console_socket(&mut self) -> Result<i32> {
-        match self.backend.as_deref_mut() {
-            None => Err(Error::msg("no console socket, the handle must be launched")),
+        let fd = match self.backend.as_deref_mut() {
+            None => return Err(Error::msg("no console socket, the handle must be launched")),
             Some(b) => b.console_socket(),
-        }
+        };
+        // The console's output up to the hand-over reaches the caller's callbacks first.
+        self.after_backend_call();
+        fd
     }
 
     /// Cancels the file transfer in progress. Useful from another thread or a callback

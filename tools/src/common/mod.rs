@@ -15,6 +15,7 @@ pub mod listing;
 pub mod output;
 pub mod perl_expr;
 pub mod progress;
+pub mod tools_config;
 pub mod write;
 pub mod xml;
 pub mod xpath;
@@ -329,29 +330,32 @@ impl Ctx {
         let mut g = self.handle();
         choose_backend(&mut g, readonly);
         for d in self.drives.iter().filter(|d| d.second == second) {
-            let added = match &d.source {
-                DriveSource::Image(path) => {
-                    let opts = AddDriveOpts {
-                        format: d.format.clone(),
-                        readonly: Some(readonly),
-                        blocksize: d.blocksize.map(|b| b as i32),
-                        ..Default::default()
-                    };
-                    g.add_drive_opts(path, opts).map(|()| 1)
-                }
-                DriveSource::Domain(guest) => {
-                    let opts = libvirt::domain_opts(self.libvirt_uri(), readonly);
-                    g.add_domain(guest, opts)
-                }
-            };
-            if added.is_err() {
-                return Err(1);
-            }
+            self.add_drive(&mut g, d, readonly)?;
         }
         if g.launch().is_err() {
             return Err(1);
         }
         Ok(g)
+    }
+
+    /// Adds one `-a` image or the disks of one `-d` guest to the handle.
+    pub fn add_drive(&self, g: &mut Handle, d: &DriveArg, readonly: bool) -> Result<(), Exit> {
+        let added = match &d.source {
+            DriveSource::Image(path) => {
+                let opts = AddDriveOpts {
+                    format: d.format.clone(),
+                    readonly: Some(readonly),
+                    blocksize: d.blocksize.map(|b| b as i32),
+                    ..Default::default()
+                };
+                g.add_drive_opts(path, opts).map(|()| 1)
+            }
+            DriveSource::Domain(guest) => {
+                let opts = libvirt::domain_opts(self.libvirt_uri(), readonly);
+                g.add_domain(guest, opts)
+            }
+        };
+        added.map(drop).map_err(|_| 1)
     }
 
     /// A new handle configured from the common options, with errors and warnings also sent
@@ -859,6 +863,29 @@ pub fn old_style_drives(ctx: &mut Ctx, max: usize) -> usize {
         });
     }
     taken
+}
+
+/// C's `sscanf("%d")`: an optional sign and digits after blanks; the rest is ignored.
+pub fn scan_int(s: &str) -> Option<i32> {
+    let t = s.trim_start();
+    let digits_at = usize::from(t.starts_with(['+', '-']));
+    let end = t[digits_at..]
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or(t.len(), |n| n + digits_at);
+    if end == digits_at {
+        return None;
+    }
+    // Out-of-range values wrap in glibc's conversion; clamp them instead.
+    Some(
+        t[..end]
+            .parse::<i64>()
+            .map(|v| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+            .unwrap_or(if t.starts_with('-') {
+                i32::MIN
+            } else {
+                i32::MAX
+            }),
+    )
 }
 
 /// 1.48's test for an old-style operand being a disk image rather than a guest name.

@@ -8,7 +8,7 @@ mod args;
 pub use args::{parse_bool, string_list};
 pub mod commands;
 mod complete;
-mod config;
+
 mod dispatch;
 pub mod help;
 mod line;
@@ -82,7 +82,7 @@ fn stdin_is_tty() -> bool {
 }
 
 fn start(prog: &str, args: &[String]) -> Result<(), Exit> {
-    let config_read_only = config::read_only(false).map_err(|m| {
+    let config_read_only = crate::common::tools_config::read_only(false).map_err(|m| {
         error(&m);
         1
     })?;

@@ -7,7 +7,7 @@ use super::session::{error, stderr_line, Exit, Fish};
 use super::uri::{self, Uri};
 use super::{help, prep};
 use crate::common::getopt::{self, Occurrence};
-use crate::common::{fish as fish_options, KeySelector, MountSpec};
+use crate::common::{fish as fish_options, scan_int, KeySelector, MountSpec};
 
 /// A drive to add, in command-line order.
 pub enum Drive {
@@ -224,29 +224,6 @@ pub fn scan(args: &[String]) -> (Vec<Occurrence>, Vec<String>, Option<String>) {
     let cmd = fish_options::shell_command("guestfish");
     let (parsed, err) = getopt::getopt_partial(&cmd, &fish_options::TABLES, args);
     (parsed.options, parsed.operands, err.map(|e| e.0))
-}
-
-/// C's `sscanf("%d")`: an optional sign and digits after blanks; the rest is ignored.
-fn scan_int(s: &str) -> Option<i32> {
-    let t = s.trim_start();
-    let digits_at = usize::from(t.starts_with(['+', '-']));
-    let end = t[digits_at..]
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or(t.len(), |n| n + digits_at);
-    if end == digits_at {
-        return None;
-    }
-    // Out-of-range values wrap in glibc's conversion; clamp them instead.
-    Some(
-        t[..end]
-            .parse::<i64>()
-            .map(|v| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
-            .unwrap_or(if t.starts_with('-') {
-                i32::MIN
-            } else {
-                i32::MAX
-            }),
-    )
 }
 
 /// 1.48's `--key` selector rules: `ID:key:KEY`, `ID:file:FILE` or `ID:clevis`.

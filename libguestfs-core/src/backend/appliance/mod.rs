@@ -281,15 +281,20 @@ impl Backend for ApplianceBackend {
     }
 
     fn console_socket(&mut self) -> Result<i32> {
-        match &self.transport.qemu {
-            None => Err(Error::new(
-                libc::ENOTSUP,
-                "connection class does not support getting the console socket",
-            )),
+        let fd = match &mut self.transport.qemu {
+            None => {
+                return Err(Error::new(
+                    libc::ENOTSUP,
+                    "connection class does not support getting the console socket",
+                ))
+            }
             Some(q) => q
                 .console_socket()
-                .ok_or_else(|| Error::msg("console socket not connected")),
-        }
+                .ok_or_else(|| Error::msg("console socket not connected"))?,
+        };
+        // What the console printed before the hand-over goes out as events now.
+        self.transport.drain_console();
+        Ok(fd)
     }
 }
 

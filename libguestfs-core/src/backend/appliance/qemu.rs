@@ -68,6 +68,8 @@ pub struct Qemu {
     console_sock: Option<OwnedFd>,
     /// Set when the console is handed to the caller: the reader stops.
     handed_over: Arc<AtomicBool>,
+    /// The thread reading the console until it is handed over.
+    console_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Qemu {
@@ -113,10 +115,15 @@ impl Qemu {
     }
 
     /// The console socket, for a caller that talks to the appliance's console itself
-    /// (virt-rescue): the library stops reading it.
-    pub fn console_socket(&self) -> Option<i32> {
+    /// (virt-rescue): the library stops reading it. Returns once the reader has stopped, so
+    /// that what it read (a prompt without a line end, say) is in `console` before the caller
+    /// reads what comes next.
+    pub fn console_socket(&mut self) -> Option<i32> {
         let fd = self.console_sock.as_ref()?.as_raw_fd();
         self.handed_over.store(true, Ordering::SeqCst);
+        if let Some(reader) = self.console_reader.take() {
+            let _ = reader.join();
+        }
         Some(fd)
     }
 }
@@ -507,9 +514,6 @@ fn kernel_cmdline(
         "mitigations=off".into(),
         "random.trust_cpu=on".into(),
         "pci=noearly".into(),
-        // The firmware's MP table routes the PCI interrupts; interpreting the ACPI tables
-        // costs about 0.2 s under TCG and the appliance needs nothing else from them.
-        "acpi=off".into(),
         // Initcalls the appliance does not need that cost seconds under TCG (the KDF
         // self-test alone takes about a third of the kernel's boot; registering TCP CUBIC's
         // BPF functions parses the kernel's whole BTF, 0.1 s).
@@ -519,6 +523,17 @@ fn kernel_cmdline(
         // the kernel probe all 256 targets of the virtio-scsi bus (~0.2 s under TCG).
         "scsi_mod.scan=manual".into(),
     ];
+    // The firmware's MP table routes the PCI interrupts; interpreting the ACPI tables costs
+    // about 0.2 s under TCG and the appliance needs nothing else from them. Except a shell on
+    // the serial console (virt-rescue): without ACPI the serial port's transmit interrupts
+    // are lost, and the shell's output stalls until input arrives.
+    let rescue = settings
+        .append
+        .as_deref()
+        .is_some_and(|a| a.split_whitespace().any(|w| w == "guestfs_rescue=1"));
+    if !rescue {
+        a.push("acpi=off".into());
+    }
     if accel == Accel::Tcg {
         if let Some(lpj) = guestfs_appliance::host_lpj(kernel_version) {
             a.push(format!("lpj={}", lpj));
@@ -852,11 +867,14 @@ fn spawn(
     let (tx, rx) = mpsc::channel();
     let tail = Arc::new(Mutex::new(VecDeque::new()));
     let handed_over = Arc::new(AtomicBool::new(false));
-    if let Some(ours) = &console_sock {
-        let fd = ours.try_clone().map_err(Error::from)?;
-        let (t, h) = (tail.clone(), handed_over.clone());
-        std::thread::spawn(move || read_console(fd, h, tx, t));
-    }
+    let console_reader = match &console_sock {
+        Some(ours) => {
+            let fd = ours.try_clone().map_err(Error::from)?;
+            let (t, h) = (tail.clone(), handed_over.clone());
+            Some(std::thread::spawn(move || read_console(fd, h, tx, t)))
+        }
+        None => None,
+    };
     Ok(Qemu {
         child: Some(child),
         console: rx,
@@ -865,6 +883,7 @@ fn spawn(
         command_line,
         console_sock,
         handed_over,
+        console_reader,
     })
 }
 

@@ -2,7 +2,8 @@
 //! `/etc/libguestfs-tools.conf`, then `libguestfs/libguestfs-tools.conf` in each of
 //! `$XDG_CONFIG_DIRS` (last first, default `/etc/xdg`), then `$HOME/.libguestfs-tools.rc`, then
 //! `$XDG_CONFIG_HOME/libguestfs/libguestfs-tools.conf` (default `$HOME/.config/…`). Later files
-//! override earlier ones; a file that cannot be parsed ends guestfish.
+//! override earlier ones; a file that cannot be parsed ends the tool (guestfish, guestmount,
+//! virt-rescue).
 
 const NAME: &str = "libguestfs-tools.conf";
 

@@ -1,0 +1,1 @@
+virt-rescue -e x -a demo.img

@@ -1,0 +1,1 @@
+virt-rescue --memsize lots -a demo.img

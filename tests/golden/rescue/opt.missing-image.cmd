@@ -1,0 +1,1 @@
+virt-rescue -a nosuch.img

@@ -1,0 +1,1 @@
+virt-rescue -r -w -a demo.img

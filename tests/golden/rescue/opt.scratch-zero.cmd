@@ -1,0 +1,1 @@
+virt-rescue --scratch=0

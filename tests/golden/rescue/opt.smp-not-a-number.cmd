@@ -1,0 +1,1 @@
+virt-rescue --smp two -a demo.img

@@ -1,0 +1,1 @@
+virt-rescue --smp 0 -a demo.img

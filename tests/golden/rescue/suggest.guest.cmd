@@ -1,0 +1,1 @@
+virt-rescue --suggest -a demo.img
