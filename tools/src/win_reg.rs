@@ -8,7 +8,10 @@ use crate::common::{
 use clap::{Arg, ArgAction, Command};
 use guestfs::Handle;
 use guestfs::HivexOpenOpts;
-use std::io::Write;
+use crate::common::registry_merge::{ApplyError, Merge};
+use crate::common::registry_path::LocateError;
+use guestfs::hive::regfile::{operations, ParseError, StringEncoding, StringSyntax};
+use std::io::{Read, Write};
 
 pub static SPEC: ToolSpec = ToolSpec {
     name: "virt-win-reg",
@@ -97,7 +100,7 @@ fn die(msg: &str) -> i32 {
 /// `add_domain` with `readonly` and the `-c` URI only (no UUID, so a UUID is looked up as a
 /// name), and a failure is a Perl `die`: the message with the script's line, and the exit
 /// status Perl takes from errno (ENOENT left by the failed file test, unless libvirt reset it).
-fn add_domain(ctx: &Ctx, guest: &str) -> Result<Handle, i32> {
+fn add_domain(ctx: &Ctx, guest: &str, readonly: bool) -> Result<Handle, i32> {
     const AT_LINE: &str = "at /usr/bin/virt-win-reg line 308.";
     if ctx.value("format").is_some() {
         // Perl passes --format on to add_domain, which has no such argument.
@@ -108,7 +111,7 @@ fn add_domain(ctx: &Ctx, guest: &str) -> Result<Handle, i32> {
     g.push_error_handler_quiet();
     let opts = guestfs::AddDomainOpts {
         libvirturi: ctx.libvirt_uri(),
-        readonly: Some(true),
+        readonly: Some(readonly),
         ..Default::default()
     };
     if let Err(e) = g.add_domain(guest, opts) {
@@ -153,14 +156,9 @@ fn run(ctx: &mut Ctx) -> i32 {
         ));
     }
     let is_domain = !image.contains("://") && !std::path::Path::new(&image).exists();
-    if ctx.flag("merge") {
-        return die(&format!(
-            "{}: --merge is not available: virt-tools reads registry hives but cannot write them yet",
-            ctx.prog
-        ));
-    }
+    let merging = ctx.flag("merge");
     let mut g = if is_domain {
-        match add_domain(ctx, &image) {
+        match add_domain(ctx, &image, !merging) {
             Ok(g) => g,
             Err(code) => return code,
         }
@@ -169,7 +167,7 @@ fn run(ctx: &mut Ctx) -> i32 {
             format: ctx.value("format"),
             ..crate::common::DriveArg::image(image)
         });
-        match ctx.launch(true) {
+        match ctx.launch(!merging) {
             Ok(g) => g,
             Err(code) => return code,
         }
@@ -212,6 +210,9 @@ fn run(ctx: &mut Ctx) -> i32 {
             return libc::ENOENT;
         }
     };
+    if merging {
+        return merge(ctx, g, &systemroot, &params);
+    }
     if params.is_empty() || params.len() > 2 {
         return die(
             "expecting 1 or 2 more parameters, subkey path and optionally the value to export",
@@ -437,4 +438,110 @@ fn print_value(g: &mut Handle, key: &str, name: &str, out: &mut dyn Write) -> Re
     };
     let _ = writeln!(out, "{}", text);
     Ok(())
+}
+
+/// Where 1.48's script calls `reg_import` (Carp reports errors from there): for standard
+/// input, and for a file.
+const REG_IMPORT_STDIN_AT: &str = "at /usr/bin/virt-win-reg line 376.";
+const REG_IMPORT_FILE_AT: &str = "at /usr/bin/virt-win-reg line 380.";
+
+/// `--merge`: every `.reg` file (standard input without one) into the guest's hives, then the
+/// changed hives written back. Nothing is written unless everything applied.
+fn merge(ctx: &Ctx, mut g: Handle, systemroot: &str, files: &[String]) -> i32 {
+    let encoding = StringEncoding::named(ctx.value("encoding").as_deref());
+    let mut session = Merge::new(systemroot);
+    let inputs: Vec<Option<&String>> = if files.is_empty() {
+        vec![None]
+    } else {
+        files.iter().map(Some).collect()
+    };
+    for input in inputs {
+        let (text, at) = match input {
+            None => {
+                let mut text = Vec::new();
+                if let Err(e) = std::io::stdin().read_to_end(&mut text) {
+                    return die(&format!("read: {}", crate::common::os_error(&e)));
+                }
+                (text, REG_IMPORT_STDIN_AT)
+            }
+            Some(file) => match std::fs::read(file) {
+                Ok(text) => (text, REG_IMPORT_FILE_AT),
+                Err(e) => {
+                    eprintln!(
+                        "open: {}: {} at /usr/bin/virt-win-reg line 379.",
+                        file,
+                        crate::common::os_error(&e)
+                    );
+                    return e.raw_os_error().unwrap_or(255);
+                }
+            },
+        };
+        for op in operations(&text, encoding.clone()) {
+            let applied = op
+                .map_err(|e| parse_failure(&e, at))
+                .and_then(|op| session.apply(&mut g, &op).map_err(apply_failure));
+            if let Err(message) = applied {
+                eprint!("{}", message);
+                // Perl's die exits with errno: ENOENT is left from before the first hive is
+                // downloaded, nothing after.
+                return if session.is_empty() { libc::ENOENT } else { 255 };
+            }
+        }
+    }
+    if crate::common::write::remount_read_write(&mut g).is_err() {
+        return 255;
+    }
+    if let Err((file, message)) = session.upload(&mut g) {
+        return die(&format!(
+            "virt-win-reg: {}: could not upload registry file: {}",
+            file, message
+        ));
+    }
+    match crate::common::write::finish(g) {
+        Ok(()) => 0,
+        Err(_) => 255,
+    }
+}
+
+/// reg_import's `croak`: the message and where the script called it, unless the message
+/// ends a line itself (a line joined at the end of the file keeps its newline).
+fn parse_failure(e: &ParseError, at: &str) -> String {
+    let msg = match e {
+        ParseError::UnknownEncoding { name, syntax } => {
+            return format!(
+                "Unknown encoding '{}' at /usr/lib/x86_64-linux-gnu/perl5/5.36/Win/Hivex/Regedit.pm line {}.\n",
+                name,
+                match syntax {
+                    StringSyntax::Str => 290,
+                    StringSyntax::StrTyped => 296,
+                    StringSyntax::Quoted => 302,
+                }
+            )
+        }
+        e => e.to_string(),
+    };
+    if msg.ends_with('\n') {
+        msg
+    } else {
+        format!("{} {}\n", msg, at)
+    }
+}
+
+/// The die of the step that failed, as 1.48 words it.
+fn apply_failure(e: ApplyError) -> String {
+    match e {
+        ApplyError::Unsupported(path) => format!(
+            "virt-win-reg: {}: not a supported Windows Registry path\n",
+            path
+        ),
+        ApplyError::Locate(LocateError::NoUserDirectory(msg)) => format!("{}\n", msg),
+        ApplyError::Locate(LocateError::NoProfile) => {
+            "hivexget: see earlier errors:  at /usr/bin/virt-win-reg line 540.\n".to_string()
+        }
+        ApplyError::Download { file, message } => format!(
+            "virt-win-reg: {}: could not download registry file: {} at /usr/bin/virt-win-reg line 579.\n\n",
+            file, message
+        ),
+        ApplyError::Merge(e) => format!("{}\n", e),
+    }
 }
