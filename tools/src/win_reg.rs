@@ -9,8 +9,9 @@ use clap::{Arg, ArgAction, Command};
 use guestfs::Handle;
 use guestfs::HivexOpenOpts;
 use crate::common::registry_merge::{ApplyError, Merge};
-use crate::common::registry_path::LocateError;
-use guestfs::hive::regfile::{operations, ParseError, StringEncoding, StringSyntax};
+use crate::common::registry_path::{hive_file, map_path_to_hive, LocateError};
+use guestfs::hive::merge::MergeError;
+use guestfs::hive::regfile::{operations, Encoding, ParseError, StringEncoding, StringSyntax};
 use std::io::{Read, Write};
 
 pub static SPEC: ToolSpec = ToolSpec {
@@ -220,13 +221,20 @@ fn run(ctx: &mut Ctx) -> i32 {
     }
     let path = params[0].clone();
     let value_name = params.get(1).cloned();
-    let Some((hive, key, prefix)) = map_path_to_hive(&path) else {
+    let Some(target) = map_path_to_hive(&path) else {
         return die(&format!(
             "virt-win-reg: {}: not a supported Windows Registry path",
             path
         ));
     };
-    let hive_path = format!("{}/system32/config/{}", systemroot, hive);
+    let (key, prefix) = (target.path, target.prefix);
+    let hive_path = match hive_file(&mut g, &target.location, &systemroot) {
+        Ok(f) => f,
+        Err(e) => {
+            eprint!("{}", locate_failure(e));
+            return 255;
+        }
+    };
     let real = g
         .case_sensitive_path(&hive_path)
         .unwrap_or(hive_path.clone());
@@ -255,39 +263,6 @@ fn run(ctx: &mut Ctx) -> i32 {
     match result {
         Ok(()) => 0,
         Err(msg) => die(&msg),
-    }
-}
-
-/// Maps a registry path to (hive file name, path inside the hive, export prefix).
-fn map_path_to_hive(path: &str) -> Option<(String, String, String)> {
-    let p = path.strip_prefix('\\').unwrap_or(path);
-    let (top, rest) = match p.split_once('\\') {
-        Some((t, r)) => (t, r),
-        None => (p, ""),
-    };
-    let top = top.to_ascii_uppercase();
-    let (sub, inner) = match rest.split_once('\\') {
-        Some((s, i)) => (s.to_string(), format!("\\{}", i)),
-        None => (rest.to_string(), "\\".to_string()),
-    };
-    match top.as_str() {
-        "HKLM" | "HKEY_LOCAL_MACHINE" => {
-            let hive = sub.to_ascii_lowercase();
-            if !["sam", "security", "software", "system"].contains(&hive.as_str()) {
-                return None;
-            }
-            Some((
-                hive.clone(),
-                inner,
-                format!("HKEY_LOCAL_MACHINE\\{}", hive.to_ascii_uppercase()),
-            ))
-        }
-        "HKU" | "HKEY_USERS" if sub.eq_ignore_ascii_case(".DEFAULT") => Some((
-            "default".to_string(),
-            inner,
-            "HKEY_LOCAL_MACHINE\\.DEFAULT".to_string(),
-        )),
-        _ => None,
     }
 }
 
@@ -356,13 +331,16 @@ fn export(
                     "dword:{:08x}",
                     u32::from_le_bytes([data[0], data[1], data[2], data[3]])
                 )
+                .into_bytes()
             } else if printable && (*vtype == 1 || *vtype == 2) {
-                format!("\"{}\"", escape_quotes(&utf16le_string(data)))
+                perl_print_bytes(&format!("str({:x}):\"{}\"", vtype, printable_string(data)))
             } else {
                 let hex: Vec<String> = data.iter().map(|b| format!("{:02x}", b)).collect();
-                format!("hex({:x}):{}", vtype, hex.join(","))
+                format!("hex({:x}):{}", vtype, hex.join(",")).into_bytes()
             };
-            let _ = writeln!(out, "{}{}", lhs, rhs);
+            let _ = out.write_all(lhs.as_bytes());
+            let _ = out.write_all(&rhs);
+            let _ = out.write_all(b"\n");
             ctx.record(
                 Record::new("value")
                     .field("key", format!("{}{}", prefix, path))
@@ -383,6 +361,36 @@ fn export(
         }
     }
     Ok(())
+}
+
+/// `--unsafe-printable-strings`: the data decoded as UTF-16LE as Perl's Encode decodes it
+/// (a last odd byte dropped, unpaired surrogates replaced), one final NUL removed, and `"`
+/// (only) escaped.
+fn printable_string(data: &[u8]) -> String {
+    let units = data
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let mut text: String = char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    if text.ends_with('\0') {
+        text.pop();
+    }
+    text.replace('"', "\\\"")
+}
+
+/// What Perl's `printf` to a handle without an encoding layer writes for `s`: characters
+/// below 256 as single bytes, or, when there is a wider one, the string in UTF-8 with
+/// Perl's warning on standard error.
+fn perl_print_bytes(s: &str) -> Vec<u8> {
+    if s.chars().all(|c| (c as u32) < 0x100) {
+        return s.chars().map(|c| c as u8).collect();
+    }
+    eprintln!(
+        "Wide character in printf at {} line 609.",
+        REGEDIT_PM
+    );
+    s.as_bytes().to_vec()
 }
 
 /// UTF-16LE to a string, up to the first NUL.
@@ -444,11 +452,45 @@ fn print_value(g: &mut Handle, key: &str, name: &str, out: &mut dyn Write) -> Re
 /// input, and for a file.
 const REG_IMPORT_STDIN_AT: &str = "at /usr/bin/virt-win-reg line 376.";
 const REG_IMPORT_FILE_AT: &str = "at /usr/bin/virt-win-reg line 380.";
+const REGEDIT_PM: &str = "/usr/lib/x86_64-linux-gnu/perl5/5.36/Win/Hivex/Regedit.pm";
+
+/// The errno 1.48's Perl script holds when it dies in a merge, which is its exit status
+/// (255 when 0): opening a file leaves ENOTTY (PerlIO's terminal check), the first string
+/// encoded ENOENT (loading Encode's UTF-16/32 module searches @INC), a hive merged 0.
+struct PerlErrno {
+    errno: i32,
+    encoder_loaded: bool,
+}
+
+impl PerlErrno {
+    fn status(&self) -> i32 {
+        if self.errno == 0 {
+            255
+        } else {
+            self.errno
+        }
+    }
+}
+
+/// One `.reg` input: its text, and how Perl names its handle and the call reading it.
+struct RegInput {
+    text: Vec<u8>,
+    handle: &'static str,
+    at: &'static str,
+}
 
 /// `--merge`: every `.reg` file (standard input without one) into the guest's hives, then the
 /// changed hives written back. Nothing is written unless everything applied.
 fn merge(ctx: &Ctx, mut g: Handle, systemroot: &str, files: &[String]) -> i32 {
     let encoding = StringEncoding::named(ctx.value("encoding").as_deref());
+    let loads_encoder = matches!(
+        encoding,
+        StringEncoding::Known(e) if !matches!(e, Encoding::Ascii | Encoding::Latin1 | Encoding::Utf8)
+    );
+    let mut errno = PerlErrno {
+        errno: libc::ENOENT,
+        encoder_loaded: false,
+    };
     let mut session = Merge::new(systemroot);
     let inputs: Vec<Option<&String>> = if files.is_empty() {
         vec![None]
@@ -456,16 +498,27 @@ fn merge(ctx: &Ctx, mut g: Handle, systemroot: &str, files: &[String]) -> i32 {
         files.iter().map(Some).collect()
     };
     for input in inputs {
-        let (text, at) = match input {
+        let input = match input {
             None => {
                 let mut text = Vec::new();
                 if let Err(e) = std::io::stdin().read_to_end(&mut text) {
                     return die(&format!("read: {}", crate::common::os_error(&e)));
                 }
-                (text, REG_IMPORT_STDIN_AT)
+                RegInput {
+                    text,
+                    handle: "<STDIN>",
+                    at: REG_IMPORT_STDIN_AT,
+                }
             }
             Some(file) => match std::fs::read(file) {
-                Ok(text) => (text, REG_IMPORT_FILE_AT),
+                Ok(text) => {
+                    errno.errno = libc::ENOTTY;
+                    RegInput {
+                        text,
+                        handle: "<$fh>",
+                        at: REG_IMPORT_FILE_AT,
+                    }
+                }
                 Err(e) => {
                     eprintln!(
                         "open: {}: {} at /usr/bin/virt-win-reg line 379.",
@@ -476,16 +529,31 @@ fn merge(ctx: &Ctx, mut g: Handle, systemroot: &str, files: &[String]) -> i32 {
                 }
             },
         };
-        for op in operations(&text, encoding.clone()) {
-            let applied = op
-                .map_err(|e| parse_failure(&e, at))
-                .and_then(|op| session.apply(&mut g, &op).map_err(apply_failure));
-            if let Err(message) = applied {
-                eprint!("{}", message);
-                // Perl's die exits with errno: ENOENT is left from before the first hive is
-                // downloaded, nothing after.
-                return if session.is_empty() { libc::ENOENT } else { 255 };
+        let mut ops = operations(&input.text, encoding.clone());
+        while let Some(op) = ops.next() {
+            if ops.encoded_string() && loads_encoder && !errno.encoder_loaded {
+                errno.encoder_loaded = true;
+                errno.errno = libc::ENOENT;
             }
+            let failure = match op {
+                Err(e) => parse_failure(&e, &input, ops.lines_read()),
+                Ok(op) => match session.apply(&mut g, &op) {
+                    Ok(()) => {
+                        errno.errno = 0;
+                        continue;
+                    }
+                    Err(ApplyError::Merge(e)) => {
+                        errno.errno = 0;
+                        merge_failure(&e, input.handle, ops.lines_read())
+                    }
+                    Err(e) => {
+                        errno.errno = 0;
+                        apply_failure(e)
+                    }
+                },
+            };
+            eprint!("{}", failure);
+            return errno.status();
         }
     }
     if crate::common::write::remount_read_write(&mut g).is_err() {
@@ -504,26 +572,49 @@ fn merge(ctx: &Ctx, mut g: Handle, systemroot: &str, files: &[String]) -> i32 {
 }
 
 /// reg_import's `croak`: the message and where the script called it, unless the message
-/// ends a line itself (a line joined at the end of the file keeps its newline).
-fn parse_failure(e: &ParseError, at: &str) -> String {
-    let msg = match e {
-        ParseError::UnknownEncoding { name, syntax } => {
-            return format!(
-                "Unknown encoding '{}' at /usr/lib/x86_64-linux-gnu/perl5/5.36/Win/Hivex/Regedit.pm line {}.\n",
-                name,
-                match syntax {
-                    StringSyntax::Str => 290,
-                    StringSyntax::StrTyped => 296,
-                    StringSyntax::Quoted => 302,
-                }
-            )
-        }
-        e => e.to_string(),
-    };
+/// ends a line itself (a line joined at the end of the file keeps its newline). An unknown
+/// encoding is Encode's croak, from Regedit.pm, with the lines read so far.
+fn parse_failure(e: &ParseError, input: &RegInput, lines: usize) -> String {
+    if let ParseError::UnknownEncoding { name, syntax } = e {
+        let line = match syntax {
+            StringSyntax::Str => 290,
+            StringSyntax::StrTyped => 296,
+            StringSyntax::Quoted => 302,
+        };
+        return format!(
+            "Unknown encoding '{}' at {} line {}, {} line {}.\n",
+            name, REGEDIT_PM, line, input.handle, lines
+        );
+    }
+    let msg = e.to_string();
     if msg.ends_with('\n') {
         msg
     } else {
-        format!("{} {}\n", msg, at)
+        format!("{} {}\n", msg, input.at)
+    }
+}
+
+/// reg_import's `confess`: the message, where in Regedit.pm, and how many lines of the input
+/// were read (1.48 follows it with a stack trace of memory addresses, left out).
+fn merge_failure(e: &MergeError, handle: &str, lines: usize) -> String {
+    let line = match e {
+        MergeError::NoParent { .. } => 342,
+        MergeError::DeleteRoot => 388,
+        MergeError::Hive(e) => return format!("{}\n", e.message),
+    };
+    format!(
+        "{} at {} line {}, {} line {}.\n",
+        e, REGEDIT_PM, line, handle, lines
+    )
+}
+
+/// The die of a hive file that could not be found.
+fn locate_failure(e: LocateError) -> String {
+    match e {
+        LocateError::NoUserDirectory(msg) => format!("{}\n", msg),
+        LocateError::NoProfile => {
+            "hivexget: see earlier errors:  at /usr/bin/virt-win-reg line 540.\n".to_string()
+        }
     }
 }
 
@@ -534,10 +625,7 @@ fn apply_failure(e: ApplyError) -> String {
             "virt-win-reg: {}: not a supported Windows Registry path\n",
             path
         ),
-        ApplyError::Locate(LocateError::NoUserDirectory(msg)) => format!("{}\n", msg),
-        ApplyError::Locate(LocateError::NoProfile) => {
-            "hivexget: see earlier errors:  at /usr/bin/virt-win-reg line 540.\n".to_string()
-        }
+        ApplyError::Locate(e) => locate_failure(e),
         ApplyError::Download { file, message } => format!(
             "virt-win-reg: {}: could not download registry file: {} at /usr/bin/virt-win-reg line 579.\n\n",
             file, message

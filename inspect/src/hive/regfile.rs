@@ -189,6 +189,8 @@ pub struct Operations<'a> {
     encoding: StringEncoding,
     /// The section being read: its path, values to set and to delete.
     section: Option<(String, Vec<RegValue>, Vec<String>)>,
+    /// Whether a string value has been encoded yet.
+    encoded_string: std::cell::Cell<bool>,
     done: bool,
 }
 
@@ -200,6 +202,7 @@ pub fn operations(input: &[u8], encoding: StringEncoding) -> Operations<'_> {
         lineno: 0,
         encoding,
         section: None,
+        encoded_string: std::cell::Cell::new(false),
         done: false,
     }
 }
@@ -306,6 +309,18 @@ fn typed<'a>(v: &'a [u8], prefix: &[u8]) -> Option<(u32, &'a [u8])> {
 }
 
 impl Operations<'_> {
+    /// How many physical lines have been read so far (Perl's `$.`).
+    pub fn lines_read(&self) -> usize {
+        let read = &self.input[..self.pos];
+        read.iter().filter(|&&c| c == b'\n').count()
+            + usize::from(read.last().is_some_and(|&c| c != b'\n'))
+    }
+
+    /// Whether a string value has been encoded so far (the first one loads the encoder).
+    pub fn encoded_string(&self) -> bool {
+        self.encoded_string.get()
+    }
+
     /// The next line with reg_import's joining of `\` continuations, and its number (that of
     /// the last physical line joined, except when the file ended while joining).
     fn next_line(&mut self) -> Option<Vec<u8>> {
@@ -378,6 +393,7 @@ impl Operations<'_> {
                 return Ok(None);
             };
             chars.push(0);
+            self.encoded_string.set(true);
             match &self.encoding {
                 StringEncoding::Known(e) => made(t, e.encode(&chars)),
                 StringEncoding::Unknown(n) => Err(ParseError::UnknownEncoding {
@@ -596,8 +612,13 @@ mod tests {
         let e = parse("[K]\n\"a\"=hex:01,\\\n02\n\"b\"=\"x\n").unwrap_err();
         assert_eq!(e.line(), Some(4));
         assert!(matches!(
-            parse("[K]\n\"unterminated=\"x\"\n\"b\"=\"c\n"),
+            parse("[K]\n\"a\"=\"b\"\n\"c\"=bogus\n"),
             Err(ParseError::Malformed { line: 3, .. })
+        ));
+        // Not a value line at all: `"name"` must be followed by `=`.
+        assert!(matches!(
+            parse("[K]\n\"a=\"b\"\n"),
+            Err(ParseError::Unexpected { line: 2, .. })
         ));
     }
 

@@ -43,11 +43,6 @@ impl Merge {
         }
     }
 
-    /// Whether no hive has been downloaded yet.
-    pub fn is_empty(&self) -> bool {
-        self.hives.is_empty()
-    }
-
     /// Applies one operation, downloading its hive the first time it is needed.
     pub fn apply(&mut self, g: &mut Handle, op: &Operation) -> Result<(), ApplyError> {
         let full = match op {
