@@ -75,7 +75,11 @@ fn bad_merges_leave_the_image_unchanged() {
             &[],
             "[HKLM\\SOFTWARE\\A]\n\"a\"=\"b\"\n\n[HKLM\\SOFTWARE\\No\\Such]\n",
         ),
-        ("encoding", &["--encoding=nosuch"], "[HKLM\\SYSTEM\\A]\n\"a\"=\"b\"\n"),
+        (
+            "encoding",
+            &["--encoding=nosuch"],
+            "[HKLM\\SYSTEM\\A]\n\"a\"=\"b\"\n",
+        ),
     ];
     for (name, opts, text) in cases {
         let reg = tmp.join(&format!("{}.reg", name));

@@ -2,16 +2,16 @@
 //! exactly as 1.48 (which is Perl with Win::Hivex::Regedit) writes it.
 
 use crate::common::output::Record;
+use crate::common::registry_merge::{ApplyError, Merge};
+use crate::common::registry_path::{hive_file, map_path_to_hive, utf16le_string, LocateError};
 use crate::common::{
     getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION, LIBGUESTFS_VERSION,
 };
 use clap::{Arg, ArgAction, Command};
-use guestfs::Handle;
-use guestfs::HivexOpenOpts;
-use crate::common::registry_merge::{ApplyError, Merge};
-use crate::common::registry_path::{hive_file, map_path_to_hive, LocateError};
 use guestfs::hive::merge::MergeError;
 use guestfs::hive::regfile::{operations, Encoding, ParseError, StringEncoding, StringSyntax};
+use guestfs::Handle;
+use guestfs::HivexOpenOpts;
 use std::io::{Read, Write};
 
 pub static SPEC: ToolSpec = ToolSpec {
@@ -386,21 +386,8 @@ fn perl_print_bytes(s: &str) -> Vec<u8> {
     if s.chars().all(|c| (c as u32) < 0x100) {
         return s.chars().map(|c| c as u8).collect();
     }
-    eprintln!(
-        "Wide character in printf at {} line 609.",
-        REGEDIT_PM
-    );
+    eprintln!("Wide character in printf at {} line 609.", REGEDIT_PM);
     s.as_bytes().to_vec()
-}
-
-/// UTF-16LE to a string, up to the first NUL.
-fn utf16le_string(data: &[u8]) -> String {
-    let units: Vec<u16> = data
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .take_while(|&u| u != 0)
-        .collect();
-    String::from_utf16_lossy(&units)
 }
 
 /// One value, as `hivexget` prints it: strings as text, numbers in decimal, anything else in

@@ -131,9 +131,7 @@ impl ParseError {
     /// The line number the error is on, when it is about a line.
     pub fn line(&self) -> Option<usize> {
         match self {
-            ParseError::Unexpected { line, .. } | ParseError::Malformed { line, .. } => {
-                Some(*line)
-            }
+            ParseError::Unexpected { line, .. } | ParseError::Malformed { line, .. } => Some(*line),
             ParseError::UnknownEncoding { .. } => None,
         }
     }
@@ -233,7 +231,9 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 /// `/^\[(.*)\]\s*$/` (and with `-` for deletion): the text between the brackets.
 fn bracketed(line: &[u8]) -> Option<&[u8]> {
-    let inner = trim_end_spaces(line).strip_prefix(b"[")?.strip_suffix(b"]")?;
+    let inner = trim_end_spaces(line)
+        .strip_prefix(b"[")?
+        .strip_suffix(b"]")?;
     Some(inner)
 }
 
@@ -385,23 +385,24 @@ impl Operations<'_> {
         if let Some((t, d)) = typed(v, b"hex") {
             return made(t, hex_bytes(d));
         }
-        let string = |syntax: StringSyntax, t: u32, s: &[u8]| -> Result<Option<RegValue>, ParseError> {
-            if !(s.len() >= 2 && s[0] == b'"' && s[s.len() - 1] == b'"') {
-                return Ok(None);
-            }
-            let Some((mut chars, _)) = quoted(s) else {
-                return Ok(None);
+        let string =
+            |syntax: StringSyntax, t: u32, s: &[u8]| -> Result<Option<RegValue>, ParseError> {
+                if !(s.len() >= 2 && s[0] == b'"' && s[s.len() - 1] == b'"') {
+                    return Ok(None);
+                }
+                let Some((mut chars, _)) = quoted(s) else {
+                    return Ok(None);
+                };
+                chars.push(0);
+                self.encoded_string.set(true);
+                match &self.encoding {
+                    StringEncoding::Known(e) => made(t, e.encode(&chars)),
+                    StringEncoding::Unknown(n) => Err(ParseError::UnknownEncoding {
+                        name: n.clone(),
+                        syntax,
+                    }),
+                }
             };
-            chars.push(0);
-            self.encoded_string.set(true);
-            match &self.encoding {
-                StringEncoding::Known(e) => made(t, e.encode(&chars)),
-                StringEncoding::Unknown(n) => Err(ParseError::UnknownEncoding {
-                    name: n.clone(),
-                    syntax,
-                }),
-            }
-        };
         if let Some(s) = v.strip_prefix(b"str:") {
             return string(StringSyntax::Str, crate::hive::REG_SZ, s);
         }
@@ -631,7 +632,10 @@ mod tests {
         .collect::<Result<_, _>>()
         .unwrap();
         // The file's bytes one character each: é (two UTF-8 bytes) is two characters.
-        assert_eq!(ops, vec![merge("K", vec![val("a", 1, b"x??\0".to_vec())], vec![])]);
+        assert_eq!(
+            ops,
+            vec![merge("K", vec![val("a", 1, b"x??\0".to_vec())], vec![])]
+        );
         let e = operations(b"[K]\n\"a\"=\"x\"\n", StringEncoding::named(Some("nosuch")))
             .collect::<Result<Vec<_>, _>>()
             .unwrap_err();

@@ -4,10 +4,10 @@
 //! to no hive or a key that cannot be made leaves the guest as it was).
 
 use super::registry_path::{hive_file, map_path_to_hive, HivePath, LocateError};
-use guestfs::Handle;
 use guestfs::hive::merge::{delete_key, merge_key, MergeError};
 use guestfs::hive::regfile::Operation;
 use guestfs::hive::Hive;
+use guestfs::Handle;
 
 /// Why an operation could not be applied, for the tool to word.
 #[derive(Debug)]
@@ -48,8 +48,7 @@ impl Merge {
         let full = match op {
             Operation::DeleteKey { path } | Operation::MergeKey { path, .. } => path,
         };
-        let target =
-            map_path_to_hive(full).ok_or_else(|| ApplyError::Unsupported(full.clone()))?;
+        let target = map_path_to_hive(full).ok_or_else(|| ApplyError::Unsupported(full.clone()))?;
         let hive = self.hive(g, &target)?;
         match op {
             Operation::DeleteKey { .. } => delete_key(hive, &target.path),
@@ -66,8 +65,7 @@ impl Merge {
         {
             return Ok(&mut self.hives[i].hive);
         }
-        let file =
-            hive_file(g, &target.location, &self.systemroot).map_err(ApplyError::Locate)?;
+        let file = hive_file(g, &target.location, &self.systemroot).map_err(ApplyError::Locate)?;
         let file = g.case_sensitive_path(&file).unwrap_or(file);
         let mut data = Vec::new();
         g.push_error_handler_quiet();

@@ -139,9 +139,10 @@ pub fn hive_file(
 ) -> Result<String, LocateError> {
     match location {
         HiveLocation::Config(name) => Ok(format!("{}/system32/config/{}", systemroot, name)),
-        HiveLocation::UserSid(sid) => {
-            Ok(format!("{}/ntuser.dat", profile_of_sid(g, sid, systemroot)?))
-        }
+        HiveLocation::UserSid(sid) => Ok(format!(
+            "{}/ntuser.dat",
+            profile_of_sid(g, sid, systemroot)?
+        )),
         HiveLocation::UserName(name) => {
             for dir in ["/Users", "/Documents and Settings"] {
                 let dir = format!("{}/{}", dir, name);
@@ -182,7 +183,14 @@ fn profile_of_sid(g: &mut Handle, sid: &str, systemroot: &str) -> Result<String,
         }
         let data = g.hivex_value_value(v).ok()?;
         let _ = g.hivex_close();
-        Some(hivexget_string(&data))
+        // The first line of hivexget's output.
+        Some(
+            utf16le_string(&data)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        )
     })();
     g.pop_error_handler();
     let mut path = value.ok_or(LocateError::NoProfile)?;
@@ -194,15 +202,14 @@ fn profile_of_sid(g: &mut Handle, sid: &str, systemroot: &str) -> Result<String,
     Ok(path.replace('\\', "/"))
 }
 
-/// A string value as hivexget prints it (UTF-16LE to the first NUL), its first line.
-fn hivexget_string(data: &[u8]) -> String {
+/// A string value as hivexget prints it: UTF-16LE up to the first NUL.
+pub fn utf16le_string(data: &[u8]) -> String {
     let units: Vec<u16> = data
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]))
         .take_while(|&u| u != 0)
         .collect();
-    let s = String::from_utf16_lossy(&units);
-    s.lines().next().unwrap_or("").to_string()
+    String::from_utf16_lossy(&units)
 }
 
 fn replace_first_nocase(s: &str, what: &str, with: &str) -> String {
