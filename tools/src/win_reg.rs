@@ -2,7 +2,7 @@
 //! exactly as 1.48 (which is Perl with Win::Hivex::Regedit) writes it.
 
 use crate::common::output::Record;
-use crate::common::registry_merge::{ApplyError, Merge};
+use crate::common::registry_merge::{ApplyError, Attempt, Merge};
 use crate::common::registry_path::{hive_file, map_path_to_hive, utf16le_string, LocateError};
 use crate::common::{
     getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION, LIBGUESTFS_VERSION,
@@ -443,13 +443,24 @@ const REGEDIT_PM: &str = "/usr/lib/x86_64-linux-gnu/perl5/5.36/Win/Hivex/Regedit
 
 /// The errno 1.48's Perl script holds when it dies in a merge, which is its exit status
 /// (255 when 0): opening a file leaves ENOTTY (PerlIO's terminal check), the first string
-/// encoded ENOENT (loading Encode's UTF-16/32 module searches @INC), a hive merged 0.
+/// encoded ENOENT (loading Encode's UTF-16/32 module searches @INC), downloading a hive
+/// ENOENT (the `-f` test for its local copy), a key not found in a hive 0 (hivex clears
+/// errno to tell "not found" from a failure).
 struct PerlErrno {
     errno: i32,
     encoder_loaded: bool,
 }
 
 impl PerlErrno {
+    fn after(&mut self, seen: &Attempt) {
+        if seen.downloaded {
+            self.errno = libc::ENOENT;
+        }
+        if seen.key_missing {
+            self.errno = 0;
+        }
+    }
+
     fn status(&self) -> i32 {
         if self.errno == 0 {
             255
@@ -524,20 +535,22 @@ fn merge(ctx: &Ctx, mut g: Handle, systemroot: &str, files: &[String]) -> i32 {
             }
             let failure = match op {
                 Err(e) => parse_failure(&e, &input, ops.lines_read()),
-                Ok(op) => match session.apply(&mut g, &op) {
-                    Ok(()) => {
-                        errno.errno = 0;
-                        continue;
+                Ok(op) => {
+                    let mut seen = Attempt::default();
+                    let applied = session.apply(&mut g, &op, &mut seen);
+                    errno.after(&seen);
+                    match applied {
+                        Ok(()) => continue,
+                        Err(ApplyError::Merge(e)) => {
+                            merge_failure(&e, input.handle, ops.lines_read())
+                        }
+                        Err(e) => {
+                            // Perl's die with a translated message (__x) exits 255.
+                            errno.errno = 0;
+                            apply_failure(e)
+                        }
                     }
-                    Err(ApplyError::Merge(e)) => {
-                        errno.errno = 0;
-                        merge_failure(&e, input.handle, ops.lines_read())
-                    }
-                    Err(e) => {
-                        errno.errno = 0;
-                        apply_failure(e)
-                    }
-                },
+                }
             };
             eprint!("{}", failure);
             return errno.status();

@@ -4,7 +4,7 @@
 //! to no hive or a key that cannot be made leaves the guest as it was).
 
 use super::registry_path::{hive_file, map_path_to_hive, HivePath, LocateError};
-use guestfs::hive::merge::{delete_key, merge_key, MergeError};
+use guestfs::hive::merge::{delete_key, lookup, merge_key, MergeError};
 use guestfs::hive::regfile::Operation;
 use guestfs::hive::Hive;
 use guestfs::Handle;
@@ -20,6 +20,15 @@ pub enum ApplyError {
     Download { file: String, message: String },
     /// reg_import refused the operation.
     Merge(MergeError),
+}
+
+/// What applying an operation did before it succeeded or failed.
+#[derive(Debug, Default)]
+pub struct Attempt {
+    /// Its hive was downloaded for it.
+    pub downloaded: bool,
+    /// Its key was not in the hive.
+    pub key_missing: bool,
 }
 
 /// A downloaded hive and the guest file it goes back to.
@@ -43,13 +52,21 @@ impl Merge {
         }
     }
 
-    /// Applies one operation, downloading its hive the first time it is needed.
-    pub fn apply(&mut self, g: &mut Handle, op: &Operation) -> Result<(), ApplyError> {
+    /// Applies one operation, downloading its hive the first time it is needed. `seen` tells
+    /// what the attempt did (1.48's exit status depends on it).
+    pub fn apply(
+        &mut self,
+        g: &mut Handle,
+        op: &Operation,
+        seen: &mut Attempt,
+    ) -> Result<(), ApplyError> {
         let full = match op {
             Operation::DeleteKey { path } | Operation::MergeKey { path, .. } => path,
         };
         let target = map_path_to_hive(full).ok_or_else(|| ApplyError::Unsupported(full.clone()))?;
+        seen.downloaded = !self.hives.iter().any(|h| h.short_name == target.short_name);
         let hive = self.hive(g, &target)?;
+        seen.key_missing = matches!(lookup(hive, &target.path), Ok(None));
         match op {
             Operation::DeleteKey { .. } => delete_key(hive, &target.path),
             Operation::MergeKey { set, delete, .. } => merge_key(hive, &target.path, set, delete),

@@ -30,7 +30,7 @@ pub struct HivePath {
 
 /// The part after `TOP\NAME` when `p` is `[\]TOP\NAME[\…]` (TOP one of `tops`, NAME
 /// `name`, both case-insensitive): the path inside the hive, `\` when there is none.
-fn under<'a>(p: &'a str, tops: &[&str], name: &str) -> Option<String> {
+fn under(p: &str, tops: &[&str], name: &str) -> Option<String> {
     let p = p.strip_prefix('\\').unwrap_or(p);
     let (top, rest) = p.split_once('\\')?;
     if !tops.iter().any(|t| t.eq_ignore_ascii_case(top)) {
