@@ -503,6 +503,14 @@ pub fn test_images(dir: &Path) {
     to_qcow2(&demo, &dir.join("demo.qcow2"), true);
     qcow2_overlay("demo.img", "raw", &dir.join("demo-overlay.qcow2"));
 
+    // A Windows guest (virt-win-reg --merge, tests/golden/winreg).
+    crate::hostile::windows_guest(
+        &work,
+        &dir.join("win.img"),
+        &crate::hostile::hive_sample("windows-software.hive"),
+        &crate::hostile::hive_sample("windows-system.hive"),
+    );
+
     // MBR with primaries, an extended partition and logical partitions; several ext flavours.
     let ext2 = make_ext(
         &work,

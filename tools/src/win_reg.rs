@@ -2,13 +2,17 @@
 //! exactly as 1.48 (which is Perl with Win::Hivex::Regedit) writes it.
 
 use crate::common::output::Record;
+use crate::common::registry_merge::{ApplyError, Attempt, Merge};
+use crate::common::registry_path::{hive_file, map_path_to_hive, utf16le_string, LocateError};
 use crate::common::{
     getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION, LIBGUESTFS_VERSION,
 };
 use clap::{Arg, ArgAction, Command};
+use guestfs::hive::merge::MergeError;
+use guestfs::hive::regfile::{operations, Encoding, ParseError, StringEncoding, StringSyntax};
 use guestfs::Handle;
 use guestfs::HivexOpenOpts;
-use std::io::Write;
+use std::io::{Read, Write};
 
 pub static SPEC: ToolSpec = ToolSpec {
     name: "virt-win-reg",
@@ -97,7 +101,7 @@ fn die(msg: &str) -> i32 {
 /// `add_domain` with `readonly` and the `-c` URI only (no UUID, so a UUID is looked up as a
 /// name), and a failure is a Perl `die`: the message with the script's line, and the exit
 /// status Perl takes from errno (ENOENT left by the failed file test, unless libvirt reset it).
-fn add_domain(ctx: &Ctx, guest: &str) -> Result<Handle, i32> {
+fn add_domain(ctx: &Ctx, guest: &str, readonly: bool) -> Result<Handle, i32> {
     const AT_LINE: &str = "at /usr/bin/virt-win-reg line 308.";
     if ctx.value("format").is_some() {
         // Perl passes --format on to add_domain, which has no such argument.
@@ -108,7 +112,7 @@ fn add_domain(ctx: &Ctx, guest: &str) -> Result<Handle, i32> {
     g.push_error_handler_quiet();
     let opts = guestfs::AddDomainOpts {
         libvirturi: ctx.libvirt_uri(),
-        readonly: Some(true),
+        readonly: Some(readonly),
         ..Default::default()
     };
     if let Err(e) = g.add_domain(guest, opts) {
@@ -153,14 +157,9 @@ fn run(ctx: &mut Ctx) -> i32 {
         ));
     }
     let is_domain = !image.contains("://") && !std::path::Path::new(&image).exists();
-    if ctx.flag("merge") {
-        return die(&format!(
-            "{}: --merge is not available: virt-tools reads registry hives but cannot write them yet",
-            ctx.prog
-        ));
-    }
+    let merging = ctx.flag("merge");
     let mut g = if is_domain {
-        match add_domain(ctx, &image) {
+        match add_domain(ctx, &image, !merging) {
             Ok(g) => g,
             Err(code) => return code,
         }
@@ -169,7 +168,7 @@ fn run(ctx: &mut Ctx) -> i32 {
             format: ctx.value("format"),
             ..crate::common::DriveArg::image(image)
         });
-        match ctx.launch(true) {
+        match ctx.launch(!merging) {
             Ok(g) => g,
             Err(code) => return code,
         }
@@ -212,6 +211,9 @@ fn run(ctx: &mut Ctx) -> i32 {
             return libc::ENOENT;
         }
     };
+    if merging {
+        return merge(ctx, g, &systemroot, &params);
+    }
     if params.is_empty() || params.len() > 2 {
         return die(
             "expecting 1 or 2 more parameters, subkey path and optionally the value to export",
@@ -219,13 +221,20 @@ fn run(ctx: &mut Ctx) -> i32 {
     }
     let path = params[0].clone();
     let value_name = params.get(1).cloned();
-    let Some((hive, key, prefix)) = map_path_to_hive(&path) else {
+    let Some(target) = map_path_to_hive(&path) else {
         return die(&format!(
             "virt-win-reg: {}: not a supported Windows Registry path",
             path
         ));
     };
-    let hive_path = format!("{}/system32/config/{}", systemroot, hive);
+    let (key, prefix) = (target.path, target.prefix);
+    let hive_path = match hive_file(&mut g, &target.location, &systemroot) {
+        Ok(f) => f,
+        Err(e) => {
+            eprint!("{}", locate_failure(e));
+            return 255;
+        }
+    };
     let real = g
         .case_sensitive_path(&hive_path)
         .unwrap_or(hive_path.clone());
@@ -254,39 +263,6 @@ fn run(ctx: &mut Ctx) -> i32 {
     match result {
         Ok(()) => 0,
         Err(msg) => die(&msg),
-    }
-}
-
-/// Maps a registry path to (hive file name, path inside the hive, export prefix).
-fn map_path_to_hive(path: &str) -> Option<(String, String, String)> {
-    let p = path.strip_prefix('\\').unwrap_or(path);
-    let (top, rest) = match p.split_once('\\') {
-        Some((t, r)) => (t, r),
-        None => (p, ""),
-    };
-    let top = top.to_ascii_uppercase();
-    let (sub, inner) = match rest.split_once('\\') {
-        Some((s, i)) => (s.to_string(), format!("\\{}", i)),
-        None => (rest.to_string(), "\\".to_string()),
-    };
-    match top.as_str() {
-        "HKLM" | "HKEY_LOCAL_MACHINE" => {
-            let hive = sub.to_ascii_lowercase();
-            if !["sam", "security", "software", "system"].contains(&hive.as_str()) {
-                return None;
-            }
-            Some((
-                hive.clone(),
-                inner,
-                format!("HKEY_LOCAL_MACHINE\\{}", hive.to_ascii_uppercase()),
-            ))
-        }
-        "HKU" | "HKEY_USERS" if sub.eq_ignore_ascii_case(".DEFAULT") => Some((
-            "default".to_string(),
-            inner,
-            "HKEY_LOCAL_MACHINE\\.DEFAULT".to_string(),
-        )),
-        _ => None,
     }
 }
 
@@ -355,13 +331,16 @@ fn export(
                     "dword:{:08x}",
                     u32::from_le_bytes([data[0], data[1], data[2], data[3]])
                 )
+                .into_bytes()
             } else if printable && (*vtype == 1 || *vtype == 2) {
-                format!("\"{}\"", escape_quotes(&utf16le_string(data)))
+                perl_print_bytes(&format!("str({:x}):\"{}\"", vtype, printable_string(data)))
             } else {
                 let hex: Vec<String> = data.iter().map(|b| format!("{:02x}", b)).collect();
-                format!("hex({:x}):{}", vtype, hex.join(","))
+                format!("hex({:x}):{}", vtype, hex.join(",")).into_bytes()
             };
-            let _ = writeln!(out, "{}{}", lhs, rhs);
+            let _ = out.write_all(lhs.as_bytes());
+            let _ = out.write_all(&rhs);
+            let _ = out.write_all(b"\n");
             ctx.record(
                 Record::new("value")
                     .field("key", format!("{}{}", prefix, path))
@@ -384,14 +363,31 @@ fn export(
     Ok(())
 }
 
-/// UTF-16LE to a string, up to the first NUL.
-fn utf16le_string(data: &[u8]) -> String {
-    let units: Vec<u16> = data
+/// `--unsafe-printable-strings`: the data decoded as UTF-16LE as Perl's Encode decodes it
+/// (a last odd byte dropped, unpaired surrogates replaced), one final NUL removed, and `"`
+/// (only) escaped.
+fn printable_string(data: &[u8]) -> String {
+    let units = data
         .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .take_while(|&u| u != 0)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let mut text: String = char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
         .collect();
-    String::from_utf16_lossy(&units)
+    if text.ends_with('\0') {
+        text.pop();
+    }
+    text.replace('"', "\\\"")
+}
+
+/// What Perl's `printf` to a handle without an encoding layer writes for `s`: characters
+/// below 256 as single bytes, or, when there is a wider one, the string in UTF-8 with
+/// Perl's warning on standard error.
+fn perl_print_bytes(s: &str) -> Vec<u8> {
+    if s.chars().all(|c| (c as u32) < 0x100) {
+        return s.chars().map(|c| c as u8).collect();
+    }
+    eprintln!("Wide character in printf at {} line 609.", REGEDIT_PM);
+    s.as_bytes().to_vec()
 }
 
 /// One value, as `hivexget` prints it: strings as text, numbers in decimal, anything else in
@@ -437,4 +433,203 @@ fn print_value(g: &mut Handle, key: &str, name: &str, out: &mut dyn Write) -> Re
     };
     let _ = writeln!(out, "{}", text);
     Ok(())
+}
+
+/// Where 1.48's script calls `reg_import` (Carp reports errors from there): for standard
+/// input, and for a file.
+const REG_IMPORT_STDIN_AT: &str = "at /usr/bin/virt-win-reg line 376.";
+const REG_IMPORT_FILE_AT: &str = "at /usr/bin/virt-win-reg line 380.";
+const REGEDIT_PM: &str = "/usr/lib/x86_64-linux-gnu/perl5/5.36/Win/Hivex/Regedit.pm";
+
+/// The errno 1.48's Perl script holds when it dies in a merge, which is its exit status
+/// (255 when 0): opening a file leaves ENOTTY (PerlIO's terminal check), the first string
+/// encoded ENOENT (loading Encode's UTF-16/32 module searches @INC), downloading a hive
+/// ENOENT (the `-f` test for its local copy), a key not found in a hive 0 (hivex clears
+/// errno to tell "not found" from a failure).
+struct PerlErrno {
+    errno: i32,
+    encoder_loaded: bool,
+}
+
+impl PerlErrno {
+    fn after(&mut self, seen: &Attempt) {
+        if seen.downloaded {
+            self.errno = libc::ENOENT;
+        }
+        if seen.key_missing {
+            self.errno = 0;
+        }
+    }
+
+    fn status(&self) -> i32 {
+        if self.errno == 0 {
+            255
+        } else {
+            self.errno
+        }
+    }
+}
+
+/// One `.reg` input: its text, and how Perl names its handle and the call reading it.
+struct RegInput {
+    text: Vec<u8>,
+    handle: &'static str,
+    at: &'static str,
+}
+
+/// `--merge`: every `.reg` file (standard input without one) into the guest's hives, then the
+/// changed hives written back. Nothing is written unless everything applied.
+fn merge(ctx: &Ctx, mut g: Handle, systemroot: &str, files: &[String]) -> i32 {
+    let encoding = StringEncoding::named(ctx.value("encoding").as_deref());
+    let loads_encoder = matches!(
+        encoding,
+        StringEncoding::Known(e) if !matches!(e, Encoding::Ascii | Encoding::Latin1 | Encoding::Utf8)
+    );
+    let mut errno = PerlErrno {
+        errno: libc::ENOENT,
+        encoder_loaded: false,
+    };
+    let mut session = Merge::new(systemroot);
+    let inputs: Vec<Option<&String>> = if files.is_empty() {
+        vec![None]
+    } else {
+        files.iter().map(Some).collect()
+    };
+    for input in inputs {
+        let input = match input {
+            None => {
+                let mut text = Vec::new();
+                if let Err(e) = std::io::stdin().read_to_end(&mut text) {
+                    return die(&format!("read: {}", crate::common::os_error(&e)));
+                }
+                RegInput {
+                    text,
+                    handle: "<STDIN>",
+                    at: REG_IMPORT_STDIN_AT,
+                }
+            }
+            Some(file) => match std::fs::read(file) {
+                Ok(text) => {
+                    errno.errno = libc::ENOTTY;
+                    RegInput {
+                        text,
+                        handle: "<$fh>",
+                        at: REG_IMPORT_FILE_AT,
+                    }
+                }
+                Err(e) => {
+                    eprintln!(
+                        "open: {}: {} at /usr/bin/virt-win-reg line 379.",
+                        file,
+                        crate::common::os_error(&e)
+                    );
+                    return e.raw_os_error().unwrap_or(255);
+                }
+            },
+        };
+        let mut ops = operations(&input.text, encoding.clone());
+        while let Some(op) = ops.next() {
+            if ops.encoded_string() && loads_encoder && !errno.encoder_loaded {
+                errno.encoder_loaded = true;
+                errno.errno = libc::ENOENT;
+            }
+            let failure = match op {
+                Err(e) => parse_failure(&e, &input, ops.lines_read()),
+                Ok(op) => {
+                    let mut seen = Attempt::default();
+                    let applied = session.apply(&mut g, &op, &mut seen);
+                    errno.after(&seen);
+                    match applied {
+                        Ok(()) => continue,
+                        Err(ApplyError::Merge(e)) => {
+                            merge_failure(&e, input.handle, ops.lines_read())
+                        }
+                        Err(e) => {
+                            // Perl's die with a translated message (__x) exits 255.
+                            errno.errno = 0;
+                            apply_failure(e)
+                        }
+                    }
+                }
+            };
+            eprint!("{}", failure);
+            return errno.status();
+        }
+    }
+    if crate::common::write::remount_read_write(&mut g).is_err() {
+        return 255;
+    }
+    if let Err((file, message)) = session.upload(&mut g) {
+        return die(&format!(
+            "virt-win-reg: {}: could not upload registry file: {}",
+            file, message
+        ));
+    }
+    match crate::common::write::finish(g) {
+        Ok(()) => 0,
+        Err(_) => 255,
+    }
+}
+
+/// reg_import's `croak`: the message and where the script called it, unless the message
+/// ends a line itself (a line joined at the end of the file keeps its newline). An unknown
+/// encoding is Encode's croak, from Regedit.pm, with the lines read so far.
+fn parse_failure(e: &ParseError, input: &RegInput, lines: usize) -> String {
+    if let ParseError::UnknownEncoding { name, syntax } = e {
+        let line = match syntax {
+            StringSyntax::Str => 290,
+            StringSyntax::StrTyped => 296,
+            StringSyntax::Quoted => 302,
+        };
+        return format!(
+            "Unknown encoding '{}' at {} line {}, {} line {}.\n",
+            name, REGEDIT_PM, line, input.handle, lines
+        );
+    }
+    let msg = e.to_string();
+    if msg.ends_with('\n') {
+        msg
+    } else {
+        format!("{} {}\n", msg, input.at)
+    }
+}
+
+/// reg_import's `confess`: the message, where in Regedit.pm, and how many lines of the input
+/// were read (1.48 follows it with a stack trace of memory addresses, left out).
+fn merge_failure(e: &MergeError, handle: &str, lines: usize) -> String {
+    let line = match e {
+        MergeError::NoParent { .. } => 342,
+        MergeError::DeleteRoot => 388,
+        MergeError::Hive(e) => return format!("{}\n", e.message),
+    };
+    format!(
+        "{} at {} line {}, {} line {}.\n",
+        e, REGEDIT_PM, line, handle, lines
+    )
+}
+
+/// The die of a hive file that could not be found.
+fn locate_failure(e: LocateError) -> String {
+    match e {
+        LocateError::NoUserDirectory(msg) => format!("{}\n", msg),
+        LocateError::NoProfile => {
+            "hivexget: see earlier errors:  at /usr/bin/virt-win-reg line 540.\n".to_string()
+        }
+    }
+}
+
+/// The die of the step that failed, as 1.48 words it.
+fn apply_failure(e: ApplyError) -> String {
+    match e {
+        ApplyError::Unsupported(path) => format!(
+            "virt-win-reg: {}: not a supported Windows Registry path\n",
+            path
+        ),
+        ApplyError::Locate(e) => locate_failure(e),
+        ApplyError::Download { file, message } => format!(
+            "virt-win-reg: {}: could not download registry file: {} at /usr/bin/virt-win-reg line 579.\n\n",
+            file, message
+        ),
+        ApplyError::Merge(e) => format!("{}\n", e),
+    }
 }

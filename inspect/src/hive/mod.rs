@@ -16,7 +16,9 @@
 //! understand, ERANGE for hivex's limits, and ELOOP for loops in subkey lists.
 
 pub mod calls;
+pub mod merge;
 mod regf;
+pub mod regfile;
 mod text;
 pub mod write;
 

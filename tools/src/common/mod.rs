@@ -15,6 +15,8 @@ pub mod listing;
 pub mod output;
 pub mod perl_expr;
 pub mod progress;
+pub mod registry_merge;
+pub mod registry_path;
 pub mod tools_config;
 pub mod write;
 pub mod xml;

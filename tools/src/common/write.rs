@@ -9,7 +9,9 @@ use super::Exit;
 use guestfs::Handle;
 
 /// Remounts every mounted filesystem of the guest read-write, parents first, keeping the
-/// options it was mounted with (`mount -o remount,rw`).
+/// options it was mounted with (`mount -o remount,rw`). NTFS is served by ntfs-3g, a FUSE
+/// program that stays read-only through a remount (writes are accepted and lost), so a guest
+/// with NTFS is unmounted and mounted again read-write instead.
 pub fn remount_read_write(g: &mut Handle) -> Result<(), Exit> {
     let mut mountpoints: Vec<(String, String)> = g
         .mountpoints()
@@ -18,6 +20,16 @@ pub fn remount_read_write(g: &mut Handle) -> Result<(), Exit> {
         .map(|(device, mountpoint)| (mountpoint, device))
         .collect();
     sort_mountpoints(&mut mountpoints);
+    let ntfs = mountpoints
+        .iter()
+        .any(|(_, device)| g.vfs_type(device).is_ok_and(|t| t == "ntfs"));
+    if ntfs {
+        g.umount_all().map_err(|_| 1)?;
+        for (mountpoint, device) in mountpoints {
+            g.mount_options("", &device, &mountpoint).map_err(|_| 1)?;
+        }
+        return Ok(());
+    }
     for (mountpoint, device) in mountpoints {
         g.mount_options("remount,rw", &device, &mountpoint)
             .map_err(|_| 1)?;
