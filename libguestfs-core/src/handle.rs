@@ -69,6 +69,8 @@ pub struct Handle {
     pub(crate) hive: Option<crate::hive::calls::OpenHive>,
     /// The journal opened by `journal_open` (see library/journal.rs).
     pub(crate) journal: Option<crate::journal::Journal>,
+    /// The FUSE mount made by `mount_local`, until `mount_local_run` serves it.
+    pub(crate) local_mount: Option<Box<crate::library::fuse::LocalMount>>,
 }
 
 impl Default for Handle {
@@ -106,6 +108,7 @@ impl Handle {
             last_error: None,
             inspection: Default::default(),
             hive: None,
+            local_mount: None,
             journal: None,
         }
     }

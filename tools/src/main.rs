@@ -13,6 +13,8 @@ mod diff;
 mod edit;
 mod filesystems;
 mod guestfish;
+mod guestmount;
+mod guestunmount;
 mod inspector;
 mod log;
 mod ls;
@@ -30,6 +32,8 @@ use common::ToolSpec;
 /// Every tool of the binary, in name order (the order of `--list`, `--help` and virt-tools(1)).
 static TOOLS: &[&ToolSpec] = &[
     &guestfish::SPEC,
+    &guestmount::SPEC,
+    &guestunmount::SPEC,
     &make_fixed_appliance::SPEC,
     &test_tool::SPEC,
     &alignment_scan::SPEC,

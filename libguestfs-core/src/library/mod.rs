@@ -11,7 +11,7 @@ pub(crate) mod disk;
 pub mod drives;
 mod files;
 mod forensics;
-mod fuse;
+pub mod fuse;
 pub(crate) mod handle;
 mod hivex;
 mod inspection;

@@ -1,7 +1,9 @@
 //! What every tool shares: option parsing, help, drives and mounts, messages and errors.
 
 pub mod args;
+pub mod c_numbers;
 pub mod counting;
+pub mod daemon;
 pub mod csv;
 pub mod fish;
 pub mod getopt;
