@@ -12,7 +12,7 @@ for p in e2fsprogs fdisk gdisk qemu-utils lvm2 dosfstools mtools ntfs-3g cryptse
          debootstrap sqlite3 xz-utils attr binutils bc hyperfine scrub libacl1 libcap2 ldmtool lzop \
          bzip2 rsync zstd file bsdextrautils busybox libaugeas0 augeas-lenses g++ rpm db5.3-util \
          f2fs-tools zerofree extlinux syslinux grub2-common \
-         sleuthkit libyara9 libwin-hivex-perl libhivex-bin bash-completion dpkg-dev python3; do
+         sleuthkit libyara9 libwin-hivex-perl libhivex-bin bash-completion dpkg-dev python3 fuse3 psmisc; do
   want "$p"
 done
 # libvirt: libvirt-dev and pkg-config build the virt crate (the tools link libvirt.so.0, from

@@ -96,25 +96,12 @@ pub fn tool_dir() -> PathBuf {
         let dir = std::env::temp_dir().join(format!("virt-tools-bin-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("tool dir");
         let bin = binary();
-        for name in [
-            "virt-cat",
-            "virt-ls",
-            "virt-filesystems",
-            "virt-df",
-            "virt-inspector",
-            "virt-log",
-            "virt-tail",
-            "virt-tar-out",
-            "virt-copy-in",
-            "virt-copy-out",
-            "virt-edit",
-            "virt-tar-in",
-            "virt-win-reg",
-            "virt-diff",
-            "virt-alignment-scan",
-            "guestfish",
-            "libguestfs-test-tool",
-        ] {
+        // Every tool the binary has (its --list), so the list is declared once.
+        let list = Command::new(&bin)
+            .arg("--list")
+            .output()
+            .expect("virt-tools --list");
+        for name in String::from_utf8_lossy(&list.stdout).lines() {
             let link = dir.join(name);
             let _ = std::fs::remove_file(&link);
             std::os::unix::fs::symlink(&bin, &link).expect("symlink");

@@ -140,7 +140,11 @@ fn command() -> Command {
                 .help("Write to pipe FD when mountpoint is ready"),
         )
         .arg(args::format())
-        .arg(flag("fuse-help").long("fuse-help").help("Display extra FUSE options"))
+        .arg(
+            flag("fuse-help")
+                .long("fuse-help")
+                .help("Display extra FUSE options"),
+        )
         .arg(args::help())
         .arg(
             flag("inspector")
@@ -153,7 +157,12 @@ fn command() -> Command {
         .arg(flag("live").long("live").hide(true))
         .arg(args::mount())
         .arg(flag("no-fork").long("no-fork").help("Don't daemonize"))
-        .arg(flag("no-sync").short('n').long("no-sync").help("Don't autosync"))
+        .arg(
+            flag("no-sync")
+                .short('n')
+                .long("no-sync")
+                .help("Don't autosync"),
+        )
         .arg(
             value("option", "opt")
                 .short('o')
@@ -175,7 +184,11 @@ fn command() -> Command {
         .arg(args::verbose())
         .arg(args::version())
         .arg(args::trace().long("trace").help("Trace guestfs API calls"))
-        .arg(Arg::new("mountpoint").num_args(0..).value_name("mountpoint"))
+        .arg(
+            Arg::new("mountpoint")
+                .num_args(0..)
+                .value_name("mountpoint"),
+        )
         .args(args::added())
 }
 

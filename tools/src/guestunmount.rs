@@ -99,7 +99,11 @@ fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Display version and exit"),
         )
-        .arg(Arg::new("mountpoint").num_args(0..).value_name("mountpoint"))
+        .arg(
+            Arg::new("mountpoint")
+                .num_args(0..)
+                .value_name("mountpoint"),
+        )
         .args(args::added())
 }
 

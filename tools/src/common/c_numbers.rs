@@ -16,7 +16,9 @@ pub fn scan_int(s: &str) -> Option<i64> {
     let n = rest
         .bytes()
         .take_while(u8::is_ascii_digit)
-        .fold(0i64, |n, d| n.saturating_mul(10).saturating_add((d - b'0') as i64));
+        .fold(0i64, |n, d| {
+            n.saturating_mul(10).saturating_add((d - b'0') as i64)
+        });
     Some(if negative { -n } else { n })
 }
 

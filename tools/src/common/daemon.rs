@@ -10,7 +10,10 @@ use std::os::fd::{FromRawFd, OwnedFd};
 /// Which side of the fork this is.
 pub enum Forked {
     /// The parent: the child's pid, and how the child ended when it did before being ready.
-    Parent { child: libc::pid_t, failed: Option<i32> },
+    Parent {
+        child: libc::pid_t,
+        failed: Option<i32>,
+    },
     /// The child, which calls [`Ready::detach`] once its service is ready.
     Child(Ready),
 }
@@ -51,7 +54,8 @@ pub fn fork() -> std::io::Result<Forked> {
         return Err(std::io::Error::last_os_error());
     }
     // SAFETY: both descriptors were just made by pipe2 and are owned here alone.
-    let (read_end, write_end) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let (read_end, write_end) =
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     // SAFETY: the caller forks while single-threaded; each side keeps running ordinary code.
     match unsafe { libc::fork() } {
         -1 => Err(std::io::Error::last_os_error()),

@@ -3,8 +3,8 @@
 pub mod args;
 pub mod c_numbers;
 pub mod counting;
-pub mod daemon;
 pub mod csv;
+pub mod daemon;
 pub mod fish;
 pub mod getopt;
 pub mod human;

@@ -10,8 +10,8 @@ use crate::error::Error;
 use crate::handle::Handle;
 use fuser::{
     AccessFlags, Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation,
-    INodeNo, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyData, ReplyDirectory,
-    ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow,
+    INodeNo, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyData, ReplyDirectory, ReplyEmpty,
+    ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow,
 };
 use guestfs_protocol::lossless;
 use guestfs_protocol::structs::{StatNs, Xattr};
@@ -162,7 +162,10 @@ impl GuestFs {
     }
 
     fn path(s: &Served, node: INodeNo) -> Result<String, Errno> {
-        s.nodes.path(node.0).map(str::to_string).ok_or(Errno::ENOENT)
+        s.nodes
+            .path(node.0)
+            .map(str::to_string)
+            .ok_or(Errno::ENOENT)
     }
 
     fn child(s: &Served, parent: INodeNo, name: &OsStr) -> Result<String, Errno> {
@@ -181,7 +184,7 @@ impl GuestFs {
     /// The status of `path`: from the cache, else `lstatns`.
     fn stat(g: &mut Handle, s: &Served, path: &str) -> Result<StatNs, Errno> {
         if let Some(st) = s.cache.stat(path) {
-            return Ok(st.clone());
+            return Ok(*st);
         }
         g.lstatns(path).map_err(|e| errno(&e))
     }
@@ -325,8 +328,7 @@ impl Filesystem for GuestFs {
             }
             if let Some(size) = size {
                 self.debug(g, "truncate", format_args!("{}, {}", path, size));
-                g.truncate_size(&path, size as i64)
-                    .map_err(|e| errno(&e))?;
+                g.truncate_size(&path, size as i64).map_err(|e| errno(&e))?;
             }
             if atime.is_some() || mtime.is_some() {
                 let (a, m) = (utimens_time(atime), utimens_time(mtime));
@@ -456,7 +458,9 @@ impl Filesystem for GuestFs {
             Ok(p) => p,
             Err(e) => return reply.error(e),
         };
-        self.make(newparent, newname, reply, "link", |g, path| g.ln(&from, path))
+        self.make(newparent, newname, reply, "link", |g, path| {
+            g.ln(&from, path)
+        })
     }
 
     fn open(&self, _req: &Request, _ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
@@ -516,7 +520,11 @@ impl Filesystem for GuestFs {
         let data = &data[..data.len().min(TRANSFER_LIMIT)];
         let r = self.with(|g, s| {
             let path = Self::path(s, ino)?;
-            self.debug(g, "write", format_args!("{}, {}, {}", path, data.len(), offset));
+            self.debug(
+                g,
+                "write",
+                format_args!("{}, {}, {}", path, data.len(), offset),
+            );
             s.cache.invalidate(&path);
             g.pwrite(&path, data, offset as i64).map_err(|e| errno(&e))
         });
@@ -598,7 +606,12 @@ impl Filesystem for GuestFs {
                 ".." => s.nodes.number(nodes::parent(&dir)),
                 _ => s.nodes.number(&nodes::child(&dir, name)),
             };
-            if reply.add(INodeNo(node), i as u64 + 1, *kind, lossless::os_str_of(name)) {
+            if reply.add(
+                INodeNo(node),
+                i as u64 + 1,
+                *kind,
+                lossless::os_str_of(name),
+            ) {
                 break;
             }
         }

@@ -84,23 +84,34 @@ impl Handle {
         opts: MountLocalOpts,
     ) -> Result<()> {
         if self.local_mount.is_some() {
-            return Err(Error::msg("filesystem is already mounted in another thread"));
+            return Err(Error::msg(
+                "filesystem is already mounted in another thread",
+            ));
         }
-        let options = match options::parse(opts.options.as_deref().unwrap_or("")) {
-            Ok(o) => o,
-            Err(unknown) => {
-                eprintln!("fuse: unknown option `{}'", unknown);
-                return Err(mount_failed(localmountpoint));
-            }
-        };
-        self.events.debug(&format!(
-            "mount_local: fuse_mount {}",
-            localmountpoint
-        ));
-        if let Err(lines) = check_mountpoint(localmountpoint, options.nonempty) {
+        self.events
+            .debug(&format!("mount_local: fuse_mount {}", localmountpoint));
+        let parsed = options::parse(opts.options.as_deref().unwrap_or(""));
+        let nonempty = parsed.as_ref().is_ok_and(|o| o.nonempty);
+        if let Err(lines) = check_mountpoint(localmountpoint, nonempty) {
             eprintln!("{}", lines);
             return Err(mount_failed(localmountpoint));
         }
+        let options = match parsed {
+            Ok(o) => o,
+            // libfuse 2 found an unknown option only after mounting, in fuse_new, whose
+            // failure 1.48 reported with the errno left from the mount (ENOENT).
+            Err(unknown) => {
+                eprintln!("fuse: unknown option `{}'", unknown);
+                return Err(Error::new(
+                    libc::ENOENT,
+                    format!(
+                        "fuse_new: {}: {}",
+                        localmountpoint,
+                        crate::error::strerror(libc::ENOENT)
+                    ),
+                ));
+            }
+        };
         let timeout = opts.cachetimeout.unwrap_or(DEFAULT_CACHE_TIMEOUT).max(0) as u64;
         let served = Arc::new(Mutex::new(Served::new(Duration::from_secs(timeout))));
         let mut config = fuser::Config::default();

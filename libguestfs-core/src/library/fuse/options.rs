@@ -102,9 +102,7 @@ pub(super) fn parse(options: &str) -> Result<FuseOptions, String> {
             }
             ("entry_timeout", Some(v)) => seconds(v).map(|d| o.entry_timeout = d).is_some(),
             ("attr_timeout", Some(v)) => seconds(v).map(|d| o.attr_timeout = d).is_some(),
-            ("negative_timeout", Some(v)) => {
-                seconds(v).map(|d| o.negative_timeout = d).is_some()
-            }
+            ("negative_timeout", Some(v)) => seconds(v).map(|d| o.negative_timeout = d).is_some(),
             ("uid", Some(v)) => v.parse().map(|n| o.uid = Some(n)).is_ok(),
             ("gid", Some(v)) => v.parse().map(|n| o.gid = Some(n)).is_ok(),
             ("umask", Some(v)) => u32::from_str_radix(v, 8)

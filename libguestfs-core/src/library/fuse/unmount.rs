@@ -71,7 +71,10 @@ pub fn unmount(
         if i > 0 {
             std::thread::sleep(Duration::from_secs(1 << (i - 1).min(16)));
         }
-        log(UnmountStep::Running(&format!("fusermount -u {}", mountpoint)));
+        log(UnmountStep::Running(&format!(
+            "fusermount -u {}",
+            mountpoint
+        )));
         match fusermount(mountpoint) {
             Ok(()) => {
                 log(UnmountStep::Succeeded);

@@ -1,0 +1,1 @@
+guestmount --live -a demo.img -i g4

@@ -1,0 +1,1 @@
+guestmount --long-options

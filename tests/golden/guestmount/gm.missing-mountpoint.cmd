@@ -1,0 +1,1 @@
+guestmount -a demo.img -i --ro nosuch-dir

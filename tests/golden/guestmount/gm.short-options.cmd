@@ -1,0 +1,1 @@
+guestmount --short-options

@@ -1,0 +1,1 @@
+guestunmount --fd=x g5

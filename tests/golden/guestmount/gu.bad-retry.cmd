@@ -1,0 +1,1 @@
+guestunmount --retry=64 g5

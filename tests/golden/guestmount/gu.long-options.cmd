@@ -1,0 +1,1 @@
+guestunmount --long-options

@@ -1,0 +1,1 @@
+guestunmount -V
