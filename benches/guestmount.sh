@@ -39,8 +39,9 @@ walk_with() {
     { (cd "$work/mnt" && find . | sort && find etc -type f -exec cat {} + | sha256sum); } \
         > "$work/walk.$name"
     e=$(date +%s.%N)
+    local pid; pid=$(cat "$work/pid")
     "$work/bin/guestunmount" "$work/mnt"
-    while kill -0 "$(cat "$work/pid")" 2>/dev/null; do sleep 0.1; done
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
     echo "$e - $s" | bc -l
 }
 
