@@ -13,7 +13,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use virt_tools_tests::{build_daemon, images, parse_known, run_cases, sh, tool, TempDir};
+use virt_tools_tests::{build_daemon, images, parse_known, run, run_cases, sh, TempDir};
 
 /// Why FUSE cannot be used here, if it cannot.
 fn fuse_unavailable() -> Option<&'static str> {
@@ -37,17 +37,6 @@ macro_rules! require_fuse {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// Runs `name ARGS`; returns (stdout, stderr, exit code). guestmount's parent returns once
-/// the mount is ready, its child keeping no pipe of ours.
-fn run(name: &str, args: &[&str], env: &[(&str, &str)]) -> (String, String, i32) {
-    let mut c = tool(name);
-    c.args(args).stdin(std::process::Stdio::null());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    virt_tools_tests::split(c.output().expect("run tool"))
 }
 
 fn mounted(mountpoint: &Path) -> bool {
@@ -102,7 +91,7 @@ fn unmount(mountpoint: &Path, pid_file: &Path) {
         .trim()
         .parse()
         .unwrap();
-    let (_, err, rc) = run("guestunmount", &[s(mountpoint)], &[]);
+    let (_, err, rc) = run("guestunmount", &[s(mountpoint)]);
     assert_eq!(rc, 0, "guestunmount: {}", err);
     let start = Instant::now();
     // SAFETY: kill with signal 0 only checks that the process exists.
@@ -135,6 +124,37 @@ fn tree(root: &Path) {
         .arg(root.join("etc/hello.txt")));
 }
 
+/// An image of [`tree`] mounted on a new folder by guestmount with `extra` options: the
+/// folder, the image, the mountpoint, the pid file and guestmount's (stdout, stderr, status).
+struct Mounted {
+    _tmp: TempDir,
+    img: PathBuf,
+    mp: PathBuf,
+    pid_file: PathBuf,
+    result: (String, String, i32),
+}
+
+fn mount_tree(tag: &str, extra: &[&str]) -> Mounted {
+    let tmp = TempDir::new(tag);
+    let root = tmp.join("tree");
+    tree(&root);
+    let img = virt_tools_tests::hostile::mkfs_ext4(&root, &tmp.join("disk.img"), 32, &[]);
+    let mp = tmp.join("mnt");
+    std::fs::create_dir(&mp).unwrap();
+    let pid_file = tmp.join("pid");
+    let mut args = vec!["-a", s(&img), "-m", "/dev/sda", "--pid-file", s(&pid_file)];
+    args.extend_from_slice(extra);
+    args.push(s(&mp));
+    let result = run("guestmount", &args);
+    Mounted {
+        img: img.clone(),
+        mp: mp.clone(),
+        pid_file: pid_file.clone(),
+        result,
+        _tmp: tmp,
+    }
+}
+
 fn getxattr(path: &Path, name: &str) -> Option<Vec<u8>> {
     let p = CString::new(s(path)).unwrap();
     let n = CString::new(name).unwrap();
@@ -151,27 +171,14 @@ fn getxattr(path: &Path, name: &str) -> Option<Vec<u8>> {
 #[test]
 fn read_only_mount_is_served_natively() {
     require_fuse!();
-    let tmp = TempDir::new("guestmount-ro");
+    let Mounted {
+        _tmp: tmp,
+        mp,
+        pid_file,
+        result: (out, err, rc),
+        ..
+    } = mount_tree("guestmount-ro", &["--ro"]);
     let root = tmp.join("tree");
-    tree(&root);
-    let img = virt_tools_tests::hostile::mkfs_ext4(&root, &tmp.join("ro.img"), 32, &[]);
-    let mp = tmp.join("mnt");
-    std::fs::create_dir(&mp).unwrap();
-    let pid_file = tmp.join("pid");
-    let (out, err, rc) = run(
-        "guestmount",
-        &[
-            "-a",
-            s(&img),
-            "-m",
-            "/dev/sda",
-            "--ro",
-            "--pid-file",
-            s(&pid_file),
-            s(&mp),
-        ],
-        &[],
-    );
     assert_eq!((out.as_str(), err.as_str(), rc), ("", "", 0));
     assert!(mounted(&mp), "guestmount returns once the mount is ready");
     assert!(
@@ -237,26 +244,15 @@ fn read_only_mount_is_served_natively() {
 fn read_write_mount_changes_the_image() {
     require_fuse!();
     build_daemon();
-    let tmp = TempDir::new("guestmount-rw");
-    let root = tmp.join("tree");
-    tree(&root);
-    let img = virt_tools_tests::hostile::mkfs_ext4(&root, &tmp.join("rw.img"), 32, &[]);
-    let mp = tmp.join("mnt");
-    std::fs::create_dir(&mp).unwrap();
-    let pid_file = tmp.join("pid");
-    let (_, err, rc) = run(
-        "guestmount",
-        &[
-            "-a",
-            s(&img),
-            "-m",
-            "/dev/sda",
-            "--pid-file",
-            s(&pid_file),
-            s(&mp),
-        ],
-        &[],
-    );
+    // The folder is bound so that it lives to the end of the test.
+    let Mounted {
+        _tmp: _folder,
+        img,
+        mp,
+        pid_file,
+        result: (_, err, rc),
+        ..
+    } = mount_tree("guestmount-rw", &[]);
     assert_eq!(rc, 0, "{}", err);
     assert!(
         !children(&pid_file).is_empty(),
@@ -282,11 +278,7 @@ fn read_write_mount_changes_the_image() {
     unmount(&mp, &pid_file);
     assert!(qemu_processes(&img).is_empty(), "no qemu is left");
 
-    let (out, err, rc) = run(
-        "virt-ls",
-        &["-a", s(&img), "-m", "/dev/sda", "-l", "/etc"],
-        &[],
-    );
+    let (out, err, rc) = run("virt-ls", &["-a", s(&img), "-m", "/dev/sda", "-l", "/etc"]);
     assert_eq!(rc, 0, "{}", err);
     let entries: Vec<(String, String)> = out
         .lines()
@@ -314,7 +306,6 @@ fn read_write_mount_changes_the_image() {
             "/etc/new.txt",
             "/etc/dir/moved.txt",
         ],
-        &[],
     );
     assert_eq!((out.as_str(), rc), ("new\nhello\n", 0));
 }
@@ -328,10 +319,10 @@ fn guestunmount_reports_what_is_not_mounted() {
     let dir = tmp.join("empty");
     std::fs::create_dir(&dir).unwrap();
     assert_eq!(
-        run("guestunmount", &["-q", s(&dir)], &[]),
+        run("guestunmount", &["-q", s(&dir)]),
         (String::new(), String::new(), 2)
     );
-    let (_, err, rc) = run("guestunmount", &["--no-retry", s(&dir)], &[]);
+    let (_, err, rc) = run("guestunmount", &["--no-retry", s(&dir)]);
     assert_eq!(rc, 2);
     assert!(
         err.starts_with(&format!(
