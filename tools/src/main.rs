@@ -16,6 +16,7 @@ mod guestfish;
 mod inspector;
 mod log;
 mod ls;
+mod make_fs;
 mod make_fixed_appliance;
 mod man;
 mod tail;
@@ -42,6 +43,7 @@ static TOOLS: &[&ToolSpec] = &[
     &inspector::SPEC,
     &log::SPEC,
     &ls::SPEC,
+    &make_fs::SPEC,
     &tail::SPEC,
     &tar_in::SPEC,
     &tar_out::SPEC,
