@@ -12,6 +12,7 @@ mod df;
 mod diff;
 mod edit;
 mod filesystems;
+mod format;
 mod guestfish;
 mod inspector;
 mod log;
@@ -40,6 +41,7 @@ static TOOLS: &[&ToolSpec] = &[
     &diff::SPEC,
     &edit::SPEC,
     &filesystems::SPEC,
+    &format::SPEC,
     &inspector::SPEC,
     &log::SPEC,
     &ls::SPEC,

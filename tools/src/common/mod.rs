@@ -544,6 +544,14 @@ fn print_help(spec: &ToolSpec, prog: &str, cmd: &Command) {
     print!("{}", s);
 }
 
+/// A tool's `after_help` is what 1.48 prints after the hint of a usage error (virt-format's
+/// warning that it erases disks).
+fn print_usage_note(cmd: &Command) {
+    if let Some(note) = cmd.get_after_help() {
+        eprintln!("{}", note);
+    }
+}
+
 /// Parses the command line of a tool and runs it; returns the exit status.
 pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
     let cmd = (spec.command)()
@@ -576,6 +584,7 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
         Err(e) => {
             eprintln!("{}: {}", prog, e.0);
             eprintln!("Try ‘{} --help’ for more information.", prog);
+            print_usage_note(&cmd);
             return 1;
         }
     };
@@ -605,6 +614,7 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
         Err(e) => {
             eprintln!("{}: {}", prog, e.kind());
             eprintln!("Try ‘{} --help’ for more information.", prog);
+            print_usage_note(&cmd);
             return 1;
         }
     };
