@@ -112,6 +112,8 @@ pub fn tool_dir() -> PathBuf {
             "virt-win-reg",
             "virt-diff",
             "virt-alignment-scan",
+            "virt-format",
+            "virt-make-fs",
             "guestfish",
             "libguestfs-test-tool",
         ] {
