@@ -3,6 +3,7 @@
 //! [`size`]) or of `--size` is created, optionally partitioned, a filesystem made on it, and
 //! the input unpacked into it with tar_in.
 
+mod host_ext;
 mod input;
 mod size;
 
@@ -110,7 +111,11 @@ fn command() -> Command {
                 .help("Set output format"),
         )
         .arg(args::help())
-        .arg(value("label", "label").long("label").help("Filesystem label"))
+        .arg(
+            value("label", "label")
+                .long("label")
+                .help("Filesystem label"),
+        )
         .arg(
             value("partition", "mbr|gpt|..")
                 .long("partition")
@@ -134,7 +139,11 @@ fn command() -> Command {
         .arg(args::verbose().alias("debug"))
         .arg(args::version())
         .arg(args::trace())
-        .arg(Arg::new("operands").num_args(0..).value_name("input output"))
+        .arg(
+            Arg::new("operands")
+                .num_args(0..)
+                .value_name("input output"),
+        )
         .args(args::added())
 }
 
@@ -177,7 +186,11 @@ fn scan_int(s: &str) -> Option<i32> {
     let t = s.trim_start();
     let sign_len = usize::from(t.starts_with(['+', '-']));
     let digits = t[sign_len..].bytes().take_while(u8::is_ascii_digit).count();
-    (digits > 0).then(|| t[..sign_len + digits].parse::<i64>().map_or(0, |n| n as i32))
+    (digits > 0).then(|| {
+        t[..sign_len + digits]
+            .parse::<i64>()
+            .map_or(0, |n| n as i32)
+    })
 }
 
 impl Settings {
@@ -186,8 +199,13 @@ impl Settings {
             Some(v) => scan_int(&v).ok_or("--blocksize option is not numeric")?,
             None => 0,
         };
-        let partition = with_floppy(ctx, "partition", FLOPPY_PARTITION)
-            .map(|p| if p.is_empty() { "mbr".to_string() } else { p });
+        let partition = with_floppy(ctx, "partition", FLOPPY_PARTITION).map(|p| {
+            if p.is_empty() {
+                "mbr".to_string()
+            } else {
+                p
+            }
+        });
         Ok(Settings {
             format: ctx
                 .value("output-format")
@@ -289,6 +307,25 @@ fn make_fs(ctx: &Ctx, s: &Settings, input: &str, output: &str) -> Result<u64, i3
     g.disk_create(output, &s.format, disk_size as i64, create)
         .map_err(|_| 1)?;
     guard.remove = true;
+    // A whole-disk ext2/3/4 from a directory is made on the host (see host_ext).
+    if s.format == "raw"
+        && s.partition.is_none()
+        && s.sector_size == 0
+        && found.kind == input::Kind::Directory
+        && host_ext::applies(&s.fstype, s.label.as_deref(), input_path)
+    {
+        let label = s.label.as_deref();
+        if host_ext::make(&s.fstype, label, input_path, &guard.path, disk_size) {
+            if ctx.verbose {
+                eprintln!("made {} filesystem from {} with mke2fs -d", s.fstype, input);
+            }
+            guard.remove = false;
+            return Ok(disk_size);
+        }
+        // mke2fs may have written part of the disk: the appliance starts from an empty one.
+        g.disk_create(output, &s.format, disk_size as i64, Default::default())
+            .map_err(|_| 1)?;
+    }
     let drive = AddDriveOpts {
         format: Some(s.format.clone()),
         blocksize: (s.sector_size != 0).then_some(s.sector_size),
@@ -296,7 +333,11 @@ fn make_fs(ctx: &Ctx, s: &Settings, input: &str, output: &str) -> Result<u64, i3
     };
     g.add_drive_opts(output, drive).map_err(|_| 1)?;
     g.launch().map_err(|_| 1)?;
-    if s.fstype == "ntfs" && !g.feature_available(&["ntfs3g".into(), "ntfsprogs".into()]).map_err(|_| 1)? {
+    if s.fstype == "ntfs"
+        && !g
+            .feature_available(&["ntfs3g".into(), "ntfsprogs".into()])
+            .map_err(|_| 1)?
+    {
         return Err(ctx.fail("NTFS support was disabled when libguestfs was compiled"));
     }
     let device = partition(&mut g, s)?;
@@ -366,15 +407,16 @@ fn make_filesystem(ctx: &Ctx, g: &mut Handle, s: &Settings, device: &str) -> Res
     if made.is_ok() {
         return Ok(());
     }
-    let why = g.last_error().map(|e| e.message.clone()).unwrap_or_default();
+    let why = g
+        .last_error()
+        .map(|e| e.message.clone())
+        .unwrap_or_default();
     ctx.fail(&format!(
         "'mkfs' (create filesystem) operation failed: {}",
         why
     ));
     if s.fstype == "fat" {
-        eprintln!(
-            "Instead of 'fat', try 'vfat' (long filenames) or 'msdos' (short filenames)."
-        );
+        eprintln!("Instead of 'fat', try 'vfat' (long filenames) or 'msdos' (short filenames).");
     } else {
         eprintln!("Is '{}' a correct filesystem type?", s.fstype);
     }

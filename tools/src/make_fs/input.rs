@@ -157,10 +157,7 @@ pub fn identify(input: &Path) -> Result<Input, Error> {
             errno: 0,
         })?;
         let size = leading_number(&line).ok_or_else(|| {
-            Error::Tool(format!(
-                "cannot parse the output of ‘du’ command: {}",
-                line
-            ))
+            Error::Tool(format!("cannot parse the output of ‘du’ command: {}", line))
         })?;
         return Ok(Input {
             kind: Kind::Directory,
