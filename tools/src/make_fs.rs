@@ -163,16 +163,20 @@ struct Settings {
 
 /// The last value of option `id` and where on the command line it was given.
 fn last_with_index(ctx: &Ctx, id: &str) -> Option<(usize, String)> {
-    let indices = ctx.matches.indices_of(id)?;
-    let values = ctx.matches.get_many::<String>(id)?;
-    indices.zip(values.cloned()).last()
+    let index = ctx.matches.indices_of(id)?.next_back()?;
+    let value = ctx.matches.get_many::<String>(id)?.next_back()?;
+    Some((index, value.clone()))
 }
 
 /// The value of `id` or of `--floppy`, whichever was given last.
 fn with_floppy(ctx: &Ctx, id: &str, floppy: &str) -> Option<String> {
     let given = last_with_index(ctx, id);
     let floppy_at = (ctx.matches.value_source("floppy") == Some(ValueSource::CommandLine))
-        .then(|| ctx.matches.indices_of("floppy").and_then(|i| i.last()))
+        .then(|| {
+            ctx.matches
+                .indices_of("floppy")
+                .and_then(|mut i| i.next_back())
+        })
         .flatten();
     match (given, floppy_at) {
         (Some((i, v)), Some(f)) if i > f => Some(v),
