@@ -21,6 +21,7 @@ fn make_fs_matches_libguestfs_1_48() {
     // it (/dev/sdb there: its own disk came first); this daemon names it as the user does.
     let mut known = String::from(
         "makefs.unknown-type 1.48 names the disk /dev/sdb (its appliance kernel's name for it)\n\
+         makefs.xfs-too-small 1.48 names the disk /dev/sdb (its appliance kernel's name for it)\n\
          makefs.bz2-qcow2-minix virt-filesystems' native backend does not recognise minix\n",
     );
     // A directory's files keep their owners only when tar runs as root.
