@@ -73,7 +73,7 @@ mod tests {
             ((256 << 10) + (256 << 20)) * 11 / 10
         );
         assert_eq!(
-            estimate(0, "xfs", false, 4096),
+            estimate(0, "xfs", true, 4096),
             ((256 << 10) + (16 << 20) + 2 * 128 * 4096) * 11 / 10
         );
         assert_eq!(
