@@ -98,6 +98,8 @@ pub const MODULES: &[&str] = &[
     "btrfs",
     "vfat",
     "msdos",
+    // virt-make-fs and virt-format make minix filesystems (mkfs.minix), and mount them.
+    "minix",
     "isofs",
     "squashfs",
     "udf",

@@ -78,7 +78,7 @@ all_scripts=(
 # Upstream tools this project does not have (issue 11 and beyond): a script using one is
 # skipped, and the name on PATH is a stand-in that fails.
 absent_tools=(
-    virt-make-fs virt-rescue virt-format virt-resize
+    virt-rescue virt-resize
     virt-sparsify virt-sysprep virt-customize virt-builder virt-get-kernel virt-index-validate
     virt-dib virt-drivers virt-builder-repository guestmount guestunmount
 )

@@ -12,6 +12,7 @@ mod df;
 mod diff;
 mod edit;
 mod filesystems;
+mod format;
 mod guestfish;
 mod guestmount;
 mod guestunmount;
@@ -19,6 +20,7 @@ mod inspector;
 mod log;
 mod ls;
 mod make_fixed_appliance;
+mod make_fs;
 mod man;
 mod rescue;
 mod tail;
@@ -44,9 +46,11 @@ static TOOLS: &[&ToolSpec] = &[
     &diff::SPEC,
     &edit::SPEC,
     &filesystems::SPEC,
+    &format::SPEC,
     &inspector::SPEC,
     &log::SPEC,
     &ls::SPEC,
+    &make_fs::SPEC,
     &rescue::SPEC,
     &tail::SPEC,
     &tar_in::SPEC,

@@ -22,6 +22,12 @@ pub fn scan_int(s: &str) -> Option<i64> {
     Some(if negative { -n } else { n })
 }
 
+/// `sscanf("%d")` into a C `int`: [`scan_int`], out-of-range values clamped (glibc's
+/// conversion would wrap them).
+pub fn scan_i32(s: &str) -> Option<i32> {
+    scan_int(s).map(|n| n.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+}
+
 /// C's `atoi`: [`scan_int`], and 0 where there is no number.
 pub fn atoi(s: &str) -> i64 {
     scan_int(s).unwrap_or(0)
@@ -40,5 +46,7 @@ mod tests {
         assert_eq!(scan_int("x"), None);
         assert_eq!(scan_int("-"), None);
         assert_eq!(scan_int("-1"), Some(-1));
+        assert_eq!(scan_i32(" -7x"), Some(-7));
+        assert_eq!(scan_i32("99999999999"), Some(i32::MAX));
     }
 }

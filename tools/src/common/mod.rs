@@ -552,6 +552,14 @@ fn print_help(spec: &ToolSpec, prog: &str, cmd: &Command) {
     print!("{}", s);
 }
 
+/// A tool's `after_help` is what 1.48 prints after the hint of a usage error (virt-format's
+/// warning that it erases disks).
+fn print_usage_note(cmd: &Command) {
+    if let Some(note) = cmd.get_after_help() {
+        eprintln!("{}", note);
+    }
+}
+
 /// Parses the command line of a tool and runs it; returns the exit status.
 pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
     let cmd = (spec.command)()
@@ -584,6 +592,7 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
         Err(e) => {
             eprintln!("{}: {}", prog, e.0);
             eprintln!("Try ‘{} --help’ for more information.", prog);
+            print_usage_note(&cmd);
             return 1;
         }
     };
@@ -613,6 +622,7 @@ pub fn run_tool(spec: &'static ToolSpec, prog: &str, args: Vec<String>) -> i32 {
         Err(e) => {
             eprintln!("{}: {}", prog, e.kind());
             eprintln!("Try ‘{} --help’ for more information.", prog);
+            print_usage_note(&cmd);
             return 1;
         }
     };
@@ -867,29 +877,6 @@ pub fn old_style_drives(ctx: &mut Ctx, max: usize) -> usize {
         });
     }
     taken
-}
-
-/// C's `sscanf("%d")`: an optional sign and digits after blanks; the rest is ignored.
-pub fn scan_int(s: &str) -> Option<i32> {
-    let t = s.trim_start();
-    let digits_at = usize::from(t.starts_with(['+', '-']));
-    let end = t[digits_at..]
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or(t.len(), |n| n + digits_at);
-    if end == digits_at {
-        return None;
-    }
-    // Out-of-range values wrap in glibc's conversion; clamp them instead.
-    Some(
-        t[..end]
-            .parse::<i64>()
-            .map(|v| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
-            .unwrap_or(if t.starts_with('-') {
-                i32::MIN
-            } else {
-                i32::MAX
-            }),
-    )
 }
 
 /// 1.48's test for an old-style operand being a disk image rather than a guest name.

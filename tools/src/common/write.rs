@@ -42,3 +42,16 @@ pub fn remount_read_write(g: &mut Handle) -> Result<(), Exit> {
 pub fn finish(mut g: Handle) -> Result<(), Exit> {
     g.shutdown().map_err(|_| 1)
 }
+
+/// The MBR partition type byte 1.48 gives the partition of a new filesystem of type `fstype`
+/// (so that Windows, among others, sees it), when it knows one.
+pub fn mbr_id_of_filesystem(fstype: &str) -> Option<i32> {
+    match fstype {
+        "msdos" => Some(0x01),
+        "fat" | "vfat" => Some(0x0b),
+        "ntfs" => Some(0x07),
+        "minix" => Some(0x81),
+        t if t.starts_with("ext") => Some(0x83),
+        _ => None,
+    }
+}

@@ -12,7 +12,7 @@ mod complete;
 mod dispatch;
 pub mod help;
 mod line;
-mod numbers;
+pub mod numbers;
 mod options;
 mod output;
 mod prep;

@@ -7,7 +7,8 @@ use super::session::{error, stderr_line, Exit, Fish};
 use super::uri::{self, Uri};
 use super::{help, prep};
 use crate::common::getopt::{self, Occurrence};
-use crate::common::{fish as fish_options, scan_int, KeySelector, MountSpec};
+use crate::common::c_numbers::scan_i32;
+use crate::common::{fish as fish_options, KeySelector, MountSpec};
 
 /// A drive to add, in command-line order.
 pub enum Drive {
@@ -283,12 +284,12 @@ pub fn apply(
             "listen" => s.listen = true,
             "remote" => {
                 let pid = match &o.value {
-                    Some(v) => scan_int(v).ok_or_else(|| {
+                    Some(v) => scan_i32(v).ok_or_else(|| {
                         fail(&format!("--listen=PID: PID was not a number: {}", v))
                     })?,
                     None => std::env::var("GUESTFISH_PID")
                         .ok()
-                        .and_then(|p| scan_int(&p))
+                        .and_then(|p| scan_i32(&p))
                         .ok_or_else(|| {
                             fail("remote: $GUESTFISH_PID must be set to the PID of the remote process")
                         })?,
@@ -308,7 +309,7 @@ pub fn apply(
                 blocksize = match o.value.as_deref() {
                     None | Some("") => None,
                     Some(v) => {
-                        Some(scan_int(v).ok_or_else(|| fail("--blocksize option is not numeric"))?)
+                        Some(scan_i32(v).ok_or_else(|| fail("--blocksize option is not numeric"))?)
                     }
                 };
                 blocksize_consumed = false;
@@ -492,11 +493,11 @@ mod tests {
 
     #[test]
     fn sscanf_int() {
-        assert_eq!(scan_int("123"), Some(123));
-        assert_eq!(scan_int(" -7x"), Some(-7));
-        assert_eq!(scan_int("x1"), None);
-        assert_eq!(scan_int(""), None);
-        assert_eq!(scan_int("+"), None);
+        assert_eq!(scan_i32("123"), Some(123));
+        assert_eq!(scan_i32(" -7x"), Some(-7));
+        assert_eq!(scan_i32("x1"), None);
+        assert_eq!(scan_i32(""), None);
+        assert_eq!(scan_i32("+"), None);
     }
 
     #[test]

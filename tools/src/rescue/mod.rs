@@ -6,7 +6,8 @@ mod escape;
 mod relay;
 mod suggest;
 
-use crate::common::{args, getopt::GetoptTables, scan_int, Ctx, MountSpec, ToolSpec};
+use crate::common::c_numbers::scan_i32;
+use crate::common::{args, getopt::GetoptTables, Ctx, MountSpec, ToolSpec};
 use crate::common::{tools_config, LIBGUESTFS_VERSION};
 use clap::{Arg, ArgAction, Command};
 use escape::{Escapes, Sequence};
@@ -84,6 +85,8 @@ Options:
   -V|--version         Display version and exit
   -w|--rw              Mount read-write
   -x                   Trace libguestfs API calls
+  --machine-readable[=format]
+                       Make output machine readable
 For more information, see the manpage {prog}(1).
 ";
 
@@ -161,7 +164,7 @@ fn read_options(ctx: &mut Ctx) -> Result<Setup, i32> {
     };
     let smp = match ctx.value("smp") {
         None => None,
-        Some(s) => match scan_int(&s) {
+        Some(s) => match scan_i32(&s) {
             None => return Err(ctx.fail(&format!("could not parse --smp parameter ‘{}’", s))),
             Some(n) if n < 1 => {
                 return Err(ctx.fail(&format!("--smp parameter ‘{}’ should be >= 1", s)))
@@ -174,7 +177,7 @@ fn read_options(ctx: &mut Ctx) -> Result<Setup, i32> {
         let n = if v.is_empty() {
             1
         } else {
-            match scan_int(v) {
+            match scan_i32(v) {
                 None => {
                     return Err(ctx.fail(&format!("could not parse --scratch parameter ‘{}’", v)))
                 }
@@ -195,7 +198,7 @@ fn read_options(ctx: &mut Ctx) -> Result<Setup, i32> {
         .collect();
     let mut mounts = Vec::new();
     for (v, at) in ctx.values("mount").into_iter().zip(given_at(ctx, "mount")) {
-        match scan_int(&v) {
+        match scan_i32(&v) {
             Some(_) => memsizes.push((at, v)),
             None => mounts.push(MountSpec::parse(&v)),
         }
@@ -204,7 +207,7 @@ fn read_options(ctx: &mut Ctx) -> Result<Setup, i32> {
     let mut memsize = None;
     for (_, v) in memsizes {
         memsize = Some(
-            scan_int(&v)
+            scan_i32(&v)
                 .ok_or_else(|| ctx.fail(&format!("could not parse memory size ‘{}’", v)))?,
         );
     }

@@ -1,0 +1,1 @@
+export PATH=$PATH:/usr/sbin:/sbin && rm -rf f1 && mkdir f1 && truncate -s 64M f1/d.img && printf 'label: dos\n2048,,L\n' | sfdisk -q f1/d.img && mkfs.ext4 -q -L OLD -E offset=1048576 f1/d.img 63M && virt-format -a f1/d.img && virt-filesystems -a f1/d.img --all --long

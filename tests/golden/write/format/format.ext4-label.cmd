@@ -1,0 +1,1 @@
+export PATH=$PATH:/usr/sbin:/sbin && rm -rf f2 && mkdir f2 && truncate -s 64M f2/d.img && printf 'label: dos\n2048,,L\n' | sfdisk -q f2/d.img && mkfs.ext4 -q -L OLD -E offset=1048576 f2/d.img 63M && virt-format -a f2/d.img --filesystem=ext4 --label=NEW && virt-filesystems -a f2/d.img --all --long && virt-ls -a f2/d.img -m /dev/sda1 /

@@ -1,0 +1,1 @@
+export PATH=$PATH:/usr/sbin:/sbin && rm -rf f4 && mkdir f4 && truncate -s 64M f4/d.img && printf 'label: dos\n2048,,L\n' | sfdisk -q f4/d.img && mkfs.ext4 -q -L OLD -E offset=1048576 f4/d.img 63M && virt-format -a f4/d.img --lvm --partition=none && virt-filesystems -a f4/d.img --all --long

@@ -1,0 +1,1 @@
+export PATH=$PATH:/usr/sbin:/sbin && rm -rf f3 && mkdir f3 && truncate -s 64M f3/d.img && printf 'label: dos\n2048,,L\n' | sfdisk -q f3/d.img && mkfs.ext4 -q -L OLD -E offset=1048576 f3/d.img 63M && virt-format -a f3/d.img --partition=gpt --lvm=/dev/data/vol --filesystem=vfat && virt-filesystems -a f3/d.img --all --long

@@ -1,0 +1,1 @@
+export PATH=$PATH:/usr/sbin:/sbin && rm -rf f6 && mkdir f6 && truncate -s 64M f6/d.img && printf 'label: dos\n2048,,L\n' | sfdisk -q f6/d.img && mkfs.ext4 -q -L OLD -E offset=1048576 f6/d.img 63M && virt-format -a f6/d.img --partition=none --filesystem=minix && virt-filesystems -a f6/d.img --all --long

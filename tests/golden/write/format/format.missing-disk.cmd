@@ -1,0 +1,1 @@
+virt-format -a nosuch/d.img

@@ -1,0 +1,1 @@
+virt-format --filesystem=ext4

@@ -1,0 +1,1 @@
+export PATH=$PATH:/usr/sbin:/sbin && rm -rf f5 && mkdir f5 && truncate -s 64M f5/d.img && printf 'label: dos\n2048,,L\n' | sfdisk -q f5/d.img && mkfs.ext4 -q -L OLD -E offset=1048576 f5/d.img 63M && truncate -s 32M f5/e.img && virt-format --wipe -a f5/d.img --format=raw -a f5/e.img --filesystem=ntfs --partition=mbr && virt-filesystems -a f5/d.img --all --long -a f5/e.img

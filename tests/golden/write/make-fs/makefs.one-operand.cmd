@@ -1,0 +1,1 @@
+virt-make-fs x
