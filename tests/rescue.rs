@@ -198,7 +198,7 @@ fn on_a_terminal_the_escape_key_gives_help_and_quits() {
         limit,
     );
     master.write_all(b"echo pty-$((2+3))\r").unwrap();
-    read_until(&mut master, &mut seen, "\npty-5\r\n", limit);
+    read_until(&mut master, &mut seen, "pty-5\r\n", limit);
     master.write_all(b"\x1dq").unwrap();
     read_until(&mut master, &mut seen, "^]q\r\n", limit);
     let start = Instant::now();

@@ -25,8 +25,8 @@ pub fn requested(cmdline: &str) -> bool {
 fn serial_console(cmdline: &str) -> String {
     cmdline
         .split_whitespace()
-        .filter_map(|w| w.strip_prefix("console="))
-        .last()
+        .rev()
+        .find_map(|w| w.strip_prefix("console="))
         .map(|c| c.split(',').next().unwrap_or(c).to_string())
         .filter(|c| !c.is_empty() && !c.contains('/'))
         .unwrap_or_else(|| "ttyS0".to_string())

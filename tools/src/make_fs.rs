@@ -7,9 +7,9 @@ mod host_ext;
 mod input;
 mod size;
 
+use crate::common::c_numbers::scan_i32;
 use crate::common::output::Record;
 use crate::common::{args, getopt::GetoptTables, write, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
-use crate::common::c_numbers::scan_i32;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, Command};
 use guestfs::protocol::lossless;

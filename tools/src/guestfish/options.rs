@@ -6,8 +6,8 @@ use super::prep::Prepared;
 use super::session::{error, stderr_line, Exit, Fish};
 use super::uri::{self, Uri};
 use super::{help, prep};
-use crate::common::getopt::{self, Occurrence};
 use crate::common::c_numbers::scan_i32;
+use crate::common::getopt::{self, Occurrence};
 use crate::common::{fish as fish_options, KeySelector, MountSpec};
 
 /// A drive to add, in command-line order.

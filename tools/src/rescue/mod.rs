@@ -315,10 +315,18 @@ fn launch(ctx: &Ctx, setup: &Setup) -> Result<Handle, i32> {
     if let Some(n) = setup.smp {
         g.set_smp(n).map_err(|_| 1)?;
     }
-    let append = match ctx.value("append") {
-        Some(a) => format!("guestfs_rescue=1 {}", a),
-        None => "guestfs_rescue=1".to_string(),
-    };
+    let mut append = "guestfs_rescue=1".to_string();
+    // Input that is not a terminal gets a shell for a dumb terminal (no bracketed-paste or
+    // other escape sequences in its output): the last TERM= of the command line is the one
+    // the appliance gives the shell.
+    // SAFETY: isatty only inspects descriptor 0.
+    if unsafe { libc::isatty(0) } != 1 {
+        append.push_str(" TERM=dumb");
+    }
+    if let Some(a) = ctx.value("append") {
+        append.push(' ');
+        append.push_str(&a);
+    }
     g.set_append(Some(&append)).map_err(|_| 1)?;
     // The appliance's console during launch and shutdown (the session relays it between).
     let _ = g.set_event_callback(
