@@ -5,17 +5,10 @@
 
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use virt_tools_tests::{build_daemon, images, parse_known, run_cases, tool, TempDir};
-
-fn demo(tmp: &TempDir) -> PathBuf {
-    build_daemon();
-    let work = tmp.join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    images::demo_guest(&work, &tmp.join("demo.img"))
-}
+use virt_tools_tests::{build_daemon, demo_image, parse_known, run_cases, tool, TempDir};
 
 fn sha256(path: &Path) -> Vec<u8> {
     use sha2::Digest;
@@ -25,7 +18,7 @@ fn sha256(path: &Path) -> Vec<u8> {
 #[test]
 fn suggest_and_option_errors_match_libguestfs_1_48() {
     let tmp = TempDir::new("rescue-golden");
-    demo(&tmp);
+    demo_image(&tmp);
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/rescue");
     let r = run_cases(&golden, tmp.path(), &parse_known(""));
     assert!(r.passed.len() >= 10, "too few golden cases ran");
@@ -68,7 +61,7 @@ fn no_qemu_left_on(image: &Path) {
 #[test]
 fn piped_commands_run_in_the_guest_and_write_it() {
     let tmp = TempDir::new("rescue-piped");
-    let img = demo(&tmp);
+    let img = demo_image(&tmp);
     let image = img.to_str().unwrap();
     let (out, rc) = piped(
         &["-a", image, "-i"],
@@ -90,7 +83,7 @@ fn piped_commands_run_in_the_guest_and_write_it() {
 #[test]
 fn read_only_sessions_leave_the_image_unchanged() {
     let tmp = TempDir::new("rescue-ro");
-    let img = demo(&tmp);
+    let img = demo_image(&tmp);
     let before = sha256(&img);
     let (out, rc) = piped(
         &["--ro", "-a", img.to_str().unwrap(), "-i"],
@@ -172,7 +165,7 @@ fn read_until(master: &mut std::fs::File, seen: &mut String, want: &str, limit: 
 #[test]
 fn on_a_terminal_the_escape_key_gives_help_and_quits() {
     let tmp = TempDir::new("rescue-pty");
-    let img = demo(&tmp);
+    let img = demo_image(&tmp);
     let (master, slave) = pty();
     let mut cmd = tool("virt-rescue");
     cmd.args(["--ro", "-a", img.to_str().unwrap()])

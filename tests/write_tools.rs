@@ -3,17 +3,9 @@
 //! produced for the same steps (tests/golden/write, made by `tests/golden/regenerate.sh
 //! tests/golden/write`), and the bad-input cases: one line, exit 1, the image unchanged.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use virt_tools_tests::{build_daemon, images, parse_known, run_cases, sh, tool, TempDir};
-
-/// The demo guest in a fresh folder (the image the golden cases ran on).
-fn demo(tmp: &TempDir) -> PathBuf {
-    build_daemon();
-    let work = tmp.join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    images::demo_guest(&work, &tmp.join("demo.img"))
-}
+use virt_tools_tests::{build_daemon, demo_image, parse_known, run_cases, sh, tool, TempDir};
 
 fn sha256(path: &Path) -> Vec<u8> {
     use sha2::Digest;
@@ -37,7 +29,7 @@ fn s(p: &Path) -> &str {
 #[test]
 fn write_tools_match_libguestfs_1_48() {
     let tmp = TempDir::new("write-golden");
-    demo(&tmp);
+    demo_image(&tmp);
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/write");
     // Without root, setpriv cannot drop the capability that lets root read any file.
     let known = if unsafe { libc::geteuid() } == 0 {
@@ -55,7 +47,7 @@ fn write_tools_match_libguestfs_1_48() {
 #[test]
 fn failures_leave_the_image_unchanged() {
     let tmp = TempDir::new("write-bad");
-    let img = demo(&tmp);
+    let img = demo_image(&tmp);
     let before = sha256(&img);
     let host = tmp.join("host.txt");
     std::fs::write(&host, "data\n").unwrap();
@@ -155,7 +147,7 @@ fn an_unreadable_host_file_is_refused_before_writing() {
         return;
     }
     let tmp = TempDir::new("write-unreadable");
-    let img = demo(&tmp);
+    let img = demo_image(&tmp);
     let before = sha256(&img);
     let secret = tmp.join("secret.txt");
     std::fs::write(&secret, "s\n").unwrap();
@@ -182,7 +174,7 @@ fn an_unreadable_host_file_is_refused_before_writing() {
 #[test]
 fn tar_in_never_writes_outside_the_destination() {
     let tmp = TempDir::new("write-escape");
-    let img = demo(&tmp);
+    let img = demo_image(&tmp);
     let evil = tmp.join("evil.tar");
     sh(Command::new("python3").arg("-c").arg(format!(
         "import tarfile,io;t=tarfile.open('{}','w');[(setattr(i,'size',3),t.addfile(i,io.BytesIO(b'pwn'))) for i in map(tarfile.TarInfo,('../../dotdot.txt','/absolute.txt','../up/x.txt','ok.txt'))];t.close()",
@@ -215,7 +207,7 @@ fn tar_in_never_writes_outside_the_destination() {
 #[test]
 fn tar_in_compressed_and_from_stdin() {
     let tmp = TempDir::new("write-compress");
-    let img = demo(&tmp);
+    let img = demo_image(&tmp);
     let tree = tmp.join("tree");
     std::fs::create_dir_all(&tree).unwrap();
     std::fs::write(tree.join("x.txt"), "xz data\n").unwrap();
@@ -265,7 +257,7 @@ fn tar_in_compressed_and_from_stdin() {
 #[test]
 fn copy_in_keeps_hard_links_and_reports_records() {
     let tmp = TempDir::new("write-links");
-    let img = demo(&tmp);
+    let img = demo_image(&tmp);
     let tree = tmp.join("tree");
     std::fs::create_dir_all(&tree).unwrap();
     std::fs::write(tree.join("a"), vec![7u8; 3 << 20]).unwrap();

@@ -73,6 +73,15 @@ pub fn binary() -> PathBuf {
     bin
 }
 
+/// The demo guest (the image the write tools' golden cases ran on), built in `tmp` with the
+/// daemon its appliance needs.
+pub fn demo_image(tmp: &TempDir) -> PathBuf {
+    build_daemon();
+    let work = tmp.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    images::demo_guest(&work, &tmp.join("demo.img"))
+}
+
 /// Builds the appliance daemon next to the virt-tools binary (same profile), for the tests
 /// that boot the appliance or install the daemon, and returns its path.
 pub fn build_daemon() -> PathBuf {

@@ -1,5 +1,6 @@
 //! virt-diff: list differences between virtual machines.
 
+use crate::common::args::flag;
 use crate::common::csv::csv_field;
 use crate::common::listing::{now, stat_fields, time_style, FieldOptions};
 use crate::common::output::Record;
@@ -66,10 +67,6 @@ pub static SPEC: ToolSpec = ToolSpec {
     command,
     run,
 };
-
-fn flag(id: &'static str) -> Arg {
-    Arg::new(id).action(ArgAction::SetTrue)
-}
 
 fn command() -> Command {
     Command::new("virt-diff")

@@ -1,10 +1,11 @@
 //! virt-filesystems: list filesystems, partitions, block devices, LVM in a VM.
 
+use crate::common::args::flag;
 use crate::common::csv::csv_field;
 use crate::common::human::human_size;
 use crate::common::output::Record;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
-use clap::{Arg, ArgAction, Command};
+use clap::{Arg, Command};
 use guestfs::Handle;
 use std::io::Write;
 
@@ -63,10 +64,6 @@ pub static SPEC: ToolSpec = ToolSpec {
     command,
     run,
 };
-
-fn flag(id: &'static str) -> Arg {
-    Arg::new(id).action(ArgAction::SetTrue)
-}
 
 fn command() -> Command {
     Command::new("virt-filesystems")

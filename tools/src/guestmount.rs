@@ -1,11 +1,12 @@
 //! guestmount: mount a guest's filesystems on the host through FUSE (`mount_local`), read-only
 //! or read-write, then serve the mount in the background until `guestunmount`.
 
+use crate::common::args::{flag, value};
 use crate::common::c_numbers::{atoi, scan_int};
 use crate::common::daemon::{self, Forked};
 use crate::common::output::Record;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, LIBGUESTFS_VERSION};
-use clap::{Arg, ArgAction, Command};
+use clap::{Arg, Command};
 use guestfs::MountLocalOpts;
 
 const HELP: &str = "{prog}: FUSE module for libguestfs
@@ -112,14 +113,6 @@ pub static SPEC: ToolSpec = ToolSpec {
     command,
     run,
 };
-
-fn flag(id: &'static str) -> Arg {
-    Arg::new(id).action(ArgAction::SetTrue)
-}
-
-fn value(id: &'static str, name: &'static str) -> Arg {
-    Arg::new(id).action(ArgAction::Append).value_name(name)
-}
 
 fn command() -> Command {
     Command::new("guestmount")

@@ -1,10 +1,11 @@
 //! virt-ls: list files in a virtual machine.
 
+use crate::common::args::flag;
 use crate::common::csv::csv_field;
 use crate::common::listing::{file_type_char, now, stat_fields, time_style, FieldOptions};
 use crate::common::output::Record;
 use crate::common::{args, getopt::GetoptTables, Ctx, ToolSpec, GUESTFS_TOOLS_VERSION};
-use clap::{Arg, ArgAction, Command};
+use clap::{Arg, Command};
 use guestfs::protocol::lossless;
 use guestfs::types::StatNs;
 use guestfs::Handle;
@@ -60,10 +61,6 @@ pub static SPEC: ToolSpec = ToolSpec {
     command,
     run,
 };
-
-fn flag(id: &'static str) -> Arg {
-    Arg::new(id).action(ArgAction::SetTrue)
-}
 
 fn command() -> Command {
     Command::new("virt-ls")

@@ -3,11 +3,13 @@
 
 use clap::{Arg, ArgAction};
 
-fn flag(id: &'static str) -> Arg {
+/// An option without an argument.
+pub fn flag(id: &'static str) -> Arg {
     Arg::new(id).action(ArgAction::SetTrue)
 }
 
-fn value(id: &'static str, name: &'static str) -> Arg {
+/// An option with an argument, given any number of times.
+pub fn value(id: &'static str, name: &'static str) -> Arg {
     Arg::new(id).action(ArgAction::Append).value_name(name)
 }
 

@@ -5,6 +5,7 @@
 use super::args;
 use super::getopt::GetoptTables;
 use super::Ctx;
+use crate::common::args::flag;
 use clap::{Arg, ArgAction, Command};
 
 /// guestfish 1.48's getopt tables.
@@ -44,10 +45,6 @@ pub const TABLES: GetoptTables = GetoptTables {
         "version",
     ],
 };
-
-fn flag(id: &'static str) -> Arg {
-    Arg::new(id).action(ArgAction::SetTrue)
-}
 
 /// guestfish options a one-command read-only wrapper accepts, as 1.48's `guestfish --ro -i`
 /// does, but that change nothing there (or are refused by [`check_options`]): left out of its

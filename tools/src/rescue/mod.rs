@@ -6,10 +6,11 @@ mod escape;
 mod relay;
 mod suggest;
 
+use crate::common::args::{flag, value};
 use crate::common::c_numbers::scan_i32;
 use crate::common::{args, getopt::GetoptTables, Ctx, MountSpec, ToolSpec};
 use crate::common::{tools_config, LIBGUESTFS_VERSION};
-use clap::{Arg, ArgAction, Command};
+use clap::{Arg, Command};
 use escape::{Escapes, Sequence};
 use guestfs::Handle;
 use std::os::fd::BorrowedFd;
@@ -92,14 +93,6 @@ For more information, see the manpage {prog}(1).
 
 /// The size of each `--scratch` disk (1.48's: 10 GiB, sparse).
 const SCRATCH_SIZE: i64 = 10 << 30;
-
-fn flag(id: &'static str) -> Arg {
-    Arg::new(id).action(ArgAction::SetTrue)
-}
-
-fn value(id: &'static str, name: &'static str) -> Arg {
-    Arg::new(id).action(ArgAction::Append).value_name(name)
-}
 
 fn command() -> Command {
     Command::new("virt-rescue")
