@@ -123,7 +123,8 @@ Homepage: https://libguestfs.org/
 Description: libguestfs 1.48's virt tools as one Rust binary
  guestfish, virt-cat, virt-ls, virt-filesystems, virt-inspector, virt-df, virt-log,
  virt-tail, virt-diff, virt-tar-out, virt-copy-out, virt-win-reg, virt-alignment-scan,
- virt-copy-in, virt-tar-in, virt-edit, guestmount, guestunmount and libguestfs-test-tool with libguestfs 1.48's options and output, reading disk images
+ virt-copy-in, virt-tar-in, virt-edit, virt-format, virt-make-fs, virt-rescue, guestmount,
+ guestunmount and libguestfs-test-tool with libguestfs 1.48's options and output, reading disk images
  in-process when they can and through a small qemu appliance (with the guestfsd daemon)
  otherwise.
 CONTROL

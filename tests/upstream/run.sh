@@ -73,14 +73,16 @@ all_scripts=(
     lib:fish/test-stringlist.sh
     lib:fish/test-tilde.sh
     lib:fish/test-upload-to-dir.sh
+    lib:rescue/test-virt-rescue-docs.sh
+    lib:rescue/test-virt-rescue-suggest.sh
 )
 
 # Upstream tools this project does not have (issue 11 and beyond): a script using one is
 # skipped, and the name on PATH is a stand-in that fails.
 absent_tools=(
-    virt-rescue virt-resize
+    virt-resize
     virt-sparsify virt-sysprep virt-customize virt-builder virt-get-kernel virt-index-validate
-    virt-dib virt-drivers virt-builder-repository guestmount guestunmount
+    virt-dib virt-drivers virt-builder-repository
 )
 
 # Scripts that cannot run here for a reason other than an absent tool.
@@ -199,7 +201,7 @@ declare -A functions=([tools]=test-functions.sh [lib]=tests/test-functions.sh)
 make_tree "$work/tools" "$tools_repo" "$tools_tag" "${functions[tools]}" \
     test-functions.sh align cat df diff inspector
 make_tree "$work/lib" "$lib_repo" "$lib_tag" "${functions[lib]}" \
-    tests/test-functions.sh fish test-tool
+    tests/test-functions.sh fish rescue test-tool
 
 if [ $# -gt 0 ]; then
     selected=()
