@@ -3,6 +3,7 @@
 //! Image formats (raw, qcow2) turn a file into a [`BlockDevice`]; partition tables and volume
 //! managers turn a device into more devices ([`Slice`], LVM segments); filesystems read from one.
 
+pub mod cache;
 pub mod external;
 pub mod probe;
 pub mod qcow2;
@@ -134,7 +135,7 @@ pub fn detect_format(path: &Path) -> Result<ImageFormat> {
     ImageFormat::parse(name).map_err(|e| e.context(&path.display().to_string()))
 }
 
-/// Opens a disk image read-only. `format` None means detect it (as qemu does when the user
+/// Opens a disk image read-only, behind a [`cache::CachedDevice`]. `format` None means detect it (as qemu does when the user
 /// gives no `--format`).
 pub fn open_image(path: &Path, format: Option<ImageFormat>) -> Result<(Device, ImageFormat)> {
     let format = match format {
@@ -145,7 +146,7 @@ pub fn open_image(path: &Path, format: Option<ImageFormat>) -> Result<(Device, I
         ImageFormat::Raw => Arc::new(raw::RawImage::open(path)?),
         ImageFormat::Qcow2 => qcow2::open(path)?,
     };
-    Ok((dev, format))
+    Ok((Arc::new(cache::CachedDevice::new(dev)), format))
 }
 
 #[cfg(test)]

@@ -259,12 +259,24 @@ pub fn launch_and_mount(ctx: &Ctx) -> Result<guestfs::Handle, i32> {
 /// added read-write but the guest is mounted read-only until
 /// [`super::write::remount_read_write`], so that checks fail on an unchanged image.
 pub fn launch_for_writing(ctx: &Ctx) -> Result<guestfs::Handle, i32> {
-    let mut g = ctx.launch(false)?;
+    let mut g = ctx.launch_configured(false, use_two_vcpus)?;
     ctx.mount_guest_for_fish(&mut g)?;
     if !stdin_is_terminal() {
         g.set_error_handler(Box::new(|msg: &str| report_library_error(msg)));
     }
     Ok(g)
+}
+
+/// The writing wrappers unpack a tar stream in the appliance: the daemon receiving it and
+/// tar writing the files are two processes that run in parallel on two vCPUs (under TCG,
+/// qemu gives each vCPU a host thread). libguestfs's default is one; these wrappers, which
+/// have no option for it, use two when the host has them. Only the speed differs.
+fn use_two_vcpus(g: &mut guestfs::Handle) {
+    let host_cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if host_cpus >= 2 {
+        // Cannot fail: 2 is within every limit set_smp checks.
+        let _ = g.set_smp(2);
+    }
 }
 
 fn stdin_is_terminal() -> bool {

@@ -329,10 +329,29 @@ impl Ctx {
         self.launch_drives(false, readonly)
     }
 
+    /// Like [`Self::launch`], with `configure` applied to the handle before it launches.
+    pub fn launch_configured(
+        &self,
+        readonly: bool,
+        configure: impl FnOnce(&mut Handle),
+    ) -> Result<Handle, Exit> {
+        self.launch_drives_configured(false, readonly, configure)
+    }
+
     /// A launched handle with the `-a` drives (`second` false) or the `-A` drives.
     pub fn launch_drives(&self, second: bool, readonly: bool) -> Result<Handle, Exit> {
+        self.launch_drives_configured(second, readonly, |_| ())
+    }
+
+    fn launch_drives_configured(
+        &self,
+        second: bool,
+        readonly: bool,
+        configure: impl FnOnce(&mut Handle),
+    ) -> Result<Handle, Exit> {
         let mut g = self.handle();
         choose_backend(&mut g, readonly);
+        configure(&mut g);
         for d in self.drives.iter().filter(|d| d.second == second) {
             self.add_drive(&mut g, d, readonly)?;
         }

@@ -176,12 +176,8 @@ impl NativeBackend {
                     wrong_fs()
                 }
             })?;
-        self.mounts.mounts.push(Mount {
-            mountpoint,
-            device: node.name.clone(),
-            fs,
-            devno: node.devno,
-        });
+        self.mounts
+            .push(Mount::new(mountpoint, node.name.clone(), fs, node.devno));
         Ok(())
     }
 
@@ -244,15 +240,6 @@ fn vfstype_matches(requested: &str, found: &str) -> bool {
     }
 }
 
-/// Removes "/" duplicates: the daemon passes paths to the kernel, which ignores them.
-fn join(dir: &str, name: &str) -> String {
-    if dir.ends_with('/') {
-        format!("{}{}", dir, name)
-    } else {
-        format!("{}/{}", dir, name)
-    }
-}
-
 impl Unimplemented for NativeBackend {
     fn unimplemented(&self, call: &'static str) -> Error {
         Error::new(
@@ -268,7 +255,7 @@ impl Unimplemented for NativeBackend {
 /// The daemon's argument checks, so that both backends refuse the same calls the same way.
 impl ArgChecks for NativeBackend {
     fn need_root(&mut self, call: &str) -> Result<()> {
-        if self.mounts.mounts.iter().any(|m| m.mountpoint == "/") {
+        if self.mounts.mounts().iter().any(|m| m.mountpoint == "/") {
             return Ok(());
         }
         Err(Error::new(
@@ -296,7 +283,7 @@ impl Backend for NativeBackend {
     }
 
     fn shutdown(&mut self) -> Result<()> {
-        self.mounts.mounts.clear();
+        self.mounts.clear();
         Ok(())
     }
 }

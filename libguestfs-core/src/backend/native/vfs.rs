@@ -5,8 +5,9 @@
 use crate::error::{Error, Result};
 use crate::fs::{FileType, Filesystem, Ino};
 use crate::types::StatNs;
+use ahash::AHashMap as HashMap;
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Linux's limit on symlinks followed in one path lookup.
 const MAX_SYMLINKS: usize = 40;
@@ -20,6 +21,74 @@ pub struct Mount {
     pub fs: Arc<dyn Filesystem>,
     /// `st_dev` of every file in it.
     pub devno: i64,
+    /// What names in its directories lead to, and the attributes of its inodes: the native
+    /// backend never changes a filesystem, so an answer stays true while it is mounted.
+    answers: Mutex<Answers>,
+}
+
+/// Lookups and stats a mount remembers, bounded: past the bound each map starts again.
+#[derive(Default)]
+struct Answers {
+    /// Directory, then name, to the inode it leads to (None: nothing).
+    lookups: HashMap<Ino, HashMap<String, Option<Ino>>>,
+    lookup_count: usize,
+    stats: HashMap<Ino, StatNs>,
+}
+
+/// Answers of each kind a mount remembers at most (a few MiB).
+const ANSWERS_KEPT: usize = 1 << 16;
+
+impl Mount {
+    pub fn new(mountpoint: String, device: String, fs: Arc<dyn Filesystem>, devno: i64) -> Mount {
+        Mount {
+            mountpoint,
+            device,
+            fs,
+            devno,
+            answers: Mutex::default(),
+        }
+    }
+
+    /// `name` in directory `dir`, as the filesystem's lookup answers, remembered: tools
+    /// resolve every path from `/`, so the same directories are searched again and again.
+    fn lookup(&self, dir: Ino, name: &str) -> Result<Option<Ino>> {
+        if let Some(found) = self.answers().lookups.get(&dir).and_then(|d| d.get(name)) {
+            return Ok(*found);
+        }
+        let found = self.fs.lookup(dir, name)?;
+        let mut answers = self.answers();
+        if answers.lookup_count >= ANSWERS_KEPT {
+            answers.lookups.clear();
+            answers.lookup_count = 0;
+        }
+        answers.lookup_count += 1;
+        answers
+            .lookups
+            .entry(dir)
+            .or_default()
+            .insert(name.to_string(), found);
+        Ok(found)
+    }
+
+    /// The filesystem's stat of `ino`, remembered (a resolution stats every directory on
+    /// the way, and tools stat what they have just resolved).
+    fn stat(&self, ino: Ino) -> Result<StatNs> {
+        if let Some(st) = self.answers().stats.get(&ino) {
+            return Ok(st.clone());
+        }
+        let st = self.fs.stat(ino)?;
+        let mut answers = self.answers();
+        if answers.stats.len() >= ANSWERS_KEPT {
+            answers.stats.clear();
+        }
+        answers.stats.insert(ino, st.clone());
+        Ok(st)
+    }
+
+    fn answers(&self) -> std::sync::MutexGuard<'_, Answers> {
+        // Every update is one insert or clear: a poisoned lock still guards consistent maps.
+        self.answers.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// A resolved guest path.
@@ -34,7 +103,66 @@ pub struct Location {
 
 #[derive(Default)]
 pub struct MountTable {
-    pub mounts: Vec<Mount>,
+    mounts: Vec<Mount>,
+    /// Directories resolved lately: tools resolve `DIR/NAME` for every name of a directory.
+    dirs: DirMemo,
+}
+
+/// Where a path resolution stands: the directories from `/` to the current one, and how
+/// many symlinks it followed on the way (the limit counts them over the whole path).
+#[derive(Clone)]
+struct Walk {
+    stack: Vec<Location>,
+    symlinks: usize,
+}
+
+/// What one step of a resolution reached.
+enum Step {
+    /// The location of the name (a mounted root where something is mounted on it).
+    Child(Location),
+    /// A symlink to follow.
+    Symlink(Location),
+}
+
+/// Resolved directory paths (as given, followed to the end), cleared when the mounts change.
+#[derive(Default)]
+struct DirMemo(Mutex<HashMap<String, Arc<Walk>>>);
+
+/// Directory paths remembered at most; past that the memo starts again.
+const DIR_MEMO_ENTRIES: usize = 4096;
+
+impl DirMemo {
+    fn get(&self, path: &str) -> Option<Arc<Walk>> {
+        self.lock().get(path).cloned()
+    }
+
+    fn insert(&self, path: &str, walk: Arc<Walk>) {
+        let mut map = self.lock();
+        if map.len() >= DIR_MEMO_ENTRIES {
+            map.clear();
+        }
+        map.insert(path.to_string(), walk);
+    }
+
+    fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Walk>>> {
+        // Every update is one insert or clear: a poisoned map is still consistent.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A path split before its last component, when that is an ordinary name (not `.`, `..`,
+/// or empty from a trailing `/`): resolving the path is resolving the directory, then the name.
+fn split_last(path: &str) -> Option<(&str, &str)> {
+    let cut = path.rfind('/')?;
+    let (dir, name) = (&path[..cut], &path[cut + 1..]);
+    if name.is_empty() || name == "." || name == ".." {
+        return None;
+    }
+    Some((if dir.is_empty() { "/" } else { dir }, name))
 }
 
 /// Splits a guest path into its non-empty, non-`.` components.
@@ -63,6 +191,25 @@ pub fn check_path(path: &str) -> Result<()> {
 }
 
 impl MountTable {
+    pub fn mounts(&self) -> &[Mount] {
+        &self.mounts
+    }
+
+    pub fn push(&mut self, mount: Mount) {
+        self.dirs.clear();
+        self.mounts.push(mount);
+    }
+
+    pub fn remove(&mut self, index: usize) -> Mount {
+        self.dirs.clear();
+        self.mounts.remove(index)
+    }
+
+    pub fn clear(&mut self) {
+        self.dirs.clear();
+        self.mounts.clear();
+    }
+
     /// The mount at a canonical path, the most recent one when several are stacked.
     fn mount_at(&self, path: &str) -> Option<usize> {
         self.mounts.iter().rposition(|m| m.mountpoint == path)
@@ -89,7 +236,7 @@ impl MountTable {
     /// stat of a resolved location, with `st_dev` filled in.
     pub fn stat(&self, loc: &Location) -> Result<StatNs> {
         let mount = &self.mounts[loc.mount];
-        let mut st = mount.fs.stat(loc.ino)?;
+        let mut st = mount.stat(loc.ino)?;
         st.st_dev = mount.devno;
         Ok(st)
     }
@@ -100,67 +247,130 @@ impl MountTable {
     pub fn resolve(&self, path: &str, follow: bool) -> Result<Location> {
         check_path(path)?;
         let root = self.root()?;
-        let mut stack: Vec<Location> = vec![root.clone()];
-        let mut pending: VecDeque<String> = components(path).map(str::to_string).collect();
-        let mut symlinks = 0usize;
+        if let Some((dir, name)) = split_last(path) {
+            return self.resolve_name(dir, name, follow, root);
+        }
+        let start = Walk {
+            stack: vec![root.clone()],
+            symlinks: 0,
+        };
+        let pending = components(path).map(str::to_string).collect();
+        let mut end = self.continue_walk(start, pending, follow)?;
+        Ok(end.stack.pop().unwrap_or(root))
+    }
+
+    /// Resolves `NAME` in the directory path `dir`, as [`Self::resolve`] resolves the path
+    /// `DIR/NAME` (the `*list` calls give a directory and names in it).
+    pub fn resolve_in(&self, dir: &str, name: &str, follow: bool) -> Result<Location> {
+        if name.is_empty() || name == "." || name == ".." || name.contains('/') {
+            return self.resolve(&format!("{}/{}", dir, name), follow);
+        }
+        check_path(dir)?;
+        self.resolve_name(dir, name, follow, self.root()?)
+    }
+
+    /// Resolves an ordinary `name` in the directory path `dir`.
+    fn resolve_name(
+        &self,
+        dir: &str,
+        name: &str,
+        follow: bool,
+        root: Location,
+    ) -> Result<Location> {
+        let walk = self.resolve_dir_walk(dir, &root)?;
+        // The common case, a name that is not a symlink to follow, needs no copy of the
+        // remembered walk.
+        let start = match self.step(&walk.stack, name, follow)? {
+            Step::Child(child) => return Ok(child),
+            Step::Symlink(_) => (*walk).clone(),
+        };
+        let mut end = self.continue_walk(start, VecDeque::from([name.to_string()]), follow)?;
+        Ok(end.stack.pop().unwrap_or(root))
+    }
+
+    /// The walk to directory path `dir` (every component followed, as a path continuing
+    /// after it has them), remembered.
+    fn resolve_dir_walk(&self, dir: &str, root: &Location) -> Result<Arc<Walk>> {
+        if let Some(walk) = self.dirs.get(dir) {
+            return Ok(walk);
+        }
+        let start = Walk {
+            stack: vec![root.clone()],
+            symlinks: 0,
+        };
+        let pending = components(dir).map(str::to_string).collect();
+        let walk = Arc::new(self.continue_walk(start, pending, true)?);
+        self.dirs.insert(dir, walk.clone());
+        Ok(walk)
+    }
+
+    /// Continues a resolution through the `pending` components.
+    fn continue_walk(
+        &self,
+        walk: Walk,
+        mut pending: VecDeque<String>,
+        follow: bool,
+    ) -> Result<Walk> {
+        let Walk {
+            mut stack,
+            mut symlinks,
+        } = walk;
         while let Some(name) = pending.pop_front() {
-            let cur = stack.last().cloned().unwrap_or_else(|| root.clone());
             if name == ".." {
                 if stack.len() > 1 {
                     stack.pop();
                 }
                 continue;
             }
-            let fs = self.fs(&cur);
-            if !self.stat(&cur)?.is_dir() {
-                return Err(Error::new(
-                    libc::ENOTDIR,
-                    crate::error::strerror(libc::ENOTDIR),
-                ));
-            }
-            let ino = fs
-                .lookup(cur.ino, &name)?
-                .ok_or_else(|| Error::new(libc::ENOENT, crate::error::strerror(libc::ENOENT)))?;
-            let child_path = join(&cur.path, &name);
-            let child = match self.mount_at(&child_path) {
-                Some(m) => Location {
-                    mount: m,
-                    ino: self.mounts[m].fs.root(),
-                    path: child_path,
-                },
-                None => Location {
-                    mount: cur.mount,
-                    ino,
-                    path: child_path,
-                },
-            };
-            let is_last = pending.is_empty();
-            if (follow || !is_last) && self.fs(&child).stat(child.ino)?.is_symlink() {
-                symlinks += 1;
-                if symlinks > MAX_SYMLINKS {
-                    return Err(Error::new(libc::ELOOP, crate::error::strerror(libc::ELOOP)));
+            let follow_this = follow || !pending.is_empty();
+            match self.step(&stack, &name, follow_this)? {
+                Step::Child(child) => stack.push(child),
+                Step::Symlink(link) => {
+                    symlinks += 1;
+                    if symlinks > MAX_SYMLINKS {
+                        return Err(Error::new(libc::ELOOP, crate::error::strerror(libc::ELOOP)));
+                    }
+                    let target = self.fs(&link).read_link(link.ino)?;
+                    if target.starts_with('/') {
+                        stack.truncate(1);
+                    }
+                    for c in components(&target).collect::<Vec<_>>().into_iter().rev() {
+                        pending.push_front(c.to_string());
+                    }
                 }
-                let target = self.fs(&child).read_link(child.ino)?;
-                if target.starts_with('/') {
-                    stack.truncate(1);
-                }
-                for c in components(&target).collect::<Vec<_>>().into_iter().rev() {
-                    pending.push_front(c.to_string());
-                }
-                continue;
             }
-            // A directory reached again below itself (a hard-linked directory or a corrupt
-            // entry pointing up the tree): the kernel's dcache refuses such a lookup with
-            // ELOOP ("would have caused loop"), which also bounds every walk over the tree.
-            if stack
-                .iter()
-                .any(|a| a.mount == child.mount && a.ino == child.ino)
-            {
-                return Err(Error::new(libc::ELOOP, crate::error::strerror(libc::ELOOP)));
-            }
-            stack.push(child);
         }
-        Ok(stack.pop().unwrap_or(root))
+        Ok(Walk { stack, symlinks })
+    }
+
+    /// One step of a resolution: `name` in the directory at the end of `stack`.
+    fn step(&self, stack: &[Location], name: &str, follow: bool) -> Result<Step> {
+        let cur = stack
+            .last()
+            .ok_or_else(|| Error::new(libc::EIO, "empty path walk"))?;
+        if !self.stat(cur)?.is_dir() {
+            return Err(Error::new(
+                libc::ENOTDIR,
+                crate::error::strerror(libc::ENOTDIR),
+            ));
+        }
+        let ino = self.mounts[cur.mount]
+            .lookup(cur.ino, name)?
+            .ok_or_else(|| Error::new(libc::ENOENT, crate::error::strerror(libc::ENOENT)))?;
+        let child = self.child(cur, name, ino);
+        if follow && self.mounts[child.mount].stat(child.ino)?.is_symlink() {
+            return Ok(Step::Symlink(child));
+        }
+        // A directory reached again below itself (a hard-linked directory or a corrupt
+        // entry pointing up the tree): the kernel's dcache refuses such a lookup with
+        // ELOOP ("would have caused loop"), which also bounds every walk over the tree.
+        if stack
+            .iter()
+            .any(|a| a.mount == child.mount && a.ino == child.ino)
+        {
+            return Err(Error::new(libc::ELOOP, crate::error::strerror(libc::ELOOP)));
+        }
+        Ok(Step::Child(child))
     }
 
     /// Resolves a directory for listing; the error names the path like `opendir` does.

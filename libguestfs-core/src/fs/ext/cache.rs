@@ -2,7 +2,8 @@
 //! xattr blocks), so walking a tree or stat-ing a directory's files does not re-read the
 //! same blocks. Eviction is first-in first-out; the bound is in bytes.
 
-use std::collections::{HashMap, VecDeque};
+use ahash::AHashMap as HashMap;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 pub struct BlockCache {

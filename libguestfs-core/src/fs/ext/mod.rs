@@ -6,7 +6,7 @@
 //!
 //! Layout of the module, one on-disk structure per file: [`superblock`] (and blkid's naming),
 //! [`group`] (group descriptors, backups, overhead), [`inode`], [`extents`] and [`indirect`]
-//! (block mapping), [`dir`] (directory entries), [`hash`] (htree name hashes), [`readdir`]
+//! (block mapping), [`dir`] (directory entries), [`lookup`] (name lookup), [`hash`] (htree name hashes), [`readdir`]
 //! (the order readdir lists a directory in), [`xattr`], [`journal`] (jbd2 replay).
 
 mod cache;
@@ -18,6 +18,7 @@ mod hash;
 mod indirect;
 mod inode;
 mod journal;
+mod lookup;
 mod readdir;
 mod superblock;
 mod xattr;
@@ -97,6 +98,7 @@ pub struct ExtFs {
     /// Blocks replaced by the journal replay.
     overlay: Overlay,
     cache: Mutex<BlockCache>,
+    dir_indexes: lookup::DirIndexes,
     fs_type: &'static str,
     statvfs: StatVfs,
 }
@@ -218,6 +220,7 @@ impl ExtFs {
             .unwrap_or("ext4");
         let mut fs = ExtFs {
             cache: Mutex::new(BlockCache::new(geo.block_size as usize)),
+            dir_indexes: Default::default(),
             dev,
             sb,
             geo,
@@ -644,16 +647,7 @@ impl Filesystem for ExtFs {
                 crate::error::strerror(libc::ENAMETOOLONG),
             ));
         }
-        let mut found = None;
-        self.scan_dir(&inode, |ino, n, _| {
-            if n == &*name {
-                found = Some(u64::from(ino));
-                false
-            } else {
-                true
-            }
-        })?;
-        Ok(found)
+        Ok(self.find_name(&inode, &name)?.map(u64::from))
     }
 
     fn read_link(&self, ino: Ino) -> Result<String> {

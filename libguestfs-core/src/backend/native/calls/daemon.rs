@@ -11,7 +11,7 @@ const NATIVE_GROUPS: [&str; 6] = ["gdisk", "hivex", "journal", "linuxxattrs", "l
 
 impl api::Daemon for NativeBackend {
     fn internal_autosync(&mut self) -> Result<()> {
-        self.mounts.mounts.clear();
+        self.mounts.clear();
         Ok(())
     }
 

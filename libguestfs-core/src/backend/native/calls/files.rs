@@ -62,13 +62,17 @@ impl api::Files for NativeBackend {
     }
 
     fn internal_lstatnslist(&mut self, path: &str, names: &[String]) -> Result<Vec<StatNs>> {
+        let mounts = &self.mounts;
         Ok(names
             .iter()
             .map(|n| {
-                self.lstat_path(&join(path, n)).unwrap_or(StatNs {
-                    st_ino: -1,
-                    ..Default::default()
-                })
+                mounts
+                    .resolve_in(path, n, false)
+                    .and_then(|loc| mounts.stat(&loc))
+                    .unwrap_or(StatNs {
+                        st_ino: -1,
+                        ..Default::default()
+                    })
             })
             .collect())
     }
@@ -85,9 +89,15 @@ impl api::Files for NativeBackend {
     }
 
     fn internal_readlinklist(&mut self, path: &str, names: &[String]) -> Result<Vec<String>> {
+        let mounts = &self.mounts;
         Ok(names
             .iter()
-            .map(|n| self.readlink(&join(path, n)).unwrap_or_default())
+            .map(|n| {
+                mounts
+                    .resolve_in(path, n, false)
+                    .and_then(|loc| mounts.fs(&loc).read_link(loc.ino))
+                    .unwrap_or_default()
+            })
             .collect())
     }
 

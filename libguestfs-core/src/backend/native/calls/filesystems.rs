@@ -110,7 +110,7 @@ impl api::Filesystems for NativeBackend {
         let canonical = canonical_name(pathordevice);
         let idx = self
             .mounts
-            .mounts
+            .mounts()
             .iter()
             .rposition(|m| m.mountpoint == pathordevice || m.device == canonical)
             .ok_or_else(|| {
@@ -119,7 +119,7 @@ impl api::Filesystems for NativeBackend {
                     format!("umount: {}: not mounted.", pathordevice),
                 )
             })?;
-        let mp = self.mounts.mounts[idx].mountpoint.clone();
+        let mp = self.mounts.mounts()[idx].mountpoint.clone();
         let prefix = if mp == "/" {
             "/".to_string()
         } else {
@@ -127,7 +127,7 @@ impl api::Filesystems for NativeBackend {
         };
         if self
             .mounts
-            .mounts
+            .mounts()
             .iter()
             .skip(idx + 1)
             .any(|m| m.mountpoint.starts_with(&prefix))
@@ -137,19 +137,19 @@ impl api::Filesystems for NativeBackend {
                 format!("umount: /sysroot{}: target is busy.", sysroot_suffix(&mp)),
             ));
         }
-        self.mounts.mounts.remove(idx);
+        self.mounts.remove(idx);
         Ok(())
     }
 
     fn umount_all(&mut self) -> Result<()> {
-        self.mounts.mounts.clear();
+        self.mounts.clear();
         Ok(())
     }
 
     fn mounts(&mut self) -> Result<Vec<String>> {
         Ok(self
             .mounts
-            .mounts
+            .mounts()
             .iter()
             .map(|m| m.device.clone())
             .collect())
@@ -158,7 +158,7 @@ impl api::Filesystems for NativeBackend {
     fn mountpoints(&mut self) -> Result<Vec<(String, String)>> {
         Ok(self
             .mounts
-            .mounts
+            .mounts()
             .iter()
             .map(|m| (m.device.clone(), m.mountpoint.clone()))
             .collect())
