@@ -1,12 +1,19 @@
 //! Block devices: the "read bytes at an offset" layer every on-disk format reads through.
 //!
-//! Image formats (raw, qcow2) turn a file into a [`BlockDevice`]; partition tables and volume
-//! managers turn a device into more devices ([`Slice`], LVM segments); filesystems read from one.
+//! Image formats (raw, qcow2, VMDK, VDI, VHD, VHDX) turn a file into a [`BlockDevice`];
+//! partition tables and volume managers turn a device into more devices ([`Slice`], LVM
+//! segments); filesystems read from one.
 
+pub mod chain;
 pub mod external;
+mod mapped;
 pub mod probe;
 pub mod qcow2;
 pub mod raw;
+pub mod vdi;
+pub mod vhdx;
+pub mod vmdk;
+pub mod vpc;
 
 use crate::error::{Error, Result};
 use std::io;
@@ -53,6 +60,19 @@ pub fn read_vec(dev: &dyn BlockDevice, offset: u64, len: usize) -> io::Result<Ve
 /// [`read_vec`] for probes, where bytes that are not there just mean "no".
 pub fn read_in_range(dev: &dyn BlockDevice, offset: u64, len: usize) -> Option<Vec<u8>> {
     read_vec(dev, offset, len).ok()
+}
+
+/// Fills `buf` with the bytes of `dev` at `offset`; bytes past its end read as zeros, as qemu
+/// reads a file past its end (a truncated image, an extent shorter than its descriptor says).
+pub fn read_or_zero(dev: &dyn BlockDevice, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    let avail = dev.size().saturating_sub(offset);
+    let n = (buf.len() as u64).min(avail) as usize;
+    let (inside, outside) = buf.split_at_mut(n);
+    if !inside.is_empty() {
+        dev.read_exact_at(inside, offset)?;
+    }
+    outside.fill(0);
+    Ok(())
 }
 
 /// A window `[start, start+len)` of another device: a partition, or a linear LVM segment.
@@ -103,6 +123,11 @@ impl BlockDevice for Zero {
 pub enum ImageFormat {
     Raw,
     Qcow2,
+    Vmdk,
+    Vdi,
+    /// VHD (qemu's driver name is "vpc", after Virtual PC).
+    Vpc,
+    Vhdx,
 }
 
 impl ImageFormat {
@@ -112,9 +137,13 @@ impl ImageFormat {
         match name {
             "raw" => Ok(ImageFormat::Raw),
             "qcow2" => Ok(ImageFormat::Qcow2),
+            "vmdk" => Ok(ImageFormat::Vmdk),
+            "vdi" => Ok(ImageFormat::Vdi),
+            "vpc" => Ok(ImageFormat::Vpc),
+            "vhdx" => Ok(ImageFormat::Vhdx),
             other => Err(Error::new(
                 libc::ENOTSUP,
-                format!("disk image format ‘{}’ is not supported by the native backend, which reads raw and qcow2 (LIBGUESTFS_BACKEND=direct reads it through qemu)", other),
+                format!("disk image format ‘{}’ is not supported by the native backend, which reads raw, qcow2, vmdk, vdi, vpc and vhdx (LIBGUESTFS_BACKEND=direct reads it through qemu)", other),
             )),
         }
     }
@@ -123,6 +152,10 @@ impl ImageFormat {
         match self {
             ImageFormat::Raw => "raw",
             ImageFormat::Qcow2 => "qcow2",
+            ImageFormat::Vmdk => "vmdk",
+            ImageFormat::Vdi => "vdi",
+            ImageFormat::Vpc => "vpc",
+            ImageFormat::Vhdx => "vhdx",
         }
     }
 }
@@ -141,11 +174,7 @@ pub fn open_image(path: &Path, format: Option<ImageFormat>) -> Result<(Device, I
         Some(f) => f,
         None => detect_format(path)?,
     };
-    let dev: Device = match format {
-        ImageFormat::Raw => Arc::new(raw::RawImage::open(path)?),
-        ImageFormat::Qcow2 => qcow2::open(path)?,
-    };
-    Ok((dev, format))
+    Ok((chain::open(path, format)?, format))
 }
 
 #[cfg(test)]
