@@ -71,8 +71,10 @@ pub(super) struct SparseExtent {
     size: u64,
     grain: u64,
     gtes_per_gt: u64,
-    /// Grain table offsets (in sectors), 0 for none.
+    /// Grain table offsets (in sectors), 0 for none: the entries inside the file.
     directory: Vec<u32>,
+    /// Entries the directory has; those past the end of the file read as 0.
+    directory_len: u64,
     compressed: bool,
     marker: bool,
     zero_grain: bool,
@@ -143,11 +145,10 @@ impl SparseExtent {
         let mut raw = vec![0u8; (in_file * 4) as usize];
         file.read_exact_at(&mut raw, gd_at)
             .map_err(|e| Error::from(e).context(name))?;
-        let mut directory: Vec<u32> = raw
+        let directory: Vec<u32> = raw
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
-        directory.resize(gd_entries as usize, 0);
         Ok(SparseExtent {
             name: name.to_string(),
             file,
@@ -155,6 +156,7 @@ impl SparseExtent {
             grain,
             gtes_per_gt: u64::from(h.gtes_per_gt),
             directory,
+            directory_len: gd_entries,
             compressed,
             marker: h.flags & FLAG_MARKER != 0,
             zero_grain: h.flags & FLAG_ZERO_GRAIN != 0,
@@ -295,9 +297,10 @@ impl BlockMap for WithParent<'_> {
     fn piece(&self, index: u64) -> io::Result<Piece> {
         let e = self.extent;
         let gd_index = index / e.gtes_per_gt;
-        let Some(&table_at) = e.directory.get(gd_index as usize) else {
+        if gd_index >= e.directory_len {
             return Err(e.corrupt(format!("grain {} beyond the grain directory", index)));
-        };
+        }
+        let table_at = e.directory.get(gd_index as usize).copied().unwrap_or(0);
         if table_at == 0 {
             return Ok(Piece::Lower);
         }
