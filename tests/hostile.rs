@@ -496,7 +496,7 @@ fn damaged_virtual_disk_images_are_one_line() {
     let (img, mut b) = create("vpc", "subformat=dynamic", "entries.vhd");
     b[512 + 28..512 + 32].copy_from_slice(&0x1fff_ffffu32.to_be_bytes());
     fs::write(&img, &b).unwrap();
-    damaged.push((img, "invalid VHD image"));
+    damaged.push((img, "corrupt VHD image"));
     // A VDI whose block map lies past the end of the file.
     let (img, mut b) = create("vdi", "static=off", "map.vdi");
     b[340..344].copy_from_slice(&0x7fff_fe00u32.to_le_bytes());
@@ -516,7 +516,8 @@ fn damaged_virtual_disk_images_are_one_line() {
         expect_code(&r, 1);
         assert_eq!(r.stderr.lines().count(), 1, "{}: {}", r.cmdline, r.stderr);
         assert!(
-            r.stderr.starts_with(&format!("libguestfs: error: {}: ", img.display()))
+            r.stderr
+                .starts_with(&format!("libguestfs: error: {}: ", img.display()))
                 && r.stderr.contains(why),
             "{}: {}",
             r.cmdline,

@@ -5,66 +5,10 @@
 use guestfs::block::{self, BlockDevice, ImageFormat};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-/// A scratch directory removed at the end of the test.
-struct TempDir(PathBuf);
+mod qemu_images;
 
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let base = std::env::var_os("TMPDIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/tmp"));
-        let dir = base.join(format!("guestfs-diskfmt-{}-{}", name, std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn have_qemu() -> bool {
-    for tool in ["qemu-img", "qemu-io"] {
-        let ok = Command::new(tool)
-            .arg("--version")
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if !ok {
-            eprintln!("SKIP: {} is not installed", tool);
-            return false;
-        }
-    }
-    true
-}
-
-fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{}: {}", cmd, e));
-    assert!(
-        out.status.success(),
-        "{} {:?} failed: {}{}",
-        cmd,
-        args,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use qemu_images::{have_qemu, run, s, TempDir};
 
 /// A raw disk of `size` bytes with data, holes, and zero runs in data, in a pattern that
 /// makes every offset's bytes distinct.
@@ -150,7 +94,7 @@ fn every_subformat_reads_the_bytes_qemu_reads() {
     if !have_qemu() {
         return;
     }
-    let tmp = TempDir::new("subformats");
+    let tmp = TempDir::new("diskfmt", "subformats");
     let raw = tmp.path("disk.raw");
     // Not a whole number of MiB, nor of a VHD geometry: sizes are rounded as qemu rounds them.
     patterned_raw(&raw, 10 * 1024 * 1024 + 3 * 512);
@@ -195,7 +139,7 @@ fn vmdk_children_read_through_their_parent() {
     if !have_qemu() {
         return;
     }
-    let tmp = TempDir::new("parent");
+    let tmp = TempDir::new("diskfmt", "parent");
     let raw = tmp.path("base.raw");
     patterned_raw(&raw, 4 * 1024 * 1024);
     let base = tmp.path("base.vmdk");
@@ -256,7 +200,7 @@ fn assert_one_line(e: &guestfs::error::Error, contains: &str) {
 
 #[test]
 fn vmdk_descriptors_may_only_name_regular_files() {
-    let tmp = TempDir::new("unsafe");
+    let tmp = TempDir::new("diskfmt", "unsafe");
     let fifo = tmp.path("fifo");
     run("mkfifo", &[s(&fifo)]);
     fs::write(tmp.path("ok.bin"), vec![7u8; 4096]).unwrap();
@@ -285,7 +229,7 @@ fn vmdk_descriptors_may_only_name_regular_files() {
 
 #[test]
 fn looping_vmdk_parents_are_refused() {
-    let tmp = TempDir::new("loop");
+    let tmp = TempDir::new("diskfmt", "loop");
     let a = tmp.path("a.vmdk");
     let b = tmp.path("b.vmdk");
     fs::write(tmp.path("data.bin"), vec![1u8; 4096]).unwrap();
@@ -312,7 +256,7 @@ fn damaged_images_fail_cleanly() {
     if !have_qemu() {
         return;
     }
-    let tmp = TempDir::new("damaged");
+    let tmp = TempDir::new("diskfmt", "damaged");
     let raw = tmp.path("disk.raw");
     patterned_raw(&raw, 4 * 1024 * 1024);
     let make = |format: &str, options: &str, name: &str| -> (PathBuf, Vec<u8>) {
@@ -346,7 +290,7 @@ fn damaged_images_fail_cleanly() {
     let (img, mut b) = make("vpc", "subformat=dynamic", "entries.vhd");
     b[512 + 28..512 + 32].copy_from_slice(&0x1fff_ffffu32.to_be_bytes());
     write(&img, &b);
-    assert_one_line(&open_err(&img, "vpc"), "invalid VHD image");
+    assert_one_line(&open_err(&img, "vpc"), "corrupt VHD image");
     // VHD: a truncated dynamic image.
     let (img, b) = make("vpc", "subformat=dynamic", "short.vhd");
     write(&img, &b[..b.len() / 2]);

@@ -104,6 +104,20 @@ impl BlockDevice for Slice {
     }
 }
 
+/// EIO: `NAME: corrupt FORMAT image: WHAT`, the image is damaged or not a sane image.
+pub(crate) fn corrupt(name: &str, format: &str, what: impl std::fmt::Display) -> Error {
+    Error::corrupt(format!("{}: corrupt {} image: {}", name, format, what))
+}
+
+/// ENOTSUP: a valid image using a feature the native backend does not implement (`auto`
+/// hands such an image to the appliance).
+pub(crate) fn unsupported(name: &str, what: impl std::fmt::Display) -> Error {
+    Error::new(
+        libc::ENOTSUP,
+        format!("{}: {} (not supported by the native backend)", name, what),
+    )
+}
+
 /// A device whose every byte is zero (an unallocated backing image, a `zero` LVM segment).
 pub struct Zero(pub u64);
 

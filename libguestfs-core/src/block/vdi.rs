@@ -35,17 +35,11 @@ pub struct VdiImage {
 }
 
 fn corrupt(name: &str, what: impl std::fmt::Display) -> Error {
-    Error::corrupt(format!("{}: corrupt VDI image: {}", name, what))
+    super::corrupt(name, "VDI", what)
 }
 
 fn unsupported(name: &str, what: impl std::fmt::Display) -> Error {
-    Error::new(
-        libc::ENOTSUP,
-        format!(
-            "{}: unsupported VDI image ({}) (not supported by the native backend)",
-            name, what
-        ),
-    )
+    super::unsupported(name, format_args!("VDI image with {}", what))
 }
 
 /// Opens a VDI image over the bytes of `source`; `name` identifies it in errors.

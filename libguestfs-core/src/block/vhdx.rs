@@ -12,7 +12,7 @@
 //! hands the image to the appliance.
 
 use super::mapped::{self, BlockMap, Piece};
-use super::{read_or_zero, BlockDevice, Device};
+use super::{read_or_zero, unsupported, BlockDevice, Device};
 use crate::bytes::{le16, le32, le64};
 use crate::error::{Error, Result};
 use std::io;
@@ -114,14 +114,7 @@ pub struct VhdxImage {
 }
 
 fn corrupt(name: &str, what: impl std::fmt::Display) -> Error {
-    Error::corrupt(format!("{}: corrupt VHDX image: {}", name, what))
-}
-
-fn unsupported(name: &str, what: impl std::fmt::Display) -> Error {
-    Error::new(
-        libc::ENOTSUP,
-        format!("{}: {} (not supported by the native backend)", name, what),
-    )
+    super::corrupt(name, "VHDX", what)
 }
 
 /// CRC-32C of `buf` with its 4-byte checksum field at `at` read as zero.

@@ -14,7 +14,7 @@ mod sparse;
 
 use super::external;
 use super::qcow2::BackingFile;
-use super::{check_range, read_or_zero, BlockDevice, Device};
+use super::{check_range, read_or_zero, unsupported, BlockDevice, Device};
 use crate::error::{Error, Result};
 use descriptor::{Extent, ExtentKind};
 use sparse::SparseExtent;
@@ -40,15 +40,8 @@ pub trait Files {
     fn parent(&mut self, b: &BackingFile) -> Result<Device>;
 }
 
-pub(crate) fn corrupt(name: &str, what: impl std::fmt::Display) -> Error {
-    Error::corrupt(format!("{}: corrupt VMDK image: {}", name, what))
-}
-
-pub(crate) fn unsupported(name: &str, what: impl std::fmt::Display) -> Error {
-    Error::new(
-        libc::ENOTSUP,
-        format!("{}: {} (not supported by the native backend)", name, what),
-    )
+fn corrupt(name: &str, what: impl std::fmt::Display) -> Error {
+    super::corrupt(name, "VMDK", what)
 }
 
 /// The start of a file: what qemu reads to tell a descriptor from a sparse extent.

@@ -49,7 +49,7 @@ enum Layout {
 }
 
 fn invalid(name: &str, what: impl std::fmt::Display) -> Error {
-    Error::corrupt(format!("{}: invalid VHD image: {}", name, what))
+    super::corrupt(name, "VHD", what)
 }
 
 /// One's complement of the byte sum, the checksum field read as zero.
