@@ -72,13 +72,13 @@ pub fn open_source(source: Device, name: &str) -> Result<VdiImage> {
             format_args!("version {}.{}", version >> 16, version & 0xffff),
         ));
     }
-    if offset_bmap % SECTOR != 0 {
+    if !offset_bmap.is_multiple_of(SECTOR) {
         return Err(unsupported(
             name,
             format_args!("unaligned block map offset {:#x}", offset_bmap),
         ));
     }
-    if offset_data % SECTOR != 0 {
+    if !offset_data.is_multiple_of(SECTOR) {
         return Err(unsupported(
             name,
             format_args!("unaligned data offset {:#x}", offset_data),

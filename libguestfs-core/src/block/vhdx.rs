@@ -347,7 +347,7 @@ pub fn open_source(source: Device, name: &str) -> Result<VhdxImage> {
     let file_size = src.size();
     let mut payload = 0u64;
     for (i, &e) in bat.iter().enumerate() {
-        let is_bitmap = (i as u64 + 1) % (chunk_ratio + 1) == 0;
+        let is_bitmap = (i as u64 + 1).is_multiple_of(chunk_ratio + 1);
         if is_bitmap || e & 7 != PAYLOAD_FULLY_PRESENT {
             payload += u64::from(!is_bitmap);
             continue;

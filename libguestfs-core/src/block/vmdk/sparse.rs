@@ -33,6 +33,9 @@ const MAX_GD_ENTRIES: u64 = 32 * 1024 * 1024;
 const MAX_COMPRESSED_GRAIN: u64 = 16 << 20;
 /// Grain tables kept decoded (each at most 2 KiB).
 const GT_CACHE_TABLES: usize = 4096;
+/// Memory for decompressed grains kept (a filesystem's metadata sits in a few grains that
+/// are read again and again); at least one grain is kept.
+const GRAIN_CACHE_BYTES: u64 = 4 << 20;
 /// A grain marker: the grain's LBA (u64) and its compressed size (u32), then the data.
 const MARKER_LEN: u64 = 12;
 
@@ -79,7 +82,9 @@ pub(super) struct SparseExtent {
     marker: bool,
     zero_grain: bool,
     tables: Mutex<HashMap<u32, Arc<[u32]>>>,
-    last_grain: Mutex<Option<(u64, Arc<Vec<u8>>)>>,
+    /// Decompressed grains by host offset, at most `grain_cache_len` of them.
+    grains: Mutex<HashMap<u64, Arc<Vec<u8>>>>,
+    grain_cache_len: usize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -161,7 +166,8 @@ impl SparseExtent {
             marker: h.flags & FLAG_MARKER != 0,
             zero_grain: h.flags & FLAG_ZERO_GRAIN != 0,
             tables: Mutex::new(HashMap::new()),
-            last_grain: Mutex::new(None),
+            grains: Mutex::new(HashMap::new()),
+            grain_cache_len: (GRAIN_CACHE_BYTES / grain).max(1) as usize,
         })
     }
 
@@ -214,10 +220,8 @@ impl SparseExtent {
 
     /// The decompressed grain whose data (or marker) is at host offset `at`.
     fn grain_data(&self, at: u64) -> io::Result<Arc<Vec<u8>>> {
-        if let Some((key, data)) = &*lock(&self.last_grain) {
-            if *key == at {
-                return Ok(data.clone());
-            }
+        if let Some(data) = lock(&self.grains).get(&at) {
+            return Ok(data.clone());
         }
         // qemu reads two grains' worth: a grain that does not compress well, with its marker,
         // takes more than one.
@@ -253,7 +257,11 @@ impl SparseExtent {
             }
         }
         let out = Arc::new(out);
-        *lock(&self.last_grain) = Some((at, out.clone()));
+        let mut grains = lock(&self.grains);
+        if grains.len() >= self.grain_cache_len {
+            grains.clear();
+        }
+        grains.insert(at, out.clone());
         Ok(out)
     }
 }
