@@ -429,21 +429,28 @@ fn vmdk_extents_and_qed_backing_files_must_be_regular_files() {
         "disk.vmdk",
         "4M",
     ]);
-    let sound = run_on_backend(&vmdk, "virt-filesystems", &["-a", s(&vmdk)], "direct");
-    expect_code(&sound, 0);
+    // The native backend reads the extents itself, after the same check.
+    for backend in ["direct", "native"] {
+        let sound = run_on_backend(&vmdk, "virt-filesystems", &["-a", s(&vmdk)], backend);
+        expect_code(&sound, 0);
+    }
     let flat = tmp.join("disk-flat.vmdk");
     fs::remove_file(&flat).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &flat).unwrap();
-    let r = run_on_backend(&vmdk, "virt-filesystems", &["-a", s(&vmdk)], "direct");
-    expect_code(&r, 1);
-    assert_eq!(
-        r.stderr,
-        format!(
-            "libguestfs: error: {}: extent disk-flat.vmdk ({}): a character device, not a regular file\n",
-            vmdk.display(),
-            flat.display()
-        )
-    );
+    for backend in ["direct", "native"] {
+        let r = run_on_backend(&vmdk, "virt-filesystems", &["-a", s(&vmdk)], backend);
+        expect_code(&r, 1);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "libguestfs: error: {}: extent disk-flat.vmdk ({}): a character device, not a regular file\n",
+                vmdk.display(),
+                flat.display()
+            ),
+            "{}",
+            backend
+        );
+    }
 
     let fifo = tmp.join("fifo");
     let c = std::ffi::CString::new(s(&fifo)).unwrap();
@@ -466,6 +473,57 @@ fn vmdk_extents_and_qed_backing_files_must_be_regular_files() {
             tmp.join("base.raw").display()
         )
     );
+}
+
+/// Damaged VHD, VDI, VHDX and VMDK images: the native backend refuses each in one line and
+/// exits 1 (the tables are checked against the file before anything is allocated from them).
+#[test]
+fn damaged_virtual_disk_images_are_one_line() {
+    let tmp = TempDir::new("hostile-diskfmt");
+    let create = |format: &str, options: &str, name: &str| -> (PathBuf, Vec<u8>) {
+        let img = tmp.join(name);
+        virt_tools_tests::sh(
+            std::process::Command::new("qemu-img")
+                .args(["create", "-q", "-f", format, "-o", options])
+                .arg(&img)
+                .arg("64M"),
+        );
+        let bytes = fs::read(&img).unwrap();
+        (img, bytes)
+    };
+    let mut damaged = Vec::new();
+    // A VHD whose BAT has far more entries than the file holds.
+    let (img, mut b) = create("vpc", "subformat=dynamic", "entries.vhd");
+    b[512 + 28..512 + 32].copy_from_slice(&0x1fff_ffffu32.to_be_bytes());
+    fs::write(&img, &b).unwrap();
+    damaged.push((img, "corrupt VHD image"));
+    // A VDI whose block map lies past the end of the file.
+    let (img, mut b) = create("vdi", "static=off", "map.vdi");
+    b[340..344].copy_from_slice(&0x7fff_fe00u32.to_le_bytes());
+    fs::write(&img, &b).unwrap();
+    damaged.push((img, "corrupt VDI image"));
+    // A VHDX cut short inside its headers.
+    let (img, b) = create("vhdx", "subformat=dynamic", "short.vhdx");
+    fs::write(&img, &b[..100_000]).unwrap();
+    damaged.push((img, "corrupt VHDX image"));
+    // A sparse VMDK claiming a grain directory larger than any disk's.
+    let (img, mut b) = create("vmdk", "subformat=monolithicSparse", "capacity.vmdk");
+    b[12..20].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
+    fs::write(&img, &b).unwrap();
+    damaged.push((img, "corrupt VMDK image"));
+    for (img, why) in &damaged {
+        let r = run_on_backend(img, "virt-filesystems", &["-a", s(img)], "native");
+        expect_code(&r, 1);
+        assert_eq!(r.stderr.lines().count(), 1, "{}: {}", r.cmdline, r.stderr);
+        assert!(
+            r.stderr
+                .starts_with(&format!("libguestfs: error: {}: ", img.display()))
+                && r.stderr.contains(why),
+            "{}: {}",
+            r.cmdline,
+            r.stderr
+        );
+    }
 }
 
 /// A backing chain longer than 32 images is refused by both backends; 32 are read.

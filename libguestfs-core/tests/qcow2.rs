@@ -3,67 +3,13 @@
 
 use guestfs::block::{self, qcow2, BlockDevice, ImageFormat};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-/// A scratch directory removed at the end of the test.
-struct TempDir(PathBuf);
+mod qemu_images;
 
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let base = std::env::var_os("TMPDIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/tmp"));
-        let dir = base.join(format!("guestfs-qcow2-{}-{}", name, std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn have_qemu() -> bool {
-    for tool in ["qemu-img", "qemu-io"] {
-        let ok = Command::new(tool)
-            .arg("--version")
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if !ok {
-            eprintln!("SKIP: {} is not installed", tool);
-            return false;
-        }
-    }
-    true
-}
-
-fn run(cmd: &str, args: &[&str]) {
-    let out = Command::new(cmd)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{}: {}", cmd, e));
-    assert!(
-        out.status.success(),
-        "{} {:?} failed: {}{}",
-        cmd,
-        args,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use qemu_images::{have_qemu, run, s, TempDir};
 
 /// A deterministic test pattern: zeros, byte fills, text and pseudo-random blocks, so that
 /// images hold unallocated, compressible and incompressible clusters.
@@ -174,7 +120,7 @@ fn convert_and_check(name: &str, extra: &[&str]) {
     if !have_qemu() {
         return;
     }
-    let dir = TempDir::new(name);
+    let dir = TempDir::new("qcow2", name);
     let raw = dir.path("src.raw");
     let data = pattern((5 << 20) + 12288, 7);
     fs::write(&raw, &data).unwrap();
@@ -244,7 +190,7 @@ fn written_with_qemu_io() {
     if !have_qemu() {
         return;
     }
-    let dir = TempDir::new("qemuio");
+    let dir = TempDir::new("qcow2", "qemuio");
     let cases: &[(&str, &str)] = &[
         ("v3.qcow2", "cluster_size=65536"),
         ("v2.qcow2", "compat=0.10"),
@@ -290,7 +236,7 @@ fn backing_chain() {
     if !have_qemu() {
         return;
     }
-    let dir = TempDir::new("chain");
+    let dir = TempDir::new("qcow2", "chain");
     fs::create_dir_all(dir.path("images")).unwrap();
     fs::create_dir_all(dir.path("top")).unwrap();
     let base = dir.path("images/base.raw");
@@ -438,7 +384,7 @@ fn backing_format_detected_without_extension() {
     if !have_qemu() {
         return;
     }
-    let dir = TempDir::new("detect");
+    let dir = TempDir::new("qcow2", "detect");
     let base = dir.path("base.raw");
     fs::write(&base, pattern(1 << 20, 5)).unwrap();
     let mid = dir.path("mid.qcow2");
@@ -487,7 +433,7 @@ fn missing_backing_file_names_both_files() {
     if !have_qemu() {
         return;
     }
-    let dir = TempDir::new("missing");
+    let dir = TempDir::new("qcow2", "missing");
     let base = dir.path("base.raw");
     fs::write(&base, vec![1u8; 65536]).unwrap();
     let top = dir.path("top.qcow2");
@@ -525,7 +471,7 @@ fn backing_chain_loop_is_refused() {
     if !have_qemu() {
         return;
     }
-    let dir = TempDir::new("loop");
+    let dir = TempDir::new("qcow2", "loop");
     let a = dir.path("a.qcow2");
     let b = dir.path("b.qcow2");
     run("qemu-img", &["create", "-q", "-f", "qcow2", s(&a), "1M"]);
@@ -559,7 +505,7 @@ fn truncated_image_reads_like_qemu() {
     if !have_qemu() {
         return;
     }
-    let dir = TempDir::new("trunc");
+    let dir = TempDir::new("qcow2", "trunc");
     for (name, opts) in [
         ("plain.qcow2", "cluster_size=65536"),
         ("compressed.qcow2", ""),
@@ -659,7 +605,7 @@ fn unsupported_features_are_refused() {
     if !have_qemu() {
         return;
     }
-    let dir = TempDir::new("refuse");
+    let dir = TempDir::new("qcow2", "refuse");
     let luks = dir.path("luks.qcow2");
     run(
         "qemu-img",
@@ -733,7 +679,7 @@ fn damaged_headers_are_errors_not_panics() {
     if !have_qemu() {
         return;
     }
-    let dir = TempDir::new("damaged");
+    let dir = TempDir::new("qcow2", "damaged");
     let img = dir.path("img.qcow2");
     run("qemu-img", &["create", "-q", "-f", "qcow2", s(&img), "64M"]);
     let good = fs::read(&img).unwrap();
@@ -785,7 +731,7 @@ fn reads_spanning_clusters_are_coalesced() {
     if !have_qemu() {
         return;
     }
-    let dir = TempDir::new("coalesce");
+    let dir = TempDir::new("qcow2", "coalesce");
     let raw = dir.path("src.raw");
     let data: Vec<u8> = (0..4u32 << 20).map(|i| (i % 251) as u8 | 1).collect();
     fs::write(&raw, &data).unwrap();

@@ -1,13 +1,20 @@
 //! Block devices: the "read bytes at an offset" layer every on-disk format reads through.
 //!
-//! Image formats (raw, qcow2) turn a file into a [`BlockDevice`]; partition tables and volume
-//! managers turn a device into more devices ([`Slice`], LVM segments); filesystems read from one.
+//! Image formats (raw, qcow2, VMDK, VDI, VHD, VHDX) turn a file into a [`BlockDevice`];
+//! partition tables and volume managers turn a device into more devices ([`Slice`], LVM
+//! segments); filesystems read from one.
 
 pub mod cache;
+pub mod chain;
 pub mod external;
+mod mapped;
 pub mod probe;
 pub mod qcow2;
 pub mod raw;
+pub mod vdi;
+pub mod vhdx;
+pub mod vmdk;
+pub mod vpc;
 
 use crate::error::{Error, Result};
 use std::io;
@@ -56,6 +63,19 @@ pub fn read_in_range(dev: &dyn BlockDevice, offset: u64, len: usize) -> Option<V
     read_vec(dev, offset, len).ok()
 }
 
+/// Fills `buf` with the bytes of `dev` at `offset`; bytes past its end read as zeros, as qemu
+/// reads a file past its end (a truncated image, an extent shorter than its descriptor says).
+pub fn read_or_zero(dev: &dyn BlockDevice, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    let avail = dev.size().saturating_sub(offset);
+    let n = (buf.len() as u64).min(avail) as usize;
+    let (inside, outside) = buf.split_at_mut(n);
+    if !inside.is_empty() {
+        dev.read_exact_at(inside, offset)?;
+    }
+    outside.fill(0);
+    Ok(())
+}
+
 /// A window `[start, start+len)` of another device: a partition, or a linear LVM segment.
 pub struct Slice {
     inner: Device,
@@ -85,6 +105,20 @@ impl BlockDevice for Slice {
     }
 }
 
+/// EIO: `NAME: corrupt FORMAT image: WHAT`, the image is damaged or not a sane image.
+pub(crate) fn corrupt(name: &str, format: &str, what: impl std::fmt::Display) -> Error {
+    Error::corrupt(format!("{}: corrupt {} image: {}", name, format, what))
+}
+
+/// ENOTSUP: a valid image using a feature the native backend does not implement (`auto`
+/// hands such an image to the appliance).
+pub(crate) fn unsupported(name: &str, what: impl std::fmt::Display) -> Error {
+    Error::new(
+        libc::ENOTSUP,
+        format!("{}: {} (not supported by the native backend)", name, what),
+    )
+}
+
 /// A device whose every byte is zero (an unallocated backing image, a `zero` LVM segment).
 pub struct Zero(pub u64);
 
@@ -104,6 +138,11 @@ impl BlockDevice for Zero {
 pub enum ImageFormat {
     Raw,
     Qcow2,
+    Vmdk,
+    Vdi,
+    /// VHD (qemu's driver name is "vpc", after Virtual PC).
+    Vpc,
+    Vhdx,
 }
 
 impl ImageFormat {
@@ -113,9 +152,13 @@ impl ImageFormat {
         match name {
             "raw" => Ok(ImageFormat::Raw),
             "qcow2" => Ok(ImageFormat::Qcow2),
+            "vmdk" => Ok(ImageFormat::Vmdk),
+            "vdi" => Ok(ImageFormat::Vdi),
+            "vpc" => Ok(ImageFormat::Vpc),
+            "vhdx" => Ok(ImageFormat::Vhdx),
             other => Err(Error::new(
                 libc::ENOTSUP,
-                format!("disk image format ‘{}’ is not supported by the native backend, which reads raw and qcow2 (LIBGUESTFS_BACKEND=direct reads it through qemu)", other),
+                format!("disk image format ‘{}’ is not supported by the native backend, which reads raw, qcow2, vmdk, vdi, vpc and vhdx (LIBGUESTFS_BACKEND=direct reads it through qemu)", other),
             )),
         }
     }
@@ -124,6 +167,10 @@ impl ImageFormat {
         match self {
             ImageFormat::Raw => "raw",
             ImageFormat::Qcow2 => "qcow2",
+            ImageFormat::Vmdk => "vmdk",
+            ImageFormat::Vdi => "vdi",
+            ImageFormat::Vpc => "vpc",
+            ImageFormat::Vhdx => "vhdx",
         }
     }
 }
@@ -135,17 +182,14 @@ pub fn detect_format(path: &Path) -> Result<ImageFormat> {
     ImageFormat::parse(name).map_err(|e| e.context(&path.display().to_string()))
 }
 
-/// Opens a disk image read-only, behind a [`cache::CachedDevice`]. `format` None means detect it (as qemu does when the user
-/// gives no `--format`).
+/// Opens a disk image read-only, behind a [`cache::CachedDevice`]. `format` None means
+/// detect it (as qemu does when the user gives no `--format`).
 pub fn open_image(path: &Path, format: Option<ImageFormat>) -> Result<(Device, ImageFormat)> {
     let format = match format {
         Some(f) => f,
         None => detect_format(path)?,
     };
-    let dev: Device = match format {
-        ImageFormat::Raw => Arc::new(raw::RawImage::open(path)?),
-        ImageFormat::Qcow2 => qcow2::open(path)?,
-    };
+    let dev = chain::open(path, format)?;
     Ok((Arc::new(cache::CachedDevice::new(dev)), format))
 }
 

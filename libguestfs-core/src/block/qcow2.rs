@@ -15,13 +15,11 @@ mod image;
 pub use header::{FeatureName, Header};
 pub use image::Qcow2Image;
 
-use super::raw::RawImage;
 use super::{probe, Device, ImageFormat};
 use crate::error::{strerror, Error, Result};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// The first four bytes of every qcow2 image.
 pub const MAGIC: [u8; 4] = *b"QFI\xfb";
@@ -61,25 +59,7 @@ pub fn open_source(
 
 /// Opens the qcow2 image file at `path` read-only, with its backing chain.
 pub fn open(path: &Path) -> Result<Device> {
-    let mut chain = Vec::new();
-    Ok(Arc::new(open_chain(path, &mut chain)?))
-}
-
-/// Opens one image of a chain; `chain` holds the images that lead to it.
-fn open_chain(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Qcow2Image> {
-    let name = path.display().to_string();
-    if chain.len() >= MAX_CHAIN_LENGTH {
-        return Err(chain_too_long(&name));
-    }
-    let id = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    if chain.contains(&id) {
-        return Err(chain_loops(&name));
-    }
-    let source: Device = Arc::new(RawImage::open(path)?);
-    chain.push(id);
-    let image = open_source(source, &name, &mut |b| open_backing(path, &name, b, chain));
-    chain.pop();
-    image
+    super::chain::open(path, ImageFormat::Qcow2)
 }
 
 /// Where qemu looks for a backing file: absolute names as they are, relative names in the
@@ -171,7 +151,12 @@ pub(super) fn backing_target(
 }
 
 /// A backing file that passed [`safe_file`] but could not be read.
-fn backing_io_error(overlay_name: &str, b: &BackingFile, path: &Path, e: &Error) -> Error {
+pub(super) fn backing_io_error(
+    overlay_name: &str,
+    b: &BackingFile,
+    path: &Path,
+    e: &Error,
+) -> Error {
     let errno = errno_or_eio(e);
     file_error(
         overlay_name,
@@ -211,33 +196,6 @@ fn errno_or_eio(e: &Error) -> i32 {
     } else {
         libc::EIO
     }
-}
-
-/// Opens the backing file `b` named by the image at `overlay`.
-fn open_backing(
-    overlay: &Path,
-    overlay_name: &str,
-    b: &BackingFile,
-    chain: &mut Vec<PathBuf>,
-) -> Result<Device> {
-    let (path, format) = backing_target(overlay, overlay_name, b)?;
-    let format = match format.as_str() {
-        // qemu's protocol driver for plain files, named as a format.
-        "file" => ImageFormat::Raw,
-        f => ImageFormat::parse(f).map_err(|e| {
-            e.context(&format!(
-                "{}: backing file {}",
-                overlay_name,
-                b.name.display()
-            ))
-        })?,
-    };
-    Ok(match format {
-        ImageFormat::Raw => Arc::new(
-            RawImage::open(&path).map_err(|e| backing_io_error(overlay_name, b, &path, &e))?,
-        ),
-        ImageFormat::Qcow2 => Arc::new(open_chain(&path, chain)?),
-    })
 }
 
 pub(super) fn chain_too_long(name: &str) -> Error {

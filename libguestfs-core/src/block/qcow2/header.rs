@@ -92,16 +92,10 @@ fn c_string(b: &[u8]) -> &[u8] {
 
 /// EIO: the image is damaged or not a sane qcow2 image.
 pub(crate) fn corrupt(name: &str, what: impl std::fmt::Display) -> Error {
-    Error::corrupt(format!("{}: corrupt qcow2 image: {}", name, what))
+    crate::block::corrupt(name, "qcow2", what)
 }
 
-/// ENOTSUP: a valid image using a feature the native backend does not implement.
-fn unsupported(name: &str, what: impl std::fmt::Display) -> Error {
-    Error::new(
-        libc::ENOTSUP,
-        format!("{}: {} (not supported by the native backend)", name, what),
-    )
-}
+use crate::block::unsupported;
 
 impl Header {
     pub fn cluster_size(&self) -> u64 {

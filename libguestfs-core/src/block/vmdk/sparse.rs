@@ -1,0 +1,350 @@
+//! A hosted sparse extent (VMDK4, `KDMV`): a header, a grain directory of grain table
+//! offsets, grain tables of grain offsets, and the grains, raw or deflate-compressed (the
+//! stream-optimized subformat, where each grain starts with a marker giving its compressed
+//! size). A stream-optimized image written by VMware keeps its header in a footer at the end
+//! of the file. The redundant grain directory is not needed for reading and is ignored.
+
+use super::{corrupt, unsupported};
+use crate::block::mapped::{self, BlockMap, Piece};
+use crate::block::{read_or_zero, BlockDevice, Device};
+use crate::bytes::{le16, le32, le64};
+use crate::error::{Error, Result};
+use flate2::{Decompress, FlushDecompress, Status};
+use std::collections::HashMap;
+use std::io;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+const SECTOR: u64 = 512;
+/// `gd_offset` of an image whose real header is in the footer.
+const GD_AT_END: u64 = u64::MAX;
+const FLAG_ZERO_GRAIN: u32 = 1 << 2;
+const FLAG_MARKER: u32 = 1 << 17;
+const COMPRESSION_DEFLATE: u16 = 1;
+/// A grain table entry meaning "reads as zeros" (with FLAG_ZERO_GRAIN).
+const GTE_ZEROED: u32 = 1;
+const MARKER_END_OF_STREAM: u32 = 0;
+const MARKER_FOOTER: u32 = 3;
+/// qemu's limits: grains up to 1 GiB, 512 entries per grain table, 32 Mi directory entries.
+const MAX_GRAIN_SECTORS: u64 = 0x20_0000;
+const MAX_GTES: u32 = 512;
+const MAX_GD_ENTRIES: u64 = 32 * 1024 * 1024;
+/// The largest compressed grain read (the native backend's bound on the memory one
+/// decompression takes; VMware writes 64 KiB grains, qemu too).
+const MAX_COMPRESSED_GRAIN: u64 = 16 << 20;
+/// Grain tables kept decoded (each at most 2 KiB).
+const GT_CACHE_TABLES: usize = 4096;
+/// Memory for decompressed grains kept (a filesystem's metadata sits in a few grains that
+/// are read again and again); at least one grain is kept.
+const GRAIN_CACHE_BYTES: u64 = 4 << 20;
+/// A grain marker: the grain's LBA (u64) and its compressed size (u32), then the data.
+const MARKER_LEN: u64 = 12;
+
+/// The header fields the reader uses (the 79 bytes after the magic).
+struct Header {
+    version: u32,
+    flags: u32,
+    capacity: u64,
+    granularity: u64,
+    gtes_per_gt: u32,
+    gd_offset: u64,
+    grain_offset: u64,
+    compression: u16,
+}
+
+impl Header {
+    /// The header at `at` in `b`, where `b[at..at+4]` is the magic.
+    fn parse(b: &[u8], at: usize) -> Header {
+        Header {
+            version: le32(b, at + 4),
+            flags: le32(b, at + 8),
+            capacity: le64(b, at + 12),
+            granularity: le64(b, at + 20),
+            gtes_per_gt: le32(b, at + 44),
+            gd_offset: le64(b, at + 56),
+            grain_offset: le64(b, at + 64),
+            compression: le16(b, at + 77),
+        }
+    }
+}
+
+/// A read-only sparse extent.
+pub(super) struct SparseExtent {
+    name: String,
+    file: Device,
+    size: u64,
+    grain: u64,
+    gtes_per_gt: u64,
+    /// Grain table offsets (in sectors), 0 for none: the entries inside the file.
+    directory: Vec<u32>,
+    /// Entries the directory has; those past the end of the file read as 0.
+    directory_len: u64,
+    compressed: bool,
+    marker: bool,
+    zero_grain: bool,
+    tables: Mutex<HashMap<u32, Arc<[u32]>>>,
+    /// Decompressed grains by host offset, at most `grain_cache_len` of them.
+    grains: Mutex<HashMap<u64, Arc<Vec<u8>>>>,
+    grain_cache_len: usize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Each update of these caches is one insert: a panic elsewhere cannot leave them torn.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl SparseExtent {
+    /// Opens the extent in `file`, whose first bytes are `head`.
+    pub(super) fn open(file: Device, name: &str, head: &[u8]) -> Result<SparseExtent> {
+        let mut h = Header::parse(head, 0);
+        let file_size = file.size();
+        if h.capacity == 0 && le64(head, 28) != 0 {
+            return Err(unsupported(
+                name,
+                "sparse extent holding a descriptor of other extents",
+            ));
+        }
+        if h.gd_offset == GD_AT_END {
+            h = footer_header(file.as_ref(), name)?;
+        }
+        if h.version > 3 {
+            return Err(unsupported(
+                name,
+                format_args!("VMDK version {}", h.version),
+            ));
+        }
+        if h.gtes_per_gt > MAX_GTES {
+            return Err(corrupt(name, "grain table size too big"));
+        }
+        let gd_entry_sectors = u64::from(h.gtes_per_gt).saturating_mul(h.granularity);
+        if gd_entry_sectors == 0 {
+            return Err(corrupt(name, "grain directory entry size is invalid"));
+        }
+        if h.granularity > MAX_GRAIN_SECTORS {
+            return Err(corrupt(name, "invalid granularity"));
+        }
+        let gd_entries = h.capacity.div_ceil(gd_entry_sectors);
+        if gd_entries > MAX_GD_ENTRIES {
+            return Err(corrupt(name, "grain directory too big"));
+        }
+        if file_size.div_ceil(SECTOR) < h.grain_offset {
+            return Err(corrupt(
+                name,
+                format_args!(
+                    "file truncated, expecting at least {} bytes",
+                    h.grain_offset.saturating_mul(SECTOR)
+                ),
+            ));
+        }
+        let compressed = h.compression == COMPRESSION_DEFLATE;
+        let grain = h.granularity * SECTOR;
+        if compressed && grain > MAX_COMPRESSED_GRAIN {
+            return Err(unsupported(
+                name,
+                format_args!("compressed grains of {} bytes", grain),
+            ));
+        }
+        // Directory entries past the end of the file read as zeros (no table), as qemu
+        // reads them; only those inside it are read, so the file bounds the allocation.
+        let gd_at = h.gd_offset.saturating_mul(SECTOR);
+        let in_file = (file_size.saturating_sub(gd_at) / 4).min(gd_entries);
+        let mut raw = vec![0u8; (in_file * 4) as usize];
+        file.read_exact_at(&mut raw, gd_at)
+            .map_err(|e| Error::from(e).context(name))?;
+        let directory: Vec<u32> = raw
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        Ok(SparseExtent {
+            name: name.to_string(),
+            file,
+            size: h.capacity.saturating_mul(SECTOR),
+            grain,
+            gtes_per_gt: u64::from(h.gtes_per_gt),
+            directory,
+            directory_len: gd_entries,
+            compressed,
+            marker: h.flags & FLAG_MARKER != 0,
+            zero_grain: h.flags & FLAG_ZERO_GRAIN != 0,
+            tables: Mutex::new(HashMap::new()),
+            grains: Mutex::new(HashMap::new()),
+            grain_cache_len: (GRAIN_CACHE_BYTES / grain).max(1) as usize,
+        })
+    }
+
+    pub(super) fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Reads `buf` at `offset` of the extent, which starts at `disk_offset` of the disk;
+    /// unallocated grains read from `parent` at the same disk offset.
+    pub(super) fn read(
+        &self,
+        buf: &mut [u8],
+        offset: u64,
+        disk_offset: u64,
+        parent: Option<&dyn BlockDevice>,
+    ) -> io::Result<()> {
+        mapped::read(
+            &WithParent {
+                extent: self,
+                disk_offset,
+                parent,
+            },
+            buf,
+            offset,
+        )
+    }
+
+    fn corrupt(&self, what: String) -> io::Error {
+        io::Error::other(corrupt(&self.name, what).message)
+    }
+
+    /// The grain table at sector `at`.
+    fn table(&self, at: u32) -> io::Result<Arc<[u32]>> {
+        if let Some(t) = lock(&self.tables).get(&at) {
+            return Ok(t.clone());
+        }
+        let mut raw = vec![0u8; (self.gtes_per_gt * 4) as usize];
+        read_or_zero(self.file.as_ref(), &mut raw, u64::from(at) * SECTOR)?;
+        let table: Arc<[u32]> = raw
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let mut tables = lock(&self.tables);
+        if tables.len() >= GT_CACHE_TABLES {
+            tables.clear();
+        }
+        tables.insert(at, table.clone());
+        Ok(table)
+    }
+
+    /// The decompressed grain whose data (or marker) is at host offset `at`.
+    fn grain_data(&self, at: u64) -> io::Result<Arc<Vec<u8>>> {
+        if let Some(data) = lock(&self.grains).get(&at) {
+            return Ok(data.clone());
+        }
+        // qemu reads two grains' worth: a grain that does not compress well, with its marker,
+        // takes more than one.
+        let avail = self.file.size().saturating_sub(at);
+        let mut raw = vec![0u8; (2 * self.grain).min(avail) as usize];
+        self.file.read_exact_at(&mut raw, at)?;
+        let data = if self.marker {
+            let len = u64::from(le32(&raw, 8));
+            if len == 0 || len > 2 * self.grain - MARKER_LEN {
+                return Err(self.corrupt(format!(
+                    "compressed grain at {:#x} has an invalid size {}",
+                    at, len
+                )));
+            }
+            raw.get(MARKER_LEN as usize..(MARKER_LEN + len) as usize)
+                .ok_or_else(|| {
+                    self.corrupt(format!(
+                        "compressed grain at {:#x} is beyond the end of the file",
+                        at
+                    ))
+                })?
+        } else {
+            &raw[..raw.len().min(self.grain as usize)]
+        };
+        let mut out = Vec::with_capacity(self.grain as usize);
+        let mut z = Decompress::new(true);
+        match z.decompress_vec(data, &mut out, FlushDecompress::Finish) {
+            Ok(Status::StreamEnd) => {}
+            _ => {
+                return Err(
+                    self.corrupt(format!("compressed grain at {:#x} does not decompress", at))
+                )
+            }
+        }
+        let out = Arc::new(out);
+        let mut grains = lock(&self.grains);
+        if grains.len() >= self.grain_cache_len {
+            grains.clear();
+        }
+        grains.insert(at, out.clone());
+        Ok(out)
+    }
+}
+
+/// The header in the footer of an image whose header says "grain directory at the end":
+/// a footer marker, the footer (a header), an end-of-stream marker, one sector each.
+fn footer_header(file: &dyn BlockDevice, name: &str) -> Result<Header> {
+    let end = file.size().div_ceil(SECTOR) * SECTOR;
+    let Some(at) = end.checked_sub(3 * SECTOR) else {
+        return Err(corrupt(name, "invalid footer"));
+    };
+    let mut f = vec![0u8; 3 * SECTOR as usize];
+    read_or_zero(file, &mut f, at).map_err(|e| Error::from(e).context(name))?;
+    let (footer_marker, footer, eos) = (&f[..512], &f[512..1024], &f[1024..]);
+    if &footer[..4] != super::SPARSE_MAGIC
+        || le32(footer_marker, 8) != 0
+        || le32(footer_marker, 12) != MARKER_FOOTER
+        || le64(eos, 0) != 0
+        || le32(eos, 8) != 0
+        || le32(eos, 12) != MARKER_END_OF_STREAM
+    {
+        return Err(corrupt(name, "invalid footer"));
+    }
+    Ok(Header::parse(footer, 0))
+}
+
+/// The extent's block map, with where the parent is.
+struct WithParent<'a> {
+    extent: &'a SparseExtent,
+    disk_offset: u64,
+    parent: Option<&'a dyn BlockDevice>,
+}
+
+impl BlockMap for WithParent<'_> {
+    fn size(&self) -> u64 {
+        self.extent.size
+    }
+    fn unit(&self) -> u64 {
+        self.extent.grain
+    }
+    fn piece(&self, index: u64) -> io::Result<Piece> {
+        let e = self.extent;
+        let gd_index = index / e.gtes_per_gt;
+        if gd_index >= e.directory_len {
+            return Err(e.corrupt(format!("grain {} beyond the grain directory", index)));
+        }
+        let table_at = e.directory.get(gd_index as usize).copied().unwrap_or(0);
+        if table_at == 0 {
+            return Ok(Piece::Lower);
+        }
+        let entry = e.table(table_at)?[(index % e.gtes_per_gt) as usize];
+        Ok(match entry {
+            GTE_ZEROED if e.zero_grain => Piece::Zero,
+            0 => Piece::Lower,
+            s if e.compressed => Piece::Special(u64::from(s) * SECTOR),
+            s => Piece::Host(u64::from(s) * SECTOR),
+        })
+    }
+    fn read_host(&self, buf: &mut [u8], host: u64) -> io::Result<()> {
+        read_or_zero(self.extent.file.as_ref(), buf, host)
+    }
+    fn read_lower(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        match self.parent {
+            Some(p) => read_or_zero(p, buf, self.disk_offset + offset),
+            None => {
+                buf.fill(0);
+                Ok(())
+            }
+        }
+    }
+    fn read_special(&self, buf: &mut [u8], key: u64, within: u64) -> io::Result<()> {
+        let data = self.extent.grain_data(key)?;
+        let part = usize::try_from(within)
+            .ok()
+            .and_then(|w| data.get(w..w.checked_add(buf.len())?))
+            .ok_or_else(|| {
+                self.extent.corrupt(format!(
+                    "compressed grain at {:#x} decompresses to {} bytes, too few",
+                    key,
+                    data.len()
+                ))
+            })?;
+        buf.copy_from_slice(part);
+        Ok(())
+    }
+}
