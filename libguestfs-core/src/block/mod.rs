@@ -4,6 +4,7 @@
 //! managers turn a device into more devices ([`Slice`], LVM segments); filesystems read from one.
 
 pub mod external;
+pub mod luks;
 pub mod probe;
 pub mod qcow2;
 pub mod raw;

@@ -1,0 +1,72 @@
+//! The decrypted data of a LUKS volume as a block device: each read is widened to whole
+//! encryption sectors, read from the encrypted device and decrypted as dm-crypt does.
+
+use super::cipher::SectorCipher;
+use crate::block::{check_range, BlockDevice, Device};
+use std::io;
+
+pub struct DecryptedDevice {
+    encrypted: Device,
+    /// Where the data starts on `encrypted`.
+    offset: u64,
+    len: u64,
+    cipher: SectorCipher,
+    sector_size: u64,
+    iv_tweak: u64,
+}
+
+impl DecryptedDevice {
+    /// `len` bytes (a multiple of `sector_size`) at `offset` of `encrypted`.
+    pub fn new(
+        encrypted: Device,
+        offset: u64,
+        len: u64,
+        cipher: SectorCipher,
+        sector_size: u64,
+        iv_tweak: u64,
+    ) -> DecryptedDevice {
+        DecryptedDevice {
+            encrypted,
+            offset,
+            len,
+            cipher,
+            sector_size,
+            iv_tweak,
+        }
+    }
+
+    /// Reads and decrypts whole sectors starting at `start` (sector-aligned) into `buf`
+    /// (a multiple of the sector size).
+    fn read_sectors(&self, buf: &mut [u8], start: u64) -> io::Result<()> {
+        self.encrypted.read_exact_at(buf, self.offset + start)?;
+        for (i, sector) in buf.chunks_mut(self.sector_size as usize).enumerate() {
+            let at = start + i as u64 * self.sector_size;
+            // dm-crypt numbers IVs in 512-byte units whatever the sector size (LUKS2 never
+            // sets iv_large_sectors).
+            self.cipher.decrypt(sector, at / 512 + self.iv_tweak);
+        }
+        Ok(())
+    }
+}
+
+impl BlockDevice for DecryptedDevice {
+    fn size(&self) -> u64 {
+        self.len
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        check_range(self.len, offset, buf.len())?;
+        let ss = self.sector_size;
+        let end = offset + buf.len() as u64;
+        if offset % ss == 0 && end % ss == 0 {
+            return self.read_sectors(buf, offset);
+        }
+        let first = offset - offset % ss;
+        let last = end.div_ceil(ss) * ss;
+        let mut whole = vec![0u8; (last - first) as usize];
+        self.read_sectors(&mut whole, first)?;
+        let skip = (offset - first) as usize;
+        buf.copy_from_slice(&whole[skip..skip + buf.len()]);
+        Ok(())
+    }
+}
