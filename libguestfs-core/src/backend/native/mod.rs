@@ -5,6 +5,7 @@ mod devices;
 mod vfs;
 
 use super::Backend;
+use crate::block::luks::{LuksError, Volume as LuksVolume};
 use crate::checksum::Checksummer;
 use crate::drive::Drive;
 use crate::error::{strerror, Error, Result};
@@ -87,6 +88,16 @@ impl NativeBackend {
                 continue;
             }
             let t = node.vfs_type();
+            if t == "crypto_LUKS" {
+                // A header this reader cannot use (other ciphers or KDFs, integrity, a
+                // reencryption under way) is the appliance's; a damaged one fails alike in both.
+                if let Ok(dev) = node.device() {
+                    if let Err(e @ LuksError::Unsupported(_)) = LuksVolume::read(dev.as_ref()) {
+                        why.push(format!("{}: {}", node.name, e));
+                    }
+                }
+                continue;
+            }
             if !t.is_empty()
                 && !t.ends_with("_member")
                 && t != "swap"

@@ -85,9 +85,14 @@ pub fn read(dev: &dyn BlockDevice) -> Result<Volume, LuksError> {
         (Err(_), Some(Ok(s))) => s,
         (Err(e), _) => return Err(e),
     };
-    let meta: Metadata = serde_json::from_slice(&best.json)
+    from_json(&best.json, best.uuid)
+}
+
+/// The volume the JSON metadata describes.
+pub fn from_json(json: &[u8], uuid: String) -> Result<Volume, LuksError> {
+    let meta: Metadata = serde_json::from_slice(json)
         .map_err(|e| LuksError::corrupt(format!("LUKS2 metadata: {}", e)))?;
-    meta.volume(best.uuid)
+    meta.volume(uuid)
 }
 
 #[derive(Deserialize)]

@@ -210,10 +210,31 @@ impl Volume {
         Ok(())
     }
 
+    /// The LUKS2 volume that the JSON metadata `json` describes on a device of `size`
+    /// bytes, checked as [`read`](Self::read) checks it (the binary header aside: fuzzing
+    /// reaches the JSON without forging checksums).
+    pub fn from_luks2_json(json: &[u8], uuid: String, size: u64) -> Result<Volume, LuksError> {
+        let volume = header2::from_json(json, uuid)?;
+        volume.check(size)?;
+        Ok(volume)
+    }
+
     /// The volume key, from the first keyslot that `passphrase` opens.
     pub fn unlock(&self, dev: &dyn BlockDevice, passphrase: &[u8]) -> Result<Vec<u8>, LuksError> {
+        self.unlock_with(dev, &mut |kdf, out| kdf.derive(passphrase, out))
+    }
+
+    /// [`unlock`](Self::unlock) with the keyslot keys from `derive` (the KDF, or a stand-in
+    /// where its cost is not the point, as in fuzzing).
+    pub fn unlock_with(
+        &self,
+        dev: &dyn BlockDevice,
+        derive: &mut dyn FnMut(&Kdf, &mut [u8]) -> Result<(), LuksError>,
+    ) -> Result<Vec<u8>, LuksError> {
         for ks in &self.keyslots {
-            let key = ks.unlock(dev, passphrase)?;
+            let mut area_key = vec![0u8; ks.area_key_size];
+            derive(&ks.kdf, &mut area_key)?;
+            let key = ks.unlock(dev, &area_key)?;
             if self.key_is_right(ks.id, &key)? {
                 return Ok(key);
             }
@@ -256,11 +277,10 @@ impl Keyslot {
         len.div_ceil(512) * 512
     }
 
-    /// The key this keyslot yields for `passphrase` (right or wrong: the digest tells).
-    fn unlock(&self, dev: &dyn BlockDevice, passphrase: &[u8]) -> Result<Vec<u8>, LuksError> {
-        let mut area_key = vec![0u8; self.area_key_size];
-        self.kdf.derive(passphrase, &mut area_key)?;
-        let cipher = self.area_cipher.with_key(&area_key)?;
+    /// The key this keyslot yields with the area key `area_key`, derived from a passphrase
+    /// (right or wrong: the digest tells).
+    fn unlock(&self, dev: &dyn BlockDevice, area_key: &[u8]) -> Result<Vec<u8>, LuksError> {
+        let cipher = self.area_cipher.with_key(area_key)?;
         let mut material = read_vec(dev, self.area_offset, self.material_len() as usize)?;
         for (i, sector) in material.chunks_mut(512).enumerate() {
             cipher.decrypt(sector, i as u64);
