@@ -422,3 +422,56 @@ fn slow_auto_uses_the_appliance_only_for_unsupported_luks() {
     let r = run_on_backend(&img, "virt-cat", &args[1..], "native");
     expect_code(&r, 1);
 }
+
+/// The encryption calls one by one through guestfish: opening (wrong key, twice, a second
+/// name), the mapper device's content and sector size, `list-dm-devices`, `luks-uuid`, and
+/// closing (busy, not a mapper, unknown). Both backends print the same, as 1.48 does.
+#[test]
+fn slow_encryption_calls_match_on_both_backends() {
+    let Some((_tmp, img)) = luks_guest("luks-calls", VARIANTS[4].1, false) else {
+        return;
+    };
+    let script = "run : -cryptsetup-open /dev/sda1 lk : cryptsetup-open /dev/sda1 lk : \
+        list-dm-devices : list-filesystems : vfs-type /dev/mapper/lk : \
+        blockdev-getss /dev/mapper/lk : blockdev-getsize64 /dev/mapper/lk : \
+        luks-uuid /dev/sda1 : -luks-uuid /dev/mapper/lk : -luks-uuid /dev/sdb : \
+        -cryptsetup-open /dev/sda1 lk : -cryptsetup-open /dev/sda1 lk2 : \
+        -cryptsetup-open /dev/sda9 lk3 : mount-ro /dev/mapper/lk / : cat /etc/hostname : \
+        -cryptsetup-close /dev/mapper/lk : umount-all : -cryptsetup-close /dev/sda1 : \
+        -cryptsetup-close /dev/mapper/nonexistent : cryptsetup-close /dev/mapper/lk : \
+        list-dm-devices : luks-open-ro /dev/sda1 old : list-dm-devices : luks-close /dev/mapper/old";
+    let args: Vec<&str> = ["--keys-from-stdin", "--ro", "-a", s(&img), "--"]
+        .into_iter()
+        .chain(script.split(' ').filter(|w| !w.is_empty()))
+        .collect();
+    // One key per opening, in order.
+    let keys = "wrong\nsecret\nsecret\nsecret\nsecret\nsecret\n";
+    let native = run_with_stdin("guestfish", &args, "native", keys);
+    let direct = run_with_stdin("guestfish", &args, "direct", keys);
+    assert_eq!(native.0, direct.0, "stdout differs");
+    assert_eq!(native.1, direct.1, "stderr differs");
+    assert_eq!(native.2, direct.2);
+    assert!(native.0.starts_with("/dev/mapper/lk\n/dev/mapper/lk: ext4\next4\n4096\n"), "{}", native.0);
+    assert!(
+        native.1.contains("cryptsetup_open: cryptsetup exited with status 2: No key available with this passphrase.\n"),
+        "{}",
+        native.1
+    );
+    if Path::new("/usr/bin/guestfish").exists() {
+        let mut c = Command::new("/usr/bin/guestfish");
+        c.args(&args)
+            .env("LIBGUESTFS_BACKEND", "direct")
+            .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("run 1.48's guestfish");
+        child.stdin.take().unwrap().write_all(keys.as_bytes()).unwrap();
+        let (out, err, rc) = virt_tools_tests::split(child.wait_with_output().unwrap());
+        assert_eq!((native.0.as_str(), native.1.as_str(), native.2), (out.as_str(), err.as_str(), rc));
+    } else {
+        let msg = "SKIPPED: libguestfs 1.48's guestfish is not installed; comparison not run";
+        println!("{}", msg);
+        eprintln!("{}", msg);
+    }
+}

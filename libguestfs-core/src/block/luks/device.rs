@@ -43,7 +43,7 @@ impl DecryptedDevice {
             let at = start + i as u64 * self.sector_size;
             // dm-crypt numbers IVs in 512-byte units whatever the sector size (LUKS2 never
             // sets iv_large_sectors).
-            self.cipher.decrypt(sector, at / 512 + self.iv_tweak);
+            self.cipher.decrypt(sector, (at / 512).wrapping_add(self.iv_tweak));
         }
         Ok(())
     }
