@@ -208,14 +208,12 @@ const VARIANTS: [(&str, &[&str], bool); 5] = [
         false,
     ),
     (
-        "luks2-cbc-essiv-4k",
+        "luks2-cbc-essiv",
         &[
             "--cipher",
             "aes-cbc-essiv:sha256",
             "--key-size",
             "256",
-            "--sector-size",
-            "4096",
             "--pbkdf",
             "pbkdf2",
             "--pbkdf-force-iterations",
@@ -316,31 +314,34 @@ fn slow_a_wrong_luks_key_fails_as_in_1_48() {
     );
     assert_eq!(native.stderr, direct.stderr);
     if let Some((out, err, rc)) = reference("virt-cat", &args) {
-        assert_eq!(
-            (out.as_str(), err.as_str(), rc),
-            ("", native.stderr.as_str(), 1)
-        );
+        // 1.48 names itself by its path.
+        let err = err.strip_prefix("/usr/bin/").unwrap_or(&err);
+        assert_eq!((out.as_str(), err, rc), ("", native.stderr.as_str(), 1));
     }
 }
 
-/// `name ARGS` on `backend` with `input` on its standard input.
-fn run_with_stdin(name: &str, args: &[&str], backend: &str, input: &str) -> (String, String, i32) {
-    let mut child = tool(name)
-        .args(args)
-        .env("LIBGUESTFS_BACKEND", backend)
+/// Runs `cmd` with `input` on its standard input: (stdout, stderr, exit status).
+fn run_fed(mut cmd: Command, input: &str) -> (String, String, i32) {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run tool");
+        .expect("run the tool");
     child
         .stdin
         .take()
         .expect("stdin pipe")
         .write_all(input.as_bytes())
         .expect("write the keys");
-    let out = child.wait_with_output().expect("tool output");
-    virt_tools_tests::split(out)
+    virt_tools_tests::split(child.wait_with_output().expect("tool output"))
+}
+
+/// `name ARGS` on `backend` with `input` on its standard input.
+fn run_with_stdin(name: &str, args: &[&str], backend: &str, input: &str) -> (String, String, i32) {
+    let mut cmd = tool(name);
+    cmd.args(args).env("LIBGUESTFS_BACKEND", backend);
+    run_fed(cmd, input)
 }
 
 #[test]
@@ -365,6 +366,27 @@ fn keys_from_stdin_open_luks_natively() {
     );
 }
 
+/// `virt-cat -v` on `auto`, which must print the guest's hostname: its debug output. The
+/// debug lines are not the bad-input checker's business, so the tool runs directly.
+fn cat_verbose(img: &Path) -> String {
+    let args = [
+        "-v",
+        "-a",
+        s(img),
+        "--key",
+        "all:key:secret",
+        "/etc/hostname",
+    ];
+    let (out, err, rc) = run_with_stdin("virt-cat", &args, "auto", "");
+    assert_eq!(
+        (out.as_str(), rc),
+        ("vaulted.example.invalid\n", 0),
+        "{}",
+        err
+    );
+    err
+}
+
 /// `auto` reads a LUKS guest natively, and leaves to the appliance a volume whose cipher the
 /// native backend lacks (saying so with `-v`).
 #[test]
@@ -372,21 +394,8 @@ fn slow_auto_uses_the_appliance_only_for_unsupported_luks() {
     let Some((_tmp, img)) = luks_guest("luks-auto", VARIANTS[0].1, false) else {
         return;
     };
-    let args = [
-        "-v",
-        "-a",
-        s(&img),
-        "--key",
-        "all:key:secret",
-        "/etc/hostname",
-    ];
-    let r = run_on_backend(&img, "virt-cat", &args, "auto");
-    expect_code(&r, 0);
-    assert!(
-        !r.stderr.contains("auto backend: using the appliance"),
-        "{}",
-        r.stderr
-    );
+    let err = cat_verbose(&img);
+    assert!(err.contains("launched backend native"), "{}", err);
 
     let essiv = [
         "--cipher",
@@ -399,27 +408,15 @@ fn slow_auto_uses_the_appliance_only_for_unsupported_luks() {
     let Some((_tmp, img)) = luks_guest("luks-auto-xts-essiv", &essiv, false) else {
         return;
     };
-    let args = [
-        "-v",
-        "-a",
-        s(&img),
-        "--key",
-        "all:key:secret",
-        "/etc/hostname",
-    ];
-    let r = run_on_backend(&img, "virt-cat", &args, "auto");
-    expect_code(&r, 0);
+    let err = cat_verbose(&img);
     assert!(
-        r.out().ends_with("vaulted.example.invalid\n"),
+        err.contains("auto backend: using the appliance for: /dev/sda1: LUKS volume with cipher ")
+            && err.contains("aes-xts-essiv:sha256"),
         "{}",
-        r.out()
+        err
     );
-    assert!(
-        r.stderr.contains("auto backend: using the appliance for: /dev/sda1: LUKS volume with cipher ‘aes-xts-essiv:sha256’"),
-        "{}",
-        r.stderr
-    );
-    let r = run_on_backend(&img, "virt-cat", &args[1..], "native");
+    let args = ["-a", s(&img), "--key", "all:key:secret", "/etc/hostname"];
+    let r = run_on_backend(&img, "virt-cat", &args, "native");
     expect_code(&r, 1);
 }
 
@@ -451,24 +448,28 @@ fn slow_encryption_calls_match_on_both_backends() {
     assert_eq!(native.0, direct.0, "stdout differs");
     assert_eq!(native.1, direct.1, "stderr differs");
     assert_eq!(native.2, direct.2);
-    assert!(native.0.starts_with("/dev/mapper/lk\n/dev/mapper/lk: ext4\next4\n4096\n"), "{}", native.0);
+    assert!(
+        native
+            .0
+            .starts_with("/dev/mapper/lk\n/dev/mapper/lk: ext4\next4\n512\n"),
+        "{}",
+        native.0
+    );
     assert!(
         native.1.contains("cryptsetup_open: cryptsetup exited with status 2: No key available with this passphrase.\n"),
         "{}",
         native.1
     );
     if Path::new("/usr/bin/guestfish").exists() {
-        let mut c = Command::new("/usr/bin/guestfish");
-        c.args(&args)
+        let mut cmd = Command::new("/usr/bin/guestfish");
+        cmd.args(&args)
             .env("LIBGUESTFS_BACKEND", "direct")
-            .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().expect("run 1.48's guestfish");
-        child.stdin.take().unwrap().write_all(keys.as_bytes()).unwrap();
-        let (out, err, rc) = virt_tools_tests::split(child.wait_with_output().unwrap());
-        assert_eq!((native.0.as_str(), native.1.as_str(), native.2), (out.as_str(), err.as_str(), rc));
+            .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg");
+        let (out, err, rc) = run_fed(cmd, keys);
+        assert_eq!(
+            (native.0.as_str(), native.1.as_str(), native.2),
+            (out.as_str(), err.as_str(), rc)
+        );
     } else {
         let msg = "SKIPPED: libguestfs 1.48's guestfish is not installed; comparison not run";
         println!("{}", msg);

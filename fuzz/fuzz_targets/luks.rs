@@ -5,26 +5,14 @@
 //! header's, bounded by the parser, and not the point here).
 #![no_main]
 
+#[path = "../common/memory.rs"]
+mod memory;
+
 use guestfs::block::luks::Volume;
-use guestfs::block::{check_range, BlockDevice, Device};
+use guestfs::block::{BlockDevice, Device};
 use libfuzzer_sys::fuzz_target;
-use std::io;
+use memory::Mem;
 use std::sync::Arc;
-
-/// The image bytes, held in memory.
-struct Mem(Vec<u8>);
-
-impl BlockDevice for Mem {
-    fn size(&self) -> u64 {
-        self.0.len() as u64
-    }
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        check_range(self.size(), offset, buf.len())?;
-        let start = offset as usize;
-        buf.copy_from_slice(&self.0[start..start + buf.len()]);
-        Ok(())
-    }
-}
 
 /// Digests this costly are not computed here.
 const MAX_DIGEST_ITERATIONS: u32 = 2_000;

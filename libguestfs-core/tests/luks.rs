@@ -352,12 +352,12 @@ fn hostile_luks2_headers_give_one_clear_error() {
         (
             "huge-key",
             |j| j["keyslots"]["0"]["key_size"] = 1_000_000u32.into(),
-            "keyslot 0: key size",
+            "keyslot 0: key size in bytes of 1000000",
         ),
         (
             "absurd-stripes",
             |j| j["keyslots"]["0"]["af"]["stripes"] = 4_000_000_000u32.into(),
-            "anti-forensic stripes",
+            "anti-forensic stripe count",
         ),
         (
             "segment-past-end",
@@ -446,8 +446,8 @@ fn hostile_luks1_headers_give_one_clear_error() {
     cryptsetup(&["convert", "--type", "luks1", "-q", base.to_str().unwrap()]);
     // (field offset, value, expected message)
     let cases: [(u64, u32, &str); 5] = [
-        (108, 1 << 20, "key size of 1048576 bytes"),
-        (208 + 44, 4_000_000_000, "anti-forensic stripes"),
+        (108, 1 << 20, "key size in bytes of 1048576"),
+        (208 + 44, 4_000_000_000, "anti-forensic stripe count"),
         (208 + 40, 0x7fff_ffff, "keyslot 0: its key material"),
         (208 + 4, u32::MAX, "PBKDF2 iteration count"),
         (104, 0x7fff_ffff, "past the end of the device"),

@@ -39,7 +39,7 @@ impl CipherSpec {
     pub fn parse(spec: &str) -> Result<CipherSpec, LuksError> {
         let unsupported = || {
             LuksError::Unsupported(format!(
-                "cipher ‘{}’ (the native backend decrypts aes-xts-plain64, aes-xts-plain, aes-cbc-essiv:sha256, aes-cbc-plain64 and aes-cbc-plain)",
+                "cipher ‘{}’ (it decrypts aes-xts-plain64, aes-xts-plain, aes-cbc-essiv:sha256, aes-cbc-plain64 and aes-cbc-plain)",
                 spec
             ))
         };

@@ -6,35 +6,17 @@ use crate::block::{check_range, BlockDevice, Device};
 use std::io;
 
 pub struct DecryptedDevice {
-    encrypted: Device,
+    pub(super) encrypted: Device,
     /// Where the data starts on `encrypted`.
-    offset: u64,
-    len: u64,
-    cipher: SectorCipher,
-    sector_size: u64,
-    iv_tweak: u64,
+    pub(super) offset: u64,
+    /// A multiple of `sector_size`.
+    pub(super) len: u64,
+    pub(super) cipher: SectorCipher,
+    pub(super) sector_size: u64,
+    pub(super) iv_tweak: u64,
 }
 
 impl DecryptedDevice {
-    /// `len` bytes (a multiple of `sector_size`) at `offset` of `encrypted`.
-    pub fn new(
-        encrypted: Device,
-        offset: u64,
-        len: u64,
-        cipher: SectorCipher,
-        sector_size: u64,
-        iv_tweak: u64,
-    ) -> DecryptedDevice {
-        DecryptedDevice {
-            encrypted,
-            offset,
-            len,
-            cipher,
-            sector_size,
-            iv_tweak,
-        }
-    }
-
     /// Reads and decrypts whole sectors starting at `start` (sector-aligned) into `buf`
     /// (a multiple of the sector size).
     fn read_sectors(&self, buf: &mut [u8], start: u64) -> io::Result<()> {
@@ -43,7 +25,8 @@ impl DecryptedDevice {
             let at = start + i as u64 * self.sector_size;
             // dm-crypt numbers IVs in 512-byte units whatever the sector size (LUKS2 never
             // sets iv_large_sectors).
-            self.cipher.decrypt(sector, (at / 512).wrapping_add(self.iv_tweak));
+            self.cipher
+                .decrypt(sector, (at / 512).wrapping_add(self.iv_tweak));
         }
         Ok(())
     }

@@ -62,7 +62,7 @@ impl fmt::Display for LuksError {
             LuksError::Corrupt(what) => write!(f, "invalid LUKS header: {}", what),
             LuksError::Unsupported(what) => write!(
                 f,
-                "LUKS volume with {}, which the native backend does not read (LIBGUESTFS_BACKEND=direct opens it)",
+                "LUKS volume with {}: not read by the native backend (LIBGUESTFS_BACKEND=direct opens it)",
                 what
             ),
             // cryptsetup's words, which libguestfs 1.48 passes on.
@@ -259,14 +259,14 @@ impl Volume {
         let available = dev.size().saturating_sub(seg.offset);
         let len = seg.size.unwrap_or(available);
         let len = len - len % seg.sector_size;
-        Ok(Arc::new(DecryptedDevice::new(
-            dev,
-            seg.offset,
+        Ok(Arc::new(DecryptedDevice {
+            encrypted: dev,
+            offset: seg.offset,
             len,
             cipher,
-            seg.sector_size,
-            seg.iv_tweak,
-        )))
+            sector_size: seg.sector_size,
+            iv_tweak: seg.iv_tweak,
+        }))
     }
 }
 
@@ -302,24 +302,23 @@ fn c_string(b: &[u8]) -> String {
 
 /// Checks a key length read from a header.
 fn check_key_size(what: &str, len: u64) -> Result<usize, LuksError> {
-    if len == 0 || len > MAX_KEY_BYTES as u64 {
-        return Err(LuksError::corrupt(format!(
-            "{}: key size of {} bytes is outside 1–{}",
-            what, len, MAX_KEY_BYTES
-        )));
-    }
-    Ok(len as usize)
+    check_count(what, "key size in bytes", len, MAX_KEY_BYTES)
 }
 
 /// Checks a stripe count read from a header.
 fn check_stripes(what: &str, stripes: u64) -> Result<usize, LuksError> {
-    if stripes == 0 || stripes > MAX_AF_STRIPES as u64 {
+    check_count(what, "anti-forensic stripe count", stripes, MAX_AF_STRIPES)
+}
+
+/// Checks that a `quantity` read from a header is between 1 and `max`.
+fn check_count(what: &str, quantity: &str, value: u64, max: usize) -> Result<usize, LuksError> {
+    if value == 0 || value > max as u64 {
         return Err(LuksError::corrupt(format!(
-            "{}: {} anti-forensic stripes is outside 1–{}",
-            what, stripes, MAX_AF_STRIPES
+            "{}: {} of {} is outside 1–{}",
+            what, quantity, value, max
         )));
     }
-    Ok(stripes as usize)
+    Ok(value as usize)
 }
 
 /// A hash name read from a header.
