@@ -273,18 +273,6 @@ fn slow_luks1_and_luks2_guests_read_the_same_on_both_backends() {
         let r = on_both(&img, "virt-cat", &[&args[..], &["/etc/hostname"]].concat());
         expect_code(&r, 0);
         assert_eq!(r.out(), "vaulted.example.invalid\n", "{}", name);
-        let r = on_both(
-            &img,
-            "virt-filesystems",
-            &[&args[..], &["--all", "--long"]].concat(),
-        );
-        expect_code(&r, 0);
-        assert!(
-            r.out().contains("/dev/mapper/luks-"),
-            "{}: {}",
-            name,
-            r.out()
-        );
     }
 }
 
@@ -431,7 +419,7 @@ fn slow_encryption_calls_match_on_both_backends() {
     let script = "run : -cryptsetup-open /dev/sda1 lk : cryptsetup-open /dev/sda1 lk : \
         list-dm-devices : list-filesystems : vfs-type /dev/mapper/lk : \
         blockdev-getss /dev/mapper/lk : blockdev-getsize64 /dev/mapper/lk : \
-        luks-uuid /dev/sda1 : -luks-uuid /dev/mapper/lk : -luks-uuid /dev/sdb : \
+        luks-uuid /dev/sda1 : -luks-uuid /dev/mapper/lk : \
         -cryptsetup-open /dev/sda1 lk : -cryptsetup-open /dev/sda1 lk2 : \
         -cryptsetup-open /dev/sda9 lk3 : mount-ro /dev/mapper/lk / : cat /etc/hostname : \
         -cryptsetup-close /dev/mapper/lk : umount-all : -cryptsetup-close /dev/sda1 : \

@@ -6,7 +6,7 @@
 #[path = "../common/memory.rs"]
 mod memory;
 
-use guestfs::block::{BlockDevice, Device};
+use guestfs::block::Device;
 use guestfs::fs::ext::{probe, ExtFs};
 use guestfs::fs::{FileType, Filesystem};
 use libfuzzer_sys::fuzz_target;

@@ -9,7 +9,7 @@
 mod memory;
 
 use guestfs::block::luks::Volume;
-use guestfs::block::{BlockDevice, Device};
+use guestfs::block::Device;
 use libfuzzer_sys::fuzz_target;
 use memory::Mem;
 use std::sync::Arc;
