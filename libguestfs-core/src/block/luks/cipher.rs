@@ -67,7 +67,7 @@ impl CipherSpec {
     /// Whether a key of `len` bytes fits this cipher (two AES keys for XTS).
     pub fn check_key_len(self, len: usize) -> Result<(), LuksError> {
         let aes_len = match self.chain {
-            Chain::Xts if len % 2 == 0 => len / 2,
+            Chain::Xts if len.is_multiple_of(2) => len / 2,
             Chain::Xts => 0,
             Chain::Cbc => len,
         };

@@ -41,7 +41,7 @@ impl BlockDevice for DecryptedDevice {
         check_range(self.len, offset, buf.len())?;
         let ss = self.sector_size;
         let end = offset + buf.len() as u64;
-        if offset % ss == 0 && end % ss == 0 {
+        if offset.is_multiple_of(ss) && end.is_multiple_of(ss) {
             return self.read_sectors(buf, offset);
         }
         let first = offset - offset % ss;

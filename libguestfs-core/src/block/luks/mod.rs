@@ -89,6 +89,9 @@ impl From<LuksError> for Error {
     }
 }
 
+/// Fills its buffer with the key a keyslot's KDF derives (from a passphrase).
+pub type DeriveKey<'a> = dyn FnMut(&Kdf, &mut [u8]) -> Result<(), LuksError> + 'a;
+
 /// One way in: a passphrase-protected copy of the volume key.
 #[derive(Debug, Clone)]
 pub struct Keyslot {
@@ -229,7 +232,7 @@ impl Volume {
     pub fn unlock_with(
         &self,
         dev: &dyn BlockDevice,
-        derive: &mut dyn FnMut(&Kdf, &mut [u8]) -> Result<(), LuksError>,
+        derive: &mut DeriveKey,
     ) -> Result<Vec<u8>, LuksError> {
         for ks in &self.keyslots {
             let mut area_key = vec![0u8; ks.area_key_size];
