@@ -38,7 +38,7 @@ runs_native=$runs
 for backend in native direct; do
     [ "$backend" = direct ] && runs=2
     export LIBGUESTFS_BACKEND=$backend
-    i=$(measure "bin/virt-inspector -a disk.img ${key[*]}")
+    i=$(measure "bin/virt-inspector --no-applications -a disk.img ${key[*]}")
     c=$(measure "bin/virt-cat -a disk.img ${key[*]} /etc/hostname")
     printf '%-9s virt-inspector %8.3f s   virt-cat %8.3f s   (median of %d)\n' "$backend" "$i" "$c" "$runs"
     eval "inspector_$backend=$i cat_$backend=$c"
