@@ -3,26 +3,16 @@
 //! Seeds: `sh make-ext-seeds.sh` writes small real images into corpus/ext.
 #![no_main]
 
-use guestfs::block::{check_range, BlockDevice, Device};
+#[path = "../common/memory.rs"]
+mod memory;
+
+use guestfs::block::Device;
 use guestfs::fs::ext::{probe, ExtFs};
 use guestfs::fs::{FileType, Filesystem};
 use libfuzzer_sys::fuzz_target;
+use memory::Mem;
 use std::collections::HashSet;
 use std::sync::Arc;
-
-struct Mem(Vec<u8>);
-
-impl BlockDevice for Mem {
-    fn size(&self) -> u64 {
-        self.0.len() as u64
-    }
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-        check_range(self.size(), offset, buf.len())?;
-        let start = offset as usize;
-        buf.copy_from_slice(&self.0[start..start + buf.len()]);
-        Ok(())
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let dev: Device = Arc::new(Mem(data.to_vec()));

@@ -3,25 +3,14 @@
 //! The first byte chooses whether the rest is one device or two halves.
 #![no_main]
 
-use guestfs::block::{check_range, BlockDevice, Device};
+#[path = "../common/memory.rs"]
+mod memory;
+
+use guestfs::block::Device;
 use guestfs::lvm;
 use libfuzzer_sys::fuzz_target;
-use std::io;
+use memory::Mem;
 use std::sync::Arc;
-
-struct Mem(Vec<u8>);
-
-impl BlockDevice for Mem {
-    fn size(&self) -> u64 {
-        self.0.len() as u64
-    }
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        check_range(self.size(), offset, buf.len())?;
-        let o = offset as usize;
-        buf.copy_from_slice(&self.0[o..o + buf.len()]);
-        Ok(())
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {

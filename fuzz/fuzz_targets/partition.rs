@@ -1,25 +1,13 @@
 //! MBR and GPT readers over in-memory disks, with 512- and 4096-byte logical sectors.
 #![no_main]
 
-use guestfs::block::{check_range, BlockDevice};
+#[path = "../common/memory.rs"]
+mod memory;
+
+use guestfs::block::{BlockDevice};
 use guestfs::partition::{self, gpt, mbr};
 use libfuzzer_sys::fuzz_target;
-use std::io;
-
-/// The disk bytes, held in memory.
-struct Mem(Vec<u8>);
-
-impl BlockDevice for Mem {
-    fn size(&self) -> u64 {
-        self.0.len() as u64
-    }
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        check_range(self.size(), offset, buf.len())?;
-        let start = offset as usize;
-        buf.copy_from_slice(&self.0[start..start + buf.len()]);
-        Ok(())
-    }
-}
+use memory::Mem;
 
 /// Makes the CRCs of a GPT header at `lba` (and of its entry array, when it lies inside the
 /// data) correct, so the fuzzer gets past them to the entries.

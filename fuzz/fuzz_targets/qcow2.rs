@@ -2,26 +2,14 @@
 //! names one, is a small all-zero device.
 #![no_main]
 
+#[path = "../common/memory.rs"]
+mod memory;
+
 use guestfs::block::qcow2::{self, BackingFile};
-use guestfs::block::{check_range, BlockDevice, Device, Zero};
+use guestfs::block::{BlockDevice, Device, Zero};
 use libfuzzer_sys::fuzz_target;
-use std::io;
+use memory::Mem;
 use std::sync::Arc;
-
-/// The image bytes, held in memory.
-struct Mem(Vec<u8>);
-
-impl BlockDevice for Mem {
-    fn size(&self) -> u64 {
-        self.0.len() as u64
-    }
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        check_range(self.size(), offset, buf.len())?;
-        let start = offset as usize;
-        buf.copy_from_slice(&self.0[start..start + buf.len()]);
-        Ok(())
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let source: Device = Arc::new(Mem(data.to_vec()));

@@ -852,6 +852,14 @@ pub fn linux_guest(work: &Path, out: &Path, journal: &[(&str, Vec<u8>)]) -> Path
 /// LUKS2 container (passphrase `secret`) on `/dev/sda1`. The container is made offline by
 /// `cryptsetup reencrypt --encrypt`, which needs no device-mapper on the host.
 pub fn luks_guest(work: &Path, out: &Path) -> PathBuf {
+    let pbkdf2 = ["--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"];
+    luks_guest_with(work, out, &pbkdf2, false)
+}
+
+/// [`luks_guest`] with the cryptsetup options `luks_opts` (KDF, cipher, sector size), and
+/// converted to LUKS1 by `cryptsetup convert` when `luks1` (its options must then be LUKS1's:
+/// pbkdf2, 512-byte sectors).
+pub fn luks_guest_with(work: &Path, out: &Path, luks_opts: &[&str], luks1: bool) -> PathBuf {
     use crate::images::{make_ext, FsSpec};
     let tree = debian_root(
         "vaulted.example.invalid",
@@ -877,19 +885,21 @@ pub fn luks_guest(work: &Path, out: &Path) -> PathBuf {
             "--reduce-device-size",
             "16M",
         ])
-        .args([
-            "--pbkdf",
-            "pbkdf2",
-            "--pbkdf-force-iterations",
-            "1000",
-            "-q",
-            "--key-file",
-        ])
+        .args(luks_opts)
+        .args(["-q", "--key-file"])
         .arg(&key)
         .arg(&fs)
         .status()
         .expect("cryptsetup (scripts/install-deps.sh installs it)");
     assert!(st.success(), "cryptsetup reencrypt --encrypt failed");
+    if luks1 {
+        let st = Command::new("cryptsetup")
+            .args(["convert", "--type", "luks1", "-q"])
+            .arg(&fs)
+            .status()
+            .expect("cryptsetup");
+        assert!(st.success(), "cryptsetup convert --type luks1 failed");
+    }
     mbr_disk(&fs, out, 24)
 }
 

@@ -7,6 +7,7 @@
 pub mod cache;
 pub mod chain;
 pub mod external;
+pub mod luks;
 mod mapped;
 pub mod probe;
 pub mod qcow2;

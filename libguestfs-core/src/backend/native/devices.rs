@@ -1,5 +1,6 @@
-//! The native backend's block devices: drives, their partitions and LVM logical volumes,
-//! named and numbered as the Linux kernel inside the libguestfs appliance names them.
+//! The native backend's block devices: drives, their partitions, LVM logical volumes and the
+//! decrypted devices that `cryptsetup_open` adds, named and numbered as the Linux kernel
+//! inside the libguestfs appliance names them.
 
 use crate::block::{self, Device, Slice};
 use crate::drive::Drive;
@@ -23,6 +24,8 @@ pub enum NodeKind {
     Partition { disk: usize, entry: PartitionEntry },
     /// An LVM logical volume `/dev/VG/LV`.
     LogicalVolume { vg: String, lv: String },
+    /// A decrypted device `/dev/mapper/NAME` of the encrypted device `source`.
+    Mapper { source: String, sector_size: u32 },
 }
 
 /// One block device of the guest.
@@ -66,6 +69,8 @@ pub struct Devices {
     pub nodes: Vec<Node>,
     by_name: HashMap<String, usize>,
     pub lvm: lvm::Scan,
+    /// The device-mapper minor the next LV or decrypted device gets.
+    next_dm_minor: u64,
 }
 
 /// The kernel's (major, minor) for SCSI disk `index`, partition `part` (0 = whole disk).
@@ -154,8 +159,24 @@ impl Devices {
         partitions.sort_by(|a, b| natural_cmp(&a.name, &b.name));
         nodes.extend(partitions);
 
-        let candidates: Vec<(String, Device)> = nodes
+        let mut devices = Devices {
+            nodes,
+            by_name: HashMap::new(),
+            lvm: lvm::Scan::default(),
+            next_dm_minor: 0,
+        };
+        devices.scan_lvm()?;
+        Ok(devices)
+    }
+
+    /// Assembles LVM from every physical volume among the devices (again, after a decrypted
+    /// device revealed one) and makes a node for each logical volume. LVs already known keep
+    /// their device numbers.
+    fn scan_lvm(&mut self) -> Result<()> {
+        let candidates: Vec<(String, Device)> = self
+            .nodes
             .iter()
+            .filter(|n| !matches!(n.kind, NodeKind::LogicalVolume { .. }))
             .filter(|n| n.vfs_type() == "LVM2_member")
             .filter_map(|n| n.device.as_ref().ok().map(|d| (n.name.clone(), d.clone())))
             .collect();
@@ -164,53 +185,124 @@ impl Devices {
         } else {
             lvm::scan(&candidates)?
         };
-        // Device-mapper minors are handed out as LVs are activated (the LVM reader knows that
-        // order, hidden sub-LVs included); LVs it cannot place follow.
-        let mut next_minor = lvm
-            .vgs
-            .iter()
-            .flat_map(|vg| vg.lvs.iter())
-            .filter_map(|lv| lv.kernel_minor)
-            .max()
-            .map_or(0, |m| u64::from(m) + 1);
+        let known: HashMap<String, i64> = self
+            .logical_volumes()
+            .map(|n| (n.name.clone(), n.devno))
+            .collect();
+        let first_scan = known.is_empty() && self.next_dm_minor == 0;
+        if first_scan {
+            // At launch, device-mapper minors are handed out as LVs are activated (the LVM
+            // reader knows that order, hidden sub-LVs included); LVs it cannot place follow.
+            self.next_dm_minor = lvm
+                .vgs
+                .iter()
+                .flat_map(|vg| vg.lvs.iter())
+                .filter_map(|lv| lv.kernel_minor)
+                .max()
+                .map_or(0, |m| u64::from(m) + 1);
+        }
+        self.nodes
+            .retain(|n| !matches!(n.kind, NodeKind::LogicalVolume { .. }));
         for vg in &lvm.vgs {
             for lv in &vg.lvs {
-                let dm_minor = match lv.kernel_minor {
-                    Some(m) => u64::from(m),
-                    None => {
-                        next_minor += 1;
-                        next_minor - 1
-                    }
+                let name = format!("/dev/{}/{}", vg.name, lv.name);
+                let devno = match (known.get(&name), lv.kernel_minor) {
+                    (Some(&devno), _) => devno,
+                    (None, Some(m)) if first_scan => makedev(253, u64::from(m)),
+                    _ => makedev(253, self.take_dm_minor()),
                 };
-                nodes.push(Node {
-                    name: format!("/dev/{}/{}", vg.name, lv.name),
+                self.nodes.push(Node {
+                    name,
                     kind: NodeKind::LogicalVolume {
                         vg: vg.name.clone(),
                         lv: lv.name.clone(),
                     },
                     device: lv.device.clone(),
-                    devno: makedev(253, dm_minor),
+                    devno,
                     probe: OnceLock::new(),
                 });
             }
         }
-        let by_name = nodes
+        self.lvm = lvm;
+        self.index();
+        Ok(())
+    }
+
+    fn take_dm_minor(&mut self) -> u64 {
+        self.next_dm_minor += 1;
+        self.next_dm_minor - 1
+    }
+
+    fn index(&mut self) {
+        self.by_name = self
+            .nodes
             .iter()
             .enumerate()
             .map(|(i, n)| (n.name.clone(), i))
             .collect();
-        Ok(Devices {
-            nodes,
-            by_name,
-            lvm,
-        })
+    }
+
+    /// Adds the decrypted device `/dev/mapper/NAME` of the encrypted device `source`, and the
+    /// logical volumes of a volume group it holds.
+    pub fn add_mapper(
+        &mut self,
+        mapname: &str,
+        source: &str,
+        device: Device,
+        sector_size: u32,
+    ) -> Result<()> {
+        let minor = self.take_dm_minor();
+        self.nodes.push(Node {
+            name: format!("/dev/mapper/{}", mapname),
+            kind: NodeKind::Mapper {
+                source: source.to_string(),
+                sector_size,
+            },
+            device: Ok(device),
+            devno: makedev(253, minor),
+            probe: OnceLock::new(),
+        });
+        self.index();
+        let holds_pv = self
+            .nodes
+            .last()
+            .is_some_and(|n| n.vfs_type() == "LVM2_member");
+        if holds_pv {
+            if let Err(e) = self.scan_lvm() {
+                self.nodes.pop();
+                self.index();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the decrypted device `name` (`/dev/mapper/NAME`).
+    pub fn remove_mapper(&mut self, name: &str) {
+        self.nodes.retain(|n| n.name != name);
+        self.index();
+    }
+
+    /// The decrypted devices, sorted by name as `ls /dev/mapper` sorts them.
+    pub fn mappers(&self) -> Vec<&Node> {
+        let mut m: Vec<&Node> = self
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Mapper { .. }))
+            .collect();
+        m.sort_by(|a, b| a.name.cmp(&b.name));
+        m
     }
 
     /// Finds a device by any name libguestfs accepts for it: `/dev/sda1`, `/dev/vda1`,
-    /// `/dev/hda1`, `/dev/VG/LV`, `/dev/mapper/VG-LV`.
+    /// `/dev/hda1`, `/dev/VG/LV`, `/dev/mapper/VG-LV`, `/dev/mapper/NAME`.
     pub fn find(&self, name: &str) -> Option<&Node> {
-        let canonical = canonical_name(name);
-        self.by_name.get(&canonical).map(|&i| &self.nodes[i])
+        // A decrypted device's own name first: `/dev/mapper/luks-UUID` is no `/dev/VG/LV`.
+        let i = match self.by_name.get(name) {
+            Some(&i) => i,
+            None => *self.by_name.get(&canonical_name(name))?,
+        };
+        Some(&self.nodes[i])
     }
 
     /// Like [`find`](Self::find), with the daemon's error for an unknown device.

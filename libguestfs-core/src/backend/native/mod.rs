@@ -5,6 +5,7 @@ mod devices;
 mod vfs;
 
 use super::Backend;
+use crate::block::luks::{LuksError, Volume as LuksVolume};
 use crate::checksum::Checksummer;
 use crate::drive::Drive;
 use crate::error::{strerror, Error, Result};
@@ -87,6 +88,19 @@ impl NativeBackend {
                 continue;
             }
             let t = node.vfs_type();
+            if t == "crypto_LUKS" {
+                // What a LUKS volume holds is known only once a tool has opened it with its
+                // key, after the backend was chosen, and the native backend cannot hand over
+                // to the appliance then: a volume holding btrfs would not be readable. So
+                // `auto` leaves every LUKS volume to the appliance, saying why; the native
+                // backend opens them when asked for by name (LIBGUESTFS_BACKEND=native).
+                let reason = match node.device().map(|d| LuksVolume::read(d.as_ref())) {
+                    Ok(Err(e @ LuksError::Unsupported(_))) => e.to_string(),
+                    _ => "LUKS volume (what it holds is known only once it is opened)".into(),
+                };
+                why.push(format!("{}: {}", node.name, reason));
+                continue;
+            }
             if !t.is_empty()
                 && !t.ends_with("_member")
                 && t != "swap"

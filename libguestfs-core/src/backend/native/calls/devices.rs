@@ -20,7 +20,9 @@ impl api::Devices for NativeBackend {
             _ => node,
         };
         Ok(match &disk.kind {
-            NodeKind::Disk { sector_size, .. } => *sector_size as i32,
+            NodeKind::Disk { sector_size, .. } | NodeKind::Mapper { sector_size, .. } => {
+                *sector_size as i32
+            }
             _ => 512,
         })
     }

@@ -18,7 +18,9 @@ impl api::Filesystems for NativeBackend {
         for node in &self.devices.nodes {
             match &node.kind {
                 NodeKind::Disk { table: Some(_), .. } => continue,
-                NodeKind::Disk { table: None, .. } | NodeKind::LogicalVolume { .. } => {}
+                NodeKind::Disk { table: None, .. }
+                | NodeKind::LogicalVolume { .. }
+                | NodeKind::Mapper { .. } => {}
                 NodeKind::Partition { entry, .. } => {
                     if entry.is_extended
                         || entry.mbr_id.is_some_and(|id| MBR_EXTENDED.contains(&id))
@@ -36,8 +38,10 @@ impl api::Filesystems for NativeBackend {
             }
             candidates.push(node);
         }
-        // Order: whole devices, partitions, then LVs sorted by name.
+        // Order (1.48's listfs.ml): whole devices, decrypted devices sorted by name,
+        // partitions, then LVs sorted by name.
         let mut out = Vec::new();
+        let mut mappers = Vec::new();
         let mut lvs = Vec::new();
         for node in candidates {
             let t = node.vfs_type();
@@ -49,12 +53,20 @@ impl api::Filesystems for NativeBackend {
             } else {
                 t.to_string()
             };
-            if matches!(node.kind, NodeKind::LogicalVolume { .. }) {
-                lvs.push((node.name.clone(), t));
-            } else {
-                out.push((node.name.clone(), t));
+            match node.kind {
+                NodeKind::LogicalVolume { .. } => lvs.push((node.name.clone(), t)),
+                NodeKind::Mapper { .. } => mappers.push((node.name.clone(), t)),
+                _ => out.push((node.name.clone(), t)),
             }
         }
+        mappers.sort();
+        let disks = out.iter().take_while(|(name, _)| {
+            self.devices
+                .find(name)
+                .is_some_and(|n| matches!(n.kind, NodeKind::Disk { .. }))
+        });
+        let at = disks.count();
+        out.splice(at..at, mappers);
         lvs.sort();
         out.extend(lvs);
         Ok(out)

@@ -4,9 +4,21 @@ use super::super::*;
 use guestfs_protocol::calls as api;
 
 impl api::Lvm for NativeBackend {
-    /// The native backend assembles LVM when it launches; there is nothing to rescan.
+    /// The native backend assembles LVM when it launches, and again when a decrypted device
+    /// reveals a physical volume; there is nothing to rescan.
     fn lvm_scan(&mut self, _activate: bool) -> Result<()> {
         Ok(())
+    }
+
+    /// Every decrypted device, which is not an LV (the only other device-mapper devices the
+    /// native backend makes).
+    fn list_dm_devices(&mut self) -> Result<Vec<String>> {
+        Ok(self
+            .devices
+            .mappers()
+            .into_iter()
+            .map(|n| n.name.clone())
+            .collect())
     }
 
     fn pvs(&mut self) -> Result<Vec<String>> {
