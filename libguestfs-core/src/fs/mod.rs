@@ -6,15 +6,21 @@
 //! native backend joins filesystems into one tree and resolves paths; a filesystem only
 //! answers questions about inode numbers.
 
+pub mod crc32c;
 pub mod ext;
 pub mod fat;
 pub mod ntfs;
 pub mod signatures;
+pub mod xfs;
 
 use crate::block::{BlockDevice, Device};
 use crate::error::{Error, Result};
 use crate::types::{StatNs, StatVfs};
 use std::sync::Arc;
+
+/// `statfs` flags of a read-only mount with the kernel's default `relatime`.
+pub const ST_RDONLY: i64 = 1;
+pub const ST_RELATIME: i64 = 4096;
 
 /// A filesystem's own name for a file (the inode number, or an equivalent the format defines).
 pub type Ino = u64;
@@ -147,7 +153,16 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// Whether [`open`] can read filesystems of this blkid type.
 pub fn is_supported(fs_type: &str) -> bool {
-    matches!(fs_type, "ext2" | "ext3" | "ext4" | "ntfs" | "vfat")
+    matches!(fs_type, "ext2" | "ext3" | "ext4" | "ntfs" | "vfat" | "xfs")
+}
+
+/// Why a filesystem of a supported type on `dev` is still not read natively (a log that
+/// needs replaying, a feature the reader does not implement), or None.
+pub fn refusal(dev: &Device, fs_type: &str) -> Option<String> {
+    match fs_type {
+        "xfs" => xfs::refusal(dev),
+        _ => None,
+    }
 }
 
 /// Opens a filesystem of a type [`probe`] reported.
@@ -156,6 +171,7 @@ pub fn open(dev: Device, fs_type: &str) -> Result<Arc<dyn Filesystem>> {
         "ext2" | "ext3" | "ext4" => Arc::new(ext::ExtFs::open(dev)?),
         "ntfs" => Arc::new(ntfs::NtfsFs::open(dev)?),
         "vfat" => Arc::new(fat::FatFs::open(dev)?),
+        "xfs" => Arc::new(xfs::XfsFs::open(dev)?),
         other => {
             return Err(Error::new(
                 libc::ENOTSUP,

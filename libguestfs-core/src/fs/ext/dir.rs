@@ -5,8 +5,8 @@
 //! reading leaves linearly and skipping entries with inode 0 gives every name. Entries are
 //! checked like `ext4_check_dir_entry`; a bad entry ends its block, as in the kernel's readdir.
 
-use super::crc32c::crc32c;
 use crate::bytes::{le16, le32, u8_at};
+use crate::fs::crc32c::crc32c;
 use crate::fs::FileType;
 
 /// One entry as stored.

@@ -1,4 +1,4 @@
-//! CRC-32C (Castagnoli), which ext4 and jbd2 use for their metadata checksums.
+//! CRC-32C (Castagnoli), which ext4, jbd2, XFS and btrfs use for their metadata checksums.
 
 const POLY: u32 = 0x82f6_3b78; // reflected Castagnoli polynomial
 
