@@ -353,7 +353,11 @@ fn xfs_db(img: &Path, cmds: &[&str]) -> String {
 
 /// The number xfs_db prints for `FIELD = N` (the first line).
 fn db_number(out: &str) -> u64 {
-    let v = out.lines().next().and_then(|l| l.split(" = ").nth(1)).unwrap();
+    let v = out
+        .lines()
+        .next()
+        .and_then(|l| l.split(" = ").nth(1))
+        .unwrap();
     v.trim().parse().unwrap_or_else(|_| panic!("{:?}", out))
 }
 
@@ -431,7 +435,12 @@ fn exercise(fs: &XfsFs) -> usize {
 fn expect_eio(r: guestfs::Result<impl std::fmt::Debug>, wanted: &str) {
     let e = r.expect_err(wanted);
     assert_eq!(e.errno, libc::EIO, "{}", e.message);
-    assert!(e.message.contains(wanted), "{:?} lacks {:?}", e.message, wanted);
+    assert!(
+        e.message.contains(wanted),
+        "{:?} lacks {:?}",
+        e.message,
+        wanted
+    );
 }
 
 #[test]
@@ -469,7 +478,11 @@ fn clean_proto_images_open_and_are_not_refused() {
         assert_eq!(fs.read_dir(d).unwrap().len(), 100);
         let f = fs.lookup(fs.root(), "f").unwrap().unwrap();
         assert_eq!(read_all(&fs, f, 20000), vec![b'x'; 20000]);
-        assert_eq!(fs.read_link(fs.lookup(fs.root(), "l").unwrap().unwrap()).unwrap(), "f");
+        assert_eq!(
+            fs.read_link(fs.lookup(fs.root(), "l").unwrap().unwrap())
+                .unwrap(),
+            "f"
+        );
     }
 }
 
@@ -497,7 +510,10 @@ fn absurd_extent_count_is_an_error() {
         let f = fs.lookup(fs.root(), "f").unwrap().unwrap();
         drop(fs);
         // xfs_db recomputes the inode's checksum, so only the count is wrong.
-        xfs_db(&img, &[&format!("inode {}", f), "write core.nextents 4000000000"]);
+        xfs_db(
+            &img,
+            &[&format!("inode {}", f), "write core.nextents 4000000000"],
+        );
         let fs = open(&img);
         expect_eio(fs.read_at(f, 0, &mut [0u8; 512]), "extent");
         exercise(&fs);
@@ -543,7 +559,13 @@ fn directory_btree_whose_child_points_at_itself() {
     let fs = open(&img);
     let bt1 = fs.lookup(fs.root(), "bt1").unwrap().unwrap();
     drop(fs);
-    let out = xfs_db(&img, &[&format!("inode {}", bt1), "print core.format u.bmbt.ptrs[1]"]);
+    let out = xfs_db(
+        &img,
+        &[
+            &format!("inode {}", bt1),
+            "print core.format u.bmbt.ptrs[1]",
+        ],
+    );
     assert!(out.contains("(btree)"), "{}", out);
     let child = db_number(out.lines().nth(1).unwrap());
     let inode_at = db_number(&xfs_db(&img, &[&format!("convert ino {} byte", bt1)]));

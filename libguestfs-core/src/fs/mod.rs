@@ -129,6 +129,12 @@ pub trait Filesystem: Send + Sync {
     /// What `statfs(2)` on this filesystem reports under Linux.
     fn statvfs(&self) -> Result<StatVfs>;
 
+    /// Whether the kernel reports the device number as `f_fsid` (XFS does), which the mount
+    /// table then fills in, rather than a value of the filesystem's own.
+    fn fsid_is_device(&self) -> bool {
+        false
+    }
+
     /// Extended attributes (name, value), sorted by name. Formats without them return none.
     fn xattrs(&self, _ino: Ino) -> Result<Vec<(String, Vec<u8>)>> {
         Ok(Vec::new())

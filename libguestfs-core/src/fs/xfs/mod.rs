@@ -336,6 +336,11 @@ impl Filesystem for XfsFs {
         Ok(self.statvfs)
     }
 
+    /// `xfs_fs_statfs` reports the data device's number.
+    fn fsid_is_device(&self) -> bool {
+        true
+    }
+
     fn xattrs(&self, ino: Ino) -> Result<Vec<(String, Vec<u8>)>> {
         let inode = self.inode(ino)?;
         let mut out: Vec<(String, Vec<u8>)> = xattr::list(self, &inode)?
