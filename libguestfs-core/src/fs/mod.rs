@@ -54,6 +54,21 @@ impl FileType {
         }
     }
 
+    /// From the file type byte ext2/3/4 and XFS store in directory entries (Linux's
+    /// `FT_*` values, `XFS_DIR3_FT_*` alike).
+    pub fn from_dirent_type(byte: u8) -> FileType {
+        match byte {
+            1 => FileType::Regular,
+            2 => FileType::Directory,
+            3 => FileType::CharDevice,
+            4 => FileType::BlockDevice,
+            5 => FileType::Fifo,
+            6 => FileType::Socket,
+            7 => FileType::Symlink,
+            _ => FileType::Unknown,
+        }
+    }
+
     /// libguestfs's `dirent.ftyp` letter.
     pub fn ftyp(self) -> char {
         match self {

@@ -125,16 +125,7 @@ pub fn file_type(byte: u8, filetype_feature: bool) -> FileType {
     if !filetype_feature {
         return FileType::Unknown;
     }
-    match byte {
-        1 => FileType::Regular,
-        2 => FileType::Directory,
-        3 => FileType::CharDevice,
-        4 => FileType::BlockDevice,
-        5 => FileType::Fifo,
-        6 => FileType::Socket,
-        7 => FileType::Symlink,
-        _ => FileType::Unknown,
-    }
+    FileType::from_dirent_type(byte)
 }
 
 #[cfg(test)]

@@ -216,16 +216,18 @@ mod tests {
 
     #[test]
     fn packed_records_decode() {
-        // startoff 5, startblock 0x1234, blockcount 7, unwritten.
-        let l0: u64 = (1 << 63) | (5 << 9) | (0x1234 >> 43);
-        let l1: u64 = ((0x1234 & ((1 << 43) - 1)) << 21) | 7;
+        // startoff 5, startblock 0x2_0000_0000_1234 (bits above 43 in the first word),
+        // blockcount 7, unwritten.
+        let start: u64 = 0x2_0000_0000_1234;
+        let l0: u64 = (1 << 63) | (5 << 9) | (start >> 43);
+        let l1: u64 = ((start & ((1 << 43) - 1)) << 21) | 7;
         let mut rec = l0.to_be_bytes().to_vec();
         rec.extend_from_slice(&l1.to_be_bytes());
         assert_eq!(
             decode_rec(&rec),
             Extent {
                 off: 5,
-                start: 0x1234,
+                start,
                 len: 7,
                 unwritten: true
             }

@@ -34,20 +34,6 @@ pub struct Entry {
     pub file_type: FileType,
 }
 
-/// `XFS_DIR3_FT_*` to the file type readdir reports.
-fn file_type(ftype: u8) -> FileType {
-    match ftype {
-        1 => FileType::Regular,
-        2 => FileType::Directory,
-        3 => FileType::CharDevice,
-        4 => FileType::BlockDevice,
-        5 => FileType::Fifo,
-        6 => FileType::Socket,
-        7 => FileType::Symlink,
-        _ => FileType::Unknown,
-    }
-}
-
 /// Every entry of directory `dir` in readdir's order, `.` and `..` first.
 pub fn read(fs: &XfsFs, dir: &Inode) -> Result<Vec<Entry>> {
     if dir.format == FMT_LOCAL {
@@ -156,7 +142,7 @@ fn data_block_entries(
         out.push(Entry {
             name: name.to_vec(),
             ino,
-            file_type: file_type(ft),
+            file_type: FileType::from_dirent_type(ft),
         });
         off += size;
     }
@@ -212,7 +198,7 @@ fn short_form(fs: &XfsFs, dir: &Inode) -> Result<Vec<Entry>> {
         out.push(Entry {
             name: name.to_vec(),
             ino,
-            file_type: file_type(ft),
+            file_type: FileType::from_dirent_type(ft),
         });
         off = p + ino_size;
     }

@@ -42,6 +42,12 @@ const ALLOC_SET_ASIDE_PER_AG: u64 = 8;
 const MAX_INUMBER: u64 = (1 << 56) - 1;
 /// Directories with more entries than this keep a name index for lookups.
 const LOOKUP_INDEX_MIN: usize = 64;
+/// Metadata blocks kept in memory (`ls -l` of a directory reads each inode's block once per
+/// file otherwise): at most this many, dropped all at once when full.
+const BLOCK_CACHE_BLOCKS: usize = 4096;
+
+/// A directory's names and the inodes they name.
+type NameIndex = HashMap<Vec<u8>, Ino>;
 
 /// An XFS filesystem opened read-only.
 pub struct XfsFs {
@@ -51,7 +57,9 @@ pub struct XfsFs {
     /// The data fork extents of the file read last (reads come in chunks).
     extents: Mutex<Option<(Ino, Arc<Vec<Extent>>)>>,
     /// The name index of the large directory looked up in last (`ls -l` stats every name).
-    names: Mutex<Option<(Ino, Arc<HashMap<Vec<u8>, Ino>>)>>,
+    names: Mutex<Option<(Ino, Arc<NameIndex>)>>,
+    /// Single metadata blocks by linear block number.
+    blocks: Mutex<HashMap<u64, Arc<Vec<u8>>>>,
 }
 
 fn read_superblock(dev: &Device) -> Result<Superblock> {
@@ -85,6 +93,7 @@ impl XfsFs {
             statvfs: StatVfs::default(),
             extents: Mutex::new(None),
             names: Mutex::new(None),
+            blocks: Mutex::new(HashMap::new()),
         };
         if !fs.inode(fs.sb.rootino)?.is_dir() {
             return Err(corrupt("the root inode is not a directory"));
@@ -101,9 +110,32 @@ impl XfsFs {
                 fsb, count
             )));
         };
+        if count == 1 {
+            return Ok(self.cached_block(linear, what)?.to_vec());
+        }
         let mut buf = vec![0u8; (count << self.sb.blocklog) as usize];
         self.read_bytes(linear << self.sb.blocklog, &mut buf, what)?;
         Ok(buf)
+    }
+
+    /// One metadata block (linear number, in range), from the cache or the device.
+    fn cached_block(&self, linear: u64, what: &dyn Fn() -> String) -> Result<Arc<Vec<u8>>> {
+        if let Some(b) = self.lock_blocks().get(&linear) {
+            return Ok(b.clone());
+        }
+        let mut buf = vec![0u8; 1 << self.sb.blocklog];
+        self.read_bytes(linear << self.sb.blocklog, &mut buf, what)?;
+        let buf = Arc::new(buf);
+        let mut cache = self.lock_blocks();
+        if cache.len() >= BLOCK_CACHE_BLOCKS {
+            cache.clear();
+        }
+        cache.insert(linear, buf.clone());
+        Ok(buf)
+    }
+
+    fn lock_blocks(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Vec<u8>>>> {
+        self.blocks.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn read_bytes(&self, offset: u64, buf: &mut [u8], what: &dyn Fn() -> String) -> Result<()> {
@@ -128,8 +160,11 @@ impl XfsFs {
         let Some(off) = self.sb.inode_offset(ino) else {
             return Err(Meta::new(&[], &what).err("number out of range"));
         };
-        let mut raw = vec![0u8; usize::from(self.sb.inodesize)];
-        self.read_bytes(off, &mut raw, &what)?;
+        let block = self.cached_block(off >> self.sb.blocklog, &what)?;
+        let start = (off & ((1 << self.sb.blocklog) - 1)) as usize;
+        let raw = Meta::new(&block, &what)
+            .slice(start, usize::from(self.sb.inodesize))?
+            .to_vec();
         Inode::parse(&self.sb, ino, raw)
     }
 
@@ -237,14 +272,14 @@ impl XfsFs {
     }
 
     /// The name index of a directory, built once for the directory looked up in last.
-    fn name_index(&self, dir: &Inode) -> Result<Arc<HashMap<Vec<u8>, Ino>>> {
+    fn name_index(&self, dir: &Inode) -> Result<Arc<NameIndex>> {
         let mut cache = self.names.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((ino, names)) = cache.as_ref() {
             if *ino == dir.ino {
                 return Ok(names.clone());
             }
         }
-        let names: HashMap<Vec<u8>, Ino> = dir::read(self, dir)?
+        let names: NameIndex = dir::read(self, dir)?
             .into_iter()
             .map(|e| (e.name, e.ino))
             .collect();
