@@ -60,6 +60,9 @@ pub struct XfsFs {
     names: Mutex<Option<(Ino, Arc<NameIndex>)>>,
     /// Single metadata blocks by linear block number.
     blocks: Mutex<HashMap<u64, Arc<Vec<u8>>>>,
+    /// Inodes read and checked (their checksum is the costly part), at most
+    /// `BLOCK_CACHE_BLOCKS`, dropped all at once when full.
+    inodes: Mutex<HashMap<Ino, Arc<Inode>>>,
 }
 
 fn read_superblock(dev: &Device) -> Result<Superblock> {
@@ -94,6 +97,7 @@ impl XfsFs {
             extents: Mutex::new(None),
             names: Mutex::new(None),
             blocks: Mutex::new(HashMap::new()),
+            inodes: Mutex::new(HashMap::new()),
         };
         if !fs.inode(fs.sb.rootino)?.is_dir() {
             return Err(corrupt("the root inode is not a directory"));
@@ -155,7 +159,21 @@ impl XfsFs {
         Ok(())
     }
 
-    fn inode(&self, ino: Ino) -> Result<Inode> {
+    fn inode(&self, ino: Ino) -> Result<Arc<Inode>> {
+        let lock = || self.inodes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = lock().get(&ino) {
+            return Ok(i.clone());
+        }
+        let inode = Arc::new(self.read_inode(ino)?);
+        let mut cache = lock();
+        if cache.len() >= BLOCK_CACHE_BLOCKS {
+            cache.clear();
+        }
+        cache.insert(ino, inode.clone());
+        Ok(inode)
+    }
+
+    fn read_inode(&self, ino: Ino) -> Result<Inode> {
         let what = || format!("inode {}", ino);
         let Some(off) = self.sb.inode_offset(ino) else {
             return Err(Meta::new(&[], &what).err("number out of range"));
@@ -168,7 +186,7 @@ impl XfsFs {
         Inode::parse(&self.sb, ino, raw)
     }
 
-    fn dir_inode(&self, ino: Ino) -> Result<Inode> {
+    fn dir_inode(&self, ino: Ino) -> Result<Arc<Inode>> {
         let inode = self.inode(ino)?;
         if !inode.is_dir() {
             return Err(Error::new(
