@@ -128,7 +128,6 @@ fn compare(mkfs_args: &str) {
         ),
         ("virt-cat", with(&["/files/sparse"])),
         ("virt-cat", with(&["/files/prealloc"])),
-        ("virt-cat", with(&["/f"])),
         (
             "virt-filesystems",
             vec![
