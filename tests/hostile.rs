@@ -1409,3 +1409,48 @@ fn virt_copy_out_argument_errors_as_1_48() {
         );
     }
 }
+
+/// XFS (issue 13): a filesystem cut off in the middle is refused like a bad superblock; a file
+/// claiming 4,000,000,000 extents and a block-map B-tree node that is its own child fail the
+/// read of that file with one error line; the rest of the filesystem still reads.
+#[test]
+fn xfs_truncated_absurd_extents_and_btree_loop() {
+    let tmp = TempDir::new("hostile-xfs");
+    let work = tmp.join("work");
+    fs::create_dir(&work).unwrap();
+
+    let img = hostile::xfs_truncated(&work, &tmp.join("trunc.img"));
+    let i = s(&img);
+    for tool in ["virt-ls", "virt-cat"] {
+        let r = run_on(&img, tool, &["-a", i, "-m", "/dev/sda1", "/a"]);
+        expect_code(&r, 1);
+        assert_eq!(
+            r.stderr,
+            wrong_fs_type(tool, "/dev/sda1", &[("/dev/sda1", "xfs")])
+        );
+    }
+    all_tools(&img, "/dev/sda1");
+
+    for (name, why) in [
+        ("absurd", "more extents than its data fork holds"),
+        ("loop", "reached twice (a loop)"),
+    ] {
+        let out = tmp.join(&format!("{}.img", name));
+        let img = if name == "absurd" {
+            hostile::xfs_absurd_extent_count(&work, &out)
+        } else {
+            hostile::xfs_bmbt_self_loop(&work, &out)
+        };
+        let i = s(&img);
+        let r = run_on(&img, "virt-cat", &["-a", i, "-m", "/dev/sda1", "/f"]);
+        expect_code(&r, 1);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains(why), "{}", r.stderr);
+        let r = run_on(&img, "virt-cat", &["-a", i, "-m", "/dev/sda1", "/d/f"]);
+        expect_code(&r, 0);
+        assert_eq!(r.stdout.len(), 20000);
+        let r = run_on(&img, "virt-ls", &["-a", i, "-m", "/dev/sda1", "-R", "/"]);
+        assert_eq!(r.out(), "a\nd\nd/f\nf\n", "{}", r.stderr);
+        all_tools(&img, "/dev/sda1");
+    }
+}

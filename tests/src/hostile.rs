@@ -596,6 +596,103 @@ pub fn ext4_directory_loop(work: &Path, out: &Path) -> PathBuf {
     out.to_path_buf()
 }
 
+/// A 16 MiB XFS v4 filesystem made by mkfs.xfs from a prototype file (no mount needed): `/a`
+/// (3 bytes), `/f` (20,000 bytes, one extent), `/d/f`. Version 4 has no checksums, so bytes
+/// poked into it are taken as they are.
+pub fn xfs_v4(work: &Path, name: &str) -> PathBuf {
+    let data = work.join(format!("{}.data", name));
+    fs::write(&data, vec![b'x'; 20000]).expect("data");
+    let proto = work.join(format!("{}.proto", name));
+    fs::write(
+        &proto,
+        format!(
+            "/dev/null\n0 0\nd--755 0 0\na ---644 0 0 /dev/null\nf ---644 0 0 {0}\nd d--755 0 0\n  f ---644 0 0 {0}\n  $\n$\n",
+            data.display()
+        ),
+    )
+    .expect("proto");
+    let img = work.join(format!("{}.fs", name));
+    let f = fs::File::create(&img).expect("xfs image");
+    f.set_len(16 << 20).expect("size xfs image");
+    // mkfs.xfs makes filesystems under 300 MiB only in its own test suite's environment.
+    sh(Command::new("mkfs.xfs")
+        .args(["-q", "-f", "-m", "crc=0", "-p"])
+        .arg(&proto)
+        .arg(&img)
+        .envs([("TEST_DIR", "1"), ("TEST_DEV", "1"), ("QA_CHECK_FS", "1")]));
+    img
+}
+
+/// What xfs_db prints for `commands` run on the inode at `path` of an XFS image.
+fn xfs_db_at(img: &Path, path: &str, commands: &[&str]) -> String {
+    let mut c = Command::new("xfs_db");
+    c.args(["-x", "-c", &format!("path {}", path)]);
+    for cmd in commands {
+        c.args(["-c", cmd]);
+    }
+    String::from_utf8_lossy(&sh(c.arg(img)).stdout).into_owned()
+}
+
+/// An MBR disk holding an [`xfs_v4`] filesystem, the disk cut off half-way through it.
+pub fn xfs_truncated(work: &Path, out: &Path) -> PathBuf {
+    let img = xfs_v4(work, "xfs-trunc");
+    mbr_disk(&img, out, 16);
+    let f = fs::OpenOptions::new().write(true).open(out).expect("open");
+    f.set_len(PART_OFFSET + (8 << 20)).expect("truncate");
+    out.to_path_buf()
+}
+
+/// An MBR disk holding an [`xfs_v4`] filesystem whose `/f` claims 4,000,000,000 extents.
+pub fn xfs_absurd_extent_count(work: &Path, out: &Path) -> PathBuf {
+    let img = xfs_v4(work, "xfs-absurd");
+    xfs_db_at(&img, "/f", &["write core.nextents 4000000000"]);
+    mbr_disk(&img, out, 16)
+}
+
+/// An MBR disk holding an [`xfs_v4`] filesystem where `/f` is mapped by a block-map B-tree
+/// whose root (in the inode, level 2) points to a node whose only child is itself.
+pub fn xfs_bmbt_self_loop(work: &Path, out: &Path) -> PathBuf {
+    let img = xfs_v4(work, "xfs-loop");
+    let info = xfs_db_at(&img, "/f", &["print u.bmx", "inode"]);
+    // "0:[startoff,startblock,blockcount,extentflag]" and "current inode number is N".
+    let block: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("0:["))
+        .and_then(|l| l.split(',').nth(1))
+        .and_then(|b| b.parse().ok())
+        .expect("extent of /f");
+    let ino = info
+        .lines()
+        .find_map(|l| l.strip_prefix("current inode number is "))
+        .expect("inode of /f")
+        .trim()
+        .to_string();
+    let number = |cmd: &str| -> u64 {
+        let out = sh(Command::new("xfs_db").args(["-r", "-c", cmd]).arg(&img));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.split(['(', ')'])
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .expect(cmd)
+    };
+    let inode_at = number(&format!("convert ino {} byte", ino));
+    let block_at = number(&format!("convert fsb {} byte", block));
+    // The inode: data fork format B-tree; the root (after the 100-byte v4 core): level 2, one
+    // record, key 0, pointer to the block (the pointers follow the 9 keys a 156-byte fork
+    // holds).
+    poke(&img, inode_at + 5, &[3]);
+    poke(&img, inode_at + 100, &[0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    poke(&img, inode_at + 100 + 4 + 9 * 8, &block.to_be_bytes());
+    // The block: a level-1 node, one record, no siblings, its pointer to itself (after the
+    // 254 keys a 4 KiB block holds).
+    let mut node = b"BMAP\0\x01\0\x01".to_vec();
+    node.extend_from_slice(&[0xff; 16]);
+    node.extend_from_slice(&[0; 8]);
+    poke(&img, block_at, &node);
+    poke(&img, block_at + 24 + 254 * 8, &block.to_be_bytes());
+    mbr_disk(&img, out, 16)
+}
+
 /// Where the hostile images' symlinks point on the host: a directory outside any
 /// destination the tests extract into.
 pub struct Outside<'a> {

@@ -13,6 +13,7 @@ use super::Probe;
 use crate::block::read_in_range;
 use crate::block::BlockDevice;
 use crate::bytes::{be16, be32, be64, le16, le32, le64};
+use crate::fs::crc32c::crc32c;
 
 /// blkid's `blkid_probe_set_uuid`: the standard 8-4-4-4-12 form, nothing for an all-zero UUID.
 fn uuid_string(u: &[u8]) -> String {
@@ -41,21 +42,6 @@ fn probe(fs_type: &str, label: String, uuid: String) -> Option<Probe> {
         label,
         uuid,
     })
-}
-
-/// CRC-32C (Castagnoli), reflected, as used by XFS and btrfs.
-fn crc32c(data: &[u8], mut crc: u32) -> u32 {
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0x82f6_3b78
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    crc
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,9 +366,9 @@ fn probe_xfs(dev: &dyn BlockDevice) -> Option<Probe> {
             return None;
         }
         let sector = read_in_range(dev, 0, usize::from(sectsize))?;
-        let mut crc = crc32c(&sector[..224], !0);
-        crc = crc32c(&[0, 0, 0, 0], crc);
-        crc = crc32c(&sector[228..], crc);
+        let mut crc = crc32c(!0, &sector[..224]);
+        crc = crc32c(crc, &[0, 0, 0, 0]);
+        crc = crc32c(crc, &sector[228..]);
         if !crc != le32(&sector, 224) {
             return None;
         }
@@ -494,7 +480,7 @@ fn probe_btrfs(dev: &dyn BlockDevice) -> Option<Probe> {
         return None;
     }
     if le16(&sb, 196) == 0 {
-        let crc = !crc32c(&sb[32..], !0);
+        let crc = !crc32c(!0, &sb[32..]);
         if crc != le32(&sb, 0) {
             return None;
         }
@@ -514,11 +500,6 @@ fn probe_btrfs(dev: &dyn BlockDevice) -> Option<Probe> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crc32c_check_value() {
-        assert_eq!(!crc32c(b"123456789", !0), 0xe306_9283);
-    }
 
     #[test]
     fn uuids_format_like_blkid() {

@@ -107,6 +107,8 @@ impl NativeBackend {
                 && !crate::fs::is_supported(t)
             {
                 why.push(format!("{}: {}", node.name, t));
+            } else if let Some(r) = node.device().ok().and_then(|d| crate::fs::refusal(d, t)) {
+                why.push(format!("{}: {}: {}", node.name, t, r));
             }
         }
         why

@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::fs::{FileType, Filesystem, Ino};
-use crate::types::StatNs;
+use crate::types::{StatNs, StatVfs};
 use ahash::AHashMap as HashMap;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -231,6 +231,17 @@ impl MountTable {
 
     pub fn fs(&self, loc: &Location) -> &Arc<dyn Filesystem> {
         &self.mounts[loc.mount].fs
+    }
+
+    /// statvfs of the filesystem a location is on, with `f_fsid` filled in from the device
+    /// for filesystems whose kernel driver reports the device number there.
+    pub fn statvfs(&self, loc: &Location) -> Result<StatVfs> {
+        let mount = &self.mounts[loc.mount];
+        let mut st = mount.fs.statvfs()?;
+        if mount.fs.fsid_is_device() {
+            st.fsid = mount.devno;
+        }
+        Ok(st)
     }
 
     /// stat of a resolved location, with `st_dev` filled in.

@@ -5,8 +5,8 @@
 //! reading leaves linearly and skipping entries with inode 0 gives every name. Entries are
 //! checked like `ext4_check_dir_entry`; a bad entry ends its block, as in the kernel's readdir.
 
-use super::crc32c::crc32c;
 use crate::bytes::{le16, le32, u8_at};
+use crate::fs::crc32c::crc32c;
 use crate::fs::FileType;
 
 /// One entry as stored.
@@ -125,16 +125,7 @@ pub fn file_type(byte: u8, filetype_feature: bool) -> FileType {
     if !filetype_feature {
         return FileType::Unknown;
     }
-    match byte {
-        1 => FileType::Regular,
-        2 => FileType::Directory,
-        3 => FileType::CharDevice,
-        4 => FileType::BlockDevice,
-        5 => FileType::Fifo,
-        6 => FileType::Socket,
-        7 => FileType::Symlink,
-        _ => FileType::Unknown,
-    }
+    FileType::from_dirent_type(byte)
 }
 
 #[cfg(test)]

@@ -9,11 +9,11 @@
 //! checksum), revoke records are collected, and the tagged blocks of each committed
 //! transaction are mapped unless a revoke of the same or a later transaction covers them.
 
-use super::crc32c::crc32c;
 use super::inode::Inode;
 use super::{ExtFs, Run};
 use crate::bytes::{be16, be32};
 use crate::error::{Error, Result};
+use crate::fs::crc32c::crc32c;
 use std::collections::{BTreeMap, HashMap};
 
 const JBD2_MAGIC: u32 = 0xc03b_3998;

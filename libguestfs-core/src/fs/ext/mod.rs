@@ -10,7 +10,6 @@
 //! (the order readdir lists a directory in), [`xattr`], [`journal`] (jbd2 replay).
 
 mod cache;
-mod crc32c;
 mod dir;
 mod extents;
 mod group;
@@ -48,9 +47,6 @@ pub struct Run {
     pub pblk: Option<u64>,
 }
 
-/// `statfs` flags of a read-only mount with the kernel's default `relatime`.
-const ST_RDONLY: i64 = 1;
-const ST_RELATIME: i64 = 4096;
 /// `EXT4_NAME_LEN`.
 const NAME_LEN: i64 = 255;
 /// How many bytes of a directory are read in one go.
@@ -322,7 +318,7 @@ impl ExtFs {
             ffree: ffree as i64,
             favail: ffree as i64,
             fsid: fsid(&sb.s_uuid),
-            flag: ST_RDONLY | ST_RELATIME,
+            flag: super::ST_RDONLY | super::ST_RELATIME,
             namemax: NAME_LEN,
         }
     }

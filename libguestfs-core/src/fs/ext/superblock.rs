@@ -1,10 +1,10 @@
 //! The ext2/3/4 superblock (`struct ext4_super_block`, 1024 bytes at byte 1024), its feature
 //! flags, the checks the kernel makes before mounting, and blkid's naming of the variants.
 
-use super::crc32c::crc32c;
 use super::hash::HashVersion;
 use crate::bytes::{le16, le32, u8_at};
 use crate::error::{Error, Result};
+use crate::fs::crc32c::crc32c;
 
 /// Byte offset of the primary superblock.
 pub const SUPERBLOCK_OFFSET: u64 = 1024;

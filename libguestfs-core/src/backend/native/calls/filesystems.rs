@@ -189,6 +189,6 @@ impl api::Filesystems for NativeBackend {
             .mounts
             .resolve(path, true)
             .map_err(|e| prefix_path(e, path))?;
-        self.mounts.fs(&loc).statvfs()
+        self.mounts.statvfs(&loc)
     }
 }

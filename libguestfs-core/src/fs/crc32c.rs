@@ -1,4 +1,4 @@
-//! CRC-32C (Castagnoli), which ext4 and jbd2 use for their metadata checksums.
+//! CRC-32C (Castagnoli), which ext4, jbd2, XFS and btrfs use for their metadata checksums.
 
 /// Continues a CRC-32C over `data` from `seed`, without the initial or final inversion: this
 /// is the kernel's `crc32c(seed, data, len)`, which ext4 and jbd2 store as-is. The `crc32c`
