@@ -9,7 +9,7 @@ want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 
 for p in e2fsprogs fdisk gdisk qemu-utils lvm2 dosfstools mtools ntfs-3g cryptsetup-bin mdadm \
          xfsprogs btrfs-progs squashfs-tools xorriso libxml2-utils cpio linux-image-amd64 \
-         debootstrap sqlite3 xz-utils attr binutils bc hyperfine scrub libacl1 libcap2 ldmtool lzop \
+         debootstrap sqlite3 xz-utils attr acl binutils bc hyperfine scrub libacl1 libcap2 ldmtool lzop \
          bzip2 rsync zstd file bsdextrautils busybox libaugeas0 augeas-lenses g++ rpm db5.3-util \
          f2fs-tools zerofree extlinux syslinux grub2-common \
          sleuthkit libyara9 libwin-hivex-perl libhivex-bin bash-completion dpkg-dev python3 fuse3 psmisc; do

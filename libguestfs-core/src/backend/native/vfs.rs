@@ -74,14 +74,14 @@ impl Mount {
     /// the way, and tools stat what they have just resolved).
     fn stat(&self, ino: Ino) -> Result<StatNs> {
         if let Some(st) = self.answers().stats.get(&ino) {
-            return Ok(st.clone());
+            return Ok(*st);
         }
         let st = self.fs.stat(ino)?;
         let mut answers = self.answers();
         if answers.stats.len() >= ANSWERS_KEPT {
             answers.stats.clear();
         }
-        answers.stats.insert(ino, st.clone());
+        answers.stats.insert(ino, st);
         Ok(st)
     }
 
