@@ -254,6 +254,7 @@ fn tar_in_compressed_and_from_stdin() {
 }
 
 /// Hard links stay hard links, and the machine-readable records and progress are written.
+/// The appliance gets two vCPUs (the daemon and tar unpack in parallel) where the host has two.
 #[test]
 fn copy_in_keeps_hard_links_and_reports_records() {
     let tmp = TempDir::new("write-links");
@@ -271,9 +272,15 @@ fn copy_in_keeps_hard_links_and_reports_records() {
             s(&tree),
             "/root",
         ],
-        &[],
+        &[("LIBGUESTFS_DEBUG", "1")],
     );
     assert_eq!(rc, 0, "{}", err);
+    let host_cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let qemu = err
+        .lines()
+        .find(|l| l.starts_with("libguestfs: qemu command line: "))
+        .unwrap_or_else(|| panic!("no qemu command line in the debug output: {}", err));
+    assert_eq!(qemu.contains(" -smp 2 "), host_cpus >= 2, "{}", qemu);
     let records: Vec<serde_json::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

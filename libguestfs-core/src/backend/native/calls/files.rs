@@ -93,10 +93,16 @@ impl api::Files for NativeBackend {
         Ok(names
             .iter()
             .map(|n| {
-                mounts
-                    .resolve_in(path, n, false)
-                    .and_then(|loc| mounts.fs(&loc).read_link(loc.ino))
-                    .unwrap_or_default()
+                // Most names are not symlinks: the remembered stat says so without
+                // reading the inode again (read_link would fail, giving "" too).
+                let target = mounts.resolve_in(path, n, false).and_then(|loc| {
+                    if mounts.stat(&loc)?.is_symlink() {
+                        mounts.fs(&loc).read_link(loc.ino)
+                    } else {
+                        Ok(String::new())
+                    }
+                });
+                target.unwrap_or_default()
             })
             .collect())
     }
