@@ -2,10 +2,9 @@
 
 use super::*;
 
-
 /// blkid's FAT magics: (offset, bytes). The last three need the extra validity checks of
 /// "magic-less" FAT volumes.
-const VFAT_MAGICS: &[(usize, &[u8])] = &[
+pub(super) const VFAT_MAGICS: &[(usize, &[u8])] = &[
     (0x52, b"MSWIN"),
     (0x52, b"FAT32   "),
     (0x36, b"MSDOS"),
@@ -17,10 +16,14 @@ const VFAT_MAGICS: &[(usize, &[u8])] = &[
     (0x1fe, b"\x55\xaa"),
 ];
 
-const NO_NAME: &[u8; 11] = b"NO NAME    ";
+pub(super) const NO_NAME: &[u8; 11] = b"NO NAME    ";
 
 /// blkid's `search_fat_label`: the first volume-label entry among `entries` directory entries.
-fn search_fat_label(dev: &dyn BlockDevice, offset: u64, entries: u32) -> Option<[u8; 11]> {
+pub(super) fn search_fat_label(
+    dev: &dyn BlockDevice,
+    offset: u64,
+    entries: u32,
+) -> Option<[u8; 11]> {
     let len = (entries as usize).checked_mul(DIR_ENTRY_SIZE as usize)?;
     // blkid reads the whole area at once; an area past the end of the device finds nothing.
     let buf = read_in_range(dev, offset, len.min(64 << 20))?;
@@ -194,30 +197,29 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
     })
 }
 
-
 /// The geometry Linux derives from the boot sector's BIOS Parameter Block.
 #[derive(Debug, Clone)]
-struct Geometry {
-    fat_type: FatType,
-    cluster_size: u64,
+pub(super) struct Geometry {
+    pub(super) fat_type: FatType,
+    pub(super) cluster_size: u64,
     /// Byte offset of the first FAT (the one Linux reads).
-    fat_offset: u64,
+    pub(super) fat_offset: u64,
     /// Size of one FAT in bytes.
-    fat_bytes: u64,
+    pub(super) fat_bytes: u64,
     /// FAT12/16: byte offset and size of the fixed root directory.
-    root_dir_offset: u64,
-    root_dir_size: u64,
+    pub(super) root_dir_offset: u64,
+    pub(super) root_dir_size: u64,
     /// FAT32: the root directory's first cluster.
-    root_cluster: u32,
+    pub(super) root_cluster: u32,
     /// Byte offset of cluster 2.
-    data_offset: u64,
+    pub(super) data_offset: u64,
     /// One past the highest valid cluster number (`max_cluster`).
-    max_cluster: u32,
+    pub(super) max_cluster: u32,
 }
 
 impl Geometry {
     /// Validates the boot sector as Linux's `fat_fill_super` does before it mounts.
-    fn parse(bs: &[u8]) -> Result<Geometry> {
+    pub(super) fn parse(bs: &[u8]) -> Result<Geometry> {
         let bad = |what: &str| {
             Error::new(
                 libc::EINVAL,
@@ -313,12 +315,12 @@ impl Geometry {
         })
     }
 
-    fn cluster_offset(&self, cluster: u32) -> u64 {
+    pub(super) fn cluster_offset(&self, cluster: u32) -> u64 {
         // `cluster` has been checked against max_cluster, so this cannot overflow.
         self.data_offset + u64::from(cluster - FAT_START_ENT) * self.cluster_size
     }
 
-    fn valid_cluster(&self, cluster: u32) -> bool {
+    pub(super) fn valid_cluster(&self, cluster: u32) -> bool {
         (FAT_START_ENT..self.max_cluster).contains(&cluster)
     }
 }

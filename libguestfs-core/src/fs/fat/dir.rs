@@ -4,7 +4,7 @@ use super::*;
 
 impl FatFs {
     /// The raw bytes of a directory: the fixed root area, or its cluster chain.
-    fn dir_bytes(&self, ino: Ino) -> Result<(Vec<u8>, Vec<u64>)> {
+    pub(super) fn dir_bytes(&self, ino: Ino) -> Result<(Vec<u8>, Vec<u64>)> {
         let max_clusters = (MAX_DIR_SIZE / self.geo.cluster_size).max(1);
         let (regions, total): (Vec<(u64, u64)>, u64) =
             if ino == ROOT_INO && self.geo.fat_type != FatType::Fat32 {
@@ -49,7 +49,7 @@ impl FatFs {
     }
 
     /// A directory's entries, from the cache when it was parsed recently.
-    fn entries(&self, ino: Ino) -> Result<Arc<Listing>> {
+    pub(super) fn entries(&self, ino: Ino) -> Result<Arc<Listing>> {
         {
             let mut cache = self.dir_cache.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(i) = cache.iter().position(|(d, _)| *d == ino) {
@@ -67,7 +67,7 @@ impl FatFs {
     }
 
     /// Parses a directory the way Linux's `__fat_readdir` walks it, `.` and `..` included.
-    fn parse_dir(&self, ino: Ino) -> Result<Vec<Entry>> {
+    pub(super) fn parse_dir(&self, ino: Ino) -> Result<Vec<Entry>> {
         let (data, region_starts) = self.dir_bytes(ino)?;
         let region_len = if ino == ROOT_INO && self.geo.fat_type != FatType::Fat32 {
             self.geo.root_dir_size.max(1)
@@ -133,7 +133,7 @@ impl FatFs {
     }
 
     /// Reads the short directory entry an inode number designates.
-    fn entry_at(&self, ino: Ino) -> Result<[u8; 32]> {
+    pub(super) fn entry_at(&self, ino: Ino) -> Result<[u8; 32]> {
         let enoent = || Error::new(libc::ENOENT, crate::error::strerror(libc::ENOENT));
         let pos = ino.checked_mul(DIR_ENTRY_SIZE).ok_or_else(enoent)?;
         let in_root = self.geo.fat_type != FatType::Fat32
@@ -153,7 +153,7 @@ impl FatFs {
         Ok(raw)
     }
 
-    fn file_type(raw: &[u8; 32]) -> FileType {
+    pub(super) fn file_type(raw: &[u8; 32]) -> FileType {
         if entry_is_dir(raw) {
             FileType::Directory
         } else {
@@ -162,7 +162,7 @@ impl FatFs {
     }
 
     /// `fat_subdirs`: short entries with the directory attribute (`.` and `..` included).
-    fn subdirs(&self, ino: Ino) -> Result<i64> {
+    pub(super) fn subdirs(&self, ino: Ino) -> Result<i64> {
         Ok(self
             .entries(ino)?
             .entries
@@ -170,17 +170,17 @@ impl FatFs {
             .filter(|e| entry_is_dir(&e.raw))
             .count() as i64)
     }
-
 }
 
+/// A parsed directory with an index for lookups: long and short names, lower-cased (ASCII),
 /// to the first entry that has that name.
-struct Listing {
-    entries: Vec<Entry>,
-    by_name: HashMap<String, usize>,
+pub(super) struct Listing {
+    pub(super) entries: Vec<Entry>,
+    pub(super) by_name: HashMap<String, usize>,
 }
 
 impl Listing {
-    fn new(entries: Vec<Entry>) -> Listing {
+    pub(super) fn new(entries: Vec<Entry>) -> Listing {
         let mut by_name = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
             for name in [&e.name, &e.short_name] {
@@ -194,7 +194,7 @@ impl Listing {
 }
 
 /// The result of reading a run of long-name slots (`fat_parse_long`).
-enum LongParse {
+pub(super) enum LongParse {
     /// Not a valid start of a long name: skip this slot.
     Invalid,
     /// A slot that is not a long-name slot interrupted the run; parse it from this index.
@@ -208,7 +208,7 @@ enum LongParse {
     },
 }
 
-fn parse_long(slots: &[[u8; 32]], mut i: usize) -> LongParse {
+pub(super) fn parse_long(slots: &[[u8; 32]], mut i: usize) -> LongParse {
     'parse_long: loop {
         let Some(ds) = slots.get(i) else {
             return LongParse::Eof;

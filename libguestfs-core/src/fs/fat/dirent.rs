@@ -2,30 +2,29 @@
 
 use super::*;
 
-
 /// One parsed short directory entry with its display name.
 #[derive(Debug, Clone)]
-struct Entry {
+pub(super) struct Entry {
     /// The name readdir shows (long name, else short name).
-    name: String,
+    pub(super) name: String,
     /// The short name as Linux displays it (also matched by lookups).
-    short_name: String,
+    pub(super) short_name: String,
     /// Byte offset of the short entry on the device.
-    pos: u64,
-    raw: [u8; 32],
+    pub(super) pos: u64,
+    pub(super) raw: [u8; 32],
 }
 
 impl Entry {
-    fn ino(&self) -> Ino {
+    pub(super) fn ino(&self) -> Ino {
         self.pos / DIR_ENTRY_SIZE
     }
 }
 
-fn entry_attr(raw: &[u8; 32]) -> u8 {
+pub(super) fn entry_attr(raw: &[u8; 32]) -> u8 {
     raw[11]
 }
 
-fn entry_start(raw: &[u8; 32], fat_type: FatType) -> u32 {
+pub(super) fn entry_start(raw: &[u8; 32], fat_type: FatType) -> u32 {
     let lo = u32::from(le16(raw, 26));
     let hi = if fat_type == FatType::Fat32 {
         u32::from(le16(raw, 20))
@@ -35,19 +34,19 @@ fn entry_start(raw: &[u8; 32], fat_type: FatType) -> u32 {
     (hi << 16) | lo
 }
 
-fn entry_is_dir(raw: &[u8; 32]) -> bool {
+pub(super) fn entry_is_dir(raw: &[u8; 32]) -> bool {
     entry_attr(raw) & ATTR_DIR != 0
 }
 
 /// The directory entry checksum of a short name, stored in its long-name slots.
-fn short_name_checksum(name: &[u8]) -> u8 {
+pub(super) fn short_name_checksum(name: &[u8]) -> u8 {
     name.iter().take(11).fold(0u8, |sum, &c| {
         ((sum & 1) << 7).wrapping_add(sum >> 1).wrapping_add(c)
     })
 }
 
 /// Code page 437, bytes 0x80..=0xff, as Unicode.
-const CP437_HIGH: [char; 128] = [
+pub(super) const CP437_HIGH: [char; 128] = [
     'Ç', 'ü', 'é', 'â', 'ä', 'à', 'å', 'ç', 'ê', 'ë', 'è', 'ï', 'î', 'ì', 'Ä', 'Å', 'É', 'æ', 'Æ',
     'ô', 'ö', 'ò', 'û', 'ù', 'ÿ', 'Ö', 'Ü', '¢', '£', '¥', '₧', 'ƒ', 'á', 'í', 'ó', 'ú', 'ñ', 'Ñ',
     'ª', 'º', '¿', '⌐', '¬', '½', '¼', '¡', '«', '»', '░', '▒', '▓', '│', '┤', '╡', '╢', '╖', '╕',
@@ -59,7 +58,7 @@ const CP437_HIGH: [char; 128] = [
 
 /// A short-name byte as Unicode, lower-cased when the entry's `lcase` flag asks for it
 /// (cp437's lower-case table maps only Latin letters).
-fn cp437_char(b: u8, lower: bool) -> char {
+pub(super) fn cp437_char(b: u8, lower: bool) -> char {
     let c = if b < 0x80 {
         char::from(b)
     } else {
@@ -78,7 +77,7 @@ fn cp437_char(b: u8, lower: bool) -> char {
 
 /// Linux's `fat_parse_short` with `shortname=mixed`: base name and extension without their
 /// padding, joined by a dot when there is an extension.
-fn parse_short_name(raw: &[u8; 32]) -> String {
+pub(super) fn parse_short_name(raw: &[u8; 32]) -> String {
     let mut work = [0u8; 11];
     work.copy_from_slice(&raw[0..11]);
     if work[0] == 0x05 {
@@ -109,7 +108,7 @@ fn parse_short_name(raw: &[u8; 32]) -> String {
 
 /// UTF-16 code units of a long name (up to its NUL) as UTF-8; unpaired surrogates are dropped,
 /// as the kernel's `utf16s_to_utf8s` does.
-fn utf16_name(units: &[u16]) -> String {
+pub(super) fn utf16_name(units: &[u16]) -> String {
     let end = units.iter().position(|&u| u == 0).unwrap_or(units.len());
     char::decode_utf16(units[..end].iter().copied())
         .filter_map(|r| r.ok())
@@ -117,13 +116,13 @@ fn utf16_name(units: &[u16]) -> String {
 }
 
 /// Whether a name can appear in a path (hostile images may hold anything).
-fn usable_name(name: &str) -> bool {
+pub(super) fn usable_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains('/') && !name.contains('\0')
 }
 
 /// Linux's `fat_time_fat2unix` with no time-zone offset: FAT date and time fields to seconds
 /// since the epoch, with the kernel's arithmetic (no range checks on the fields).
-fn fat_time_to_unix(time: u16, date: u16) -> i64 {
+pub(super) fn fat_time_to_unix(time: u16, date: u16) -> i64 {
     const DAYS_IN_YEAR: [i64; 16] = [
         0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 0, 0, 0,
     ];

@@ -30,11 +30,11 @@ mod dir;
 mod dirent;
 mod table;
 
+pub(crate) use boot::label_string;
 pub use boot::probe;
 use boot::Geometry;
 use dir::Listing;
 use dirent::*;
-use table::FatEntry;
 
 use super::{DirEntry, FileType, Filesystem, Ino, Probe};
 use crate::block::read_in_range;
@@ -94,7 +94,6 @@ pub enum FatType {
     Fat16,
     Fat32,
 }
-
 
 /// A FAT volume opened read-only.
 pub struct FatFs {
@@ -158,9 +157,6 @@ impl FatFs {
             ..StatNs::default()
         })
     }
-}
-
-/// A parsed directory with an index for lookups: long and short names, lower-cased (ASCII),
 }
 
 impl Filesystem for FatFs {
@@ -316,7 +312,6 @@ impl Filesystem for FatFs {
         Ok(s)
     }
 }
-
 
 #[cfg(test)]
 mod tests {

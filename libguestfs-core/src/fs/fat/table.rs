@@ -2,10 +2,9 @@
 
 use super::*;
 
-
 /// What a FAT entry says about the next cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FatEntry {
+pub(super) enum FatEntry {
     Free,
     Next(u32),
     /// End of chain; Linux also ends a chain at a "bad cluster" mark.
@@ -13,14 +12,14 @@ enum FatEntry {
 }
 
 impl FatFs {
-    fn read_dev(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+    pub(super) fn read_dev(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         self.dev
             .read_exact_at(buf, offset)
             .map_err(|e| Error::corrupt(format!("FAT: read at offset {}: {}", offset, e)))
     }
 
     /// A cached chunk of the FAT.
-    fn fat_chunk(&self, chunk_index: u64) -> Result<Arc<Vec<u8>>> {
+    pub(super) fn fat_chunk(&self, chunk_index: u64) -> Result<Arc<Vec<u8>>> {
         let mut cache = self.fat_cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = cache.get(&chunk_index) {
             return Ok(c.clone());
@@ -38,7 +37,7 @@ impl FatFs {
     }
 
     /// Reads bytes of the FAT at `off` (relative to the FAT's start) through the chunk cache.
-    fn fat_bytes(&self, off: u64, out: &mut [u8]) -> Result<()> {
+    pub(super) fn fat_bytes(&self, off: u64, out: &mut [u8]) -> Result<()> {
         let end = off.saturating_add(out.len() as u64);
         if end > self.geo.fat_bytes {
             return Err(Error::corrupt("FAT: entry beyond the end of the FAT"));
@@ -61,7 +60,7 @@ impl FatFs {
     }
 
     /// Counts the free clusters, reading the FAT sequentially (as `fat_count_free_clusters`).
-    fn count_free_clusters(&self) -> Result<i64> {
+    pub(super) fn count_free_clusters(&self) -> Result<i64> {
         // A multiple of 3 bytes keeps FAT12 entry pairs inside one piece.
         const PIECE: u64 = 3 << 18;
         let (bits, mask): (u64, u32) = match self.geo.fat_type {
@@ -105,7 +104,7 @@ impl FatFs {
     }
 
     /// Linux's `fat_ent_read`: the FAT entry of a valid cluster.
-    fn fat_entry(&self, cluster: u32) -> Result<FatEntry> {
+    pub(super) fn fat_entry(&self, cluster: u32) -> Result<FatEntry> {
         if !self.geo.valid_cluster(cluster) {
             return Err(Error::corrupt(format!(
                 "FAT: invalid access to FAT (entry {:#010x})",
@@ -151,7 +150,7 @@ impl FatFs {
     }
 
     /// The cluster after `cluster` in a chain, or None at the end.
-    fn next_cluster(&self, cluster: u32) -> Result<Option<u32>> {
+    pub(super) fn next_cluster(&self, cluster: u32) -> Result<Option<u32>> {
         match self.fat_entry(cluster)? {
             FatEntry::Eof => Ok(None),
             FatEntry::Free => Err(Error::corrupt(format!(
@@ -167,7 +166,7 @@ impl FatFs {
     }
 
     /// The clusters of a chain, at most `limit` of them (a longer chain is an error: it loops).
-    fn chain(&self, start: u32, limit: u64) -> Result<Vec<u32>> {
+    pub(super) fn chain(&self, start: u32, limit: u64) -> Result<Vec<u32>> {
         if !self.geo.valid_cluster(start) {
             return Err(Error::corrupt(format!(
                 "FAT: invalid start cluster {}",
@@ -190,7 +189,7 @@ impl FatFs {
 
     /// The number of clusters in a directory's chain, as `fat_calc_dir_size` finds it (a
     /// directory longer than this reader accepts is an error).
-    fn chain_len(&self, start: u32) -> Result<u64> {
+    pub(super) fn chain_len(&self, start: u32) -> Result<u64> {
         let limit = (MAX_DIR_SIZE / self.geo.cluster_size).max(1);
         let mut n = 1u64;
         let mut cur = start;
@@ -212,10 +211,9 @@ impl FatFs {
         Ok(n)
     }
 
-
     /// The cluster holding cluster index `index` of the file starting at `start`, continuing
     /// from where the previous read of this file stopped when possible.
-    fn cluster_at(&self, ino: Ino, start: u32, index: u64) -> Result<u32> {
+    pub(super) fn cluster_at(&self, ino: Ino, start: u32, index: u64) -> Result<u32> {
         let (mut at, mut cluster) = {
             let cursors = self.chain_cursor.lock().unwrap_or_else(|e| e.into_inner());
             match cursors.get(&ino) {
@@ -236,5 +234,4 @@ impl FatFs {
         cursors.insert(ino, (at, cluster));
         Ok(cluster)
     }
-}
 }

@@ -2,22 +2,21 @@
 
 use super::*;
 
-
 /// The boot sector fields blkid and this reader check.
-struct BootSector {
-    sector_size: u64,
-    sectors_per_cluster: u64,
-    total_sectors: u64,
-    mft_lcn: u64,
-    mft_mirror_lcn: u64,
-    mft_record_size: u64,
-    index_record_size: u64,
-    serial: u64,
+pub(super) struct BootSector {
+    pub(super) sector_size: u64,
+    pub(super) sectors_per_cluster: u64,
+    pub(super) total_sectors: u64,
+    pub(super) mft_lcn: u64,
+    pub(super) mft_mirror_lcn: u64,
+    pub(super) mft_record_size: u64,
+    pub(super) index_record_size: u64,
+    pub(super) serial: u64,
 }
 
 impl BootSector {
     /// blkid's NTFS superblock checks.
-    fn parse(bs: &[u8]) -> Option<BootSector> {
+    pub(super) fn parse(bs: &[u8]) -> Option<BootSector> {
         if bs.len() < 512 || bs.get(3..11) != Some(b"NTFS    ") {
             return None;
         }
@@ -78,7 +77,7 @@ impl BootSector {
         })
     }
 
-    fn cluster_size(&self) -> u64 {
+    pub(super) fn cluster_size(&self) -> u64 {
         self.sector_size * self.sectors_per_cluster
     }
 }

@@ -3,17 +3,17 @@
 use super::*;
 
 /// `Read + Seek` over a [`BlockDevice`], with a one-block cache for the crate's small reads.
-struct DevCursor<'a> {
-    dev: &'a dyn BlockDevice,
-    pos: u64,
-    cache_start: u64,
-    cache: Vec<u8>,
+pub(super) struct DevCursor<'a> {
+    pub(super) dev: &'a dyn BlockDevice,
+    pub(super) pos: u64,
+    pub(super) cache_start: u64,
+    pub(super) cache: Vec<u8>,
 }
 
-const CURSOR_BLOCK: u64 = 4096;
+pub(super) const CURSOR_BLOCK: u64 = 4096;
 
 impl<'a> DevCursor<'a> {
-    fn new(dev: &'a dyn BlockDevice) -> DevCursor<'a> {
+    pub(super) fn new(dev: &'a dyn BlockDevice) -> DevCursor<'a> {
         DevCursor {
             dev,
             pos: 0,

@@ -4,21 +4,21 @@ use super::*;
 
 /// One name in a directory index.
 #[derive(Debug, Clone)]
-struct IndexName {
-    name: String,
-    ino: u64,
-    namespace: u8,
-    file_attributes: u32,
+pub(super) struct IndexName {
+    pub(super) name: String,
+    pub(super) ino: u64,
+    pub(super) namespace: u8,
+    pub(super) file_attributes: u32,
 }
 
 /// A directory's names, with an index for exact lookups (the first entry of each name).
-struct DirIndex {
-    names: Vec<IndexName>,
-    by_name: std::collections::HashMap<String, Ino>,
+pub(super) struct DirIndex {
+    pub(super) names: Vec<IndexName>,
+    pub(super) by_name: std::collections::HashMap<String, Ino>,
 }
 
 impl DirIndex {
-    fn new(names: Vec<IndexName>) -> DirIndex {
+    pub(super) fn new(names: Vec<IndexName>) -> DirIndex {
         let mut by_name = std::collections::HashMap::new();
         for n in names.iter().filter(|n| n.ino > 1) {
             by_name.entry(n.name.clone()).or_insert(n.ino);
@@ -28,10 +28,9 @@ impl DirIndex {
 }
 
 impl NtfsFs {
-
     /// All names of a directory's `$I30` index in collation order, DOS names and metadata
     /// files included.
-    fn index_names(&self, dir: Ino) -> Result<Arc<DirIndex>> {
+    pub(super) fn index_names(&self, dir: Ino) -> Result<Arc<DirIndex>> {
         {
             let mut cache = self.dir_cache.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(i) = cache.iter().position(|(d, _)| *d == dir) {
@@ -48,7 +47,7 @@ impl NtfsFs {
         Ok(names)
     }
 
-    fn read_index(&self, dir: Ino) -> Result<Vec<IndexName>> {
+    pub(super) fn read_index(&self, dir: Ino) -> Result<Vec<IndexName>> {
         let mut cur = self.cursor();
         let inode = self.inode(&mut cur, dir)?;
         if inode.base.flags() & MFT_RECORD_IS_DIRECTORY == 0 {
@@ -117,7 +116,7 @@ impl NtfsFs {
 
     /// Case-insensitive lookup used when resolving link targets (ntfs-3g's
     /// `ntfs_fix_file_name`): the entry's own name and its inode number.
-    fn lookup_ignore_case(&self, dir: Ino, name: &str) -> Option<(String, Ino)> {
+    pub(super) fn lookup_ignore_case(&self, dir: Ino, name: &str) -> Option<(String, Ino)> {
         let index = self.index_names(dir).ok()?;
         if let Some(&ino) = index.by_name.get(name) {
             return Some((name.to_string(), ino));
@@ -139,7 +138,11 @@ impl NtfsFs {
 
 /// The names of one index node (the index root's, or an index block's) whose index header is
 /// at `header` in `buf`, in order.
-fn index_node_entries(buf: &[u8], header: usize, out: &mut Vec<IndexName>) -> Result<()> {
+pub(super) fn index_node_entries(
+    buf: &[u8],
+    header: usize,
+    out: &mut Vec<IndexName>,
+) -> Result<()> {
     let entries_offset = le32(buf, header) as usize;
     let index_length = le32(buf, header + 4) as usize;
     let end = header.saturating_add(index_length);

@@ -4,17 +4,17 @@ use super::*;
 
 /// Where libguestfs mounts a guest's root filesystem in the appliance; ntfs-3g writes it into
 /// the targets of absolute links and junctions.
-const APPLIANCE_MOUNT_POINT: &str = "/sysroot";
+pub(super) const APPLIANCE_MOUNT_POINT: &str = "/sysroot";
 /// ntfs-3g's directory for targets on other volumes.
-const MAPPING_DIR: &str = ".NTFS-3G/";
+pub(super) const MAPPING_DIR: &str = ".NTFS-3G/";
 
-const BACKSLASH: u16 = b'\\' as u16;
-const SLASH: u16 = b'/' as u16;
-const COLON: u16 = b':' as u16;
+pub(super) const BACKSLASH: u16 = b'\\' as u16;
+pub(super) const SLASH: u16 = b'/' as u16;
+pub(super) const COLON: u16 = b':' as u16;
 
 /// ntfs-3g's target for a link to another volume: `/sysroot/.NTFS-3G/X:/path`, with the
 /// drive letter in upper case and slashes for backslashes.
-fn mapped_target(path: &[u16]) -> String {
+pub(super) fn mapped_target(path: &[u16]) -> String {
     let mut t: Vec<char> = char::decode_utf16(path.iter().copied())
         .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
         .map(|c| if c == '\\' { '/' } else { c })
@@ -31,13 +31,13 @@ fn mapped_target(path: &[u16]) -> String {
 }
 
 /// ntfs-3g's link target for reparse points it cannot interpret.
-fn bad_reparse_target(tag: u32) -> String {
+pub(super) fn bad_reparse_target(tag: u32) -> String {
     format!("unsupported reparse tag 0x{:08x}", tag)
 }
 
 impl NtfsFs {
     /// depends on things this reader does not model.
-    fn reparse_target(
+    pub(super) fn reparse_target(
         &self,
         cur: &mut DevCursor<'_>,
         inode: &Inode<'_>,
@@ -123,7 +123,7 @@ impl NtfsFs {
 
     /// ntfs-3g's `ntfs_fix_file_name`: looks a path component up ignoring case; on success
     /// the component takes the case of the name on disk.
-    fn fix_file_name(&self, dir: Ino, comp: &mut [u16]) -> Option<Ino> {
+    pub(super) fn fix_file_name(&self, dir: Ino, comp: &mut [u16]) -> Option<Ino> {
         let name = String::from_utf16(comp).ok()?;
         let (found, ino) = self.lookup_ignore_case(dir, &name)?;
         let units: Vec<u16> = found.encode_utf16().collect();
@@ -134,7 +134,7 @@ impl NtfsFs {
     }
 
     /// Whether a file is a directory record and whether it is a reparse point.
-    fn kind(&self, cur: &mut DevCursor<'_>, ino: Ino) -> Option<(bool, bool)> {
+    pub(super) fn kind(&self, cur: &mut DevCursor<'_>, ino: Ino) -> Option<(bool, bool)> {
         let inode = self.inode(cur, ino).ok()?;
         let si = self.standard_information(&inode).ok()?;
         Some((
@@ -147,7 +147,7 @@ impl NtfsFs {
     /// root, fixing the case of what it finds and turning the separators it passes into `/`
     /// (in place, as ntfs-3g does even when the search fails); the path as a string if it
     /// resolves to an object of the link's kind or reaches another reparse point.
-    fn search_absolute(&self, path: &mut [u16], is_dir: bool) -> Option<String> {
+    pub(super) fn search_absolute(&self, path: &mut [u16], is_dir: bool) -> Option<String> {
         let mut cur = self.cursor();
         let count = path.len();
         let mut dir = FILE_ROOT;
@@ -181,7 +181,7 @@ impl NtfsFs {
 
     /// `ntfs_get_fulllink`: `\??\X:\path` (a junction, or a full symbolic link) or
     /// `\??\Volume{…}\`.
-    fn full_link(&self, j: &mut [u16], is_dir: bool) -> Option<String> {
+    pub(super) fn full_link(&self, j: &mut [u16], is_dir: bool) -> Option<String> {
         let head: Vec<u16> = "\\??\\".encode_utf16().collect();
         let vol_head: Vec<u16> = "\\??\\Volume{".encode_utf16().collect();
         let count = j.len();
@@ -201,7 +201,7 @@ impl NtfsFs {
     }
 
     /// `ntfs_get_abslink`: `X:\path` or `\path`.
-    fn abs_link(&self, j: &mut [u16], is_dir: bool) -> Option<String> {
+    pub(super) fn abs_link(&self, j: &mut [u16], is_dir: bool) -> Option<String> {
         let count = j.len();
         let full_path = count >= 3 && j[0] != 0 && j[1] == COLON && j[2] == BACKSLASH;
         let abs_path = !full_path && j.first() == Some(&BACKSLASH);
@@ -222,7 +222,7 @@ impl NtfsFs {
     /// ntfs-3g's `search_relative`: follows a relative target from the link's directory,
     /// fixing case as it goes; the target if it resolves to an object of the link's kind (or
     /// reaches another reparse point).
-    fn rel_link(&self, parent: Ino, path: &mut [u16], is_dir: bool) -> Option<String> {
+    pub(super) fn rel_link(&self, parent: Ino, path: &mut [u16], is_dir: bool) -> Option<String> {
         let mut cur = self.cursor();
         let count = path.len();
         let dot = u16::from(b'.');
@@ -279,7 +279,7 @@ impl NtfsFs {
     }
 
     /// The directory holding a directory (from its `$FILE_NAME`); none above the root.
-    fn parent_of(&self, cur: &mut DevCursor<'_>, dir: Ino) -> Option<Ino> {
+    pub(super) fn parent_of(&self, cur: &mut DevCursor<'_>, dir: Ino) -> Option<Ino> {
         if dir == FILE_ROOT {
             return None;
         }
@@ -288,7 +288,7 @@ impl NtfsFs {
     }
 
     /// An Interix special file's type, device number and (for links) target.
-    fn interix(
+    pub(super) fn interix(
         &self,
         cur: &mut DevCursor<'_>,
         inode: &Inode<'_>,
@@ -323,7 +323,7 @@ impl NtfsFs {
     }
 
     /// The parent directory a file's first `$FILE_NAME` names.
-    fn parent_from_file_name(inode: &Inode<'_>) -> Option<Ino> {
+    pub(super) fn parent_from_file_name(inode: &Inode<'_>) -> Option<Ino> {
         let fname = inode.base.attrs.iter().find(|a| a.ty == 0x30)?;
         let v = inode.base.resident_value(fname)?;
         Some(le64(v, 0) & 0x0000_ffff_ffff_ffff)

@@ -41,7 +41,7 @@ mod stat;
 pub use boot::probe;
 use boot::BootSector;
 use cursor::DevCursor;
-use index::{DirIndex, IndexName};
+use index::DirIndex;
 use record::*;
 
 use super::{DirEntry, FileType, Filesystem, Ino, Probe};
@@ -142,6 +142,7 @@ fn errno(e: i32) -> Error {
 
 fn crate_err(e: ntfs::NtfsError) -> Error {
     corrupt(e)
+}
 
 /// An NTFS volume opened read-only.
 pub struct NtfsFs {
@@ -405,9 +406,7 @@ impl NtfsFs {
         self.read_stream(cur, inode, ty, name, &info, 0, &mut buf)?;
         Ok(Some(buf))
     }
-
 }
-
 
 /// Reads from an attribute value at `offset` until `buf` is full or the value ends.
 fn read_value(
@@ -587,6 +586,7 @@ impl Filesystem for NtfsFs {
 
 #[cfg(test)]
 mod tests {
+    use super::links::bad_reparse_target;
     use super::*;
 
     #[test]

@@ -4,7 +4,7 @@
 use super::*;
 
 /// Applies the update sequence fix-ups of a multi-sector record ("FILE" or "INDX").
-fn fixup(buf: &mut [u8], magic: &[u8; 4]) -> Result<()> {
+pub(super) fn fixup(buf: &mut [u8], magic: &[u8; 4]) -> Result<()> {
     if buf.len() < 48 || &buf[0..4] != magic {
         return Err(corrupt(format!(
             "bad {} record signature",
@@ -34,33 +34,33 @@ fn fixup(buf: &mut [u8], magic: &[u8; 4]) -> Result<()> {
 
 /// One attribute of a record, its header fields checked.
 #[derive(Debug, Clone)]
-struct RawAttr {
-    ty: u32,
-    name: Vec<u16>,
-    flags: u16,
-    instance: u16,
+pub(super) struct RawAttr {
+    pub(super) ty: u32,
+    pub(super) name: Vec<u16>,
+    pub(super) flags: u16,
+    pub(super) instance: u16,
     /// Resident: (value offset in the record, value length).
-    resident: Option<(usize, usize)>,
-    lowest_vcn: u64,
-    allocated_size: u64,
-    data_size: u64,
-    initialized_size: u64,
-    compressed_size: u64,
+    pub(super) resident: Option<(usize, usize)>,
+    pub(super) lowest_vcn: u64,
+    pub(super) allocated_size: u64,
+    pub(super) data_size: u64,
+    pub(super) initialized_size: u64,
+    pub(super) compressed_size: u64,
 }
 
 /// Size information of a stream, as ntfs-3g keeps it in its inode.
 #[derive(Debug, Clone, Copy, Default)]
-struct StreamInfo {
-    flags: u16,
-    data_size: u64,
+pub(super) struct StreamInfo {
+    pub(super) flags: u16,
+    pub(super) data_size: u64,
     /// What `st_blocks` counts: the allocated size, or the compressed size of compressed and
     /// sparse streams, or a resident value's length rounded up to 8.
-    allocated_size: u64,
-    initialized_size: u64,
+    pub(super) allocated_size: u64,
+    pub(super) initialized_size: u64,
 }
 
 impl RawAttr {
-    fn info(&self) -> StreamInfo {
+    pub(super) fn info(&self) -> StreamInfo {
         match self.resident {
             Some((_, len)) => StreamInfo {
                 flags: self.flags,
@@ -84,14 +84,14 @@ impl RawAttr {
 
 /// A checked, fixed-up MFT record.
 #[derive(Debug, Clone)]
-struct RawRecord {
-    data: Vec<u8>,
-    attrs: Vec<RawAttr>,
+pub(super) struct RawRecord {
+    pub(super) data: Vec<u8>,
+    pub(super) attrs: Vec<RawAttr>,
 }
 
 impl RawRecord {
     /// Fixes up and checks a record so that every attribute header lies inside it.
-    fn parse(mut data: Vec<u8>) -> Result<RawRecord> {
+    pub(super) fn parse(mut data: Vec<u8>) -> Result<RawRecord> {
         fixup(&mut data, b"FILE")?;
         let len = data.len();
         let bytes_in_use = le32(&data, 24) as usize;
@@ -176,23 +176,23 @@ impl RawRecord {
         Ok(RawRecord { data, attrs })
     }
 
-    fn flags(&self) -> u16 {
+    pub(super) fn flags(&self) -> u16 {
         le16(&self.data, 22)
     }
 
-    fn link_count(&self) -> u16 {
+    pub(super) fn link_count(&self) -> u16 {
         le16(&self.data, 18)
     }
 
-    fn base_record(&self) -> u64 {
+    pub(super) fn base_record(&self) -> u64 {
         le64(&self.data, 32) & 0x0000_ffff_ffff_ffff
     }
 
-    fn find(&self, ty: u32, name: &[u16]) -> Option<&RawAttr> {
+    pub(super) fn find(&self, ty: u32, name: &[u16]) -> Option<&RawAttr> {
         self.attrs.iter().find(|a| a.ty == ty && a.name == name)
     }
 
-    fn resident_value(&self, attr: &RawAttr) -> Option<&[u8]> {
+    pub(super) fn resident_value(&self, attr: &RawAttr) -> Option<&[u8]> {
         let (off, len) = attr.resident?;
         self.data.get(off..off + len)
     }
@@ -200,16 +200,16 @@ impl RawRecord {
 
 /// One entry of an `$ATTRIBUTE_LIST`.
 #[derive(Debug, Clone)]
-struct ListEntry {
-    ty: u32,
-    name: Vec<u16>,
-    lowest_vcn: u64,
-    record: u64,
-    instance: u16,
+pub(super) struct ListEntry {
+    pub(super) ty: u32,
+    pub(super) name: Vec<u16>,
+    pub(super) lowest_vcn: u64,
+    pub(super) record: u64,
+    pub(super) instance: u16,
 }
 
 /// Parses an attribute list, checking what the crate's parser relies on.
-fn parse_attribute_list(b: &[u8]) -> Result<Vec<ListEntry>> {
+pub(super) fn parse_attribute_list(b: &[u8]) -> Result<Vec<ListEntry>> {
     let mut out = Vec::new();
     let mut off = 0usize;
     while off < b.len() {
@@ -240,20 +240,20 @@ fn parse_attribute_list(b: &[u8]) -> Result<Vec<ListEntry>> {
 }
 
 /// An attribute list's entries and the extension records they name (by record number).
-type AttributeList = (Vec<ListEntry>, Vec<(u64, RawRecord)>);
+pub(super) type AttributeList = (Vec<ListEntry>, Vec<(u64, RawRecord)>);
 
 /// A file: the crate's handle on its base record plus the checked raw records.
-struct Inode<'n> {
-    number: u64,
-    file: NtfsFile<'n>,
-    base: RawRecord,
+pub(super) struct Inode<'n> {
+    pub(super) number: u64,
+    pub(super) file: NtfsFile<'n>,
+    pub(super) base: RawRecord,
     /// With an attribute list: its entries and the extension records it names.
-    list: Option<AttributeList>,
+    pub(super) list: Option<AttributeList>,
 }
 
 impl Inode<'_> {
     /// The first extent of an attribute (the one holding its sizes), wherever it lives.
-    fn attr(&self, ty: u32, name: &[u16]) -> Option<(&RawRecord, &RawAttr)> {
+    pub(super) fn attr(&self, ty: u32, name: &[u16]) -> Option<(&RawRecord, &RawAttr)> {
         match &self.list {
             None => self.base.find(ty, name).map(|a| (&self.base, a)),
             Some((entries, records)) => {
@@ -274,22 +274,22 @@ impl Inode<'_> {
         }
     }
 
-    fn stream(&self, ty: u32, name: &[u16]) -> Option<StreamInfo> {
+    pub(super) fn stream(&self, ty: u32, name: &[u16]) -> Option<StreamInfo> {
         self.attr(ty, name).map(|(_, a)| a.info())
     }
 }
 
 /// `$STANDARD_INFORMATION`: times and file attributes.
-struct StandardInformation {
-    last_data_change: u64,
-    last_mft_change: u64,
-    last_access: u64,
-    file_attributes: u32,
+pub(super) struct StandardInformation {
+    pub(super) last_data_change: u64,
+    pub(super) last_mft_change: u64,
+    pub(super) last_access: u64,
+    pub(super) file_attributes: u32,
 }
 
 /// ntfs-3g's `ntfs2timespec`: NTFS time to (seconds, nanoseconds), nanoseconds forced to 0
 /// where the conversion gives nonsense.
-fn ntfs_time(t: u64) -> (i64, i64) {
+pub(super) fn ntfs_time(t: u64) -> (i64, i64) {
     let cputime = (t as i64).wrapping_sub(NTFS_TIME_OFFSET);
     let sec = cputime / 10_000_000;
     let nsec = (cputime - sec * 10_000_000) * 100;

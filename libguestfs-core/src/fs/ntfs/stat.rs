@@ -3,12 +3,12 @@
 use super::*;
 
 impl NtfsFs {
-    fn blksize(&self) -> i64 {
+    pub(super) fn blksize(&self) -> i64 {
         // ntfs-3g mounts with blksize = cluster size; the kernel cannot go past a page.
         self.cluster_size.min(4096) as i64
     }
 
-    fn stat_inode(
+    pub(super) fn stat_inode(
         &self,
         cur: &mut DevCursor<'_>,
         inode: &Inode<'_>,
@@ -76,7 +76,7 @@ impl NtfsFs {
     }
 
     /// Counts zero bits of an attribute value, reading it in pieces.
-    fn count_zero_bits(
+    pub(super) fn count_zero_bits(
         &self,
         cur: &mut DevCursor<'_>,
         inode: &Inode<'_>,
