@@ -6,6 +6,7 @@
 //! native backend joins filesystems into one tree and resolves paths; a filesystem only
 //! answers questions about inode numbers.
 
+pub mod btrfs;
 pub mod crc32c;
 pub mod ext;
 pub mod fat;
@@ -174,13 +175,17 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// Whether [`open`] can read filesystems of this blkid type.
 pub fn is_supported(fs_type: &str) -> bool {
-    matches!(fs_type, "ext2" | "ext3" | "ext4" | "ntfs" | "vfat" | "xfs")
+    matches!(
+        fs_type,
+        "btrfs" | "ext2" | "ext3" | "ext4" | "ntfs" | "vfat" | "xfs"
+    )
 }
 
 /// Why a filesystem of a supported type on `dev` is still not read natively (a log that
 /// needs replaying, a feature the reader does not implement), or None.
 pub fn refusal(dev: &Device, fs_type: &str) -> Option<String> {
     match fs_type {
+        "btrfs" => btrfs::refusal(dev),
         "xfs" => xfs::refusal(dev),
         _ => None,
     }
@@ -189,6 +194,7 @@ pub fn refusal(dev: &Device, fs_type: &str) -> Option<String> {
 /// Opens a filesystem of a type [`probe`] reported.
 pub fn open(dev: Device, fs_type: &str) -> Result<Arc<dyn Filesystem>> {
     Ok(match fs_type {
+        "btrfs" => Arc::new(btrfs::BtrfsFs::open(dev)?),
         "ext2" | "ext3" | "ext4" => Arc::new(ext::ExtFs::open(dev)?),
         "ntfs" => Arc::new(ntfs::NtfsFs::open(dev)?),
         "vfat" => Arc::new(fat::FatFs::open(dev)?),
