@@ -151,6 +151,13 @@ pub trait Filesystem: Send + Sync {
         false
     }
 
+    /// How many anonymous device numbers (major 0) the kernel takes when it mounts this
+    /// filesystem, 0 for none: `st_dev` is then the last of them rather than the device's
+    /// number (btrfs takes one for the superblock and one for the subvolume it shows).
+    fn anonymous_devices(&self) -> u32 {
+        0
+    }
+
     /// Extended attributes (name, value), sorted by name. Formats without them return none.
     fn xattrs(&self, _ino: Ino) -> Result<Vec<(String, Vec<u8>)>> {
         Ok(Vec::new())

@@ -18,11 +18,13 @@ pub const BLOCK_GROUP_DUP: u64 = 1 << 5;
 const BLOCK_GROUP_MULTI_DEVICE: u64 =
     (1 << 3) | (1 << 4) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10);
 
-/// One chunk: `length` logical bytes from its key's offset, stored at `physical`.
+/// One chunk: `length` logical bytes from its key's offset, stored at `physical` (and, for
+/// DUP, again at `copy`).
 #[derive(Debug, Clone, Copy)]
 pub struct Chunk {
     pub length: u64,
     pub physical: u64,
+    pub copy: Option<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -57,9 +59,10 @@ impl ChunkMap {
             )));
         }
         let physical = le64(data, CHUNK_ITEM_SIZE + 8);
+        let copy = (want == 2).then(|| le64(data, CHUNK_ITEM_SIZE + STRIPE_SIZE + 8));
         let end = logical.checked_add(length);
-        let phys_end = physical.checked_add(length);
-        if length == 0 || end.is_none() || phys_end.is_none_or(|e| e > dev_size) {
+        let outside = |p: u64| p.checked_add(length).is_none_or(|e| e > dev_size);
+        if length == 0 || end.is_none() || outside(physical) || copy.is_some_and(outside) {
             return Err(corrupt(format_args!(
                 "chunk {} (+{}) at {} outside the device",
                 logical, length, physical
@@ -84,7 +87,14 @@ impl ChunkMap {
                 )));
             }
         }
-        self.chunks.insert(logical, Chunk { length, physical });
+        self.chunks.insert(
+            logical,
+            Chunk {
+                length,
+                physical,
+                copy,
+            },
+        );
         Ok(())
     }
 
@@ -112,12 +122,18 @@ impl ChunkMap {
 
     /// The device offset of `len` bytes at logical address `logical`, all in one chunk.
     pub fn map(&self, logical: u64, len: u64) -> Option<u64> {
+        self.mirrors(logical, len).map(|m| m[0])
+    }
+
+    /// The device offsets of each copy of `len` bytes at `logical` (two for DUP).
+    pub fn mirrors(&self, logical: u64, len: u64) -> Option<[u64; 2]> {
         let (start, c) = self.chunks.range(..=logical).next_back()?;
         let within = logical - start;
         if within.checked_add(len)? > c.length {
             return None;
         }
-        c.physical.checked_add(within)
+        let first = c.physical.checked_add(within)?;
+        Some([first, c.copy.map_or(first, |p| p + within)])
     }
 
     pub fn chunks(&self) -> impl Iterator<Item = (&u64, &Chunk)> {

@@ -131,6 +131,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl BtrfsFs {
     pub fn open(dev: Device) -> Result<BtrfsFs> {
         let sb = read_superblock(&dev)?;
+        // The kernel refuses a device smaller than its item says (a truncated image).
+        if sb.dev_total_bytes > dev.size() {
+            return Err(corrupt(format_args!(
+                "the filesystem ({} bytes) is larger than its device ({} bytes)",
+                sb.dev_total_bytes,
+                dev.size()
+            )));
+        }
         let chunks = ChunkMap::from_sys_array(&sb.sys_chunk_array, dev.size())?;
         let mut fs = BtrfsFs {
             dev,
@@ -198,9 +206,39 @@ impl BtrfsFs {
             }
             return Ok(n.clone());
         }
-        let mut buf = vec![0u8; self.sb.nodesize as usize];
-        self.read_logical(logical, &mut buf, &|| format!("tree block {}", logical))?;
-        let node = Arc::new(Node::parse(self, logical, Arc::new(buf), level)?);
+        // Like the kernel, a copy that fails its checks is replaced by the other (DUP).
+        let Some(mirrors) = self.chunks.mirrors(logical, u64::from(self.sb.nodesize)) else {
+            return Err(corrupt(format_args!(
+                "tree block {}: logical address in no chunk",
+                logical
+            )));
+        };
+        let mut first_err = None;
+        let mut node = None;
+        for (i, phys) in mirrors.iter().enumerate() {
+            if i > 0 && *phys == mirrors[0] {
+                break;
+            }
+            let mut buf = vec![0u8; self.sb.nodesize as usize];
+            let read = self.dev.read_exact_at(&mut buf, *phys).map_err(|e| {
+                corrupt(format_args!(
+                    "tree block {}: read at byte {}: {}",
+                    logical, phys, e
+                ))
+            });
+            match read.and_then(|()| Node::parse(self, logical, Arc::new(buf), level)) {
+                Ok(n) => {
+                    node = Some(Arc::new(n));
+                    break;
+                }
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        let Some(node) = node else {
+            return Err(first_err.unwrap_or_else(|| corrupt("tree block unreadable")));
+        };
         let mut cache = lock(&self.nodes);
         if cache.len() >= CACHE_ENTRIES {
             cache.clear();
@@ -513,6 +551,11 @@ impl Filesystem for BtrfsFs {
         }
         let s = space::statvfs(self)?;
         Ok(*self.statvfs.get_or_init(|| s))
+    }
+
+    /// The superblock's, then the mounted subvolume's (`st_dev` of its files).
+    fn anonymous_devices(&self) -> u32 {
+        2
     }
 
     fn xattrs(&self, ino: Ino) -> Result<Vec<(String, Vec<u8>)>> {
