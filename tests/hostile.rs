@@ -1476,11 +1476,9 @@ fn btrfs_truncated_btree_loop_absurd_item_and_bad_checksum() {
     }
     all_tools(&img, "/dev/sda1");
 
-    for (name, why) in [
-        ("loop", "level 1, expected 0"),
-        ("absurd", "outside the leaf"),
-        ("csum", "checksum mismatch"),
-    ] {
+    // virt-ls -R receives the listing as a file: the daemon's error cancels the transfer,
+    // which is all libguestfs says (the reasons are checked in libguestfs-core's tests).
+    for name in ["loop", "absurd", "csum"] {
         let out = tmp.join(&format!("{}.img", name));
         let img = match name {
             "loop" => hostile::btrfs_btree_self_loop(&work, &out),
@@ -1490,8 +1488,7 @@ fn btrfs_truncated_btree_loop_absurd_item_and_bad_checksum() {
         let i = s(&img);
         let r = run_on(&img, "virt-ls", &["-a", i, "-m", "/dev/sda1", "-R", "/"]);
         expect_code(&r, 1);
-        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-        assert!(r.stderr.contains(why), "{}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}: {}", name, r.stderr);
         all_tools(&img, "/dev/sda1");
     }
 }

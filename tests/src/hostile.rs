@@ -1051,7 +1051,8 @@ pub fn windows_guest(work: &Path, out: &Path, software: &[u8], system: &[u8]) ->
     mbr_disk(&fs, out, 8)
 }
 
-/// A 32 MiB btrfs filesystem (SINGLE profiles, 16 KiB nodes) made by `mkfs.btrfs --rootdir`
+/// A btrfs filesystem (SINGLE profiles, 16 KiB nodes; mkfs.btrfs grows the 32 MiB file to
+/// about 53 MiB) made by `mkfs.btrfs --rootdir`
 /// (no mount needed): `/a`, `/f` (20,000 bytes), `/d/f`, and `/many` with 600 entries so
 /// that the filesystem tree has two levels.
 pub fn btrfs_single(work: &Path, name: &str) -> PathBuf {
@@ -1157,9 +1158,9 @@ fn btrfs_edit_block(img: &Path, logical: u64, recrc: bool, change: impl FnOnce(&
 /// An MBR disk holding a [`btrfs_single`] filesystem, the disk cut off half-way through it.
 pub fn btrfs_truncated(work: &Path, out: &Path) -> PathBuf {
     let img = btrfs_single(work, "btrfs-trunc");
-    mbr_disk(&img, out, 32);
+    mbr_disk(&img, out, 64);
     let f = fs::OpenOptions::new().write(true).open(out).expect("open");
-    f.set_len(PART_OFFSET + (16 << 20)).expect("truncate");
+    f.set_len(PART_OFFSET + (24 << 20)).expect("truncate");
     out.to_path_buf()
 }
 
@@ -1174,7 +1175,7 @@ pub fn btrfs_btree_self_loop(work: &Path, out: &Path) -> PathBuf {
     btrfs_edit_block(&img, root, true, |b| {
         b[last..last + 8].copy_from_slice(&root.to_le_bytes())
     });
-    mbr_disk(&img, out, 32)
+    mbr_disk(&img, out, 64)
 }
 
 /// An MBR disk holding a [`btrfs_single`] filesystem where the first item of the tree's
@@ -1187,7 +1188,7 @@ pub fn btrfs_absurd_item_size(work: &Path, out: &Path) -> PathBuf {
     btrfs_edit_block(&img, leaf, true, |b| {
         b[101 + 21..101 + 25].copy_from_slice(&u32::MAX.to_le_bytes())
     });
-    mbr_disk(&img, out, 32)
+    mbr_disk(&img, out, 64)
 }
 
 /// An MBR disk holding a [`btrfs_single`] filesystem where a byte of the tree's last leaf
@@ -1197,5 +1198,5 @@ pub fn btrfs_wrong_checksum(work: &Path, out: &Path) -> PathBuf {
     let (_, _, children) = btrfs_fs_root(&img);
     let leaf = *children.last().expect("a leaf");
     btrfs_edit_block(&img, leaf, false, |b| b[BTRFS_NODESIZE - 1] ^= 0x55);
-    mbr_disk(&img, out, 32)
+    mbr_disk(&img, out, 64)
 }
