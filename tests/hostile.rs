@@ -1454,3 +1454,41 @@ fn xfs_truncated_absurd_extents_and_btree_loop() {
         all_tools(&img, "/dev/sda1");
     }
 }
+
+/// btrfs (issue 13): a filesystem cut off in the middle is refused like a bad superblock; a
+/// tree node whose child is itself, a leaf item claiming 4 GiB and a leaf whose checksum is
+/// wrong fail what lies behind them with one error line, never a panic or a hang.
+#[test]
+fn btrfs_truncated_btree_loop_absurd_item_and_bad_checksum() {
+    let tmp = TempDir::new("hostile-btrfs");
+    let work = tmp.join("work");
+    fs::create_dir(&work).unwrap();
+
+    let img = hostile::btrfs_truncated(&work, &tmp.join("trunc.img"));
+    let i = s(&img);
+    for tool in ["virt-ls", "virt-cat"] {
+        let r = run_on(&img, tool, &["-a", i, "-m", "/dev/sda1", "/a"]);
+        expect_code(&r, 1);
+        assert_eq!(
+            r.stderr,
+            wrong_fs_type(tool, "/dev/sda1", &[("/dev/sda1", "btrfs")])
+        );
+    }
+    all_tools(&img, "/dev/sda1");
+
+    // virt-ls -R receives the listing as a file: the daemon's error cancels the transfer,
+    // which is all libguestfs says (the reasons are checked in libguestfs-core's tests).
+    for name in ["loop", "absurd", "csum"] {
+        let out = tmp.join(&format!("{}.img", name));
+        let img = match name {
+            "loop" => hostile::btrfs_btree_self_loop(&work, &out),
+            "absurd" => hostile::btrfs_absurd_item_size(&work, &out),
+            _ => hostile::btrfs_wrong_checksum(&work, &out),
+        };
+        let i = s(&img);
+        let r = run_on(&img, "virt-ls", &["-a", i, "-m", "/dev/sda1", "-R", "/"]);
+        expect_code(&r, 1);
+        assert_eq!(r.stderr.lines().count(), 1, "{}: {}", name, r.stderr);
+        all_tools(&img, "/dev/sda1");
+    }
+}

@@ -1050,3 +1050,153 @@ pub fn windows_guest(work: &Path, out: &Path, software: &[u8], system: &[u8]) ->
     );
     mbr_disk(&fs, out, 8)
 }
+
+/// A btrfs filesystem (SINGLE profiles, 16 KiB nodes; mkfs.btrfs grows the 32 MiB file to
+/// about 53 MiB) made by `mkfs.btrfs --rootdir`
+/// (no mount needed): `/a`, `/f` (20,000 bytes), `/d/f`, and `/many` with 600 entries so
+/// that the filesystem tree has two levels.
+pub fn btrfs_single(work: &Path, name: &str) -> PathBuf {
+    let tree = work.join(format!("{}.tree", name));
+    let _ = fs::remove_dir_all(&tree);
+    fs::create_dir_all(tree.join("d")).expect("tree");
+    fs::create_dir_all(tree.join("many")).expect("tree");
+    fs::write(tree.join("a"), "hi\n").expect("tree");
+    fs::write(tree.join("f"), vec![b'x'; 20000]).expect("tree");
+    fs::write(tree.join("d/f"), vec![b'y'; 20000]).expect("tree");
+    for i in 0..600 {
+        fs::write(tree.join(format!("many/entry-with-a-long-name-{}", i)), "").expect("tree");
+    }
+    let img = work.join(format!("{}.fs", name));
+    let f = fs::File::create(&img).expect("btrfs image");
+    f.set_len(32 << 20).expect("size btrfs image");
+    sh(Command::new("mkfs.btrfs")
+        .args([
+            "-q",
+            "-f",
+            "-m",
+            "single",
+            "-d",
+            "single",
+            "-n",
+            "16384",
+            "--rootdir",
+        ])
+        .arg(&tree)
+        .arg(&img));
+    img
+}
+
+const BTRFS_NODESIZE: usize = 16384;
+
+/// The filesystem tree's root node of a btrfs image: its logical address and level, and
+/// its children's addresses (what `btrfs inspect-internal dump-tree` prints).
+fn btrfs_fs_root(img: &Path) -> (u64, u32, Vec<u64>) {
+    let out = sh(Command::new("btrfs")
+        .args(["inspect-internal", "dump-tree", "-t", "fs"])
+        .arg(img));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let head: Vec<&str> = text
+        .lines()
+        .find(|l| l.starts_with("node ") || l.starts_with("leaf "))
+        .expect("root node")
+        .split_whitespace()
+        .collect();
+    let children = text
+        .lines()
+        .filter_map(|l| l.split(" block ").nth(1))
+        .filter_map(|b| b.split_whitespace().next()?.parse().ok())
+        .collect();
+    (
+        head[1].parse().expect("address"),
+        head[3].parse().expect("level"),
+        children,
+    )
+}
+
+/// The device offset of a btrfs logical address (`btrfs-map-logical`, first mirror).
+fn btrfs_physical(img: &Path, logical: u64) -> u64 {
+    let out = sh(Command::new("btrfs-map-logical")
+        .args(["-l", &logical.to_string()])
+        .arg(img));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.split(" physical ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("physical address")
+}
+
+/// CRC-32C (with the usual inversions), as btrfs checksums tree blocks.
+fn crc32c(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x82f6_3b78
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Applies `change` to the tree block at `logical`, then gives it a correct checksum
+/// (unless `recrc` is false), so that only the change is wrong.
+fn btrfs_edit_block(img: &Path, logical: u64, recrc: bool, change: impl FnOnce(&mut Vec<u8>)) {
+    let at = btrfs_physical(img, logical);
+    let mut block = peek(img, at, BTRFS_NODESIZE);
+    change(&mut block);
+    if recrc {
+        let crc = crc32c(&block[32..]);
+        block[..4].copy_from_slice(&crc.to_le_bytes());
+    }
+    poke(img, at, &block);
+}
+
+/// An MBR disk holding a [`btrfs_single`] filesystem, the disk cut off half-way through it.
+pub fn btrfs_truncated(work: &Path, out: &Path) -> PathBuf {
+    let img = btrfs_single(work, "btrfs-trunc");
+    mbr_disk(&img, out, 64);
+    let f = fs::OpenOptions::new().write(true).open(out).expect("open");
+    f.set_len(PART_OFFSET + (24 << 20)).expect("truncate");
+    out.to_path_buf()
+}
+
+/// An MBR disk holding a [`btrfs_single`] filesystem whose tree root's last child pointer
+/// names the root itself (a node one level down that is its own ancestor).
+pub fn btrfs_btree_self_loop(work: &Path, out: &Path) -> PathBuf {
+    let img = btrfs_single(work, "btrfs-loop");
+    let (root, level, children) = btrfs_fs_root(&img);
+    assert!(level >= 1 && !children.is_empty(), "a two-level tree");
+    // Key pointers follow the 101-byte header: a 17-byte key, the address, a generation.
+    let last = 101 + (children.len() - 1) * 33 + 17;
+    btrfs_edit_block(&img, root, true, |b| {
+        b[last..last + 8].copy_from_slice(&root.to_le_bytes())
+    });
+    mbr_disk(&img, out, 64)
+}
+
+/// An MBR disk holding a [`btrfs_single`] filesystem where the first item of the tree's
+/// last leaf claims 4 GiB of data.
+pub fn btrfs_absurd_item_size(work: &Path, out: &Path) -> PathBuf {
+    let img = btrfs_single(work, "btrfs-absurd");
+    let (_, _, children) = btrfs_fs_root(&img);
+    let leaf = *children.last().expect("a leaf");
+    // Items follow the 101-byte header: a 17-byte key, the data offset, the data size.
+    btrfs_edit_block(&img, leaf, true, |b| {
+        b[101 + 21..101 + 25].copy_from_slice(&u32::MAX.to_le_bytes())
+    });
+    mbr_disk(&img, out, 64)
+}
+
+/// An MBR disk holding a [`btrfs_single`] filesystem where a byte of the tree's last leaf
+/// changed and its checksum did not.
+pub fn btrfs_wrong_checksum(work: &Path, out: &Path) -> PathBuf {
+    let img = btrfs_single(work, "btrfs-csum");
+    let (_, _, children) = btrfs_fs_root(&img);
+    let leaf = *children.last().expect("a leaf");
+    btrfs_edit_block(&img, leaf, false, |b| b[BTRFS_NODESIZE - 1] ^= 0x55);
+    mbr_disk(&img, out, 64)
+}

@@ -6,6 +6,7 @@
 //! native backend joins filesystems into one tree and resolves paths; a filesystem only
 //! answers questions about inode numbers.
 
+pub mod btrfs;
 pub mod crc32c;
 pub mod ext;
 pub mod fat;
@@ -176,6 +177,13 @@ pub trait Filesystem: Send + Sync {
         false
     }
 
+    /// How many anonymous device numbers (major 0) the kernel takes when it mounts this
+    /// filesystem, 0 for none: `st_dev` is then the last of them rather than the device's
+    /// number (btrfs takes one for the superblock and one for the subvolume it shows).
+    fn anonymous_devices(&self) -> u32 {
+        0
+    }
+
     /// Extended attributes (name, value), sorted by name. Formats without them return none.
     fn xattrs(&self, _ino: Ino) -> Result<Vec<(String, Vec<u8>)>> {
         Ok(Vec::new())
@@ -200,13 +208,17 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// Whether [`open`] can read filesystems of this blkid type.
 pub fn is_supported(fs_type: &str) -> bool {
-    matches!(fs_type, "ext2" | "ext3" | "ext4" | "ntfs" | "vfat" | "xfs")
+    matches!(
+        fs_type,
+        "btrfs" | "ext2" | "ext3" | "ext4" | "ntfs" | "vfat" | "xfs"
+    )
 }
 
 /// Why a filesystem of a supported type on `dev` is still not read natively (a log that
 /// needs replaying, a feature the reader does not implement), or None.
 pub fn refusal(dev: &Device, fs_type: &str) -> Option<String> {
     match fs_type {
+        "btrfs" => btrfs::refusal(dev),
         "xfs" => xfs::refusal(dev),
         _ => None,
     }
@@ -215,6 +227,7 @@ pub fn refusal(dev: &Device, fs_type: &str) -> Option<String> {
 /// Opens a filesystem of a type [`probe`] reported.
 pub fn open(dev: Device, fs_type: &str) -> Result<Arc<dyn Filesystem>> {
     Ok(match fs_type {
+        "btrfs" => Arc::new(btrfs::BtrfsFs::open(dev)?),
         "ext2" | "ext3" | "ext4" => Arc::new(ext::ExtFs::open(dev)?),
         "ntfs" => Arc::new(ntfs::NtfsFs::open(dev)?),
         "vfat" => Arc::new(fat::FatFs::open(dev)?),

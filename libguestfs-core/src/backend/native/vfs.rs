@@ -21,6 +21,9 @@ pub struct Mount {
     pub fs: Arc<dyn Filesystem>,
     /// `st_dev` of every file in it.
     pub devno: i64,
+    /// The anonymous device minors the kernel would have taken for it (see
+    /// [`Filesystem::anonymous_devices`]), given back at unmount.
+    anon_minors: Vec<u64>,
     /// What names in its directories lead to, and the attributes of its inodes: the native
     /// backend never changes a filesystem, so an answer stays true while it is mounted.
     answers: Mutex<Answers>,
@@ -45,6 +48,7 @@ impl Mount {
             device,
             fs,
             devno,
+            anon_minors: Vec::new(),
             answers: Mutex::default(),
         }
     }
@@ -124,6 +128,10 @@ enum Step {
     Symlink(Location),
 }
 
+/// The first anonymous device minor free in the appliance once it has booted (what the
+/// kernel gives the first btrfs mounted there: its superblock this one, its root the next).
+const FIRST_FREE_ANON_MINOR: u64 = 23;
+
 /// Resolved directory paths (as given, followed to the end), cleared when the mounts change.
 #[derive(Default)]
 struct DirMemo(Mutex<HashMap<String, Arc<Walk>>>);
@@ -195,8 +203,20 @@ impl MountTable {
         &self.mounts
     }
 
-    pub fn push(&mut self, mount: Mount) {
+    pub fn push(&mut self, mut mount: Mount) {
         self.dirs.clear();
+        // The kernel hands out the lowest free anonymous minors; in the appliance the first
+        // free one is FIRST_FREE_ANON_MINOR.
+        for _ in 0..mount.fs.anonymous_devices() {
+            let minor = (FIRST_FREE_ANON_MINOR..)
+                .find(|m| {
+                    !self.mounts.iter().any(|o| o.anon_minors.contains(m))
+                        && !mount.anon_minors.contains(m)
+                })
+                .unwrap_or(FIRST_FREE_ANON_MINOR);
+            mount.anon_minors.push(minor);
+            mount.devno = crate::types::makedev(0, minor);
+        }
         self.mounts.push(mount);
     }
 
