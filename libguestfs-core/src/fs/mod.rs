@@ -11,6 +11,7 @@ pub mod ext;
 pub mod fat;
 pub mod ntfs;
 pub mod signatures;
+pub mod squashfs;
 pub mod xfs;
 
 use crate::block::{BlockDevice, Device};
@@ -174,7 +175,10 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// Whether [`open`] can read filesystems of this blkid type.
 pub fn is_supported(fs_type: &str) -> bool {
-    matches!(fs_type, "ext2" | "ext3" | "ext4" | "ntfs" | "vfat" | "xfs")
+    matches!(
+        fs_type,
+        "ext2" | "ext3" | "ext4" | "ntfs" | "vfat" | "xfs" | "squashfs"
+    )
 }
 
 /// Why a filesystem of a supported type on `dev` is still not read natively (a log that
@@ -182,6 +186,7 @@ pub fn is_supported(fs_type: &str) -> bool {
 pub fn refusal(dev: &Device, fs_type: &str) -> Option<String> {
     match fs_type {
         "xfs" => xfs::refusal(dev),
+        "squashfs" => squashfs::refusal(dev),
         _ => None,
     }
 }
@@ -193,6 +198,7 @@ pub fn open(dev: Device, fs_type: &str) -> Result<Arc<dyn Filesystem>> {
         "ntfs" => Arc::new(ntfs::NtfsFs::open(dev)?),
         "vfat" => Arc::new(fat::FatFs::open(dev)?),
         "xfs" => Arc::new(xfs::XfsFs::open(dev)?),
+        "squashfs" => Arc::new(squashfs::SquashFs::open(dev)?),
         other => {
             return Err(Error::new(
                 libc::ENOTSUP,
