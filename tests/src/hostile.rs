@@ -770,14 +770,14 @@ pub fn squashfs_absurd_block_count(work: &Path, out: &Path) -> PathBuf {
 }
 
 /// An MBR disk holding a [`squashfs_plain`] filesystem (4 KiB blocks) whose `/f` starts
-/// with a "compressed" block that expands to 16 MiB (a zlib stream of zeros).
+/// with a "compressed" block that expands to 1 MiB (a zlib stream of zeros).
 pub fn squashfs_decompression_bomb(work: &Path, out: &Path) -> PathBuf {
     let img = squashfs_plain(work, "sqfs-bomb", &["-b", "4096", "-no-fragments"]);
     let at = squashfs_inode_of_f(&fs::read(&img).expect("image"));
     let start = u64::from(le32_at(&peek(&img, at + 16, 4), 0));
     let bomb = sh(Command::new("python3").args([
         "-c",
-        "import sys, zlib; sys.stdout.buffer.write(zlib.compress(bytes(16 << 20), 9))",
+        "import sys, zlib; sys.stdout.buffer.write(zlib.compress(bytes(1 << 20), 9))",
     ]))
     .stdout;
     assert!(bomb.len() <= 4096, "bomb of {} bytes", bomb.len());

@@ -18,6 +18,8 @@ printf 'hello\n' > files/small
 head -c 1048576 /dev/urandom > files/random
 # Compressible data over several blocks with a tail in a fragment.
 python3 -c "import sys; sys.stdout.write(('compressible line of text\\n' * 12000)[:300000])" > files/text
+# x86 code, which mksquashfs -Xbcj x86 stores through the BCJ filter.
+cp /bin/ls files/program
 # Exactly one block, and one byte more.
 head -c 131072 /dev/urandom > files/block
 head -c 131073 /dev/urandom > files/block-plus

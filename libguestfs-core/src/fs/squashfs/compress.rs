@@ -6,12 +6,12 @@
 //! and zstd (ruzstd), all pure Rust. lzo is refused: the only pure-Rust LZO1X decoders on
 //! crates.io are GPL-2.0 (`lzo1x`, not LGPL-2.1-compatible) or unmaintained and able to
 //! panic on hostile input (`lzokay-native` 0.1.0); legacy lzma (id 2) is refused too.
-//! xz images whose compressor options name BCJ filters are refused (lzma-rs decodes LZMA2
-//! only).
+//! xz blocks are read by [`super::xz`] (the x86 BCJ filter included); images whose
+//! compressor options name other BCJ filters are refused.
 
 use super::corrupt;
 use crate::error::{Error, Result};
-use std::io::{Read, Write};
+use std::io::Read;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compressor {
@@ -28,6 +28,8 @@ const LZO: u16 = 3;
 const XZ: u16 = 4;
 const LZ4: u16 = 5;
 const ZSTD: u16 = 6;
+/// The x86 bit of the xz compressor options' filter mask.
+const XZ_FILTER_X86: u32 = 1;
 /// `LZ4_LEGACY`: the only lz4 format version squashfs defines.
 const LZ4_LEGACY: u32 = 1;
 
@@ -69,11 +71,12 @@ impl Compressor {
         };
         match self {
             Compressor::Xz => {
-                // dictionary_size, then the BCJ filters tried by mksquashfs (-Xbcj).
+                // dictionary_size, then the BCJ filters tried by mksquashfs (-Xbcj): x86 is
+                // decoded here, the others (powerpc, ia64, arm, armthumb, sparc) are not.
                 let filters = u32_at(4).ok_or_else(|| corrupt("xz options are too short"))?;
-                if filters != 0 {
+                if filters & !XZ_FILTER_X86 != 0 {
                     return Err(unsupported(format!(
-                        "xz with BCJ filters (mask 0x{:x}): lzma-rs decodes LZMA2 only",
+                        "xz with BCJ filters other than x86 (mask 0x{:x})",
                         filters
                     )));
                 }
@@ -103,14 +106,7 @@ impl Compressor {
                     .map_err(|e| fail(&e))?;
                 out
             }
-            Compressor::Xz => {
-                let mut w = Bounded {
-                    out: Vec::new(),
-                    max,
-                };
-                lzma_rs::xz_decompress(&mut &src[..], &mut w).map_err(|e| fail(&e))?;
-                w.out
-            }
+            Compressor::Xz => super::xz::decompress(src, max)?,
             Compressor::Lz4 => {
                 let mut out = vec![0u8; max];
                 let n = lz4_flex::block::decompress_into(src, &mut out).map_err(|e| fail(&e))?;
@@ -141,25 +137,5 @@ impl Compressor {
             )));
         }
         Ok(out)
-    }
-}
-
-/// A writer that fails once more than `max` bytes are written.
-struct Bounded {
-    out: Vec<u8>,
-    max: usize,
-}
-
-impl Write for Bounded {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.out.len() + buf.len() > self.max {
-            return Err(std::io::Error::other("block expands past its size"));
-        }
-        self.out.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }

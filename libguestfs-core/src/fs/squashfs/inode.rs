@@ -2,6 +2,7 @@
 //! types holds, and the attributes the kernel's `squashfs_read_inode` gives `stat(2)`.
 
 use super::metadata::MetaPos;
+use super::superblock::INVALID_BLK;
 use super::{corrupt, SquashFs};
 use crate::error::Result;
 use crate::types::{makedev, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK};
@@ -33,6 +34,8 @@ pub enum Kind {
 pub struct Inode {
     pub ino: u32,
     pub kind: Kind,
+    /// An extended inode (`squashfs_l*_inode`).
+    pub extended: bool,
     /// The mode with the file type bits.
     pub mode: u32,
     pub uid_index: u16,
@@ -74,6 +77,13 @@ const EXTENDED: u16 = 7;
 impl Inode {
     pub fn is_dir(&self) -> bool {
         self.kind == Kind::Dir
+    }
+
+    /// Whether the kernel gives this inode squashfs's own listxattr: directories, symlinks
+    /// and extended inodes have it; basic files, devices, FIFOs and sockets do not (the
+    /// VFS then lists none).
+    pub fn has_listxattr(&self) -> bool {
+        self.extended || matches!(self.kind, Kind::Dir | Kind::Symlink)
     }
 
     /// The attributes as `stat(2)` reports them: atime and ctime are the mtime, no
@@ -144,6 +154,7 @@ impl SquashFs {
         let mut inode = Inode {
             ino: h32(12),
             kind: Kind::File,
+            extended: false,
             mode: u32::from(h16(2)),
             uid_index: h16(4),
             gid_index: h16(6),
@@ -181,6 +192,7 @@ impl SquashFs {
             _ => (Kind::Socket, S_IFSOCK),
         };
         inode.kind = kind;
+        inode.extended = extended;
         inode.mode |= fmt as u32;
         let dir_table = self.sb.directory_table_start;
         match (kind, extended) {
@@ -254,6 +266,13 @@ impl SquashFs {
                     inode.xattr = self.meta_u32(pos, end)?;
                 }
             }
+        }
+        if inode.xattr != INVALID_XATTR && self.sb.xattr_id_table_start != INVALID_BLK {
+            // The kernel counts the attributes' size in i_blocks.
+            let (_, _, _, size) = self.xattr_id(inode.xattr)?;
+            inode.blocks = inode
+                .blocks
+                .wrapping_add(u64::from((size.wrapping_sub(1) >> 9).wrapping_add(1)));
         }
         if kind == Kind::File && inode.fragment != INVALID_FRAG {
             if inode.fragment >= self.sb.fragments {

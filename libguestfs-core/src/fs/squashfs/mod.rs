@@ -5,10 +5,11 @@
 //! atime and ctime equal to mtime), directory contents in readdir's order, file data with
 //! holes and fragments, symlinks, device nodes and extended attributes (out-of-line values
 //! included), and `statfs`. Older versions (blkid's `squashfs3`) are not read here; lzo and
-//! legacy lzma compression, and xz with BCJ filters, are refused with ENOTSUP and
+//! legacy lzma compression, and xz with BCJ filters other than x86, are refused with ENOTSUP and
 //! [`refusal`] says why, so that `auto` uses the appliance.
 //!
-//! Layout, one on-disk structure per file: [`superblock`], [`compress`] (the compressors),
+//! Layout, one on-disk structure per file: [`superblock`], [`compress`] (the compressors;
+//! [`xz`]: the xz container and its x86 BCJ filter),
 //! [`metadata`] (metadata blocks and the tables made of them), [`inode`], [`dir`]
 //! (listings and their index), [`fragment`], [`id`], [`xattr`] and [`data`] (file blocks).
 
@@ -21,6 +22,7 @@ mod inode;
 mod metadata;
 mod superblock;
 mod xattr;
+mod xz;
 
 use super::{DirEntry, FileType, Filesystem, Ino};
 use crate::block::Device;
@@ -308,7 +310,7 @@ impl Filesystem for SquashFs {
         if name.len() > dir::NAME_LEN {
             return Err(errno(libc::ENAMETOOLONG));
         }
-        let entries = self.dir_entries(&inode, Some(&name))?;
+        let entries = self.dir_entries(&inode, Some(&name[..]))?;
         let Some(e) = entries.into_iter().find(|e| e.name == *name) else {
             return Ok(None);
         };
@@ -344,6 +346,10 @@ impl Filesystem for SquashFs {
 
     fn xattrs(&self, ino: Ino) -> Result<Vec<(String, Vec<u8>)>> {
         let inode = self.inode(ino)?;
+        if self.sb.xattr_id_table_start == INVALID_BLK && inode.has_listxattr() {
+            // squashfs's listxattr fails on a filesystem made without attributes.
+            return Err(errno(libc::EOPNOTSUPP));
+        }
         let mut out: Vec<(String, Vec<u8>)> = self
             .xattr_list(&inode)?
             .into_iter()

@@ -105,7 +105,10 @@ impl Superblock {
                 self.bytes_used, dev_size
             )));
         }
-        if (self.root_inode >> 16) + 2 > self.directory_table_start
+        if self
+            .inode_table_start
+            .saturating_add(self.root_inode >> 16)
+            >= self.directory_table_start
             || (self.root_inode & 0xffff) as usize >= METADATA_SIZE
         {
             return Err(corrupt("superblock: bad root inode reference"));

@@ -27,32 +27,40 @@ fn prefix(t: u16) -> Option<&'static [u8]> {
 }
 
 impl SquashFs {
-    /// The attributes of `inode` in on-disk order (what `listxattr` gives), with their full
-    /// names.
-    pub(super) fn xattr_list(&self, inode: &Inode) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        if inode.xattr == INVALID_XATTR || self.sb.xattr_id_table_start == INVALID_BLK {
-            return Ok(Vec::new());
-        }
+    /// Entry `index` of the xattr id table: where the xattr table starts, the reference of
+    /// the first attribute, how many there are and their total size.
+    pub(super) fn xattr_id(&self, index: u32) -> Result<(u64, u64, u32, u32)> {
         let mut hdr = [0u8; 16];
         self.read_bytes(self.sb.xattr_id_table_start, &mut hdr, "xattr id table")?;
         let table_start = u64::from_le_bytes([
             hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5], hdr[6], hdr[7],
         ]);
         let ids = u32::from_le_bytes([hdr[8], hdr[9], hdr[10], hdr[11]]);
-        if inode.xattr >= ids {
+        if index >= ids {
             return Err(corrupt(format!(
                 "xattr index {} out of range ({} ids)",
-                inode.xattr, ids
+                index, ids
             )));
         }
         let e = self.table_entry(
             self.sb.xattr_id_table_start + 16,
-            u64::from(inode.xattr),
+            u64::from(index),
             ID_ENTRY_SIZE,
             "xattr id",
         )?;
         let xref = u64::from_le_bytes([e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7]]);
         let count = u32::from_le_bytes([e[8], e[9], e[10], e[11]]);
+        let size = u32::from_le_bytes([e[12], e[13], e[14], e[15]]);
+        Ok((table_start, xref, count, size))
+    }
+
+    /// The attributes of `inode` in on-disk order (what `listxattr` gives), with their full
+    /// names.
+    pub(super) fn xattr_list(&self, inode: &Inode) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        if inode.xattr == INVALID_XATTR || self.sb.xattr_id_table_start == INVALID_BLK {
+            return Ok(Vec::new());
+        }
+        let (table_start, xref, count, _) = self.xattr_id(inode.xattr)?;
         let end = self.sb.xattr_id_table_start;
         let at = |r: u64| MetaPos {
             block: table_start.saturating_add(r >> 16),
