@@ -117,7 +117,12 @@ fn read_superblock(dev: &Device) -> Result<Superblock> {
 /// filter it cannot decode), or None when it does.
 pub fn refusal(dev: &Device) -> Option<String> {
     match SquashFs::open(dev.clone()) {
-        Err(e) if e.errno == libc::ENOTSUP => Some(e.message),
+        Err(e) if e.errno == libc::ENOTSUP => Some(
+            e.message
+                .strip_prefix("squashfs: ")
+                .unwrap_or(&e.message)
+                .to_string(),
+        ),
         _ => None,
     }
 }
