@@ -169,7 +169,7 @@ fn slow_squashfs_gzip_native_matches_the_appliance() {
 
 #[test]
 fn slow_squashfs_xz_bcj_small_blocks_native_matches_the_appliance() {
-    compare("-comp xz -Xbcj x86 -b 4096 -always-use-fragments");
+    compare("-comp xz -Xbcj x86 -b 16384 -always-use-fragments");
 }
 
 #[test]

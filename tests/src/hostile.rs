@@ -800,9 +800,7 @@ pub fn squashfs_directory_loop(work: &Path, out: &Path) -> PathBuf {
     let root_ino = le32_at(&data, root_at + 12);
     // struct squashfs_dir_entry of `d`: offset u16, inode_number i16 (delta from the run's
     // base), type u16 (1: directory), size u16 (name length - 1), name.
-    let e = dirs
-        + find(&data[dirs..], &[1, 0, 0, 0, b'd']).expect("the root's entry of d")
-        - 4;
+    let e = dirs + find(&data[dirs..], &[1, 0, 0, 0, b'd']).expect("the root's entry of d") - 4;
     // The run's header (count, start block, base inode number) precedes the first entry,
     // `a`; `d` is the second.
     let a = e - 8 - 1;

@@ -45,12 +45,19 @@ impl Compressor {
             LZ4 => Ok(Compressor::Lz4),
             ZSTD => Ok(Compressor::Zstd),
             LZO => Err(unsupported(
-                "lzo compression (no LGPL-compatible, maintained pure-Rust LZO1X decoder)"
-                    .into(),
+                "lzo compression (no LGPL-compatible, maintained pure-Rust LZO1X decoder)".into(),
             )),
             LZMA => Err(unsupported("legacy lzma compression".into())),
             other => Err(corrupt(format!("unknown compressor id {}", other))),
         }
+    }
+
+    /// The xz dictionary size the kernel decodes with (`squashfs_xz_comp_opts`): the
+    /// options' when present, else the block size, at least a metadata block.
+    pub fn xz_dict(opts: Option<&[u8]>, block_size: u32) -> u32 {
+        opts.and_then(|o| o.get(..4))
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+            .unwrap_or(block_size.max(super::superblock::METADATA_SIZE as u32))
     }
 
     pub fn name(self) -> &'static str {
@@ -74,6 +81,16 @@ impl Compressor {
                 // dictionary_size, then the BCJ filters tried by mksquashfs (-Xbcj): x86 is
                 // decoded here, the others (powerpc, ia64, arm, armthumb, sparc) are not.
                 let filters = u32_at(4).ok_or_else(|| corrupt("xz options are too short"))?;
+                let dict = u32_at(0).unwrap_or(0);
+                if dict == 0
+                    || !(dict.is_power_of_two() || (dict % 3 == 0 && (dict / 3).is_power_of_two()))
+                {
+                    // The kernel accepts 2^n and 2^n + 2^(n+1) only.
+                    return Err(corrupt(format!(
+                        "xz dictionary size {} in the options",
+                        dict
+                    )));
+                }
                 if filters & !XZ_FILTER_X86 != 0 {
                     return Err(unsupported(format!(
                         "xz with BCJ filters other than x86 (mask 0x{:x})",
@@ -93,7 +110,8 @@ impl Compressor {
     }
 
     /// Decompresses one block into at most `max` bytes.
-    pub fn decompress(self, src: &[u8], max: usize) -> Result<Vec<u8>> {
+    /// `xz_dict_max` is the dictionary the kernel allocates for xz ([`Compressor::xz_dict`]).
+    pub fn decompress(self, src: &[u8], max: usize, xz_dict_max: u32) -> Result<Vec<u8>> {
         let fail = |e: &dyn std::fmt::Display| {
             corrupt(format!("{} decompression failed: {}", self.name(), e))
         };
@@ -106,7 +124,7 @@ impl Compressor {
                     .map_err(|e| fail(&e))?;
                 out
             }
-            Compressor::Xz => super::xz::decompress(src, max)?,
+            Compressor::Xz => super::xz::decompress(src, max, xz_dict_max)?,
             Compressor::Lz4 => {
                 let mut out = vec![0u8; max];
                 let n = lz4_flex::block::decompress_into(src, &mut out).map_err(|e| fail(&e))?;

@@ -76,7 +76,7 @@ impl SquashFs {
         let data = if size.compressed() {
             self.sb
                 .compressor
-                .decompress(&raw, self.sb.block_size as usize)
+                .decompress(&raw, self.sb.block_size as usize, self.sb.xz_dict)
                 .map_err(|e| e.context(&format!("data block at byte {}", addr)))?
         } else {
             raw

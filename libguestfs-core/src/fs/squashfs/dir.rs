@@ -1,8 +1,9 @@
-//! Directories: a listing in the directory table made of runs, each a header (entry count
-//! - 1, the metadata block of the entries' inodes, a base inode number) and entries (offset
-//! of the inode in that block, inode number delta, type, name). Entries are sorted by name
-//! (mksquashfs sorts them), which is the order readdir gives. Extended directories carry an
-//! index (name of the first entry of each metadata block) that lookups use to skip ahead.
+//! Directories: a listing in the directory table made of runs, each a header (the entry
+//! count less one, the metadata block of the entries' inodes, a base inode number) and
+//! entries (offset of the inode in that block, inode number delta, type, name). Entries are
+//! sorted by name (mksquashfs sorts them), which is the order readdir gives. Extended
+//! directories carry an index (name of the first entry of each metadata block) that lookups
+//! use to skip ahead.
 
 use super::inode::{Inode, InodeRef};
 use super::metadata::MetaPos;
@@ -33,7 +34,12 @@ fn file_type(t: u16) -> Result<FileType> {
         5 => FileType::CharDevice,
         6 => FileType::Fifo,
         7 => FileType::Socket,
-        other => return Err(corrupt(format!("directory entry of unknown type {}", other))),
+        other => {
+            return Err(corrupt(format!(
+                "directory entry of unknown type {}",
+                other
+            )))
+        }
     })
 }
 

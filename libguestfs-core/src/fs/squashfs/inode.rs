@@ -5,7 +5,9 @@ use super::metadata::MetaPos;
 use super::superblock::INVALID_BLK;
 use super::{corrupt, SquashFs};
 use crate::error::Result;
-use crate::types::{makedev, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK};
+use crate::types::{
+    makedev, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK,
+};
 
 /// `SQUASHFS_INVALID_FRAG`, `SQUASHFS_INVALID_XATTR`: none.
 pub const INVALID_FRAG: u32 = u32::MAX;

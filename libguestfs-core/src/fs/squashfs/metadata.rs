@@ -48,7 +48,7 @@ impl SquashFs {
         } else {
             self.sb
                 .compressor
-                .decompress(&raw, METADATA_SIZE)
+                .decompress(&raw, METADATA_SIZE, self.sb.xz_dict)
                 .map_err(|e| e.context(&format!("metadata block at byte {}", addr)))?
         };
         let block = Arc::new(MetaBlock {

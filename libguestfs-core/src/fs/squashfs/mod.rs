@@ -28,6 +28,7 @@ use super::{DirEntry, FileType, Filesystem, Ino};
 use crate::block::Device;
 use crate::error::{Error, Result};
 use crate::types::{StatNs, StatVfs};
+use compress::Compressor;
 use data::BlockList;
 use guestfs_protocol::lossless;
 use inode::{Inode, InodeRef, Kind};
@@ -137,10 +138,14 @@ impl SquashFs {
             refs: Mutex::new(HashMap::new()),
             cache: Cache::default(),
         };
-        if fs.sb.has_compressor_options() {
+        let opts = if fs.sb.has_compressor_options() {
             let opts = fs.meta_block(SB_SIZE as u64)?;
             fs.sb.compressor.check_options(&opts.data)?;
-        }
+            Some(opts)
+        } else {
+            None
+        };
+        fs.sb.xz_dict = Compressor::xz_dict(opts.as_ref().map(|o| &o.data[..]), fs.sb.block_size);
         let root = fs.inode_at(fs.sb.root_inode)?;
         if !root.is_dir() {
             return Err(corrupt("the root inode is not a directory"));
@@ -355,12 +360,12 @@ impl Filesystem for SquashFs {
             // squashfs's listxattr fails on a filesystem made without attributes.
             return Err(errno(libc::EOPNOTSUPP));
         }
-        let mut out: Vec<(String, Vec<u8>)> = self
+        // In on-disk order, as the kernel's listxattr gives them (the daemon keeps that
+        // order).
+        Ok(self
             .xattr_list(&inode)?
             .into_iter()
             .map(|(name, value)| (lossless::string_from(name), value))
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(out)
+            .collect())
     }
 }

@@ -35,6 +35,8 @@ pub struct Superblock {
     pub directory_table_start: u64,
     pub fragment_table_start: u64,
     pub lookup_table_start: u64,
+    /// The xz dictionary size the kernel allocates (set once the options are read).
+    pub xz_dict: u32,
 }
 
 fn le16(b: &[u8], off: usize) -> u16 {
@@ -64,7 +66,10 @@ impl Superblock {
         if major != 4 || minor > 0 {
             return Err(Error::new(
                 libc::ENOTSUP,
-                format!("squashfs: version {}.{} (only 4.0 is read natively)", major, minor),
+                format!(
+                    "squashfs: version {}.{} (only 4.0 is read natively)",
+                    major, minor
+                ),
             ));
         }
         let sb = Superblock {
@@ -83,6 +88,8 @@ impl Superblock {
             directory_table_start: le64(b, 72),
             fragment_table_start: le64(b, 80),
             lookup_table_start: le64(b, 88),
+            // No limit until the options are read.
+            xz_dict: u32::MAX,
         };
         sb.check(dev_size)?;
         Ok(sb)
@@ -105,9 +112,7 @@ impl Superblock {
                 self.bytes_used, dev_size
             )));
         }
-        if self
-            .inode_table_start
-            .saturating_add(self.root_inode >> 16)
+        if self.inode_table_start.saturating_add(self.root_inode >> 16)
             >= self.directory_table_start
             || (self.root_inode & 0xffff) as usize >= METADATA_SIZE
         {

@@ -133,12 +133,16 @@ fn x86_decode(buf: &mut [u8]) {
 }
 
 /// Decompresses one xz block into at most `max` bytes.
-pub fn decompress(src: &[u8], max: usize) -> Result<Vec<u8>> {
+/// Blocks whose LZMA2 dictionary is larger than `dict_max` are refused, as the kernel's
+/// preallocating decoder refuses them.
+pub fn decompress(src: &[u8], max: usize, dict_max: u32) -> Result<Vec<u8>> {
     if src.get(..6) != Some(&MAGIC[..]) {
         return Err(err("bad magic"));
     }
     let flags = src.get(6..8).ok_or_else(|| err("truncated"))?;
-    if crc32fast::hash(flags).to_le_bytes()[..] != *src.get(8..12).ok_or_else(|| err("truncated"))? {
+    if crc32fast::hash(flags).to_le_bytes()[..]
+        != *src.get(8..12).ok_or_else(|| err("truncated"))?
+    {
         return Err(err("bad stream header checksum"));
     }
     let check = flags[1];
@@ -173,7 +177,23 @@ pub fn decompress(src: &[u8], max: usize) -> Result<Vec<u8>> {
         let last = n + 1 == filters;
         match id {
             FILTER_X86 if !last && props == 0 && !x86 => x86 = true,
-            FILTER_LZMA2 if last && props == 1 => p += 1,
+            FILTER_LZMA2 if last && props == 1 => {
+                let b = byte(body, p)?;
+                p += 1;
+                // (2 | low bit) << (b / 2 + 11), at most 4 GiB - 1 (40).
+                let dict = match b {
+                    0..=39 => (2u64 | u64::from(b & 1)) << (b / 2 + 11),
+                    40 => u64::from(u32::MAX),
+                    _ => return Err(err("bad LZMA2 dictionary size")),
+                };
+                if dict > u64::from(dict_max) {
+                    return Err(err(&format!(
+                        "LZMA2 dictionary of {} bytes, larger than the filesystem's {} \
+                         (the kernel refuses it)",
+                        dict, dict_max
+                    )));
+                }
+            }
             _ => {
                 return Err(err(&format!(
                     "unsupported filter 0x{:x} (only x86 BCJ and LZMA2 are decoded)",
