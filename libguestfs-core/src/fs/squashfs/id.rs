@@ -13,7 +13,13 @@ impl SquashFs {
                 index, self.sb.no_ids
             )));
         }
+        // `ls -l` asks for two ids per file: keep them (few and small).
+        if let Some(id) = super::lock(&self.cache.ids).get(&index) {
+            return Ok(*id);
+        }
         let e = self.table_entry(self.sb.id_table_start, u64::from(index), 4, "id")?;
-        Ok(u32::from_le_bytes([e[0], e[1], e[2], e[3]]))
+        let id = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
+        super::lock(&self.cache.ids).insert(index, id);
+        Ok(id)
     }
 }

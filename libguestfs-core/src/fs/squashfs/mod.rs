@@ -65,6 +65,8 @@ struct Cache {
     meta: Mutex<HashMap<u64, Arc<MetaBlock>>>,
     data: Mutex<HashMap<u64, Arc<Vec<u8>>>>,
     inodes: Mutex<HashMap<InodeRef, Arc<Inode>>>,
+    /// uids and gids read from the id table (at most 65536).
+    ids: Mutex<HashMap<u16, u32>>,
     /// The block list of the file read last (reads come in chunks).
     blocks: Mutex<Option<(InodeRef, Arc<BlockList>)>>,
 }
