@@ -1492,3 +1492,65 @@ fn btrfs_truncated_btree_loop_absurd_item_and_bad_checksum() {
         all_tools(&img, "/dev/sda1");
     }
 }
+
+/// squashfs (issue 13): a filesystem cut off in the middle is refused like a bad superblock; a
+/// file naming a fragment that does not exist, one claiming a million blocks and one whose
+/// block expands past the block size (a decompression bomb) fail with one error line; a
+/// directory that contains itself is a loop; the rest of the filesystem still reads.
+#[test]
+fn squashfs_truncated_fragment_absurd_blocks_bomb_and_loop() {
+    let tmp = TempDir::new("hostile-squashfs");
+    let work = tmp.join("work");
+    fs::create_dir(&work).unwrap();
+
+    let img = hostile::squashfs_truncated(&work, &tmp.join("trunc.img"));
+    let i = s(&img);
+    for tool in ["virt-ls", "virt-cat"] {
+        let r = run_on(&img, tool, &["-a", i, "-m", "/dev/sda1", "/a"]);
+        expect_code(&r, 1);
+        assert_eq!(
+            r.stderr,
+            wrong_fs_type(tool, "/dev/sda1", &[("/dev/sda1", "squashfs")])
+        );
+    }
+    all_tools(&img, "/dev/sda1");
+
+    for (name, why) in [
+        ("frag", "fragment index 1000 out of range"),
+        ("absurd", "larger than the block size"),
+        ("bomb", "expands past 4096 bytes"),
+    ] {
+        let out = tmp.join(&format!("{}.img", name));
+        let img = match name {
+            "frag" => hostile::squashfs_fragment_out_of_range(&work, &out),
+            "absurd" => hostile::squashfs_absurd_block_count(&work, &out),
+            _ => hostile::squashfs_decompression_bomb(&work, &out),
+        };
+        let i = s(&img);
+        let r = run_on(&img, "virt-cat", &["-a", i, "-m", "/dev/sda1", "/f"]);
+        expect_code(&r, 1);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains(why), "{}", r.stderr);
+        let r = run_on(&img, "virt-cat", &["-a", i, "-m", "/dev/sda1", "/d/f"]);
+        expect_code(&r, 0);
+        assert_eq!(r.stdout.len(), 20000);
+        let r = run_on(&img, "virt-ls", &["-a", i, "-m", "/dev/sda1", "-R", "/"]);
+        assert_eq!(r.out(), "a\nd\nd/f\nf\n", "{}", r.stderr);
+        all_tools(&img, "/dev/sda1");
+    }
+
+    let img = hostile::squashfs_directory_loop(&work, &tmp.join("loop.img"));
+    let i = s(&img);
+    let r = run_on(&img, "virt-ls", &["-a", i, "-m", "/dev/sda1", "/"]);
+    expect_code(&r, 0);
+    assert_eq!(r.out(), "a\nd\nf\n");
+    let r = run_on(&img, "virt-cat", &["-a", i, "-m", "/dev/sda1", "/d/a"]);
+    expect_code(&r, 1);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    let r = run_on(&img, "virt-cat", &["-a", i, "-m", "/dev/sda1", "/a"]);
+    expect_code(&r, 0);
+    assert_eq!(r.out(), "hi\n");
+    for r in all_tools(&img, "/dev/sda1") {
+        assert!(r.code == 0 || r.code == 1, "{}", r.cmdline);
+    }
+}

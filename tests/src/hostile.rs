@@ -693,6 +693,127 @@ pub fn xfs_bmbt_self_loop(work: &Path, out: &Path) -> PathBuf {
     mbr_disk(&img, out, 16)
 }
 
+/// A squashfs filesystem made by mksquashfs with uncompressed metadata and data (so that its
+/// structures can be found and changed in place) and `args`: `/a` (3 bytes), `/f` and
+/// `/d/f` (20,000 bytes each).
+pub fn squashfs_plain(work: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let tree = work.join(format!("{}.tree", name));
+    let _ = fs::remove_dir_all(&tree);
+    fs::create_dir_all(tree.join("d")).expect("tree");
+    fs::write(tree.join("a"), "hi\n").expect("tree");
+    fs::write(tree.join("f"), vec![b'x'; 20000]).expect("tree");
+    fs::write(tree.join("d/f"), vec![b'x'; 20000]).expect("tree");
+    let img = work.join(format!("{}.fs", name));
+    sh(Command::new("mksquashfs")
+        .arg(&tree)
+        .arg(&img)
+        .args(["-noappend", "-quiet", "-no-progress"])
+        .args(["-noI", "-noD", "-noF", "-noX"])
+        .args(args)
+        .stdout(Stdio::null()));
+    img
+}
+
+fn le32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+fn le64_at(b: &[u8], at: u64) -> u64 {
+    let at = at as usize;
+    u64::from_le_bytes([
+        b[at],
+        b[at + 1],
+        b[at + 2],
+        b[at + 3],
+        b[at + 4],
+        b[at + 5],
+        b[at + 6],
+        b[at + 7],
+    ])
+}
+
+/// Where the basic regular inode of `/f` lies in a [`squashfs_plain`] image: the last
+/// 20,000-byte file of the inode table (mksquashfs writes `/d/f` before it).
+fn squashfs_inode_of_f(img: &[u8]) -> u64 {
+    let (inodes, dirs) = (le64_at(img, 64) as usize, le64_at(img, 72) as usize);
+    (inodes + 2..dirs - 32)
+        .rev()
+        .find(|&p| u16::from_le_bytes([img[p], img[p + 1]]) == 2 && le32_at(img, p + 28) == 20000)
+        .expect("the inode of /f") as u64
+}
+
+/// An MBR disk holding a [`squashfs_plain`] filesystem, cut off half-way through it.
+pub fn squashfs_truncated(work: &Path, out: &Path) -> PathBuf {
+    let img = squashfs_plain(work, "sqfs-trunc", &[]);
+    let len = fs::metadata(&img).expect("image").len();
+    mbr_disk(&img, out, 4);
+    let f = fs::OpenOptions::new().write(true).open(out).expect("open");
+    f.set_len(PART_OFFSET + len / 2).expect("truncate");
+    out.to_path_buf()
+}
+
+/// An MBR disk holding a [`squashfs_plain`] filesystem whose `/f` names fragment 1000 of 1.
+pub fn squashfs_fragment_out_of_range(work: &Path, out: &Path) -> PathBuf {
+    let img = squashfs_plain(work, "sqfs-frag", &[]);
+    let at = squashfs_inode_of_f(&fs::read(&img).expect("image"));
+    poke(&img, at + 20, &1000u32.to_le_bytes());
+    mbr_disk(&img, out, 4)
+}
+
+/// An MBR disk holding a [`squashfs_plain`] filesystem (4 KiB blocks) whose `/f` claims
+/// 4 GiB: a million data blocks, a list the inode table does not hold.
+pub fn squashfs_absurd_block_count(work: &Path, out: &Path) -> PathBuf {
+    let img = squashfs_plain(work, "sqfs-absurd", &["-b", "4096", "-no-fragments"]);
+    let at = squashfs_inode_of_f(&fs::read(&img).expect("image"));
+    poke(&img, at + 28, &u32::MAX.to_le_bytes());
+    mbr_disk(&img, out, 4)
+}
+
+/// An MBR disk holding a [`squashfs_plain`] filesystem (4 KiB blocks) whose `/f` starts
+/// with a "compressed" block that expands to 1 MiB (a zlib stream of zeros).
+pub fn squashfs_decompression_bomb(work: &Path, out: &Path) -> PathBuf {
+    let img = squashfs_plain(work, "sqfs-bomb", &["-b", "4096", "-no-fragments"]);
+    let at = squashfs_inode_of_f(&fs::read(&img).expect("image"));
+    let start = u64::from(le32_at(&peek(&img, at + 16, 4), 0));
+    let bomb = sh(Command::new("python3").args([
+        "-c",
+        "import sys, zlib; sys.stdout.buffer.write(zlib.compress(bytes(1 << 20), 9))",
+    ]))
+    .stdout;
+    assert!(bomb.len() <= 4096, "bomb of {} bytes", bomb.len());
+    poke(&img, start, &bomb);
+    poke(&img, at + 32, &(bomb.len() as u32).to_le_bytes());
+    mbr_disk(&img, out, 4)
+}
+
+/// An MBR disk holding a [`squashfs_plain`] filesystem whose root lists `d` as the root
+/// itself (a directory that contains itself).
+pub fn squashfs_directory_loop(work: &Path, out: &Path) -> PathBuf {
+    let img = squashfs_plain(work, "sqfs-loop", &[]);
+    let data = fs::read(&img).expect("image");
+    let root_ref = le64_at(&data, 32);
+    let dirs = le64_at(&data, 72) as usize;
+    // The root inode's number: its header's last field (the root lies in the table's first
+    // block, after that block's 2-byte header).
+    let inodes = le64_at(&data, 64) as usize;
+    let root_at = inodes + 2 + (root_ref & 0xffff) as usize;
+    let root_ino = le32_at(&data, root_at + 12);
+    // struct squashfs_dir_entry of `d`: offset u16, inode_number i16 (delta from the run's
+    // base), type u16 (1: directory), size u16 (name length - 1), name.
+    let e = dirs + find(&data[dirs..], &[1, 0, 0, 0, b'd']).expect("the root's entry of d") - 4;
+    // The run's header (count, start block, base inode number) precedes the first entry,
+    // `a`; `d` is the second.
+    let a = e - 8 - 1;
+    let base = le32_at(&data, a - 4);
+    poke(&img, e as u64, &((root_ref & 0xffff) as u16).to_le_bytes());
+    poke(
+        &img,
+        e as u64 + 2,
+        &((i64::from(root_ino) - i64::from(base)) as i16).to_le_bytes(),
+    );
+    mbr_disk(&img, out, 4)
+}
+
 /// Where the hostile images' symlinks point on the host: a directory outside any
 /// destination the tests extract into.
 pub struct Outside<'a> {

@@ -12,6 +12,7 @@ pub mod ext;
 pub mod fat;
 pub mod ntfs;
 pub mod signatures;
+pub mod squashfs;
 pub mod xfs;
 
 use crate::block::{BlockDevice, Device};
@@ -210,7 +211,7 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
 pub fn is_supported(fs_type: &str) -> bool {
     matches!(
         fs_type,
-        "btrfs" | "ext2" | "ext3" | "ext4" | "ntfs" | "vfat" | "xfs"
+        "btrfs" | "ext2" | "ext3" | "ext4" | "ntfs" | "squashfs" | "vfat" | "xfs"
     )
 }
 
@@ -220,6 +221,7 @@ pub fn refusal(dev: &Device, fs_type: &str) -> Option<String> {
     match fs_type {
         "btrfs" => btrfs::refusal(dev),
         "xfs" => xfs::refusal(dev),
+        "squashfs" => squashfs::refusal(dev),
         _ => None,
     }
 }
@@ -232,6 +234,7 @@ pub fn open(dev: Device, fs_type: &str) -> Result<Arc<dyn Filesystem>> {
         "ntfs" => Arc::new(ntfs::NtfsFs::open(dev)?),
         "vfat" => Arc::new(fat::FatFs::open(dev)?),
         "xfs" => Arc::new(xfs::XfsFs::open(dev)?),
+        "squashfs" => Arc::new(squashfs::SquashFs::open(dev)?),
         other => {
             return Err(Error::new(
                 libc::ENOTSUP,

@@ -17,6 +17,8 @@ impl api::Attributes for NativeBackend {
                     .map(|(attrname, attrval)| Xattr { attrname, attrval })
                     .collect()
             })
-            .map_err(|e| prefix_path(e, path))
+            // The daemon's wording when listxattr fails (e.g. EOPNOTSUPP on a squashfs
+            // without an xattr table).
+            .map_err(|e| Error::new(e.errno, format!("listxattr: {}: {}", path, e.message)))
     }
 }
