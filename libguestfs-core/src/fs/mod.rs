@@ -9,6 +9,7 @@
 pub mod crc32c;
 pub mod ext;
 pub mod fat;
+pub mod iso9660;
 pub mod ntfs;
 pub mod signatures;
 pub mod xfs;
@@ -126,6 +127,12 @@ pub trait Filesystem: Send + Sync {
         Ok(out)
     }
 
+    /// The inode number readdir reports for an entry of `dir` (isofs numbers files there by
+    /// their place in the directory, `stat` by their place on the device).
+    fn dirent_ino(&self, _dir: Ino, entry: &DirEntry) -> Ino {
+        entry.ino
+    }
+
     /// Looks `name` up in directory `dir` (exact, byte-for-byte match).
     fn lookup(&self, dir: Ino, name: &str) -> Result<Option<Ino>> {
         Ok(self
@@ -174,13 +181,17 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// Whether [`open`] can read filesystems of this blkid type.
 pub fn is_supported(fs_type: &str) -> bool {
-    matches!(fs_type, "ext2" | "ext3" | "ext4" | "ntfs" | "vfat" | "xfs")
+    matches!(
+        fs_type,
+        "ext2" | "ext3" | "ext4" | "iso9660" | "ntfs" | "vfat" | "xfs"
+    )
 }
 
 /// Why a filesystem of a supported type on `dev` is still not read natively (a log that
 /// needs replaying, a feature the reader does not implement), or None.
 pub fn refusal(dev: &Device, fs_type: &str) -> Option<String> {
     match fs_type {
+        "iso9660" => iso9660::refusal(dev),
         "xfs" => xfs::refusal(dev),
         _ => None,
     }
@@ -191,6 +202,7 @@ pub fn open(dev: Device, fs_type: &str) -> Result<Arc<dyn Filesystem>> {
     Ok(match fs_type {
         "ext2" | "ext3" | "ext4" => Arc::new(ext::ExtFs::open(dev)?),
         "ntfs" => Arc::new(ntfs::NtfsFs::open(dev)?),
+        "iso9660" => Arc::new(iso9660::Iso9660Fs::open(dev)?),
         "vfat" => Arc::new(fat::FatFs::open(dev)?),
         "xfs" => Arc::new(xfs::XfsFs::open(dev)?),
         other => {
