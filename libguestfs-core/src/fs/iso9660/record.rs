@@ -5,9 +5,9 @@ use crate::bytes::{le32, u8_at};
 /// `sizeof(struct iso_directory_record)`: the fixed part before the name.
 pub const FIXED_LEN: usize = 33;
 
-pub const FLAG_HIDDEN: u8 = 0x01;
 pub const FLAG_DIRECTORY: u8 = 0x02;
 pub const FLAG_ASSOCIATED: u8 = 0x04;
+
 /// Not the final record of a multi-extent file.
 pub const FLAG_MULTI_EXTENT: u8 = 0x80;
 
