@@ -10,7 +10,7 @@ printf 'hello\n' > dir/small
 : > dir/empty
 head -c 2048 /dev/urandom > dir/exactly-one-sector
 head -c 300000 /dev/urandom > dir/random
-yes "a compressible line" | head -c 150000 > dir/text
+head -c 150000 < <(yes "a compressible line") > dir/text
 truncate -s 70000 dir/zeros
 echo nested > dir/sub/file
 echo deep > deep/a/b/c/d/e/f/g/h/i/j/leaf
