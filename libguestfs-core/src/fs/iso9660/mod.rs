@@ -96,6 +96,8 @@ pub struct Iso9660Fs {
     inodes: Mutex<HashMap<Loc, Arc<Inode>>>,
     /// Where the record of each inode number handed out lies.
     locs: Mutex<HashMap<u64, Loc>>,
+    /// The entries of the directory listed last (`ls -l` looks up every name in it).
+    listing: Mutex<Option<(Ino, Arc<Vec<dir::Entry>>)>>,
 }
 
 /// Why the native backend does not read the ISO 9660 filesystem on `dev`, or None.
@@ -121,6 +123,7 @@ impl Iso9660Fs {
             blocks: Mutex::new(HashMap::new()),
             inodes: Mutex::new(HashMap::new()),
             locs: Mutex::new(HashMap::new()),
+            listing: Mutex::new(None),
         };
         // The root's record says whether Rock Ridge is used (ER), and where its entries
         // begin (SP); only then does the kernel choose between Rock Ridge and Joliet.
@@ -259,16 +262,29 @@ impl Iso9660Fs {
         Ok(inode)
     }
 
-    fn entries(&self, dir: Ino) -> Result<Vec<dir::Entry>> {
+    fn entries(&self, dir: Ino) -> Result<Arc<Vec<dir::Entry>>> {
+        if let Some((ino, list)) = self
+            .listing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            if *ino == dir {
+                return Ok(list.clone());
+            }
+        }
         let inode = self.dir_inode(dir)?;
-        let entries = dir::read(self, &inode)?;
-        let mut locs = self.locs.lock().unwrap_or_else(|e| e.into_inner());
-        if locs.len() > CACHE_ENTRIES * 64 {
-            locs.clear();
+        let entries = Arc::new(dir::read(self, &inode)?);
+        {
+            let mut locs = self.locs.lock().unwrap_or_else(|e| e.into_inner());
+            if locs.len() > CACHE_ENTRIES * 64 {
+                locs.clear();
+            }
+            for e in entries.iter() {
+                locs.insert(e.loc.ino(), e.loc);
+            }
         }
-        for e in &entries {
-            locs.insert(e.loc.ino(), e.loc);
-        }
+        *self.listing.lock().unwrap_or_else(|e| e.into_inner()) = Some((dir, entries.clone()));
         Ok(entries)
     }
 
@@ -400,9 +416,9 @@ impl Filesystem for Iso9660Fs {
     fn read_dir(&self, dir: Ino) -> Result<Vec<DirEntry>> {
         Ok(self
             .entries(dir)?
-            .into_iter()
+            .iter()
             .map(|e| DirEntry {
-                name: lossless::string_from(e.name),
+                name: lossless::string_from(e.name.clone()),
                 ino: e.loc.ino(),
                 // isofs's readdir says DT_UNKNOWN for everything.
                 file_type: FileType::Unknown,
@@ -431,7 +447,7 @@ impl Filesystem for Iso9660Fs {
         let name = lossless::bytes_of(name);
         Ok(self
             .entries(dir)?
-            .into_iter()
+            .iter()
             .find(|e| {
                 if self.joliet {
                     joliet_names_equal(&e.name, &name)
