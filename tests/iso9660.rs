@@ -101,9 +101,8 @@ fn same_lines(native: &str, direct: &str, what: &str) {
 fn compare_cases(img: &Path, dev: &str, cat: &[&str]) {
     let i = img.to_str().unwrap();
     let m = ["-a", i, "-m", dev];
-    let with = |extra: &[&str]| -> Vec<String> {
-        m.iter().chain(extra).map(|s| s.to_string()).collect()
-    };
+    let with =
+        |extra: &[&str]| -> Vec<String> { m.iter().chain(extra).map(|s| s.to_string()).collect() };
     let mut cases: Vec<(&str, Vec<String>)> = vec![
         ("virt-ls", with(&["-lR", "/"])),
         (
@@ -125,15 +124,37 @@ fn compare_cases(img: &Path, dev: &str, cat: &[&str]) {
                 .map(|s| s.to_string())
                 .collect(),
         ),
-        ("virt-filesystems", ["-a", i, "--all", "--long"].iter().map(|s| s.to_string()).collect()),
-        ("virt-df", vec!["-a".into(), i.into()]),
-        ("virt-df", vec!["-a".into(), i.into(), "--csv".into(), "-i".into()]),
         (
-            "guestfish",
-            ["--ro", "-a", i, "-m", dev, "statvfs", "/", ":", "readdir", "/", ":", "list-partitions"]
+            "virt-filesystems",
+            ["-a", i, "--all", "--long"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+        ),
+        ("virt-df", vec!["-a".into(), i.into()]),
+        (
+            "virt-df",
+            vec!["-a".into(), i.into(), "--csv".into(), "-i".into()],
+        ),
+        (
+            "guestfish",
+            [
+                "--ro",
+                "-a",
+                i,
+                "-m",
+                dev,
+                "statvfs",
+                "/",
+                ":",
+                "readdir",
+                "/",
+                ":",
+                "list-partitions",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         ),
     ];
     for f in cat {
@@ -143,8 +164,16 @@ fn compare_cases(img: &Path, dev: &str, cat: &[&str]) {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let native = run("native", name, &args);
         let direct = run("direct", name, &args);
-        same_lines(&native.0, &direct.0, &format!("stdout of {} {:?}", name, args));
-        same_lines(&native.1, &direct.1, &format!("stderr of {} {:?}", name, args));
+        same_lines(
+            &native.0,
+            &direct.0,
+            &format!("stdout of {} {:?}", name, args),
+        );
+        same_lines(
+            &native.1,
+            &direct.1,
+            &format!("stderr of {} {:?}", name, args),
+        );
         assert_eq!(native.2, direct.2, "exit code of {} {:?}", name, args);
     }
     // auto reads ISO 9660 natively, and says so with -v.

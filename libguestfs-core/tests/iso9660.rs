@@ -117,7 +117,11 @@ fn native_report(fs: &Iso9660Fs) -> (Vec<String>, Vec<String>, String) {
     order.sort_by(|a, b| a.2.cmp(&b.2));
     for (ino, parent, path) in order {
         let st = fs.stat(ino).unwrap();
-        let shown = if path.is_empty() { "/".to_string() } else { path.clone() };
+        let shown = if path.is_empty() {
+            "/".to_string()
+        } else {
+            path.clone()
+        };
         if !path.is_empty() {
             paths.push(path[1..].to_string());
         }
@@ -152,7 +156,13 @@ fn kernel_report(dir: &Scratch, img: &Path, paths: &[String], links: &[String]) 
     let quote = |p: &str| format!("\"{}\"", p.replace('\\', "\\\\").replace('"', "\\\""));
     for p in std::iter::once("").chain(paths.iter().map(|s| s.as_str())) {
         let q = quote(&format!("/{}", p));
-        writeln!(gf, "echo \"==== /{}\"\nlstatns {}", p.replace('"', "\\\""), q).unwrap();
+        writeln!(
+            gf,
+            "echo \"==== /{}\"\nlstatns {}",
+            p.replace('"', "\\\""),
+            q
+        )
+        .unwrap();
         if links.iter().any(|l| l == p) {
             writeln!(gf, "readlink {}", q).unwrap();
             continue;
@@ -224,7 +234,8 @@ fn normalize_kernel(text: &str) -> String {
             flush(&mut out, &st);
             st.clear();
             writeln!(out, "  sha256 {}", line).unwrap();
-        } else if !line.starts_with(['[', '}', ' ']) && !line.contains("error") && !line.is_empty() {
+        } else if !line.starts_with(['[', '}', ' ']) && !line.contains("error") && !line.is_empty()
+        {
             flush(&mut out, &st);
             st.clear();
             writeln!(out, "  -> {}", line).unwrap();
@@ -239,10 +250,14 @@ fn normalize_kernel(text: &str) -> String {
 
 fn check_against_kernel(name: &str, args: &str) {
     let dir = Scratch::new(name);
-    let Some(img) = make_image(&dir, name, args) else { return };
+    let Some(img) = make_image(&dir, name, args) else {
+        return;
+    };
     let fs = open(&img);
     let (paths, links, native) = native_report(&fs);
-    let Some(kernel) = kernel_report(&dir, &img, &paths, &links) else { return };
+    let Some(kernel) = kernel_report(&dir, &img, &paths, &links) else {
+        return;
+    };
     let kernel_paths: Vec<String> = std::fs::read(dir.0.join("find0.out"))
         .unwrap_or_default()
         .split(|&b| b == 0)
@@ -258,7 +273,10 @@ fn check_against_kernel(name: &str, args: &str) {
     if native != kernel {
         for (a, b) in native.lines().zip(kernel.lines()) {
             if a != b {
-                panic!("{}: native and kernel differ:\n native: {}\n kernel: {}", name, a, b);
+                panic!(
+                    "{}: native and kernel differ:\n native: {}\n kernel: {}",
+                    name, a, b
+                );
             }
         }
         assert_eq!(native.lines().count(), kernel.lines().count(), "{}", name);
@@ -327,7 +345,9 @@ fn exercise(fs: &Iso9660Fs) -> usize {
     let mut stack = vec![(fs.root(), 0)];
     let mut buf = vec![0u8; 8192];
     while let Some((ino, depth)) = stack.pop() {
-        let Ok(entries) = fs.read_dir(ino) else { continue };
+        let Ok(entries) = fs.read_dir(ino) else {
+            continue;
+        };
         for e in entries {
             n += 1;
             if n > 5000 {
@@ -351,7 +371,9 @@ fn exercise(fs: &Iso9660Fs) -> usize {
 #[test]
 fn random_damage_gives_errors_not_panics() {
     let dir = Scratch::new("damage");
-    let Some(img) = make_image(&dir, "rj", "-R -J") else { return };
+    let Some(img) = make_image(&dir, "rj", "-R -J") else {
+        return;
+    };
     let clean = std::fs::read(&img).unwrap();
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     for round in 0..300 {
@@ -373,7 +395,9 @@ fn random_damage_gives_errors_not_panics() {
 #[test]
 fn truncated_image_is_an_error() {
     let dir = Scratch::new("trunc");
-    let Some(img) = make_image(&dir, "r", "-R") else { return };
+    let Some(img) = make_image(&dir, "r", "-R") else {
+        return;
+    };
     let clean = std::fs::read(&img).unwrap();
     for len in [0usize, 100, 16 * 2048, 17 * 2048 + 5, 20 * 2048, 40 * 2048] {
         if let Ok(fs) = open_bytes(clean[..len.min(clean.len())].to_vec()) {

@@ -112,7 +112,10 @@ pub fn read(fs: &Iso9660Fs, loc: Loc, relocated: bool, disc: &mut Discovery) -> 
     if fs.rock != Rock::No {
         let area = fs.rock_area(&rec, 0);
         parse_rock(fs, &mut inode, &area, relocated, disc);
-        if disc.sp_skip.is_none() && fs.rock_offset().is_none() && !disc.er && fs.rock == Rock::Maybe
+        if disc.sp_skip.is_none()
+            && fs.rock_offset().is_none()
+            && !disc.er
+            && fs.rock == Rock::Maybe
         {
             let area = fs.rock_area(&rec, XA_LEN);
             parse_rock(fs, &mut inode, &area, relocated, disc);
@@ -181,10 +184,8 @@ fn parse_rock(
                 }
                 disc.sp_skip = Some(usize::from(u8_at(rest, 6)));
             }
-            b"RR" => {
-                if u8_at(rest, 4) & (RR_PX | RR_TF | RR_SL | RR_CL) == 0 {
-                    return Ok(Flow::Stop);
-                }
+            b"RR" if u8_at(rest, 4) & (RR_PX | RR_TF | RR_SL | RR_CL) == 0 => {
+                return Ok(Flow::Stop)
             }
             b"ER" => {
                 if usize::from(u8_at(rest, 4)) + 8 > len {
@@ -266,14 +267,10 @@ fn parse_rock(
                     size: reloc.size,
                 }];
             }
-            b"ZF" => {
-                if rest.get(4..6) == Some(b"pz") {
-                    let shift = u8_at(rest, 7);
-                    if shift <= 17 {
-                        inode.zisofs = Some((u8_at(rest, 6), shift));
-                        inode.size = u64::from(le32(rest, 8));
-                    }
-                }
+            // Algorithm "pz" (zlib), blocks of at most 128 KiB; others are left as stored.
+            b"ZF" if rest.get(4..6) == Some(b"pz") && u8_at(rest, 7) <= 17 => {
+                inode.zisofs = Some((u8_at(rest, 6), u8_at(rest, 7)));
+                inode.size = u64::from(le32(rest, 8));
             }
             _ => {}
         }

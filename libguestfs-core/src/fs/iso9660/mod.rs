@@ -227,7 +227,12 @@ impl Iso9660Fs {
     /// Where the record of inode `ino` lies: remembered from the listing that gave the
     /// number, else found in its block (directories lie at offset 0).
     fn loc_of(&self, ino: Ino) -> Result<Loc> {
-        if let Some(l) = self.locs.lock().unwrap_or_else(|e| e.into_inner()).get(&ino) {
+        if let Some(l) = self
+            .locs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&ino)
+        {
             return Ok(*l);
         }
         let block = ino >> 6;
@@ -314,7 +319,10 @@ impl Iso9660Fs {
                 first += count;
             }
             let Some((dev_block, section_end)) = found else {
-                return Err(corrupt(format!("inode {}: no section for byte {}", inode.ino, pos)));
+                return Err(corrupt(format!(
+                    "inode {}: no section for byte {}",
+                    inode.ino, pos
+                )));
             };
             let chunk_end = (section_end.saturating_mul(BLOCK)).min(offset + n as u64);
             let len = (chunk_end - pos) as usize;
@@ -342,20 +350,20 @@ impl Iso9660Fs {
         let mut out = Vec::new();
         let mut too_long = false;
         let end = rock::walk(self, &self.rock_area(&rec, 0), &mut |sig, len, rest| {
-            match &sig {
-                b"RR" if crate::bytes::u8_at(rest, 4) & rock::RR_SL == 0 => {
-                    return Ok(rock::Flow::Stop)
-                }
-                b"SP" if !rock::sp_ok(rest) => return Ok(rock::Flow::Stop),
+            let stop = match &sig {
+                b"RR" => crate::bytes::u8_at(rest, 4) & rock::RR_SL == 0,
+                b"SP" => !rock::sp_ok(rest),
                 b"SL" => {
-                    if !rock::symlink_chunk(&mut out, len, rest, LINK_MAX) {
-                        too_long = true;
-                        return Ok(rock::Flow::Stop);
-                    }
+                    too_long = !rock::symlink_chunk(&mut out, len, rest, LINK_MAX);
+                    too_long
                 }
-                _ => {}
-            }
-            Ok(rock::Flow::Next)
+                _ => false,
+            };
+            Ok(if stop {
+                rock::Flow::Stop
+            } else {
+                rock::Flow::Next
+            })
         });
         if too_long || end != rock::End::Complete || out.is_empty() {
             return Err(corrupt(format!("inode {}: bad symlink", inode.ino)));

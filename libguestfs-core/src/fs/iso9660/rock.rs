@@ -15,6 +15,9 @@ const BLOCK: u32 = 2048;
 
 pub type Sig = [u8; 2];
 
+/// What [`walk`] calls for each entry: signature, recorded length, bytes from the entry on.
+pub type Visitor<'a> = dyn FnMut(Sig, usize, &[u8]) -> Result<Flow> + 'a;
+
 /// What a visitor asks of the walk after an entry.
 pub enum Flow {
     Next,
@@ -60,11 +63,7 @@ pub fn sp_ok(rest: &[u8]) -> bool {
 /// Walks the entries of `area` and of the continuation areas it chains to. The visitor gets
 /// each entry's signature, its recorded length and the bytes from its start to the end of
 /// its area (fixed fields are there, as the overflow check guarantees).
-pub fn walk(
-    fs: &Iso9660Fs,
-    area: &[u8],
-    visit: &mut dyn FnMut(Sig, usize, &[u8]) -> Result<Flow>,
-) -> End {
+pub fn walk(fs: &Iso9660Fs, area: &[u8], visit: &mut Visitor<'_>) -> End {
     let mut buf = area.to_vec();
     let mut loops = 0;
     loop {

@@ -66,9 +66,8 @@ pub fn read(
             let comp = stored(fs, inode, u64::from(start), clen)?;
             let mut dec = flate2::read::ZlibDecoder::new(&comp[..]).take(block_size as u64);
             let mut out = Vec::with_capacity(block_size);
-            dec.read_to_end(&mut out).map_err(|e| {
-                corrupt(format!("inode {}: block {}: {}", inode.ino, blk, e))
-            })?;
+            dec.read_to_end(&mut out)
+                .map_err(|e| corrupt(format!("inode {}: block {}: {}", inode.ino, blk, e)))?;
             data[..out.len()].copy_from_slice(&out);
         } else if end < start {
             return Err(corrupt(format!(
