@@ -1,7 +1,7 @@
 #!/bin/sh
 # Writes small ISO 9660 images made by xorriso into corpus/iso9660 as sparse seeds
-# (make_seeds.py) for the iso9660 target: Rock Ridge (with symlinks, device files, deep
-# directories relocated by -D-less writers' rules), Joliet, both, plain level 1 and 3, and
+# (make_seeds.py) for the iso9660 target: Rock Ridge (with symlinks, device files, a deep
+# directory, long symlinks in continuation areas), Joliet, both, plain level 1 and 3, and
 # zisofs-compressed files.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,10 +28,10 @@ while read -r name args; do
 done <<LIST
 rr -R
 rr-joliet -R -J
-joliet -J
-plain-l1 -iso-level 1
-plain-l3 -iso-level 3
-relocated -R -iso-level 2 -compliance deep_paths_off
+joliet -J --norock
+plain-l1 -iso-level 1 --norock
+plain-l3 -iso-level 3 --norock
+rr-l2 -R -iso-level 2
 LIST
 xorriso -as mkisofs -R -o "$tmp/seed-z-zisofs.img" -zisofs level=9 "$src" >/dev/null 2>&1 ||
   xorriso -outdev "$tmp/seed-z-zisofs.img" -zisofs level=9 -set_filter_r --zisofs / -- \
