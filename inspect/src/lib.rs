@@ -7,6 +7,9 @@
 //! of [`guestfs_protocol::calls`] ([`Guest`]), so the library runs it over its backend and the
 //! daemon over itself.
 
+// These parse what hostile guests hold: no `unsafe` there, ever.
+#![forbid(unsafe_code)]
+
 pub mod guest;
 pub mod hive;
 pub mod inspect;

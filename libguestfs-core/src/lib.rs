@@ -6,19 +6,25 @@
 //! in-process; the appliance backend runs a small Linux VM and talks to a daemon inside it.
 
 pub mod backend;
+// The on-disk format modules parse what hostile images hold: no `unsafe` there, ever.
+#[forbid(unsafe_code)]
 pub mod block;
+#[forbid(unsafe_code)]
 pub mod bytes;
 #[allow(non_snake_case)]
 pub mod calls;
 pub use guestfs_protocol::checksum;
 pub mod drive;
 pub mod events;
+#[forbid(unsafe_code)]
 pub mod fs;
 pub mod guid;
 pub mod handle;
 pub mod library;
 pub mod libvirt;
+#[forbid(unsafe_code)]
 pub mod lvm;
+#[forbid(unsafe_code)]
 pub mod partition;
 pub(crate) mod settings;
 pub mod time;

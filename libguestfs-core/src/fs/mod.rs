@@ -85,6 +85,32 @@ impl FileType {
     }
 }
 
+/// The file type bits of a POSIX mode word, which ext and XFS inodes store alike.
+pub trait UnixMode {
+    /// The mode word (`S_IFMT` bits and permissions).
+    fn mode(&self) -> u16;
+
+    /// The `S_IFMT` bits.
+    fn file_type(&self) -> i64 {
+        i64::from(self.mode()) & crate::types::S_IFMT
+    }
+    fn is_dir(&self) -> bool {
+        self.file_type() == crate::types::S_IFDIR
+    }
+    fn is_reg(&self) -> bool {
+        self.file_type() == crate::types::S_IFREG
+    }
+    fn is_symlink(&self) -> bool {
+        self.file_type() == crate::types::S_IFLNK
+    }
+}
+
+/// A listing without `.` and `..`, for readers whose readdir yields them in place.
+pub fn without_dots(mut entries: Vec<DirEntry>) -> Vec<DirEntry> {
+    entries.retain(|e| e.name != "." && e.name != "..");
+    entries
+}
+
 /// One entry of a directory, never `.` or `..`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirEntry {

@@ -6,7 +6,8 @@ use super::superblock::{Geometry, Superblock, INCOMPAT_64BIT, RO_COMPAT_HUGE_FIL
 use super::xattr;
 use crate::bytes::{le16, le32};
 use crate::error::{Error, Result};
-use crate::types::{makedev, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
+use crate::fs::UnixMode;
+use crate::types::{makedev, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG};
 
 // i_flags
 pub const EXT4_IMMUTABLE_FL: u32 = 0x0000_0010;
@@ -72,18 +73,6 @@ fn decode_time(base: u32, extra: Option<u32>) -> (i64, i64) {
 }
 
 impl Inode {
-    pub fn file_type(&self) -> i64 {
-        i64::from(self.mode) & S_IFMT
-    }
-    pub fn is_dir(&self) -> bool {
-        self.file_type() == S_IFDIR
-    }
-    pub fn is_reg(&self) -> bool {
-        self.file_type() == S_IFREG
-    }
-    pub fn is_symlink(&self) -> bool {
-        self.file_type() == S_IFLNK
-    }
     pub fn has_flag(&self, f: u32) -> bool {
         self.flags & f != 0
     }
@@ -293,6 +282,12 @@ impl Inode {
             st_ctime_nsec: self.ctime.1,
             ..Default::default()
         }
+    }
+}
+
+impl crate::fs::UnixMode for Inode {
+    fn mode(&self) -> u16 {
+        self.mode
     }
 }
 

@@ -14,6 +14,7 @@ use super::{ExtFs, Run};
 use crate::bytes::{be16, be32};
 use crate::error::{Error, Result};
 use crate::fs::crc32c::crc32c;
+use crate::fs::UnixMode;
 use std::collections::{BTreeMap, HashMap};
 
 const JBD2_MAGIC: u32 = 0xc03b_3998;

@@ -25,6 +25,7 @@ mod xattr;
 use super::{DirEntry, Filesystem, Ino, Probe};
 use crate::block::{BlockDevice, Device};
 use crate::error::{Error, Result};
+use crate::fs::UnixMode;
 use crate::types::{StatNs, StatVfs};
 use cache::BlockCache;
 use group::GroupDesc;
@@ -611,9 +612,7 @@ impl Filesystem for ExtFs {
     }
 
     fn read_dir(&self, dir: Ino) -> Result<Vec<DirEntry>> {
-        let mut entries = self.read_dir_with_dots(dir, 0)?;
-        entries.retain(|e| e.name != "." && e.name != "..");
-        Ok(entries)
+        Ok(super::without_dots(self.read_dir_with_dots(dir, 0)?))
     }
 
     /// `.` and `..` as the directory's own records give them, in readdir's order.

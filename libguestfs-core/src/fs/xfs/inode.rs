@@ -4,8 +4,9 @@
 use super::meta::{crc_ok, Meta};
 use super::superblock::Superblock;
 use crate::error::Result;
+use crate::fs::UnixMode;
 use crate::types::{
-    makedev, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
+    makedev, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK,
 };
 
 const XFS_DINODE_MAGIC: u16 = 0x494e; // "IN"
@@ -180,19 +181,6 @@ impl Inode {
         Ok(())
     }
 
-    pub fn file_type(&self) -> i64 {
-        i64::from(self.mode) & S_IFMT
-    }
-    pub fn is_dir(&self) -> bool {
-        self.file_type() == S_IFDIR
-    }
-    pub fn is_reg(&self) -> bool {
-        self.file_type() == S_IFREG
-    }
-    pub fn is_symlink(&self) -> bool {
-        self.file_type() == S_IFLNK
-    }
-
     /// The bytes of a fork in the inode (its root: inline data, extent records or the root
     /// of a B-tree). Empty for an attribute fork that does not exist.
     pub fn fork(&self, fork: Fork) -> &[u8] {
@@ -249,5 +237,11 @@ impl Inode {
             st_ctime_nsec: self.ctime.1,
             ..StatNs::default()
         }
+    }
+}
+
+impl crate::fs::UnixMode for Inode {
+    fn mode(&self) -> u16 {
+        self.mode
     }
 }

@@ -24,6 +24,7 @@ mod xattr;
 use super::{DirEntry, Filesystem, Ino};
 use crate::block::Device;
 use crate::error::{Error, Result};
+use crate::fs::UnixMode;
 use crate::types::{StatNs, StatVfs};
 use bmap::Extent;
 use guestfs_protocol::lossless;
@@ -321,9 +322,7 @@ impl Filesystem for XfsFs {
     }
 
     fn read_dir(&self, dir: Ino) -> Result<Vec<DirEntry>> {
-        let mut entries = self.read_dir_with_dots(dir, 0)?;
-        entries.retain(|e| e.name != "." && e.name != "..");
-        Ok(entries)
+        Ok(super::without_dots(self.read_dir_with_dots(dir, 0)?))
     }
 
     /// `.` and `..` as the directory records them, where readdir puts them (first).
