@@ -212,6 +212,7 @@ run() {
   case "$1" in
     ext) sh "$here/make-ext-seeds.sh" >/dev/null ;;
     xfs) sh "$here/make-xfs-seeds.sh" >/dev/null ;;
+    iso9660) if command -v xorriso >/dev/null; then sh "$here/make-iso-seeds.sh" >/dev/null; fi ;;
     luks) committed luks ;;
     disk_formats) committed disk_formats ;;
     lvm_label | lvm_metadata) seeds_lvm ;;

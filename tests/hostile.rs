@@ -1554,3 +1554,45 @@ fn squashfs_truncated_fragment_absurd_blocks_bomb_and_loop() {
         assert!(r.code == 0 || r.code == 1, "{}", r.cmdline);
     }
 }
+
+/// ISO 9660 (issue 13): a Rock Ridge continuation area that chains to itself hides the file as
+/// the kernel does (32 areas at most); a record of length 0 ends its sector; a file whose
+/// extent lies beyond the image fails its read with one line; a child link (CL) to the root
+/// makes a directory that holds itself, which the tree walk visits once.
+#[test]
+fn iso9660_ce_loop_zero_record_extent_beyond_and_cl_loop() {
+    let tmp = TempDir::new("hostile-iso");
+    let work = tmp.join("work");
+    fs::create_dir(&work).unwrap();
+
+    let img = hostile::iso_ce_loop(&work, &tmp.join("ce.iso"));
+    let i = s(&img);
+    let r = run_on(&img, "virt-ls", &["-a", i, "-m", "/dev/sda", "-R", "/"]);
+    assert_eq!(r.out(), "a\nd\nd/f\n", "{}", r.stderr);
+    let r = run_on(&img, "virt-cat", &["-a", i, "-m", "/dev/sda", "/d/f"]);
+    expect_code(&r, 0);
+    assert_eq!(r.stdout.len(), 20000);
+
+    let img = hostile::iso_zero_length_record(&work, &tmp.join("zero.iso"));
+    let i = s(&img);
+    let r = run_on(&img, "virt-ls", &["-a", i, "-m", "/dev/sda", "-R", "/"]);
+    expect_code(&r, 0);
+    // The root's records after `a` are in the same sector: gone, as with the kernel.
+    assert_eq!(r.out(), "", "{}", r.stderr);
+
+    let img = hostile::iso_extent_beyond(&work, &tmp.join("beyond.iso"));
+    let i = s(&img);
+    let r = run_on(&img, "virt-cat", &["-a", i, "-m", "/dev/sda", "/f"]);
+    expect_code(&r, 1);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    let r = run_on(&img, "virt-cat", &["-a", i, "-m", "/dev/sda", "/d/f"]);
+    expect_code(&r, 0);
+    assert_eq!(r.stdout.len(), 20000);
+
+    let img = hostile::iso_relocation_loop(&work, &tmp.join("cl.iso"));
+    let i = s(&img);
+    let r = run_on(&img, "virt-ls", &["-a", i, "-m", "/dev/sda", "-R", "/"]);
+    expect_code(&r, 0);
+    assert!(r.out().starts_with("a\nd\nd/f\nf\n"), "{}", r.out());
+    all_tools(&img, "/dev/sda");
+}

@@ -1321,3 +1321,112 @@ pub fn btrfs_wrong_checksum(work: &Path, out: &Path) -> PathBuf {
     btrfs_edit_block(&img, leaf, false, |b| b[BTRFS_NODESIZE - 1] ^= 0x55);
     mbr_disk(&img, out, 64)
 }
+
+/// A small ISO 9660 image with Rock Ridge made by xorriso: `/a` (3 bytes), `/f` (20,000
+/// bytes), `/d/f` (20,000 bytes).
+pub fn iso_rr(work: &Path, name: &str) -> PathBuf {
+    let src = work.join(format!("{}.src", name));
+    fs::create_dir_all(src.join("d")).expect("iso tree");
+    fs::write(src.join("a"), b"abc").expect("a");
+    fs::write(src.join("f"), vec![b'x'; 20000]).expect("f");
+    fs::write(src.join("d/f"), vec![b'y'; 20000]).expect("d/f");
+    let img = work.join(format!("{}.iso", name));
+    sh(Command::new("xorriso")
+        .args(["-as", "mkisofs", "-R", "-o"])
+        .arg(&img)
+        .arg(&src)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null()));
+    img
+}
+
+/// Where the directory record of the Rock Ridge name `name` lies in the root directory of
+/// an ISO image: (byte offset, record length, system use area offset within the record).
+pub fn iso_root_record(img: &Path, name: &str) -> (u64, usize, usize) {
+    let data = fs::read(img).expect("read iso");
+    let pvd = &data[16 * 2048..17 * 2048];
+    let root = u32::from_le_bytes(pvd[158..162].try_into().expect("extent")) as usize * 2048;
+    let size = u32::from_le_bytes(pvd[166..170].try_into().expect("size")) as usize;
+    let mut nm = b"NM".to_vec();
+    nm.extend_from_slice(&[5 + name.len() as u8, 1, 0]);
+    nm.extend_from_slice(name.as_bytes());
+    let mut pos = root;
+    while pos < root + size {
+        let len = usize::from(data[pos]);
+        if len == 0 {
+            pos = (pos / 2048 + 1) * 2048;
+            continue;
+        }
+        let rec = &data[pos..pos + len];
+        if rec.windows(nm.len()).any(|w| w == nm.as_slice()) {
+            let mut su = 33 + usize::from(rec[32]);
+            su += su & 1;
+            return (pos as u64, len, su);
+        }
+        pos += len;
+    }
+    panic!("no record named {} in {}", name, img.display());
+}
+
+/// [`iso_rr`] where `/f`'s Rock Ridge entries end in a continuation area (CE) that is the
+/// record's own system use area: a loop the kernel ends after 32 areas.
+pub fn iso_ce_loop(work: &Path, out: &Path) -> PathBuf {
+    let img = iso_rr(work, "iso-ce-loop");
+    let (at, len, su) = iso_root_record(&img, "f");
+    let area = at + su as u64;
+    let data = fs::read(&img).expect("read");
+    // The first entry (PX, 44 bytes with RRIP 1.12) becomes CE (28) and a filler entry.
+    assert_eq!(&data[area as usize..area as usize + 2], b"PX");
+    let px_len = usize::from(data[area as usize + 2]);
+    let mut ce = b"CE\x1c\x01".to_vec();
+    let both = |v: u32| [v.to_le_bytes(), v.to_be_bytes()].concat();
+    ce.extend_from_slice(&both((area / 2048) as u32));
+    ce.extend_from_slice(&both((area % 2048) as u32));
+    ce.extend_from_slice(&both((len - su) as u32));
+    ce.extend_from_slice(&[b'Z', b'Z', (px_len - 28) as u8, 1]);
+    ce.resize(px_len, 0);
+    poke(&img, area, &ce);
+    fs::copy(&img, out).expect("copy");
+    out.to_path_buf()
+}
+
+/// [`iso_rr`] with `/a`'s record length set to 0: readers skip to the next sector, as if
+/// the directory's entries after it in that sector were not there.
+pub fn iso_zero_length_record(work: &Path, out: &Path) -> PathBuf {
+    let img = iso_rr(work, "iso-zero");
+    let (at, _, _) = iso_root_record(&img, "a");
+    poke(&img, at, &[0]);
+    fs::copy(&img, out).expect("copy");
+    out.to_path_buf()
+}
+
+/// [`iso_rr`] where `/f`'s extent lies far beyond the image and its size is 4 GiB - 1.
+pub fn iso_extent_beyond(work: &Path, out: &Path) -> PathBuf {
+    let img = iso_rr(work, "iso-beyond");
+    let (at, _, _) = iso_root_record(&img, "f");
+    let both = |v: u32| [v.to_le_bytes(), v.to_be_bytes()].concat();
+    poke(&img, at + 2, &both(0x7fff_0000));
+    poke(&img, at + 10, &both(u32::MAX));
+    fs::copy(&img, out).expect("copy");
+    out.to_path_buf()
+}
+
+/// [`iso_rr`] where `/f` is a Rock Ridge child link (CL) to the root directory: a directory
+/// that holds itself, which tree walkers must visit once.
+pub fn iso_relocation_loop(work: &Path, out: &Path) -> PathBuf {
+    let img = iso_rr(work, "iso-cl");
+    let (at, _, su) = iso_root_record(&img, "f");
+    let area = at + su as u64;
+    let data = fs::read(&img).expect("read");
+    assert_eq!(&data[area as usize..area as usize + 2], b"PX");
+    let px_len = usize::from(data[area as usize + 2]);
+    let pvd = &data[16 * 2048..17 * 2048];
+    let root = u32::from_le_bytes(pvd[158..162].try_into().expect("extent"));
+    let mut cl = b"CL\x0c\x01".to_vec();
+    cl.extend_from_slice(&[root.to_le_bytes(), root.to_be_bytes()].concat());
+    cl.extend_from_slice(&[b'Z', b'Z', (px_len - 12) as u8, 1]);
+    cl.resize(px_len, 0);
+    poke(&img, area, &cl);
+    fs::copy(&img, out).expect("copy");
+    out.to_path_buf()
+}

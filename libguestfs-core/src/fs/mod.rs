@@ -10,6 +10,7 @@ pub mod btrfs;
 pub mod crc32c;
 pub mod ext;
 pub mod fat;
+pub mod iso9660;
 pub mod ntfs;
 pub mod signatures;
 pub mod squashfs;
@@ -154,6 +155,12 @@ pub trait Filesystem: Send + Sync {
         Ok(out)
     }
 
+    /// The inode number readdir reports for an entry of `dir` (isofs numbers files there by
+    /// their place in the directory, `stat` by their place on the device).
+    fn dirent_ino(&self, _dir: Ino, entry: &DirEntry) -> Ino {
+        entry.ino
+    }
+
     /// Looks `name` up in directory `dir` (exact, byte-for-byte match).
     fn lookup(&self, dir: Ino, name: &str) -> Result<Option<Ino>> {
         Ok(self
@@ -211,7 +218,7 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
 pub fn is_supported(fs_type: &str) -> bool {
     matches!(
         fs_type,
-        "btrfs" | "ext2" | "ext3" | "ext4" | "ntfs" | "squashfs" | "vfat" | "xfs"
+        "btrfs" | "ext2" | "ext3" | "ext4" | "iso9660" | "ntfs" | "squashfs" | "vfat" | "xfs"
     )
 }
 
@@ -220,6 +227,7 @@ pub fn is_supported(fs_type: &str) -> bool {
 pub fn refusal(dev: &Device, fs_type: &str) -> Option<String> {
     match fs_type {
         "btrfs" => btrfs::refusal(dev),
+        "iso9660" => iso9660::refusal(dev),
         "xfs" => xfs::refusal(dev),
         "squashfs" => squashfs::refusal(dev),
         _ => None,
@@ -232,6 +240,7 @@ pub fn open(dev: Device, fs_type: &str) -> Result<Arc<dyn Filesystem>> {
         "btrfs" => Arc::new(btrfs::BtrfsFs::open(dev)?),
         "ext2" | "ext3" | "ext4" => Arc::new(ext::ExtFs::open(dev)?),
         "ntfs" => Arc::new(ntfs::NtfsFs::open(dev)?),
+        "iso9660" => Arc::new(iso9660::Iso9660Fs::open(dev)?),
         "vfat" => Arc::new(fat::FatFs::open(dev)?),
         "xfs" => Arc::new(xfs::XfsFs::open(dev)?),
         "squashfs" => Arc::new(squashfs::SquashFs::open(dev)?),

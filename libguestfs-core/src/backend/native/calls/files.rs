@@ -37,12 +37,13 @@ impl api::Files for NativeBackend {
                 .unwrap_or("/");
             self.mounts.resolve(parent_path, true)?
         };
+        let fs = self.mounts.fs(&loc).clone();
         Ok(self
             .mounts
             .read_dir_with_dots(&loc, &parent)?
             .into_iter()
             .map(|e| Dirent {
-                ino: e.ino as i64,
+                ino: fs.dirent_ino(loc.ino, &e) as i64,
                 ftyp: e.file_type.ftyp(),
                 name: e.name,
             })
