@@ -5,69 +5,20 @@
 //! (inline, regular, compressed with zlib, LZO and zstd, preallocated, sparse) and statfs.
 //! Damaged images must give errors, never panics or endless loops.
 
+mod common;
+use common::*;
 use guestfs::block::raw::RawImage;
 use guestfs::block::Device;
 use guestfs::fs::btrfs::BtrfsFs;
-use guestfs::fs::{FileType, Filesystem, Ino};
-use guestfs::protocol::lossless;
-use guestfs::types::StatNs;
-use sha2::{Digest, Sha256};
+use guestfs::fs::{FileType, Filesystem};
 use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirEntryExt, MetadataExt};
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 const POPULATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/btrfs-populate.sh");
-
-/// A scratch directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let p = std::env::temp_dir().join(format!("btrfs-test-{}-{}", std::process::id(), tag));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Scratch(p)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn sh(cmd: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", cmd])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// A loop mount of an image, unmounted on drop.
-struct LoopMount(PathBuf);
-
-impl LoopMount {
-    fn new(img: &Path, at: &Path, options: &str) -> Option<LoopMount> {
-        std::fs::create_dir_all(at).ok()?;
-        let ok = sh(&format!(
-            "mount -o loop,{} '{}' '{}' 2>/dev/null",
-            options,
-            img.display(),
-            at.display()
-        ));
-        ok.then(|| LoopMount(at.to_path_buf()))
-    }
-}
-
-impl Drop for LoopMount {
-    fn drop(&mut self) {
-        assert!(sh(&format!("umount '{}'", self.0.display())));
-    }
-}
 
 /// An image made by mkfs.btrfs with `args`, filled by the populate script through a loop
 /// mount with `options`; None (after saying why) where loop mounts are not possible.
@@ -93,173 +44,6 @@ fn open(img: &Path) -> BtrfsFs {
     BtrfsFs::open(dev).unwrap()
 }
 
-/// What one file looks like: its stat, its directory entries (names and inodes in readdir
-/// order), link target, extended attributes, and a digest of its contents.
-#[derive(Debug, PartialEq, Eq)]
-struct Node {
-    stat: StatNs,
-    entries: Vec<(Vec<u8>, u64)>,
-    link: Vec<u8>,
-    xattrs: Vec<(Vec<u8>, Vec<u8>)>,
-    digest: String,
-}
-
-fn digest(data: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(data))
-}
-
-fn kernel_stat(m: &std::fs::Metadata) -> StatNs {
-    StatNs {
-        st_ino: m.ino() as i64,
-        st_mode: m.mode() as i64,
-        st_nlink: m.nlink() as i64,
-        st_uid: m.uid() as i64,
-        st_gid: m.gid() as i64,
-        st_rdev: m.rdev() as i64,
-        st_size: m.size() as i64,
-        st_blksize: m.blksize() as i64,
-        st_blocks: m.blocks() as i64,
-        st_atime_sec: m.atime(),
-        st_atime_nsec: m.atime_nsec(),
-        st_mtime_sec: m.mtime(),
-        st_mtime_nsec: m.mtime_nsec(),
-        st_ctime_sec: m.ctime(),
-        st_ctime_nsec: m.ctime_nsec(),
-        ..Default::default()
-    }
-}
-
-/// llistxattr and lgetxattr, as the appliance's daemon calls them.
-fn kernel_xattrs(p: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let c = CString::new(p.as_os_str().as_bytes()).unwrap();
-    let mut names = vec![0u8; 1 << 20];
-    // SAFETY: the buffers outlive the calls and their lengths are passed.
-    let n = unsafe { libc::llistxattr(c.as_ptr(), names.as_mut_ptr().cast(), names.len()) };
-    assert!(n >= 0, "llistxattr {}", p.display());
-    let mut out = Vec::new();
-    for name in names[..n as usize]
-        .split(|&b| b == 0)
-        .filter(|n| !n.is_empty())
-    {
-        let cn = CString::new(name).unwrap();
-        let mut v = vec![0u8; 65536];
-        // SAFETY: as above.
-        let len =
-            unsafe { libc::lgetxattr(c.as_ptr(), cn.as_ptr(), v.as_mut_ptr().cast(), v.len()) };
-        assert!(len >= 0, "lgetxattr {} {:?}", p.display(), cn);
-        v.truncate(len as usize);
-        out.push((name.to_vec(), v));
-    }
-    out.sort();
-    out
-}
-
-/// Every file under a read-only mount as the kernel's driver reports it.
-fn kernel_tree(mnt: &Path) -> BTreeMap<Vec<u8>, Node> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![(mnt.to_path_buf(), b"/".to_vec())];
-    while let Some((p, rel)) = stack.pop() {
-        let m = std::fs::symlink_metadata(&p).unwrap();
-        let mut node = Node {
-            stat: kernel_stat(&m),
-            entries: Vec::new(),
-            link: Vec::new(),
-            xattrs: kernel_xattrs(&p),
-            digest: String::new(),
-        };
-        if m.is_dir() {
-            for e in std::fs::read_dir(&p).unwrap() {
-                let e = e.unwrap();
-                let name = e.file_name().as_bytes().to_vec();
-                node.entries.push((name.clone(), e.ino()));
-                let mut child = rel.clone();
-                if child.len() > 1 {
-                    child.push(b'/');
-                }
-                child.extend_from_slice(&name);
-                stack.push((e.path(), child));
-            }
-        } else if m.file_type().is_symlink() {
-            node.link = std::fs::read_link(&p)
-                .unwrap()
-                .as_os_str()
-                .as_bytes()
-                .to_vec();
-        } else if m.is_file() {
-            node.digest = digest(&std::fs::read(&p).unwrap());
-        }
-        out.insert(rel, node);
-    }
-    out
-}
-
-fn read_all(fs: &BtrfsFs, ino: Ino, size: u64) -> Vec<u8> {
-    // Odd-sized chunks, so that reads start and end inside blocks and extents.
-    let mut out = vec![0u8; size as usize];
-    let mut off = 0usize;
-    while off < out.len() {
-        let end = (off + 100_003).min(out.len());
-        let n = fs.read_at(ino, off as u64, &mut out[off..end]).unwrap();
-        assert!(n > 0, "short read at {}", off);
-        off += n;
-    }
-    assert_eq!(fs.read_at(ino, size, &mut [0u8; 16]).unwrap(), 0);
-    out
-}
-
-/// Every file as the native reader sees it, walking by lookup as path resolution does.
-fn native_tree(fs: &BtrfsFs) -> BTreeMap<Vec<u8>, Node> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![(fs.root(), b"/".to_vec())];
-    while let Some((ino, rel)) = stack.pop() {
-        let stat = fs.stat(ino).unwrap();
-        let xattrs = fs
-            .xattrs(ino)
-            .unwrap()
-            .into_iter()
-            .map(|(n, v)| (lossless::bytes_of(&n).into_owned(), v))
-            .collect();
-        let mut node = Node {
-            stat,
-            entries: Vec::new(),
-            link: Vec::new(),
-            xattrs,
-            digest: String::new(),
-        };
-        match FileType::from_mode(stat.st_mode) {
-            FileType::Directory => {
-                let with_dots = fs.read_dir_with_dots(ino, 0).unwrap();
-                assert_eq!(with_dots[0].name, ".");
-                assert_eq!(with_dots[0].ino, ino);
-                assert_eq!(with_dots[1].name, "..");
-                for e in fs.read_dir(ino).unwrap() {
-                    let name = lossless::bytes_of(&e.name).into_owned();
-                    assert_eq!(fs.lookup(ino, &e.name).unwrap(), Some(e.ino));
-                    let child_mode = fs.stat(e.ino).unwrap().st_mode;
-                    assert_eq!(e.file_type, FileType::from_mode(child_mode), "{:?}", e);
-                    node.entries.push((name.clone(), e.ino));
-                    let mut child = rel.clone();
-                    if child.len() > 1 {
-                        child.push(b'/');
-                    }
-                    child.extend_from_slice(&name);
-                    stack.push((e.ino, child));
-                }
-                assert_eq!(fs.lookup(ino, "no such name").unwrap(), None);
-            }
-            FileType::Symlink => {
-                node.link = lossless::bytes_of(&fs.read_link(ino).unwrap()).into_owned();
-            }
-            FileType::Regular => {
-                node.digest = digest(&read_all(fs, ino, stat.st_size as u64));
-            }
-            _ => {}
-        }
-        out.insert(rel, node);
-    }
-    out
-}
-
 /// statfs of a mounted path.
 fn kernel_statvfs(mnt: &Path) -> libc::statvfs {
     // SAFETY: a zeroed statvfs is a valid value for the call to fill in.
@@ -273,7 +57,7 @@ fn kernel_statvfs(mnt: &Path) -> libc::statvfs {
 /// Compares the native reader with the kernel's driver on an image.
 fn compare_with_kernel(img: &Path, mnt: &Path) -> BTreeMap<Vec<u8>, Node> {
     let m = LoopMount::new(img, mnt, "ro").expect("read-only mount");
-    let kernel = kernel_tree(mnt);
+    let kernel = kernel_tree(mnt, XattrOrder::ByName);
     let kst = kernel_statvfs(mnt);
     drop(m);
 
