@@ -5,26 +5,19 @@
 //! subvolumes go to the appliance, saying why.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use virt_tools_tests::{split, tool, TempDir};
+use virt_tools_tests::backends::{native_matches_appliance, run_with_backend, shell};
+use virt_tools_tests::TempDir;
 
 const POPULATE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../libguestfs-core/tests/data/btrfs-populate.sh"
 );
 
-fn sh(script: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", script])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// A whole-disk btrfs image (`/dev/sda`) with the populate script's tree, or a smaller tree
 /// from `mkfs.btrfs --rootdir` where loop mounts are not possible.
 fn btrfs_image(dir: &Path, mkfs_args: &str, options: &str) -> PathBuf {
     let img = dir.join("btrfs.img");
-    assert!(sh(&format!(
+    assert!(shell(&format!(
         "truncate -s 300M '{0}' && mkfs.btrfs -q -f {1} '{0}'",
         img.display(),
         mkfs_args
@@ -32,14 +25,14 @@ fn btrfs_image(dir: &Path, mkfs_args: &str, options: &str) -> PathBuf {
     let mnt = dir.join("mnt");
     std::fs::create_dir_all(&mnt).unwrap();
     let m = mnt.display();
-    if sh(&format!(
+    if shell(&format!(
         "mount -o loop,{} '{}' '{}' 2>/dev/null",
         options,
         img.display(),
         m
     )) {
-        let ok = sh(&format!("bash '{}' '{}'", POPULATE, m));
-        assert!(sh(&format!("umount '{}'", m)));
+        let ok = shell(&format!("bash '{}' '{}'", POPULATE, m));
+        assert!(shell(&format!("umount '{}'", m)));
         assert!(ok, "populate script");
         return img;
     }
@@ -57,46 +50,13 @@ fn btrfs_image(dir: &Path, mkfs_args: &str, options: &str) -> PathBuf {
     for i in 0..2500 {
         std::fs::write(root.join(format!("big/entry-{}", i)), "").unwrap();
     }
-    assert!(sh(&format!(
+    assert!(shell(&format!(
         "mkfs.btrfs -q -f {} --rootdir '{}' '{}' >/dev/null",
         mkfs_args,
         root.display(),
         img.display()
     )));
     img
-}
-
-fn run(backend: &str, name: &str, args: &[&str]) -> (String, String, i32) {
-    split(
-        tool(name)
-            .env("LIBGUESTFS_BACKEND", backend)
-            .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap(),
-    )
-}
-
-/// Fails on the first line where the native output differs from the appliance's (the
-/// listings are too long to print whole).
-fn same_lines(native: &str, direct: &str, what: &str) {
-    let (n, d): (Vec<_>, Vec<_>) = (native.lines().collect(), direct.lines().collect());
-    for i in 0..n.len().max(d.len()) {
-        assert_eq!(
-            n.get(i),
-            d.get(i),
-            "{}: line {} (native, then appliance)",
-            what,
-            i + 1
-        );
-    }
-    assert_eq!(
-        native.ends_with('\n'),
-        direct.ends_with('\n'),
-        "{}: last newline",
-        what
-    );
 }
 
 fn compare(mkfs_args: &str, options: &str) {
@@ -162,25 +122,9 @@ fn compare(mkfs_args: &str, options: &str) {
             ],
         ),
     ];
-    for (name, args) in &cases {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let native = run("native", name, &args);
-        let direct = run("direct", name, &args);
-        same_lines(
-            &native.0,
-            &direct.0,
-            &format!("stdout of {} {:?}", name, args),
-        );
-        same_lines(
-            &native.1,
-            &direct.1,
-            &format!("stderr of {} {:?}", name, args),
-        );
-        assert_eq!(native.2, direct.2, "exit code of {} {:?}", name, args);
-        assert_eq!(native.2, 0, "{} {:?}: {}", name, args, native.1);
-    }
+    native_matches_appliance(&cases, true);
     // auto reads btrfs natively, and says so with -v.
-    let (_, err, rc) = run("auto", "virt-ls", &["-v", "-a", i, "-m", "/dev/sda", "/"]);
+    let (_, err, rc) = run_with_backend("auto", "virt-ls", &["-v", "-a", i, "-m", "/dev/sda", "/"]);
     assert_eq!(rc, 0, "{}", err);
     assert!(!err.contains("using the appliance"), "{}", err);
 }
@@ -204,13 +148,13 @@ fn slow_btrfs_subvolumes_go_to_the_appliance() {
     std::fs::create_dir_all(root.join("sv")).unwrap();
     std::fs::write(root.join("sv/f"), "in a subvolume\n").unwrap();
     let img = tmp.path().join("sv.img");
-    assert!(sh(&format!(
+    assert!(shell(&format!(
         "truncate -s 200M '{0}' && mkfs.btrfs -q -f --rootdir '{1}' --subvol sv '{0}' >/dev/null",
         img.display(),
         root.display()
     )));
     let i = img.to_str().unwrap();
-    let (out, err, rc) = run("auto", "virt-filesystems", &["-v", "-a", i]);
+    let (out, err, rc) = run_with_backend("auto", "virt-filesystems", &["-v", "-a", i]);
     assert_eq!(rc, 0, "{}", err);
     assert_eq!(out, "/dev/sda\nbtrfsvol:/dev/sda/sv\n");
     assert!(

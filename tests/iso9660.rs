@@ -4,28 +4,21 @@
 //! `auto` reads them natively.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use virt_tools_tests::{split, tool, TempDir};
+use virt_tools_tests::backends::{native_matches_appliance, run_with_backend, same_lines, shell};
+use virt_tools_tests::TempDir;
 
 const POPULATE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../libguestfs-core/tests/data/iso-populate.sh"
 );
 
-fn sh(script: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", script])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// An image written by `xorriso -as mkisofs ARGS` from the populate script's tree.
 fn iso_image(dir: &Path, args: &str) -> PathBuf {
     let src = dir.join("src");
     std::fs::create_dir_all(&src).unwrap();
-    assert!(sh(&format!("bash '{}' '{}'", POPULATE, src.display())));
+    assert!(shell(&format!("bash '{}' '{}'", POPULATE, src.display())));
     let img = dir.join("img.iso");
-    assert!(sh(&format!(
+    assert!(shell(&format!(
         "xorriso -as mkisofs {} -V TESTLABEL -o '{}' '{}' >/dev/null 2>&1",
         args,
         img.display(),
@@ -49,7 +42,7 @@ fn install_image(dir: &Path, hybrid: bool) -> PathBuf {
     .unwrap();
     std::fs::write(src.join("install.amd/vmlinuz"), vec![0u8; 4096]).unwrap();
     let efi = src.join("boot/efi.img");
-    assert!(sh(&format!(
+    assert!(shell(&format!(
         "truncate -s 2M '{0}' && mkfs.vfat -n EFIBOOT '{0}' >/dev/null",
         efi.display()
     )));
@@ -63,39 +56,13 @@ fn install_image(dir: &Path, hybrid: bool) -> PathBuf {
     } else {
         "-e boot/efi.img -no-emul-boot".to_string()
     };
-    assert!(sh(&format!(
+    assert!(shell(&format!(
         "xorriso -as mkisofs -R -J -V 'Debian 12.5.0 amd64 n' {} -o '{}' '{}' >/dev/null 2>&1",
         boot,
         img.display(),
         src.display()
     )));
     img
-}
-
-fn run(backend: &str, name: &str, args: &[&str]) -> (String, String, i32) {
-    split(
-        tool(name)
-            .env("LIBGUESTFS_BACKEND", backend)
-            .env("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap(),
-    )
-}
-
-/// Fails on the first line where the native output differs from the appliance's.
-fn same_lines(native: &str, direct: &str, what: &str) {
-    let (n, d): (Vec<_>, Vec<_>) = (native.lines().collect(), direct.lines().collect());
-    for i in 0..n.len().max(d.len()) {
-        assert_eq!(
-            n.get(i),
-            d.get(i),
-            "{}: line {} (native, then appliance)",
-            what,
-            i + 1
-        );
-    }
 }
 
 fn compare_cases(img: &Path, dev: &str, cat: &[&str]) {
@@ -160,24 +127,9 @@ fn compare_cases(img: &Path, dev: &str, cat: &[&str]) {
     for f in cat {
         cases.push(("virt-cat", with(&[f])));
     }
-    for (name, args) in &cases {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let native = run("native", name, &args);
-        let direct = run("direct", name, &args);
-        same_lines(
-            &native.0,
-            &direct.0,
-            &format!("stdout of {} {:?}", name, args),
-        );
-        same_lines(
-            &native.1,
-            &direct.1,
-            &format!("stderr of {} {:?}", name, args),
-        );
-        assert_eq!(native.2, direct.2, "exit code of {} {:?}", name, args);
-    }
+    native_matches_appliance(&cases, false);
     // auto reads ISO 9660 natively, and says so with -v.
-    let (_, err, rc) = run("auto", "virt-ls", &["-v", "-a", i, "-m", dev, "/"]);
+    let (_, err, rc) = run_with_backend("auto", "virt-ls", &["-v", "-a", i, "-m", dev, "/"]);
     assert_eq!(rc, 0, "{}", err);
     assert!(!err.contains("using the appliance"), "{}", err);
 }
@@ -220,8 +172,8 @@ fn install_disc(hybrid: bool) {
     let img = install_image(tmp.path(), hybrid);
     compare_cases(&img, "/dev/sda", &["/.disk/info"]);
     let i = img.to_str().unwrap();
-    let native = run("native", "virt-inspector", &["-a", i]);
-    let direct = run("direct", "virt-inspector", &["-a", i]);
+    let native = run_with_backend("native", "virt-inspector", &["-a", i]);
+    let direct = run_with_backend("direct", "virt-inspector", &["-a", i]);
     same_lines(&native.0, &direct.0, "virt-inspector");
     assert_eq!(native.2, direct.2, "virt-inspector exit code");
     // What libguestfs 1.48.6's virt-inspector prints for such a disc.

@@ -1,6 +1,7 @@
 //! Helpers for the integration tests: build disk images with the standard tools (mkfs.ext4,
 //! sfdisk, qemu-img, …) and run the real `virt-tools` binary under each tool's name.
 
+pub mod backends;
 pub mod call_scripts;
 pub mod encrypted_lvm;
 pub mod hostile;

@@ -192,7 +192,9 @@ pub trait Filesystem: Send + Sync {
         0
     }
 
-    /// Extended attributes (name, value), sorted by name. Formats without them return none.
+    /// Extended attributes (name, value) in the order the kernel's listxattr gives them
+    /// (sorted by name for ext, XFS and btrfs; on-disk order for squashfs). Formats without
+    /// them return none.
     fn xattrs(&self, _ino: Ino) -> Result<Vec<(String, Vec<u8>)>> {
         Ok(Vec::new())
     }
