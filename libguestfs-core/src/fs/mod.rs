@@ -105,6 +105,19 @@ pub trait UnixMode {
     fn is_symlink(&self) -> bool {
         self.file_type() == crate::types::S_IFLNK
     }
+
+    /// Whether the file's data may be read, as `read(2)` decides: EISDIR for a directory,
+    /// EINVAL for anything else that is not a regular file.
+    fn check_readable(&self) -> Result<()> {
+        let errno = if self.is_dir() {
+            libc::EISDIR
+        } else if !self.is_reg() {
+            libc::EINVAL
+        } else {
+            return Ok(());
+        };
+        Err(Error::new(errno, crate::error::strerror(errno)))
+    }
 }
 
 /// A listing without `.` and `..`, for readers whose readdir yields them in place.

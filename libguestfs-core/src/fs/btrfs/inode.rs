@@ -3,7 +3,8 @@
 use super::corrupt;
 use crate::bytes::{le32, le64};
 use crate::error::Result;
-use crate::types::{makedev, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
+use crate::fs::UnixMode;
+use crate::types::{makedev, StatNs, S_IFBLK, S_IFCHR};
 
 pub const INODE_ITEM_KEY: u8 = 1;
 const INODE_ITEM_SIZE: usize = 160;
@@ -49,22 +50,6 @@ impl Inode {
         })
     }
 
-    fn file_type(&self) -> i64 {
-        i64::from(self.mode) & S_IFMT
-    }
-
-    pub fn is_dir(&self) -> bool {
-        self.file_type() == S_IFDIR
-    }
-
-    pub fn is_reg(&self) -> bool {
-        self.file_type() == S_IFREG
-    }
-
-    pub fn is_symlink(&self) -> bool {
-        self.file_type() == S_IFLNK
-    }
-
     pub fn stat(&self, sectorsize: u32) -> StatNs {
         let ft = self.file_type();
         let rdev = if ft == S_IFCHR || ft == S_IFBLK {
@@ -92,5 +77,12 @@ impl Inode {
             st_ctime_nsec: self.ctime.1,
             ..StatNs::default()
         }
+    }
+}
+
+impl crate::fs::UnixMode for Inode {
+    fn mode(&self) -> u16 {
+        // The file type and permission bits are the low 16 of btrfs's 32-bit mode.
+        self.mode as u16
     }
 }

@@ -28,6 +28,7 @@ mod tree;
 use super::{DirEntry, FileType, Filesystem, Ino};
 use crate::block::Device;
 use crate::error::{Error, Result};
+use crate::fs::UnixMode;
 use crate::types::{StatNs, StatVfs};
 use chunk::ChunkMap;
 use extent::{Data, FileExtent};
@@ -530,18 +531,7 @@ impl Filesystem for BtrfsFs {
 
     fn read_at(&self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize> {
         let inode = self.inode(ino)?;
-        if inode.is_dir() {
-            return Err(Error::new(
-                libc::EISDIR,
-                crate::error::strerror(libc::EISDIR),
-            ));
-        }
-        if !inode.is_reg() {
-            return Err(Error::new(
-                libc::EINVAL,
-                crate::error::strerror(libc::EINVAL),
-            ));
-        }
+        inode.check_readable()?;
         self.read_data(&inode, offset, buf)
     }
 

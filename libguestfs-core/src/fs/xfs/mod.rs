@@ -369,18 +369,7 @@ impl Filesystem for XfsFs {
 
     fn read_at(&self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize> {
         let inode = self.inode(ino)?;
-        if inode.is_dir() {
-            return Err(Error::new(
-                libc::EISDIR,
-                crate::error::strerror(libc::EISDIR),
-            ));
-        }
-        if !inode.is_reg() {
-            return Err(Error::new(
-                libc::EINVAL,
-                crate::error::strerror(libc::EINVAL),
-            ));
-        }
+        inode.check_readable()?;
         self.read_data(&inode, offset, buf)
     }
 
