@@ -101,6 +101,12 @@ impl NativeBackend {
                 why.push(format!("{}: {}", node.name, reason));
                 continue;
             }
+            if t == "linux_raid_member" {
+                // The array is assembled in the appliance (mdadm); the native backend would
+                // see its members but none of the filesystems the array holds.
+                why.push(format!("{}: md RAID member", node.name));
+                continue;
+            }
             if !t.is_empty()
                 && !t.ends_with("_member")
                 && t != "swap"
