@@ -64,6 +64,14 @@ pub fn read_in_range(dev: &dyn BlockDevice, offset: u64, len: usize) -> Option<V
     read_vec(dev, offset, len).ok()
 }
 
+/// The `N` bytes of `dev` at `offset`, when it holds them all: a structure of fixed size,
+/// whose fields `bytes::Fixed` reads at offsets the compiler checks.
+pub fn read_array<const N: usize>(dev: &dyn BlockDevice, offset: u64) -> Option<[u8; N]> {
+    let mut buf = [0; N];
+    dev.read_exact_at(&mut buf, offset).ok()?;
+    Some(buf)
+}
+
 /// Fills `buf` with the bytes of `dev` at `offset`; bytes past its end read as zeros, as qemu
 /// reads a file past its end (a truncated image, an extent shorter than its descriptor says).
 pub fn read_or_zero(dev: &dyn BlockDevice, buf: &mut [u8], offset: u64) -> io::Result<()> {

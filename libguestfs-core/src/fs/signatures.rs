@@ -10,9 +10,9 @@
 //! btrfs.
 
 use super::Probe;
-use crate::block::read_in_range;
 use crate::block::BlockDevice;
-use crate::bytes::{be16, be32, be64, le16, le32, le64};
+use crate::block::{read_array, read_in_range};
+use crate::bytes::{be32, le16, le32, le64, Fixed};
 use crate::fs::crc32c::crc32c;
 
 /// blkid's `blkid_probe_set_uuid`: the standard 8-4-4-4-12 form, nothing for an all-zero UUID.
@@ -181,16 +181,17 @@ fn lvm2_crc(data: &[u8]) -> u32 {
 /// with dashes after characters 6, 10, 14, 18, 22 and 26.
 fn probe_lvm2(dev: &dyn BlockDevice) -> Option<Probe> {
     for sector in 0u64..4 {
-        let Some(buf) = read_in_range(dev, sector * 512, 512) else {
+        let Some(buf) = read_array::<512>(dev, sector * 512) else {
             continue;
         };
+        let label = Fixed::from(&buf);
         if &buf[0..8] != b"LABELONE" || &buf[24..32] != b"LVM2 001" {
             continue;
         }
-        if le64(&buf, 8) != sector {
+        if label.le64::<8>() != sector {
             continue;
         }
-        if lvm2_crc(&buf[20..512]) != le32(&buf, 16) {
+        if lvm2_crc(&buf[20..512]) != label.le32::<16>() {
             continue;
         }
         let raw = &buf[32..64];
@@ -211,22 +212,23 @@ fn probe_luks(dev: &dyn BlockDevice) -> Option<Probe> {
     const SECONDARY: [u64; 9] = [
         0x4000, 0x8000, 0x10000, 0x20000, 0x40000, 0x80000, 0x100000, 0x200000, 0x400000,
     ];
-    let valid = |h: &[u8], magic: &[u8], off: u64| -> bool {
-        &h[0..6] == magic && !(be16(h, 6) == 2 && be64(h, 256) != off)
+    let valid = |h: &[u8; 512], magic: &[u8], off: u64| -> bool {
+        let f = Fixed::from(h);
+        &h[0..6] == magic && !(f.be16::<6>() == 2 && f.be64::<256>() != off)
     };
-    let attributes = |h: &[u8]| -> Option<Probe> {
+    let attributes = |h: &[u8; 512]| -> Option<Probe> {
         let uuid = label_string(&h[168..208]);
-        match be16(h, 6) {
+        match Fixed::from(h).be16::<6>() {
             2 => probe("crypto_LUKS", label_string(&h[24..72]), uuid),
             _ => probe("crypto_LUKS", String::new(), uuid),
         }
     };
-    let h = read_in_range(dev, 0, 512)?;
+    let h = read_array::<512>(dev, 0)?;
     if valid(&h, b"LUKS\xba\xbe", 0) {
         return attributes(&h);
     }
     for off in SECONDARY {
-        let h = read_in_range(dev, off, 512)?;
+        let h = read_array::<512>(dev, off)?;
         if valid(&h, b"SKUL\xba\xbe", off) {
             return attributes(&h);
         }
@@ -236,7 +238,8 @@ fn probe_luks(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// `BitLocker`: a BitLocker boot sector (Vista, Windows 7 or To Go) with valid FVE metadata.
 fn probe_bitlocker(dev: &dyn BlockDevice) -> Option<Probe> {
-    let buf = read_in_range(dev, 0, 512)?;
+    let buf = read_array::<512>(dev, 0)?;
+    let boot = Fixed::from(&buf);
     let kind = if buf[0..11] == *b"\xeb\x52\x90-FVE-FS-" {
         0
     } else if buf[0..11] == *b"\xeb\x58\x90-FVE-FS-" {
@@ -248,9 +251,9 @@ fn probe_bitlocker(dev: &dyn BlockDevice) -> Option<Probe> {
     };
     if kind != 0 {
         let off = if kind == 1 {
-            le64(&buf, 176)
+            boot.le64::<176>()
         } else {
-            le64(&buf, 440)
+            boot.le64::<440>()
         };
         if off == 0 || off % 64 != 0 {
             return None;
@@ -261,7 +264,7 @@ fn probe_bitlocker(dev: &dyn BlockDevice) -> Option<Probe> {
         }
     }
     let uuid = if kind == 1 {
-        let serial = le32(&buf, 67);
+        let serial = boot.le32::<67>();
         if serial == 0 {
             String::new()
         } else {
@@ -297,18 +300,19 @@ fn probe_swap(dev: &dyn BlockDevice) -> Option<Probe> {
         if v0 {
             return probe("swap", String::new(), String::new());
         }
-        let hdr = read_in_range(dev, 1024, 512)?;
-        let version = le32(&hdr, 0);
+        let hdr = read_array::<512>(dev, 1024)?;
+        let header = Fixed::from(&hdr);
+        let version = header.le32::<0>();
         // blkid tries only the first magic it finds.
         if version != 1 && version.swap_bytes() != 1 {
             return None;
         }
-        if le32(&hdr, 4) == 0 {
+        if header.le32::<4>() == 0 {
             return None;
         }
         let (mut label, mut uuid) = (String::new(), String::new());
         // blkid's sanity check for garbage in the header's padding.
-        if le32(&hdr, 44 + 32 * 4) == 0 && le32(&hdr, 44 + 33 * 4) == 0 {
+        if header.le32::<{ 44 + 32 * 4 }>() == 0 && header.le32::<{ 44 + 33 * 4 }>() == 0 {
             if hdr[28] != 0 {
                 label = label_string(&hdr[28..44]);
             }
@@ -321,24 +325,25 @@ fn probe_swap(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// `xfs`: the superblock's sanity checks, and its CRC on version 5.
 fn probe_xfs(dev: &dyn BlockDevice) -> Option<Probe> {
-    let sb = read_in_range(dev, 0, 512)?;
+    let sb = read_array::<512>(dev, 0)?;
     if &sb[0..4] != b"XFSB" {
         return None;
     }
-    let blocksize = be32(&sb, 4);
-    let dblocks = be64(&sb, 8);
-    let rextsize = be32(&sb, 80);
-    let agblocks = be32(&sb, 84);
-    let agcount = be32(&sb, 88);
-    let versionnum = be16(&sb, 100);
-    let sectsize = be16(&sb, 102);
-    let inodesize = be16(&sb, 104);
+    let fields = Fixed::from(&sb);
+    let blocksize = fields.be32::<4>();
+    let dblocks = fields.be64::<8>();
+    let rextsize = fields.be32::<80>();
+    let agblocks = fields.be32::<84>();
+    let agcount = fields.be32::<88>();
+    let versionnum = fields.be16::<100>();
+    let sectsize = fields.be16::<102>();
+    let inodesize = fields.be16::<104>();
     let blocklog = sb[120];
     let sectlog = sb[121];
     let inodelog = sb[122];
     let inopblog = sb[123];
     let imax_pct = sb[127];
-    let features2 = be32(&sb, 200);
+    let features2 = fields.be32::<200>();
     let rtext_bytes = rextsize.wrapping_mul(blocksize);
     let max_dblocks = u64::from(agcount) * u64::from(agblocks);
     let min_dblocks = u64::from(agcount.wrapping_sub(1)) * u64::from(agblocks) + 64;
@@ -365,11 +370,12 @@ fn probe_xfs(dev: &dyn BlockDevice) -> Option<Probe> {
         if versionnum & 0x8000 == 0 || features2 & 0x100 == 0 {
             return None;
         }
+        // The sector size was checked above: at least 512 bytes.
         let sector = read_in_range(dev, 0, usize::from(sectsize))?;
-        let mut crc = crc32c(!0, &sector[..224]);
-        crc = crc32c(crc, &[0, 0, 0, 0]);
-        crc = crc32c(crc, &sector[228..]);
-        if !crc != le32(&sector, 224) {
+        let (head, rest) = sector.split_at_checked(224)?;
+        let (stored, tail) = rest.split_first_chunk::<4>()?;
+        let crc = crc32c(crc32c(crc32c(!0, head), &[0, 0, 0, 0]), tail);
+        if !crc != u32::from_le_bytes(*stored) {
             return None;
         }
     }
@@ -460,14 +466,15 @@ fn probe_iso9660(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// `squashfs` (version 4) and `squashfs3` (older versions, either byte order).
 fn probe_squashfs(dev: &dyn BlockDevice) -> Option<Probe> {
-    let sb = read_in_range(dev, 0, 96)?;
+    let sb = read_array::<96>(dev, 0)?;
+    let major = Fixed::from(&sb);
     if &sb[0..4] == b"hsqs" {
-        if le16(&sb, 28) >= 4 {
+        if major.le16::<28>() >= 4 {
             return probe("squashfs", String::new(), String::new());
         }
         return probe("squashfs3", String::new(), String::new());
     }
-    if &sb[0..4] == b"sqsh" && be16(&sb, 28) < 4 {
+    if &sb[0..4] == b"sqsh" && major.be16::<28>() < 4 {
         return probe("squashfs3", String::new(), String::new());
     }
     None
@@ -475,17 +482,18 @@ fn probe_squashfs(dev: &dyn BlockDevice) -> Option<Probe> {
 
 /// `btrfs`: the superblock at 64 KiB (checksum verified when it is CRC-32C).
 fn probe_btrfs(dev: &dyn BlockDevice) -> Option<Probe> {
-    let sb = read_in_range(dev, 0x10000, 4096)?;
+    let sb = read_array::<4096>(dev, 0x10000)?;
     if &sb[64..72] != b"_BHRfS_M" {
         return None;
     }
-    if le16(&sb, 196) == 0 {
+    let fields = Fixed::from(&sb);
+    if fields.le16::<196>() == 0 {
         let crc = !crc32c(!0, &sb[32..]);
-        if crc != le32(&sb, 0) {
+        if crc != fields.le32::<0>() {
             return None;
         }
     }
-    let sectorsize = le32(&sb, 144);
+    let sectorsize = fields.le32::<144>();
     if sectorsize == 0 || !sectorsize.is_power_of_two() {
         return None;
     }

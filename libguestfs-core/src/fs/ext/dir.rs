@@ -5,7 +5,7 @@
 //! reading leaves linearly and skipping entries with inode 0 gives every name. Entries are
 //! checked like `ext4_check_dir_entry`; a bad entry ends its block, as in the kernel's readdir.
 
-use crate::bytes::{le16, le32, u8_at};
+use crate::bytes::{try_slice, Fixed};
 use crate::fs::crc32c::crc32c;
 use crate::fs::FileType;
 
@@ -43,31 +43,32 @@ pub fn for_each_entry<'a>(
 ) {
     let size = buf.len();
     let mut off = 0usize;
-    while off + 8 <= size {
-        let inode = le32(buf, off);
-        let rlen = rec_len_from_disk(le16(buf, off + 4), block_size);
-        let name_len = usize::from(u8_at(buf, off + 6));
-        let file_type = u8_at(buf, off + 7);
+    while let Some(header) = Fixed::<8>::at(buf, off) {
+        let inode = header.le32::<0>();
+        let rlen = rec_len_from_disk(header.le16::<4>(), block_size);
+        let name_len = usize::from(header.u8::<6>());
+        let file_type = header.u8::<7>();
         let next = off + rlen;
+        let name = try_slice(buf, off + 8, name_len);
         if rlen < rec_len_for(1)
             || !rlen.is_multiple_of(4)
             || rlen < rec_len_for(name_len)
             || next > size
             || (next > size.saturating_sub(rec_len_for(1)) && next != size)
             || u64::from(inode) > inodes_count
-            || (next == size && name_len == 1 && u8_at(buf, off + 8) == b'.')
+            || (next == size && name == Some(b"."))
         {
             return;
         }
-        if inode != 0 {
-            let name = buf.get(off + 8..off + 8 + name_len).unwrap_or(&[]);
-            if !f(RawEntry {
-                inode,
-                name,
-                file_type,
-            }) {
-                return;
-            }
+        // The checks above keep the name inside the record.
+        let Some(name) = name else { return };
+        let entry = RawEntry {
+            inode,
+            name,
+            file_type,
+        };
+        if inode != 0 && !f(entry) {
+            return;
         }
         off = next;
     }
@@ -93,11 +94,13 @@ pub fn leaf_checksum(block: &[u8], csum_seed: u32, ino: u32, generation: u32) ->
     let Some(data_len) = block.len().checked_sub(TAIL_SIZE) else {
         return BlockChecksum::Missing;
     };
-    let tail = &block[data_len..];
-    if le32(tail, 0) != 0
-        || usize::from(le16(tail, 4)) != TAIL_SIZE
-        || u8_at(tail, 6) != 0
-        || u8_at(tail, 7) != TAIL_FILE_TYPE
+    let Some(tail) = Fixed::<TAIL_SIZE>::at(block, data_len) else {
+        return BlockChecksum::Missing;
+    };
+    if tail.le32::<0>() != 0
+        || usize::from(tail.le16::<4>()) != TAIL_SIZE
+        || tail.u8::<6>() != 0
+        || tail.u8::<7>() != TAIL_FILE_TYPE
     {
         return BlockChecksum::Missing;
     }
@@ -105,7 +108,7 @@ pub fn leaf_checksum(block: &[u8], csum_seed: u32, ino: u32, generation: u32) ->
         crc32c(csum_seed, &ino.to_le_bytes()),
         &generation.to_le_bytes(),
     );
-    if crc32c(seed, &block[..data_len]) == le32(tail, 8) {
+    if crc32c(seed, &block[..data_len]) == tail.le32::<8>() {
         BlockChecksum::Good
     } else {
         BlockChecksum::Bad
@@ -116,7 +119,9 @@ pub fn leaf_checksum(block: &[u8], csum_seed: u32, ino: u32, generation: u32) ->
 /// checksum: the root (logical block 0) or a node (one empty entry spanning the block).
 pub fn is_htree_index(block: &[u8], logical: u64) -> bool {
     logical == 0
-        || (le32(block, 0) == 0 && rec_len_from_disk(le16(block, 4), block.len()) == block.len())
+        || Fixed::<8>::new(block).is_some_and(|e| {
+            e.le32::<0>() == 0 && rec_len_from_disk(e.le16::<4>(), block.len()) == block.len()
+        })
 }
 
 /// The file type an entry's `file_type` byte means (`get_dtype`); without the filetype

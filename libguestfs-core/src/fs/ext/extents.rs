@@ -5,7 +5,7 @@
 use super::inode::Inode;
 use super::superblock::Geometry;
 use super::{ExtFs, Run};
-use crate::bytes::{le16, le32};
+use crate::bytes::Fixed;
 use crate::error::{Error, Result};
 
 const EXT4_EXT_MAGIC: u16 = 0xf30a;
@@ -30,12 +30,15 @@ fn corrupt(ino: u64, msg: &str) -> Error {
 
 fn header(node: &[u8], ino: u64) -> Result<Header> {
     let capacity = node.len().saturating_sub(HEADER_SIZE) / ENTRY_SIZE;
-    if le16(node, 0) != EXT4_EXT_MAGIC {
+    let Some(h) = Fixed::<HEADER_SIZE>::new(node) else {
+        return Err(corrupt(ino, "node shorter than its header"));
+    };
+    if h.le16::<0>() != EXT4_EXT_MAGIC {
         return Err(corrupt(ino, "invalid magic"));
     }
-    let entries = usize::from(le16(node, 2));
-    let max = usize::from(le16(node, 4));
-    let depth = le16(node, 6);
+    let entries = usize::from(h.le16::<2>());
+    let max = usize::from(h.le16::<4>());
+    let depth = h.le16::<6>();
     if max == 0 || max > capacity {
         return Err(corrupt(ino, "invalid eh_max"));
     }
@@ -64,29 +67,36 @@ struct Extent {
     unwritten: bool,
 }
 
-fn leaf_entry(node: &[u8], i: usize) -> Extent {
-    let off = HEADER_SIZE + i * ENTRY_SIZE;
-    let raw_len = le16(node, off + 4);
+fn leaf_entry(node: &[u8], i: usize, ino: u64) -> Result<Extent> {
+    let e = entry(node, i, ino)?;
+    let raw_len = e.le16::<4>();
     let (len, unwritten) = if raw_len > EXT_INIT_MAX_LEN {
         (raw_len - EXT_INIT_MAX_LEN, true)
     } else {
         (raw_len, false)
     };
-    Extent {
-        lblk: u64::from(le32(node, off)),
+    Ok(Extent {
+        lblk: u64::from(e.le32::<0>()),
         len: u64::from(len),
-        pblk: (u64::from(le16(node, off + 6)) << 32) | u64::from(le32(node, off + 8)),
+        pblk: (u64::from(e.le16::<6>()) << 32) | u64::from(e.le32::<8>()),
         unwritten,
-    }
+    })
 }
 
 /// (first logical block, child node block) of index entry `i`.
-fn index_entry(node: &[u8], i: usize) -> (u64, u64) {
-    let off = HEADER_SIZE + i * ENTRY_SIZE;
-    (
-        u64::from(le32(node, off)),
-        u64::from(le32(node, off + 4)) | (u64::from(le16(node, off + 8)) << 32),
-    )
+fn index_entry(node: &[u8], i: usize, ino: u64) -> Result<(u64, u64)> {
+    let e = entry(node, i, ino)?;
+    Ok((
+        u64::from(e.le32::<0>()),
+        u64::from(e.le32::<4>()) | (u64::from(e.le16::<8>()) << 32),
+    ))
+}
+
+/// Entry `i` of a node (`header` checked that `eh_max` entries fit in it).
+fn entry(node: &[u8], i: usize, ino: u64) -> Result<Fixed<'_, ENTRY_SIZE>> {
+    i.checked_mul(ENTRY_SIZE)
+        .and_then(|off| Fixed::at(node, HEADER_SIZE + off))
+        .ok_or_else(|| corrupt(ino, &format!("entry {} lies past the node", i)))
 }
 
 /// Checks one node's entries (`ext4_valid_extent_entries`).
@@ -94,7 +104,7 @@ fn check_entries(node: &[u8], h: &Header, geo: &Geometry, ino: u64) -> Result<()
     let mut cur = 0u64;
     for i in 0..h.entries {
         if h.depth == 0 {
-            let e = leaf_entry(node, i);
+            let e = leaf_entry(node, i, ino)?;
             if e.len == 0 || !block_range_valid(geo, e.pblk, e.len) {
                 return Err(corrupt(
                     ino,
@@ -106,7 +116,7 @@ fn check_entries(node: &[u8], h: &Header, geo: &Geometry, ino: u64) -> Result<()
             }
             cur = e.lblk + e.len;
         } else {
-            let (lblk, child) = index_entry(node, i);
+            let (lblk, child) = index_entry(node, i, ino)?;
             if !block_range_valid(geo, child, 1) {
                 return Err(corrupt(ino, &format!("invalid index block {}", child)));
             }
@@ -152,7 +162,7 @@ impl Walk<'_> {
         check_entries(node, &h, geo, self.ino)?;
         if h.depth == 0 {
             for i in 0..h.entries {
-                let e = leaf_entry(node, i);
+                let e = leaf_entry(node, i, self.ino)?;
                 if e.lblk + e.len <= self.lo {
                     continue;
                 }
@@ -164,10 +174,10 @@ impl Walk<'_> {
             return Ok(());
         }
         for i in 0..h.entries {
-            let (lblk, child) = index_entry(node, i);
+            let (lblk, child) = index_entry(node, i, self.ino)?;
             let child_lo = if i == 0 { node_lo } else { lblk };
             let child_hi = if i + 1 < h.entries {
-                index_entry(node, i + 1).0
+                index_entry(node, i + 1, self.ino)?.0
             } else {
                 node_hi
             };

@@ -6,7 +6,7 @@ use super::superblock::{
     Geometry, Superblock, COMPAT_SPARSE_SUPER2, INCOMPAT_FLEX_BG, INCOMPAT_META_BG,
     RO_COMPAT_BIGALLOC, RO_COMPAT_SPARSE_SUPER,
 };
-use crate::bytes::{le16, le32};
+use crate::bytes::Fixed;
 use crate::error::{Error, Result};
 
 /// What this reader keeps of one group descriptor.
@@ -21,30 +21,34 @@ pub struct GroupDesc {
 }
 
 impl GroupDesc {
-    /// Decodes one descriptor; the `_hi` halves count only in descriptors of 64 bytes or more.
-    pub fn parse(b: &[u8], desc_size: u64) -> GroupDesc {
-        let wide = desc_size >= 64;
-        let hi32 = |off: usize| {
-            if wide {
-                u64::from(le32(b, off)) << 32
-            } else {
-                0
+    /// Decodes one descriptor (`b` holds `s_desc_size` bytes, at least 32); the `_hi`
+    /// halves count only in descriptors of 64 bytes or more. None when `b` is shorter than
+    /// its size says.
+    pub fn parse(b: &[u8]) -> Option<GroupDesc> {
+        let lo = Fixed::<32>::new(b)?;
+        // The high halves, zero in a 32-byte descriptor.
+        let (block_bitmap, inode_bitmap, inode_table, free_blocks, free_inodes) = match b.len() {
+            ..64 => (0, 0, 0, 0, 0),
+            _ => {
+                let hi = Fixed::<64>::new(b)?;
+                (
+                    hi.le32::<0x20>(),
+                    hi.le32::<0x24>(),
+                    hi.le32::<0x28>(),
+                    hi.le16::<0x2c>(),
+                    hi.le16::<0x2e>(),
+                )
             }
         };
-        let hi16 = |off: usize| {
-            if wide {
-                u32::from(le16(b, off)) << 16
-            } else {
-                0
-            }
-        };
-        GroupDesc {
-            bg_block_bitmap: u64::from(le32(b, 0x00)) | hi32(0x20),
-            bg_inode_bitmap: u64::from(le32(b, 0x04)) | hi32(0x24),
-            bg_inode_table: u64::from(le32(b, 0x08)) | hi32(0x28),
-            bg_free_blocks_count: u32::from(le16(b, 0x0c)) | hi16(0x2c),
-            bg_free_inodes_count: u32::from(le16(b, 0x0e)) | hi16(0x2e),
-        }
+        let wide = |low: u32, high: u32| u64::from(low) | (u64::from(high) << 32);
+        let count = |low: u16, high: u16| u32::from(low) | (u32::from(high) << 16);
+        Some(GroupDesc {
+            bg_block_bitmap: wide(lo.le32::<0x00>(), block_bitmap),
+            bg_inode_bitmap: wide(lo.le32::<0x04>(), inode_bitmap),
+            bg_inode_table: wide(lo.le32::<0x08>(), inode_table),
+            bg_free_blocks_count: count(lo.le16::<0x0c>(), free_blocks),
+            bg_free_inodes_count: count(lo.le16::<0x0e>(), free_inodes),
+        })
     }
 }
 

@@ -4,17 +4,27 @@
 use super::extents::block_range_valid;
 use super::inode::Inode;
 use super::{ExtFs, Run};
-use crate::bytes::le32;
+use crate::bytes::try_le32;
 use crate::error::{Error, Result};
 use std::sync::Arc;
 
 const DIRECT: u64 = 12;
 
-fn ptr(b: &[u8], i: u64) -> u64 {
+/// Pointer `i` of a pointer array (`i_block` or an indirect block) of inode `ino`.
+fn ptr(b: &[u8], i: u64, ino: u64) -> Result<u64> {
     usize::try_from(i)
         .ok()
         .and_then(|i| i.checked_mul(4))
-        .map_or(0, |off| u64::from(le32(b, off)))
+        .and_then(|off| try_le32(b, off))
+        .map(u64::from)
+        .ok_or_else(|| {
+            Error::corrupt(format!(
+                "ext4: inode #{}: block pointer {} lies past its {}-byte array",
+                ino,
+                i,
+                b.len()
+            ))
+        })
 }
 
 fn push(runs: &mut Vec<Run>, lblk: u64, len: u64, pblk: Option<u64>) {
@@ -64,21 +74,21 @@ pub fn map(fs: &ExtFs, inode: &Inode, lo: u64, hi: u64) -> Result<Vec<Run>> {
         let (array, idx, span_end) = if pos < DIRECT {
             (Some(i_block.clone()), pos, DIRECT)
         } else if pos < single_end {
-            (follow(ptr(&i_block, 12))?, pos - DIRECT, single_end)
+            (follow(ptr(&i_block, 12, ino)?)?, pos - DIRECT, single_end)
         } else if pos < double_end {
             let rel = pos - single_end;
             let span_end = single_end + (rel / p + 1) * p;
-            let arr = match follow(ptr(&i_block, 13))? {
-                Some(l1) => follow(ptr(&l1, rel / p))?,
+            let arr = match follow(ptr(&i_block, 13, ino)?)? {
+                Some(l1) => follow(ptr(&l1, rel / p, ino)?)?,
                 None => None,
             };
             (arr, rel % p, span_end)
         } else if pos < triple_end {
             let rel = pos - double_end;
             let span_end = double_end + (rel / p + 1) * p;
-            let arr = match follow(ptr(&i_block, 14))? {
-                Some(l1) => match follow(ptr(&l1, rel / (p * p)))? {
-                    Some(l2) => follow(ptr(&l2, (rel / p) % p))?,
+            let arr = match follow(ptr(&i_block, 14, ino)?)? {
+                Some(l1) => match follow(ptr(&l1, rel / (p * p), ino)?)? {
+                    Some(l2) => follow(ptr(&l2, (rel / p) % p, ino)?)?,
                     None => None,
                 },
                 None => None,
@@ -93,7 +103,7 @@ pub fn map(fs: &ExtFs, inode: &Inode, lo: u64, hi: u64) -> Result<Vec<Run>> {
             None => push(&mut runs, pos, end - pos, None),
             Some(arr) => {
                 for (i, lblk) in (pos..end).enumerate() {
-                    let pb = ptr(&arr, idx + i as u64);
+                    let pb = ptr(&arr, idx + i as u64, ino)?;
                     if pb == 0 {
                         push(&mut runs, lblk, 1, None);
                     } else if block_range_valid(geo, pb, 1) {

@@ -4,7 +4,7 @@
 use super::extents;
 use super::superblock::{Geometry, Superblock, INCOMPAT_64BIT, RO_COMPAT_HUGE_FILE};
 use super::xattr;
-use crate::bytes::{le16, le32};
+use crate::bytes::{try_le16, try_le32, Fixed};
 use crate::error::{Error, Result};
 use crate::fs::UnixMode;
 use crate::types::{makedev, StatNs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG};
@@ -15,8 +15,6 @@ pub const EXT4_APPEND_FL: u32 = 0x0000_0020;
 pub const EXT4_ENCRYPT_FL: u32 = 0x0000_0800;
 /// A directory with an htree index.
 pub const EXT4_INDEX_FL: u32 = 0x0000_1000;
-/// Where `i_generation` lies in the on-disk inode.
-const I_GENERATION_OFFSET: usize = 0x64;
 pub const EXT4_HUGE_FILE_FL: u32 = 0x0004_0000;
 pub const EXT4_EXTENTS_FL: u32 = 0x0008_0000;
 pub const EXT4_EA_INODE_FL: u32 = 0x0020_0000;
@@ -38,6 +36,9 @@ pub struct Inode {
     pub ino: u64,
     /// The on-disk inode (`s_inode_size` bytes).
     pub raw: Vec<u8>,
+    /// `i_block`: block pointers, the extent tree root, a fast symlink's target or the start
+    /// of inline data.
+    pub i_block: [u8; I_BLOCK_SIZE],
     pub mode: u16,
     pub uid: u32,
     pub gid: u32,
@@ -47,6 +48,8 @@ pub struct Inode {
     pub blocks: u64,
     pub flags: u32,
     pub file_acl: u64,
+    /// `i_generation`, part of the seed of the inode's metadata checksums.
+    pub generation: u32,
     pub atime: (i64, i64),
     pub mtime: (i64, i64),
     pub ctime: (i64, i64),
@@ -76,14 +79,12 @@ impl Inode {
     pub fn has_flag(&self, f: u32) -> bool {
         self.flags & f != 0
     }
-    /// `i_generation`, part of the seed of the inode's metadata checksums.
-    pub fn generation(&self) -> u32 {
-        crate::bytes::le32(&self.raw, I_GENERATION_OFFSET)
-    }
     pub fn i_block(&self) -> &[u8] {
-        self.raw
-            .get(I_BLOCK_OFFSET..I_BLOCK_OFFSET + I_BLOCK_SIZE)
-            .unwrap_or(&[])
+        &self.i_block
+    }
+    /// The parent's inode number, which an inline directory's data starts with.
+    pub fn inline_dir_parent(&self) -> u32 {
+        Fixed::from(&self.i_block).le32::<0>()
     }
     /// `ext4_inode_is_fast_symlink`: a symlink whose target lives in `i_block`.
     /// `cluster_size` is the filesystem's cluster (block, without bigalloc) size.
@@ -112,17 +113,23 @@ impl Inode {
     /// Decodes and checks an on-disk inode as `__ext4_iget` does.
     pub fn parse(sb: &Superblock, geo: &Geometry, ino: u64, raw: Vec<u8>) -> Result<Inode> {
         let corrupt = |msg: &str| Error::corrupt(format!("ext4: inode #{}: {}", ino, msg));
-        let mode = le16(&raw, 0x00);
-        let links_count = le16(&raw, 0x1a);
-        let dtime = le32(&raw, 0x14);
-        let flags = le32(&raw, 0x20);
         let inode_size = raw.len();
+        let base = Fixed::<GOOD_OLD_INODE_SIZE>::new(&raw).ok_or_else(|| {
+            corrupt(&format!(
+                "{} bytes, less than the {} of an inode",
+                inode_size, GOOD_OLD_INODE_SIZE
+            ))
+        })?;
+        let mode = base.le16::<0x00>();
+        let links_count = base.le16::<0x1a>();
+        let dtime = base.le32::<0x14>();
+        let flags = base.le32::<0x20>();
 
         // i_extra_isize, and the kernel's in-memory value (32 when the field is 0).
         let mut extra_isize = 0usize;
         let mut raw_extra = 0usize;
         if inode_size > GOOD_OLD_INODE_SIZE {
-            raw_extra = usize::from(le16(&raw, 0x80));
+            raw_extra = try_le16(&raw, 0x80).map_or(inode_size, usize::from);
             if GOOD_OLD_INODE_SIZE + raw_extra > inode_size || !raw_extra.is_multiple_of(4) {
                 return Err(corrupt(&format!(
                     "bad extra_isize {} (inode size {})",
@@ -135,14 +142,10 @@ impl Inode {
                 raw_extra
             };
         }
-        let fits =
-            |off: usize| off + 4 <= GOOD_OLD_INODE_SIZE + extra_isize && off + 4 <= inode_size;
         let extra = |off: usize| {
-            if fits(off) {
-                Some(le32(&raw, off))
-            } else {
-                None
-            }
+            (off + 4 <= GOOD_OLD_INODE_SIZE + extra_isize)
+                .then(|| try_le32(&raw, off))
+                .flatten()
         };
 
         if links_count == 0 && (mode == 0 || dtime != 0) {
@@ -152,15 +155,15 @@ impl Inode {
             ));
         }
 
-        let uid = u32::from(le16(&raw, 0x02)) | (u32::from(le16(&raw, 0x78)) << 16);
-        let gid = u32::from(le16(&raw, 0x18)) | (u32::from(le16(&raw, 0x7a)) << 16);
-        let size = u64::from(le32(&raw, 0x04)) | (u64::from(le32(&raw, 0x6c)) << 32);
+        let uid = u32::from(base.le16::<0x02>()) | (u32::from(base.le16::<0x78>()) << 16);
+        let gid = u32::from(base.le16::<0x18>()) | (u32::from(base.le16::<0x7a>()) << 16);
+        let size = u64::from(base.le32::<0x04>()) | (u64::from(base.le32::<0x6c>()) << 32);
         if size > i64::MAX as u64 {
             return Err(corrupt("bad i_size value"));
         }
-        let blocks_lo = u64::from(le32(&raw, 0x1c));
+        let blocks_lo = u64::from(base.le32::<0x1c>());
         let blocks = if sb.has_ro_compat(RO_COMPAT_HUGE_FILE) {
-            let b = blocks_lo | (u64::from(le16(&raw, 0x74)) << 32);
+            let b = blocks_lo | (u64::from(base.le16::<0x74>()) << 32);
             if flags & EXT4_HUGE_FILE_FL != 0 {
                 b << (geo.block_bits - 9)
             } else {
@@ -169,9 +172,9 @@ impl Inode {
         } else {
             blocks_lo
         };
-        let mut file_acl = u64::from(le32(&raw, 0x68));
+        let mut file_acl = u64::from(base.le32::<0x68>());
         if sb.has_incompat(INCOMPAT_64BIT) {
-            file_acl |= u64::from(le16(&raw, 0x76)) << 32;
+            file_acl |= u64::from(base.le16::<0x76>()) << 32;
         }
         if file_acl != 0 && (file_acl <= geo.first_data_block || file_acl >= geo.blocks_count) {
             return Err(corrupt(&format!(
@@ -184,7 +187,7 @@ impl Inode {
         let mut ibody_xattrs = None;
         if raw_extra != 0 {
             let magic_off = GOOD_OLD_INODE_SIZE + raw_extra;
-            if magic_off + 4 <= inode_size && le32(&raw, magic_off) == xattr::XATTR_MAGIC {
+            if try_le32(&raw, magic_off) == Some(xattr::XATTR_MAGIC) {
                 ibody_xattrs = Some(magic_off + 4);
             }
         }
@@ -206,9 +209,11 @@ impl Inode {
             blocks,
             flags,
             file_acl,
-            atime: decode_time(le32(&raw, 0x08), extra(0x8c)),
-            ctime: decode_time(le32(&raw, 0x0c), extra(0x84)),
-            mtime: decode_time(le32(&raw, 0x10), extra(0x88)),
+            i_block: base.array::<I_BLOCK_OFFSET, I_BLOCK_SIZE>(),
+            generation: base.le32::<0x64>(),
+            atime: decode_time(base.le32::<0x08>(), extra(0x8c)),
+            ctime: decode_time(base.le32::<0x0c>(), extra(0x84)),
+            mtime: decode_time(base.le32::<0x10>(), extra(0x88)),
             ibody_xattrs,
             inline,
             raw,
@@ -241,23 +246,21 @@ impl Inode {
     /// `stat(2)` as the kernel's ext4 driver fills it (`st_dev` left 0).
     pub fn stat(&self, block_size: u64) -> StatNs {
         let ft = self.file_type();
-        let rdev = if ft == S_IFCHR || ft == S_IFBLK {
-            let b = self.i_block();
-            let old = le32(b, 0);
+        let dev_words = Fixed::<8>::new(self.i_block()).filter(|_| ft == S_IFCHR || ft == S_IFBLK);
+        let rdev = dev_words.map_or(0, |b| {
+            let old = b.le32::<0>();
             if old != 0 {
                 // old_decode_dev: 8-bit major and minor.
                 makedev(u64::from((old >> 8) & 0xff), u64::from(old & 0xff))
             } else {
                 // new_decode_dev: 12-bit major, 20-bit minor.
-                let new = le32(b, 4);
+                let new = b.le32::<4>();
                 makedev(
                     u64::from((new & 0xfff00) >> 8),
                     u64::from((new & 0xff) | ((new >> 12) & 0xfff00)),
                 )
             }
-        } else {
-            0
-        };
+        });
         let mut blocks = self.blocks;
         // ext4_file_getattr: an inline-data regular file reports the sectors its bytes need.
         if ft == S_IFREG && self.inline.is_some() {

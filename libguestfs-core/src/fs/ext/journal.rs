@@ -11,7 +11,7 @@
 
 use super::inode::Inode;
 use super::{ExtFs, Run};
-use crate::bytes::{be16, be32};
+use crate::bytes::{try_be16, try_be32, try_be64, Fixed};
 use crate::error::{Error, Result};
 use crate::fs::crc32c::crc32c;
 use crate::fs::UnixMode;
@@ -43,6 +43,28 @@ const FLAG_LAST_TAG: u16 = 8;
 
 /// `JBD2_MIN_JOURNAL_BLOCKS`, and the default fast-commit area.
 const MIN_JOURNAL_BLOCKS: u64 = 1024;
+/// The journal superblock's bytes (`journal_superblock_t`), its checksum over all of them.
+const JOURNAL_SUPERBLOCK_SIZE: usize = 1024;
+/// Every log block starts with magic, block type and sequence (`journal_header_t`).
+const BLOCK_HEADER_SIZE: usize = 12;
+
+/// A descriptor block's tag at `off` (`journal_block_tag3_t`, or `journal_block_tag_t`
+/// before checksum v3): (target block, flags, checksum).
+fn read_tag(b: &[u8], off: usize, incompat: u32) -> Option<(u64, u16, Option<u32>)> {
+    let mut target = u64::from(try_be32(b, off)?);
+    if incompat & INCOMPAT_64BIT != 0 {
+        target |= u64::from(try_be32(b, off + 8)?) << 32;
+    }
+    let flags = try_be16(b, off + 6)?;
+    let checksum = if incompat & INCOMPAT_CSUM_V3 != 0 {
+        Some(try_be32(b, off + 12)?)
+    } else if incompat & INCOMPAT_CSUM_V2 != 0 {
+        Some(u32::from(try_be16(b, off + 4)?))
+    } else {
+        None
+    };
+    Some((target, flags, checksum))
+}
 const DEFAULT_FAST_COMMIT_BLOCKS: u64 = 256;
 
 /// Where the newest committed copy of a filesystem block is.
@@ -110,30 +132,34 @@ impl Journal {
         let jsb = j
             .read(fs, 0)
             .map_err(|e| e.context("cannot locate journal superblock"))?;
-        let blocktype = be32(&jsb, 4);
-        if be32(&jsb, 0) != JBD2_MAGIC || (blocktype != SUPERBLOCK_V1 && blocktype != SUPERBLOCK_V2)
+        let Some(sb) = Fixed::<JOURNAL_SUPERBLOCK_SIZE>::new(&jsb) else {
+            return Err(corrupt("no valid journal superblock found"));
+        };
+        let blocktype = sb.be32::<4>();
+        if sb.be32::<0>() != JBD2_MAGIC
+            || (blocktype != SUPERBLOCK_V1 && blocktype != SUPERBLOCK_V2)
         {
             return Err(corrupt("no valid journal superblock found"));
         }
-        if u64::from(be32(&jsb, 0x0c)) != geo.block_size {
+        if u64::from(sb.be32::<0x0c>()) != geo.block_size {
             return Err(corrupt(
                 "journal block size does not match the filesystem's",
             ));
         }
-        let maxlen = u64::from(be32(&jsb, 0x10));
+        let maxlen = u64::from(sb.be32::<0x10>());
         if maxlen > j.total_len {
             return Err(corrupt("journal file too short"));
         }
         j.total_len = maxlen;
-        j.first = u64::from(be32(&jsb, 0x14));
-        j.sequence = be32(&jsb, 0x18);
-        j.start = u64::from(be32(&jsb, 0x1c));
+        j.first = u64::from(sb.be32::<0x14>());
+        j.sequence = sb.be32::<0x18>();
+        j.start = u64::from(sb.be32::<0x1c>());
         if j.first == 0 || j.first >= j.total_len {
             return Err(corrupt("invalid start block of journal"));
         }
         j.last = maxlen;
         if blocktype == SUPERBLOCK_V2 {
-            j.incompat = be32(&jsb, 0x28);
+            j.incompat = sb.be32::<0x28>();
             if j.incompat & !KNOWN_INCOMPAT != 0 {
                 return Err(Error::new(
                     libc::ENOTSUP,
@@ -144,18 +170,15 @@ impl Journal {
                 if j.incompat & INCOMPAT_CSUM_V2 != 0 && j.incompat & INCOMPAT_CSUM_V3 != 0 {
                     return Err(corrupt("checksum v2 and v3 both set"));
                 }
-                let mut copy = jsb.clone();
-                if let Some(c) = copy.get_mut(0xfc..0x100) {
-                    c.fill(0);
-                }
-                let want = be32(&jsb, 0xfc);
-                if crc32c(!0, copy.get(..1024).unwrap_or(&[])) != want {
+                let mut copy = *sb.bytes();
+                copy[0xfc..0x100].fill(0);
+                if crc32c(!0, &copy) != sb.be32::<0xfc>() {
                     return Err(corrupt("journal superblock checksum error"));
                 }
-                j.csum_seed = crc32c(!0, jsb.get(0x30..0x40).unwrap_or(&[]));
+                j.csum_seed = crc32c(!0, &sb.array::<0x30, 16>());
             }
             if j.incompat & INCOMPAT_FAST_COMMIT != 0 {
-                let mut num_fc = u64::from(be32(&jsb, 0x54));
+                let mut num_fc = u64::from(sb.be32::<0x54>());
                 if num_fc == 0 {
                     num_fc = DEFAULT_FAST_COMMIT_BLOCKS;
                 }
@@ -230,7 +253,9 @@ impl Journal {
             return true;
         }
         let n = block.len();
-        let want = be32(block, n.saturating_sub(4));
+        let Some(want) = n.checked_sub(4).and_then(|off| try_be32(block, off)) else {
+            return false;
+        };
         let mut copy = block.to_vec();
         if let Some(t) = copy.get_mut(n.saturating_sub(4)..) {
             t.fill(0);
@@ -242,7 +267,9 @@ impl Journal {
         if !self.csum_v2or3() {
             return true;
         }
-        let want = be32(block, 16);
+        let Some(want) = try_be32(block, 16) else {
+            return false;
+        };
         let mut copy = block.to_vec();
         if let Some(t) = copy.get_mut(16..20) {
             t.fill(0);
@@ -284,30 +311,25 @@ impl Journal {
         while steps < log_len {
             let b = self.read(fs, blk)?;
             steps += 1;
-            if be32(&b, 0) != JBD2_MAGIC || be32(&b, 8) != cur.sequence {
+            let Some(header) = Fixed::<BLOCK_HEADER_SIZE>::new(&b) else {
+                break;
+            };
+            if header.be32::<0>() != JBD2_MAGIC || header.be32::<8>() != cur.sequence {
                 break;
             }
-            match be32(&b, 4) {
+            match header.be32::<4>() {
                 DESCRIPTOR_BLOCK => {
                     if !self.tail_ok(&b) {
                         break;
                     }
                     let limit = b.len() - tail;
-                    let mut off = 12;
+                    let mut off = BLOCK_HEADER_SIZE;
                     let mut data = blk;
                     while off + tag_bytes <= limit {
-                        let flags = be16(&b, off + 6);
-                        let mut target = u64::from(be32(&b, off));
-                        if is64 {
-                            target |= u64::from(be32(&b, off + 8)) << 32;
-                        }
-                        let checksum = if self.incompat & INCOMPAT_CSUM_V3 != 0 {
-                            Some(be32(&b, off + 12))
-                        } else if self.incompat & INCOMPAT_CSUM_V2 != 0 {
-                            Some(u32::from(be16(&b, off + 4)))
-                        } else {
-                            None
+                        let Some(tag) = read_tag(&b, off, self.incompat) else {
+                            return Err(corrupt("descriptor tag past the end of its block"));
                         };
+                        let (target, flags, checksum) = tag;
                         data = self.wrap(data + 1);
                         steps += 1;
                         cur.tags.push(Tag {
@@ -345,18 +367,22 @@ impl Journal {
                     if !self.tail_ok(&b) {
                         break;
                     }
-                    let count = be32(&b, 12) as usize;
+                    let Some(count) = try_be32(&b, BLOCK_HEADER_SIZE) else {
+                        return Err(corrupt("invalid revoke block"));
+                    };
+                    let count = count as usize;
                     if count > b.len() - tail {
                         return Err(corrupt("invalid revoke block"));
                     }
                     let rec = if is64 { 8 } else { 4 };
                     let mut off = 16;
                     while off + rec <= count {
-                        let mut r = u64::from(be32(&b, off));
-                        if is64 {
-                            r = (r << 32) | u64::from(be32(&b, off + 4));
-                        }
-                        cur.revokes.push(r);
+                        let r = match is64 {
+                            true => try_be64(&b, off),
+                            false => try_be32(&b, off).map(u64::from),
+                        };
+                        cur.revokes
+                            .push(r.ok_or_else(|| corrupt("invalid revoke block"))?);
                         off += rec;
                     }
                     blk = self.wrap(blk + 1);

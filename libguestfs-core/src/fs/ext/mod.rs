@@ -265,7 +265,13 @@ impl ExtFs {
                 if groups.len() as u64 == geo.groups_count {
                     break;
                 }
-                let desc = GroupDesc::parse(d, geo.desc_size);
+                let desc = GroupDesc::parse(d).ok_or_else(|| {
+                    Error::corrupt(format!(
+                        "ext4: group descriptor {}: {} bytes, less than 32",
+                        groups.len(),
+                        d.len()
+                    ))
+                })?;
                 group::check_desc(&self.sb, geo, groups.len() as u64, &desc)?;
                 groups.push(desc);
             }
@@ -478,7 +484,7 @@ impl ExtFs {
         if dir.inline.is_some() {
             let data = Self::inline_bytes(dir, Self::inline_size(dir));
             // The first word is the parent's inode number; entries follow.
-            let parent = crate::bytes::le32(&data, 0);
+            let parent = dir.inline_dir_parent();
             if !f(parent, b"..", 2) {
                 return Ok(());
             }
@@ -529,7 +535,7 @@ impl ExtFs {
         let Some(seed) = self.sb.csum_seed else {
             return Ok(());
         };
-        let ok = match dir::leaf_checksum(block, seed, dir.ino as u32, dir.generation()) {
+        let ok = match dir::leaf_checksum(block, seed, dir.ino as u32, dir.generation) {
             dir::BlockChecksum::Good => true,
             dir::BlockChecksum::Bad => false,
             dir::BlockChecksum::Missing => {
@@ -737,9 +743,8 @@ impl Filesystem for ExtFs {
         }
         if inode.file_acl != 0 {
             let block = self.meta_block(inode.file_acl)?;
-            if crate::bytes::le32(&block, 0) != xattr::XATTR_MAGIC
-                || crate::bytes::le32(&block, 8) != 1
-            {
+            let header = crate::bytes::Fixed::<{ xattr::BLOCK_HEADER_SIZE }>::new(&block);
+            if header.is_none_or(|h| h.le32::<0>() != xattr::XATTR_MAGIC || h.le32::<8>() != 1) {
                 return Err(Error::corrupt(format!(
                     "ext4: inode #{}: bad extended attribute block {}",
                     ino, inode.file_acl

@@ -12,7 +12,7 @@ use super::hash::{dirhash, HashVersion};
 use super::inode::{Inode, EXT4_INDEX_FL};
 use super::superblock::{COMPAT_DIR_INDEX, INCOMPAT_LARGEDIR};
 use super::ExtFs;
-use crate::bytes::{le16, le32, u8_at};
+use crate::bytes::{try_slice, Fixed};
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 
@@ -73,13 +73,32 @@ struct Frame {
 }
 
 impl Frame {
-    fn hash(&self, i: usize) -> u32 {
-        le32(&self.block, self.entries + 8 * i)
+    /// Index entry `i`: (hash, block). A count read from a node as it stands (see
+    /// `next_leaf`) can reach past the block, where the kernel would read beyond its buffer.
+    fn entry(&self, i: usize) -> Result<Fixed<'_, 8>> {
+        i.checked_mul(8)
+            .and_then(|off| Fixed::at(&self.block, self.entries + off))
+            .ok_or_else(|| {
+                Error::new(
+                    libc::EUCLEAN,
+                    format!("ext4: htree index entry {} lies past its block", i),
+                )
+            })
+    }
+
+    fn hash(&self, i: usize) -> Result<u32> {
+        Ok(self.entry(i)?.le32::<0>())
     }
 
     /// `dx_get_block`: the high four bits are reserved.
-    fn child(&self, i: usize) -> u64 {
-        u64::from(le32(&self.block, self.entries + 8 * i + 4) & 0x0fff_ffff)
+    fn child(&self, i: usize) -> Result<u64> {
+        Ok(u64::from(self.entry(i)?.le32::<4>() & 0x0fff_ffff))
+    }
+
+    /// (limit, count) at the start of the entries, or None when they lie past the block.
+    fn limit_and_count(&self) -> Option<(usize, usize)> {
+        let c = Fixed::<4>::at(&self.block, self.entries)?;
+        Some((usize::from(c.le16::<0>()), usize::from(c.le16::<2>())))
     }
 }
 
@@ -89,6 +108,8 @@ const ROOT_INFO_LENGTH: usize = 29;
 const ROOT_INDIRECT_LEVELS: usize = 30;
 const ROOT_UNUSED_FLAGS: usize = 31;
 const ROOT_INFO: usize = 24;
+/// The end of `struct dx_root_info`'s fixed bytes (after `unused_flags`).
+const ROOT_INFO_END: usize = 32;
 /// A node's entries follow its one empty directory record.
 const NODE_ENTRIES: usize = 8;
 /// `EXT4_FT_DIR`, the type of the `.` and `..` records made up for inline directories.
@@ -185,7 +206,10 @@ impl ExtFs {
             return Ok(Fill::Names(tree, !0));
         }
         let root = self.read_dirblock(dir, 0, BlockKind::Index)?;
-        let code = u8_at(&root, ROOT_HASH_VERSION);
+        let Some(info) = Fixed::<ROOT_INFO_END>::new(&root) else {
+            return Ok(Fill::BadIndex);
+        };
+        let code = info.u8::<ROOT_HASH_VERSION>();
         // The root's version: legacy, half-MD4 or TEA (SipHash is only valid with hashes
         // stored in the entries, which only encrypted casefolded directories have).
         let Some(mut version) = HashVersion::from_code(u32::from(code)).filter(|_| code < 3) else {
@@ -199,18 +223,22 @@ impl ExtFs {
         };
         // `.` and `..` stand in the root's first two records, with fake hashes 0 and 2.
         let root = &frames[0].block;
-        let dot_len = dir::rec_len_from_disk(le16(root, 4), root.len());
+        let dot = record_at(dir, root, 0)?;
         let mut found = 0;
-        if start == (0, 0) {
-            tree.insert((0, 0), record_at(root, 0));
+        if start.0 < 2 || start == (2, 0) {
+            let dot_len = dir::rec_len_from_disk(dot.rec_len, root.len());
+            tree.insert((2, 0), record_at(dir, root, dot_len)?.listed);
             found += 1;
         }
-        if start.0 < 2 || start == (2, 0) {
-            tree.insert((2, 0), record_at(root, dot_len));
+        if start == (0, 0) {
+            tree.insert((0, 0), dot.listed);
             found += 1;
         }
         loop {
-            let leaf = frames.last().map_or(0, |f| f.child(f.at));
+            let leaf = match frames.last() {
+                Some(f) => f.child(f.at)?,
+                None => 0,
+            };
             found += self.leaf_to_tree(dir, leaf, version, start, &mut tree)?;
             let (more, next_hash) = self.next_leaf(dir, &mut frames)?;
             // Stop at the end, or once names are found and the next leaf is not a
@@ -230,10 +258,13 @@ impl ExtFs {
         } else {
             0
         };
-        if u8_at(&root, ROOT_UNUSED_FLAGS) & 1 != 0 {
+        let Some(info) = Fixed::<ROOT_INFO_END>::new(&root) else {
+            return Ok(None);
+        };
+        if info.u8::<ROOT_UNUSED_FLAGS>() & 1 != 0 {
             return Ok(None);
         }
-        let indirect = usize::from(u8_at(&root, ROOT_INDIRECT_LEVELS));
+        let indirect = usize::from(info.u8::<ROOT_INDIRECT_LEVELS>());
         let max_levels = if self.sb.has_incompat(INCOMPAT_LARGEDIR) {
             3
         } else {
@@ -242,7 +273,7 @@ impl ExtFs {
         if indirect >= max_levels {
             return Ok(None);
         }
-        let info_length = usize::from(u8_at(&root, ROOT_INFO_LENGTH));
+        let info_length = usize::from(info.u8::<ROOT_INFO_LENGTH>());
         let root_limit = (bs - ROOT_DOT_RECORDS - info_length - csum_tail) / 8;
         let node_limit = (bs - NODE_ENTRIES - csum_tail) / 8;
         let mut frame = Frame {
@@ -251,14 +282,15 @@ impl ExtFs {
             count: 0,
             at: 0,
         };
-        if usize::from(le16(&frame.block, frame.entries)) != root_limit {
+        if frame.limit_and_count().map(|(limit, _)| limit) != Some(root_limit) {
             return Ok(None);
         }
         let mut frames: Vec<Frame> = Vec::with_capacity(indirect + 1);
         let mut visited = vec![0u64];
         loop {
-            let limit = usize::from(le16(&frame.block, frame.entries));
-            let count = usize::from(le16(&frame.block, frame.entries + 2));
+            let Some((limit, count)) = frame.limit_and_count() else {
+                return Ok(None);
+            };
             if count == 0 || count > limit {
                 return Ok(None);
             }
@@ -267,7 +299,7 @@ impl ExtFs {
             let (mut lo, mut hi) = (1usize, count);
             while lo < hi {
                 let mid = lo + (hi - lo) / 2;
-                if frame.hash(mid) > hash {
+                if frame.hash(mid)? > hash {
                     hi = mid;
                 } else {
                     lo = mid + 1;
@@ -275,7 +307,7 @@ impl ExtFs {
             }
             frame.count = count;
             frame.at = lo - 1;
-            let child = frame.child(frame.at);
+            let child = frame.child(frame.at)?;
             frames.push(frame);
             if visited.contains(&child) {
                 return Ok(None);
@@ -290,7 +322,7 @@ impl ExtFs {
                 count: 0,
                 at: 0,
             };
-            if usize::from(le16(&frame.block, frame.entries)) != node_limit {
+            if frame.limit_and_count().map(|(limit, _)| limit) != Some(node_limit) {
                 return Ok(None);
             }
         }
@@ -313,19 +345,20 @@ impl ExtFs {
             climbed += 1;
             level -= 1;
         }
-        let start_hash = frames[level].hash(frames[level].at);
+        let start_hash = frames[level].hash(frames[level].at)?;
         for _ in 0..climbed {
-            let child = frames[level].child(frames[level].at);
+            let child = frames[level].child(frames[level].at)?;
             let block = self.read_dirblock(dir, child, BlockKind::Index)?;
             level += 1;
-            // Unlike dx_probe, the kernel takes a node's count here as it stands.
-            let count = usize::from(le16(&block, NODE_ENTRIES + 2));
-            frames[level] = Frame {
+            let mut frame = Frame {
                 block,
                 entries: NODE_ENTRIES,
-                count,
+                count: 0,
                 at: 0,
             };
+            // Unlike dx_probe, the kernel takes a node's count here as it stands.
+            frame.count = frame.limit_and_count().map_or(0, |(_, count)| count);
+            frames[level] = frame;
         }
         Ok((true, start_hash))
     }
@@ -367,7 +400,7 @@ impl ExtFs {
         let seed = &self.sb.s_hash_seed;
         let fakes = [
             (dir.ino as u32, b".".to_vec()),
-            (le32(&data, 0), b"..".to_vec()),
+            (dir.inline_dir_parent(), b"..".to_vec()),
         ];
         for (inode, name) in fakes {
             let key = dirhash(version, seed, &name);
@@ -424,8 +457,7 @@ impl ExtFs {
         self.read_phys(pblk * bs, &mut block)?;
         // What the kernel takes for an index block: the root, or one whose first record spans
         // it. Index blocks carry no leaf checksum.
-        let is_index_block = dir.has_flag(EXT4_INDEX_FL)
-            && (lblk == 0 || dir::rec_len_from_disk(le16(&block, 4), block.len()) == block.len());
+        let is_index_block = dir.has_flag(EXT4_INDEX_FL) && dir::is_htree_index(&block, lblk);
         if kind == BlockKind::Index && !is_index_block {
             return Err(corrupt("leaf block found instead of index block"));
         }
@@ -436,17 +468,34 @@ impl ExtFs {
     }
 }
 
-/// The record at `off` of a directory block, as the kernel takes `.` and `..` from the root.
-fn record_at(block: &[u8], off: usize) -> Listed {
-    let name_len = usize::from(u8_at(block, off + 6));
-    Listed {
-        inode: le32(block, off),
-        name: block
-            .get(off + 8..off + 8 + name_len)
-            .unwrap_or(&[])
-            .to_vec(),
-        file_type: u8_at(block, off + 7),
-    }
+/// A record of the index root, as the kernel takes `.` and `..` from it, with its `rec_len`.
+struct RootRecord {
+    listed: Listed,
+    rec_len: u16,
+}
+
+/// The record at `off` of an htree root (`..` lies where `.`'s record length says).
+fn record_at(dir: &Inode, block: &[u8], off: usize) -> Result<RootRecord> {
+    let record = Fixed::<8>::at(block, off).and_then(|h| {
+        let name = try_slice(block, off + 8, usize::from(h.u8::<6>()))?;
+        Some(RootRecord {
+            listed: Listed {
+                inode: h.le32::<0>(),
+                name: name.to_vec(),
+                file_type: h.u8::<7>(),
+            },
+            rec_len: h.le16::<4>(),
+        })
+    });
+    record.ok_or_else(|| {
+        Error::new(
+            libc::EUCLEAN,
+            format!(
+                "ext4: directory inode #{}: htree root record at {} lies past the block",
+                dir.ino, off
+            ),
+        )
+    })
 }
 
 fn listed(e: &dir::RawEntry) -> Listed {

@@ -2,7 +2,7 @@
 //! flags, the checks the kernel makes before mounting, and blkid's naming of the variants.
 
 use super::hash::HashVersion;
-use crate::bytes::{le16, le32, u8_at};
+use crate::bytes::Fixed;
 use crate::error::{Error, Result};
 use crate::fs::crc32c::crc32c;
 
@@ -119,63 +119,57 @@ pub struct Superblock {
 impl Superblock {
     /// Decodes the 1024 superblock bytes. Nothing is validated here but the length.
     pub fn parse(b: &[u8]) -> Option<Superblock> {
-        if b.len() < SUPERBLOCK_SIZE {
-            return None;
-        }
-        let incompat = le32(b, 0x60);
+        let b = Fixed::<SUPERBLOCK_SIZE>::new(b)?;
+        let incompat = b.le32::<0x60>();
         let is64 = incompat & INCOMPAT_64BIT != 0;
-        let hi = |off: usize| {
-            if is64 {
-                u64::from(le32(b, off)) << 32
-            } else {
-                0
-            }
-        };
-        let mut s_uuid = [0u8; 16];
-        s_uuid.copy_from_slice(b.get(0x68..0x78)?);
-        let mut s_volume_name = [0u8; 16];
-        s_volume_name.copy_from_slice(b.get(0x78..0x88)?);
-        let ro_compat = le32(b, 0x64);
+        let hi = |high: u32| if is64 { u64::from(high) << 32 } else { 0 };
+        let ro_compat = b.le32::<0x64>();
+        let s_uuid = b.array::<0x68, 16>();
         let checksum_ok = if ro_compat & RO_COMPAT_METADATA_CSUM != 0 {
-            crc32c(!0, b.get(..0x3fc)?) == le32(b, 0x3fc)
+            crc32c(!0, &b.bytes()[..0x3fc]) == b.le32::<0x3fc>()
         } else {
             true
         };
         let csum_seed = (ro_compat & RO_COMPAT_METADATA_CSUM != 0).then(|| {
             if incompat & INCOMPAT_CSUM_SEED != 0 {
-                le32(b, 0x270)
+                b.le32::<0x270>()
             } else {
                 crc32c(!0, &s_uuid)
             }
         });
         Some(Superblock {
-            s_inodes_count: le32(b, 0x00),
-            s_blocks_count: u64::from(le32(b, 0x04)) | hi(0x150),
-            s_r_blocks_count: u64::from(le32(b, 0x08)) | hi(0x154),
-            s_first_data_block: le32(b, 0x14),
-            s_log_block_size: le32(b, 0x18),
-            s_log_cluster_size: le32(b, 0x1c),
-            s_blocks_per_group: le32(b, 0x20),
-            s_clusters_per_group: le32(b, 0x24),
-            s_inodes_per_group: le32(b, 0x28),
-            s_magic: le16(b, 0x38),
-            s_rev_level: le32(b, 0x4c),
-            s_first_ino: le32(b, 0x54),
-            s_inode_size: le16(b, 0x58),
-            s_feature_compat: le32(b, 0x5c),
+            s_inodes_count: b.le32::<0x00>(),
+            s_blocks_count: u64::from(b.le32::<0x04>()) | hi(b.le32::<0x150>()),
+            s_r_blocks_count: u64::from(b.le32::<0x08>()) | hi(b.le32::<0x154>()),
+            s_first_data_block: b.le32::<0x14>(),
+            s_log_block_size: b.le32::<0x18>(),
+            s_log_cluster_size: b.le32::<0x1c>(),
+            s_blocks_per_group: b.le32::<0x20>(),
+            s_clusters_per_group: b.le32::<0x24>(),
+            s_inodes_per_group: b.le32::<0x28>(),
+            s_magic: b.le16::<0x38>(),
+            s_rev_level: b.le32::<0x4c>(),
+            s_first_ino: b.le32::<0x54>(),
+            s_inode_size: b.le16::<0x58>(),
+            s_feature_compat: b.le32::<0x5c>(),
             s_feature_incompat: incompat,
             s_feature_ro_compat: ro_compat,
             s_uuid,
-            s_volume_name,
-            s_reserved_gdt_blocks: le16(b, 0xce),
-            s_journal_inum: le32(b, 0xe0),
-            s_desc_size: le16(b, 0xfe),
-            s_first_meta_bg: le32(b, 0x104),
-            s_hash_seed: [le32(b, 0xec), le32(b, 0xf0), le32(b, 0xf4), le32(b, 0xf8)],
-            s_def_hash_version: u8_at(b, 0xfc),
-            s_flags: le32(b, 0x160),
-            s_overhead_clusters: le32(b, 0x248),
-            s_backup_bgs: [le32(b, 0x24c), le32(b, 0x250)],
+            s_volume_name: b.array::<0x78, 16>(),
+            s_reserved_gdt_blocks: b.le16::<0xce>(),
+            s_journal_inum: b.le32::<0xe0>(),
+            s_desc_size: b.le16::<0xfe>(),
+            s_first_meta_bg: b.le32::<0x104>(),
+            s_hash_seed: [
+                b.le32::<0xec>(),
+                b.le32::<0xf0>(),
+                b.le32::<0xf4>(),
+                b.le32::<0xf8>(),
+            ],
+            s_def_hash_version: b.u8::<0xfc>(),
+            s_flags: b.le32::<0x160>(),
+            s_overhead_clusters: b.le32::<0x248>(),
+            s_backup_bgs: [b.le32::<0x24c>(), b.le32::<0x250>()],
             checksum_ok,
             csum_seed,
         })

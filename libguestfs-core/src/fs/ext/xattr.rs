@@ -2,7 +2,7 @@
 //! and in one external block (`struct ext4_xattr_header`), with the name-index prefixes the
 //! kernel lists and the on-disk POSIX ACL format converted to the one `getxattr` returns.
 
-use crate::bytes::{le16, le32, u8_at};
+use crate::bytes::{try_le16, try_le32, try_slice, Fixed};
 use crate::error::{Error, Result};
 
 pub const XATTR_MAGIC: u32 = 0xea02_0000;
@@ -58,32 +58,31 @@ pub fn parse_entries(
     // Names: the list ends with a zero word.
     let mut names = Vec::new();
     let mut e = first;
-    loop {
-        if e.checked_add(4).is_none_or(|x| x > end) || le32(buf, e) == 0 {
-            break;
-        }
-        let name_len = usize::from(u8_at(buf, e));
+    while let Some(first_word @ 1..) = try_le32(buf, e) {
+        let name_len = (first_word & 0xff) as usize;
         let next = e + entry_len(name_len);
+        let (Some(header), Some(name)) = (
+            Fixed::<ENTRY_HEADER_SIZE>::at(buf, e),
+            try_slice(buf, e + ENTRY_HEADER_SIZE, name_len),
+        ) else {
+            return Err(corrupt("e_name out of bounds"));
+        };
         if next >= end {
             return Err(corrupt("e_name out of bounds"));
         }
-        let name = buf
-            .get(e + ENTRY_HEADER_SIZE..e + ENTRY_HEADER_SIZE + name_len)
-            .unwrap_or(&[]);
         if name.contains(&0) {
             return Err(corrupt("bad e_name length"));
         }
-        names.push(e);
+        names.push((header, name));
         e = next;
     }
     let names_end = e + 4;
     let mut out = Vec::with_capacity(names.len());
-    for e in names {
-        let name_len = usize::from(u8_at(buf, e));
-        let index = u8_at(buf, e + 1);
-        let offs = usize::from(le16(buf, e + 2));
-        let inum = le32(buf, e + 4);
-        let size = le32(buf, e + 8);
+    for (header, name) in names {
+        let index = header.u8::<1>();
+        let offs = usize::from(header.le16::<2>());
+        let inum = header.le32::<4>();
+        let size = header.le32::<8>();
         if size > XATTR_SIZE_MAX_DISK {
             return Err(corrupt("e_value size too large"));
         }
@@ -112,10 +111,7 @@ pub fn parse_entries(
                 len: size,
             }
         };
-        let name = buf
-            .get(e + ENTRY_HEADER_SIZE..e + ENTRY_HEADER_SIZE + name_len)
-            .unwrap_or(&[])
-            .to_vec();
+        let name = name.to_vec();
         out.push(Entry { index, name, value });
     }
     Ok(out)
@@ -171,7 +167,7 @@ const ACL_OTHER: u16 = 0x20;
 /// `getxattr` returns. None for an empty ACL (which `getxattr` does not return).
 pub fn acl_to_xattr(disk: &[u8]) -> Result<Option<Vec<u8>>> {
     let invalid = || Error::new(libc::EINVAL, "ext4: invalid POSIX ACL");
-    if disk.len() < 4 || le32(disk, 0) != 1 {
+    if try_le32(disk, 0) != Some(1) {
         return Err(invalid());
     }
     let size = disk.len() - 4;
@@ -194,23 +190,21 @@ pub fn acl_to_xattr(disk: &[u8]) -> Result<Option<Vec<u8>>> {
     out.extend_from_slice(&2u32.to_le_bytes());
     let mut off = 4;
     for _ in 0..count {
-        let tag = le16(disk, off);
-        let perm = le16(disk, off + 2);
+        let (Some(tag), Some(perm)) = (try_le16(disk, off), try_le16(disk, off + 2)) else {
+            return Err(invalid());
+        };
         let id = match tag {
             ACL_USER_OBJ | ACL_GROUP_OBJ | ACL_MASK | ACL_OTHER => {
                 off += 4;
                 u32::MAX
             }
             ACL_USER | ACL_GROUP => {
-                let id = le32(disk, off + 4);
+                let id = try_le32(disk, off + 4).ok_or_else(invalid)?;
                 off += 8;
                 id
             }
             _ => return Err(invalid()),
         };
-        if off > disk.len() {
-            return Err(invalid());
-        }
         out.extend_from_slice(&tag.to_le_bytes());
         out.extend_from_slice(&perm.to_le_bytes());
         out.extend_from_slice(&id.to_le_bytes());
