@@ -17,14 +17,15 @@ pub(super) struct BootSector {
 impl BootSector {
     /// blkid's NTFS superblock checks.
     pub(super) fn parse(bs: &[u8]) -> Option<BootSector> {
-        if bs.len() < 512 || bs.get(3..11) != Some(b"NTFS    ") {
+        let f = Fixed::<512>::new(bs)?;
+        if f.array::<3, 8>() != *b"NTFS    " {
             return None;
         }
-        let sector_size = u64::from(le16(bs, 11));
+        let sector_size = u64::from(f.le16::<11>());
         if !(256..=4096).contains(&sector_size) || !sector_size.is_power_of_two() {
             return None;
         }
-        let spc = bs[13];
+        let spc = f.u8::<13>();
         let sectors_per_cluster = match spc {
             1 | 2 | 4 | 8 | 16 | 32 | 64 | 128 => u64::from(spc),
             240..=249 => 1u64 << (256 - u32::from(spc)),
@@ -34,12 +35,12 @@ impl BootSector {
             return None;
         }
         // Fields a FAT boot sector uses must be zero.
-        if le16(bs, 14) != 0
-            || le16(bs, 17) != 0
-            || le16(bs, 19) != 0
-            || le16(bs, 22) != 0
-            || le32(bs, 32) != 0
-            || bs[16] != 0
+        if f.le16::<14>() != 0
+            || f.le16::<17>() != 0
+            || f.le16::<19>() != 0
+            || f.le16::<22>() != 0
+            || f.le32::<32>() != 0
+            || f.u8::<16>() != 0
         {
             return None;
         }
@@ -55,13 +56,13 @@ impl BootSector {
                 }
             }
         };
-        let mft_record_size = record_size(bs[0x40])?;
+        let mft_record_size = record_size(f.u8::<0x40>())?;
         // The index record size is not checked by blkid; 0 marks it invalid here.
-        let index_record_size = record_size(bs[0x44]).unwrap_or(0);
-        let total_sectors = le64(bs, 0x28);
+        let index_record_size = record_size(f.u8::<0x44>()).unwrap_or(0);
+        let total_sectors = f.le64::<0x28>();
         let nr_clusters = total_sectors / sectors_per_cluster;
-        let mft_lcn = le64(bs, 0x30);
-        let mft_mirror_lcn = le64(bs, 0x38);
+        let mft_lcn = f.le64::<0x30>();
+        let mft_mirror_lcn = f.le64::<0x38>();
         if mft_lcn > nr_clusters || mft_mirror_lcn > nr_clusters {
             return None;
         }
@@ -73,7 +74,7 @@ impl BootSector {
             mft_mirror_lcn,
             mft_record_size,
             index_record_size,
-            serial: le64(bs, 0x48),
+            serial: f.le64::<0x48>(),
         })
     }
 
@@ -101,21 +102,26 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
         return None;
     }
     let mut label = String::new();
-    let mut attr_off = u64::from(le16(&vol, 20));
-    let bytes_allocated = u64::from(le32(&vol, 28));
-    while attr_off + 24 <= rs && attr_off <= bytes_allocated {
+    // A record too short for its header (a tiny record size) has no label to find.
+    let (mut attr_off, bytes_allocated) = match Fixed::<RECORD_HEADER_SIZE>::new(&vol) {
+        Some(h) => (u64::from(h.le16::<20>()), u64::from(h.le32::<28>())),
+        None => (rs, 0),
+    };
+    while attr_off <= bytes_allocated {
         let a = attr_off as usize;
-        let attr_len = u64::from(le32(&vol, a + 4));
-        let ty = le32(&vol, a);
+        let Some(attr) = Fixed::<RESIDENT_HEADER_SIZE>::at(&vol, a) else {
+            break;
+        };
+        let attr_len = u64::from(attr.le32::<4>());
+        let ty = attr.le32::<0>();
         if attr_len == 0 || ty == AT_END {
             break;
         }
         if ty == AT_VOLUME_NAME {
-            let val_off = u64::from(le16(&vol, a + 20));
-            let val_len = u64::from(le32(&vol, a + 16));
-            if attr_off + val_off + val_len <= rs {
-                let start = (attr_off + val_off) as usize;
-                let units = utf16le_units(&vol[start..start + val_len as usize]);
+            let val_off = usize::from(attr.le16::<20>());
+            let val_len = attr.le32::<16>() as usize;
+            if let Some(value) = try_slice(&vol, a + val_off, val_len) {
+                let units = utf16le_units(value);
                 let end = units.iter().position(|&u| u == 0).unwrap_or(units.len());
                 label = String::from_utf16_lossy(&units[..end])
                     .trim_end()

@@ -2,6 +2,11 @@
 
 use super::*;
 
+/// An index entry's header: file reference, lengths, flags.
+const INDEX_ENTRY_HEADER_SIZE: usize = 16;
+/// The fixed part of a `$FILE_NAME` value, before the name itself.
+const FILE_NAME_HEADER_SIZE: usize = 66;
+
 /// One name in a directory index.
 #[derive(Debug, Clone)]
 pub(super) struct IndexName {
@@ -61,10 +66,10 @@ impl NtfsFs {
             .resident_value(root_attr)
             .ok_or_else(|| corrupt("non-resident $INDEX_ROOT"))?
             .to_vec();
-        if root.len() < 32 {
+        let Some(root_header) = Fixed::<32>::new(&root) else {
             return Err(corrupt("short $INDEX_ROOT"));
-        }
-        let block_size = u64::from(le32(&root, 8));
+        };
+        let block_size = u64::from(root_header.le32::<8>());
         let mut out = Vec::new();
         // ntfs-3g's readdir order: the index root's entries, then the index blocks in use
         // (by the index's $BITMAP) in VCN order, each block's entries in order.
@@ -103,10 +108,13 @@ impl NtfsFs {
                 return Err(corrupt("short index block"));
             }
             fixup(&mut block, b"INDX")?;
-            if le64(&block, 16) != offset >> vcn_bits {
+            // `fixup` checked the record header: a block holds at least that.
+            let header = Fixed::<RECORD_HEADER_SIZE>::new(&block)
+                .ok_or_else(|| corrupt("short index block"))?;
+            if header.le64::<16>() != offset >> vcn_bits {
                 return Err(corrupt("index block VCN mismatch"));
             }
-            if u64::from(le32(&block, 24 + 8)) + 0x18 != block_size {
+            if u64::from(header.le32::<{ 24 + 8 }>()) + 0x18 != block_size {
                 return Err(corrupt("bad index block allocated size"));
             }
             index_node_entries(&block, 24, &mut out)?;
@@ -143,39 +151,51 @@ pub(super) fn index_node_entries(
     header: usize,
     out: &mut Vec<IndexName>,
 ) -> Result<()> {
-    let entries_offset = le32(buf, header) as usize;
-    let index_length = le32(buf, header + 4) as usize;
+    let Some(node) = Fixed::<8>::at(buf, header) else {
+        return Err(corrupt("index entries run past their node"));
+    };
+    let entries_offset = node.le32::<0>() as usize;
+    let index_length = node.le32::<4>() as usize;
     let end = header.saturating_add(index_length);
     if end > buf.len() {
         return Err(corrupt("index entries run past their node"));
     }
     let mut p = header.saturating_add(entries_offset);
     loop {
-        if p + 16 > end {
-            return Err(corrupt("index node without an end entry"));
-        }
-        let length = usize::from(le16(buf, p + 8));
-        let key_length = usize::from(le16(buf, p + 10));
-        let flags = le16(buf, p + 12);
+        let entry = match Fixed::<INDEX_ENTRY_HEADER_SIZE>::at(buf, p) {
+            Some(e) if p + INDEX_ENTRY_HEADER_SIZE <= end => e,
+            _ => return Err(corrupt("index node without an end entry")),
+        };
+        let length = usize::from(entry.le16::<8>());
+        let key_length = usize::from(entry.le16::<10>());
+        let flags = entry.le16::<12>();
         if flags & INDEX_ENTRY_END != 0 {
             return Ok(());
         }
-        if length < 16 || p + length > end || key_length < 66 || 16 + key_length > length {
+        if length < INDEX_ENTRY_HEADER_SIZE
+            || p + length > end
+            || key_length < FILE_NAME_HEADER_SIZE
+            || INDEX_ENTRY_HEADER_SIZE + key_length > length
+        {
             return Err(corrupt("bad index entry"));
         }
-        let key = &buf[p + 16..p + 16 + key_length];
-        let name_len = usize::from(key[64]);
-        if 66 + 2 * name_len > key_length {
-            return Err(corrupt("bad file name in index entry"));
-        }
-        let units = utf16le_units(&key[66..66 + 2 * name_len]);
+        let key = try_slice(buf, p + INDEX_ENTRY_HEADER_SIZE, key_length)
+            .ok_or_else(|| corrupt("bad index entry"))?;
+        // The length checks above keep the fixed part of the `$FILE_NAME` key in the entry.
+        let file_name =
+            Fixed::<FILE_NAME_HEADER_SIZE>::new(key).ok_or_else(|| corrupt("bad index entry"))?;
+        let name_len = usize::from(file_name.u8::<64>());
+        let units = utf16le_units(
+            try_slice(key, FILE_NAME_HEADER_SIZE, 2 * name_len)
+                .ok_or_else(|| corrupt("bad file name in index entry"))?,
+        );
         // ntfs-3g cannot convert names with unpaired surrogates and leaves them out.
         if let Ok(name) = String::from_utf16(&units) {
             out.push(IndexName {
                 name,
-                ino: le64(buf, p) & 0x0000_ffff_ffff_ffff,
-                namespace: key[65],
-                file_attributes: le32(key, 56),
+                ino: entry.le64::<0>() & 0x0000_ffff_ffff_ffff,
+                namespace: file_name.u8::<65>(),
+                file_attributes: file_name.le32::<56>(),
             });
         }
         p += length;

@@ -46,11 +46,11 @@ impl NtfsFs {
         let data = self
             .read_small(cur, inode, AT_REPARSE_POINT, "", MAX_REPARSE_DATA)?
             .ok_or_else(|| corrupt("reparse point without $REPARSE_POINT"))?;
-        if data.len() < 8 {
+        let Some(reparse) = Fixed::<8>::new(&data) else {
             return Ok(bad_reparse_target(0));
-        }
-        let tag = le32(&data, 0);
-        let data_len = usize::from(le16(&data, 4));
+        };
+        let tag = reparse.le32::<0>();
+        let data_len = usize::from(reparse.le16::<4>());
         let header = if tag & IO_REPARSE_TAG_IS_MICROSOFT != 0 {
             8
         } else {
@@ -63,28 +63,14 @@ impl NtfsFs {
         let is_dir = inode.base.flags() & MFT_RECORD_IS_DIRECTORY != 0;
         let target = match tag {
             IO_REPARSE_TAG_MOUNT_POINT | IO_REPARSE_TAG_SYMLINK => {
-                let path_start = if tag == IO_REPARSE_TAG_SYMLINK { 12 } else { 8 };
-                let subst_off = usize::from(le16(body, 0));
-                let subst_len = usize::from(le16(body, 2));
-                let print_off = usize::from(le16(body, 4));
-                let print_len = usize::from(le16(body, 6));
-                let fits = |off: usize, len: usize| path_start + off + len <= body.len();
-                if body.len() < path_start
-                    || !fits(subst_off, subst_len)
-                    || !fits(print_off, print_len)
-                    || subst_len % 2 != 0
-                {
-                    None
-                } else {
-                    let mut units = utf16le_units(
-                        &body[path_start + subst_off..path_start + subst_off + subst_len],
-                    );
-                    if tag == IO_REPARSE_TAG_MOUNT_POINT {
+                match substitute_name(body, tag == IO_REPARSE_TAG_SYMLINK) {
+                    None => None,
+                    Some((mut units, _)) if tag == IO_REPARSE_TAG_MOUNT_POINT => {
                         self.full_link(&mut units, is_dir)
-                    } else {
-                        // Absolute and relative forms are honoured only with the "relative"
-                        // flag, the \??\ form only without it, as ntfs-3g does.
-                        let relative_flag = le32(body, 8) & 1 != 0;
+                    }
+                    // Absolute and relative forms are honoured only with the "relative"
+                    // flag, the \??\ form only without it, as ntfs-3g does.
+                    Some((mut units, relative_flag)) => {
                         match (units.first().copied(), units.get(1).copied()) {
                             (Some(BACKSLASH), Some(c))
                                 if c == u16::from(b'?') || c == BACKSLASH =>
@@ -108,7 +94,7 @@ impl NtfsFs {
                 }
             }
             IO_REPARSE_TAG_LX_SYMLINK => {
-                if body.len() >= 4 && le32(body, 0) == 2 {
+                if try_le32(body, 0) == Some(2) {
                     let link = &body[4..];
                     let end = link.iter().position(|&b| b == 0).unwrap_or(link.len());
                     Some(String::from_utf8_lossy(&link[..end]).into_owned())
@@ -303,8 +289,11 @@ impl NtfsFs {
         let mut data = vec![0u8; info.data_size as usize];
         self.read_stream(cur, inode, AT_DATA, "", info, 0, &mut data)?;
         let magic = &data[0..8];
-        if (magic == INTX_BLOCK_DEVICE || magic == INTX_CHARACTER_DEVICE) && data.len() == 24 {
-            let rdev = makedev(le64(&data, 8), le64(&data, 16));
+        let device = Fixed::<24>::new(&data).filter(|_| data.len() == 24);
+        if let Some(numbers) =
+            device.filter(|_| magic == INTX_BLOCK_DEVICE || magic == INTX_CHARACTER_DEVICE)
+        {
+            let rdev = makedev(numbers.le64::<8>(), numbers.le64::<16>());
             let ty = if magic == INTX_BLOCK_DEVICE {
                 S_IFBLK
             } else {
@@ -326,6 +315,29 @@ impl NtfsFs {
     pub(super) fn parent_from_file_name(inode: &Inode<'_>) -> Option<Ino> {
         let fname = inode.base.attrs.iter().find(|a| a.ty == 0x30)?;
         let v = inode.base.resident_value(fname)?;
-        Some(le64(v, 0) & 0x0000_ffff_ffff_ffff)
+        Some(try_le64(v, 0)? & 0x0000_ffff_ffff_ffff)
     }
+}
+
+/// The substitute name of a mount point's or a symlink's reparse data (`body`, after the
+/// 8-byte reparse header), and a symlink's "relative" flag. None when a name lies outside the
+/// data or has an odd length.
+fn substitute_name(body: &[u8], is_symlink: bool) -> Option<(Vec<u16>, bool)> {
+    let names = Fixed::<8>::new(body)?;
+    let path_start = if is_symlink { 12 } else { 8 };
+    let subst_off = usize::from(names.le16::<0>());
+    let subst_len = usize::from(names.le16::<2>());
+    let print_off = usize::from(names.le16::<4>());
+    let print_len = usize::from(names.le16::<6>());
+    let fits = |off: usize, len: usize| path_start + off + len <= body.len();
+    if body.len() < path_start
+        || !fits(subst_off, subst_len)
+        || !fits(print_off, print_len)
+        || subst_len % 2 != 0
+    {
+        return None;
+    }
+    let relative = is_symlink && Fixed::<12>::new(body)?.le32::<8>() & 1 != 0;
+    let name = try_slice(body, path_start + subst_off, subst_len)?;
+    Some((utf16le_units(name), relative))
 }

@@ -47,7 +47,7 @@ use record::*;
 use super::{DirEntry, FileType, Filesystem, Ino, Probe};
 use crate::block::read_in_range;
 use crate::block::{BlockDevice, Device};
-use crate::bytes::{le16, le32, le64};
+use crate::bytes::{try_le32, try_le64, try_slice, try_u8, Fixed};
 use crate::error::{Error, Result};
 use crate::types::{
     makedev, StatNs, StatVfs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK,
@@ -314,14 +314,14 @@ impl NtfsFs {
             .base
             .resident_value(attr)
             .ok_or_else(|| corrupt("non-resident $STANDARD_INFORMATION"))?;
-        if v.len() < 48 {
+        let Some(v) = Fixed::<48>::new(v) else {
             return Err(corrupt("short $STANDARD_INFORMATION"));
-        }
+        };
         Ok(StandardInformation {
-            last_data_change: le64(v, 8),
-            last_mft_change: le64(v, 16),
-            last_access: le64(v, 24),
-            file_attributes: le32(v, 32),
+            last_data_change: v.le64::<8>(),
+            last_mft_change: v.le64::<16>(),
+            last_access: v.le64::<24>(),
+            file_attributes: v.le32::<32>(),
         })
     }
 

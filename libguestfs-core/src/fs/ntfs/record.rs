@@ -5,14 +5,17 @@ use super::*;
 
 /// Applies the update sequence fix-ups of a multi-sector record ("FILE" or "INDX").
 pub(super) fn fixup(buf: &mut [u8], magic: &[u8; 4]) -> Result<()> {
-    if buf.len() < 48 || &buf[0..4] != magic {
-        return Err(corrupt(format!(
-            "bad {} record signature",
-            String::from_utf8_lossy(magic)
-        )));
-    }
-    let usa_ofs = usize::from(le16(buf, 4));
-    let usa_count = usize::from(le16(buf, 6));
+    let header = match Fixed::<RECORD_HEADER_SIZE>::new(buf) {
+        Some(h) if h.array::<0, 4>() == *magic => h,
+        _ => {
+            return Err(corrupt(format!(
+                "bad {} record signature",
+                String::from_utf8_lossy(magic)
+            )))
+        }
+    };
+    let usa_ofs = usize::from(header.le16::<4>());
+    let usa_count = usize::from(header.le16::<6>());
     if usa_count == 0
         || usa_count - 1 != buf.len() / NTFS_BLOCK_SIZE
         || usa_ofs % 2 != 0
@@ -82,11 +85,24 @@ impl RawAttr {
     }
 }
 
+/// The bytes every multi-sector record ("FILE", "INDX") has; `fixup` checks them.
+pub(super) const RECORD_HEADER_SIZE: usize = 48;
+/// An attribute's header: the common part, and a non-resident one's, without and with
+/// `compressed_size`.
+pub(super) const RESIDENT_HEADER_SIZE: usize = 24;
+const NON_RESIDENT_HEADER_SIZE: usize = 64;
+const COMPRESSED_HEADER_SIZE: usize = 72;
+
 /// A checked, fixed-up MFT record.
 #[derive(Debug, Clone)]
 pub(super) struct RawRecord {
     pub(super) data: Vec<u8>,
     pub(super) attrs: Vec<RawAttr>,
+    /// `flags`: in use, directory.
+    flags: u16,
+    link_count: u16,
+    /// `base_mft_record`, without its sequence number.
+    base_record: u64,
 }
 
 impl RawRecord {
@@ -94,47 +110,57 @@ impl RawRecord {
     pub(super) fn parse(mut data: Vec<u8>) -> Result<RawRecord> {
         fixup(&mut data, b"FILE")?;
         let len = data.len();
-        let bytes_in_use = le32(&data, 24) as usize;
-        let bytes_allocated = le32(&data, 28) as usize;
+        let header = Fixed::<RECORD_HEADER_SIZE>::new(&data)
+            .ok_or_else(|| corrupt("bad FILE record signature"))?;
+        let bytes_in_use = header.le32::<24>() as usize;
+        let bytes_allocated = header.le32::<28>() as usize;
+        let flags = header.le16::<22>();
+        let link_count = header.le16::<18>();
+        let base_record = header.le64::<32>() & 0x0000_ffff_ffff_ffff;
         if bytes_allocated > len || bytes_in_use > bytes_allocated {
             return Err(corrupt("MFT record sizes are inconsistent"));
         }
         let mut attrs = Vec::new();
-        let mut off = usize::from(le16(&data, 20));
+        let mut off = usize::from(header.le16::<20>());
         loop {
-            if off + 4 > bytes_in_use {
-                return Err(corrupt("MFT record attributes run past the record"));
-            }
-            let ty = le32(&data, off);
+            let ty = match try_le32(&data, off) {
+                Some(ty) if off + 4 <= bytes_in_use => ty,
+                _ => return Err(corrupt("MFT record attributes run past the record")),
+            };
             if ty == AT_END {
                 break;
             }
             if attrs.len() >= MAX_ATTRIBUTES {
                 return Err(corrupt("too many attributes"));
             }
-            let alen = le32(&data, off + 4) as usize;
-            let non_resident = data.get(off + 8).copied().unwrap_or(0) != 0;
-            let min = if non_resident { 64 } else { 24 };
-            if alen < min || alen & 7 != 0 || off + alen > bytes_in_use {
-                return Err(corrupt("bad attribute length"));
-            }
-            let a = &data[off..off + alen];
-            let name_len = usize::from(a[9]);
-            let name_off = usize::from(le16(a, 10));
-            if name_len > 0 && name_off + 2 * name_len > alen {
-                return Err(corrupt("attribute name outside the attribute"));
-            }
-            let name = if name_len > 0 {
-                utf16le_units(&a[name_off..name_off + 2 * name_len])
+            let bad_length = || corrupt("bad attribute length");
+            let alen = try_le32(&data, off + 4).ok_or_else(bad_length)? as usize;
+            let non_resident = try_u8(&data, off + 8).ok_or_else(bad_length)? != 0;
+            let min = if non_resident {
+                NON_RESIDENT_HEADER_SIZE
             } else {
-                Vec::new()
+                RESIDENT_HEADER_SIZE
             };
-            let flags = le16(a, 12);
+            if alen < min || alen & 7 != 0 || off + alen > bytes_in_use {
+                return Err(bad_length());
+            }
+            let a = try_slice(&data, off, alen).ok_or_else(bad_length)?;
+            let common = Fixed::<RESIDENT_HEADER_SIZE>::new(a).ok_or_else(bad_length)?;
+            let name_len = usize::from(common.u8::<9>());
+            let name_off = usize::from(common.le16::<10>());
+            let name = match name_len {
+                0 => Vec::new(),
+                _ => utf16le_units(
+                    try_slice(a, name_off, 2 * name_len)
+                        .ok_or_else(|| corrupt("attribute name outside the attribute"))?,
+                ),
+            };
+            let flags = common.le16::<12>();
             let mut attr = RawAttr {
                 ty,
                 name,
                 flags,
-                instance: le16(a, 14),
+                instance: common.le16::<14>(),
                 resident: None,
                 lowest_vcn: 0,
                 allocated_size: 0,
@@ -143,28 +169,26 @@ impl RawRecord {
                 compressed_size: 0,
             };
             if non_resident {
-                let runs_off = usize::from(le16(a, 32));
-                if runs_off < 64 || runs_off > alen {
+                let h = Fixed::<NON_RESIDENT_HEADER_SIZE>::new(a).ok_or_else(bad_length)?;
+                let runs_off = usize::from(h.le16::<32>());
+                if runs_off < NON_RESIDENT_HEADER_SIZE || runs_off > alen {
                     return Err(corrupt("bad mapping pairs offset"));
                 }
-                attr.lowest_vcn = le64(a, 16);
-                attr.allocated_size = le64(a, 40);
-                attr.data_size = le64(a, 48);
-                attr.initialized_size = le64(a, 56);
-                attr.compressed_size =
-                    if flags & (ATTR_COMPRESSION_MASK | ATTR_IS_SPARSE) != 0 && alen >= 72 {
-                        le64(a, 64)
-                    } else {
-                        attr.allocated_size
-                    };
+                attr.lowest_vcn = h.le64::<16>();
+                attr.allocated_size = h.le64::<40>();
+                attr.data_size = h.le64::<48>();
+                attr.initialized_size = h.le64::<56>();
+                let compressed = Fixed::<COMPRESSED_HEADER_SIZE>::new(a)
+                    .filter(|_| flags & (ATTR_COMPRESSION_MASK | ATTR_IS_SPARSE) != 0);
+                attr.compressed_size = compressed.map_or(attr.allocated_size, |h| h.le64::<64>());
                 if attr.data_size > i64::MAX as u64
                     || attr.initialized_size > attr.data_size.max(attr.allocated_size)
                 {
                     return Err(corrupt("bad non-resident attribute sizes"));
                 }
             } else {
-                let vlen = le32(a, 16) as usize;
-                let voff = usize::from(le16(a, 20));
+                let vlen = common.le32::<16>() as usize;
+                let voff = usize::from(common.le16::<20>());
                 if voff > alen || vlen > alen - voff {
                     return Err(corrupt("resident value outside the attribute"));
                 }
@@ -173,19 +197,25 @@ impl RawRecord {
             attrs.push(attr);
             off += alen;
         }
-        Ok(RawRecord { data, attrs })
+        Ok(RawRecord {
+            data,
+            attrs,
+            flags,
+            link_count,
+            base_record,
+        })
     }
 
     pub(super) fn flags(&self) -> u16 {
-        le16(&self.data, 22)
+        self.flags
     }
 
     pub(super) fn link_count(&self) -> u16 {
-        le16(&self.data, 18)
+        self.link_count
     }
 
     pub(super) fn base_record(&self) -> u64 {
-        le64(&self.data, 32) & 0x0000_ffff_ffff_ffff
+        self.base_record
     }
 
     pub(super) fn find(&self, ty: u32, name: &[u16]) -> Option<&RawAttr> {
@@ -208,31 +238,39 @@ pub(super) struct ListEntry {
     pub(super) instance: u16,
 }
 
+/// The fixed part of an `$ATTRIBUTE_LIST` entry, before its name.
+const LIST_ENTRY_HEADER_SIZE: usize = 26;
+
 /// Parses an attribute list, checking what the crate's parser relies on.
 pub(super) fn parse_attribute_list(b: &[u8]) -> Result<Vec<ListEntry>> {
     let mut out = Vec::new();
     let mut off = 0usize;
     while off < b.len() {
-        if off + 26 > b.len() {
+        let Some(e) = Fixed::<LIST_ENTRY_HEADER_SIZE>::at(b, off) else {
             return Err(corrupt("truncated attribute list entry"));
-        }
-        let len = usize::from(le16(b, off + 4));
-        let name_len = usize::from(b[off + 6]);
-        let name_off = usize::from(b[off + 7]);
-        if len < 26 || off + len > b.len() || (name_len > 0 && name_off + 2 * name_len > len) {
+        };
+        let len = usize::from(e.le16::<4>());
+        let name_len = usize::from(e.u8::<6>());
+        let name_off = usize::from(e.u8::<7>());
+        if len < LIST_ENTRY_HEADER_SIZE
+            || off + len > b.len()
+            || (name_len > 0 && name_off + 2 * name_len > len)
+        {
             return Err(corrupt("bad attribute list entry"));
         }
-        let name = if name_len > 0 {
-            utf16le_units(&b[off + name_off..off + name_off + 2 * name_len])
-        } else {
-            Vec::new()
+        let name = match name_len {
+            0 => Vec::new(),
+            _ => utf16le_units(
+                try_slice(b, off + name_off, 2 * name_len)
+                    .ok_or_else(|| corrupt("bad attribute list entry"))?,
+            ),
         };
         out.push(ListEntry {
-            ty: le32(b, off),
+            ty: e.le32::<0>(),
             name,
-            lowest_vcn: le64(b, off + 8),
-            record: le64(b, off + 16) & 0x0000_ffff_ffff_ffff,
-            instance: le16(b, off + 24),
+            lowest_vcn: e.le64::<8>(),
+            record: e.le64::<16>() & 0x0000_ffff_ffff_ffff,
+            instance: e.le16::<24>(),
         });
         off += len;
     }
