@@ -61,7 +61,8 @@ pub(crate) fn label_string(raw: &[u8]) -> String {
 /// Identifies a FAT volume as blkid does: TYPE `vfat`, LABEL from the root directory's
 /// volume-label entry (else the boot sector's), UUID the volume serial as `XXXX-XXXX`.
 pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
-    let bs = read_in_range(dev, 0, 512)?;
+    let bs = read_array::<512>(dev, 0)?;
+    let f = Fixed::from(&bs);
     let magic = VFAT_MAGICS
         .iter()
         .find(|(off, m)| bs.get(*off..*off + m.len()) == Some(*m))?;
@@ -77,7 +78,7 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
         }
     }
     let sectors_per_cluster = u32::from(bs[13]);
-    let reserved = u32::from(le16(&bs, 14));
+    let reserved = u32::from(f.le16::<14>());
     let fats = u32::from(bs[16]);
     let media = bs[21];
     if fats == 0 || reserved == 0 || !(media >= 0xf8 || media == 0xf0) {
@@ -86,17 +87,17 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
     if !sectors_per_cluster.is_power_of_two() {
         return None;
     }
-    let sector_size = u32::from(le16(&bs, 11));
+    let sector_size = u32::from(f.le16::<11>());
     if !sector_size.is_power_of_two() || !(512..=4096).contains(&sector_size) {
         return None;
     }
-    let dir_entries = u32::from(le16(&bs, 17));
-    let mut sect_count = u32::from(le16(&bs, 19));
+    let dir_entries = u32::from(f.le16::<17>());
+    let mut sect_count = u32::from(f.le16::<19>());
     if sect_count == 0 {
-        sect_count = le32(&bs, 32);
+        sect_count = f.le32::<32>();
     }
-    let fat16_length = u32::from(le16(&bs, 22));
-    let fat32_length = le32(&bs, 36);
+    let fat16_length = u32::from(f.le16::<22>());
+    let fat32_length = f.le32::<36>();
     let fat_length = if fat16_length == 0 {
         fat32_length
     } else {
@@ -124,10 +125,8 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
     let vol_label;
     if fat16_length != 0 {
         if bs[38] == 0x29 || bs[38] == 0x28 {
-            let mut l = [0u8; 11];
-            l.copy_from_slice(&bs[43..54]);
-            boot_label = Some(l);
-            serial = Some([bs[39], bs[40], bs[41], bs[42]]);
+            boot_label = Some(f.array::<43, 11>());
+            serial = Some(f.array::<39, 4>());
         }
         let root_start = (u64::from(reserved) + u64::from(fat_size)) * u64::from(sector_size);
         vol_label = search_fat_label(dev, root_start, dir_entries);
@@ -136,7 +135,7 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
         let start_data_sect = u64::from(reserved) + u64::from(fat_size);
         let entries =
             (u64::from(fat32_length) * u64::from(sector_size) / 4).min(u64::from(u32::MAX)) as u32;
-        let mut next = le32(&bs, 44);
+        let mut next = f.le32::<44>();
         let mut found = None;
         let mut maxloop = 100;
         while next != 0 && next < entries {
@@ -151,22 +150,20 @@ pub fn probe(dev: &dyn BlockDevice) -> Option<Probe> {
                 break;
             }
             let fat_entry_off = u64::from(reserved) * u64::from(sector_size) + u64::from(next) * 4;
-            match read_in_range(dev, fat_entry_off, 4) {
-                Some(b) => next = le32(&b, 0) & 0x0fff_ffff,
+            match read_array::<4>(dev, fat_entry_off) {
+                Some(entry) => next = u32::from_le_bytes(entry) & 0x0fff_ffff,
                 None => break,
             }
         }
         vol_label = found;
         if bs[66] == 0x29 || bs[66] == 0x28 {
-            let mut l = [0u8; 11];
-            l.copy_from_slice(&bs[71..82]);
-            boot_label = Some(l);
-            serial = Some([bs[67], bs[68], bs[69], bs[70]]);
+            boot_label = Some(f.array::<71, 11>());
+            serial = Some(f.array::<67, 4>());
         }
         // FAT32 needs a valid FSInfo signature (or all zeros) when it has an FSInfo sector.
-        let fsinfo_sect = u64::from(le16(&bs, 48));
+        let fsinfo_sect = u64::from(f.le16::<48>());
         if fsinfo_sect != 0 {
-            let fsinfo = read_in_range(dev, fsinfo_sect * u64::from(sector_size), 512)?;
+            let fsinfo = read_array::<512>(dev, fsinfo_sect * u64::from(sector_size))?;
             let sig1 = &fsinfo[0..4];
             if sig1 != b"RRaA" && sig1 != b"RRdA" && sig1 != [0, 0, 0, 0] {
                 return None;
@@ -226,14 +223,14 @@ impl Geometry {
                 format!("not a valid FAT filesystem: {}", what),
             )
         };
-        if bs.len() < 512 {
+        let Some(f) = Fixed::<512>::new(bs) else {
             return Err(bad("boot sector too short"));
-        }
-        let reserved = u64::from(le16(bs, 14));
-        let fats = u64::from(bs[16]);
-        let media = bs[21];
-        let sector_size = u64::from(le16(bs, 11));
-        let sectors_per_cluster = u64::from(bs[13]);
+        };
+        let reserved = u64::from(f.le16::<14>());
+        let fats = u64::from(f.u8::<16>());
+        let media = f.u8::<21>();
+        let sector_size = u64::from(f.le16::<11>());
+        let sectors_per_cluster = u64::from(f.u8::<13>());
         if reserved == 0 {
             return Err(bad("bogus number of reserved sectors"));
         }
@@ -249,21 +246,21 @@ impl Geometry {
         if !sectors_per_cluster.is_power_of_two() {
             return Err(bad("bogus sectors per cluster"));
         }
-        let fat16_length = u64::from(le16(bs, 22));
-        let fat32_length = u64::from(le32(bs, 36));
+        let fat16_length = u64::from(f.le16::<22>());
+        let fat32_length = u64::from(f.le32::<36>());
         let is_fat32 = fat16_length == 0;
         let fat_length = if is_fat32 { fat32_length } else { fat16_length };
         if fat_length == 0 {
             return Err(bad("bogus number of FAT sectors"));
         }
-        let dir_entries = u64::from(le16(bs, 17));
+        let dir_entries = u64::from(f.le16::<17>());
         let dir_per_sector = sector_size / DIR_ENTRY_SIZE;
         if dir_entries % dir_per_sector != 0 {
             return Err(bad("bogus number of directory entries"));
         }
-        let mut total_sectors = u64::from(le16(bs, 19));
+        let mut total_sectors = u64::from(f.le16::<19>());
         if total_sectors == 0 {
-            total_sectors = u64::from(le32(bs, 32));
+            total_sectors = u64::from(f.le32::<32>());
         }
         let fat_start = reserved;
         let root_dir_start = fat_start + fats * fat_length;
@@ -298,7 +295,7 @@ impl Geometry {
             return Err(bad("no data clusters"));
         }
         let max_cluster = (total_clusters + u64::from(FAT_START_ENT)) as u32;
-        let root_cluster = if is_fat32 { le32(bs, 44) } else { 0 };
+        let root_cluster = if is_fat32 { f.le32::<44>() } else { 0 };
         if is_fat32 && (root_cluster < FAT_START_ENT || root_cluster >= max_cluster) {
             return Err(bad("invalid root directory cluster"));
         }

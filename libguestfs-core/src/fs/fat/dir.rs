@@ -228,14 +228,19 @@ pub(super) fn parse_long(slots: &[[u8; 32]], mut i: usize) -> LongParse {
         loop {
             slot -= 1;
             let offset = usize::from(slot) * 13;
-            for k in 0..5 {
-                unicode[offset + k] = le16(&ds, 1 + 2 * k);
-            }
-            for k in 0..6 {
-                unicode[offset + 5 + k] = le16(&ds, 14 + 2 * k);
-            }
-            for k in 0..2 {
-                unicode[offset + 11 + k] = le16(&ds, 28 + 2 * k);
+            // A slot's 13 characters lie in three runs: bytes 1..11, 14..26 and 28..32.
+            let slot_bytes = Fixed::from(&ds);
+            let (a, b, c) = (
+                slot_bytes.array::<1, 10>(),
+                slot_bytes.array::<14, 12>(),
+                slot_bytes.array::<28, 4>(),
+            );
+            let units = [&a[..], &b[..], &c[..]]
+                .into_iter()
+                .flat_map(|run| run.chunks_exact(2))
+                .map(|u| u16::from_le_bytes([u[0], u[1]]));
+            for (slot_unit, u) in unicode[offset..offset + 13].iter_mut().zip(units) {
+                *slot_unit = u;
             }
             if ds[0] & 0x40 != 0 {
                 unicode[offset + 13] = 0;

@@ -25,13 +25,19 @@ pub(super) fn entry_attr(raw: &[u8; 32]) -> u8 {
 }
 
 pub(super) fn entry_start(raw: &[u8; 32], fat_type: FatType) -> u32 {
-    let lo = u32::from(le16(raw, 26));
+    let f = Fixed::from(raw);
+    let lo = u32::from(f.le16::<26>());
     let hi = if fat_type == FatType::Fat32 {
-        u32::from(le16(raw, 20))
+        u32::from(f.le16::<20>())
     } else {
         0
     };
     (hi << 16) | lo
+}
+
+/// A file's size (`DIR_FileSize`).
+pub(super) fn entry_size(raw: &[u8; 32]) -> u64 {
+    u64::from(Fixed::from(raw).le32::<28>())
 }
 
 pub(super) fn entry_is_dir(raw: &[u8; 32]) -> bool {

@@ -37,9 +37,9 @@ use dir::Listing;
 use dirent::*;
 
 use super::{DirEntry, FileType, Filesystem, Ino, Probe};
-use crate::block::read_in_range;
+use crate::block::{read_array, read_in_range};
 use crate::block::{BlockDevice, Device};
-use crate::bytes::{le16, le32};
+use crate::bytes::{try_le16, try_le32, Fixed};
 use crate::error::{Error, Result};
 use crate::types::{StatNs, StatVfs, S_IFDIR, S_IFREG};
 use std::collections::HashMap;
@@ -190,10 +190,11 @@ impl Filesystem for FatFs {
             (S_IFDIR | 0o755, size, nlink)
         } else {
             let perm = if attr & ATTR_RO != 0 { 0o555 } else { 0o755 };
-            (S_IFREG | perm, u64::from(le32(&raw, 28)), 1)
+            (S_IFREG | perm, entry_size(&raw), 1)
         };
-        let mtime = fat_time_to_unix(le16(&raw, 22), le16(&raw, 24));
-        let atime = fat_time_to_unix(0, le16(&raw, 18));
+        let times = Fixed::from(&raw);
+        let mtime = fat_time_to_unix(times.le16::<22>(), times.le16::<24>());
+        let atime = fat_time_to_unix(0, times.le16::<18>());
         Ok(StatNs {
             st_ino: ino as i64,
             st_mode: mode,
@@ -257,7 +258,7 @@ impl Filesystem for FatFs {
                 crate::error::strerror(libc::EISDIR),
             ));
         }
-        let size = u64::from(le32(&raw, 28));
+        let size = entry_size(&raw);
         if offset >= size || buf.is_empty() {
             return Ok(0);
         }

@@ -82,18 +82,21 @@ impl FatFs {
             let last = (((piece_start + len as u64) * 8 / bits) as u32).min(self.geo.max_cluster);
             for c in first.max(FAT_START_ENT)..last {
                 let byte = (u64::from(c) * bits / 8 - piece_start) as usize;
+                // Each piece ends where its last whole entry does.
                 let value = match self.geo.fat_type {
-                    FatType::Fat12 => {
-                        let v = u32::from(le16(&buf, byte));
+                    FatType::Fat12 => try_le16(&buf, byte).map(|v| {
                         if c & 1 == 1 {
-                            v >> 4
+                            u32::from(v) >> 4
                         } else {
-                            v & 0xfff
+                            u32::from(v) & 0xfff
                         }
-                    }
-                    FatType::Fat16 => u32::from(le16(&buf, byte)),
-                    FatType::Fat32 => le32(&buf, byte),
+                    }),
+                    FatType::Fat16 => try_le16(&buf, byte).map(u32::from),
+                    FatType::Fat32 => try_le32(&buf, byte),
                 };
+                let value = value.ok_or_else(|| {
+                    Error::corrupt(format!("FAT: entry of cluster {} past its piece", c))
+                })?;
                 if value & mask == 0 {
                     free += 1;
                 }
