@@ -3,7 +3,7 @@
 
 use super::compress::Compressor;
 use super::corrupt;
-use crate::bytes::{try_le32, try_slice};
+use crate::bytes::Fixed;
 use crate::error::{Error, Result};
 
 pub const SB_SIZE: usize = 96;
@@ -39,30 +39,17 @@ pub struct Superblock {
     pub xz_dict: u32,
 }
 
-fn le16(b: &[u8], off: usize) -> u16 {
-    try_slice(b, off, 2).map_or(0, |s| u16::from_le_bytes([s[0], s[1]]))
-}
-
-fn le64(b: &[u8], off: usize) -> u64 {
-    try_slice(b, off, 8).map_or(0, |s| {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(s);
-        u64::from_le_bytes(a)
-    })
-}
-
 impl Superblock {
     /// Parses and checks the superblock (`b` holds at least [`SB_SIZE`] bytes). Versions
     /// other than 4.0 and unknown compressors are ENOTSUP; inconsistencies are EIO.
     pub fn parse(b: &[u8], dev_size: u64) -> Result<Superblock> {
-        if b.len() < SB_SIZE {
+        let Some(f) = Fixed::<SB_SIZE>::new(b) else {
             return Err(corrupt("superblock: the device is too small"));
-        }
-        let le32 = |off| try_le32(b, off).unwrap_or(0);
-        if le32(0) != MAGIC {
+        };
+        if f.le32::<0>() != MAGIC {
             return Err(corrupt("superblock: bad magic"));
         }
-        let (major, minor) = (le16(b, 28), le16(b, 30));
+        let (major, minor) = (f.le16::<28>(), f.le16::<30>());
         if major != 4 || minor > 0 {
             return Err(Error::new(
                 libc::ENOTSUP,
@@ -73,21 +60,21 @@ impl Superblock {
             ));
         }
         let sb = Superblock {
-            inodes: le32(4),
-            block_size: le32(12),
-            fragments: le32(16),
-            compressor: Compressor::from_id(le16(b, 20))?,
-            block_log: le16(b, 22),
-            flags: le16(b, 24),
-            no_ids: le16(b, 26),
-            root_inode: le64(b, 32),
-            bytes_used: le64(b, 40),
-            id_table_start: le64(b, 48),
-            xattr_id_table_start: le64(b, 56),
-            inode_table_start: le64(b, 64),
-            directory_table_start: le64(b, 72),
-            fragment_table_start: le64(b, 80),
-            lookup_table_start: le64(b, 88),
+            inodes: f.le32::<4>(),
+            block_size: f.le32::<12>(),
+            fragments: f.le32::<16>(),
+            compressor: Compressor::from_id(f.le16::<20>())?,
+            block_log: f.le16::<22>(),
+            flags: f.le16::<24>(),
+            no_ids: f.le16::<26>(),
+            root_inode: f.le64::<32>(),
+            bytes_used: f.le64::<40>(),
+            id_table_start: f.le64::<48>(),
+            xattr_id_table_start: f.le64::<56>(),
+            inode_table_start: f.le64::<64>(),
+            directory_table_start: f.le64::<72>(),
+            fragment_table_start: f.le64::<80>(),
+            lookup_table_start: f.le64::<88>(),
             // No limit until the options are read.
             xz_dict: u32::MAX,
         };

@@ -40,9 +40,10 @@ impl Extent {
 }
 
 /// Decodes one packed 128-bit `xfs_bmbt_rec`.
-fn decode_rec(rec: &[u8]) -> Extent {
-    let l0 = crate::bytes::be64(rec, 0);
-    let l1 = crate::bytes::be64(rec, 8);
+fn decode_rec(rec: &[u8; REC_SIZE]) -> Extent {
+    let rec = crate::bytes::Fixed::from(rec);
+    let l0 = rec.be64::<0>();
+    let l1 = rec.be64::<8>();
     Extent {
         unwritten: l0 >> 63 != 0,
         off: (l0 & ((1 << 63) - 1)) >> 9,
@@ -75,7 +76,7 @@ pub fn extents(fs: &XfsFs, inode: &Inode, fork: Fork) -> Result<Vec<Extent>> {
         FMT_EXTENTS => {
             let recs = m.slice(0, count as usize * REC_SIZE)?;
             out.reserve(count as usize);
-            for rec in recs.chunks_exact(REC_SIZE) {
+            for rec in recs.as_chunks::<REC_SIZE>().0 {
                 push_checked(fs, &m, &mut out, decode_rec(rec))?;
             }
         }
@@ -187,7 +188,7 @@ impl Walk<'_> {
                 return Err(m.err("more extents than the inode records"));
             }
             let recs = m.slice(hdr, numrecs * REC_SIZE)?;
-            for rec in recs.chunks_exact(REC_SIZE) {
+            for rec in recs.as_chunks::<REC_SIZE>().0 {
                 push_checked(self.fs, &m, self.out, decode_rec(rec))?;
             }
             return Ok(());
@@ -221,8 +222,9 @@ mod tests {
         let start: u64 = 0x2_0000_0000_1234;
         let l0: u64 = (1 << 63) | (5 << 9) | (start >> 43);
         let l1: u64 = ((start & ((1 << 43) - 1)) << 21) | 7;
-        let mut rec = l0.to_be_bytes().to_vec();
-        rec.extend_from_slice(&l1.to_be_bytes());
+        let mut rec = [0; REC_SIZE];
+        rec[..8].copy_from_slice(&l0.to_be_bytes());
+        rec[8..].copy_from_slice(&l1.to_be_bytes());
         assert_eq!(
             decode_rec(&rec),
             Extent {

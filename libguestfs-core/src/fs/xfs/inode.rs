@@ -212,7 +212,9 @@ impl Inode {
         if ft != S_IFCHR && ft != S_IFBLK {
             return 0;
         }
-        let dev = crate::bytes::be32(self.fork(Fork::Data), 0);
+        // A device file's data fork holds its number; a fork too short for it is 0, as the
+        // kernel's (zeroed) in-core fork would read.
+        let dev = crate::bytes::try_be32(self.fork(Fork::Data), 0).unwrap_or(0);
         makedev(u64::from((dev >> 18) & 0x1ff), u64::from(dev & 0x3ffff))
     }
 

@@ -10,7 +10,7 @@
 use super::meta::corrupt;
 use super::superblock::Superblock;
 use crate::block::BlockDevice;
-use crate::bytes::be32;
+use crate::bytes::Fixed;
 use crate::error::Result;
 
 const BBSIZE: u64 = 512;
@@ -46,7 +46,7 @@ pub fn dirty_reason(dev: &dyn BlockDevice, sb: &Superblock) -> Result<Option<Str
     for back in 1..=MAX_RECORD_BBS.min(log.bbs) {
         let blk = (head + log.bbs - back) % log.bbs;
         let bb = log.read_bb(blk)?;
-        if be32(&bb, 0) == XLOG_HEADER_MAGIC {
+        if Fixed::from(&bb).be32::<0>() == XLOG_HEADER_MAGIC {
             found = Some((blk, bb));
             break;
         }
@@ -54,20 +54,21 @@ pub fn dirty_reason(dev: &dyn BlockDevice, sb: &Superblock) -> Result<Option<Str
     let Some((rec, hdr)) = found else {
         return Ok(Some("no log record before the log head".into()));
     };
-    let hblks = if be32(&hdr, H_VERSION) & 2 != 0 {
-        u64::from(be32(&hdr, H_SIZE))
+    let hdr = Fixed::from(&hdr);
+    let hblks = if hdr.be32::<H_VERSION>() & 2 != 0 {
+        u64::from(hdr.be32::<H_SIZE>())
             .div_ceil(HEADER_CYCLE_SIZE)
             .max(1)
     } else {
         1
     };
-    let data_bbs = u64::from(be32(&hdr, H_LEN)).div_ceil(BBSIZE);
+    let data_bbs = u64::from(hdr.be32::<H_LEN>()).div_ceil(BBSIZE);
     let after = (rec + hblks + data_bbs) % log.bbs;
-    if after != head % log.bbs || be32(&hdr, H_NUM_LOGOPS) != 1 {
+    if after != head % log.bbs || hdr.be32::<H_NUM_LOGOPS>() != 1 {
         return Ok(Some("the log has transactions to replay".into()));
     }
     let op = log.read_bb((rec + hblks) % log.bbs)?;
-    if op.get(OH_FLAGS).is_none_or(|f| f & XLOG_UNMOUNT_TRANS == 0) {
+    if Fixed::from(&op).u8::<OH_FLAGS>() & XLOG_UNMOUNT_TRANS == 0 {
         return Ok(Some("the log has transactions to replay".into()));
     }
     Ok(None)
@@ -81,8 +82,8 @@ struct Log<'a> {
 }
 
 impl Log<'_> {
-    fn read_bb(&self, blk: u64) -> Result<Vec<u8>> {
-        let mut bb = vec![0u8; BBSIZE as usize];
+    fn read_bb(&self, blk: u64) -> Result<[u8; BBSIZE as usize]> {
+        let mut bb = [0u8; BBSIZE as usize];
         self.dev
             .read_exact_at(&mut bb, self.start + blk * BBSIZE)
             .map_err(|e| corrupt(format!("log block {}: {}", blk, e)))?;
@@ -92,10 +93,11 @@ impl Log<'_> {
     /// The cycle number of a block: in a record header's `h_cycle`, else in its first word.
     fn cycle(&self, blk: u64) -> Result<u32> {
         let bb = self.read_bb(blk)?;
-        Ok(if be32(&bb, 0) == XLOG_HEADER_MAGIC {
-            be32(&bb, H_CYCLE)
+        let bb = Fixed::from(&bb);
+        Ok(if bb.be32::<0>() == XLOG_HEADER_MAGIC {
+            bb.be32::<H_CYCLE>()
         } else {
-            be32(&bb, 0)
+            bb.be32::<0>()
         })
     }
 
