@@ -375,17 +375,17 @@ fn cat_verbose(img: &Path) -> String {
     err
 }
 
-/// `auto` leaves LUKS guests to the appliance (what a volume holds is known only once it is
-/// opened), saying why with `-v`, and names the cipher when the native backend lacks it; the
+/// `auto` reads LUKS guests natively (the volume holds ext4); a cipher the native backend
+/// lacks sends the guest to the appliance from the start, saying why with `-v`, and the
 /// native backend then refuses that volume.
 #[test]
-fn slow_auto_leaves_luks_to_the_appliance() {
+fn slow_auto_reads_luks_natively_unless_the_cipher_is_unknown() {
     let Some((_tmp, img)) = luks_guest("luks-auto", VARIANTS[0].1, false) else {
         return;
     };
     let err = cat_verbose(&img);
     assert!(
-        err.contains("auto backend: using the appliance for: /dev/sda1: LUKS volume (what it holds is known only once it is opened)"),
+        err.contains("launched backend native") && !err.contains("appliance"),
         "{}",
         err
     );
@@ -411,6 +411,79 @@ fn slow_auto_leaves_luks_to_the_appliance() {
     let args = ["-a", s(&img), "--key", "all:key:secret", "/etc/hostname"];
     let r = run_on_backend(&img, "virt-cat", &args, "native");
     expect_code(&r, 1);
+}
+
+/// A LUKS volume holding what the native backend does not read (F2FS): `auto` starts
+/// native, opens the volume, hands the drives over to the appliance, which opens it again,
+/// and prints what the appliance alone prints.
+#[test]
+fn slow_auto_hands_over_to_the_appliance_after_opening() {
+    if !virt_tools_tests::have("cryptsetup") || !virt_tools_tests::have("mkfs.f2fs") {
+        let msg = "SKIPPED: LUKS hand-over: cryptsetup or mkfs.f2fs is not installed";
+        println!("{}", msg);
+        eprintln!("{}", msg);
+        return;
+    }
+    let tmp = TempDir::new("luks-f2fs");
+    let fs = tmp.join("stash.fs");
+    // mkfs.f2fs wants 64 MiB at least.
+    std::fs::File::create(&fs)
+        .and_then(|f| f.set_len(64 << 20))
+        .unwrap();
+    let st = Command::new("mkfs.f2fs")
+        .args(["-q", "-l", "STASH"])
+        .arg(&fs)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success(), "mkfs.f2fs failed");
+    let img = hostile::luks_disk_of(
+        tmp.path(),
+        &fs,
+        &tmp.join("luks-f2fs.img"),
+        VARIANTS[0].1,
+        false,
+    );
+    let args = [
+        "--keys-from-stdin",
+        "-a",
+        s(&img),
+        "run",
+        ":",
+        "cryptsetup-open",
+        "/dev/sda1",
+        "stash",
+        ":",
+        "list-filesystems",
+        ":",
+        "vfs-label",
+        "/dev/mapper/stash",
+        ":",
+        "vfs-uuid",
+        "/dev/mapper/stash",
+    ];
+    let (auto_out, auto_err, auto_rc) = run_with_stdin(
+        "guestfish",
+        &[&["-v"][..], &args].concat(),
+        "auto",
+        "secret\n",
+    );
+    let direct = run_with_stdin("guestfish", &args, "direct", "secret\n");
+    assert_eq!((auto_out.as_str(), auto_rc), (direct.0.as_str(), direct.2));
+    assert!(
+        auto_out.contains("/dev/mapper/stash: f2fs\nSTASH\n"),
+        "{}",
+        auto_out
+    );
+    assert!(
+        auto_err.contains("launched backend native")
+            && auto_err.contains(
+                "auto backend: handing over to the appliance for: /dev/mapper/stash: f2fs"
+            )
+            && auto_err.contains("launched backend direct"),
+        "{}",
+        auto_err
+    );
 }
 
 /// The encryption calls one by one through guestfish: opening (wrong key, twice, a second

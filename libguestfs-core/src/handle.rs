@@ -373,6 +373,9 @@ impl Handle {
         };
         let result = f(backend);
         self.after_backend_call();
+        if result.is_ok() && crate::library::launch::OPENING_CALLS.contains(&action.name) {
+            self.hand_over_if_needed()?;
+        }
         result
     }
 

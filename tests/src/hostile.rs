@@ -1089,11 +1089,24 @@ pub fn luks_guest_with(work: &Path, out: &Path, luks_opts: &[&str], luks1: bool)
         ..Default::default()
     };
     let fs = make_ext(work, "vault", &spec, &tree);
+    luks_disk_of(work, &fs, out, luks_opts, luks1)
+}
+
+/// A disk whose one partition is the filesystem image `fs` (whole MiB) encrypted in place by
+/// cryptsetup with the passphrase `secret`.
+pub fn luks_disk_of(
+    work: &Path,
+    fs: &Path,
+    out: &Path,
+    luks_opts: &[&str],
+    luks1: bool,
+) -> PathBuf {
     let key = work.join("luks-passphrase");
     fs::write(&key, "secret").unwrap();
     // Room for the LUKS2 header, which goes in front of the (shifted) filesystem.
-    let f = fs::OpenOptions::new().write(true).open(&fs).unwrap();
-    f.set_len(24 << 20).unwrap();
+    let f = fs::OpenOptions::new().write(true).open(fs).unwrap();
+    let size_mib = (f.metadata().unwrap().len() >> 20) + 16;
+    f.set_len(size_mib << 20).unwrap();
     let st = Command::new("cryptsetup")
         .args([
             "reencrypt",
@@ -1106,19 +1119,19 @@ pub fn luks_guest_with(work: &Path, out: &Path, luks_opts: &[&str], luks1: bool)
         .args(luks_opts)
         .args(["-q", "--key-file"])
         .arg(&key)
-        .arg(&fs)
+        .arg(fs)
         .status()
         .expect("cryptsetup (scripts/install-deps.sh installs it)");
     assert!(st.success(), "cryptsetup reencrypt --encrypt failed");
     if luks1 {
         let st = Command::new("cryptsetup")
             .args(["convert", "--type", "luks1", "-q"])
-            .arg(&fs)
+            .arg(fs)
             .status()
             .expect("cryptsetup");
         assert!(st.success(), "cryptsetup convert --type luks1 failed");
     }
-    mbr_disk(&fs, out, 24)
+    mbr_disk(fs, out, size_mib)
 }
 
 /// A journal file made by systemd (from the core crate's test data), uncompressed with xz.

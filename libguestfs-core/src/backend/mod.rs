@@ -39,9 +39,10 @@ pub(crate) fn launch_backend(setting: &str, drives: &[Drive], events: &EventHub)
         "direct" => Ok(Chosen::Appliance),
         "auto" => {
             match native::NativeBackend::launch(drives, &mut log) {
-                Ok(b) => {
+                Ok(mut b) => {
                     let why = b.unsupported_content();
                     if why.is_empty() {
+                        b.hand_over_when_unsupported();
                         return Ok(Chosen::Running(Box::new(b)));
                     }
                     log(format!(
@@ -62,6 +63,26 @@ pub(crate) fn launch_backend(setting: &str, drives: &[Drive], events: &EventHub)
     }
 }
 
+/// What the appliance must repeat when the native backend, chosen by `auto`, hands the
+/// drives over to it: an encrypted volume it opened turned out to hold what it cannot read.
+#[derive(Debug, Clone)]
+pub struct HandOver {
+    /// What the native backend cannot read, for the debug message.
+    pub reasons: Vec<String>,
+    /// The volumes opened so far, in order, to open again in the appliance.
+    pub opened: Vec<OpenedVolume>,
+}
+
+/// One `cryptsetup_open` (or `luks_open`) the native backend made.
+#[derive(Debug, Clone)]
+pub struct OpenedVolume {
+    pub device: String,
+    pub key: String,
+    pub mapname: String,
+    pub crypttype: Option<String>,
+    pub readonly: bool,
+}
+
 /// A launched backend: every daemon call (the family traits of [`guestfs_protocol::calls`],
 /// each method defaulting to an ENOTSUP error), the argument checks, and its life cycle.
 pub trait Backend: guestfs_inspect::Guest + Send {
@@ -76,6 +97,12 @@ pub trait Backend: guestfs_inspect::Guest + Send {
     /// False once the backend has died (e.g. qemu exited): the handle then returns to CONFIG.
     fn is_alive(&mut self) -> bool {
         true
+    }
+    /// Once an encrypted volume is opened: whether the native backend, chosen by `auto`, must
+    /// hand over to the appliance because of what the volume holds. None for every other
+    /// backend, and once filesystems are mounted (mounts are not replayed).
+    fn hand_over(&self) -> Option<HandOver> {
+        None
     }
     /// The hypervisor's process id, for backends that run one.
     fn pid(&self) -> Option<u32> {

@@ -66,6 +66,7 @@ pub fn probe_other(dev: &dyn BlockDevice) -> Option<Probe> {
         .or_else(|| super::ntfs::probe(dev))
         .or_else(|| probe_squashfs(dev))
         .or_else(|| probe_btrfs(dev))
+        .or_else(|| probe_unread(dev))
 }
 
 const MD_SB_MAGIC: u32 = 0xa92b_4efc;
@@ -503,6 +504,28 @@ fn probe_btrfs(dev: &dyn BlockDevice) -> Option<Probe> {
         String::new()
     };
     probe("btrfs", label, uuid_string(&sb[32..48]))
+}
+
+/// Filesystems the native backend does not read, recognised by their magic so that `auto`
+/// leaves them to the appliance (whose blkid also gives their label and UUID) rather than
+/// listing them as `unknown`.
+fn probe_unread(dev: &dyn BlockDevice) -> Option<Probe> {
+    const MAGICS: [(&str, u64, &[u8]); 7] = [
+        ("exfat", 3, b"EXFAT   "),
+        ("f2fs", 1024, b"\x10\x20\xf5\xf2"),
+        ("jfs", 32768, b"JFS1"),
+        ("hfsplus", 1024, b"H+"),
+        ("reiserfs", 65536 + 52, b"ReIsErFs"),
+        ("reiserfs", 65536 + 52, b"ReIsEr2Fs"),
+        ("reiserfs", 65536 + 52, b"ReIsEr3Fs"),
+    ];
+    MAGICS.iter().find_map(|&(fs_type, off, magic)| {
+        let found = read_in_range(dev, off, magic.len())?;
+        (found == magic).then(|| Probe {
+            fs_type: fs_type.into(),
+            ..Default::default()
+        })
+    })
 }
 
 #[cfg(test)]

@@ -10,8 +10,12 @@ use crate::error::{Error, Result};
 use crate::events::EventKind;
 use crate::handle::{Handle, State};
 use crate::library::disk::{local_virtual_size, write_overlay};
-use guestfs_protocol::calls::DiskCreateOpts;
+use guestfs_protocol::calls::{CryptsetupOpenOpts, DiskCreateOpts};
 use std::time::{Duration, Instant};
+
+/// The calls that open an encrypted volume: after them, the native backend chosen by `auto`
+/// may hand over to the appliance (see [`Backend::hand_over`]).
+pub(crate) const OPENING_CALLS: [&str; 3] = ["cryptsetup_open", "luks_open", "luks_open_ro"];
 
 /// Launches slower than this report their progress (in twelfths), as libguestfs does.
 const SLOW_LAUNCH: Duration = Duration::from_secs(5);
@@ -72,20 +76,60 @@ impl Handle {
     fn launch_chosen(&mut self, setting: &str, started: Instant) -> Result<Box<dyn Backend>> {
         match launch_backend(setting, &self.drives, &self.events)? {
             Chosen::Running(b) => Ok(b),
-            Chosen::Appliance => {
-                let drives = self.appliance_drives()?;
-                self.launch_progress(started, 3);
-                let cfg = LaunchConfig {
-                    drives,
-                    settings: &self.settings,
-                    verbose: self.events.verbose(),
-                    cachedir: self.settings.cachedir(),
-                    sockdir: self.settings.sockdir(),
-                    events: &self.events,
-                };
-                appliance::launch_direct(cfg).map(|b| Box::new(b) as Box<dyn Backend>)
+            Chosen::Appliance => self.launch_appliance(started),
+        }
+    }
+
+    fn launch_appliance(&mut self, started: Instant) -> Result<Box<dyn Backend>> {
+        let drives = self.appliance_drives()?;
+        self.launch_progress(started, 3);
+        let cfg = LaunchConfig {
+            drives,
+            settings: &self.settings,
+            verbose: self.events.verbose(),
+            cachedir: self.settings.cachedir(),
+            sockdir: self.settings.sockdir(),
+            events: &self.events,
+        };
+        appliance::launch_direct(cfg).map(|b| Box::new(b) as Box<dyn Backend>)
+    }
+
+    /// After an encrypted volume was opened: when the native backend chosen by `auto` cannot
+    /// read what it holds, the appliance takes the drives over and opens the same volumes.
+    pub(crate) fn hand_over_if_needed(&mut self) -> Result<()> {
+        let Some(hand_over) = self.backend.as_ref().and_then(|b| b.hand_over()) else {
+            return Ok(());
+        };
+        self.events.debug(&format!(
+            "auto backend: handing over to the appliance for: {}",
+            hand_over.reasons.join(", ")
+        ));
+        if let Some(mut native) = self.backend.take() {
+            native.shutdown()?;
+        }
+        let mut appliance = match self.launch_appliance(Instant::now()) {
+            Ok(b) => b,
+            Err(e) => {
+                self.forget_launch();
+                return Err(e);
+            }
+        };
+        self.events
+            .debug(&format!("launched backend {}", appliance.name()));
+        let mut replayed = Ok(());
+        for v in &hand_over.opened {
+            let opts = CryptsetupOpenOpts {
+                readonly: Some(v.readonly),
+                crypttype: v.crypttype.clone(),
+            };
+            replayed = appliance.cryptsetup_open(&v.device, &v.key, &v.mapname, &opts);
+            if replayed.is_err() {
+                break;
             }
         }
+        self.backend = Some(appliance);
+        self.after_backend_call();
+        replayed
     }
 
     /// The launch's progress in twelfths, sent only once a launch is slow.

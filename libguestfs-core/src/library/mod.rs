@@ -16,7 +16,7 @@ pub(crate) mod handle;
 mod hivex;
 mod inspection;
 mod journal;
-mod launch;
+pub(crate) mod launch;
 mod ll;
 mod mountable;
 mod tar_out;

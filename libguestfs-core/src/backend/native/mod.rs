@@ -66,6 +66,11 @@ const ACCEPTED_MOUNT_OPTIONS: &[&str] = &[
 pub struct NativeBackend {
     devices: Devices,
     mounts: MountTable,
+    /// Set when `auto` chose this backend: an opened volume holding what it cannot read
+    /// then makes it hand over to the appliance (see [`Backend::hand_over`]).
+    hands_over: bool,
+    /// The encrypted volumes opened, for the appliance to open again on a hand-over.
+    opened: Vec<crate::backend::OpenedVolume>,
 }
 
 impl NativeBackend {
@@ -75,7 +80,15 @@ impl NativeBackend {
         Ok(NativeBackend {
             devices,
             mounts: MountTable::default(),
+            hands_over: false,
+            opened: Vec::new(),
         })
+    }
+
+    /// `auto` chose this backend: it hands over to the appliance when an encrypted volume
+    /// turns out to hold what it cannot read.
+    pub fn hand_over_when_unsupported(&mut self) {
+        self.hands_over = true;
     }
 
     /// True when every filesystem on the drives can be read natively; the `auto` backend uses
@@ -89,16 +102,14 @@ impl NativeBackend {
             }
             let t = node.vfs_type();
             if t == "crypto_LUKS" {
-                // What a LUKS volume holds is known only once a tool has opened it with its
-                // key, after the backend was chosen, and the native backend cannot hand over
-                // to the appliance then: a volume holding btrfs would not be readable. So
-                // `auto` leaves every LUKS volume to the appliance, saying why; the native
-                // backend opens them when asked for by name (LIBGUESTFS_BACKEND=native).
-                let reason = match node.device().map(|d| LuksVolume::read(d.as_ref())) {
-                    Ok(Err(e @ LuksError::Unsupported(_))) => e.to_string(),
-                    _ => "LUKS volume (what it holds is known only once it is opened)".into(),
-                };
-                why.push(format!("{}: {}", node.name, reason));
+                // What a LUKS volume holds is known only once a tool opens it with its key;
+                // the backend hands over to the appliance then if need be (`hand_over`).
+                // A volume it cannot open at all goes to the appliance now.
+                if let Ok(Err(e @ LuksError::Unsupported(_))) =
+                    node.device().map(|d| LuksVolume::read(d.as_ref()))
+                {
+                    why.push(format!("{}: {}", node.name, e));
+                }
                 continue;
             }
             if t == "linux_raid_member" {
@@ -302,6 +313,17 @@ impl ArgChecks for NativeBackend {
 impl Backend for NativeBackend {
     fn name(&self) -> &str {
         "native"
+    }
+
+    fn hand_over(&self) -> Option<crate::backend::HandOver> {
+        if !self.hands_over || !self.mounts.mounts().is_empty() {
+            return None;
+        }
+        let reasons = self.unsupported_content();
+        (!reasons.is_empty()).then(|| crate::backend::HandOver {
+            reasons,
+            opened: self.opened.clone(),
+        })
     }
 
     fn shutdown(&mut self) -> Result<()> {

@@ -12,14 +12,15 @@ impl NativeBackend {
         device: &str,
         key: &str,
         mapname: &str,
-        crypttype: Option<&str>,
+        crypttype_arg: Option<&str>,
+        readonly: bool,
     ) -> Result<()> {
         let node = self.device_arg("cryptsetup_open", device)?;
         let mapper = format!("/dev/mapper/{}", mapname);
         if mapname == "control" || self.devices.find(&mapper).is_some() {
             return Err(Error::msg(format!("{}: device already exists", mapper)));
         }
-        let crypttype = match crypttype {
+        let crypttype = match crypttype_arg {
             Some(t) => t.to_string(),
             None => match node.vfs_type() {
                 "crypto_LUKS" => "luks".to_string(),
@@ -73,7 +74,15 @@ impl NativeBackend {
         };
         let source = node.name.clone();
         self.devices
-            .add_mapper(mapname, &source, plain, sector_size)
+            .add_mapper(mapname, &source, plain, sector_size)?;
+        self.opened.push(crate::backend::OpenedVolume {
+            device: device.to_string(),
+            key: key.to_string(),
+            mapname: mapname.to_string(),
+            crypttype: crypttype_arg.map(str::to_string),
+            readonly,
+        });
+        Ok(())
     }
 
     fn cryptsetup_close_mapper(&mut self, device: &str) -> Result<()> {
@@ -108,6 +117,7 @@ impl NativeBackend {
             ));
         }
         self.devices.remove_mapper(device);
+        self.opened.retain(|v| v.mapname != mapname);
         Ok(())
     }
 }
@@ -140,15 +150,16 @@ impl api::Encryption for NativeBackend {
         mapname: &str,
         opts: &CryptsetupOpenOpts,
     ) -> Result<()> {
-        self.cryptsetup_open_luks(device, key, mapname, opts.crypttype.as_deref())
+        let readonly = opts.readonly.unwrap_or(false);
+        self.cryptsetup_open_luks(device, key, mapname, opts.crypttype.as_deref(), readonly)
     }
 
     fn luks_open(&mut self, device: &str, key: &str, mapname: &str) -> Result<()> {
-        self.cryptsetup_open_luks(device, key, mapname, Some("luks"))
+        self.cryptsetup_open_luks(device, key, mapname, Some("luks"), false)
     }
 
     fn luks_open_ro(&mut self, device: &str, key: &str, mapname: &str) -> Result<()> {
-        self.cryptsetup_open_luks(device, key, mapname, Some("luks"))
+        self.cryptsetup_open_luks(device, key, mapname, Some("luks"), true)
     }
 
     fn cryptsetup_close(&mut self, device: &str) -> Result<()> {
