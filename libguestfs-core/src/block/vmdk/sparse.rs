@@ -374,3 +374,58 @@ impl BlockMap for WithParent<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::check_range;
+
+    struct Mem(Vec<u8>);
+    impl BlockDevice for Mem {
+        fn size(&self) -> u64 {
+            self.0.len() as u64
+        }
+        fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+            check_range(self.size(), offset, buf.len())?;
+            let o = offset as usize;
+            buf.copy_from_slice(&self.0[o..o + buf.len()]);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_header_cut_short_reads_as_zeros_as_in_qemu() {
+        let h = Header::parse_head(b"KDMV\x03\x00");
+        assert_eq!(h.version, 3);
+        assert_eq!((h.flags, h.capacity, h.gd_offset, h.compression), (0, 0, 0, 0));
+    }
+
+    /// A stream-optimized extent whose only grain starts 8 bytes before the end of the file:
+    /// its marker (12 bytes) is cut, which is named, not read as a size of 0.
+    #[test]
+    fn a_grain_marker_past_the_end_of_the_file_is_named() {
+        let mut img = vec![0u8; 6 * 512 + 8];
+        img[..4].copy_from_slice(super::super::SPARSE_MAGIC);
+        img[4..8].copy_from_slice(&3u32.to_le_bytes()); // version
+        img[8..12].copy_from_slice(&FLAG_MARKER.to_le_bytes());
+        img[12..20].copy_from_slice(&128u64.to_le_bytes()); // capacity (sectors)
+        img[20..28].copy_from_slice(&128u64.to_le_bytes()); // granularity
+        img[44..48].copy_from_slice(&MAX_GTES.to_le_bytes());
+        img[56..64].copy_from_slice(&1u64.to_le_bytes()); // grain directory at sector 1
+        img[64..72].copy_from_slice(&3u64.to_le_bytes()); // grain offset
+        img[77..79].copy_from_slice(&COMPRESSION_DEFLATE.to_le_bytes());
+        img[512..516].copy_from_slice(&2u32.to_le_bytes()); // grain table at sector 2
+        img[1024..1028].copy_from_slice(&6u32.to_le_bytes()); // grain 0 at sector 6
+        let head = img.clone();
+        let file: Device = Arc::new(Mem(img));
+        let extent = SparseExtent::open(file, "t.vmdk", &head).unwrap();
+        let mut buf = [0u8; 512];
+        let err = extent.read(&mut buf, 0, 0, None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("compressed grain at 0xc00 has its marker past the end of the file"),
+            "{}",
+            err
+        );
+    }
+}
