@@ -200,7 +200,11 @@ fn current_header(source: &dyn BlockDevice, name: &str) -> Result<([u8; 16], u64
         return Err(corrupt(name, "no valid header"));
     };
     let h = Fixed::from(&*h);
-    Ok((h.array::<48, 16>(), h.le64::<72>(), u64::from(h.le32::<68>())))
+    Ok((
+        h.array::<48, 16>(),
+        h.le64::<72>(),
+        u64::from(h.le32::<68>()),
+    ))
 }
 
 /// Whether the log holds an entry of the current log GUID: one qemu would replay.
@@ -225,12 +229,8 @@ fn log_needs_replay(source: &dyn BlockDevice, log_guid: &[u8; 16], offset: u64, 
 
 /// The BAT and metadata regions: (offset, length) each.
 fn regions(source: &dyn BlockDevice, name: &str) -> Result<((u64, u64), (u64, u64))> {
-    let t = read_fixed_in_file::<REGION_TABLE_LEN>(
-        source,
-        name,
-        "region table",
-        REGION_TABLE_OFFSET,
-    )?;
+    let t =
+        read_fixed_in_file::<REGION_TABLE_LEN>(source, name, "region table", REGION_TABLE_OFFSET)?;
     if &t[..4] != b"regi" || !checksum_ok(&t) {
         return Err(corrupt(name, "invalid region table"));
     }
@@ -245,7 +245,12 @@ fn regions(source: &dyn BlockDevice, name: &str) -> Result<((u64, u64), (u64, u6
     for i in 0..count as usize {
         // count <= 2047: the entries fill at most the table.
         let e = Fixed::<TABLE_ENTRY_LEN>::at(&*t, REGION_TABLE_HEADER_LEN + i * TABLE_ENTRY_LEN)
-            .ok_or_else(|| corrupt(name, format_args!("region table entry {} past the table", i)))?;
+            .ok_or_else(|| {
+                corrupt(
+                    name,
+                    format_args!("region table entry {} past the table", i),
+                )
+            })?;
         let region = (e.le64::<16>(), u64::from(e.le32::<24>()));
         let kind = e.array::<0, 16>();
         let slot = if kind == BAT_GUID {
@@ -287,11 +292,8 @@ fn metadata(source: &dyn BlockDevice, name: &str, offset: u64) -> Result<(u64, u
     ];
     let mut items: [Option<u64>; 6] = [None; 6];
     for i in 0..count {
-        let e = Fixed::<TABLE_ENTRY_LEN>::at(
-            &*t,
-            METADATA_TABLE_HEADER_LEN + i * TABLE_ENTRY_LEN,
-        )
-        .ok_or_else(|| corrupt(name, format_args!("metadata entry {} past the table", i)))?;
+        let e = Fixed::<TABLE_ENTRY_LEN>::at(&*t, METADATA_TABLE_HEADER_LEN + i * TABLE_ENTRY_LEN)
+            .ok_or_else(|| corrupt(name, format_args!("metadata entry {} past the table", i)))?;
         let kind = e.array::<0, 16>();
         match known.iter().position(|g| *g == kind) {
             Some(k) if items[k].is_some() => {

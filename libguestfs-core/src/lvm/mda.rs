@@ -108,8 +108,7 @@ pub fn parse_mda_header(buf: &[u8], start: u64) -> Result<MdaHeader> {
         });
     }
     // An ignored area records the flag in slot 0 even when it has no offset.
-    if raw_locns.is_empty() && header.le32::<{ RAW_LOCNS_OFFSET + 20 }>() & RAW_LOCN_IGNORED != 0
-    {
+    if raw_locns.is_empty() && header.le32::<{ RAW_LOCNS_OFFSET + 20 }>() & RAW_LOCN_IGNORED != 0 {
         raw_locns.push(RawLocn {
             offset: 0,
             size: 0,

@@ -397,7 +397,10 @@ mod tests {
     fn a_header_cut_short_reads_as_zeros_as_in_qemu() {
         let h = Header::parse_head(b"KDMV\x03\x00");
         assert_eq!(h.version, 3);
-        assert_eq!((h.flags, h.capacity, h.gd_offset, h.compression), (0, 0, 0, 0));
+        assert_eq!(
+            (h.flags, h.capacity, h.gd_offset, h.compression),
+            (0, 0, 0, 0)
+        );
     }
 
     /// A stream-optimized extent whose only grain starts 8 bytes before the end of the file:
