@@ -4,7 +4,7 @@
 //! is what is left. An empty file is raw. libguestfs 1.48 leaves the guess to qemu, so the
 //! same rules here name the same format, before qemu is started or without it.
 
-use crate::bytes::{be16, be32, le32};
+use crate::bytes::Fixed;
 use crate::error::{Error, Result};
 use std::io::Read;
 use std::path::Path;
@@ -36,7 +36,7 @@ const PROBES: &[Probe] = &[
     },
     Probe {
         format: "vdi",
-        score: |b, _| (le32(b, 64) == 0xbeda_107f) as u32 * 100,
+        score: |b, _| (Fixed::from(b).le32::<64>() == 0xbeda_107f) as u32 * 100,
     },
     Probe {
         format: "vpc",
@@ -54,7 +54,7 @@ const PROBES: &[Probe] = &[
         format: "parallels",
         score: |b, _| {
             ((b.starts_with(b"WithoutFreeSpace") || b.starts_with(b"WithouFreSpacExt"))
-                && le32(b, 16) == 2) as u32
+                && Fixed::from(b).le32::<16>() == 2) as u32
                 * 100
         },
     },
@@ -79,13 +79,16 @@ const PROBES: &[Probe] = &[
     Probe {
         // LUKS version 1 only: qemu's luks driver does not read LUKS2.
         format: "luks",
-        score: |b, _| (b.starts_with(b"LUKS\xba\xbe") && be16(b, 6) == 1) as u32 * 100,
+        score: |b, _| {
+            (b.starts_with(b"LUKS\xba\xbe") && Fixed::from(b).be16::<6>() == 1) as u32 * 100
+        },
     },
 ];
 
 /// The version of a qcow or qcow2 header (they share the magic).
-fn qcow_version(b: &[u8]) -> Option<u32> {
-    b.starts_with(&super::qcow2::MAGIC).then(|| be32(b, 4))
+fn qcow_version(b: &[u8; PROBE_LEN]) -> Option<u32> {
+    b.starts_with(&super::qcow2::MAGIC)
+        .then(|| Fixed::from(b).be32::<4>())
 }
 
 /// A VMDK: a sparse extent's magic (`KDMV`, or `COWD` for version 3), or a text descriptor
@@ -133,12 +136,12 @@ fn vmdk_score(b: &[u8]) -> u32 {
 
 /// A growing Bochs image (its header: magic[32], type[16], subtype[16], version), the C
 /// strings compared as `strcmp` does.
-fn bochs_score(b: &[u8]) -> u32 {
+fn bochs_score(b: &[u8; PROBE_LEN]) -> u32 {
     let cstr = |at: usize, len: usize| {
         let f = &b[at..at + len];
         &f[..f.iter().position(|&c| c == 0).unwrap_or(len)]
     };
-    let version = le32(b, 64);
+    let version = Fixed::from(b).le32::<64>();
     (cstr(0, 32) == b"Bochs Virtual HD Image"
         && cstr(32, 16) == b"Redolog"
         && cstr(48, 16) == b"Growing"

@@ -7,7 +7,7 @@
 
 use super::mapped::{self, BlockMap, Piece};
 use super::{read_or_zero, BlockDevice, Device};
-use crate::bytes::{le32, le64};
+use crate::bytes::Fixed;
 use crate::error::{Error, Result};
 use std::io;
 
@@ -52,18 +52,19 @@ pub fn open_source(source: Device, name: &str) -> Result<VdiImage> {
     source
         .read_exact_at(&mut h, 0)
         .map_err(|e| Error::from(e).context(name))?;
-    if le32(&h, 64) != SIGNATURE {
+    let fields = Fixed::from(&h);
+    if fields.le32::<64>() != SIGNATURE {
         return Err(corrupt(name, "no VDI signature"));
     }
-    let version = le32(&h, 68);
-    let offset_bmap = u64::from(le32(&h, 340));
-    let offset_data = u64::from(le32(&h, 344));
-    let sector_size = le32(&h, 360);
-    let mut disk_size = le64(&h, 368);
-    let block_size = u64::from(le32(&h, 376));
-    let block_extra = le32(&h, 380);
-    let blocks = le32(&h, 384);
-    let (uuid_link, uuid_parent) = (&h[424..440], &h[440..456]);
+    let version = fields.le32::<68>();
+    let offset_bmap = u64::from(fields.le32::<340>());
+    let offset_data = u64::from(fields.le32::<344>());
+    let sector_size = fields.le32::<360>();
+    let mut disk_size = fields.le64::<368>();
+    let block_size = u64::from(fields.le32::<376>());
+    let block_extra = fields.le32::<380>();
+    let blocks = fields.le32::<384>();
+    let (uuid_link, uuid_parent) = (fields.array::<424, 16>(), fields.array::<440, 16>());
     // VBoxManage writes sizes that are not whole sectors; qemu rounds them up.
     disk_size = disk_size.div_ceil(SECTOR).saturating_mul(SECTOR);
     if version != VERSION_1_1 {

@@ -13,7 +13,7 @@
 
 use super::mapped::{self, BlockMap, Piece};
 use super::{read_or_zero, unsupported, BlockDevice, Device};
-use crate::bytes::{le16, le32, le64};
+use crate::bytes::Fixed;
 use crate::error::{Error, Result};
 use std::io;
 
@@ -30,6 +30,13 @@ const MAX_REGION_ENTRIES: u32 = 2047;
 const REGION_REQUIRED: u32 = 1;
 /// The metadata table: a 32-byte header and up to 2047 entries of 32 bytes, in 64 KiB.
 const METADATA_TABLE_LEN: usize = 64 * 1024;
+/// Region and metadata table entries are 32 bytes, after a 16-byte (region) or 32-byte
+/// (metadata) table header.
+const TABLE_ENTRY_LEN: usize = 32;
+const REGION_TABLE_HEADER_LEN: usize = 16;
+const METADATA_TABLE_HEADER_LEN: usize = 32;
+/// Where the header and the region table keep their CRC-32C.
+const CHECKSUM_OFFSET: usize = 4;
 const METADATA_REQUIRED: u32 = 4;
 const PARAMS_HAS_PARENT: u32 = 2;
 const LOG_ENTRY_SIGNATURE: &[u8; 4] = b"loge";
@@ -117,11 +124,28 @@ fn corrupt(name: &str, what: impl std::fmt::Display) -> Error {
     super::corrupt(name, "VHDX", what)
 }
 
-/// CRC-32C of `buf` with its 4-byte checksum field at `at` read as zero.
-fn checksum_ok(buf: &[u8], at: usize) -> bool {
-    let crc = crc32c::crc32c(&buf[..at]);
+/// CRC-32C of `buf` with its 4-byte checksum field (at `CHECKSUM_OFFSET`) read as zero.
+fn checksum_ok<const N: usize>(buf: &[u8; N]) -> bool {
+    // Reading the field checks, at compile time, that `buf` holds it.
+    let stored = Fixed::from(buf).le32::<CHECKSUM_OFFSET>();
+    let (head, rest) = buf.split_at(CHECKSUM_OFFSET);
+    let crc = crc32c::crc32c(head);
     let crc = crc32c::crc32c_append(crc, &[0; 4]);
-    crc32c::crc32c_append(crc, &buf[at + 4..]) == le32(buf, at)
+    crc32c::crc32c_append(crc, rest.get(4..).unwrap_or_default()) == stored
+}
+
+/// A structure of `N` bytes at `offset`, which must lie inside the file (on the heap: the
+/// tables are 64 KiB).
+fn read_fixed_in_file<const N: usize>(
+    source: &dyn BlockDevice,
+    name: &str,
+    what: &str,
+    offset: u64,
+) -> Result<Box<[u8; N]>> {
+    read_in_file(source, name, what, offset, N)?
+        .into_boxed_slice()
+        .try_into()
+        .map_err(|_| corrupt(name, format_args!("{} at {:#x} is short", what, offset)))
 }
 
 /// Reads `len` bytes at `offset`, which must lie inside the file.
@@ -150,16 +174,17 @@ fn read_in_file(
 
 /// The current header: (log GUID, log offset, log length).
 fn current_header(source: &dyn BlockDevice, name: &str) -> Result<([u8; 16], u64, u64)> {
-    let mut best: Option<(u64, Vec<u8>)> = None;
+    let mut best: Option<(u64, Box<[u8; HEADER_LEN]>)> = None;
     for at in HEADER_OFFSETS {
         // A header cut off by the end of the file is not valid (qemu reads zeros there).
-        let Ok(h) = read_in_file(source, name, "header", at, HEADER_LEN) else {
+        let Ok(h) = read_fixed_in_file::<HEADER_LEN>(source, name, "header", at) else {
             continue;
         };
-        if &h[..4] != b"head" || le16(&h, 66) != 1 || !checksum_ok(&h, 4) {
+        let fields = Fixed::from(&*h);
+        if &h[..4] != b"head" || fields.le16::<66>() != 1 || !checksum_ok(&h) {
             continue;
         }
-        let seq = le64(&h, 8);
+        let seq = fields.le64::<8>();
         match &best {
             Some((s, b)) if *s > seq || (*s == seq && *b == h) => {}
             Some((s, _)) if *s == seq => {
@@ -174,9 +199,12 @@ fn current_header(source: &dyn BlockDevice, name: &str) -> Result<([u8; 16], u64
     let Some((_, h)) = best else {
         return Err(corrupt(name, "no valid header"));
     };
-    let mut log_guid = [0u8; 16];
-    log_guid.copy_from_slice(&h[48..64]);
-    Ok((log_guid, le64(&h, 72), u64::from(le32(&h, 68))))
+    let h = Fixed::from(&*h);
+    Ok((
+        h.array::<48, 16>(),
+        h.le64::<72>(),
+        u64::from(h.le32::<68>()),
+    ))
 }
 
 /// Whether the log holds an entry of the current log GUID: one qemu would replay.
@@ -201,17 +229,12 @@ fn log_needs_replay(source: &dyn BlockDevice, log_guid: &[u8; 16], offset: u64, 
 
 /// The BAT and metadata regions: (offset, length) each.
 fn regions(source: &dyn BlockDevice, name: &str) -> Result<((u64, u64), (u64, u64))> {
-    let t = read_in_file(
-        source,
-        name,
-        "region table",
-        REGION_TABLE_OFFSET,
-        REGION_TABLE_LEN,
-    )?;
-    if &t[..4] != b"regi" || !checksum_ok(&t, 4) {
+    let t =
+        read_fixed_in_file::<REGION_TABLE_LEN>(source, name, "region table", REGION_TABLE_OFFSET)?;
+    if &t[..4] != b"regi" || !checksum_ok(&t) {
         return Err(corrupt(name, "invalid region table"));
     }
-    let count = le32(&t, 8);
+    let count = Fixed::from(&*t).le32::<8>();
     if count > MAX_REGION_ENTRIES {
         return Err(corrupt(
             name,
@@ -220,13 +243,21 @@ fn regions(source: &dyn BlockDevice, name: &str) -> Result<((u64, u64), (u64, u6
     }
     let (mut bat, mut metadata) = (None, None);
     for i in 0..count as usize {
-        let e = &t[16 + i * 32..16 + (i + 1) * 32];
-        let region = (le64(e, 16), u64::from(le32(e, 24)));
-        let slot = if e[..16] == BAT_GUID {
+        // count <= 2047: the entries fill at most the table.
+        let e = Fixed::<TABLE_ENTRY_LEN>::at(&*t, REGION_TABLE_HEADER_LEN + i * TABLE_ENTRY_LEN)
+            .ok_or_else(|| {
+                corrupt(
+                    name,
+                    format_args!("region table entry {} past the table", i),
+                )
+            })?;
+        let region = (e.le64::<16>(), u64::from(e.le32::<24>()));
+        let kind = e.array::<0, 16>();
+        let slot = if kind == BAT_GUID {
             &mut bat
-        } else if e[..16] == METADATA_GUID {
+        } else if kind == METADATA_GUID {
             &mut metadata
-        } else if le32(e, 28) & REGION_REQUIRED != 0 {
+        } else if e.le32::<28>() & REGION_REQUIRED != 0 {
             return Err(unsupported(name, "a required region of an unknown kind"));
         } else {
             continue;
@@ -243,12 +274,12 @@ fn regions(source: &dyn BlockDevice, name: &str) -> Result<((u64, u64), (u64, u6
 
 /// (block size, disk size) from the metadata region at `offset`.
 fn metadata(source: &dyn BlockDevice, name: &str, offset: u64) -> Result<(u64, u64)> {
-    let t = read_in_file(source, name, "metadata table", offset, METADATA_TABLE_LEN)?;
+    let t = read_fixed_in_file::<METADATA_TABLE_LEN>(source, name, "metadata table", offset)?;
     if &t[..8] != b"metadata" {
         return Err(corrupt(name, "invalid metadata table"));
     }
-    let count = usize::from(le16(&t, 10));
-    if count * 32 > METADATA_TABLE_LEN - 32 {
+    let count = usize::from(Fixed::from(&*t).le16::<10>());
+    if count * TABLE_ENTRY_LEN > METADATA_TABLE_LEN - METADATA_TABLE_HEADER_LEN {
         return Err(corrupt(name, format_args!("{} metadata entries", count)));
     }
     let known = [
@@ -261,13 +292,15 @@ fn metadata(source: &dyn BlockDevice, name: &str, offset: u64) -> Result<(u64, u
     ];
     let mut items: [Option<u64>; 6] = [None; 6];
     for i in 0..count {
-        let e = &t[32 + i * 32..64 + i * 32];
-        match known.iter().position(|g| g[..] == e[..16]) {
+        let e = Fixed::<TABLE_ENTRY_LEN>::at(&*t, METADATA_TABLE_HEADER_LEN + i * TABLE_ENTRY_LEN)
+            .ok_or_else(|| corrupt(name, format_args!("metadata entry {} past the table", i)))?;
+        let kind = e.array::<0, 16>();
+        match known.iter().position(|g| *g == kind) {
             Some(k) if items[k].is_some() => {
                 return Err(corrupt(name, "a metadata item listed twice"))
             }
-            Some(k) => items[k] = Some(offset + u64::from(le32(e, 16))),
-            None if le32(e, 24) & METADATA_REQUIRED != 0 => {
+            Some(k) => items[k] = Some(offset + u64::from(e.le32::<16>())),
+            None if e.le32::<24>() & METADATA_REQUIRED != 0 => {
                 return Err(unsupported(
                     name,
                     "a required metadata item of an unknown kind",
@@ -282,13 +315,14 @@ fn metadata(source: &dyn BlockDevice, name: &str, offset: u64) -> Result<(u64, u
     let [Some(params), Some(disk_size), Some(_), Some(logical), Some(_), _] = items else {
         return Err(unsupported(name, "a required metadata item is missing"));
     };
-    let params = read_in_file(source, name, "file parameters", params, 8)?;
-    if le32(&params, 4) & PARAMS_HAS_PARENT != 0 {
+    let params = read_fixed_in_file::<8>(source, name, "file parameters", params)?;
+    let params = Fixed::from(&*params);
+    if params.le32::<4>() & PARAMS_HAS_PARENT != 0 {
         return Err(unsupported(name, "differencing VHDX image"));
     }
-    let block_size = u64::from(le32(&params, 0));
-    let disk_size = le64(&read_in_file(source, name, "disk size", disk_size, 8)?, 0);
-    let logical = le32(&read_in_file(source, name, "sector size", logical, 4)?, 0);
+    let block_size = u64::from(params.le32::<0>());
+    let disk_size = u64::from_le_bytes(*read_fixed_in_file(source, name, "disk size", disk_size)?);
+    let logical = u32::from_le_bytes(*read_fixed_in_file(source, name, "sector size", logical)?);
     if !(BLOCK_SIZE_MIN..=BLOCK_SIZE_MAX).contains(&block_size) || !block_size.is_power_of_two() {
         return Err(corrupt(name, format_args!("block size {}", block_size)));
     }

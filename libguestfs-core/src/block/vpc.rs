@@ -14,13 +14,15 @@
 
 use super::mapped::{self, BlockMap, Piece};
 use super::{read_or_zero, BlockDevice, Device};
-use crate::bytes::{be16, be32, be64};
+use crate::bytes::Fixed;
 use crate::error::{Error, Result};
 use std::io;
 
 /// The cookie at the start of every footer.
 pub const COOKIE: &[u8; 8] = b"conectix";
 const FOOTER_LEN: u64 = 512;
+/// The fields of the dynamic disk header the reader uses (it is 1024 bytes).
+const DYNAMIC_HEADER_FIELDS: usize = 40;
 const SECTOR: u64 = 512;
 const TYPE_FIXED: u32 = 2;
 /// The largest disk, 2040 GiB.
@@ -53,7 +55,7 @@ fn invalid(name: &str, what: impl std::fmt::Display) -> Error {
 }
 
 /// One's complement of the byte sum, the checksum field read as zero.
-fn checksum(footer: &[u8]) -> u32 {
+fn checksum(footer: &[u8; FOOTER_LEN as usize]) -> u32 {
     let sum = footer
         .iter()
         .enumerate()
@@ -63,13 +65,14 @@ fn checksum(footer: &[u8]) -> u32 {
 }
 
 /// The disk size in sectors, as qemu computes it from a footer.
-fn total_sectors(footer: &[u8]) -> u64 {
-    let chs = u64::from(be16(footer, 56)) * u64::from(footer[58]) * u64::from(footer[59]);
+fn total_sectors(footer: &[u8; FOOTER_LEN as usize]) -> u64 {
+    let f = Fixed::from(footer);
+    let chs = u64::from(f.be16::<56>()) * u64::from(f.u8::<58>()) * u64::from(f.u8::<59>());
     // Virtual PC and qemu before 2.6 size the disk by its geometry; everyone else (Hyper-V,
     // disk2vhd, XenServer, Azure, current qemu writing "qem2") by the current size.
     let uses_chs = matches!(&footer[28..32], b"vpc " | b"qemu");
     if !uses_chs || chs == MAX_GEOMETRY {
-        be64(footer, 48) / SECTOR
+        f.be64::<48>() / SECTOR
     } else {
         chs
     }
@@ -90,12 +93,13 @@ pub fn open_source(source: Device, name: &str) -> Result<VpcImage> {
         source
             .read_exact_at(&mut footer, file_size - FOOTER_LEN)
             .map_err(io_err)?;
-        if &footer[..8] != COOKIE || be32(&footer, 60) != TYPE_FIXED {
+        if &footer[..8] != COOKIE || Fixed::from(&footer).be32::<60>() != TYPE_FIXED {
             return Err(invalid(name, "no VHD footer"));
         }
         fixed = true;
     }
-    if checksum(&footer) != be32(&footer, 64) {
+    let fields = Fixed::from(&footer);
+    if checksum(&footer) != fields.be32::<64>() {
         return Err(invalid(name, "incorrect footer checksum"));
     }
     let sectors = total_sectors(&footer);
@@ -114,8 +118,8 @@ pub fn open_source(source: Device, name: &str) -> Result<VpcImage> {
         });
     }
 
-    let header_at = be64(&footer, 16);
-    let mut header = [0u8; 40];
+    let header_at = fields.be64::<16>();
+    let mut header = [0u8; DYNAMIC_HEADER_FIELDS];
     if header_at
         .checked_add(header.len() as u64)
         .is_none_or(|end| end > file_size)
@@ -134,9 +138,10 @@ pub fn open_source(source: Device, name: &str) -> Result<VpcImage> {
     if &header[..8] != b"cxsparse" {
         return Err(invalid(name, "no dynamic disk header"));
     }
-    let bat_offset = be64(&header, 16);
-    let entries = u64::from(be32(&header, 28));
-    let block_size = u64::from(be32(&header, 32));
+    let dynamic = Fixed::from(&header);
+    let bat_offset = dynamic.be64::<16>();
+    let entries = u64::from(dynamic.be32::<28>());
+    let block_size = u64::from(dynamic.be32::<32>());
     if !block_size.is_power_of_two() || block_size < SECTOR {
         return Err(invalid(name, format_args!("block size {}", block_size)));
     }

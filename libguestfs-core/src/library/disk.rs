@@ -315,12 +315,14 @@ pub(crate) fn local_virtual_size(file: &Path, format: &str) -> Option<u64> {
     match format {
         "raw" => f.seek(SeekFrom::End(0)).ok(),
         "qcow2" => {
+            // The header up to the virtual size.
             let mut header = [0u8; 32];
             f.read_exact(&mut header).ok()?;
-            if header[..4] != *b"QFI\xfb" {
+            let fields = crate::bytes::Fixed::from(&header);
+            if fields.array::<0, 4>() != *b"QFI\xfb" {
                 return None;
             }
-            Some(u64::from_be_bytes(header[24..32].try_into().ok()?))
+            Some(fields.be64::<24>())
         }
         _ => None,
     }
@@ -359,42 +361,43 @@ pub(crate) fn write_overlay(
     }
 
     let mut header = Vec::with_capacity(CLUSTER as usize);
-    let be32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&x.to_be_bytes());
-    let be64 = |v: &mut Vec<u8>, x: u64| v.extend_from_slice(&x.to_be_bytes());
+    // Writers (appending big-endian fields), not readers.
+    let put_be32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&x.to_be_bytes());
+    let put_be64 = |v: &mut Vec<u8>, x: u64| v.extend_from_slice(&x.to_be_bytes());
     let mut extensions = Vec::new();
-    be32(&mut extensions, BACKING_FORMAT_EXTENSION);
-    be32(&mut extensions, backing_format.len() as u32);
+    put_be32(&mut extensions, BACKING_FORMAT_EXTENSION);
+    put_be32(&mut extensions, backing_format.len() as u32);
     extensions.extend_from_slice(backing_format.as_bytes());
     extensions.resize(extensions.len().next_multiple_of(8), 0);
-    be32(&mut extensions, 0); // end of the extensions
-    be32(&mut extensions, 0);
+    put_be32(&mut extensions, 0); // end of the extensions
+    put_be32(&mut extensions, 0);
     let backing_offset = (HEADER_LENGTH + extensions.len()) as u64;
 
     header.extend_from_slice(b"QFI\xfb");
-    be32(&mut header, 3); // version
-    be64(&mut header, backing_offset);
-    be32(&mut header, backing.len() as u32);
-    be32(&mut header, CLUSTER_BITS);
-    be64(&mut header, size);
-    be32(&mut header, 0); // no encryption
-    be32(&mut header, l1_size as u32);
-    be64(&mut header, l1_table);
-    be64(&mut header, refcount_table);
-    be32(&mut header, 1); // refcount table clusters
-    be32(&mut header, 0); // snapshots
-    be64(&mut header, 0);
-    be64(&mut header, 0); // incompatible features
-    be64(&mut header, 0); // compatible features
-    be64(&mut header, 0); // autoclear features
-    be32(&mut header, 4); // 16-bit refcounts
-    be32(&mut header, HEADER_LENGTH as u32);
+    put_be32(&mut header, 3); // version
+    put_be64(&mut header, backing_offset);
+    put_be32(&mut header, backing.len() as u32);
+    put_be32(&mut header, CLUSTER_BITS);
+    put_be64(&mut header, size);
+    put_be32(&mut header, 0); // no encryption
+    put_be32(&mut header, l1_size as u32);
+    put_be64(&mut header, l1_table);
+    put_be64(&mut header, refcount_table);
+    put_be32(&mut header, 1); // refcount table clusters
+    put_be32(&mut header, 0); // snapshots
+    put_be64(&mut header, 0);
+    put_be64(&mut header, 0); // incompatible features
+    put_be64(&mut header, 0); // compatible features
+    put_be64(&mut header, 0); // autoclear features
+    put_be32(&mut header, 4); // 16-bit refcounts
+    put_be32(&mut header, HEADER_LENGTH as u32);
     debug_assert_eq!(header.len(), HEADER_LENGTH);
     header.extend_from_slice(&extensions);
     header.extend_from_slice(backing.as_bytes());
     header.resize(CLUSTER as usize, 0);
 
     let mut table = Vec::with_capacity(CLUSTER as usize);
-    be64(&mut table, refcount_block);
+    put_be64(&mut table, refcount_block);
     table.resize(CLUSTER as usize, 0);
 
     let mut refcounts = Vec::with_capacity(CLUSTER as usize);

@@ -4,6 +4,7 @@
 //! `pv_header_extension`.
 
 use crate::block::BlockDevice;
+use crate::bytes::{try_le32, try_le64, Fixed};
 use crate::error::{Error, Result};
 
 /// LVM's unit for on-disk offsets in the label and metadata: 512 bytes, whatever the device's
@@ -71,18 +72,6 @@ pub struct PvLabel {
     pub ext_flags: u32,
 }
 
-fn le32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-fn le64(b: &[u8], at: usize) -> Option<u64> {
-    let s = b.get(at..at.checked_add(8)?)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(s);
-    Some(u64::from_le_bytes(a))
-}
-
 /// Whether `c` may appear in an LVM UUID.
 fn is_uuid_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'!' || c == b'#'
@@ -122,8 +111,8 @@ pub fn dash_uuid(raw: &str) -> String {
 fn parse_locn_list(sector: &[u8], pos: &mut usize) -> Option<Vec<DiskLocn>> {
     let mut list = Vec::new();
     loop {
-        let offset = le64(sector, *pos)?;
-        let size = le64(sector, pos.checked_add(8)?)?;
+        let offset = try_le64(sector, *pos)?;
+        let size = try_le64(sector, pos.checked_add(8)?)?;
         *pos = pos.checked_add(16)?;
         if offset == 0 {
             return Some(list);
@@ -136,16 +125,17 @@ fn parse_locn_list(sector: &[u8], pos: &mut usize) -> Option<Vec<DiskLocn>> {
 /// Ok(None): no "LABELONE" there. Err: a label that LVM would reject (wrong CRC, wrong sector
 /// number, unknown type, malformed PV header).
 pub fn parse_label_sector(sector: &[u8], sector_no: u64) -> Result<Option<PvLabel>> {
-    if sector.len() != SECTOR_SIZE as usize {
-        return Err(Error::corrupt("LVM label: short sector"));
-    }
-    if sector.get(..8) != Some(&LABEL_ID[..]) {
+    let header = match Fixed::<LABEL_HEADER_SIZE>::new(sector) {
+        Some(h) if sector.len() == SECTOR_SIZE as usize => h,
+        _ => return Err(Error::corrupt("LVM label: short sector")),
+    };
+    if header.array::<0, 8>() != *LABEL_ID {
         return Ok(None);
     }
     let bad = |what: &str| Error::corrupt(format!("LVM label at sector {}: {}", sector_no, what));
-    let sector_xl = le64(sector, 8).ok_or_else(|| bad("truncated header"))?;
-    let crc_xl = le32(sector, 16).ok_or_else(|| bad("truncated header"))?;
-    let offset_xl = le32(sector, 20).ok_or_else(|| bad("truncated header"))?;
+    let sector_xl = header.le64::<8>();
+    let crc_xl = header.le32::<16>();
+    let offset_xl = header.le32::<20>();
     if sector_xl != sector_no {
         return Err(bad(&format!("label claims to be at sector {}", sector_xl)));
     }
@@ -159,7 +149,7 @@ pub fn parse_label_sector(sector: &[u8], sector_no: u64) -> Result<Option<PvLabe
             crc_xl, crc
         )));
     }
-    if sector.get(24..32) != Some(&LVM2_LABEL_TYPE[..]) {
+    if header.array::<24, 8>() != *LVM2_LABEL_TYPE {
         return Err(bad("not an LVM2 text-format label"));
     }
     let mut pos = offset_xl as usize;
@@ -171,14 +161,17 @@ pub fn parse_label_sector(sector: &[u8], sector_no: u64) -> Result<Option<PvLabe
         .ok_or_else(|| bad("PV header outside the sector"))?;
     let pv_uuid = parse_raw_uuid(uuid_raw).ok_or_else(|| bad("invalid PV UUID"))?;
     pos += ID_LEN;
-    let device_size = le64(sector, pos).ok_or_else(|| bad("PV header outside the sector"))?;
+    let device_size = try_le64(sector, pos).ok_or_else(|| bad("PV header outside the sector"))?;
     pos += 8;
     let data_areas = parse_locn_list(sector, &mut pos)
         .ok_or_else(|| bad("data area list runs off the sector"))?;
     let metadata_areas = parse_locn_list(sector, &mut pos)
         .ok_or_else(|| bad("metadata area list runs off the sector"))?;
     // The extension is optional: old labels end with the metadata list.
-    let (ext_version, ext_flags) = match (le32(sector, pos), le32(sector, pos.saturating_add(4))) {
+    let (ext_version, ext_flags) = match (
+        try_le32(sector, pos),
+        try_le32(sector, pos.saturating_add(4)),
+    ) {
         (Some(v), Some(f)) if v != 0 => (v, f),
         _ => (0, 0),
     };

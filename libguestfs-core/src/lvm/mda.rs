@@ -5,7 +5,7 @@
 
 use super::label::{calc_crc, DiskLocn, INITIAL_CRC};
 use crate::block::BlockDevice;
-use crate::bytes::{le32, le64};
+use crate::bytes::Fixed;
 use crate::error::{Error, Result};
 
 /// `MDA_HEADER_SIZE`: the header occupies the area's first 512 bytes.
@@ -64,10 +64,11 @@ pub enum MdaText {
 pub fn parse_mda_header(buf: &[u8], start: u64) -> Result<MdaHeader> {
     let bad =
         |what: String| Error::corrupt(format!("LVM metadata area at offset {}: {}", start, what));
-    if buf.len() != MDA_HEADER_SIZE as usize {
-        return Err(bad("short header".into()));
-    }
-    let stored = le32(buf, 0);
+    let header = match Fixed::<{ MDA_HEADER_SIZE as usize }>::new(buf) {
+        Some(h) if buf.len() == MDA_HEADER_SIZE as usize => h,
+        _ => return Err(bad("short header".into())),
+    };
+    let stored = header.le32::<0>();
     let crc = calc_crc(INITIAL_CRC, buf.get(4..).unwrap_or_default());
     if stored != crc {
         return Err(bad(format!(
@@ -75,38 +76,39 @@ pub fn parse_mda_header(buf: &[u8], start: u64) -> Result<MdaHeader> {
             stored, crc
         )));
     }
-    if buf.get(4..20) != Some(&FMTT_MAGIC[..]) {
+    if header.array::<4, 16>() != *FMTT_MAGIC {
         return Err(bad("wrong magic number".into()));
     }
-    let version = le32(buf, 20);
+    let version = header.le32::<20>();
     if version != FMTT_VERSION {
         return Err(bad(format!("unsupported header version {}", version)));
     }
-    let hdr_start = le64(buf, 24);
+    let hdr_start = header.le64::<24>();
     if hdr_start != start {
         return Err(bad(format!("header says the area starts at {}", hdr_start)));
     }
-    let size = le64(buf, 32);
+    let size = header.le64::<32>();
     if size <= MDA_HEADER_SIZE {
         return Err(bad(format!("area size {} is too small", size)));
     }
     let mut raw_locns = Vec::new();
-    let mut pos = RAW_LOCNS_OFFSET;
-    while pos + RAW_LOCN_SIZE <= buf.len() {
-        let offset = le64(buf, pos);
+    // The slots that fit in the header, up to the terminating one.
+    let (slots, _) = header.bytes()[RAW_LOCNS_OFFSET..].as_chunks::<RAW_LOCN_SIZE>();
+    for slot in slots {
+        let slot = Fixed::from(slot);
+        let offset = slot.le64::<0>();
         if offset == 0 {
             break;
         }
         raw_locns.push(RawLocn {
             offset,
-            size: le64(buf, pos + 8),
-            checksum: le32(buf, pos + 16),
-            flags: le32(buf, pos + 20),
+            size: slot.le64::<8>(),
+            checksum: slot.le32::<16>(),
+            flags: slot.le32::<20>(),
         });
-        pos += RAW_LOCN_SIZE;
     }
     // An ignored area records the flag in slot 0 even when it has no offset.
-    if raw_locns.is_empty() && le32(buf, RAW_LOCNS_OFFSET + 20) & RAW_LOCN_IGNORED != 0 {
+    if raw_locns.is_empty() && header.le32::<{ RAW_LOCNS_OFFSET + 20 }>() & RAW_LOCN_IGNORED != 0 {
         raw_locns.push(RawLocn {
             offset: 0,
             size: 0,

@@ -13,7 +13,7 @@
 use super::mbr;
 use super::{PartitionEntry, PartitionTable, TableType};
 use crate::block::BlockDevice;
-use crate::bytes::{le32, le64};
+use crate::bytes::Fixed;
 use crate::error::Result;
 
 /// "EFI PART".
@@ -54,12 +54,6 @@ pub struct GptEntry {
     pub partition_name: String,
 }
 
-fn guid(b: &[u8], at: usize) -> [u8; 16] {
-    let mut g = [0u8; 16];
-    g.copy_from_slice(&b[at..at + 16]);
-    g
-}
-
 /// Formats a GUID as GPT stores it: the first three fields little-endian, the last two as
 /// bytes; upper case with dashes (`C12A7328-F81F-11D2-BA4B-00A0C93EC93B`).
 pub fn format_guid(g: &[u8; 16]) -> String {
@@ -77,12 +71,13 @@ impl GptEntry {
             .map(|c| u16::from_le_bytes([c[0], c[1]]))
             .take_while(|&u| u != 0)
             .collect();
+        let b = Fixed::from(b);
         GptEntry {
-            partition_type_guid: guid(b, 0),
-            unique_partition_guid: guid(b, 16),
-            starting_lba: le64(b, 32),
-            ending_lba: le64(b, 40),
-            attributes: le64(b, 48),
+            partition_type_guid: b.array::<0, 16>(),
+            unique_partition_guid: b.array::<16, 16>(),
+            starting_lba: b.le64::<32>(),
+            ending_lba: b.le64::<40>(),
+            attributes: b.le64::<48>(),
             partition_name: String::from_utf16_lossy(&units),
         }
     }
@@ -139,30 +134,35 @@ impl Disk<'_> {
         let Some(mut raw) = self.read_lba(lba, self.sector_size as usize)? else {
             return Ok(None);
         };
-        if raw[0..8] != GPT_HEADER_SIGNATURE {
+        // A sector (512 bytes at least) always holds the header's fields.
+        let Some(h) = Fixed::<{ GPT_HEADER_MIN_SIZE as usize }>::new(&raw) else {
+            return Ok(None);
+        };
+        if h.array::<0, 8>() != GPT_HEADER_SIGNATURE {
             return Ok(None);
         }
-        let header_size = le32(&raw, 12);
+        let header_size = h.le32::<12>();
         if header_size < GPT_HEADER_MIN_SIZE || u64::from(header_size) > self.sector_size {
             return Ok(None);
         }
-        let header_crc32 = le32(&raw, 16);
+        let header_crc32 = h.le32::<16>();
+        let header = GptHeader {
+            header_size,
+            my_lba: h.le64::<24>(),
+            alternate_lba: h.le64::<32>(),
+            first_usable_lba: h.le64::<40>(),
+            last_usable_lba: h.le64::<48>(),
+            disk_guid: h.array::<56, 16>(),
+            partition_entry_lba: h.le64::<72>(),
+            num_partition_entries: h.le32::<80>(),
+            sizeof_partition_entry: h.le32::<84>(),
+            partition_entry_array_crc32: h.le32::<88>(),
+        };
+        // The CRC covers the header with its CRC field read as zero.
         raw[16..20].fill(0);
         if crc32fast::hash(&raw[..header_size as usize]) != header_crc32 {
             return Ok(None);
         }
-        let header = GptHeader {
-            header_size,
-            my_lba: le64(&raw, 24),
-            alternate_lba: le64(&raw, 32),
-            first_usable_lba: le64(&raw, 40),
-            last_usable_lba: le64(&raw, 48),
-            disk_guid: guid(&raw, 56),
-            partition_entry_lba: le64(&raw, 72),
-            num_partition_entries: le32(&raw, 80),
-            sizeof_partition_entry: le32(&raw, 84),
-            partition_entry_array_crc32: le32(&raw, 88),
-        };
         if header.my_lba != lba
             || header.first_usable_lba > self.last_lba
             || header.last_usable_lba > self.last_lba

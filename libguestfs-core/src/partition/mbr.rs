@@ -12,6 +12,7 @@
 
 use super::{PartitionEntry, PartitionTable, TableType};
 use crate::block::BlockDevice;
+use crate::bytes::Fixed;
 use crate::error::Result;
 
 /// Offset of the partition entries in an MBR or EBR.
@@ -26,6 +27,16 @@ const MBR_SIZE: usize = 512;
 const DISK_MAX_PARTS: u32 = 256;
 /// The kernel gives up on an EBR chain after this many links without a data partition.
 const MAX_EMPTY_LINKS: u32 = 100;
+/// A BSD disklabel's partitions: 16-byte entries from 148.
+const BSD_PARTITIONS_AT: usize = 148;
+const BSD_PARTITION_LEN: usize = 16;
+/// A UnixWare VTOC's slices: 12-byte entries from 216.
+const UNIXWARE_SLICES_AT: usize = 216;
+const UNIXWARE_SLICE_LEN: usize = 12;
+const UNIXWARE_MAX_SLICES: usize = 16;
+/// A Solaris x86 VTOC's slices: 12-byte entries from 72.
+const SOLARIS_SLICES_AT: usize = 72;
+const SOLARIS_SLICE_LEN: usize = 12;
 
 /// One 16-byte entry of an MBR or EBR.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,11 +51,12 @@ pub struct MsdosPartition {
 
 impl MsdosPartition {
     fn parse(b: &[u8; PARTITION_ENTRY_SIZE]) -> MsdosPartition {
+        let b = Fixed::from(b);
         MsdosPartition {
-            boot_ind: b[0],
-            sys_ind: b[4],
-            start_sect: u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
-            nr_sects: u32::from_le_bytes([b[12], b[13], b[14], b[15]]),
+            boot_ind: b.u8::<0>(),
+            sys_ind: b.u8::<4>(),
+            start_sect: b.le32::<8>(),
+            nr_sects: b.le32::<12>(),
         }
     }
 
@@ -350,18 +362,21 @@ fn parse_bsd(
     let Some(l) = b.read_unit(dev, offset + 1)? else {
         return Ok(());
     };
-    if le32(&l, 0) != BSD_DISKMAGIC {
+    let label = Fixed::from(&l);
+    if label.le32::<0>() != BSD_DISKMAGIC {
         return Ok(());
     }
-    let npartitions = usize::from(u16::from_le_bytes([l[138], l[139]])).min(BSD_MAXPARTITIONS);
-    let d_partition = |i: usize| {
-        let at = 148 + 16 * i;
-        (le32(&l, at), le32(&l, at + 4), l[at + 12]) // p_size, p_offset, p_fstype
+    let npartitions = usize::from(label.le16::<138>()).min(BSD_MAXPARTITIONS);
+    // 16 slots of 16 bytes from 148 end at 404: all in the unit.
+    let (slots, _) = l[BSD_PARTITIONS_AT..].as_chunks::<BSD_PARTITION_LEN>();
+    let d_partition = |slot: &[u8; BSD_PARTITION_LEN]| {
+        let p = Fixed::from(slot);
+        (p.le32::<0>(), p.le32::<4>(), p.u8::<12>()) // p_size, p_offset, p_fstype
     };
     // FreeBSD's offsets are relative to the slice when the 'c' partition starts at 0.
-    let relative = freebsd && d_partition(2).1 == 0;
-    for i in 0..npartitions {
-        let (p_size, p_offset, p_fstype) = d_partition(i);
+    let relative = freebsd && slots.get(2).is_some_and(|c| d_partition(c).1 == 0);
+    for slot in slots.iter().take(npartitions) {
+        let (p_size, p_offset, p_fstype) = d_partition(slot);
         if p_fstype == 0 {
             continue;
         }
@@ -413,19 +428,22 @@ fn parse_unixware(
     let Some(l) = b.read_unit(dev, offset + 29)? else {
         return Ok(());
     };
-    if le32(&l, 4) != 0xca5e_600d || le32(&l, 156) != 0x600d_deee {
+    let label = Fixed::from(&l);
+    if label.le32::<4>() != 0xca5e_600d || label.le32::<156>() != 0x600d_deee {
         return Ok(());
     }
-    for i in 1..16 {
-        let at = 216 + 12 * i;
-        if u16::from_le_bytes([l[at], l[at + 1]]) == 0 {
+    // 16 slices of 12 bytes from 216 end at 408: all in the unit.
+    let (slices, _) = l[UNIXWARE_SLICES_AT..].as_chunks::<UNIXWARE_SLICE_LEN>();
+    for slice in slices.iter().take(UNIXWARE_MAX_SLICES).skip(1) {
+        let slice = Fixed::from(slice);
+        if slice.le16::<0>() == 0 {
             continue;
         }
         if !put_slice(
             b,
             next,
-            u64::from(le32(&l, at + 4)),
-            u64::from(le32(&l, at + 8)),
+            u64::from(slice.le32::<4>()),
+            u64::from(slice.le32::<8>()),
         ) {
             break;
         }
@@ -445,35 +463,30 @@ fn parse_solaris_x86(
     let Some(v) = b.read_unit(dev, offset + 1)? else {
         return Ok(());
     };
-    if le32(&v, 12) != 0x600d_deee || le32(&v, 16) != 1 {
+    let vtoc = Fixed::from(&v);
+    if vtoc.le32::<12>() != 0x600d_deee || vtoc.le32::<16>() != 1 {
         return Ok(());
     }
     // Old VTOCs had 8 slices.
-    let max_nparts = if u16::from_le_bytes([v[30], v[31]]) > 8 {
-        16
-    } else {
-        8
-    };
-    for i in 0..max_nparts {
-        let at = 72 + 12 * i;
-        let s_size = le32(&v, at + 8);
+    let max_nparts = if vtoc.le16::<30>() > 8 { 16 } else { 8 };
+    // 16 slices of 12 bytes from 72 end at 264: all in the unit.
+    let (slices, _) = v[SOLARIS_SLICES_AT..].as_chunks::<SOLARIS_SLICE_LEN>();
+    for slice in slices.iter().take(max_nparts) {
+        let slice = Fixed::from(slice);
+        let s_size = slice.le32::<8>();
         if s_size == 0 {
             continue;
         }
         if !put_slice(
             b,
             next,
-            u64::from(le32(&v, at + 4)) + offset,
+            u64::from(slice.le32::<4>()) + offset,
             u64::from(s_size),
         ) {
             break;
         }
     }
     Ok(())
-}
-
-fn le32(b: &[u8; MBR_SIZE], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 
 use super::{check_key_size, check_stripes, parse_hash, Argon2Variant, CipherSpec, Kdf, Keyslot};
 use super::{Hash, LuksError, Segment, Volume, VolumeKeyDigest, MAGIC};
-use crate::block::{read_vec, BlockDevice};
-use crate::bytes::{be16, be64};
+use crate::block::{read_array, read_vec, BlockDevice};
+use crate::bytes::Fixed;
 use base64::Engine;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 /// The secondary header's magic.
 const MAGIC_SECONDARY: [u8; 6] = *b"SKUL\xba\xbe";
 const BINARY_LEN: usize = 4096;
+/// The start of the primary binary header: magic, version and header size.
+const PREFIX_LEN: usize = 16;
 /// Where the secondary header may be: right after a primary of each allowed size.
 const HEADER_SIZES: [u64; 9] = [
     0x4000, 0x8000, 0x10000, 0x20000, 0x40000, 0x80000, 0x100000, 0x200000, 0x400000,
@@ -32,18 +34,18 @@ struct Copy {
 
 /// Reads the copy at `offset` with the given magic, or says why it is not valid.
 fn read_copy(dev: &dyn BlockDevice, offset: u64, magic: &[u8; 6]) -> Result<Copy, LuksError> {
-    let bin = read_vec(dev, offset, BINARY_LEN)
-        .map_err(|_| LuksError::corrupt(format!("LUKS2 header at {} is truncated", offset)))?;
-    if bin[..6] != magic[..] || be16(&bin, 6) != 2 {
+    let bin = read_array::<BINARY_LEN>(dev, offset)
+        .ok_or_else(|| LuksError::corrupt(format!("LUKS2 header at {} is truncated", offset)))?;
+    let fields = Fixed::from(&bin);
+    if bin[..6] != magic[..] || fields.be16::<6>() != 2 {
         return Err(LuksError::corrupt(format!("no LUKS2 header at {}", offset)));
     }
-    let hdr_size = be64(&bin, 8);
-    if !HEADER_SIZES.contains(&hdr_size) || be64(&bin, 256) != offset {
+    let hdr_size = fields.be64::<8>();
+    let hdr_offset = fields.be64::<256>();
+    if !HEADER_SIZES.contains(&hdr_size) || hdr_offset != offset {
         return Err(LuksError::corrupt(format!(
             "LUKS2 header at {}: size {} or offset {} is invalid",
-            offset,
-            hdr_size,
-            be64(&bin, 256)
+            offset, hdr_size, hdr_offset
         )));
     }
     let mut all = read_vec(dev, offset, hdr_size as usize)
@@ -63,7 +65,7 @@ fn read_copy(dev: &dyn BlockDevice, offset: u64, magic: &[u8; 6]) -> Result<Copy
     let json = &all[BINARY_LEN..];
     let end = json.iter().position(|&c| c == 0).unwrap_or(json.len());
     Ok(Copy {
-        seqid: be64(&bin, 16),
+        seqid: fields.be64::<16>(),
         json: json[..end].to_vec(),
         uuid: super::c_string(&bin[168..208]),
     })
@@ -71,9 +73,14 @@ fn read_copy(dev: &dyn BlockDevice, offset: u64, magic: &[u8; 6]) -> Result<Copy
 
 pub fn read(dev: &dyn BlockDevice) -> Result<Volume, LuksError> {
     let primary = read_copy(dev, 0, &MAGIC);
-    let secondary_at: Vec<u64> = match read_vec(dev, 0, 16) {
-        Ok(b) if b[..6] == MAGIC && HEADER_SIZES.contains(&be64(&b, 8)) => vec![be64(&b, 8)],
-        _ => HEADER_SIZES.to_vec(),
+    // A primary header names the secondary's offset (its size), even when it is damaged.
+    let primary_size = read_array::<PREFIX_LEN>(dev, 0)
+        .filter(|b| b[..6] == MAGIC)
+        .map(|b| Fixed::from(&b).be64::<8>())
+        .filter(|size| HEADER_SIZES.contains(size));
+    let secondary_at: Vec<u64> = match primary_size {
+        Some(size) => vec![size],
+        None => HEADER_SIZES.to_vec(),
     };
     let secondary = secondary_at
         .iter()

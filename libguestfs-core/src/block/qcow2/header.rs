@@ -5,7 +5,7 @@
 
 use super::MAGIC;
 use crate::block::BlockDevice;
-use crate::bytes::{be32, be64};
+use crate::bytes::Fixed;
 use crate::error::{Error, Result};
 
 /// Smallest and largest cluster size qemu supports (512 B – 2 MiB).
@@ -16,6 +16,11 @@ pub const MAX_L1_BYTES: u64 = 32 << 20;
 /// Length of the version 2 header; version 3 headers are at least 104 bytes.
 const V2_HEADER_LENGTH: u32 = 72;
 const V3_MIN_HEADER_LENGTH: u32 = 104;
+/// The fields this reader decodes: the version 3 header and its compression type byte
+/// (qemu's `QCowHeader` is 112 bytes with its padding). A cluster (512 bytes at least) holds it.
+const FIXED_FIELDS: usize = V3_MIN_HEADER_LENGTH as usize + 1;
+/// A header extension's type and length, before its data.
+const EXT_HEADER_SIZE: usize = 8;
 /// qemu's limit on the backing file name.
 const MAX_BACKING_FILE_SIZE: u32 = 1023;
 
@@ -138,10 +143,12 @@ impl Header {
         source
             .read_exact_at(&mut fixed[..n], 0)
             .map_err(|e| Error::from(e).context(name))?;
+        // Bytes past a short file stay 0 here, but n is checked before each field is used.
+        let start = Fixed::from(&fixed);
         if n < 8 || fixed[0..4] != MAGIC {
             return Err(corrupt(name, "bad magic"));
         }
-        let version = be32(&fixed, 4);
+        let version = start.be32::<4>();
         if version == 1 {
             return Err(unsupported(name, "qcow version 1 image"));
         }
@@ -151,7 +158,7 @@ impl Header {
         if n < V2_HEADER_LENGTH as usize {
             return Err(corrupt(name, "file too small for a qcow2 header"));
         }
-        let cluster_bits = be32(&fixed, 20);
+        let cluster_bits = start.be32::<20>();
         if !(MIN_CLUSTER_BITS..=MAX_CLUSTER_BITS).contains(&cluster_bits) {
             return Err(corrupt(
                 name,
@@ -167,20 +174,22 @@ impl Header {
         source
             .read_exact_at(&mut first[..in_file], 0)
             .map_err(|e| Error::from(e).context(name))?;
+        let f = Fixed::<FIXED_FIELDS>::new(&first)
+            .ok_or_else(|| corrupt(name, "first cluster shorter than a qcow2 header"))?;
 
         let mut h = Header {
             version,
-            backing_file_offset: be64(&first, 8),
-            backing_file_size: be32(&first, 16),
+            backing_file_offset: f.be64::<8>(),
+            backing_file_size: f.be32::<16>(),
             cluster_bits,
-            size: be64(&first, 24),
-            crypt_method: be32(&first, 32),
-            l1_size: be32(&first, 36),
-            l1_table_offset: be64(&first, 40),
-            refcount_table_offset: be64(&first, 48),
-            refcount_table_clusters: be32(&first, 56),
-            nb_snapshots: be32(&first, 60),
-            snapshots_offset: be64(&first, 64),
+            size: f.be64::<24>(),
+            crypt_method: f.be32::<32>(),
+            l1_size: f.be32::<36>(),
+            l1_table_offset: f.be64::<40>(),
+            refcount_table_offset: f.be64::<48>(),
+            refcount_table_clusters: f.be32::<56>(),
+            nb_snapshots: f.be32::<60>(),
+            snapshots_offset: f.be64::<64>(),
             incompatible_features: 0,
             compatible_features: 0,
             autoclear_features: 0,
@@ -193,11 +202,11 @@ impl Header {
             feature_names: Vec::new(),
         };
         if version == 3 {
-            h.incompatible_features = be64(&first, 72);
-            h.compatible_features = be64(&first, 80);
-            h.autoclear_features = be64(&first, 88);
-            h.refcount_order = be32(&first, 96);
-            h.header_length = be32(&first, 100);
+            h.incompatible_features = f.be64::<72>();
+            h.compatible_features = f.be64::<80>();
+            h.autoclear_features = f.be64::<88>();
+            h.refcount_order = f.be32::<96>();
+            h.header_length = f.be32::<100>();
             if h.header_length < V3_MIN_HEADER_LENGTH {
                 return Err(corrupt(name, "qcow2 header too short"));
             }
@@ -205,7 +214,7 @@ impl Header {
                 return Err(corrupt(name, "qcow2 header exceeds cluster size"));
             }
             if h.header_length > V3_MIN_HEADER_LENGTH {
-                h.compression_type = first[104];
+                h.compression_type = f.u8::<104>();
             }
             if h.refcount_order > 6 {
                 return Err(corrupt(
@@ -246,16 +255,19 @@ impl Header {
     fn read_extensions(&mut self, first: &[u8], ext_end: usize, name: &str) -> Result<()> {
         let mut offset = self.header_length as usize;
         while offset < ext_end {
-            if ext_end - offset < 8 {
-                return Err(corrupt(name, "header extension too large"));
-            }
-            let ext_type = be32(first, offset);
-            let len = be32(first, offset + 4) as usize;
-            offset += 8;
+            // ext_end <= first.len(), so an extension header ending past ext_end is refused.
+            let ext = Fixed::<EXT_HEADER_SIZE>::at(first, offset)
+                .filter(|_| ext_end - offset >= EXT_HEADER_SIZE)
+                .ok_or_else(|| corrupt(name, "header extension too large"))?;
+            let ext_type = ext.be32::<0>();
+            let len = ext.be32::<4>() as usize;
+            offset += EXT_HEADER_SIZE;
             if len > ext_end - offset {
                 return Err(corrupt(name, "header extension too large"));
             }
-            let data = &first[offset..offset + len];
+            let data = first
+                .get(offset..offset + len)
+                .ok_or_else(|| corrupt(name, "header extension too large"))?;
             match ext_type {
                 EXT_END => return Ok(()),
                 EXT_BACKING_FORMAT => {

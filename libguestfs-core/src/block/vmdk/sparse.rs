@@ -7,7 +7,7 @@
 use super::{corrupt, unsupported};
 use crate::block::mapped::{self, BlockMap, Piece};
 use crate::block::{read_or_zero, BlockDevice, Device};
-use crate::bytes::{le16, le32, le64};
+use crate::bytes::{try_le32, Fixed};
 use crate::error::{Error, Result};
 use flate2::{Decompress, FlushDecompress, Status};
 use std::collections::HashMap;
@@ -38,10 +38,18 @@ const GT_CACHE_TABLES: usize = 4096;
 const GRAIN_CACHE_BYTES: u64 = 4 << 20;
 /// A grain marker: the grain's LBA (u64) and its compressed size (u32), then the data.
 const MARKER_LEN: u64 = 12;
+/// qemu's `VMDK4Header` with the magic before it: the fields end with the compression
+/// algorithm at 77.
+const HEADER_SIZE: usize = 79;
+/// A stream-optimized image's footer: a footer marker, the footer (a header) and an
+/// end-of-stream marker, one sector each.
+const FOOTER_SIZE: usize = 3 * SECTOR as usize;
 
-/// The header fields the reader uses (the 79 bytes after the magic).
+/// The header fields the reader uses.
 struct Header {
     version: u32,
+    /// Where an embedded descriptor is (in sectors).
+    desc_offset: u64,
     flags: u32,
     capacity: u64,
     granularity: u64,
@@ -52,18 +60,29 @@ struct Header {
 }
 
 impl Header {
-    /// The header at `at` in `b`, where `b[at..at+4]` is the magic.
-    fn parse(b: &[u8], at: usize) -> Header {
+    /// The header in `b`, which starts with the magic.
+    fn parse(b: &[u8; HEADER_SIZE]) -> Header {
+        let b = Fixed::from(b);
         Header {
-            version: le32(b, at + 4),
-            flags: le32(b, at + 8),
-            capacity: le64(b, at + 12),
-            granularity: le64(b, at + 20),
-            gtes_per_gt: le32(b, at + 44),
-            gd_offset: le64(b, at + 56),
-            grain_offset: le64(b, at + 64),
-            compression: le16(b, at + 77),
+            version: b.le32::<4>(),
+            flags: b.le32::<8>(),
+            capacity: b.le64::<12>(),
+            granularity: b.le64::<20>(),
+            desc_offset: b.le64::<28>(),
+            gtes_per_gt: b.le32::<44>(),
+            gd_offset: b.le64::<56>(),
+            grain_offset: b.le64::<64>(),
+            compression: b.le16::<77>(),
         }
+    }
+
+    /// The header at the start of a file whose first bytes are `head`: qemu reads the bytes
+    /// of a file shorter than a header as zeros (its block layer pads reads past the end).
+    fn parse_head(head: &[u8]) -> Header {
+        let mut b = [0u8; HEADER_SIZE];
+        let n = head.len().min(HEADER_SIZE);
+        b[..n].copy_from_slice(&head[..n]);
+        Header::parse(&b)
     }
 }
 
@@ -95,9 +114,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl SparseExtent {
     /// Opens the extent in `file`, whose first bytes are `head`.
     pub(super) fn open(file: Device, name: &str, head: &[u8]) -> Result<SparseExtent> {
-        let mut h = Header::parse(head, 0);
+        let mut h = Header::parse_head(head);
         let file_size = file.size();
-        if h.capacity == 0 && le64(head, 28) != 0 {
+        if h.capacity == 0 && h.desc_offset != 0 {
             return Err(unsupported(
                 name,
                 "sparse extent holding a descriptor of other extents",
@@ -229,7 +248,12 @@ impl SparseExtent {
         let mut raw = vec![0u8; (2 * self.grain).min(avail) as usize];
         self.file.read_exact_at(&mut raw, at)?;
         let data = if self.marker {
-            let len = u64::from(le32(&raw, 8));
+            let len = try_le32(&raw, 8).map(u64::from).ok_or_else(|| {
+                self.corrupt(format!(
+                    "compressed grain at {:#x} has its marker past the end of the file",
+                    at
+                ))
+            })?;
             if len == 0 || len > 2 * self.grain - MARKER_LEN {
                 return Err(self.corrupt(format!(
                     "compressed grain at {:#x} has an invalid size {}",
@@ -273,19 +297,21 @@ fn footer_header(file: &dyn BlockDevice, name: &str) -> Result<Header> {
     let Some(at) = end.checked_sub(3 * SECTOR) else {
         return Err(corrupt(name, "invalid footer"));
     };
-    let mut f = vec![0u8; 3 * SECTOR as usize];
+    let mut f = [0u8; FOOTER_SIZE];
     read_or_zero(file, &mut f, at).map_err(|e| Error::from(e).context(name))?;
-    let (footer_marker, footer, eos) = (&f[..512], &f[512..1024], &f[1024..]);
+    let b = Fixed::from(&f);
+    // The footer marker at 0, the footer at 512, the end-of-stream marker at 1024.
+    let footer = b.array::<512, HEADER_SIZE>();
     if &footer[..4] != super::SPARSE_MAGIC
-        || le32(footer_marker, 8) != 0
-        || le32(footer_marker, 12) != MARKER_FOOTER
-        || le64(eos, 0) != 0
-        || le32(eos, 8) != 0
-        || le32(eos, 12) != MARKER_END_OF_STREAM
+        || b.le32::<8>() != 0
+        || b.le32::<12>() != MARKER_FOOTER
+        || b.le64::<1024>() != 0
+        || b.le32::<1032>() != 0
+        || b.le32::<1036>() != MARKER_END_OF_STREAM
     {
         return Err(corrupt(name, "invalid footer"));
     }
-    Ok(Header::parse(footer, 0))
+    Ok(Header::parse(&footer))
 }
 
 /// The extent's block map, with where the parent is.
@@ -346,5 +372,63 @@ impl BlockMap for WithParent<'_> {
             })?;
         buf.copy_from_slice(part);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::check_range;
+
+    struct Mem(Vec<u8>);
+    impl BlockDevice for Mem {
+        fn size(&self) -> u64 {
+            self.0.len() as u64
+        }
+        fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+            check_range(self.size(), offset, buf.len())?;
+            let o = offset as usize;
+            buf.copy_from_slice(&self.0[o..o + buf.len()]);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_header_cut_short_reads_as_zeros_as_in_qemu() {
+        let h = Header::parse_head(b"KDMV\x03\x00");
+        assert_eq!(h.version, 3);
+        assert_eq!(
+            (h.flags, h.capacity, h.gd_offset, h.compression),
+            (0, 0, 0, 0)
+        );
+    }
+
+    /// A stream-optimized extent whose only grain starts 8 bytes before the end of the file:
+    /// its marker (12 bytes) is cut, which is named, not read as a size of 0.
+    #[test]
+    fn a_grain_marker_past_the_end_of_the_file_is_named() {
+        let mut img = vec![0u8; 6 * 512 + 8];
+        img[..4].copy_from_slice(super::super::SPARSE_MAGIC);
+        img[4..8].copy_from_slice(&3u32.to_le_bytes()); // version
+        img[8..12].copy_from_slice(&FLAG_MARKER.to_le_bytes());
+        img[12..20].copy_from_slice(&128u64.to_le_bytes()); // capacity (sectors)
+        img[20..28].copy_from_slice(&128u64.to_le_bytes()); // granularity
+        img[44..48].copy_from_slice(&MAX_GTES.to_le_bytes());
+        img[56..64].copy_from_slice(&1u64.to_le_bytes()); // grain directory at sector 1
+        img[64..72].copy_from_slice(&3u64.to_le_bytes()); // grain offset
+        img[77..79].copy_from_slice(&COMPRESSION_DEFLATE.to_le_bytes());
+        img[512..516].copy_from_slice(&2u32.to_le_bytes()); // grain table at sector 2
+        img[1024..1028].copy_from_slice(&6u32.to_le_bytes()); // grain 0 at sector 6
+        let head = img.clone();
+        let file: Device = Arc::new(Mem(img));
+        let extent = SparseExtent::open(file, "t.vmdk", &head).unwrap();
+        let mut buf = [0u8; 512];
+        let err = extent.read(&mut buf, 0, 0, None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("compressed grain at 0xc00 has its marker past the end of the file"),
+            "{}",
+            err
+        );
     }
 }
