@@ -6,7 +6,7 @@
 
 use super::qcow2::{self, BackingFile, Header, MAX_CHAIN_LENGTH};
 use super::raw::RawImage;
-use crate::bytes::{le32, le64};
+use crate::bytes::Fixed;
 use crate::error::Result;
 use std::ffi::OsStr;
 use std::io::Read;
@@ -96,15 +96,19 @@ fn qcow2_named(path: &Path, name: &str) -> Result<Named> {
 /// extent is the file itself).
 fn vmdk_named(head: &[u8]) -> Named {
     if head.starts_with(b"KDMV") {
-        let (offset, size) = (le64(head, 28), le64(head, 36));
-        let start = usize::try_from(offset.saturating_mul(512)).unwrap_or(usize::MAX);
-        let end = usize::try_from(offset.saturating_add(size).saturating_mul(512))
-            .unwrap_or(usize::MAX)
-            .min(head.len());
-        let descriptor = head.get(start..end).unwrap_or_default();
+        // The sparse header's descriptor offset and size, in sectors (a file cut short
+        // within the header has none).
+        let descriptor = Fixed::<44>::new(head).and_then(|header| {
+            let (offset, size) = (header.le64::<28>(), header.le64::<36>());
+            let start = usize::try_from(offset.saturating_mul(512)).ok()?;
+            let end = usize::try_from(offset.saturating_add(size).saturating_mul(512))
+                .unwrap_or(usize::MAX)
+                .min(head.len());
+            head.get(start..end)
+        });
         return Named {
             parts: Vec::new(),
-            backing: parent_hint(descriptor),
+            backing: parent_hint(descriptor.unwrap_or_default()),
         };
     }
     if head.starts_with(b"COWD") {
@@ -161,14 +165,14 @@ fn parent_hint(descriptor: &[u8]) -> Option<BackingFile> {
 fn qed_named(head: &[u8]) -> Named {
     const BACKING_FILE: u64 = 1;
     const BACKING_FORMAT_NO_PROBE: u64 = 4;
-    if !head.starts_with(b"QED\0") || head.len() < 64 {
+    let Some(header) = Fixed::<64>::new(head).filter(|_| head.starts_with(b"QED\0")) else {
         return Named::default();
-    }
-    let features = le64(head, 16);
+    };
+    let features = header.le64::<16>();
     if features & BACKING_FILE == 0 {
         return Named::default();
     }
-    let (offset, size) = (le32(head, 56) as usize, le32(head, 60) as usize);
+    let (offset, size) = (header.le32::<56>() as usize, header.le32::<60>() as usize);
     let Some(name) = head.get(offset..offset.saturating_add(size)) else {
         return Named::default();
     };

@@ -3,7 +3,7 @@
 
 use super::corrupt;
 use crate::block::Device;
-use crate::bytes::{le16, le32, u8_at};
+use crate::bytes::Fixed;
 use crate::error::{Error, Result};
 
 /// Descriptors lie in 2048-byte sectors from sector 16, whatever the logical block size.
@@ -27,26 +27,30 @@ pub struct Volume {
     pub joliet_root: Option<u64>,
 }
 
-fn root_start(desc: &[u8]) -> u64 {
-    u64::from(le32(desc, ROOT_RECORD + 2)) + u64::from(u8_at(desc, ROOT_RECORD + 1))
+fn root_start(desc: &Descriptor) -> u64 {
+    let d = Fixed::from(desc);
+    u64::from(d.le32::<{ ROOT_RECORD + 2 }>()) + u64::from(d.u8::<{ ROOT_RECORD + 1 }>())
 }
+
+/// One volume descriptor: a sector.
+type Descriptor = [u8; SECTOR as usize];
 
 /// Scans the descriptors like `isofs_fill_super`: the first primary descriptor, then the
 /// first supplementary one with a Joliet escape sequence ends the scan, as does the
 /// terminator. High Sierra volumes and logical blocks other than 2048 bytes are refused
 /// (ENOTSUP) so that the appliance reads them.
 pub fn read(dev: &Device) -> Result<Volume> {
-    let mut primary: Option<Vec<u8>> = None;
-    let mut joliet: Option<Vec<u8>> = None;
+    let mut primary: Option<Descriptor> = None;
+    let mut joliet: Option<Descriptor> = None;
     for sector in 16..LAST_SECTOR {
         let off = sector * SECTOR;
         if off + SECTOR > dev.size() {
             break;
         }
-        let mut d = vec![0u8; SECTOR as usize];
+        let mut d = [0u8; SECTOR as usize];
         dev.read_exact_at(&mut d, off)
             .map_err(|e| corrupt(format!("volume descriptor in sector {}: {}", sector, e)))?;
-        if d.get(1..6) == Some(b"CD001") {
+        if d[1..6] == *b"CD001" {
             match d[0] {
                 TYPE_END => break,
                 TYPE_PRIMARY if primary.is_none() => primary = Some(d),
@@ -58,20 +62,21 @@ pub fn read(dev: &Device) -> Result<Volume> {
                 }
                 _ => {}
             }
-        } else if d.get(9..14) == Some(b"CDROM") {
+        } else if d[9..14] == *b"CDROM" {
             return Err(Error::new(
                 libc::ENOTSUP,
                 "iso9660: High Sierra volumes are not read natively",
             ));
         }
     }
-    let Some(pvd) = primary.or_else(|| joliet.clone()) else {
+    let Some(pvd) = primary.or(joliet) else {
         return Err(Error::new(
             libc::EINVAL,
             "iso9660: no primary volume descriptor",
         ));
     };
-    let block_size = le16(&pvd, 128);
+    let fields = Fixed::from(&pvd);
+    let block_size = fields.le16::<128>();
     if block_size != 2048 {
         return Err(Error::new(
             libc::ENOTSUP,
@@ -82,8 +87,8 @@ pub fn read(dev: &Device) -> Result<Volume> {
         ));
     }
     Ok(Volume {
-        blocks: u64::from(le32(&pvd, 80)),
+        blocks: u64::from(fields.le32::<80>()),
         primary_root: root_start(&pvd),
-        joliet_root: joliet.as_deref().map(root_start),
+        joliet_root: joliet.as_ref().map(root_start),
     })
 }

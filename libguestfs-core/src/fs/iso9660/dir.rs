@@ -8,7 +8,6 @@ use super::record::{
     joliet_name, translate_name, Record, FIXED_LEN, FLAG_ASSOCIATED, FLAG_MULTI_EXTENT,
 };
 use super::{corrupt, rock, Iso9660Fs, Loc, Rock, BLOCK};
-use crate::bytes::u8_at;
 use crate::error::Result;
 
 /// One named entry: its name and where the kernel's inode for it lives.
@@ -46,7 +45,8 @@ pub fn read(fs: &Iso9660Fs, dir: &Inode) -> Result<Vec<Entry>> {
         let block_no = start + pos / BLOCK;
         let off = (pos % BLOCK) as usize;
         let block = fs.block(block_no)?;
-        let len = usize::from(u8_at(&block, off));
+        // A record's first byte is its length; zero pads the rest of the block.
+        let len = usize::from(block.get(off).copied().unwrap_or(0));
         if len == 0 {
             pos = (pos / BLOCK + 1) * BLOCK;
             continue;

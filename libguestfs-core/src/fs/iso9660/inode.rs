@@ -6,7 +6,7 @@ use super::date::iso_date;
 use super::record::{Record, FLAG_MULTI_EXTENT};
 use super::rock::{self, sp_ok, Flow, RR_CL, RR_PX, RR_SL, RR_TF};
 use super::{corrupt, Iso9660Fs, Loc, Rock};
-use crate::bytes::{le32, u8_at};
+use crate::bytes::Fixed;
 use crate::error::Result;
 use crate::types::{makedev, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
 
@@ -135,7 +135,7 @@ fn more_sections(fs: &Iso9660Fs, loc: Loc, first: &Record) -> Result<Vec<Section
     while out.len() <= MAX_SECTIONS {
         let block = fs.block(pos / super::BLOCK)?;
         let off = (pos % super::BLOCK) as usize;
-        let len = u8_at(&block, off);
+        let len = block.get(off).copied().unwrap_or(0);
         if len == 0 {
             pos = (pos / super::BLOCK + 1) * super::BLOCK;
             continue;
@@ -177,31 +177,38 @@ fn parse_rock(
 ) {
     let mut symlink_len = 0u64;
     rock::walk(fs, area, &mut |sig, len, rest| {
+        // `walk` checked that each entry's fixed fields are in `rest` (the kernel's overflow
+        // check): the `else` branches below are for entries it does not know.
+        let byte4 = Fixed::<5>::new(rest).map(|h| h.u8::<4>());
         match &sig {
-            b"SP" => {
-                if !sp_ok(rest) {
-                    return Ok(Flow::Stop);
-                }
-                disc.sp_skip = Some(usize::from(u8_at(rest, 6)));
-            }
-            b"RR" if u8_at(rest, 4) & (RR_PX | RR_TF | RR_SL | RR_CL) == 0 => {
+            b"SP" => match Fixed::<7>::new(rest) {
+                Some(sp) if sp_ok(rest) => disc.sp_skip = Some(usize::from(sp.u8::<6>())),
+                _ => return Ok(Flow::Stop),
+            },
+            b"RR" if byte4.is_none_or(|f| f & (RR_PX | RR_TF | RR_SL | RR_CL) == 0) => {
                 return Ok(Flow::Stop)
             }
             b"ER" => {
-                if usize::from(u8_at(rest, 4)) + 8 > len {
+                if byte4.is_none_or(|l| usize::from(l) + 8 > len) {
                     return Ok(Flow::Stop);
                 }
                 disc.er = true;
             }
             b"PX" => {
-                inode.mode = le32(rest, 4) & 0xffff;
-                inode.nlink = le32(rest, 12);
-                inode.uid = id(le32(rest, 20));
-                inode.gid = id(le32(rest, 28));
+                let Some(px) = Fixed::<32>::new(rest) else {
+                    return Ok(Flow::Stop);
+                };
+                inode.mode = px.le32::<4>() & 0xffff;
+                inode.nlink = px.le32::<12>();
+                inode.uid = id(px.le32::<20>());
+                inode.gid = id(px.le32::<28>());
             }
             b"PN" => {
-                let high = le32(rest, 4) as i32;
-                let low = le32(rest, 12) as i32;
+                let Some(pn) = Fixed::<16>::new(rest) else {
+                    return Ok(Flow::Stop);
+                };
+                let high = pn.le32::<4>() as i32;
+                let low = pn.le32::<12>() as i32;
                 // Writers that put the whole number in the low field (high unused).
                 let dev = if (low & !0xff) != 0 && high == 0 {
                     ((low >> 8) as u32) << 20 | (low & 0xff) as u32
@@ -212,7 +219,7 @@ fn parse_rock(
             }
             b"TF" => {
                 // Short (7-byte) stamps in flag order; the kernel ignores the long-form bit.
-                let flags = u8_at(rest, 4);
+                let flags = byte4.unwrap_or(0);
                 let mut at = 5;
                 let mut next = || {
                     let t = stamp(rest, at);
@@ -246,7 +253,10 @@ fn parse_rock(
             }
             b"RE" => return Ok(Flow::Stop),
             b"CL" => {
-                let target = u64::from(le32(rest, 4));
+                let Some(cl) = Fixed::<8>::new(rest) else {
+                    return Ok(Flow::Stop);
+                };
+                let target = u64::from(cl.le32::<4>());
                 if relocated || (target == inode.loc.block && inode.loc.offset == 0) {
                     return Err(corrupt("directory relocation loops"));
                 }
@@ -268,10 +278,13 @@ fn parse_rock(
                 }];
             }
             // Algorithm "pz" (zlib), blocks of at most 128 KiB; others are left as stored.
-            b"ZF" if rest.get(4..6) == Some(b"pz") && u8_at(rest, 7) <= 17 => {
-                inode.zisofs = Some((u8_at(rest, 6), u8_at(rest, 7)));
-                inode.size = u64::from(le32(rest, 8));
-            }
+            b"ZF" => match Fixed::<12>::new(rest) {
+                Some(zf) if zf.array::<4, 2>() == *b"pz" && zf.u8::<7>() <= 17 => {
+                    inode.zisofs = Some((zf.u8::<6>(), zf.u8::<7>()));
+                    inode.size = u64::from(zf.le32::<8>());
+                }
+                _ => {}
+            },
             _ => {}
         }
         Ok(Flow::Next)

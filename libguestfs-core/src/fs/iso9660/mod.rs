@@ -180,7 +180,7 @@ impl Iso9660Fs {
     /// The directory record at `loc`, whose first byte gives its length.
     fn record_at(&self, loc: Loc) -> Result<Record> {
         let b = self.block(loc.block)?;
-        let len = usize::from(crate::bytes::u8_at(&b, loc.offset as usize));
+        let len = usize::from(b.get(loc.offset as usize).copied().unwrap_or(0));
         if len < record::FIXED_LEN {
             return Err(corrupt(format!(
                 "directory record at block {} offset {} is {} bytes long",
@@ -201,7 +201,12 @@ impl Iso9660Fs {
             let rest = len - raw.len();
             raw.extend_from_slice(next.get(..rest).unwrap_or(&[]));
         }
-        Ok(Record::new(raw))
+        Record::new(raw).ok_or_else(|| {
+            corrupt(format!(
+                "directory record at block {} offset {} is cut short",
+                loc.block, loc.offset
+            ))
+        })
     }
 
     /// The bytes of a record's system use area where Rock Ridge entries begin.
@@ -243,7 +248,7 @@ impl Iso9660Fs {
         let b = self.block(block)?;
         let mut off = 0usize;
         while off < BLOCK as usize {
-            let len = usize::from(crate::bytes::u8_at(&b, off));
+            let len = usize::from(b.get(off).copied().unwrap_or(0));
             if len == 0 {
                 break;
             }
@@ -351,7 +356,7 @@ impl Iso9660Fs {
         let mut too_long = false;
         let end = rock::walk(self, &self.rock_area(&rec, 0), &mut |sig, len, rest| {
             let stop = match &sig {
-                b"RR" => crate::bytes::u8_at(rest, 4) & rock::RR_SL == 0,
+                b"RR" => rock::flags_byte(rest).is_none_or(|f| f & rock::RR_SL == 0),
                 b"SP" => !rock::sp_ok(rest),
                 b"SL" => {
                     too_long = !rock::symlink_chunk(&mut out, len, rest, LINK_MAX);

@@ -1,6 +1,6 @@
 //! Directory records (ECMA-119 9.1) and the names the kernel gives them without Rock Ridge.
 
-use crate::bytes::{le32, u8_at};
+use crate::bytes::Fixed;
 
 /// `sizeof(struct iso_directory_record)`: the fixed part before the name.
 pub const FIXED_LEN: usize = 33;
@@ -14,25 +14,33 @@ pub const FLAG_MULTI_EXTENT: u8 = 0x80;
 /// One directory record, copied out of its sector(s).
 #[derive(Debug, Clone)]
 pub struct Record {
-    pub raw: Vec<u8>,
+    /// The fixed part.
+    fixed: [u8; FIXED_LEN],
+    /// The whole record, fixed part included.
+    raw: Vec<u8>,
 }
 
 impl Record {
-    /// `raw` holds at least `FIXED_LEN` bytes (the caller checked the record length).
-    pub fn new(raw: Vec<u8>) -> Record {
-        Record { raw }
+    /// The record in `raw`, or None when `raw` is shorter than the fixed part.
+    pub fn new(raw: Vec<u8>) -> Option<Record> {
+        let fixed = *Fixed::<FIXED_LEN>::new(&raw)?.bytes();
+        Some(Record { fixed, raw })
+    }
+
+    fn fields(&self) -> Fixed<'_, FIXED_LEN> {
+        Fixed::from(&self.fixed)
     }
 
     pub fn len(&self) -> usize {
-        usize::from(u8_at(&self.raw, 0))
+        usize::from(self.fields().u8::<0>())
     }
 
     pub fn ext_attr_len(&self) -> u64 {
-        u64::from(u8_at(&self.raw, 1))
+        u64::from(self.fields().u8::<1>())
     }
 
     pub fn extent(&self) -> u64 {
-        u64::from(le32(&self.raw, 2))
+        u64::from(self.fields().le32::<2>())
     }
 
     /// Where the data begins: the extent after its extended attribute record.
@@ -42,19 +50,15 @@ impl Record {
 
     /// The little-endian half of the size (the kernel ignores the big-endian one).
     pub fn size(&self) -> u64 {
-        u64::from(le32(&self.raw, 10))
+        u64::from(self.fields().le32::<10>())
     }
 
     pub fn date(&self) -> [u8; 7] {
-        let mut d = [0u8; 7];
-        if let Some(s) = self.raw.get(18..25) {
-            d.copy_from_slice(s);
-        }
-        d
+        self.fields().array::<18, 7>()
     }
 
     pub fn flags(&self) -> u8 {
-        u8_at(&self.raw, 25)
+        self.fields().u8::<25>()
     }
 
     pub fn is_dir(&self) -> bool {
@@ -62,11 +66,11 @@ impl Record {
     }
 
     pub fn interleaved(&self) -> bool {
-        u8_at(&self.raw, 27) != 0
+        self.fields().u8::<27>() != 0
     }
 
     pub fn name_len(&self) -> usize {
-        usize::from(u8_at(&self.raw, 32))
+        usize::from(self.fields().u8::<32>())
     }
 
     /// The identifier as recorded (within the record; the caller checked it fits).
@@ -76,11 +80,11 @@ impl Record {
     }
 
     pub fn is_dot(&self) -> bool {
-        self.name_len() == 1 && u8_at(&self.raw, FIXED_LEN) == 0
+        self.name() == [0]
     }
 
     pub fn is_dotdot(&self) -> bool {
-        self.name_len() == 1 && u8_at(&self.raw, FIXED_LEN) == 1
+        self.name() == [1]
     }
 
     /// The system use area: after the name, padded to an even length.

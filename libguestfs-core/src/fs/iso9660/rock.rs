@@ -3,7 +3,7 @@
 //! `rock.c` bounds it: at most 32 continuation areas, each within one block.
 
 use super::Iso9660Fs;
-use crate::bytes::{le32, u8_at};
+use crate::bytes::Fixed;
 use crate::error::Result;
 
 /// `RR_MAX_CE_ENTRIES`.
@@ -57,7 +57,13 @@ fn least_len(sig: Sig) -> usize {
 
 /// Whether an SP entry carries the `BE EF` check bytes (the kernel stops at one that does not).
 pub fn sp_ok(rest: &[u8]) -> bool {
-    u8_at(rest, 4) == 0xbe && u8_at(rest, 5) == 0xef
+    rest.get(4..6) == Some(&[0xbe, 0xef])
+}
+
+/// The flags byte that RR, NM, SL and TF entries (and ER's identifier length) have after
+/// the header; None for an entry too short to hold it.
+pub fn flags_byte(rest: &[u8]) -> Option<u8> {
+    rest.get(HEADER).copied()
 }
 
 /// Walks the entries of `area` and of the continuation areas it chains to. The visitor gets
@@ -69,13 +75,13 @@ pub fn walk(fs: &Iso9660Fs, area: &[u8], visit: &mut Visitor<'_>) -> End {
     loop {
         let (mut ce_extent, mut ce_offset, mut ce_size) = (0u32, 0u32, 0u32);
         let mut pos = 0usize;
-        while buf.len() - pos > 2 {
+        while let Some(&[s0, s1, len]) = buf.get(pos..pos + 3) {
             let rest = &buf[pos..];
-            let len = usize::from(u8_at(rest, 2));
+            let len = usize::from(len);
             if len < 3 {
                 return End::Stopped;
             }
-            let sig = [rest[0], rest[1]];
+            let sig = [s0, s1];
             if least_len(sig) > rest.len() {
                 return End::Failed;
             }
@@ -84,9 +90,13 @@ pub fn walk(fs: &Iso9660Fs, area: &[u8], visit: &mut Visitor<'_>) -> End {
             }
             pos += len;
             if &sig == b"CE" {
-                ce_extent = le32(rest, 4);
-                ce_offset = le32(rest, 12);
-                ce_size = le32(rest, 20);
+                // least_len kept the 24 bytes of fields in `rest`.
+                let Some(ce) = Fixed::<{ HEADER + 24 }>::new(rest) else {
+                    return End::Failed;
+                };
+                ce_extent = ce.le32::<4>();
+                ce_offset = ce.le32::<12>();
+                ce_size = ce.le32::<20>();
                 continue;
             }
             match visit(sig, len, rest) {
@@ -128,10 +138,10 @@ pub fn name(fs: &Iso9660Fs, area: &[u8]) -> Option<Option<Vec<u8>>> {
     let mut relocated = false;
     let end = walk(fs, area, &mut |sig, len, rest| {
         match &sig {
-            b"RR" if u8_at(rest, 4) & RR_NM == 0 => return Ok(Flow::Stop),
+            b"RR" if flags_byte(rest).is_none_or(|f| f & RR_NM == 0) => return Ok(Flow::Stop),
             b"SP" if !sp_ok(rest) => return Ok(Flow::Stop),
             b"NM" => {
-                let flags = u8_at(rest, 4);
+                let flags = flags_byte(rest).unwrap_or(0);
                 if truncated || len < 5 || flags & 6 != 0 || flags & !1 != 0 {
                     return Ok(Flow::Next);
                 }
@@ -174,12 +184,14 @@ pub const RR_TF: u8 = 128;
 /// Appends the text of one SL entry to `out` as `get_symlink_chunk` does; false when the
 /// target would exceed `limit` bytes.
 pub fn symlink_chunk(out: &mut Vec<u8>, len: usize, rest: &[u8], limit: usize) -> bool {
-    let sl_flags = u8_at(rest, 4);
+    let sl_flags = flags_byte(rest).unwrap_or(0);
     let mut slen = len as i64 - 5;
     let mut p = 5usize;
     while slen > 1 {
-        let flags = u8_at(rest, p);
-        let clen = usize::from(u8_at(rest, p + 1));
+        let (Some(&flags), Some(&clen)) = (rest.get(p), rest.get(p + 1)) else {
+            break;
+        };
+        let clen = usize::from(clen);
         let mut root = false;
         match flags & !1 {
             0 => {
@@ -232,13 +244,15 @@ pub fn symlink_chunk(out: &mut Vec<u8>, len: usize, rest: &[u8], limit: usize) -
 /// The size the kernel gives a symlink from one SL entry (added to `size`), which counts
 /// like [`symlink_chunk`] but without a limit.
 pub fn symlink_size(size: u64, len: usize, rest: &[u8]) -> u64 {
-    let sl_flags = u8_at(rest, 4);
+    let sl_flags = flags_byte(rest).unwrap_or(0);
     let mut size = size;
     let mut slen = len as i64 - 5;
     let mut p = 5usize;
     while slen > 1 {
-        let flags = u8_at(rest, p);
-        let clen = usize::from(u8_at(rest, p + 1));
+        let (Some(&flags), Some(&clen)) = (rest.get(p), rest.get(p + 1)) else {
+            break;
+        };
+        let clen = usize::from(clen);
         let mut root = false;
         match flags & !1 {
             0 => size += clen as u64,

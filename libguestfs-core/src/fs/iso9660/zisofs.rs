@@ -4,7 +4,7 @@
 
 use super::inode::Inode;
 use super::{corrupt, Iso9660Fs};
-use crate::bytes::le32;
+use crate::bytes::Fixed;
 use crate::error::Result;
 use std::io::Read;
 
@@ -53,7 +53,8 @@ pub fn read(
         let pos = offset + done as u64;
         let blk = pos >> shift;
         let ptrs = stored(fs, inode, table + blk * 4, 8)?;
-        let (start, end) = (le32(&ptrs, 0), le32(&ptrs, 4));
+        let ptrs = Fixed::<8>::new(&ptrs).ok_or_else(|| corrupt("short block pointers"))?;
+        let (start, end) = (ptrs.le32::<0>(), ptrs.le32::<4>());
         let mut data = vec![0u8; block_size];
         if end > start {
             let clen = (end - start) as usize;
