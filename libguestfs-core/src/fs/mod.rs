@@ -200,9 +200,23 @@ pub trait Filesystem: Send + Sync {
 
     /// How many anonymous device numbers (major 0) the kernel takes when it mounts this
     /// filesystem, 0 for none: `st_dev` is then the last of them rather than the device's
-    /// number (btrfs takes one for the superblock and one for the subvolume it shows).
+    /// number (btrfs takes one for the superblock, then one per subvolume: see
+    /// [`Self::parts_at_mount`]).
     fn anonymous_devices(&self) -> u32 {
         0
+    }
+
+    /// The parts with their own anonymous device that the kernel opens when mounting, in
+    /// order (btrfs: the top-level subvolume, then those on the way to the one shown).
+    fn parts_at_mount(&self) -> Vec<u64> {
+        Vec::new()
+    }
+
+    /// Which part (see [`Self::parts_at_mount`]) an inode is in: its `st_dev` is the part's
+    /// device, taken when a lookup first reaches the part; `Some(0)` is the superblock's own
+    /// device, None (every filesystem without parts) the mount's.
+    fn device_part(&self, _ino: Ino) -> Option<u64> {
+        None
     }
 
     /// Extended attributes (name, value) in the order the kernel's listxattr gives them

@@ -97,7 +97,7 @@ pub fn statvfs(fs: &BtrfsFs) -> Result<StatVfs> {
     let bavail = (free_data / data_factor + unallocated / data_factor) >> bits;
     let fsid = &fs.sb.fsid;
     let word = |i: usize| u32::from_be_bytes([fsid[i], fsid[i + 1], fsid[i + 2], fsid[i + 3]]);
-    let root_id = root::FS_TREE;
+    let root_id = fs.mounted_subvolume();
     let val0 = word(0) ^ word(8) ^ (root_id >> 32) as u32;
     let val1 = word(4) ^ word(12) ^ root_id as u32;
     Ok(StatVfs {
