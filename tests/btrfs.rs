@@ -141,7 +141,8 @@ fn slow_btrfs_lzo_dup_data_native_matches_the_appliance() {
 
 /// An image laid out like Fedora's: one btrfs with subvolumes "root" and "home" (and a
 /// snapshot of root, with a subvolume nested in root that the snapshot shows as a
-/// placeholder), root's /etc/fstab naming them with `subvol=` and compression options.
+/// placeholder, its fstab and os-release removed so that it is no second root), root's
+/// /etc/fstab naming them with `subvol=` and compression options.
 /// Made through the kernel (None where loop mounts are not possible).
 fn fedora_like_image(dir: &Path) -> Option<PathBuf> {
     let img = dir.join("fedora.img");
@@ -178,7 +179,8 @@ PRETTY_NAME="Fedora Linux 38 (Thirty Eight)"
         yes 'compressible text' | head -c 300000 > root/etc/big
         btrfs -q subvolume create root/var/lib/machines
         echo hello > home/user/notes
-        btrfs -q subvolume snapshot -r root root-snap
+        btrfs -q subvolume snapshot root root-snap
+        rm root-snap/etc/fstab root-snap/etc/os-release
         "#,
         m = m,
         img = img.display()
@@ -219,7 +221,7 @@ fn slow_btrfs_subvolumes_native_matches_the_appliance() {
                 "--ro", "-a", i, "run",
                 ":", "btrfs-subvolume-list", "/dev/sda",
                 ":", "btrfs-subvolume-get-default", "/dev/sda",
-                ":", "mount-options", "subvolid=258", "/dev/sda", "/",
+                ":", "mount-options", "ro,subvolid=258", "/dev/sda", "/",
                 ":", "ls", "/",
                 ":", "mountable-device", "btrfsvol:/dev/sda/root",
                 ":", "mountable-subvolume", "btrfsvol:/dev/sda/root",
