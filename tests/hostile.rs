@@ -1519,7 +1519,7 @@ fn btrfs_subvolume_loop_missing_subvolume_and_absurd_subvolid() {
     assert_eq!(r.out(), "a\nd\n", "{}", r.stderr);
     let r = run_on(&img, "guestfish", &["--ro", "-a", i, "-m", "/dev/sda1", "stat", "/d"]);
     expect_code(&r, 0);
-    assert!(r.stdout.contains("ino: 2\n"), "{}", r.stdout);
+    assert!(r.out().contains("ino: 2\n"), "{}", r.out());
     all_tools(&img, "/dev/sda1");
 
     for id in ["18446744073709551615", "999", "-1"] {
