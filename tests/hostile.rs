@@ -1517,7 +1517,11 @@ fn btrfs_subvolume_loop_missing_subvolume_and_absurd_subvolid() {
     let i = s(&img);
     let r = run_on(&img, "virt-ls", &["-a", i, "-m", "/dev/sda1", "-R", "/"]);
     assert_eq!(r.out(), "a\nd\n", "{}", r.stderr);
-    let r = run_on(&img, "guestfish", &["--ro", "-a", i, "-m", "/dev/sda1", "stat", "/d"]);
+    let r = run_on(
+        &img,
+        "guestfish",
+        &["--ro", "-a", i, "-m", "/dev/sda1", "stat", "/d"],
+    );
     expect_code(&r, 0);
     assert!(r.out().contains("ino: 2\n"), "{}", r.out());
     all_tools(&img, "/dev/sda1");
@@ -1527,7 +1531,17 @@ fn btrfs_subvolume_loop_missing_subvolume_and_absurd_subvolid() {
         let r = run_on(
             &img,
             "guestfish",
-            &["--ro", "-a", i, "run", ":", "mount-options", &opt, "/dev/sda1", "/"],
+            &[
+                "--ro",
+                "-a",
+                i,
+                "run",
+                ":",
+                "mount-options",
+                &opt,
+                "/dev/sda1",
+                "/",
+            ],
         );
         expect_code(&r, 1);
         assert_eq!(r.stderr.lines().count(), 2, "{}", r.stderr);

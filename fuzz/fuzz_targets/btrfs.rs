@@ -37,14 +37,19 @@ impl BlockDevice for Recrc {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some(img) = sparse_image::SparseImage::parse(data) else { return };
+    let Some(img) = sparse_image::SparseImage::parse(data) else {
+        return;
+    };
     let dev: Device = Arc::new(Recrc(img));
     let _ = refusal(&dev);
     if let Ok(f) = BtrfsFs::open(dev.clone()) {
         walk::walk(&f);
         let _ = f.default_subvolume();
         for v in f.subvolumes(5).unwrap_or_default().iter().take(4) {
-            let which = Selection { path: None, id: Some(v.id) };
+            let which = Selection {
+                path: None,
+                id: Some(v.id),
+            };
             if let Ok(sub) = BtrfsFs::open_subvolume(dev.clone(), &which) {
                 walk::walk(&sub);
             }

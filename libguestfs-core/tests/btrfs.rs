@@ -301,7 +301,12 @@ fn compare_subvolumes(img: &Path, mnt: &Path, options: &str, which: &Selection) 
         native.keys().collect::<Vec<_>>()
     );
     for (path, k) in &kernel {
-        assert_eq!(Some(k), native.get(path), "{}", String::from_utf8_lossy(path));
+        assert_eq!(
+            Some(k),
+            native.get(path),
+            "{}",
+            String::from_utf8_lossy(path)
+        );
     }
     // Files share a device exactly where they share a part.
     for (p, dp) in &kernel_devs {
@@ -334,7 +339,12 @@ fn subvolumes_and_snapshots_match_the_kernel() {
     };
     compare_subvolumes(&img, &mnt, "ro", &sel(None, None));
     compare_subvolumes(&img, &mnt, "ro,subvol=root", &sel(Some("root"), None));
-    compare_subvolumes(&img, &mnt, "ro,subvol=/root/var/nested", &sel(Some("/root/var/nested"), None));
+    compare_subvolumes(
+        &img,
+        &mnt,
+        "ro,subvol=/root/var/nested",
+        &sel(Some("/root/var/nested"), None),
+    );
     compare_subvolumes(&img, &mnt, "ro,subvolid=259", &sel(None, Some(259)));
     compare_subvolumes(&img, &mnt, "ro,subvol=snap", &sel(Some("snap"), None));
     compare_subvolumes(&img, &mnt, "ro,subvolid=5", &sel(None, Some(5)));

@@ -103,17 +103,22 @@ const BTRFS_HARMLESS_OPTIONS: &[&str] = &[
 
 /// Whether `opt` is one of [`BTRFS_HARMLESS_OPTIONS`].
 fn btrfs_harmless(opt: &str) -> bool {
-    BTRFS_HARMLESS_OPTIONS.iter().any(|h| match h.strip_suffix('=') {
-        Some(name) => opt
-            .strip_prefix(name)
-            .is_some_and(|v| v.starts_with('=') && v.len() > 1),
-        None => opt == *h,
-    })
+    BTRFS_HARMLESS_OPTIONS
+        .iter()
+        .any(|h| match h.strip_suffix('=') {
+            Some(name) => opt
+                .strip_prefix(name)
+                .is_some_and(|v| v.starts_with('=') && v.len() > 1),
+            None => opt == *h,
+        })
 }
 
 /// `btrfsvol:DEVICE/PATH` split as 1.48 does: after the first prefix of the path that names a
 /// device (`/dev/sda1/root` → `/dev/sda1`, `root`; `/dev/VG/LV/home` → `/dev/VG/LV`, `home`).
-pub(crate) fn split_btrfsvol<'a>(devices: &Devices, mountable: &'a str) -> Option<(&'a str, &'a str)> {
+pub(crate) fn split_btrfsvol<'a>(
+    devices: &Devices,
+    mountable: &'a str,
+) -> Option<(&'a str, &'a str)> {
     let rest = mountable.strip_prefix("btrfsvol:")?;
     let names = rest.strip_prefix("/dev/")?;
     names.match_indices('/').find_map(|(i, _)| {

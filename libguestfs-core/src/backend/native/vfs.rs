@@ -219,7 +219,9 @@ impl MountTable {
         if anonymous > 0 {
             // A second mount of the same device shares the superblock and its devices.
             if let Some(other) = self.mounts.iter().find(|o| {
-                o.device == mount.device && o.fs.anonymous_devices() > 0 && !lock(&o.anon).minors.is_empty()
+                o.device == mount.device
+                    && o.fs.anonymous_devices() > 0
+                    && !lock(&o.anon).minors.is_empty()
             }) {
                 mount.anon = other.anon.clone();
             } else {

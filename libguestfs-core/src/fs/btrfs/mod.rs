@@ -227,9 +227,10 @@ impl BtrfsFs {
                 Err(invalid(format!("subvol and subvolid={} disagree", id)))
             }
             (_, Some(t)) => Ok(t),
-            (Some(id), None) => self.trees.index(id).ok_or_else(|| {
-                Error::new(libc::ENOENT, format!("btrfs: no subvolume {}", id))
-            }),
+            (Some(id), None) => self
+                .trees
+                .index(id)
+                .ok_or_else(|| Error::new(libc::ENOENT, format!("btrfs: no subvolume {}", id))),
             (None, None) => {
                 let id = root::default_subvolume(self)?;
                 self.trees.index(id).ok_or_else(|| {
@@ -244,7 +245,10 @@ impl BtrfsFs {
         let mut at = self.tree_root_dir(0)?;
         for name in path.split('/').filter(|c| !c.is_empty() && *c != ".") {
             at = self.lookup(at, name)?.ok_or_else(|| {
-                Error::new(libc::ENOENT, format!("btrfs: subvol={}: no such file", path))
+                Error::new(
+                    libc::ENOENT,
+                    format!("btrfs: subvol={}: no such file", path),
+                )
             })?;
         }
         let (tree, objectid) = subvolume::split(at);
@@ -274,7 +278,10 @@ impl BtrfsFs {
 
     /// The id of the subvolume the mount shows.
     pub fn mounted_subvolume(&self) -> u64 {
-        self.trees.list.get(self.mounted).map_or(root::FS_TREE, |t| t.id)
+        self.trees
+            .list
+            .get(self.mounted)
+            .map_or(root::FS_TREE, |t| t.id)
     }
 
     /// The default subvolume's id (`btrfs subvolume get-default`).
