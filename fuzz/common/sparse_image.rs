@@ -21,17 +21,11 @@ impl SparseImage {
         if data.len() < 4 {
             return None;
         }
-        let size = (u64::from(u32::from_le_bytes([data[0], data[1], data[2], data[3]])) << 10)
-            .min(MAX_SIZE);
+        let size = (u64::from(u32::from_le_bytes([data[0], data[1], data[2], data[3]])) << 10).min(MAX_SIZE);
         let mut chunks = BTreeMap::new();
         let mut p = 4;
         while p + 6 <= data.len() {
-            let off = u64::from(u32::from_le_bytes([
-                data[p],
-                data[p + 1],
-                data[p + 2],
-                data[p + 3],
-            ]));
+            let off = u64::from(u32::from_le_bytes([data[p], data[p + 1], data[p + 2], data[p + 3]]));
             let len = usize::from(u16::from_le_bytes([data[p + 4], data[p + 5]]));
             p += 6;
             let end = (p + len).min(data.len());

@@ -11,9 +11,7 @@ pub fn walk(f: &dyn Filesystem) {
     let mut buf = vec![0u8; 64 * 1024];
     while let Some((ino, depth)) = stack.pop() {
         let _ = f.read_dir_with_dots(ino, ino);
-        let Ok(entries) = f.read_dir(ino) else {
-            continue;
-        };
+        let Ok(entries) = f.read_dir(ino) else { continue };
         for e in entries {
             budget -= 1;
             if budget == 0 {

@@ -37,9 +37,7 @@ impl BlockDevice for Recrc {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some(img) = sparse_image::SparseImage::parse(data) else {
-        return;
-    };
+    let Some(img) = sparse_image::SparseImage::parse(data) else { return };
     let dev: Device = Arc::new(Recrc(img));
     let _ = refusal(&dev);
     if let Ok(f) = BtrfsFs::open(dev.clone()) {
