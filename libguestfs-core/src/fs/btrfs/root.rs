@@ -49,11 +49,11 @@ pub fn parse(id: u64, b: &[u8]) -> Result<RootItem> {
         return Err(corrupt(format_args!("root item {}: too short", id)));
     }
     let item = RootItem {
-        root_dirid: le64(&b, 168),
-        bytenr: le64(&b, 176),
-        bytes_used: le64(&b, 192),
-        level: u8_at(&b, 238),
-        refs: le32(&b, 216),
+        root_dirid: le64(b, 168),
+        bytenr: le64(b, 176),
+        bytes_used: le64(b, 192),
+        level: u8_at(b, 238),
+        refs: le32(b, 216),
     };
     if item.level >= super::tree::MAX_LEVEL {
         return Err(corrupt(format_args!(
