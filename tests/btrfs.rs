@@ -290,6 +290,32 @@ fn slow_btrfs_subvolumes_native_matches_the_appliance() {
                 "btrfsvol:/dev/sda/home",
             ]),
         ),
+        // What Fedora's fstab says, harmless on a read-only mount.
+        (
+            "guestfish",
+            s(&[
+                "--ro",
+                "-a",
+                i,
+                "run",
+                ":",
+                "mount-options",
+                "ro,subvol=root,compress=zstd:1,space_cache=v2,ssd,noatime",
+                "/dev/sda",
+                "/",
+                ":",
+                "cat",
+                "/etc/hostname",
+                ":",
+                "mount-options",
+                "ro,subvol=/home,discard=async,autodefrag",
+                "/dev/sda",
+                "/home",
+                ":",
+                "ls",
+                "/home/user",
+            ]),
+        ),
         (
             "guestfish",
             s(&[
