@@ -276,9 +276,13 @@ fn compare_subvolumes(img: &Path, mnt: &Path, options: &str, which: &Selection) 
     let m = LoopMount::new(img, mnt, options).expect("read-only mount");
     let mut kernel = kernel_tree(mnt, XattrOrder::ByName);
     let mut kernel_devs = BTreeMap::new();
-    for path in kernel.keys() {
+    let mut kernel_fsids = BTreeMap::new();
+    for (path, node) in &kernel {
         let p = mnt.join(std::ffi::OsStr::from_bytes(&path[1..]));
-        kernel_devs.insert(path.clone(), std::fs::symlink_metadata(p).unwrap().dev());
+        kernel_devs.insert(path.clone(), std::fs::symlink_metadata(&p).unwrap().dev());
+        if FileType::from_mode(node.stat.st_mode) == FileType::Directory {
+            kernel_fsids.insert(path.clone(), kernel_statvfs(&p).f_fsid as i64);
+        }
     }
     drop(m);
     let fs = BtrfsFs::open_subvolume(Arc::new(RawImage::open(img).unwrap()), which).unwrap();
@@ -306,6 +310,16 @@ fn compare_subvolumes(img: &Path, mnt: &Path, options: &str, which: &Selection) 
             native.get(path),
             "{}",
             String::from_utf8_lossy(path)
+        );
+    }
+    // statfs's f_fsid names the subvolume a directory is in.
+    for (path, fsid) in &kernel_fsids {
+        let ino = resolve(&fs, path);
+        assert_eq!(
+            fs.statvfs_at(ino).unwrap().fsid,
+            *fsid,
+            "f_fsid of {:?}",
+            path
         );
     }
     // Files share a device exactly where they share a part.

@@ -192,6 +192,12 @@ pub trait Filesystem: Send + Sync {
     /// What `statfs(2)` on this filesystem reports under Linux.
     fn statvfs(&self) -> Result<StatVfs>;
 
+    /// What `statfs(2)` reports for a path at inode `ino` (btrfs mixes the subvolume's id
+    /// into `f_fsid`); the same for every inode elsewhere.
+    fn statvfs_at(&self, _ino: Ino) -> Result<StatVfs> {
+        self.statvfs()
+    }
+
     /// Whether the kernel reports the device number as `f_fsid` (XFS does), which the mount
     /// table then fills in, rather than a value of the filesystem's own.
     fn fsid_is_device(&self) -> bool {

@@ -321,7 +321,7 @@ impl MountTable {
     /// for filesystems whose kernel driver reports the device number there.
     pub fn statvfs(&self, loc: &Location) -> Result<StatVfs> {
         let mount = &self.mounts[loc.mount];
-        let mut st = mount.fs.statvfs()?;
+        let mut st = mount.fs.statvfs_at(loc.ino)?;
         if mount.fs.fsid_is_device() {
             st.fsid = mount.devno;
         }

@@ -709,6 +709,18 @@ impl Filesystem for BtrfsFs {
         Ok(*self.statvfs.get_or_init(|| s))
     }
 
+    /// `f_fsid` names the subvolume the inode is in (the placeholder directory is in its
+    /// parent's).
+    fn statvfs_at(&self, ino: Ino) -> Result<StatVfs> {
+        let mut s = self.statvfs()?;
+        let (tree, _) = subvolume::split(ino);
+        s.fsid = space::fsid(
+            self,
+            self.trees.list.get(tree).map_or(root::FS_TREE, |t| t.id),
+        );
+        Ok(s)
+    }
+
     /// The superblock's; each subvolume then takes its own (`st_dev` of its files).
     fn anonymous_devices(&self) -> u32 {
         1
