@@ -2,6 +2,8 @@
 # Times the read tools on a btrfs image of a few thousand files (made by mkfs.btrfs, filled by
 # libguestfs-core/tests/data/btrfs-populate.sh through a loop mount, so this needs root) with the
 # native reader and with the appliance (LIBGUESTFS_BACKEND=direct) in the same run.
+# A second image lays the same tree out like Fedora: subvolumes "root" (holding the tree) and
+# "home", root's /etc/fstab naming them with subvol=, read through inspection.
 # Target (issue 13): at most 50 ms native and at least 100 times faster than the appliance.
 #   benches/btrfs.sh [RUNS]   (appliance runs: RUNS too, default 3; native: hyperfine)
 set -eu
@@ -12,7 +14,7 @@ cargo build --release --quiet -p virt-tools -p guestfsd
 bin=$PWD/target/release/virt-tools
 work=${BENCH_DIR:-/var/tmp/virt-tools-bench}/btrfs
 mkdir -p "$work/bin" "$work/mnt"
-for t in virt-ls virt-cat virt-df virt-filesystems; do ln -sf "$bin" "$work/bin/$t"; done
+for t in virt-ls virt-cat virt-df virt-filesystems virt-inspector; do ln -sf "$bin" "$work/bin/$t"; done
 PATH="$work/bin:$PATH"
 export TZ=UTC LANG=C LC_ALL=C LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 . benches/lib.sh
@@ -46,3 +48,29 @@ one "virt-cat /files/text (zstd, 2 MiB)" virt-cat -a "$img" -m /dev/sda /files/t
 one "virt-cat /files/random (1 MiB)" virt-cat -a "$img" -m /dev/sda /files/random
 one "virt-df" virt-df -a "$img"
 one "virt-filesystems -l" virt-filesystems -a "$img" --all --long
+
+sub=$work/btrfs-subvol.img
+if [ ! -f "$sub" ]; then
+  truncate -s 300M "$sub.tmp"
+  mkfs.btrfs -q -f "$sub.tmp"
+  mount -o loop,compress=zstd "$sub.tmp" "$work/mnt"
+  (
+    set -e
+    cd "$work/mnt"
+    uuid=$(blkid -s UUID -o value "$sub.tmp")
+    btrfs -q subvolume create root
+    btrfs -q subvolume create home
+    mkdir -p root/etc root/usr/bin root/home home/user
+    ln -s usr/bin root/bin
+    printf 'UUID=%s / btrfs subvol=root,compress=zstd:1 0 0\nUUID=%s /home btrfs subvol=home,compress=zstd:1 0 0\n' "$uuid" "$uuid" > root/etc/fstab
+    printf 'NAME="Fedora Linux"\nID=fedora\nVERSION_ID=38\n' > root/etc/os-release
+    echo hello > home/user/notes
+  ) && bash libguestfs-core/tests/data/btrfs-populate.sh "$work/mnt/root" || { umount "$work/mnt"; exit 1; }
+  umount "$work/mnt"
+  mv "$sub.tmp" "$sub"
+fi
+echo "subvolume image: $(LIBGUESTFS_BACKEND=native virt-ls -a "$sub" -R / | wc -l) entries"
+one "subvol: virt-ls -lR / (inspected)" virt-ls -a "$sub" -lR /
+one "subvol: virt-cat /files/text" virt-cat -a "$sub" /files/text
+one "subvol: virt-inspector" virt-inspector --no-applications --no-icon -a "$sub"
+one "subvol: virt-filesystems -l" virt-filesystems -a "$sub" --all --long

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Writes small btrfs images made by mkfs.btrfs --rootdir (no mount needed) into corpus/btrfs
 # as sparse seeds (make_seeds.py) for the btrfs target: DUP and SINGLE metadata, mixed block
-# groups, zlib/LZO/zstd-compressed files, inline files, a directory of 50 entries, a symlink.
+# groups, zlib/LZO/zstd-compressed files, inline files, a directory of 50 entries, a symlink,
+# the directory as a subvolume (and as the default subvolume).
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 out="$here/corpus/btrfs"
@@ -30,5 +31,7 @@ mixed 16M --mixed
 zlib 48M --compress zlib
 lzo 48M --compress lzo
 zstd 48M --compress zstd
+subvol 16M -m single -d single --subvol d
+subvol-default 16M -m single -d single --subvol default:d
 LIST
 python3 "$here/make_seeds.py" "$out" "$tmp"/seed-*.img

@@ -1493,6 +1493,61 @@ fn btrfs_truncated_btree_loop_absurd_item_and_bad_checksum() {
     }
 }
 
+/// btrfs subvolumes (issue 13): a subvolume that is its own parent fails the subvolume
+/// listing (and so `list_filesystems`, as in 1.48) with one line; a directory entry naming a
+/// subvolume that does not exist is the kernel's empty placeholder directory; an absurd
+/// `subvolid=` is a failed mount, one line, exit 1.
+#[test]
+fn btrfs_subvolume_loop_missing_subvolume_and_absurd_subvolid() {
+    let tmp = TempDir::new("hostile-btrfs-subvol");
+    let work = tmp.join("work");
+    fs::create_dir(&work).unwrap();
+
+    let img = hostile::btrfs_subvolume_own_parent(&work, &tmp.join("loop.img"));
+    let i = s(&img);
+    let r = run_on(&img, "virt-filesystems", &["-a", i]);
+    expect_code(&r, 1);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("form a loop"), "{}", r.stderr);
+    let r = run_on(&img, "virt-ls", &["-a", i, "-m", "/dev/sda1", "-R", "/"]);
+    assert_eq!(r.out(), "a\nd\nd/f\n", "{}", r.stderr);
+    all_tools(&img, "/dev/sda1");
+
+    let img = hostile::btrfs_entry_to_missing_subvolume(&work, &tmp.join("missing.img"));
+    let i = s(&img);
+    let r = run_on(&img, "virt-ls", &["-a", i, "-m", "/dev/sda1", "-R", "/"]);
+    assert_eq!(r.out(), "a\nd\n", "{}", r.stderr);
+    let r = run_on(
+        &img,
+        "guestfish",
+        &["--ro", "-a", i, "-m", "/dev/sda1", "stat", "/d"],
+    );
+    expect_code(&r, 0);
+    assert!(r.out().contains("ino: 2\n"), "{}", r.out());
+    all_tools(&img, "/dev/sda1");
+
+    for id in ["18446744073709551615", "999", "-1"] {
+        let opt = format!("subvolid={}", id);
+        let r = run_on(
+            &img,
+            "guestfish",
+            &[
+                "--ro",
+                "-a",
+                i,
+                "run",
+                ":",
+                "mount-options",
+                &opt,
+                "/dev/sda1",
+                "/",
+            ],
+        );
+        expect_code(&r, 1);
+        assert_eq!(r.stderr.lines().count(), 2, "{}", r.stderr);
+    }
+}
+
 /// squashfs (issue 13): a filesystem cut off in the middle is refused like a bad superblock; a
 /// file naming a fragment that does not exist, one claiming a million blocks and one whose
 /// block expands past the block size (a decompression bomb) fail with one error line; a

@@ -1,12 +1,13 @@
 #![no_main]
 //! Opens a btrfs filesystem described by the input (a sparse image, see common/sparse_image.rs)
-//! and walks it with bounded effort: directories, lookups, stat, links, xattrs, file data.
+//! and walks it with bounded effort: directories, lookups, stat, links, xattrs, file data,
+//! the subvolume list, and each of the first subvolumes opened as `subvolid=` opens it.
 //! Checksums are recomputed as blocks are read (see `Recrc`), so that mutations reach the
 //! parsers behind them instead of stopping at the checksum check.
 //! Seeds: `sh make-btrfs-seeds.sh` writes small images made by mkfs.btrfs into corpus/btrfs.
 
 use guestfs::block::{BlockDevice, Device};
-use guestfs::fs::btrfs::{refusal, BtrfsFs};
+use guestfs::fs::btrfs::{refusal, BtrfsFs, Selection};
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
 
@@ -39,7 +40,17 @@ fuzz_target!(|data: &[u8]| {
     let Some(img) = sparse_image::SparseImage::parse(data) else { return };
     let dev: Device = Arc::new(Recrc(img));
     let _ = refusal(&dev);
-    if let Ok(f) = BtrfsFs::open(dev) {
+    if let Ok(f) = BtrfsFs::open(dev.clone()) {
         walk::walk(&f);
+        let _ = f.default_subvolume();
+        for v in f.subvolumes(5).unwrap_or_default().iter().take(4) {
+            let which = Selection {
+                path: None,
+                id: Some(v.id),
+            };
+            if let Ok(sub) = BtrfsFs::open_subvolume(dev.clone(), &which) {
+                walk::walk(&sub);
+            }
+        }
     }
 });

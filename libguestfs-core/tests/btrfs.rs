@@ -9,11 +9,12 @@ mod common;
 use common::*;
 use guestfs::block::raw::RawImage;
 use guestfs::block::Device;
-use guestfs::fs::btrfs::BtrfsFs;
+use guestfs::fs::btrfs::{BtrfsFs, Selection};
 use guestfs::fs::{FileType, Filesystem};
 use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -206,7 +207,7 @@ fn refusal_of(img: &Path) -> Option<String> {
 }
 
 #[test]
-fn subvolumes_are_refused() {
+fn a_rootdir_subvolume_matches_the_kernel() {
     let dir = Scratch::new("subvol");
     let img = dir.0.join("s.img");
     let root = rootdir(&dir);
@@ -215,15 +216,220 @@ fn subvolumes_are_refused() {
         img.display(),
         root.display()
     )));
-    let why = refusal_of(&img).expect("a subvolume is refused");
+    assert_eq!(refusal_of(&img), None);
+    let fs = open(&img);
+    let d = fs.lookup(fs.root(), "d").unwrap().unwrap();
+    assert_eq!(fs.stat(d).unwrap().st_ino, 256);
+    assert_eq!(fs.read_dir(d).unwrap().len(), 100);
+    let subvolumes = fs.subvolumes(5).unwrap();
+    assert_eq!(subvolumes.len(), 1);
+    assert_eq!((subvolumes[0].id, subvolumes[0].top_level), (256, 5));
+    assert_eq!(subvolumes[0].path, b"d");
+    let mnt = dir.0.join("s.mnt");
+    if LoopMount::new(&img, &mnt, "ro").is_none() {
+        eprintln!("SKIP: cannot loop-mount a btrfs image here (needs root and loop devices)");
+        return;
+    }
+    compare_with_kernel(&img, &mnt);
+}
+
+/// Subvolumes made through the kernel: "root" (with a nested one and files), "home", one
+/// under a plain directory, a snapshot of "root" (where the nested subvolume is an empty
+/// placeholder) and a read-only snapshot; `default` names the default subvolume's path.
+fn subvolume_image(dir: &Scratch, name: &str, default: Option<&str>) -> Option<PathBuf> {
+    let img = dir.0.join(format!("{}.img", name));
+    assert!(sh(&format!(
+        "truncate -s 300M '{0}' && mkfs.btrfs -q -f '{0}'",
+        img.display()
+    )));
+    let mnt = dir.0.join(format!("{}.mnt", name));
+    let Some(m) = LoopMount::new(&img, &mnt, "rw") else {
+        eprintln!("SKIP: cannot loop-mount a btrfs image here (needs root and loop devices)");
+        return None;
+    };
+    let set_default = match default {
+        Some(p) => format!("btrfs -q subvolume set-default '{}'", p),
+        None => String::new(),
+    };
+    assert!(sh(&format!(
+        "cd '{}' && set -e; exec >/dev/null
+         btrfs -q subvolume create root; btrfs -q subvolume create home
+         mkdir -p root/etc root/var dir; echo fedora > root/etc/hostname
+         btrfs -q subvolume create root/var/nested; echo nested > root/var/nested/f
+         mkdir root/var/nested/d; ln -s ../etc root/var/nested/l
+         btrfs -q subvolume create dir/sub2; head -c 100000 /dev/urandom > dir/sub2/r
+         echo user > home/u; setfattr -n user.a -v b home/u
+         btrfs -q subvolume snapshot root snap; echo changed > snap/etc/hostname
+         btrfs -q subvolume snapshot -r home home-ro
+         {}",
+        mnt.display(),
+        set_default
+    )));
+    drop(m);
+    Some(img)
+}
+
+/// The native reader with `which` against a kernel mount with `options`: every file (the
+/// placeholder's times are those of the lookup, so they are left out) and which files share
+/// an `st_dev`.
+fn compare_subvolumes(img: &Path, mnt: &Path, options: &str, which: &Selection) {
+    let m = LoopMount::new(img, mnt, options).expect("read-only mount");
+    let mut kernel = kernel_tree(mnt, XattrOrder::ByName);
+    let mut kernel_devs = BTreeMap::new();
+    let mut kernel_fsids = BTreeMap::new();
+    for (path, node) in &kernel {
+        let p = mnt.join(std::ffi::OsStr::from_bytes(&path[1..]));
+        kernel_devs.insert(path.clone(), std::fs::symlink_metadata(&p).unwrap().dev());
+        if FileType::from_mode(node.stat.st_mode) == FileType::Directory {
+            kernel_fsids.insert(path.clone(), kernel_statvfs(&p).f_fsid as i64);
+        }
+    }
+    drop(m);
+    let fs = BtrfsFs::open_subvolume(Arc::new(RawImage::open(img).unwrap()), which).unwrap();
+    let mut native = native_tree(&fs);
+    let mut parts = BTreeMap::new();
+    for path in native.keys() {
+        let ino = resolve(&fs, path);
+        parts.insert(path.clone(), fs.device_part(ino).unwrap());
+    }
+    for tree in [&mut kernel, &mut native] {
+        for node in tree.values_mut().filter(|n| n.stat.st_ino == 2) {
+            let st = &mut node.stat;
+            (st.st_atime_sec, st.st_atime_nsec) = (0, 0);
+            (st.st_mtime_sec, st.st_mtime_nsec) = (0, 0);
+            (st.st_ctime_sec, st.st_ctime_nsec) = (0, 0);
+        }
+    }
     assert_eq!(
-        why,
-        "subvolume 256 (subvolumes and snapshots are not read natively)"
+        kernel.keys().collect::<Vec<_>>(),
+        native.keys().collect::<Vec<_>>()
     );
-    let e = BtrfsFs::open(Arc::new(RawImage::open(&img).unwrap()))
-        .err()
+    for (path, k) in &kernel {
+        assert_eq!(
+            Some(k),
+            native.get(path),
+            "{}",
+            String::from_utf8_lossy(path)
+        );
+    }
+    // statfs's f_fsid names the subvolume a directory is in.
+    for (path, fsid) in &kernel_fsids {
+        let ino = resolve(&fs, path);
+        assert_eq!(
+            fs.statvfs_at(ino).unwrap().fsid,
+            *fsid,
+            "f_fsid of {:?}",
+            path
+        );
+    }
+    // Files share a device exactly where they share a part.
+    for (p, dp) in &kernel_devs {
+        for (q, dq) in &kernel_devs {
+            assert_eq!(dp == dq, parts[p] == parts[q], "{:?} {:?}", p, q);
+        }
+    }
+}
+
+/// The handle of a path (by lookups from the root).
+fn resolve(fs: &BtrfsFs, path: &[u8]) -> u64 {
+    let mut ino = fs.root();
+    for c in path.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+        let name = guestfs::protocol::lossless::string_from(c.to_vec());
+        ino = fs.lookup(ino, &name).unwrap().unwrap();
+    }
+    ino
+}
+
+#[test]
+fn subvolumes_and_snapshots_match_the_kernel() {
+    let dir = Scratch::new("subvols");
+    let Some(img) = subvolume_image(&dir, "s", None) else {
+        return;
+    };
+    let mnt = dir.0.join("ro");
+    let sel = |path: Option<&str>, id: Option<u64>| Selection {
+        path: path.map(str::to_string),
+        id,
+    };
+    compare_subvolumes(&img, &mnt, "ro", &sel(None, None));
+    compare_subvolumes(&img, &mnt, "ro,subvol=root", &sel(Some("root"), None));
+    compare_subvolumes(
+        &img,
+        &mnt,
+        "ro,subvol=/root/var/nested",
+        &sel(Some("/root/var/nested"), None),
+    );
+    compare_subvolumes(&img, &mnt, "ro,subvolid=259", &sel(None, Some(259)));
+    compare_subvolumes(&img, &mnt, "ro,subvol=snap", &sel(Some("snap"), None));
+    compare_subvolumes(&img, &mnt, "ro,subvolid=5", &sel(None, Some(5)));
+
+    let fs = open(&img);
+    assert_eq!(fs.mounted_subvolume(), 5);
+    assert_eq!(fs.default_subvolume().unwrap(), 5);
+    let listed: Vec<(u64, u64, String)> = fs
+        .subvolumes(5)
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.id, v.top_level, String::from_utf8(v.path).unwrap()))
+        .collect();
+    assert_eq!(listed, btrfs_subvolume_list(&img, "ro"));
+    let listed: Vec<(u64, u64, String)> = fs
+        .subvolumes(256)
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.id, v.top_level, String::from_utf8(v.path).unwrap()))
+        .collect();
+    assert_eq!(listed, btrfs_subvolume_list(&img, "ro,subvol=root"));
+
+    // What the kernel refuses to mount.
+    let dev = || -> Device { Arc::new(RawImage::open(&img).unwrap()) };
+    let errno = |s: Selection| BtrfsFs::open_subvolume(dev(), &s).err().unwrap().errno;
+    assert_eq!(errno(sel(Some("nope"), None)), libc::ENOENT);
+    assert_eq!(errno(sel(Some("root/etc"), None)), libc::EINVAL);
+    assert_eq!(errno(sel(None, Some(999))), libc::ENOENT);
+    assert_eq!(errno(sel(None, Some(u64::MAX))), libc::ENOENT);
+    assert_eq!(errno(sel(Some("root"), Some(257))), libc::EINVAL);
+}
+
+#[test]
+fn a_default_subvolume_matches_the_kernel() {
+    let dir = Scratch::new("subvol-default");
+    let Some(img) = subvolume_image(&dir, "s", Some("root")) else {
+        return;
+    };
+    let mnt = dir.0.join("ro");
+    compare_subvolumes(&img, &mnt, "ro", &Selection::default());
+    let fs = open(&img);
+    assert_eq!(fs.mounted_subvolume(), 256);
+    assert_eq!(fs.default_subvolume().unwrap(), 256);
+    let listed: Vec<(u64, u64, String)> = fs
+        .subvolumes(256)
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.id, v.top_level, String::from_utf8(v.path).unwrap()))
+        .collect();
+    assert_eq!(listed, btrfs_subvolume_list(&img, "ro"));
+}
+
+/// `btrfs subvolume list` on a mount: (id, top level, path).
+fn btrfs_subvolume_list(img: &Path, options: &str) -> Vec<(u64, u64, String)> {
+    let mnt = img.with_extension("list");
+    let m = LoopMount::new(img, &mnt, options).unwrap();
+    let out = std::process::Command::new("btrfs")
+        .args(["subvolume", "list"])
+        .arg(&mnt)
+        .output()
         .unwrap();
-    assert_eq!(e.errno, libc::ENOTSUP);
+    drop(m);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let w: Vec<&str> = l.split(' ').collect();
+            let path = l.split_once(" path ").unwrap().1.to_string();
+            (w[1].parse().unwrap(), w[6].parse().unwrap(), path)
+        })
+        .collect()
 }
 
 #[test]

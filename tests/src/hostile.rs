@@ -1335,6 +1335,94 @@ pub fn btrfs_wrong_checksum(work: &Path, out: &Path) -> PathBuf {
     mbr_disk(&img, out, 64)
 }
 
+/// A btrfs like [`btrfs_single`] whose directory `d` is a subvolume (id 256), made by
+/// `mkfs.btrfs --rootdir --subvol d`.
+fn btrfs_with_subvolume(work: &Path, name: &str) -> PathBuf {
+    let tree = work.join(format!("{}.tree", name));
+    let _ = fs::remove_dir_all(&tree);
+    fs::create_dir_all(tree.join("d")).expect("tree");
+    fs::write(tree.join("a"), "hi\n").expect("tree");
+    fs::write(tree.join("d/f"), vec![b'y'; 20000]).expect("tree");
+    let img = work.join(format!("{}.fs", name));
+    let f = fs::File::create(&img).expect("btrfs image");
+    f.set_len(32 << 20).expect("size btrfs image");
+    sh(Command::new("mkfs.btrfs")
+        .args(["-q", "-f", "-m", "single", "-d", "single", "-n", "16384"])
+        .args(["--subvol", "d", "--rootdir"])
+        .arg(&tree)
+        .arg(&img));
+    img
+}
+
+/// The leaf of tree `tree` (`root`, `fs`) holding the item with key `key` (as dump-tree
+/// prints it, `(256 ROOT_BACKREF 5)`): its address and the item's index.
+fn btrfs_item(img: &Path, tree: &str, key: &str) -> (u64, usize) {
+    let out = sh(Command::new("btrfs")
+        .args(["inspect-internal", "dump-tree", "-t", tree])
+        .arg(img));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut leaf = 0;
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.first() == Some(&"leaf") {
+            leaf = words[1].parse().expect("leaf address");
+        }
+        if words.first() == Some(&"item") && line.contains(&format!("key {}", key)) {
+            return (leaf, words[1].parse().expect("item index"));
+        }
+    }
+    panic!("no item {} in the {} tree", key, tree);
+}
+
+/// Where item `index`'s key starts in a leaf (items follow the 101-byte header, 25 bytes each).
+fn btrfs_item_key_at(index: usize) -> usize {
+    101 + index * 25
+}
+
+/// An MBR disk holding a btrfs whose subvolume 256 names itself as its parent (its
+/// `ROOT_BACKREF` key says parent 256): listing the subvolumes would loop.
+pub fn btrfs_subvolume_own_parent(work: &Path, out: &Path) -> PathBuf {
+    let img = btrfs_with_subvolume(work, "btrfs-own-parent");
+    let (leaf, index) = btrfs_item(&img, "root", "(256 ROOT_BACKREF 5)");
+    let at = btrfs_item_key_at(index) + 9;
+    btrfs_edit_block(&img, leaf, true, |b| {
+        b[at..at + 8].copy_from_slice(&256u64.to_le_bytes())
+    });
+    mbr_disk(&img, out, 64)
+}
+
+/// An MBR disk holding a btrfs whose top-level directory entry `d` (both its `DIR_ITEM` and
+/// `DIR_INDEX`) names subvolume 999, which does not exist.
+pub fn btrfs_entry_to_missing_subvolume(work: &Path, out: &Path) -> PathBuf {
+    let img = btrfs_with_subvolume(work, "btrfs-missing-subvol");
+    let dump = sh(Command::new("btrfs")
+        .args(["inspect-internal", "dump-tree", "-t", "fs"])
+        .arg(&img));
+    let text = String::from_utf8_lossy(&dump.stdout).into_owned();
+    // The items of directory 256 that name `d`: their key lines precede the entry's location.
+    let keys: Vec<String> = text
+        .lines()
+        .filter(|l| l.contains("key (256 DIR_ITEM") || l.contains("key (256 DIR_INDEX"))
+        .filter_map(|l| {
+            let k = l.split("key ").nth(1)?;
+            Some(k[..k.find(')')? + 1].to_string())
+        })
+        .collect();
+    for key in keys {
+        let (leaf, index) = btrfs_item(&img, "fs", &key);
+        btrfs_edit_block(&img, leaf, true, |b| {
+            let item = btrfs_item_key_at(index);
+            let data_off = u32::from_le_bytes(b[item + 17..item + 21].try_into().unwrap()) as usize;
+            // The entry's location key starts the item data (after the 101-byte header).
+            let loc = 101 + data_off;
+            if b[loc + 8] == 132 {
+                b[loc..loc + 8].copy_from_slice(&999u64.to_le_bytes());
+            }
+        });
+    }
+    mbr_disk(&img, out, 64)
+}
+
 /// A small ISO 9660 image with Rock Ridge made by xorriso: `/a` (3 bytes), `/f` (20,000
 /// bytes), `/d/f` (20,000 bytes).
 pub fn iso_rr(work: &Path, name: &str) -> PathBuf {

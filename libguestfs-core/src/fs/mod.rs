@@ -192,6 +192,12 @@ pub trait Filesystem: Send + Sync {
     /// What `statfs(2)` on this filesystem reports under Linux.
     fn statvfs(&self) -> Result<StatVfs>;
 
+    /// What `statfs(2)` reports for a path at inode `ino` (btrfs mixes the subvolume's id
+    /// into `f_fsid`); the same for every inode elsewhere.
+    fn statvfs_at(&self, _ino: Ino) -> Result<StatVfs> {
+        self.statvfs()
+    }
+
     /// Whether the kernel reports the device number as `f_fsid` (XFS does), which the mount
     /// table then fills in, rather than a value of the filesystem's own.
     fn fsid_is_device(&self) -> bool {
@@ -200,9 +206,23 @@ pub trait Filesystem: Send + Sync {
 
     /// How many anonymous device numbers (major 0) the kernel takes when it mounts this
     /// filesystem, 0 for none: `st_dev` is then the last of them rather than the device's
-    /// number (btrfs takes one for the superblock and one for the subvolume it shows).
+    /// number (btrfs takes one for the superblock, then one per subvolume: see
+    /// [`Self::parts_at_mount`]).
     fn anonymous_devices(&self) -> u32 {
         0
+    }
+
+    /// The parts with their own anonymous device that the kernel opens when mounting, in
+    /// order (btrfs: the top-level subvolume, then those on the way to the one shown).
+    fn parts_at_mount(&self) -> Vec<u64> {
+        Vec::new()
+    }
+
+    /// Which part (see [`Self::parts_at_mount`]) an inode is in: its `st_dev` is the part's
+    /// device, taken when a lookup first reaches the part; `Some(0)` is the superblock's own
+    /// device, None (every filesystem without parts) the mount's.
+    fn device_part(&self, _ino: Ino) -> Option<u64> {
+        None
     }
 
     /// Extended attributes (name, value) in the order the kernel's listxattr gives them

@@ -227,7 +227,9 @@ pub fn native_tree(fs: &dyn Filesystem) -> BTreeMap<Vec<u8>, Node> {
                     assert_eq!(fs.lookup(ino, &e.name).unwrap(), Some(e.ino));
                     let child_mode = fs.stat(e.ino).unwrap().st_mode;
                     assert_eq!(e.file_type, FileType::from_mode(child_mode), "{:?}", e);
-                    node.entries.push((name.clone(), e.ino));
+                    // readdir's number, which is not always the handle (isofs, btrfs
+                    // subvolumes).
+                    node.entries.push((name.clone(), fs.dirent_ino(ino, &e)));
                     let mut child = rel.clone();
                     if child.len() > 1 {
                         child.push(b'/');

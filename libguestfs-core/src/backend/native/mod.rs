@@ -63,6 +63,71 @@ const ACCEPTED_MOUNT_OPTIONS: &[&str] = &[
     "lazytime",
 ];
 
+/// Options the kernel's btrfs accepts that only tune writing, allocation or caching:
+/// harmless on a read-only reader (Fedora's and openSUSE's fstab carry several). Each is a
+/// name, or a prefix ending in `=` for options with a value.
+const BTRFS_HARMLESS_OPTIONS: &[&str] = &[
+    "compress",
+    "compress=",
+    "compress-force",
+    "compress-force=",
+    "space_cache",
+    "space_cache=",
+    "nospace_cache",
+    "clear_cache",
+    "ssd",
+    "ssd_spread",
+    "nossd",
+    "nossd_spread",
+    "autodefrag",
+    "noautodefrag",
+    "commit=",
+    "discard=",
+    "datacow",
+    "nodatacow",
+    "datasum",
+    "nodatasum",
+    "flushoncommit",
+    "noflushoncommit",
+    "thread_pool=",
+    "max_inline=",
+    "treelog",
+    "notreelog",
+    "user_subvol_rm_allowed",
+    "skip_balance",
+    "usebackuproot",
+    "rescan_uuid_tree",
+    "enospc_debug",
+    "noenospc_debug",
+];
+
+/// Whether `opt` is one of [`BTRFS_HARMLESS_OPTIONS`].
+fn btrfs_harmless(opt: &str) -> bool {
+    BTRFS_HARMLESS_OPTIONS
+        .iter()
+        .any(|h| match h.strip_suffix('=') {
+            Some(name) => opt
+                .strip_prefix(name)
+                .is_some_and(|v| v.starts_with('=') && v.len() > 1),
+            None => opt == *h,
+        })
+}
+
+/// `btrfsvol:DEVICE/PATH` split as 1.48 does: after the first prefix of the path that names a
+/// device (`/dev/sda1/root` → `/dev/sda1`, `root`; `/dev/VG/LV/home` → `/dev/VG/LV`, `home`).
+pub(crate) fn split_btrfsvol<'a>(
+    devices: &Devices,
+    mountable: &'a str,
+) -> Option<(&'a str, &'a str)> {
+    let rest = mountable.strip_prefix("btrfsvol:")?;
+    let names = rest.strip_prefix("/dev/")?;
+    names.match_indices('/').find_map(|(i, _)| {
+        let cut = "/dev/".len() + i;
+        devices.find(&rest[..cut])?;
+        Some((&rest[..cut], &rest[cut + 1..]))
+    })
+}
+
 pub struct NativeBackend {
     devices: Devices,
     mounts: MountTable,
@@ -140,6 +205,19 @@ impl NativeBackend {
         mountable: &str,
         mountpoint: &str,
     ) -> Result<()> {
+        // A btrfs subvolume is mounted as 1.48 does, with `subvol=` before the options.
+        let (mountable, options) = match split_btrfsvol(&self.devices, mountable) {
+            Some((device, volume)) => (
+                device,
+                if options.is_empty() {
+                    format!("subvol={}", volume)
+                } else {
+                    format!("subvol={},{}", volume, options)
+                },
+            ),
+            None => (mountable, options.to_string()),
+        };
+        let options = options.as_str();
         let node = self.devices.find(mountable).ok_or_else(|| {
             Error::new(
                 libc::ENOENT,
@@ -162,12 +240,26 @@ impl NativeBackend {
                 node.name
             ))
         };
+        let fs_type = node.vfs_type().to_string();
+        let mut subvolume = crate::fs::btrfs::Selection::default();
         for opt in options.split(',').filter(|o| !o.is_empty()) {
+            if fs_type == "btrfs" {
+                if let Some(path) = opt.strip_prefix("subvol=") {
+                    subvolume.path = Some(path.to_string());
+                    continue;
+                }
+                if let Some(id) = opt.strip_prefix("subvolid=") {
+                    subvolume.id = Some(id.parse().map_err(|_| wrong_fs())?);
+                    continue;
+                }
+                if btrfs_harmless(opt) {
+                    continue;
+                }
+            }
             if !ACCEPTED_MOUNT_OPTIONS.contains(&opt) {
                 return Err(wrong_fs());
             }
         }
-        let fs_type = node.vfs_type().to_string();
         // An empty device: every filesystem's superblock read fails with EIO, which mount(8)
         // words differently from a superblock it could read but not use.
         if fs_type.is_empty() && node.device().is_ok_and(|d| d.size() == 0) {
@@ -201,14 +293,20 @@ impl NativeBackend {
             }
             loc.path
         };
-        let fs: Arc<dyn Filesystem> =
-            crate::fs::open(node.device()?.clone(), &fs_type).map_err(|e| {
-                if e.errno == libc::ENOTSUP {
-                    e
-                } else {
-                    wrong_fs()
-                }
-            })?;
+        let opened = if fs_type == "btrfs" && subvolume != Default::default() {
+            crate::fs::btrfs::BtrfsFs::open_subvolume(node.device()?.clone(), &subvolume)
+                .map(|fs| Arc::new(fs) as Arc<dyn Filesystem>)
+        } else {
+            crate::fs::open(node.device()?.clone(), &fs_type)
+        };
+        let fs = opened.map_err(|e| match e.errno {
+            libc::ENOTSUP => e,
+            // A subvolume that is not there: mount(8) says what the kernel's ENOENT means.
+            libc::ENOENT if fs_type == "btrfs" => mount_failed(
+                "mount(2) system call failed: No such file or directory.\n       dmesg(1) may have more information after failed mount system call.",
+            ),
+            _ => wrong_fs(),
+        })?;
         self.mounts
             .push(Mount::new(mountpoint, node.name.clone(), fs, node.devno));
         Ok(())

@@ -21,12 +21,22 @@ pub struct Mount {
     pub fs: Arc<dyn Filesystem>,
     /// `st_dev` of every file in it.
     pub devno: i64,
-    /// The anonymous device minors the kernel would have taken for it (see
-    /// [`Filesystem::anonymous_devices`]), given back at unmount.
-    anon_minors: Vec<u64>,
+    /// The anonymous devices the kernel would have taken for it (see
+    /// [`Filesystem::anonymous_devices`]), given back at unmount; shared by the mounts of one
+    /// device, as the kernel shares their superblock.
+    anon: Arc<Mutex<AnonDevices>>,
     /// What names in its directories lead to, and the attributes of its inodes: the native
     /// backend never changes a filesystem, so an answer stays true while it is mounted.
     answers: Mutex<Answers>,
+}
+
+/// Anonymous device numbers of a superblock: its own, then one per part taken so far.
+#[derive(Default)]
+struct AnonDevices {
+    minors: Vec<u64>,
+    superblock: i64,
+    /// Part (see [`Filesystem::device_part`]) to its `st_dev`.
+    parts: Vec<(u64, i64)>,
 }
 
 /// Lookups and stats a mount remembers, bounded: past the bound each map starts again.
@@ -48,7 +58,7 @@ impl Mount {
             device,
             fs,
             devno,
-            anon_minors: Vec::new(),
+            anon: Arc::default(),
             answers: Mutex::default(),
         }
     }
@@ -205,19 +215,73 @@ impl MountTable {
 
     pub fn push(&mut self, mut mount: Mount) {
         self.dirs.clear();
-        // The kernel hands out the lowest free anonymous minors; in the appliance the first
-        // free one is FIRST_FREE_ANON_MINOR.
-        for _ in 0..mount.fs.anonymous_devices() {
-            let minor = (FIRST_FREE_ANON_MINOR..)
-                .find(|m| {
-                    !self.mounts.iter().any(|o| o.anon_minors.contains(m))
-                        && !mount.anon_minors.contains(m)
-                })
-                .unwrap_or(FIRST_FREE_ANON_MINOR);
-            mount.anon_minors.push(minor);
-            mount.devno = crate::types::makedev(0, minor);
+        let anonymous = mount.fs.anonymous_devices();
+        if anonymous > 0 {
+            // A second mount of the same device shares the superblock and its devices.
+            if let Some(other) = self.mounts.iter().find(|o| {
+                o.device == mount.device
+                    && o.fs.anonymous_devices() > 0
+                    && !lock(&o.anon).minors.is_empty()
+            }) {
+                mount.anon = other.anon.clone();
+            } else {
+                for _ in 0..anonymous {
+                    let minor = self.free_anon_minor(&mount.anon);
+                    let mut anon = lock(&mount.anon);
+                    anon.minors.push(minor);
+                    if anon.minors.len() == 1 {
+                        anon.superblock = crate::types::makedev(0, minor);
+                    }
+                    mount.devno = crate::types::makedev(0, minor);
+                }
+            }
+            let parts = mount.fs.parts_at_mount();
+            for part in &parts {
+                mount.devno = self.part_devno(&mount.anon, *part);
+            }
+            if parts.is_empty() {
+                mount.devno = lock(&mount.anon).superblock.max(mount.devno);
+            }
         }
         self.mounts.push(mount);
+    }
+
+    /// The lowest anonymous minor no mount holds (the kernel hands out the lowest free one;
+    /// in the appliance the first free one is FIRST_FREE_ANON_MINOR).
+    fn free_anon_minor(&self, also: &Arc<Mutex<AnonDevices>>) -> u64 {
+        let held: Vec<u64> = self
+            .mounts
+            .iter()
+            .map(|m| &m.anon)
+            .chain(std::iter::once(also))
+            .flat_map(|a| lock(a).minors.clone())
+            .collect();
+        (FIRST_FREE_ANON_MINOR..)
+            .find(|m| !held.contains(m))
+            .unwrap_or(FIRST_FREE_ANON_MINOR)
+    }
+
+    /// `st_dev` of a part of a superblock, taking a device for it the first time.
+    fn part_devno(&self, anon: &Arc<Mutex<AnonDevices>>, part: u64) -> i64 {
+        if let Some((_, d)) = lock(anon).parts.iter().find(|(p, _)| *p == part) {
+            return *d;
+        }
+        let minor = self.free_anon_minor(anon);
+        let devno = crate::types::makedev(0, minor);
+        let mut a = lock(anon);
+        a.minors.push(minor);
+        a.parts.push((part, devno));
+        devno
+    }
+
+    /// `st_dev` of an inode of a mount.
+    fn devno_of(&self, mount: usize, ino: Ino) -> i64 {
+        let m = &self.mounts[mount];
+        match m.fs.device_part(ino) {
+            None => m.devno,
+            Some(0) => lock(&m.anon).superblock,
+            Some(part) => self.part_devno(&m.anon, part),
+        }
     }
 
     pub fn remove(&mut self, index: usize) -> Mount {
@@ -257,7 +321,7 @@ impl MountTable {
     /// for filesystems whose kernel driver reports the device number there.
     pub fn statvfs(&self, loc: &Location) -> Result<StatVfs> {
         let mount = &self.mounts[loc.mount];
-        let mut st = mount.fs.statvfs()?;
+        let mut st = mount.fs.statvfs_at(loc.ino)?;
         if mount.fs.fsid_is_device() {
             st.fsid = mount.devno;
         }
@@ -268,7 +332,7 @@ impl MountTable {
     pub fn stat(&self, loc: &Location) -> Result<StatNs> {
         let mount = &self.mounts[loc.mount];
         let mut st = mount.stat(loc.ino)?;
-        st.st_dev = mount.devno;
+        st.st_dev = self.devno_of(loc.mount, loc.ino);
         Ok(st)
     }
 
@@ -389,6 +453,8 @@ impl MountTable {
             .lookup(cur.ino, name)?
             .ok_or_else(|| Error::new(libc::ENOENT, crate::error::strerror(libc::ENOENT)))?;
         let child = self.child(cur, name, ino);
+        // The kernel takes a device for a btrfs subvolume when a lookup first enters it.
+        self.devno_of(child.mount, child.ino);
         if follow && self.mounts[child.mount].stat(child.ino)?.is_symlink() {
             return Ok(Step::Symlink(child));
         }
@@ -561,4 +627,9 @@ impl MountTable {
 /// Adds the path to an error from path resolution: `PATH: No such file or directory`.
 pub fn prefix_path(e: Error, path: &str) -> Error {
     Error::new(e.errno, format!("{}: {}", path, e.message))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Every update is one push or assignment: a poisoned lock still guards consistent data.
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -11,6 +11,9 @@ const INODE_ITEM_SIZE: usize = 160;
 
 #[derive(Debug, Clone)]
 pub struct Inode {
+    /// Which tree and object it is (see `subvolume::handle`).
+    pub handle: u64,
+    /// Its number in its tree (`st_ino`).
     pub ino: u64,
     pub size: u64,
     /// Bytes of data the file occupies on disk (`i_bytes`).
@@ -31,11 +34,12 @@ fn timespec(b: &[u8], off: usize) -> (i64, i64) {
 }
 
 impl Inode {
-    pub fn parse(ino: u64, b: &[u8]) -> Result<Inode> {
+    pub fn parse(handle: u64, ino: u64, b: &[u8]) -> Result<Inode> {
         if b.len() < INODE_ITEM_SIZE {
             return Err(corrupt(format_args!("inode {}: item too short", ino)));
         }
         Ok(Inode {
+            handle,
             ino,
             size: le64(b, 16),
             nbytes: le64(b, 24),
@@ -48,6 +52,29 @@ impl Inode {
             ctime: timespec(b, 124),
             mtime: timespec(b, 136),
         })
+    }
+
+    /// The empty directory the kernel shows where a subvolume cannot be entered
+    /// (`new_simple_dir`): inode 2, mode 0755, owned by root, its times those of the lookup.
+    pub fn empty_subvolume_dir(handle: u64) -> Inode {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let now = (now.as_secs() as i64, i64::from(now.subsec_nanos()));
+        Inode {
+            handle,
+            ino: super::subvolume::EMPTY_SUBVOL_DIR,
+            size: 0,
+            nbytes: 0,
+            nlink: 1,
+            uid: 0,
+            gid: 0,
+            mode: crate::types::S_IFDIR as u32 | 0o755,
+            rdev: 0,
+            atime: now,
+            ctime: now,
+            mtime: now,
+        }
     }
 
     pub fn stat(&self, sectorsize: u32) -> StatNs {

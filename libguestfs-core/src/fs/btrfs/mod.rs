@@ -1,18 +1,21 @@
-//! btrfs, read natively (single device, SINGLE and DUP profiles, the top-level subvolume).
+//! btrfs, read natively (single device, SINGLE and DUP profiles, every subvolume).
 //!
 //! The reader answers like the kernel's btrfs driver on a read-only mount: `stat` fields,
 //! directory contents in readdir's order (`DIR_INDEX` order), file data from inline, regular,
 //! compressed (zlib, LZO, zstd) and preallocated extents and holes, symlinks, extended
-//! attributes and `statfs`. What it does not read is refused with ENOTSUP at open time, and
-//! [`refusal`] says why so that `auto` uses the appliance: several devices or a striped or
-//! mirrored profile, a tree log to replay, unknown incompatible features, and subvolumes or
-//! snapshots other than the top level (libguestfs lists each as a `btrfsvol:` mountable,
-//! which the native backend does not do).
+//! attributes and `statfs`. It shows the default subvolume, or the one `subvol=` /
+//! `subvolid=` selects ([`Selection`]), and crosses into subvolumes and snapshots below it as
+//! the kernel does: inode handles carry the tree (see [`subvolume`]), a subvolume's root is
+//! inode 256 of its own tree with its own `st_dev` ([`Filesystem::device_part`]).
+//! What it does not read is refused with ENOTSUP at open time, and [`refusal`] says why so
+//! that `auto` uses the appliance: several devices or a striped or mirrored profile, a tree
+//! log to replay, unknown incompatible features, more subvolumes than handles can name.
 //!
 //! Layout, one on-disk structure per file: [`superblock`], [`chunk`] (logical to physical
-//! addresses), [`tree`] (checked nodes, key-range walks), [`root`] (the root tree: subvolumes
-//! and the default one), [`inode`], [`dir`] (directory and xattr items), [`extent`] (file
-//! extents), [`compress`] and [`lzo`], [`space`] (what `statfs` reports).
+//! addresses), [`tree`] (checked nodes, key-range walks), [`root`] (the root tree: root items
+//! and the default subvolume), [`subvolume`] (the filesystem trees, their references and
+//! paths), [`inode`], [`dir`] (directory and xattr items), [`extent`] (file extents),
+//! [`compress`] and [`lzo`], [`space`] (what `statfs` reports).
 
 mod chunk;
 mod compress;
@@ -22,8 +25,11 @@ mod inode;
 mod lzo;
 mod root;
 mod space;
+mod subvolume;
 mod superblock;
 mod tree;
+
+pub use subvolume::SubvolumeInfo;
 
 use super::{DirEntry, FileType, Filesystem, Ino};
 use crate::block::Device;
@@ -91,9 +97,12 @@ pub struct BtrfsFs {
     dev: Device,
     sb: Superblock,
     chunks: ChunkMap,
-    /// Root tree and the mounted subvolume's tree (address, level).
+    /// The root tree (address, level).
     root_tree: (u64, u8),
-    fs_tree: (u64, u8),
+    /// The filesystem trees; inode handles carry an index into them.
+    trees: subvolume::Trees,
+    /// The index of the subvolume the mount shows.
+    mounted: usize,
     root_dir: Ino,
     statvfs: OnceLock<StatVfs>,
     nodes: Mutex<HashMap<u64, Arc<Node>>>,
@@ -129,8 +138,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Which subvolume a mount shows: mount options `subvol=PATH` (from the top level) and
+/// `subvolid=ID`; neither means the default subvolume.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub path: Option<String>,
+    pub id: Option<u64>,
+}
+
 impl BtrfsFs {
+    /// Opens the default subvolume, as a mount without options.
     pub fn open(dev: Device) -> Result<BtrfsFs> {
+        Self::open_subvolume(dev, &Selection::default())
+    }
+
+    /// Opens the subvolume `which` selects, as the kernel mounts it (errors: ENOENT for no
+    /// such subvolume, EINVAL for a path that is not a subvolume or disagrees with the id).
+    pub fn open_subvolume(dev: Device, which: &Selection) -> Result<BtrfsFs> {
         let sb = read_superblock(&dev)?;
         // The kernel refuses a device smaller than its item says (a truncated image).
         if sb.dev_total_bytes > dev.size() {
@@ -145,7 +169,8 @@ impl BtrfsFs {
             dev,
             chunks,
             root_tree: (sb.root, sb.root_level),
-            fs_tree: (0, 0),
+            trees: subvolume::Trees::default(),
+            mounted: 0,
             root_dir: 0,
             statvfs: OnceLock::new(),
             nodes: Mutex::new(HashMap::new()),
@@ -172,13 +197,116 @@ impl BtrfsFs {
         for (logical, data) in items {
             fs.chunks.add(logical, &data, dev_size)?;
         }
-        let top = root::mounted_subvolume(&fs)?;
-        fs.fs_tree = (top.bytenr, top.level);
-        fs.root_dir = top.root_dirid;
+        fs.trees = subvolume::Trees::read(&fs)?;
+        fs.root_dir = fs.tree_root_dir(0)?;
+        if !fs.inode(fs.root_dir)?.is_dir() {
+            return Err(corrupt("the root inode is not a directory"));
+        }
+        let mounted = fs.select(which)?;
+        fs.mounted = mounted;
+        fs.root_dir = fs.tree_root_dir(mounted)?;
         if !fs.inode(fs.root_dir)?.is_dir() {
             return Err(corrupt("the root inode is not a directory"));
         }
         Ok(fs)
+    }
+
+    /// The index of the tree `which` selects.
+    fn select(&self, which: &Selection) -> Result<usize> {
+        let invalid = |what: String| Error::new(libc::EINVAL, format!("btrfs: {}", what));
+        let by_path = match &which.path {
+            Some(p) => Some(self.subvolume_at(p)?),
+            None => None,
+        };
+        let id = match (which.id, by_path) {
+            (Some(0), _) => Some(root::FS_TREE),
+            (id, _) => id,
+        };
+        match (id, by_path) {
+            (Some(id), Some(t)) if self.trees.list.get(t).map(|t| t.id) != Some(id) => {
+                Err(invalid(format!("subvol and subvolid={} disagree", id)))
+            }
+            (_, Some(t)) => Ok(t),
+            (Some(id), None) => self
+                .trees
+                .index(id)
+                .ok_or_else(|| Error::new(libc::ENOENT, format!("btrfs: no subvolume {}", id))),
+            (None, None) => {
+                let id = root::default_subvolume(self)?;
+                self.trees.index(id).ok_or_else(|| {
+                    corrupt(format_args!("the default subvolume {} does not exist", id))
+                })
+            }
+        }
+    }
+
+    /// The tree whose root `path` (from the top level) names, as `subvol=` is resolved.
+    fn subvolume_at(&self, path: &str) -> Result<usize> {
+        let mut at = self.tree_root_dir(0)?;
+        for name in path.split('/').filter(|c| !c.is_empty() && *c != ".") {
+            at = self.lookup(at, name)?.ok_or_else(|| {
+                Error::new(
+                    libc::ENOENT,
+                    format!("btrfs: subvol={}: no such file", path),
+                )
+            })?;
+        }
+        let (tree, objectid) = subvolume::split(at);
+        if self.trees.list.get(tree).map(|t| t.root_dirid) != Some(objectid) {
+            return Err(Error::new(
+                libc::EINVAL,
+                format!("btrfs: '{}' is not a valid subvolume", path),
+            ));
+        }
+        Ok(tree)
+    }
+
+    /// The handle of the root directory of tree number `tree`.
+    fn tree_root_dir(&self, tree: usize) -> Result<Ino> {
+        let t = self
+            .trees
+            .list
+            .get(tree)
+            .ok_or_else(|| corrupt(format_args!("no tree number {}", tree)))?;
+        subvolume::handle(tree, t.root_dirid)
+    }
+
+    /// The root node (address, level) of tree number `tree`.
+    fn tree_root(&self, tree: usize) -> (u64, u8) {
+        self.trees.list.get(tree).map_or((0, 0), |t| t.root)
+    }
+
+    /// The id of the subvolume the mount shows.
+    pub fn mounted_subvolume(&self) -> u64 {
+        self.trees
+            .list
+            .get(self.mounted)
+            .map_or(root::FS_TREE, |t| t.id)
+    }
+
+    /// The default subvolume's id (`btrfs subvolume get-default`).
+    pub fn default_subvolume(&self) -> Result<u64> {
+        root::default_subvolume(self)
+    }
+
+    /// The handle a directory entry of `dir` leads to: the subvolume's root across a boundary
+    /// (or the placeholder when the parent holds no matching `ROOT_REF` or the subvolume is
+    /// gone, as `fixup_tree_root_location` does), else the inode in the same tree.
+    fn entry_target(&self, dir: Ino, e: &dir::DirItem) -> Result<Ino> {
+        let (tree, dir_objectid) = subvolume::split(dir);
+        if e.location.ty != root::ROOT_ITEM_KEY {
+            return subvolume::handle(tree, e.location.objectid);
+        }
+        let parent = self.trees.list.get(tree).map_or(0, |t| t.id);
+        let child = e.location.objectid;
+        let linked = self
+            .trees
+            .root_ref(parent, child)
+            .is_some_and(|r| r.dirid == dir_objectid && r.name == e.name);
+        match self.trees.index(child) {
+            Some(t) if linked => self.tree_root_dir(t),
+            _ => subvolume::handle(tree, subvolume::EMPTY_SUBVOL_DIR),
+        }
     }
 
     /// Reads `buf.len()` bytes at logical address `logical` (within one chunk).
@@ -252,11 +380,16 @@ impl BtrfsFs {
         if let Some(i) = lock(&self.inodes).get(&ino) {
             return Ok(i.clone());
         }
-        let key = Key::new(ino, inode::INODE_ITEM_KEY, 0);
-        let Some((_, data)) = self.find_first(self.fs_tree, key, key)? else {
-            return Err(corrupt(format_args!("inode {} not found", ino)));
+        let (tree, objectid) = subvolume::split(ino);
+        let inode = if objectid == subvolume::EMPTY_SUBVOL_DIR {
+            Arc::new(Inode::empty_subvolume_dir(ino))
+        } else {
+            let key = Key::new(objectid, inode::INODE_ITEM_KEY, 0);
+            let Some((_, data)) = self.find_first(self.tree_root(tree), key, key)? else {
+                return Err(corrupt(format_args!("inode {} not found", objectid)));
+            };
+            Arc::new(Inode::parse(ino, objectid, &data)?)
         };
-        let inode = Arc::new(Inode::parse(ino, &data)?);
         let mut cache = lock(&self.inodes);
         if cache.len() >= CACHE_ENTRIES {
             cache.clear();
@@ -276,16 +409,22 @@ impl BtrfsFs {
         Ok(inode)
     }
 
-    /// All items of `ty` for object `id` in the mounted tree.
+    /// All items of `ty` for the object a handle names, in its tree (none for the
+    /// placeholder directory, which has no items).
     fn items_of(
         &self,
-        id: u64,
+        handle: Ino,
         ty: u8,
         f: &mut dyn FnMut(Key, &[u8]) -> Result<bool>,
     ) -> Result<()> {
+        let (tree, id) = subvolume::split(handle);
+        if id == subvolume::EMPTY_SUBVOL_DIR {
+            return Ok(());
+        }
+        let root = self.tree_root(tree);
         self.walk(
-            self.fs_tree.0,
-            self.fs_tree.1,
+            root.0,
+            root.1,
             Key::new(id, ty, 0),
             Key::new(id, ty, u64::MAX),
             f,
@@ -308,12 +447,12 @@ impl BtrfsFs {
     fn file_extents(&self, inode: &Inode) -> Result<Arc<Vec<FileExtent>>> {
         let mut cache = lock(&self.extents);
         if let Some((ino, ext)) = cache.as_ref() {
-            if *ino == inode.ino {
+            if *ino == inode.handle {
                 return Ok(ext.clone());
             }
         }
         let mut out: Vec<FileExtent> = Vec::new();
-        self.items_of(inode.ino, extent::EXTENT_DATA_KEY, &mut |k, d| {
+        self.items_of(inode.handle, extent::EXTENT_DATA_KEY, &mut |k, d| {
             let e = FileExtent::parse(inode.ino, k.offset, d)?;
             if out.last().is_some_and(|p| p.end() > e.off) {
                 return Err(corrupt(format_args!(
@@ -325,7 +464,7 @@ impl BtrfsFs {
             Ok(true)
         })?;
         let ext = Arc::new(out);
-        *cache = Some((inode.ino, ext.clone()));
+        *cache = Some((inode.handle, ext.clone()));
         Ok(ext)
     }
 
@@ -444,11 +583,11 @@ impl BtrfsFs {
                 return Ok(names.clone());
             }
         }
-        let names: NameIndex = self
-            .dir_entries(dir)?
-            .into_iter()
-            .map(|e| (e.name, e.location.objectid))
-            .collect();
+        let mut names = NameIndex::new();
+        for e in self.dir_entries(dir)? {
+            let target = self.entry_target(dir, &e)?;
+            names.insert(e.name, target);
+        }
         let names = Arc::new(names);
         *cache = Some((dir, names.clone()));
         Ok(names)
@@ -479,15 +618,35 @@ impl Filesystem for BtrfsFs {
 
     fn read_dir(&self, dir: Ino) -> Result<Vec<DirEntry>> {
         self.dir_inode(dir)?;
-        Ok(self
-            .dir_entries(dir)?
+        self.dir_entries(dir)?
             .into_iter()
-            .map(|e| DirEntry {
-                name: lossless::string_from(e.name),
-                ino: e.location.objectid,
-                file_type: FileType::from_dirent_type(e.file_type),
+            .map(|e| {
+                Ok(DirEntry {
+                    ino: self.entry_target(dir, &e)?,
+                    name: lossless::string_from(e.name),
+                    file_type: FileType::from_dirent_type(e.file_type),
+                })
             })
-            .collect())
+            .collect()
+    }
+
+    /// readdir numbers a subvolume's entry with the subvolume's id (its root is 256 to
+    /// `stat`, the placeholder 2).
+    fn dirent_ino(&self, dir: Ino, entry: &DirEntry) -> Ino {
+        let (dir_tree, _) = subvolume::split(dir);
+        let (tree, objectid) = subvolume::split(entry.ino);
+        if objectid == subvolume::EMPTY_SUBVOL_DIR {
+            let name = lossless::bytes_of(&entry.name);
+            return self
+                .dir_entries(dir)
+                .ok()
+                .and_then(|es| es.into_iter().find(|e| e.name == *name))
+                .map_or(objectid, |e| e.location.objectid);
+        }
+        if tree != dir_tree {
+            return self.trees.list.get(tree).map_or(objectid, |t| t.id);
+        }
+        objectid
     }
 
     fn lookup(&self, dir: Ino, name: &str) -> Result<Option<Ino>> {
@@ -503,14 +662,21 @@ impl Filesystem for BtrfsFs {
         if inode.size as usize > LOOKUP_INDEX_MIN * 32 {
             return Ok(self.name_index(dir)?.get(&*name).copied());
         }
-        let key = Key::new(dir, dir::DIR_ITEM_KEY, dir::name_hash(&name));
-        let Some((_, data)) = self.find_first(self.fs_tree, key, key)? else {
+        let (tree, objectid) = subvolume::split(dir);
+        if objectid == subvolume::EMPTY_SUBVOL_DIR {
+            return Ok(None);
+        }
+        let key = Key::new(objectid, dir::DIR_ITEM_KEY, dir::name_hash(&name));
+        let Some((_, data)) = self.find_first(self.tree_root(tree), key, key)? else {
             return Ok(None);
         };
-        Ok(dir::parse(&data, dir)?
+        match dir::parse(&data, objectid)?
             .into_iter()
             .find(|e| e.name == *name)
-            .map(|e| e.location.objectid))
+        {
+            Some(e) => Ok(Some(self.entry_target(dir, &e)?)),
+            None => Ok(None),
+        }
     }
 
     fn read_link(&self, ino: Ino) -> Result<String> {
@@ -543,9 +709,53 @@ impl Filesystem for BtrfsFs {
         Ok(*self.statvfs.get_or_init(|| s))
     }
 
-    /// The superblock's, then the mounted subvolume's (`st_dev` of its files).
+    /// `f_fsid` names the subvolume the inode is in (the placeholder directory is in its
+    /// parent's).
+    fn statvfs_at(&self, ino: Ino) -> Result<StatVfs> {
+        let mut s = self.statvfs()?;
+        let (tree, _) = subvolume::split(ino);
+        s.fsid = space::fsid(
+            self,
+            self.trees.list.get(tree).map_or(root::FS_TREE, |t| t.id),
+        );
+        Ok(s)
+    }
+
+    /// The superblock's; each subvolume then takes its own (`st_dev` of its files).
     fn anonymous_devices(&self) -> u32 {
-        2
+        1
+    }
+
+    /// The top level, read whatever is mounted, then the subvolumes from there down to the
+    /// mounted one (the kernel walks `subvol=` from the top).
+    fn parts_at_mount(&self) -> Vec<u64> {
+        let mut chain = Vec::new();
+        let mut at = self.mounted_subvolume();
+        while at != root::FS_TREE && chain.len() <= self.trees.list.len() {
+            chain.push(at);
+            let parent = self
+                .trees
+                .index(at)
+                .and_then(|i| self.trees.list.get(i))
+                .and_then(|t| t.backref.as_ref())
+                .map(|r| r.parent);
+            match parent {
+                Some(p) => at = p,
+                None => break,
+            }
+        }
+        chain.push(root::FS_TREE);
+        chain.reverse();
+        chain
+    }
+
+    /// The subvolume's id; the placeholder directory is on the superblock's device.
+    fn device_part(&self, ino: Ino) -> Option<u64> {
+        let (tree, objectid) = subvolume::split(ino);
+        if objectid == subvolume::EMPTY_SUBVOL_DIR {
+            return Some(0);
+        }
+        Some(self.trees.list.get(tree).map_or(root::FS_TREE, |t| t.id))
     }
 
     fn xattrs(&self, ino: Ino) -> Result<Vec<(String, Vec<u8>)>> {

@@ -95,11 +95,6 @@ pub fn statvfs(fs: &BtrfsFs) -> Result<StatVfs> {
         avail - DEVICE_RANGE_RESERVED
     };
     let bavail = (free_data / data_factor + unallocated / data_factor) >> bits;
-    let fsid = &fs.sb.fsid;
-    let word = |i: usize| u32::from_be_bytes([fsid[i], fsid[i + 1], fsid[i + 2], fsid[i + 3]]);
-    let root_id = root::FS_TREE;
-    let val0 = word(0) ^ word(8) ^ (root_id >> 32) as u32;
-    let val1 = word(4) ^ word(12) ^ root_id as u32;
     Ok(StatVfs {
         bsize: i64::from(fs.sb.sectorsize),
         frsize: i64::from(fs.sb.sectorsize),
@@ -109,8 +104,18 @@ pub fn statvfs(fs: &BtrfsFs) -> Result<StatVfs> {
         files: 0,
         ffree: 0,
         favail: 0,
-        fsid: (u64::from(val0) | (u64::from(val1) << 32)) as i64,
+        fsid: fsid(fs, fs.mounted_subvolume()),
         flag: crate::fs::ST_RDONLY | crate::fs::ST_RELATIME,
         namemax: NAME_LEN,
     })
+}
+
+/// `f_fsid`: the filesystem's UUID folded to 64 bits, with the id of the subvolume the path is
+/// in mixed in "to disambiguate subvols" (`btrfs_statfs`).
+pub fn fsid(fs: &BtrfsFs, root_id: u64) -> i64 {
+    let fsid = &fs.sb.fsid;
+    let word = |i: usize| u32::from_be_bytes([fsid[i], fsid[i + 1], fsid[i + 2], fsid[i + 3]]);
+    let val0 = word(0) ^ word(8) ^ (root_id >> 32) as u32;
+    let val1 = word(4) ^ word(12) ^ root_id as u32;
+    (u64::from(val0) | (u64::from(val1) << 32)) as i64
 }

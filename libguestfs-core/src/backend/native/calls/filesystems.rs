@@ -4,8 +4,15 @@ use super::super::*;
 use guestfs_protocol::calls as api;
 
 impl api::Filesystems for NativeBackend {
-    /// Every mountable here is a device (the native backend lists no btrfs subvolumes).
+    /// A device, or a btrfs subvolume (`btrfsvol:DEVICE/PATH`, type 1).
     fn internal_parse_mountable(&mut self, mountable: &str) -> Result<InternalMountable> {
+        if let Some((device, volume)) = split_btrfsvol(&self.devices, mountable) {
+            return Ok(InternalMountable {
+                im_type: 1,
+                im_device: self.devices.get(device)?.name.clone(),
+                im_volume: volume.to_string(),
+            });
+        }
         Ok(InternalMountable {
             im_type: 0,
             im_device: self.devices.get(mountable)?.name.clone(),
@@ -69,17 +76,30 @@ impl api::Filesystems for NativeBackend {
         out.splice(at..at, mappers);
         lvs.sort();
         out.extend(lvs);
-        Ok(out)
+        // A btrfs device stands for its default subvolume; 1.48 lists every other subvolume
+        // after it, as `btrfs subvolume list` names them on a mount of the device.
+        let mut with_subvolumes = Vec::with_capacity(out.len());
+        for (name, t) in out {
+            let subvolumes = if t == "btrfs" {
+                self.btrfs_subvolumes_of(&name)?
+            } else {
+                Vec::new()
+            };
+            with_subvolumes.push((name.clone(), t));
+            for path in subvolumes {
+                with_subvolumes.push((format!("btrfsvol:{}/{}", name, path), "btrfs".into()));
+            }
+        }
+        Ok(with_subvolumes)
     }
 
     fn vfs_type(&mut self, mountable: &str) -> Result<String> {
-        Ok(self.devices.get(mountable)?.vfs_type().to_string())
+        Ok(self.mountable_node(mountable)?.vfs_type().to_string())
     }
 
     fn vfs_label(&mut self, mountable: &str) -> Result<String> {
         Ok(self
-            .devices
-            .get(mountable)?
+            .mountable_node(mountable)?
             .probe()
             .map(|p| p.label.clone())
             .unwrap_or_default())
@@ -87,8 +107,7 @@ impl api::Filesystems for NativeBackend {
 
     fn vfs_uuid(&mut self, mountable: &str) -> Result<String> {
         Ok(self
-            .devices
-            .get(mountable)?
+            .mountable_node(mountable)?
             .probe()
             .map(|p| p.uuid.clone())
             .unwrap_or_default())
@@ -190,5 +209,34 @@ impl api::Filesystems for NativeBackend {
             .resolve(path, true)
             .map_err(|e| prefix_path(e, path))?;
         self.mounts.statvfs(&loc)
+    }
+}
+
+impl NativeBackend {
+    /// The device of a mountable (a btrfs subvolume's is its filesystem's device).
+    pub(crate) fn mountable_node(&self, mountable: &str) -> Result<&devices::Node> {
+        match split_btrfsvol(&self.devices, mountable) {
+            Some((device, _)) => self.devices.get(device),
+            None => self.devices.get(mountable),
+        }
+    }
+
+    /// The paths of the subvolumes of the btrfs on `device` but its default one, for
+    /// `list_filesystems` (none when the native reader does not open it: `auto` gives such
+    /// filesystems to the appliance). A listing that fails fails the call, as in 1.48.
+    fn btrfs_subvolumes_of(&self, device: &str) -> Result<Vec<String>> {
+        let Some(dev) = self.devices.find(device).and_then(|n| n.device().ok()) else {
+            return Ok(Vec::new());
+        };
+        let Ok(fs) = crate::fs::btrfs::BtrfsFs::open(dev.clone()) else {
+            return Ok(Vec::new());
+        };
+        let default = fs.mounted_subvolume();
+        Ok(fs
+            .subvolumes(default)?
+            .into_iter()
+            .filter(|v| v.id != default)
+            .map(|v| guestfs_protocol::lossless::string_from(v.path))
+            .collect())
     }
 }

@@ -2,6 +2,7 @@
 //! keeps its trait's default (an ENOTSUP error).
 
 mod attributes;
+mod btrfs;
 mod daemon;
 mod devices;
 mod encryption;
@@ -17,7 +18,6 @@ use guestfs_protocol::calls as api;
 // Families with no call the native backend answers: every method keeps its default.
 impl api::Archives for NativeBackend {}
 impl api::Augeas for NativeBackend {}
-impl api::Btrfs for NativeBackend {}
 impl api::Commands for NativeBackend {}
 impl api::Forensics for NativeBackend {}
 impl api::Hivex for NativeBackend {}
