@@ -1,10 +1,121 @@
-//! The md calls the native backend answers.
+//! The md calls the native backend answers, worded as mdadm and /proc/mdstat in the
+//! appliance word them.
 
 use super::super::*;
+use crate::block::md;
 use guestfs_protocol::calls as api;
+
+impl NativeBackend {
+    fn md_array(&self, name: &str) -> Result<(&devices::Node, &md::Array)> {
+        let node = self.devices.get(name)?;
+        match node.kind {
+            NodeKind::Md { array } => Ok((node, &self.devices.md[array])),
+            _ => Err(Error::new(
+                libc::EINVAL,
+                format!("mdadm: {} does not appear to be an md device", name),
+            )),
+        }
+    }
+}
+
+/// The kernel's sysfs (kernfs) name hash, which orders a directory's entries: mdadm lists
+/// an array's members in the reverse of `/sys/block/mdN/md/`'s `dev-*` order.
+fn kernfs_name_hash(name: &str) -> u32 {
+    let mut hash: u64 = 0;
+    for &c in name.as_bytes() {
+        let c = u64::from(c);
+        hash = hash
+            .wrapping_add((c << 4).wrapping_add(c >> 4))
+            .wrapping_mul(11);
+    }
+    // end_name_hash: hash_long(hash, 32) on 64-bit kernels.
+    let mut h = (hash.wrapping_mul(0x61C8_8646_80B5_83EB) >> 32) as u32;
+    h &= 0x7fff_ffff;
+    if h < 2 {
+        h += 2;
+    }
+    if h >= 0x7fff_ffff {
+        h = 0x7fff_fffe;
+    }
+    h
+}
+
+/// The kernel's name of a member (`sda1`).
+fn kernel_name(member: &str) -> &str {
+    member.strip_prefix("/dev/").unwrap_or(member)
+}
 
 impl api::Md for NativeBackend {
     fn list_md_devices(&mut self) -> Result<Vec<String>> {
-        Ok(Vec::new())
+        Ok(self.devices.md_nodes().map(|n| n.name.clone()).collect())
+    }
+
+    /// `mdadm -D --export`, keys lower-cased without `MD_`.
+    fn md_detail(&mut self, md: &str) -> Result<Vec<(String, String)>> {
+        let (_, array) = self.md_array(md)?;
+        let sb = &array.superblock;
+        let mut out = vec![
+            ("level".to_string(), array.level_name()),
+            ("devices".to_string(), sb.raid_disks.to_string()),
+            ("metadata".to_string(), array.metadata().name().to_string()),
+            ("uuid".to_string(), array.uuid()),
+        ];
+        if array.metadata() == md::superblock::Metadata::V0_90 {
+            out.push(("devname".into(), sb.preferred_minor.to_string()));
+        } else {
+            let short = sb.name.rsplit(':').next().unwrap_or("");
+            out.push(("devname".into(), short.to_string()));
+            out.push(("name".into(), sb.name.clone()));
+        }
+        let mut members: Vec<&md::Member> = array.slots.iter().flatten().collect();
+        members.sort_by_key(|m| {
+            let dev = format!("dev-{}", kernel_name(&m.name));
+            std::cmp::Reverse((kernfs_name_hash(&dev), dev))
+        });
+        for m in members {
+            let k = kernel_name(&m.name).replace(['/', '-'], "_");
+            let role = match m.superblock.role {
+                md::superblock::Role::Active(r) => r.to_string(),
+                _ => "spare".into(),
+            };
+            out.push((format!("device_dev_{}_role", k), role));
+            out.push((format!("device_dev_{}_dev", k), m.name.clone()));
+        }
+        Ok(out)
+    }
+
+    /// The array's members as /proc/mdstat lists them: the last added first. mdadm adds
+    /// them in role order, the member whose superblock it chose last.
+    fn md_stat(&mut self, md: &str) -> Result<Vec<MdStat>> {
+        let (node, array) = self.md_array(md)?;
+        let _ = node;
+        let chosen = array.members.first().map(|m| m.name.clone());
+        let mut order: Vec<&md::Member> = array
+            .slots
+            .iter()
+            .flatten()
+            .filter(|m| Some(&m.name) != chosen.as_ref())
+            .collect();
+        order.extend(array.members.first());
+        Ok(order
+            .iter()
+            .rev()
+            .map(|m| MdStat {
+                mdstat_device: m.name.clone(),
+                mdstat_index: m.superblock.dev_number as i32,
+                mdstat_flags: String::new(),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn kernfs_hash_is_stable() {
+        assert_ne!(
+            super::kernfs_name_hash("dev-sda1"),
+            super::kernfs_name_hash("dev-sdb1")
+        );
     }
 }
