@@ -44,9 +44,9 @@ for d in a b c d; do rm -f $d.img; truncate -s $(( (6 * part + 4096) * 512 )) $d
     md r6 "/dev/sda4 /dev/sdb4 /dev/sdc4 /dev/sdd4" raid6 0.90 16384
     md r10 "/dev/sda5 /dev/sdb5 /dev/sdc5 /dev/sdd5" raid10 1.0 32768
     md r4 "/dev/sda6 /dev/sdb6 /dev/sdc6" raid4 1.1 65536
+    # Let the initial resyncs finish: the images must hold consistent parity.
+    echo 'debug sh "for m in /dev/md[0-9]*; do mdadm --wait $m; done; true"'
     for n in r1 r0 r5 r6 r10 r4; do
-        # Let the initial resync finish: the images must hold consistent parity.
-        echo "debug sh \"mdadm --wait /dev/md/$n; true\""
         echo "mkfs ext4 /dev/md/$n"
         echo "mount /dev/md/$n /"
         echo "mkdir /dir"
@@ -56,7 +56,8 @@ for d in a b c d; do rm -f $d.img; truncate -s $(( (6 * part + 4096) * 512 )) $d
         echo "write /a/b/c/small xyz"
         echo "umount /"
     done
-    echo 'debug sh "cat /proc/mdstat"'
+    # Clean superblocks: a dirty array that is later degraded would not start.
+    echo 'debug sh "sync; for m in /dev/md[0-9]*; do mdadm --wait $m; done; mdadm --wait-clean --scan; cat /proc/mdstat; mdadm --stop --scan; true"'
 } > make.fish
 $fish -a a.img -a b.img -a c.img -a d.img -f make.fish > make.log 2>&1
 touch made

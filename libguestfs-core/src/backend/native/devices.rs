@@ -261,10 +261,10 @@ impl Devices {
             log(format!("{}: md superblock not used: {}", name, why));
         }
         self.md_bad_members = scan.bad_members;
-        // mdadm names arrays it assembles without a configuration from md127 down.
+        let minors = md_minors(&scan.arrays, &candidates);
         let mut md_nodes = Vec::new();
         for (i, array) in scan.arrays.iter().enumerate() {
-            let minor = 127u64.saturating_sub(i as u64);
+            let minor = minors[i];
             let name = format!("/dev/md{}", minor);
             log(format!(
                 "{}: {} {} array of {} ({} missing){}",
@@ -431,6 +431,49 @@ impl Devices {
                 )
             })
     }
+}
+
+/// The md numbers the appliance's `mdadm --assemble --scan` gives the arrays (1.48's init
+/// runs it twice: `--no-degraded`, then `--run`, so complete arrays are numbered first).
+/// mdadm walks /proc/partitions backwards and assembles an array when it meets its first
+/// member (1.1 arrays after the others); a 0.90 array takes its preferred minor when free,
+/// others the highest free number from 127 down.
+fn md_minors(arrays: &[md::Array], candidates: &[(String, Device)]) -> Vec<u64> {
+    let position = |a: &md::Array| {
+        a.members
+            .iter()
+            .filter_map(|m| candidates.iter().position(|(n, _)| *n == m.name))
+            .max()
+            .unwrap_or(0)
+    };
+    let mut order: Vec<usize> = (0..arrays.len()).collect();
+    order.sort_by_key(|&i| {
+        let a = &arrays[i];
+        // Arrays with 1.1 superblocks (at the start of their members) come last: seen in
+        // the appliance's mdadm, whatever the members' places.
+        (
+            a.missing() > 0,
+            a.metadata() == md::superblock::Metadata::V1_1,
+            std::cmp::Reverse(position(a)),
+        )
+    });
+    let mut minors = vec![0u64; arrays.len()];
+    let mut used: Vec<u64> = Vec::new();
+    for i in order {
+        let sb = &arrays[i].superblock;
+        let preferred = u64::from(sb.preferred_minor);
+        let minor = if sb.metadata == md::superblock::Metadata::V0_90
+            && preferred < 256
+            && !used.contains(&preferred)
+        {
+            preferred
+        } else {
+            (0..=127u64).rev().find(|m| !used.contains(m)).unwrap_or(0)
+        };
+        used.push(minor);
+        minors[i] = minor;
+    }
+    minors
 }
 
 pub fn no_table(device: &str) -> Error {

@@ -39,7 +39,7 @@ pub struct Array {
 
 impl Array {
     pub fn uuid(&self) -> String {
-        superblock::uuid_string(&self.superblock.uuid)
+        superblock::uuid_string(self.superblock.metadata, &self.superblock.uuid)
     }
 
     pub fn metadata(&self) -> Metadata {
@@ -176,8 +176,9 @@ fn assemble(group: Vec<(Member, Device)>) -> Option<Array> {
     let runnable = match best.level {
         0 => missing == 0,
         1 => present > 0,
-        4 | 5 => missing <= 1,
-        6 => missing <= 2,
+        // A dirty degraded array could hold stale parity: the kernel refuses to start it.
+        4 | 5 => missing == 0 || (missing == 1 && best.clean),
+        6 => missing == 0 || (missing <= 2 && best.clean),
         10 => raid10_enough(&best, &slot_devs),
         _ => present > 0,
     };

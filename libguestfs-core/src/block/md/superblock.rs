@@ -91,6 +91,9 @@ pub struct Superblock {
     /// The member's number in the array (the index /proc/mdstat shows in brackets).
     pub dev_number: u32,
     pub events: u64,
+    /// Whether the array was shut down cleanly (no resync pending): the kernel will not
+    /// start a dirty degraded raid4/5/6.
+    pub clean: bool,
     pub feature_map: u32,
     /// Creation and update times (seconds).
     pub ctime: u64,
@@ -198,6 +201,7 @@ pub fn parse_0_90(b: &[u8], dev_sectors: u64) -> Result<Superblock, Refusal> {
         role,
         dev_number: w(this),
         events: u64::from(w(39)) | (u64::from(w(40)) << 32),
+        clean: w(33) & 1 != 0,
         feature_map: 0,
         ctime: u64::from(w(6)),
         utime: u64::from(w(32)),
@@ -278,17 +282,25 @@ pub fn parse_1(
         role,
         dev_number: dev_number as u32,
         events: le64(b, 200),
+        clean: le64(b, 208) == u64::MAX,
         feature_map,
         ctime: secs(le64(b, 64)),
         utime: secs(le64(b, 192)),
     })
 }
 
-/// The UUID as mdadm prints it: `xxxxxxxx:xxxxxxxx:xxxxxxxx:xxxxxxxx`.
-pub fn uuid_string(uuid: &[u8; 16]) -> String {
+/// The UUID as mdadm prints it: `xxxxxxxx:xxxxxxxx:xxxxxxxx:xxxxxxxx`, 1.x bytes in disk
+/// order, 0.90 as four native (little-endian) words.
+pub fn uuid_string(metadata: Metadata, uuid: &[u8; 16]) -> String {
     let hex: Vec<String> = uuid
         .chunks(4)
-        .map(|c| c.iter().map(|b| format!("{:02x}", b)).collect())
+        .map(|c| {
+            if metadata == Metadata::V0_90 {
+                format!("{:08x}", u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            } else {
+                c.iter().map(|b| format!("{:02x}", b)).collect()
+            }
+        })
         .collect();
     hex.join(":")
 }

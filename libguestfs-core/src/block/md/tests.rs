@@ -72,6 +72,7 @@ fn member(sb: Sb, fill: u8) -> Device {
     b[144..152].copy_from_slice(&8u64.to_le_bytes());
     b[160..164].copy_from_slice(&u32::from(sb.role).to_le_bytes());
     b[200..208].copy_from_slice(&1u64.to_le_bytes());
+    b[208..216].copy_from_slice(&u64::MAX.to_le_bytes());
     b[220..224].copy_from_slice(&sb.max_dev.to_le_bytes());
     let roles = (sb.max_dev as usize).min(1900);
     for i in 0..roles {

@@ -18,28 +18,6 @@ impl NativeBackend {
     }
 }
 
-/// The kernel's sysfs (kernfs) name hash, which orders a directory's entries: mdadm lists
-/// an array's members in the reverse of `/sys/block/mdN/md/`'s `dev-*` order.
-fn kernfs_name_hash(name: &str) -> u32 {
-    let mut hash: u64 = 0;
-    for &c in name.as_bytes() {
-        let c = u64::from(c);
-        hash = hash
-            .wrapping_add((c << 4).wrapping_add(c >> 4))
-            .wrapping_mul(11);
-    }
-    // end_name_hash: hash_long(hash, 32) on 64-bit kernels.
-    let mut h = (hash.wrapping_mul(0x61C8_8646_80B5_83EB) >> 32) as u32;
-    h &= 0x7fff_ffff;
-    if h < 2 {
-        h += 2;
-    }
-    if h >= 0x7fff_ffff {
-        h = 0x7fff_fffe;
-    }
-    h
-}
-
 /// The kernel's name of a member (`sda1`).
 fn kernel_name(member: &str) -> &str {
     member.strip_prefix("/dev/").unwrap_or(member)
@@ -67,11 +45,12 @@ impl api::Md for NativeBackend {
             out.push(("devname".into(), short.to_string()));
             out.push(("name".into(), sb.name.clone()));
         }
+        // mdadm lists the members of a raid1 in role order, those of the other levels in
+        // reverse (as seen in the appliance and in 1.48's).
         let mut members: Vec<&md::Member> = array.slots.iter().flatten().collect();
-        members.sort_by_key(|m| {
-            let dev = format!("dev-{}", kernel_name(&m.name));
-            std::cmp::Reverse((kernfs_name_hash(&dev), dev))
-        });
+        if sb.level != 1 {
+            members.reverse();
+        }
         for m in members {
             let k = kernel_name(&m.name).replace(['/', '-'], "_");
             let role = match m.superblock.role {
@@ -106,16 +85,5 @@ impl api::Md for NativeBackend {
                 mdstat_flags: String::new(),
             })
             .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn kernfs_hash_is_stable() {
-        assert_ne!(
-            super::kernfs_name_hash("dev-sda1"),
-            super::kernfs_name_hash("dev-sdb1")
-        );
     }
 }
