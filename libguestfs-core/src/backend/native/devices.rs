@@ -266,6 +266,17 @@ impl Devices {
         for (i, array) in scan.arrays.iter().enumerate() {
             let minor = minors[i];
             let name = format!("/dev/md{}", minor);
+            if !array.active {
+                log(format!(
+                    "{}: inactive {} array of {} ({} of {} members missing; the appliance does not start it either)",
+                    name,
+                    array.level_name(),
+                    array.members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(","),
+                    array.missing(),
+                    array.superblock.raid_disks
+                ));
+                continue;
+            }
             log(format!(
                 "{}: {} {} array of {} ({} missing){}",
                 name,
@@ -433,11 +444,11 @@ impl Devices {
     }
 }
 
-/// The md numbers the appliance's `mdadm --assemble --scan` gives the arrays (1.48's init
-/// runs it twice: `--no-degraded`, then `--run`, so complete arrays are numbered first).
-/// mdadm walks /proc/partitions backwards and assembles an array when it meets its first
-/// member (1.1 arrays after the others); a 0.90 array takes its preferred minor when free,
-/// others the highest free number from 127 down.
+/// The md numbers the appliance's `mdadm --assemble --scan` gives the arrays, active or
+/// not (1.48's init runs it with `--no-degraded`, then `--run`). mdadm walks /proc/partitions
+/// backwards and assembles an array when it meets its first member (1.1 arrays after the
+/// others, but see below); a 0.90 array takes its preferred minor when free, others the
+/// highest free number from 127 down.
 fn md_minors(arrays: &[md::Array], candidates: &[(String, Device)]) -> Vec<u64> {
     let position = |a: &md::Array| {
         a.members
@@ -446,16 +457,15 @@ fn md_minors(arrays: &[md::Array], candidates: &[(String, Device)]) -> Vec<u64> 
             .max()
             .unwrap_or(0)
     };
+    let first = arrays.iter().map(position).max();
     let mut order: Vec<usize> = (0..arrays.len()).collect();
     order.sort_by_key(|&i| {
         let a = &arrays[i];
-        // Arrays with 1.1 superblocks (at the start of their members) come last: seen in
-        // the appliance's mdadm, whatever the members' places.
-        (
-            a.missing() > 0,
-            a.metadata() == md::superblock::Metadata::V1_1,
-            std::cmp::Reverse(position(a)),
-        )
+        // Arrays with 1.1 superblocks (at the start of their members) come last, unless one
+        // holds the very first member mdadm meets: seen in the appliance's mdadm, active or
+        // not.
+        let deferred = a.metadata() == md::superblock::Metadata::V1_1 && Some(position(a)) != first;
+        (deferred, std::cmp::Reverse(position(a)))
     });
     let mut minors = vec![0u64; arrays.len()];
     let mut used: Vec<u64> = Vec::new();

@@ -35,6 +35,11 @@ pub struct Array {
     pub slots: Vec<Option<Member>>,
     /// The readable array, or why it is not read natively.
     pub device: Result<Device, String>,
+    /// Whether the appliance starts it: 1.48's init assembles with `--no-degraded` first,
+    /// which leaves an array missing members it had at its last use inactive (its members
+    /// then stay busy, so the later `--run` pass cannot start it either). Inactive arrays
+    /// still take an md number.
+    pub active: bool,
 }
 
 impl Array {
@@ -76,8 +81,7 @@ pub struct Scan {
 }
 
 /// Reads the superblocks of `candidates` (the devices blkid calls `linux_raid_member`, in
-/// the order the kernel lists them) and assembles their arrays. Arrays the kernel would not
-/// start (too few members) are left out, as the appliance has no device for them.
+/// the order the kernel lists them) and assembles their arrays, active or not.
 pub fn scan(candidates: &[(String, Device)]) -> Scan {
     let mut scan = Scan::default();
     // Groups by array UUID, in the order of their first member.
@@ -111,8 +115,7 @@ pub fn scan(candidates: &[(String, Device)]) -> Scan {
     scan
 }
 
-/// Assembles one array from the members sharing its UUID. `None` when the kernel would not
-/// start it (not enough members).
+/// Assembles one array from the members sharing its UUID (`None` when none is usable).
 fn assemble(group: Vec<(Member, Device)>) -> Option<Array> {
     // The most recent superblock rules; members more than one event behind are stale (mdadm).
     let newest = group.iter().map(|(m, _)| m.superblock.events).max()?;
@@ -182,9 +185,10 @@ fn assemble(group: Vec<(Member, Device)>) -> Option<Array> {
         10 => raid10_enough(&best, &slot_devs),
         _ => present > 0,
     };
-    if !runnable || members.is_empty() {
+    if members.is_empty() {
         return None;
     }
+    let active = runnable && present >= u64::from(best.recorded_active);
     let device = match refusal {
         Some(why) => Err(why),
         None => build(&best, &slots, slot_devs),
@@ -194,6 +198,7 @@ fn assemble(group: Vec<(Member, Device)>) -> Option<Array> {
         members,
         slots,
         device,
+        active,
     })
 }
 

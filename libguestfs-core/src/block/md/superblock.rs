@@ -82,6 +82,9 @@ pub struct Superblock {
     /// In 512-byte sectors (0 for levels without chunks).
     pub chunk_sectors: u64,
     pub raid_disks: u32,
+    /// How many members were in the array when this superblock was written (1.x: role table
+    /// entries naming a slot; 0.90: active_disks): what `mdadm --no-degraded` expects.
+    pub recorded_active: u32,
     /// Sectors each member contributes (`size`; 0 for raid0 and linear).
     pub dev_sectors: u64,
     /// Where the data starts on the member, and how much there is, in sectors.
@@ -119,19 +122,19 @@ pub fn read(dev: &dyn BlockDevice) -> Option<Result<Superblock, Refusal>> {
     // 1.0: 8 KiB before the end, 4 KiB aligned.
     if sectors >= 16 {
         let sb_start = (sectors - 16) & !7;
-        if let Some(r) = read_at(dev, sb_start * 512).filter(is_v1) {
+        if let Some(r) = read_at(dev, sb_start * 512).filter(|b| is_v1(b)) {
             return Some(parse_1(&r, Metadata::V1_0, sb_start, sectors));
         }
     }
     for (metadata, sb_start) in [(Metadata::V1_1, 0), (Metadata::V1_2, 8)] {
-        if let Some(r) = read_at(dev, sb_start * 512).filter(is_v1) {
+        if let Some(r) = read_at(dev, sb_start * 512).filter(|b| is_v1(b)) {
             return Some(parse_1(&r, metadata, sb_start, sectors));
         }
     }
     None
 }
 
-fn is_v1(b: &Vec<u8>) -> bool {
+fn is_v1(b: &[u8]) -> bool {
     le32(b, 0) == MD_MAGIC && le32(b, 4) == 1
 }
 
@@ -195,6 +198,7 @@ pub fn parse_0_90(b: &[u8], dev_sectors: u64) -> Result<Superblock, Refusal> {
         layout: w(64),
         chunk_sectors: u64::from(w(65)) / 512,
         raid_disks: w(10),
+        recorded_active: w(34),
         dev_sectors: u64::from(w(8)) * 2,
         data_offset: 0,
         data_sectors: sb_start,
@@ -246,6 +250,9 @@ pub fn parse_1(
         ROLE_SPARE
     };
     let raid_disks = le32(b, 92);
+    let recorded_active = (0..max_dev)
+        .filter(|i| u32::from(le16(b, ROLES_OFFSET + i * 2)) < raid_disks)
+        .count() as u32;
     let role = match role_value {
         ROLE_SPARE => Role::Spare,
         ROLE_FAULTY => Role::Faulty,
@@ -276,6 +283,7 @@ pub fn parse_1(
         layout: le32(b, 76),
         chunk_sectors: u64::from(le32(b, 88)),
         raid_disks,
+        recorded_active,
         dev_sectors: le64(b, 80),
         data_offset,
         data_sectors,
