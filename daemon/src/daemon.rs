@@ -93,6 +93,11 @@ impl ArgChecks for Daemon {
     }
 
     fn device<'a>(&mut self, call: &str, device: &'a str) -> Result<Cow<'a, str>> {
+        // 1.48 assembles md arrays at boot; ours are assembled on first use, which naming
+        // one is.
+        if device.starts_with("/dev/md") {
+            crate::lvm::activate_md();
+        }
         let kernel = devices::to_kernel(device).map_err(|errno| {
             Error::new(
                 errno,

@@ -58,6 +58,12 @@ pub fn activate_md() {
     for m in ["md_mod", "raid0", "raid1", "raid10", "raid456"] {
         crate::modules::load(m);
     }
+    // As 1.48's init: complete arrays first (they take the first md numbers), then the
+    // degraded ones.
+    let _ = crate::sys::run(
+        "mdadm",
+        &["--assemble", "--scan", "--auto=yes", "--no-degraded"],
+    );
     let _ = crate::sys::run("mdadm", &["--assemble", "--scan", "--auto=yes", "--run"]);
 }
 

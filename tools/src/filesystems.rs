@@ -392,6 +392,12 @@ fn run(ctx: &mut Ctx) -> i32 {
 }
 
 fn filesystems(g: &mut Handle, t: &mut Table, extra: bool) -> guestfs::Result<()> {
+    // 1.48 lists an md array's members (md_stat order) as its filesystem's parents.
+    let mds = if t.cols.long {
+        quietly(g, |g| g.list_md_devices()).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     for (dev, vfs_type) in g.list_filesystems()? {
         if !extra && (vfs_type == "swap" || vfs_type == "unknown") {
             continue;
@@ -412,6 +418,18 @@ fn filesystems(g: &mut Handle, t: &mut Table, extra: bool) -> guestfs::Result<()
         } else {
             None
         };
+        let parents = if mds.contains(&dev) {
+            let members = quietly(g, |g| g.md_stat(&dev)).unwrap_or_default();
+            Some(
+                members
+                    .iter()
+                    .map(|m| m.mdstat_device.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
+        } else {
+            None
+        };
         t.row(
             &dev,
             "filesystem",
@@ -419,7 +437,7 @@ fn filesystems(g: &mut Handle, t: &mut Table, extra: bool) -> guestfs::Result<()
             label.as_deref(),
             None,
             size,
-            None,
+            parents,
             uuid.as_deref(),
         );
     }

@@ -9,6 +9,7 @@ pub mod chain;
 pub mod external;
 pub mod luks;
 mod mapped;
+pub mod md;
 pub mod probe;
 pub mod qcow2;
 pub mod raw;

@@ -2,7 +2,7 @@
 //! decrypted devices that `cryptsetup_open` adds, named and numbered as the Linux kernel
 //! inside the libguestfs appliance names them.
 
-use crate::block::{self, Device, Slice};
+use crate::block::{self, md, Device, Slice};
 use crate::drive::Drive;
 use crate::error::{Error, Result};
 use crate::fs::{self, Probe};
@@ -26,6 +26,8 @@ pub enum NodeKind {
     LogicalVolume { vg: String, lv: String },
     /// A decrypted device `/dev/mapper/NAME` of the encrypted device `source`.
     Mapper { source: String, sector_size: u32 },
+    /// An md array `/dev/mdN`: `array` indexes [`Devices::md`].
+    Md { array: usize },
 }
 
 /// One block device of the guest.
@@ -69,6 +71,10 @@ pub struct Devices {
     pub nodes: Vec<Node>,
     by_name: HashMap<String, usize>,
     pub lvm: lvm::Scan,
+    /// The md arrays, in the order of their nodes.
+    pub md: Vec<md::Array>,
+    /// Members whose md superblock is unreadable, and why.
+    pub md_bad_members: Vec<(String, String)>,
     /// The device-mapper minor the next LV or decrypted device gets.
     next_dm_minor: u64,
 }
@@ -163,8 +169,11 @@ impl Devices {
             nodes,
             by_name: HashMap::new(),
             lvm: lvm::Scan::default(),
+            md: Vec::new(),
+            md_bad_members: Vec::new(),
             next_dm_minor: 0,
         };
+        devices.scan_md(log);
         devices.scan_lvm()?;
         Ok(devices)
     }
@@ -226,6 +235,84 @@ impl Devices {
         self.lvm = lvm;
         self.index();
         Ok(())
+    }
+
+    /// Assembles the md arrays whose members are among the disks and partitions, as the
+    /// appliance's `mdadm --assemble --scan` does, and makes a node `/dev/mdN` for each.
+    fn scan_md(&mut self, log: &mut dyn FnMut(String)) {
+        // The kernel's listing order (/proc/partitions): each disk, then its partitions.
+        let mut order: Vec<usize> = (0..self.nodes.len()).collect();
+        let disk_of = |i: usize| match &self.nodes[i].kind {
+            NodeKind::Partition { disk, entry } => (*disk, entry.number),
+            _ => (i, 0),
+        };
+        order.sort_by_key(|&i| disk_of(i));
+        let candidates: Vec<(String, Device)> = order
+            .iter()
+            .map(|&i| &self.nodes[i])
+            .filter(|n| n.vfs_type() == "linux_raid_member")
+            .filter_map(|n| n.device.as_ref().ok().map(|d| (n.name.clone(), d.clone())))
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let scan = md::scan(&candidates);
+        for (name, why) in &scan.bad_members {
+            log(format!("{}: md superblock not used: {}", name, why));
+        }
+        self.md_bad_members = scan.bad_members;
+        let minors = md_minors(&scan.arrays, &candidates);
+        let mut md_nodes = Vec::new();
+        for (i, array) in scan.arrays.iter().enumerate() {
+            let minor = minors[i];
+            let name = format!("/dev/md{}", minor);
+            if !array.active {
+                log(format!(
+                    "{}: inactive {} array of {} ({} of {} members missing; the appliance does not start it either)",
+                    name,
+                    array.level_name(),
+                    array.members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(","),
+                    array.missing(),
+                    array.superblock.raid_disks
+                ));
+                continue;
+            }
+            log(format!(
+                "{}: {} {} array of {} ({} missing){}",
+                name,
+                array.level_name(),
+                array.metadata().name(),
+                array
+                    .members
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                array.missing(),
+                match &array.device {
+                    Ok(_) => String::new(),
+                    Err(why) => format!(", not read natively: {}", why),
+                }
+            ));
+            md_nodes.push(Node {
+                name,
+                kind: NodeKind::Md { array: i },
+                device: array.device.clone(),
+                devno: makedev(9, minor),
+                probe: OnceLock::new(),
+            });
+        }
+        md_nodes.sort_by(|a, b| natural_cmp(&a.name, &b.name));
+        self.nodes.extend(md_nodes);
+        self.md = scan.arrays;
+        self.index();
+    }
+
+    /// The md arrays' nodes, in natural name order.
+    pub fn md_nodes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Md { .. }))
     }
 
     fn take_dm_minor(&mut self) -> u64 {
@@ -355,6 +442,48 @@ impl Devices {
                 )
             })
     }
+}
+
+/// The md numbers the appliance's `mdadm --assemble --scan` gives the arrays, active or
+/// not (1.48's init runs it with `--no-degraded`, then `--run`). mdadm walks /proc/partitions
+/// backwards and assembles an array when it meets its first member (1.1 arrays after the
+/// others, but see below); a 0.90 array takes its preferred minor when free, others the
+/// highest free number from 127 down.
+fn md_minors(arrays: &[md::Array], candidates: &[(String, Device)]) -> Vec<u64> {
+    let position = |a: &md::Array| {
+        a.members
+            .iter()
+            .filter_map(|m| candidates.iter().position(|(n, _)| *n == m.name))
+            .max()
+            .unwrap_or(0)
+    };
+    let first = arrays.iter().map(position).max();
+    let mut order: Vec<usize> = (0..arrays.len()).collect();
+    order.sort_by_key(|&i| {
+        let a = &arrays[i];
+        // Arrays with 1.1 superblocks (at the start of their members) come last, unless one
+        // holds the very first member mdadm meets: seen in the appliance's mdadm, active or
+        // not.
+        let deferred = a.metadata() == md::superblock::Metadata::V1_1 && Some(position(a)) != first;
+        (deferred, std::cmp::Reverse(position(a)))
+    });
+    let mut minors = vec![0u64; arrays.len()];
+    let mut used: Vec<u64> = Vec::new();
+    for i in order {
+        let sb = &arrays[i].superblock;
+        let preferred = u64::from(sb.preferred_minor);
+        let minor = if sb.metadata == md::superblock::Metadata::V0_90
+            && preferred < 256
+            && !used.contains(&preferred)
+        {
+            preferred
+        } else {
+            (0..=127u64).rev().find(|m| !used.contains(m)).unwrap_or(0)
+        };
+        used.push(minor);
+        minors[i] = minor;
+    }
+    minors
 }
 
 pub fn no_table(device: &str) -> Error {

@@ -178,10 +178,26 @@ impl NativeBackend {
                 continue;
             }
             if t == "linux_raid_member" {
-                // The array is assembled in the appliance (mdadm); the native backend would
-                // see its members but none of the filesystems the array holds.
-                why.push(format!("{}: md RAID member", node.name));
+                // Arrays are assembled natively (block::md); a member whose superblock the
+                // reader could not use may belong to an array the appliance assembles.
+                if let Some((_, r)) = self
+                    .devices
+                    .md_bad_members
+                    .iter()
+                    .find(|(n, _)| *n == node.name)
+                {
+                    why.push(format!("{}: md RAID member: {}", node.name, r));
+                }
                 continue;
+            }
+            if matches!(node.kind, NodeKind::Md { .. }) {
+                let partitioned = node.device().ok().is_some_and(|d| {
+                    crate::partition::read(d.as_ref(), 512).is_ok_and(|t| t.is_some())
+                });
+                if partitioned {
+                    why.push(format!("{}: partitioned md array", node.name));
+                    continue;
+                }
             }
             if !t.is_empty()
                 && !t.ends_with("_member")

@@ -27,7 +27,8 @@ impl api::Filesystems for NativeBackend {
                 NodeKind::Disk { table: Some(_), .. } => continue,
                 NodeKind::Disk { table: None, .. }
                 | NodeKind::LogicalVolume { .. }
-                | NodeKind::Mapper { .. } => {}
+                | NodeKind::Mapper { .. }
+                | NodeKind::Md { .. } => {}
                 NodeKind::Partition { entry, .. } => {
                     if entry.is_extended
                         || entry.mbr_id.is_some_and(|id| MBR_EXTENDED.contains(&id))
