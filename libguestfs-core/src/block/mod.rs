@@ -203,22 +203,26 @@ pub fn open_image(path: &Path, format: Option<ImageFormat>) -> Result<(Device, I
     Ok((Arc::new(cache::CachedDevice::new(dev)), format))
 }
 
+/// A device held in memory, for the parsers' unit tests.
+#[cfg(test)]
+pub(crate) struct Mem(pub(crate) Vec<u8>);
+
+#[cfg(test)]
+impl BlockDevice for Mem {
+    fn size(&self) -> u64 {
+        self.0.len() as u64
+    }
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        check_range(self.size(), offset, buf.len())?;
+        let o = offset as usize;
+        buf.copy_from_slice(&self.0[o..o + buf.len()]);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Mem(Vec<u8>);
-    impl BlockDevice for Mem {
-        fn size(&self) -> u64 {
-            self.0.len() as u64
-        }
-        fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-            check_range(self.size(), offset, buf.len())?;
-            let o = offset as usize;
-            buf.copy_from_slice(&self.0[o..o + buf.len()]);
-            Ok(())
-        }
-    }
 
     #[test]
     fn slice_reads_its_window_and_stops_at_its_end() {

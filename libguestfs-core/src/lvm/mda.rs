@@ -212,20 +212,7 @@ pub fn mda_free_bytes(area_size: u64, metadata_size: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::block::{check_range, BlockDevice};
-    use std::io;
-
-    struct Mem(Vec<u8>);
-    impl BlockDevice for Mem {
-        fn size(&self) -> u64 {
-            self.0.len() as u64
-        }
-        fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-            check_range(self.size(), offset, buf.len())?;
-            buf.copy_from_slice(&self.0[offset as usize..offset as usize + buf.len()]);
-            Ok(())
-        }
-    }
+    use crate::block::Mem;
 
     fn header(start: u64, size: u64, locn: RawLocn) -> Vec<u8> {
         let mut h = vec![0u8; 512];

@@ -775,18 +775,7 @@ impl BlockDevice for ErrorDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Mem(Vec<u8>);
-    impl BlockDevice for Mem {
-        fn size(&self) -> u64 {
-            self.0.len() as u64
-        }
-        fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-            check_range(self.size(), offset, buf.len())?;
-            buf.copy_from_slice(&self.0[offset as usize..offset as usize + buf.len()]);
-            Ok(())
-        }
-    }
+    use crate::block::Mem;
 
     #[test]
     fn striped_maps_chunks_round_robin() {

@@ -492,21 +492,7 @@ fn parse_solaris_x86(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::block::check_range;
-    use std::io;
-
-    struct Mem(Vec<u8>);
-    impl BlockDevice for Mem {
-        fn size(&self) -> u64 {
-            self.0.len() as u64
-        }
-        fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-            check_range(self.size(), offset, buf.len())?;
-            let o = offset as usize;
-            buf.copy_from_slice(&self.0[o..o + buf.len()]);
-            Ok(())
-        }
-    }
+    use crate::block::Mem;
 
     fn put_entry(
         disk: &mut [u8],
