@@ -3,7 +3,7 @@
 //! start, 1.2 at 4 KiB), as the kernel's md driver and mdadm read them.
 
 use crate::block::BlockDevice;
-use crate::bytes::{le16, le32, le64};
+use crate::bytes::{try_le16, Fixed};
 
 /// The magic number of both superblock formats.
 const MD_MAGIC: u32 = 0xa92b_4efc;
@@ -115,7 +115,7 @@ pub fn read(dev: &dyn BlockDevice) -> Option<Result<Superblock, Refusal>> {
     // 0.90: the last 64 KiB-aligned 64 KiB of the device.
     if size >= 128 * 1024 {
         let off = (size & !(65536 - 1)) - 65536;
-        if let Some(r) = read_at(dev, off).filter(|b| le32(b, 0) == MD_MAGIC && le32(b, 4) == 0) {
+        if let Some(r) = read_at(dev, off).filter(|b| magic_and_major(b) == (MD_MAGIC, 0)) {
             return Some(parse_0_90(&r, sectors));
         }
     }
@@ -134,12 +134,18 @@ pub fn read(dev: &dyn BlockDevice) -> Option<Result<Superblock, Refusal>> {
     None
 }
 
-fn is_v1(b: &[u8]) -> bool {
-    le32(b, 0) == MD_MAGIC && le32(b, 4) == 1
+fn is_v1(b: &[u8; SB_BYTES]) -> bool {
+    magic_and_major(b) == (MD_MAGIC, 1)
 }
 
-fn read_at(dev: &dyn BlockDevice, off: u64) -> Option<Vec<u8>> {
-    crate::block::read_in_range(dev, off, SB_BYTES)
+/// The magic and the major version, which the 0.90 and 1.x superblocks both start with.
+fn magic_and_major(b: &[u8; SB_BYTES]) -> (u32, u32) {
+    let f = Fixed::from(b);
+    (f.le32::<0>(), f.le32::<4>())
+}
+
+fn read_at(dev: &dyn BlockDevice, off: u64) -> Option<[u8; SB_BYTES]> {
+    crate::block::read_array(dev, off)
 }
 
 /// mdadm's checksum: the sum of the little-endian words of `b` (the checksum word counted
@@ -158,32 +164,39 @@ fn fold_sum(b: &[u8], csum_at: usize) -> u32 {
     ((sum & 0xffff_ffff) + (sum >> 32)) as u32
 }
 
+/// The 0.90 superblock's `this_disk` descriptor: its word (number, major, minor, raid_disk,
+/// state follow).
+const THIS_DISK: usize = 992;
+
 /// Parses a 0.90 superblock of a member of `dev_sectors` sectors.
 pub fn parse_0_90(b: &[u8], dev_sectors: u64) -> Result<Superblock, Refusal> {
-    let w = |i: usize| le32(b, i * 4);
-    if b.len() < SB_BYTES {
+    let Some(f) = Fixed::<SB_BYTES>::new(b) else {
         return Err("short 0.90 superblock".into());
+    };
+    // Word `i` of the superblock.
+    macro_rules! w {
+        ($i:expr) => {
+            f.le32::<{ $i * 4 }>()
+        };
     }
-    let csum = w(38);
-    if fold_sum(&b[..SB_BYTES], 38 * 4) != csum {
+    let csum = w!(38);
+    if fold_sum(f.bytes(), 38 * 4) != csum {
         return Err(format!(
             "0.90 superblock checksum mismatch (stored {:#x})",
             csum
         ));
     }
-    if w(2) != 90 {
-        return Err(format!("unknown 0.90 minor version {}", w(2)));
+    if w!(2) != 90 {
+        return Err(format!("unknown 0.90 minor version {}", w!(2)));
     }
     let mut uuid = [0u8; 16];
-    for (i, word) in [5, 13, 14, 15].into_iter().enumerate() {
-        uuid[i * 4..i * 4 + 4].copy_from_slice(&b[word * 4..word * 4 + 4]);
-    }
+    uuid[0..4].copy_from_slice(&f.array::<{ 5 * 4 }, 4>());
+    uuid[4..16].copy_from_slice(&f.array::<{ 13 * 4 }, 12>());
     // this_disk: the descriptor at word 992 (number, major, minor, raid_disk, state).
-    let this = 992;
-    let (raid_disk, state) = (w(this + 3), w(this + 4));
+    let (raid_disk, state) = (w!(THIS_DISK + 3), w!(THIS_DISK + 4));
     let role = if state & DISK_FAULTY != 0 {
         Role::Faulty
-    } else if raid_disk < w(10) && state & DISK_SYNC != 0 {
+    } else if raid_disk < w!(10) && state & DISK_SYNC != 0 {
         Role::Active(raid_disk)
     } else {
         Role::Spare
@@ -193,22 +206,22 @@ pub fn parse_0_90(b: &[u8], dev_sectors: u64) -> Result<Superblock, Refusal> {
         metadata: Metadata::V0_90,
         uuid,
         name: String::new(),
-        preferred_minor: w(11),
-        level: w(7) as i32,
-        layout: w(64),
-        chunk_sectors: u64::from(w(65)) / 512,
-        raid_disks: w(10),
-        recorded_active: w(34),
-        dev_sectors: u64::from(w(8)) * 2,
+        preferred_minor: w!(11),
+        level: w!(7) as i32,
+        layout: w!(64),
+        chunk_sectors: u64::from(w!(65)) / 512,
+        raid_disks: w!(10),
+        recorded_active: w!(34),
+        dev_sectors: u64::from(w!(8)) * 2,
         data_offset: 0,
         data_sectors: sb_start,
         role,
-        dev_number: w(this),
-        events: u64::from(w(39)) | (u64::from(w(40)) << 32),
-        clean: w(33) & 1 != 0,
+        dev_number: w!(THIS_DISK),
+        events: u64::from(w!(39)) | (u64::from(w!(40)) << 32),
+        clean: w!(33) & 1 != 0,
         feature_map: 0,
-        ctime: u64::from(w(6)),
-        utime: u64::from(w(32)),
+        ctime: u64::from(w!(6)),
+        utime: u64::from(w!(32)),
     })
 }
 
@@ -219,39 +232,43 @@ pub fn parse_1(
     sb_start: u64,
     dev_sectors: u64,
 ) -> Result<Superblock, Refusal> {
-    let max_dev = le32(b, 220) as usize;
+    let Some(f) = Fixed::<ROLES_OFFSET>::new(b) else {
+        return Err("short 1.x superblock".into());
+    };
+    let max_dev = f.le32::<220>() as usize;
     if max_dev > MAX_ROLES || b.len() < ROLES_OFFSET + max_dev * 2 {
         return Err(format!("1.x superblock with {} role slots", max_dev));
     }
-    let csum = le32(b, 216);
+    let csum = f.le32::<216>();
     if fold_sum(&b[..ROLES_OFFSET + max_dev * 2], 216) != csum {
         return Err(format!(
             "1.x superblock checksum mismatch (stored {:#x})",
             csum
         ));
     }
-    if le64(b, 144) != sb_start {
+    if f.le64::<144>() != sb_start {
         return Err(format!(
             "1.x superblock at sector {} says it is at sector {}",
             sb_start,
-            le64(b, 144)
+            f.le64::<144>()
         ));
     }
-    let mut uuid = [0u8; 16];
-    uuid.copy_from_slice(&b[16..32]);
-    let name_bytes = &b[32..64];
+    let uuid = f.array::<16, 16>();
+    let name_bytes = f.array::<32, 32>();
     let name_len = name_bytes.iter().position(|&c| c == 0).unwrap_or(32);
     let name = String::from_utf8_lossy(&name_bytes[..name_len]).into_owned();
-    let feature_map = le32(b, 8);
-    let dev_number = le32(b, 160) as usize;
+    let feature_map = f.le32::<8>();
+    let dev_number = f.le32::<160>() as usize;
+    // The role table was checked to lie in `b` (max_dev slots).
+    let role_of = |i: usize| try_le16(b, ROLES_OFFSET + i * 2).unwrap_or(ROLE_SPARE);
     let role_value = if dev_number < max_dev {
-        le16(b, ROLES_OFFSET + dev_number * 2)
+        role_of(dev_number)
     } else {
         ROLE_SPARE
     };
-    let raid_disks = le32(b, 92);
+    let raid_disks = f.le32::<92>();
     let recorded_active = (0..max_dev)
-        .filter(|i| u32::from(le16(b, ROLES_OFFSET + i * 2)) < raid_disks)
+        .filter(|&i| u32::from(role_of(i)) < raid_disks)
         .count() as u32;
     let role = match role_value {
         ROLE_SPARE => Role::Spare,
@@ -261,8 +278,8 @@ pub fn parse_1(
         r if feature_map & FEATURE_RECOVERY_OFFSET != 0 => Role::Recovering(u32::from(r)),
         r => Role::Active(u32::from(r)),
     };
-    let data_offset = le64(b, 128);
-    let data_sectors = le64(b, 136);
+    let data_offset = f.le64::<128>();
+    let data_sectors = f.le64::<136>();
     match data_offset.checked_add(data_sectors) {
         Some(end) if end <= dev_sectors => {}
         _ => {
@@ -279,21 +296,21 @@ pub fn parse_1(
         uuid,
         name,
         preferred_minor: 0,
-        level: le32(b, 72) as i32,
-        layout: le32(b, 76),
-        chunk_sectors: u64::from(le32(b, 88)),
+        level: f.le32::<72>() as i32,
+        layout: f.le32::<76>(),
+        chunk_sectors: u64::from(f.le32::<88>()),
         raid_disks,
         recorded_active,
-        dev_sectors: le64(b, 80),
+        dev_sectors: f.le64::<80>(),
         data_offset,
         data_sectors,
         role,
         dev_number: dev_number as u32,
-        events: le64(b, 200),
-        clean: le64(b, 208) == u64::MAX,
+        events: f.le64::<200>(),
+        clean: f.le64::<208>() == u64::MAX,
         feature_map,
-        ctime: secs(le64(b, 64)),
-        utime: secs(le64(b, 192)),
+        ctime: secs(f.le64::<64>()),
+        utime: secs(f.le64::<192>()),
     })
 }
 
