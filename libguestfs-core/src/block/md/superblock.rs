@@ -122,12 +122,12 @@ pub fn read(dev: &dyn BlockDevice) -> Option<Result<Superblock, Refusal>> {
     // 1.0: 8 KiB before the end, 4 KiB aligned.
     if sectors >= 16 {
         let sb_start = (sectors - 16) & !7;
-        if let Some(r) = read_at(dev, sb_start * 512).filter(|b| is_v1(b)) {
+        if let Some(r) = read_at(dev, sb_start * 512).filter(is_v1) {
             return Some(parse_1(&r, Metadata::V1_0, sb_start, sectors));
         }
     }
     for (metadata, sb_start) in [(Metadata::V1_1, 0), (Metadata::V1_2, 8)] {
-        if let Some(r) = read_at(dev, sb_start * 512).filter(|b| is_v1(b)) {
+        if let Some(r) = read_at(dev, sb_start * 512).filter(is_v1) {
             return Some(parse_1(&r, metadata, sb_start, sectors));
         }
     }
