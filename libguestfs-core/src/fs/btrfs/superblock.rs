@@ -1,7 +1,7 @@
 //! The superblock (primary copy at 64 KiB): geometry, tree roots, features, the one device.
 
 use super::corrupt;
-use crate::bytes::{le16, le32, le64, u8_at};
+use crate::bytes::Fixed;
 use crate::error::{Error, Result};
 
 /// Where the primary superblock lives.
@@ -68,42 +68,42 @@ impl Superblock {
     /// Parses the superblock, checking what the rest of the reader relies on; features and
     /// layouts it does not read give ENOTSUP.
     pub fn parse(b: &[u8]) -> Result<Superblock> {
-        if b.len() < SUPER_SIZE || b.get(0x40..0x48) != Some(&MAGIC[..]) {
-            return Err(corrupt("no superblock"));
-        }
-        let csum_type = le16(b, 0xc4);
+        let b = match Fixed::<SUPER_SIZE>::new(b) {
+            Some(f) if f.array::<0x40, 8>() == MAGIC[..] => f,
+            _ => return Err(corrupt("no superblock")),
+        };
+        let csum_type = b.le16::<0xc4>();
         if csum_type == CSUM_CRC32C {
-            let crc = super::crc32c(&b[0x20..SUPER_SIZE]);
-            if crc != le32(b, 0) {
+            let crc = super::crc32c(&b.bytes()[0x20..]);
+            if crc != b.le32::<0>() {
                 return Err(corrupt("superblock checksum mismatch"));
             }
         }
-        let mut fsid = [0u8; 16];
-        fsid.copy_from_slice(&b[0x20..0x30]);
-        let incompat = le64(b, 0xbc);
+        let fsid = b.array::<0x20, 16>();
+        let incompat = b.le64::<0xbc>();
         let mut meta_fsid = fsid;
         if incompat & INCOMPAT_METADATA_UUID != 0 {
-            meta_fsid.copy_from_slice(&b[0x23b..0x24b]);
+            meta_fsid = b.array::<0x23b, 16>();
         }
-        let sys_len = le32(b, 0xa0) as usize;
+        let sys_len = b.le32::<0xa0>() as usize;
         if sys_len > SYS_CHUNK_ARRAY_MAX {
             return Err(corrupt("sys_chunk_array too long"));
         }
         let sb = Superblock {
             meta_fsid,
             fsid,
-            root: le64(b, 0x50),
-            chunk_root: le64(b, 0x58),
-            total_bytes: le64(b, 0x70),
-            sectorsize: le32(b, 0x90),
-            nodesize: le32(b, 0x94),
-            compat_ro: le64(b, 0xb4),
+            root: b.le64::<0x50>(),
+            chunk_root: b.le64::<0x58>(),
+            total_bytes: b.le64::<0x70>(),
+            sectorsize: b.le32::<0x90>(),
+            nodesize: b.le32::<0x94>(),
+            compat_ro: b.le64::<0xb4>(),
             csum_type,
-            root_level: u8_at(b, 0xc6),
-            chunk_root_level: u8_at(b, 0xc7),
-            dev_total_bytes: le64(b, 0xc9 + 8),
-            dev_bytes_used: le64(b, 0xc9 + 16),
-            sys_chunk_array: b[SYS_CHUNK_ARRAY_OFFSET..SYS_CHUNK_ARRAY_OFFSET + sys_len].to_vec(),
+            root_level: b.u8::<0xc6>(),
+            chunk_root_level: b.u8::<0xc7>(),
+            dev_total_bytes: b.le64::<{ 0xc9 + 8 }>(),
+            dev_bytes_used: b.le64::<{ 0xc9 + 16 }>(),
+            sys_chunk_array: b.bytes()[SYS_CHUNK_ARRAY_OFFSET..][..sys_len].to_vec(),
         };
         if !sb.sectorsize.is_power_of_two() || !(4096..=65536).contains(&sb.sectorsize) {
             return Err(corrupt(format_args!("bad sector size {}", sb.sectorsize)));
@@ -122,7 +122,7 @@ impl Superblock {
                 format!("btrfs: incompatible features {:#x} not supported", unknown),
             ));
         }
-        let num_devices = le64(b, 0x88);
+        let num_devices = b.le64::<0x88>();
         if num_devices != 1 {
             return Err(Error::new(
                 libc::ENOTSUP,
@@ -132,7 +132,7 @@ impl Superblock {
                 ),
             ));
         }
-        if le64(b, 0x60) != 0 {
+        if b.le64::<0x60>() != 0 {
             return Err(Error::new(
                 libc::ENOTSUP,
                 "btrfs: a tree log to replay (the filesystem was not unmounted cleanly)",
