@@ -582,8 +582,8 @@ fn native_launch_events_and_availability() {
     g.available(&["lvm2".into(), "linuxxattrs".into(), "hivex".into()])
         .unwrap();
     assert_eq!(
-        message(g.available(&["btrfs".into()])),
-        "btrfs: group not available"
+        message(g.available(&["zerofree".into()])),
+        "zerofree: group not available"
     );
     assert_eq!(
         message(g.available(&["nosuch".into()])),

@@ -6,8 +6,17 @@ use super::super::*;
 use guestfs_protocol::calls as api;
 
 /// The groups with calls the native backend (or the library over it) answers: the read side
-/// of LVM, LUKS and xattrs, GPT partition types, hives and journals.
-const NATIVE_GROUPS: [&str; 6] = ["gdisk", "hivex", "journal", "linuxxattrs", "luks", "lvm2"];
+/// of LVM, LUKS, md, btrfs subvolumes and xattrs, GPT partition types, hives and journals.
+const NATIVE_GROUPS: [&str; 8] = [
+    "btrfs",
+    "gdisk",
+    "hivex",
+    "journal",
+    "linuxxattrs",
+    "luks",
+    "lvm2",
+    "mdadm",
+];
 
 impl api::Daemon for NativeBackend {
     fn internal_autosync(&mut self) -> Result<()> {
